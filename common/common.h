@@ -1,0 +1,168 @@
+/*
+ * common: small primitives shared by every module of breakglass.
+ *
+ * Errors, secure memory, exact-length encodings, atomic file replacement and
+ * strict JSON helpers over cJSON. Nothing here knows about audit logs,
+ * tokens or vaults.
+ */
+#ifndef BG_COMMON_H
+#define BG_COMMON_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <cjson/cJSON.h>
+
+/* ---------------------------------------------------------------- errors */
+
+/*
+ * Public calls return BG_OK (0) or a negative BG_E* code. The codes are
+ * stable: tests and the CLI map them to exit codes and messages.
+ */
+enum bg_err {
+	BG_OK = 0,
+	BG_EINTERNAL = -1,	/* a bug or an impossible state */
+	BG_ENOMEM = -2,		/* out of memory */
+	BG_EINVAL = -3,		/* invalid argument from the caller */
+	BG_EFORMAT = -4,	/* malformed input (file, JSON, encoding) */
+	BG_EIO = -5,		/* I/O error (EIO, short write, ...) */
+	BG_ENOSPC = -6,		/* no space left on device */
+	BG_EEXIST = -7,		/* already exists */
+	BG_ENOENT = -8,		/* does not exist */
+	BG_ELOCKED = -9,	/* another writer holds the lock */
+	BG_ETAMPER = -10,	/* tampering detected */
+	BG_ESIG = -11,		/* signature invalid */
+	BG_ECRYPTO = -12,	/* cryptographic library failure */
+	BG_ERANGE = -13,	/* value out of range */
+	BG_EPERM = -14,		/* permission or ownership wrong */
+	BG_ETOOBIG = -15,	/* input larger than the allowed bound */
+	BG_EPROOF = -16,	/* Merkle proof does not verify */
+	BG_ECONSIST = -17,	/* log is not consistent with a checkpoint */
+	BG_ERECOVER = -18,	/* needs recovery by a writer after a crash */
+};
+
+/* Returns a static, human-readable description of a BG_E* code. */
+const char *bg_strerror(int err);
+
+/* Maps an errno value from a failed I/O call to a BG_E* code. */
+int bg_err_from_errno(int errnum);
+
+/* --------------------------------------------------------- secure memory */
+
+/*
+ * Memory for secrets: allocated from OpenSSL's locked secure heap when it
+ * is available (never swapped), zeroed on allocation and wiped on free.
+ * bg_secure_free() accepts NULL and sets *pp to NULL. Returns NULL on
+ * failure.
+ */
+void *bg_secure_alloc(size_t len);
+void bg_secure_free(void *pp, size_t len);
+/* 1 when secrets are held in locked memory, 0 when the fallback is used. */
+int bg_secure_locked(void);
+/* Wipes len bytes at p; never optimised away. */
+void bg_wipe(void *p, size_t len);
+/* Constant-time comparison: 0 when equal. */
+int bg_ct_memcmp(const void *a, const void *b, size_t len);
+/* Makes the process undumpable and disables core files. */
+int bg_no_dump(void);
+
+/* ------------------------------------------------------------- encodings */
+
+/* Length of the NUL-terminated standard base64 encoding of n bytes. */
+size_t bg_b64_len(size_t n);
+/*
+ * Standard base64 with padding, NUL-terminated. out must hold
+ * bg_b64_len(n) bytes. Returns BG_OK or BG_ETOOBIG when outsz is short.
+ */
+int bg_b64_encode(const uint8_t *in, size_t n, char *out, size_t outsz);
+/*
+ * Strict decoding: canonical standard base64 with padding, no whitespace,
+ * decoding to exactly outlen bytes. Anything else is BG_EFORMAT.
+ */
+int bg_b64_decode_exact(const char *in, size_t inlen, uint8_t *out,
+    size_t outlen);
+/*
+ * Strict decoding of a variable-length value of at most outsz bytes;
+ * *outlen receives the decoded length.
+ */
+int bg_b64_decode(const char *in, size_t inlen, uint8_t *out, size_t outsz,
+    size_t *outlen);
+/* Lower-case hex, NUL-terminated; out must hold 2n+1 bytes. */
+int bg_hex_encode(const uint8_t *in, size_t n, char *out, size_t outsz);
+/* Strict hex (either case) decoding to exactly outlen bytes. */
+int bg_hex_decode_exact(const char *in, size_t inlen, uint8_t *out,
+    size_t outlen);
+
+/* ------------------------------------------------------------------ files */
+
+/* Writes all len bytes, retrying on EINTR and short writes. */
+int bg_write_all(int fd, const void *buf, size_t len);
+/* Reads exactly len bytes at offset off; BG_EFORMAT on early EOF. */
+int bg_pread_all(int fd, void *buf, size_t len, off_t off);
+/*
+ * Replaces path atomically with data: temporary file in the same
+ * directory (O_EXCL|O_NOFOLLOW, mode), write, fsync, rename, fsync of the
+ * directory. On failure the old file is untouched and the temp removed.
+ */
+int bg_file_replace(const char *path, const void *data, size_t len,
+    mode_t mode);
+/*
+ * Creates path with O_EXCL|O_NOFOLLOW and the given mode, writes data,
+ * fsyncs file and directory. BG_EEXIST when it already exists.
+ */
+int bg_file_create_excl(const char *path, const void *data, size_t len,
+    mode_t mode);
+/*
+ * Reads a whole regular file of at most max bytes (O_NOFOLLOW).
+ * *data is NUL-terminated (not counted in *len); caller frees with free().
+ * BG_ETOOBIG when larger than max, BG_ENOENT when missing.
+ */
+int bg_file_read(const char *path, size_t max, char **data, size_t *len);
+/* fsyncs a directory. */
+int bg_fsync_dir(const char *dir);
+/* Creates a directory with mode 0700; BG_OK when it already exists as a
+ * directory owned by us with no group/other permissions. */
+int bg_mkdir_private(const char *path);
+/* Longest path we build; longer state directories are refused. */
+#define BG_PATH_MAX 1024
+/* Joins a and b with '/' into out; BG_ETOOBIG when it does not fit. */
+int bg_path_join(char *out, size_t outsz, const char *a, const char *b);
+
+/* ------------------------------------------------------------------- JSON */
+
+#define BG_JSON_MAX_DEPTH 16
+
+/*
+ * Parses exactly len bytes as one JSON value: no trailing bytes, nesting
+ * at most BG_JSON_MAX_DEPTH, no duplicate keys in any object. Returns NULL
+ * on failure; caller frees with cJSON_Delete().
+ */
+cJSON *bg_json_parse(const char *text, size_t len);
+
+/*
+ * Checks that obj is an object whose keys all appear in the NULL-terminated
+ * list allowed. BG_EFORMAT otherwise.
+ */
+int bg_json_only_keys(const cJSON *obj, const char *const *allowed);
+
+/*
+ * Typed getters. A missing key gives BG_ENOENT (callers decide whether the
+ * field is optional); a present key of the wrong type or range gives
+ * BG_EFORMAT or BG_ERANGE. Returned strings point into obj.
+ */
+int bg_json_get_str(const cJSON *obj, const char *key, size_t maxlen,
+    const char **out);
+int bg_json_get_u64(const cJSON *obj, const char *key, uint64_t min,
+    uint64_t max, uint64_t *out);
+int bg_json_get_bool(const cJSON *obj, const char *key, int *out);
+int bg_json_get_obj(const cJSON *obj, const char *key, const cJSON **out);
+int bg_json_get_array(const cJSON *obj, const char *key, const cJSON **out);
+/* Decodes a base64 string field to exactly outlen bytes. */
+int bg_json_get_b64(const cJSON *obj, const char *key, uint8_t *out,
+    size_t outlen);
+
+/* Largest integer a JSON number carries exactly (2^53). */
+#define BG_JSON_INT_MAX UINT64_C(9007199254740992)
+
+#endif /* BG_COMMON_H */

@@ -1,0 +1,356 @@
+/*
+ * common/file.c: exact reads and writes, atomic replacement, bounded
+ * reads of whole files and private directories.
+ *
+ * Files are opened with O_NOFOLLOW and O_CLOEXEC and created with O_EXCL
+ * (signify's key files); replacement is write-temp, fsync, rename, fsync
+ * the directory, so a crash leaves either the old or the new contents.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#include <openssl/rand.h>
+
+#include "common/common.h"
+
+/* Largest value of the signed type off_t. */
+#define BG_OFF_MAX \
+	((off_t)(((uintmax_t)1 << (sizeof(off_t) * CHAR_BIT - 1)) - 1))
+
+/* Only permission bits: never setuid/setgid/sticky on files we write. */
+#define BG_MODE_MASK	((mode_t)0777)
+
+/* Largest single read()/write() request. */
+#define BG_IO_CHUNK	((size_t)1 << 30)
+
+int
+bg_write_all(int fd, const void *buf, size_t len)
+{
+	const uint8_t *p = buf;
+	ssize_t n;
+
+	if (fd < 0 || (buf == NULL && len > 0))
+		return BG_EINVAL;
+	while (len > 0) {
+		n = write(fd, p, len < BG_IO_CHUNK ? len : BG_IO_CHUNK);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return bg_err_from_errno(errno);
+		if (n == 0)
+			return BG_EIO;
+		p += n;
+		len -= (size_t)n;
+	}
+	return BG_OK;
+}
+
+int
+bg_pread_all(int fd, void *buf, size_t len, off_t off)
+{
+	uint8_t *p = buf;
+	ssize_t n;
+
+	if (fd < 0 || (buf == NULL && len > 0) || off < 0)
+		return BG_EINVAL;
+	if (len > (uintmax_t)(BG_OFF_MAX - off))
+		return BG_EINVAL;
+	while (len > 0) {
+		n = pread(fd, p, len < BG_IO_CHUNK ? len : BG_IO_CHUNK, off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return bg_err_from_errno(errno);
+		if (n == 0)
+			return BG_EFORMAT;	/* file shorter than promised */
+		p += n;
+		off += n;
+		len -= (size_t)n;
+	}
+	return BG_OK;
+}
+
+int
+bg_fsync_dir(const char *dir)
+{
+	int fd, r = BG_OK;
+
+	if (dir == NULL)
+		return BG_EINVAL;
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return bg_err_from_errno(errno);
+	if (fsync(fd) != 0)
+		r = bg_err_from_errno(errno);
+	if (close(fd) != 0 && r == BG_OK)
+		r = bg_err_from_errno(errno);
+	return r;
+}
+
+/* fsyncs the directory that holds path ("." or "/" for short paths). */
+static int
+fsync_parent(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char *dir;
+	size_t n;
+	int r;
+
+	if (slash == NULL)
+		return bg_fsync_dir(".");
+	if (slash == path)
+		return bg_fsync_dir("/");
+	n = (size_t)(slash - path);
+	if ((dir = malloc(n + 1)) == NULL)
+		return BG_ENOMEM;
+	memcpy(dir, path, n);
+	dir[n] = '\0';
+	r = bg_fsync_dir(dir);
+	free(dir);
+	return r;
+}
+
+/*
+ * Writes data to the freshly created fd, sets exactly mode (the umask
+ * applied at creation) and makes the contents durable. Always closes fd.
+ */
+static int
+write_close(int fd, const void *data, size_t len, mode_t mode)
+{
+	int r = BG_OK;
+
+	if (fchmod(fd, mode) != 0)
+		r = bg_err_from_errno(errno);
+	if (r == BG_OK)
+		r = bg_write_all(fd, data, len);
+	if (r == BG_OK && fsync(fd) != 0)
+		r = bg_err_from_errno(errno);
+	/* close() can report a deferred write error (NFS, quota). */
+	if (close(fd) != 0 && r == BG_OK)
+		r = bg_err_from_errno(errno);
+	return r;
+}
+
+static int
+create_excl(const char *path, mode_t mode)
+{
+	return open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+	    O_CLOEXEC, mode);
+}
+
+/* Builds "<path>.tmp.<pid>.<16 random hex digits>"; caller frees. */
+static int
+temp_name(const char *path, char **out)
+{
+	uint8_t rnd[8];
+	char hex[2 * sizeof(rnd) + 1];
+	size_t n;
+	char *s;
+
+	if (RAND_bytes(rnd, (int)sizeof(rnd)) != 1)
+		return BG_ECRYPTO;
+	if (bg_hex_encode(rnd, sizeof(rnd), hex, sizeof(hex)) != BG_OK)
+		return BG_EINTERNAL;
+	n = strlen(path) + sizeof(".tmp..") + 3 * sizeof(pid_t) + sizeof(hex);
+	if ((s = malloc(n)) == NULL)
+		return BG_ENOMEM;
+	if (snprintf(s, n, "%s.tmp.%ld.%s", path, (long)getpid(), hex) < 0) {
+		free(s);
+		return BG_EINTERNAL;
+	}
+	*out = s;
+	return BG_OK;
+}
+
+int
+bg_file_replace(const char *path, const void *data, size_t len,
+    mode_t mode)
+{
+	char *tmp = NULL;
+	int fd, r;
+
+	if (path == NULL || (data == NULL && len > 0) ||
+	    (mode & ~BG_MODE_MASK) != 0)
+		return BG_EINVAL;
+	if ((r = temp_name(path, &tmp)) != BG_OK)
+		return r;
+	if ((fd = create_excl(tmp, mode)) < 0) {
+		r = bg_err_from_errno(errno);
+		goto out;
+	}
+	if ((r = write_close(fd, data, len, mode)) != BG_OK)
+		goto fail;
+	if (rename(tmp, path) != 0) {
+		r = bg_err_from_errno(errno);
+		goto fail;
+	}
+	/* Renamed: the temp name is gone; only durability is left. */
+	r = fsync_parent(path);
+	goto out;
+fail:
+	(void)unlink(tmp);
+out:
+	free(tmp);
+	return r;
+}
+
+int
+bg_file_create_excl(const char *path, const void *data, size_t len,
+    mode_t mode)
+{
+	int fd, r;
+
+	if (path == NULL || (data == NULL && len > 0) ||
+	    (mode & ~BG_MODE_MASK) != 0)
+		return BG_EINVAL;
+	if ((fd = create_excl(path, mode)) < 0)
+		return bg_err_from_errno(errno);
+	if ((r = write_close(fd, data, len, mode)) == BG_OK)
+		r = fsync_parent(path);
+	/* Never leave a partial file: a retry would then hit BG_EEXIST. */
+	if (r != BG_OK)
+		(void)unlink(path);
+	return r;
+}
+
+/* Frees a buffer that may hold file contents (key files are secrets). */
+static void
+free_wiped(char *buf, size_t size)
+{
+	if (buf == NULL)
+		return;
+	bg_wipe(buf, size);
+	free(buf);
+}
+
+/* Grows *buf (holding used bytes, size *cap + 1) to newcap + 1 bytes. */
+static int
+grow(char **buf, size_t *cap, size_t used, size_t newcap)
+{
+	char *nb;
+
+	if ((nb = malloc(newcap + 1)) == NULL)
+		return BG_ENOMEM;
+	memcpy(nb, *buf, used);
+	free_wiped(*buf, *cap + 1);
+	*buf = nb;
+	*cap = newcap;
+	return BG_OK;
+}
+
+/* Next capacity: doubled, but never more than max + 1 bytes of data. */
+static size_t
+next_cap(size_t cap, size_t max)
+{
+	return cap > max / 2 ? max + 1 : 2 * cap;
+}
+
+/*
+ * Reads fd to EOF into a buffer of hint + 1 bytes that grows as needed;
+ * at most max + 1 bytes are ever read, the extra one proving "too big".
+ */
+static int
+read_bounded(int fd, size_t hint, size_t max, char **bufp, size_t *lenp)
+{
+	size_t cap = hint < max ? hint + 1 : max + 1, used = 0;
+	char *buf;
+	ssize_t n;
+	int r = BG_OK;
+
+	if ((buf = malloc(cap + 1)) == NULL)
+		return BG_ENOMEM;
+	for (;;) {
+		if (used == cap && (used > max ||
+		    (r = grow(&buf, &cap, used, next_cap(cap, max))) != BG_OK))
+			break;
+		n = read(fd, buf + used, cap - used);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			r = n < 0 ? bg_err_from_errno(errno) : BG_OK;
+			break;
+		}
+		used += (size_t)n;
+	}
+	if (r == BG_OK && used > max)
+		r = BG_ETOOBIG;
+	if (r != BG_OK) {
+		free_wiped(buf, cap + 1);
+		return r;
+	}
+	buf[used] = '\0';
+	*bufp = buf;
+	*lenp = used;
+	return BG_OK;
+}
+
+int
+bg_file_read(const char *path, size_t max, char **data, size_t *len)
+{
+	struct stat st;
+	int fd, r;
+
+	if (path == NULL || data == NULL || len == NULL || max >= SSIZE_MAX)
+		return BG_EINVAL;
+	*data = NULL;
+	*len = 0;
+	/* O_NONBLOCK: a FIFO planted at path must not hang the open. */
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY |
+	    O_NONBLOCK);
+	if (fd < 0)
+		return bg_err_from_errno(errno);
+	if (fstat(fd, &st) != 0)
+		r = bg_err_from_errno(errno);
+	else if (!S_ISREG(st.st_mode))
+		r = BG_EFORMAT;
+	else if (st.st_size < 0 || (uintmax_t)st.st_size > max)
+		r = BG_ETOOBIG;
+	else
+		r = read_bounded(fd, (size_t)st.st_size, max, data, len);
+	(void)close(fd);
+	return r;
+}
+
+int
+bg_mkdir_private(const char *path)
+{
+	struct stat st;
+
+	if (path == NULL)
+		return BG_EINVAL;
+	if (mkdir(path, 0700) != 0 && errno != EEXIST)
+		return bg_err_from_errno(errno);
+	/* Whether new or old, check what is actually there now. */
+	if (lstat(path, &st) != 0)
+		return bg_err_from_errno(errno);
+	if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid() ||
+	    (st.st_mode & 077) != 0)
+		return BG_EPERM;
+	return BG_OK;
+}
+
+int
+bg_path_join(char *out, size_t outsz, const char *a, const char *b)
+{
+	int n;
+
+	if (out == NULL || outsz == 0 || a == NULL || b == NULL)
+		return BG_EINVAL;
+	n = snprintf(out, outsz, "%s/%s", a, b);
+	if (n < 0) {
+		out[0] = '\0';
+		return BG_EINTERNAL;
+	}
+	if ((size_t)n >= outsz) {
+		out[0] = '\0';	/* never hand back a truncated path */
+		return BG_ETOOBIG;
+	}
+	return BG_OK;
+}
