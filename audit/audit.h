@@ -1,0 +1,179 @@
+/*
+ * audit: the append-only, signed, verifiable audit log (DESIGN section 6).
+ *
+ * Files in the audit directory:
+ *   entries.jsonl     one JSON entry per line, hashed exactly as stored
+ *   checkpoint.slots  two alternating slots holding the latest signed
+ *                     checkpoint; the durable record of what was acknowledged
+ *   checkpoint        the latest checkpoint as a plain C2SP signed note
+ *                     (refreshed on close and on recovery)
+ *   tree, index       derived data (Merkle node hashes in post-order, entry
+ *                     end offsets); rebuilt from entries.jsonl when short
+ *   signing.key       Ed25519 private key, PKCS#8 PEM, 0600
+ *   verifier.vkey     C2SP verifier key string
+ *
+ * The module knows nothing of vaults, tokens or requests.
+ */
+#ifndef BG_AUDIT_H
+#define BG_AUDIT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+
+typedef struct bg_audit bg_audit_t;
+
+#define BG_AUDIT_ENTRY_MAX 65536	/* bytes of one entry line, '\n' included */
+#define BG_AUDIT_FIELD_MAX 256		/* event, actor, account, request */
+#define BG_AUDIT_BATCH_MAX 1048576	/* entries in one batch */
+
+/* One entry to append. NULL strings are stored as "". */
+struct bg_audit_event {
+	const char *event;	/* dotted lower-case name, required */
+	const char *actor;
+	const char *account;
+	const char *request;
+	const cJSON *detail;	/* an object, or NULL for {} */
+};
+
+/*
+ * Creates a new log in dir (created 0700 if missing): key pair (private key
+ * O_EXCL, 0600), verifier key, and the first entry "audit.init" with its
+ * checkpoint. origin may be NULL for a random one. BG_EEXIST when a log is
+ * already there.
+ */
+int bg_audit_init(const char *dir, const char *origin);
+
+enum bg_audit_mode {
+	BG_AUDIT_READ = 0,	/* no lock; sees the last acknowledged state */
+	BG_AUDIT_WRITE = 1,	/* exclusive writer lock; recovers a torn tail */
+};
+
+/*
+ * Opens the log in dir. In write mode, waits up to about 10 s for the
+ * writer lock (BG_ELOCKED after), then recovers: bytes after the last
+ * acknowledged entry (a torn or unacknowledged tail from a crash) are moved
+ * to recovered/ and an "audit.recovered" entry records them; derived files
+ * are rebuilt when short. A log that does not match its signed checkpoint
+ * gives BG_ETAMPER and is left untouched. Caller closes with
+ * bg_audit_close().
+ */
+int bg_audit_open(const char *dir, enum bg_audit_mode mode, bg_audit_t **out);
+/*
+ * A sentence on why the last failing call of this thread failed (which
+ * entry, which file), or "" when it gave no detail. Never holds secrets.
+ */
+const char *bg_audit_why(void);
+/* Closes the log, refreshing the plain checkpoint file. Accepts NULL. */
+void bg_audit_close(bg_audit_t **log);
+
+/* Number of acknowledged entries (the checkpoint's tree size). */
+uint64_t bg_audit_size(const bg_audit_t *log);
+
+/*
+ * Appends one entry. Returns BG_OK only when the entry and its signed
+ * checkpoint are on disk; *seq (may be NULL) receives its sequence number.
+ * On failure nothing is acknowledged and the log still verifies; after an
+ * I/O error during sync the handle refuses further appends (reopen).
+ */
+int bg_audit_append(bg_audit_t *log, const struct bg_audit_event *ev,
+    uint64_t *seq);
+/* Appends n entries under one checkpoint; all or nothing. */
+int bg_audit_append_batch(bg_audit_t *log, const struct bg_audit_event *ev,
+    size_t n, uint64_t *first_seq);
+
+/*
+ * The latest signed checkpoint (a C2SP signed note). *note is
+ * NUL-terminated; caller frees with free().
+ */
+int bg_audit_checkpoint(const bg_audit_t *log, char **note, size_t *len);
+/* The verifier key string, NUL-terminated in out (at least 256 bytes). */
+int bg_audit_verifier_key(const bg_audit_t *log, char *out, size_t outsz);
+/* The log's origin line. */
+const char *bg_audit_origin(const bg_audit_t *log);
+
+/*
+ * Calls fn for each acknowledged entry with first <= seq < last (last is
+ * clamped to the size). line excludes the '\n'. A non-zero return from fn
+ * stops the walk and is returned.
+ */
+typedef int (*bg_audit_entry_fn)(void *ctx, uint64_t seq, const char *line,
+    size_t len);
+int bg_audit_foreach(bg_audit_t *log, uint64_t first, uint64_t last,
+    bg_audit_entry_fn fn, void *ctx);
+
+/* A parsed entry, for readers (show, tests). Strings point into json. */
+struct bg_audit_entry {
+	cJSON *json;		/* owner of all fields below */
+	uint64_t seq;
+	const char *time, *event, *actor, *account, *request;
+	const cJSON *detail;
+};
+/* Strict parse of one entry line (no '\n'). Free with bg_audit_entry_free. */
+int bg_audit_entry_parse(const char *line, size_t len,
+    struct bg_audit_entry *e);
+void bg_audit_entry_free(struct bg_audit_entry *e);
+/* 1 when name is a valid event name: [a-z0-9_] words joined by '.'. */
+int bg_audit_event_name_ok(const char *name);
+
+/* ---------------------------------------------------------------- proofs */
+
+#define BG_AUDIT_PROOF_MAX 64
+
+struct bg_audit_proof {
+	uint64_t index;		/* leaf (seq) for inclusion; old size for consistency */
+	uint64_t size;		/* tree size the proof is for */
+	size_t len;
+	uint8_t hash[BG_AUDIT_PROOF_MAX][32];
+	uint8_t leaf[32];	/* inclusion: the leaf hash */
+	uint8_t root[32];	/* root at size */
+	uint8_t old_root[32];	/* consistency: root at index */
+};
+
+/*
+ * Inclusion proof of entry seq in the tree of the given size (0 means the
+ * current size). The proof is checked against the root before returning;
+ * a derived-file mismatch gives BG_ETAMPER.
+ */
+int bg_audit_prove(bg_audit_t *log, uint64_t seq, uint64_t size,
+    struct bg_audit_proof *proof);
+/* Consistency proof between old_size and new_size (0 means current). */
+int bg_audit_prove_consistency(bg_audit_t *log, uint64_t old_size,
+    uint64_t new_size, struct bg_audit_proof *proof);
+/* Checks proofs without a log (RFC 9162 2.1.3.2 and 2.1.4.2). */
+int bg_audit_check_inclusion(const struct bg_audit_proof *proof);
+int bg_audit_check_consistency(const struct bg_audit_proof *proof);
+
+/* ---------------------------------------------------------------- verify */
+
+typedef void (*bg_audit_progress_fn)(void *ctx, uint64_t done, uint64_t total);
+
+struct bg_audit_verify_opts {
+	/* An older checkpoint (signed note) the caller trusts, or NULL. */
+	const char *old_checkpoint;
+	size_t old_checkpoint_len;
+	/* A verifier key string the caller trusts, or NULL for the log's own. */
+	const char *vkey;
+	bg_audit_progress_fn progress;	/* may be NULL */
+	void *progress_ctx;
+};
+
+struct bg_audit_verify_result {
+	uint64_t entries;	/* entries checked */
+	int bad;		/* 1 when a specific entry was found bad */
+	uint64_t bad_seq;	/* the first bad entry, when bad */
+	char reason[256];	/* what failed, for people */
+};
+
+/*
+ * Verifies the whole log in dir without taking the writer lock: every leaf
+ * and the root recomputed, the checkpoint signature, seq continuity, time
+ * monotonicity, the derived node store, and (when given) consistency with
+ * an older checkpoint. Streams: O(log n) memory. BG_OK, BG_ETAMPER (with
+ * result filled in), BG_ESIG, BG_ECONSIST, or another error for I/O.
+ */
+int bg_audit_verify(const char *dir, const struct bg_audit_verify_opts *opts,
+    struct bg_audit_verify_result *result);
+
+#endif /* BG_AUDIT_H */

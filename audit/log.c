@@ -1,0 +1,317 @@
+/* Opening, creating and reading the audit log. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/rand.h>
+
+#include "common/common.h"
+#include "audit/internal.h"
+
+static int
+open_at(struct bg_audit *log, const char *name, int flags, int *fd)
+{
+	*fd = openat(log->dirfd, name, flags | O_NOFOLLOW | O_CLOEXEC, 0600);
+	return *fd < 0 ? bg_err_from_errno(errno) : BG_OK;
+}
+
+static int
+log_files(struct bg_audit *log)
+{
+	int rw = log->writable ? O_RDWR : O_RDONLY;
+	int r;
+
+	if ((r = bg_open_dir(log->dir, &log->dirfd)) != BG_OK ||
+	    (r = open_at(log, F_ENTRIES, rw | (log->writable ? O_APPEND : 0),
+	    &log->entries_fd)) != BG_OK ||
+	    (log->writable &&
+	    (r = bg_lock_wait(log->entries_fd, LOCK_EX)) != BG_OK) ||
+	    (r = open_at(log, F_SLOTS, rw, &log->slots_fd)) != BG_OK ||
+	    (r = bg_store_open(log->dirfd, log->writable, &log->store)) != BG_OK)
+		return r;
+	return bg_keys_load_vkey(log->dir, &log->key);
+}
+
+/* The signing key must be the one the verifier key names. */
+static int
+log_signing_key(struct bg_audit *log)
+{
+	uint8_t pub[32];
+	int r;
+
+	if ((r = bg_keys_load_priv(log->dir, &log->priv)) != BG_OK ||
+	    (r = bg_ed25519_public(log->priv, pub)) != BG_OK)
+		return r;
+	return bg_ct_memcmp(pub, log->key.pub, 32) == 0 ? BG_OK : BG_ETAMPER;
+}
+
+static struct bg_audit *
+log_new(const char *dir, int writable)
+{
+	struct bg_audit *log;
+
+	if ((log = calloc(1, sizeof(*log))) == NULL)
+		return NULL;
+	log->dirfd = log->entries_fd = log->slots_fd = -1;
+	log->store.tree_fd = log->store.index_fd = -1;
+	log->writable = writable;
+	if ((log->dir = strdup(dir)) == NULL) {
+		free(log);
+		return NULL;
+	}
+	return log;
+}
+
+int
+bg_audit_open(const char *dir, enum bg_audit_mode mode, bg_audit_t **out)
+{
+	struct bg_audit *log;
+	int r;
+
+	bg_audit_set_why("%s", "");
+	if (dir == NULL || out == NULL)
+		return BG_EINVAL;
+	*out = NULL;
+	if ((log = log_new(dir, mode == BG_AUDIT_WRITE)) == NULL)
+		return BG_ENOMEM;
+	if ((r = log_files(log)) == BG_OK) {
+		if (log->writable && (r = log_signing_key(log)) == BG_OK)
+			r = bg_recover(log);
+		else if (!log->writable)
+			r = bg_reader_state(log);
+	}
+	if (r != BG_OK) {
+		bg_audit_close(&log);
+		return r;
+	}
+	*out = log;
+	return BG_OK;
+}
+
+void
+bg_audit_close(bg_audit_t **logp)
+{
+	struct bg_audit *log;
+
+	if (logp == NULL || (log = *logp) == NULL)
+		return;
+	if (log->writable && log->note_stale && !log->poisoned)
+		(void)bg_log_write_plain(log);
+	bg_store_close(&log->store);
+	if (log->slots_fd >= 0)
+		close(log->slots_fd);
+	if (log->entries_fd >= 0)
+		close(log->entries_fd);	/* releases the lock */
+	if (log->dirfd >= 0)
+		close(log->dirfd);
+	EVP_PKEY_free(log->priv);
+	free(log->note);
+	free(log->dir);
+	free(log);
+	*logp = NULL;
+}
+
+int
+bg_log_write_plain(struct bg_audit *log)
+{
+	char path[BG_PATH_MAX];
+	int r;
+
+	if ((r = bg_path_join(path, sizeof(path), log->dir, F_CHECKPOINT)) != BG_OK ||
+	    (r = bg_file_replace(path, log->note, log->note_len, 0644)) != BG_OK)
+		return r;
+	log->note_stale = 0;
+	return BG_OK;
+}
+
+uint64_t
+bg_audit_size(const bg_audit_t *log)
+{
+	return log == NULL ? 0 : log->size;
+}
+
+const char *
+bg_audit_origin(const bg_audit_t *log)
+{
+	return log == NULL ? NULL : log->key.name;
+}
+
+int
+bg_audit_checkpoint(const bg_audit_t *log, char **note, size_t *len)
+{
+	if (log == NULL || note == NULL || len == NULL)
+		return BG_EINVAL;
+	if ((*note = malloc(log->note_len + 1)) == NULL)
+		return BG_ENOMEM;
+	memcpy(*note, log->note, log->note_len);
+	(*note)[log->note_len] = '\0';
+	*len = log->note_len;
+	return BG_OK;
+}
+
+int
+bg_audit_verifier_key(const bg_audit_t *log, char *out, size_t outsz)
+{
+	if (log == NULL || out == NULL)
+		return BG_EINVAL;
+	return bg_note_vkey_format(&log->key, out, outsz);
+}
+
+int
+bg_audit_foreach(bg_audit_t *log, uint64_t first, uint64_t last,
+    bg_audit_entry_fn fn, void *ctx)
+{
+	struct bg_lines lr;
+	const char *line;
+	uint64_t seq, start = 0;
+	size_t len;
+	int r;
+
+	if (log == NULL || fn == NULL)
+		return BG_EINVAL;
+	if (last > log->size)
+		last = log->size;
+	if (first >= last)
+		return BG_OK;
+	if (first > 0 && (r = bg_store_end(&log->store, first - 1, &start)) != BG_OK)
+		return r;
+	if ((r = bg_lines_init(&lr, log->entries_fd, start, 1 << 16)) != BG_OK)
+		return r;
+	for (seq = first; seq < last; seq++) {
+		if ((r = bg_lines_next(&lr, &line, &len)) != 1) {
+			r = r == 0 ? BG_ETAMPER : r;	/* shorter than indexed */
+			break;
+		}
+		if ((r = fn(ctx, seq, line, len)) != 0)
+			break;
+	}
+	bg_lines_free(&lr);
+	return r;
+}
+
+/* ------------------------------------------------------------------ init */
+
+static int
+random_origin(char *out, size_t outsz)
+{
+	uint8_t id[8];
+	char hex[17];
+
+	if (RAND_bytes(id, sizeof(id)) != 1)
+		return BG_ECRYPTO;
+	bg_hex_encode(id, sizeof(id), hex, sizeof(hex));
+	if (snprintf(out, outsz, "breakglass.local/audit/%s", hex) >= (int)outsz)
+		return BG_ETOOBIG;
+	return BG_OK;
+}
+
+static int
+create_empty(const char *dir, const char *name, size_t size)
+{
+	char path[BG_PATH_MAX];
+	void *zero;
+	int r;
+
+	if ((r = bg_path_join(path, sizeof(path), dir, name)) != BG_OK)
+		return r;
+	if ((zero = calloc(1, size + 1)) == NULL)
+		return BG_ENOMEM;
+	r = bg_file_create_excl(path, zero, size, 0600);
+	free(zero);
+	return r;
+}
+
+/* Writes the empty tree's checkpoint into slot 0. */
+static int
+init_checkpoint(const char *dir, EVP_PKEY *priv, const char *origin)
+{
+	char path[BG_PATH_MAX], *note = NULL;
+	uint8_t root[BG_HASH_LEN];
+	size_t len;
+	int fd, r;
+
+	if ((r = bg_merkle_empty_root(root)) != BG_OK ||
+	    (r = bg_checkpoint_sign(priv, origin, 0, root, &note, &len)) != BG_OK ||
+	    (r = bg_path_join(path, sizeof(path), dir, F_SLOTS)) != BG_OK)
+		goto out;
+	if ((fd = open(path, O_RDWR | O_NOFOLLOW | O_CLOEXEC)) < 0) {
+		r = bg_err_from_errno(errno);
+		goto out;
+	}
+	if ((r = bg_slots_write(fd, 0, 1, note, len)) == BG_OK &&
+	    fdatasync(fd) != 0)
+		r = bg_io_err(-1);
+	close(fd);
+out:
+	free(note);
+	return r;
+}
+
+static int
+init_files(const char *dir, const char *origin)
+{
+	struct bg_note_key key;
+	EVP_PKEY *priv = NULL;
+	int r;
+
+	if ((r = bg_keys_create(dir, origin, &priv, &key)) != BG_OK)
+		return r;
+	if ((r = create_empty(dir, F_ENTRIES, 0)) == BG_OK &&
+	    (r = create_empty(dir, F_SLOTS, 2 * BG_SLOT_SIZE)) == BG_OK &&
+	    (r = create_empty(dir, F_TREE, 0)) == BG_OK &&
+	    (r = create_empty(dir, F_INDEX, 0)) == BG_OK)
+		r = init_checkpoint(dir, priv, origin);
+	EVP_PKEY_free(priv);
+	return r;
+}
+
+static int
+init_entry(const char *dir, const char *origin)
+{
+	struct bg_audit_event ev = { "audit.init", "", "", "", NULL };
+	char vkey[BG_NOTE_NAME_MAX + 64];
+	bg_audit_t *log = NULL;
+	cJSON *detail;
+	int r;
+
+	if ((r = bg_audit_open(dir, BG_AUDIT_WRITE, &log)) != BG_OK)
+		return r;
+	r = BG_ENOMEM;
+	if ((detail = cJSON_CreateObject()) != NULL &&
+	    bg_audit_verifier_key(log, vkey, sizeof(vkey)) == BG_OK &&
+	    cJSON_AddStringToObject(detail, "origin", origin) != NULL &&
+	    cJSON_AddStringToObject(detail, "verifier_key", vkey) != NULL) {
+		ev.detail = detail;
+		r = bg_audit_append(log, &ev, NULL);
+	}
+	cJSON_Delete(detail);
+	bg_audit_close(&log);
+	return r;
+}
+
+int
+bg_audit_init(const char *dir, const char *origin)
+{
+	char gen[BG_NOTE_NAME_MAX + 1];
+	int r;
+
+	if (dir == NULL)
+		return BG_EINVAL;
+	if (origin == NULL) {
+		if ((r = random_origin(gen, sizeof(gen))) != BG_OK)
+			return r;
+		origin = gen;
+	}
+	if (!bg_note_name_ok(origin))
+		return BG_EINVAL;
+	if ((r = bg_mkdir_private(dir)) != BG_OK ||
+	    (r = init_files(dir, origin)) != BG_OK)
+		return r;
+	return init_entry(dir, origin);
+}

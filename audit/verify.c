@@ -1,0 +1,342 @@
+/*
+ * Whole-log verification, streaming in O(log n) memory: every leaf and the
+ * root recomputed from the stored bytes, seq continuity, time order, the
+ * checkpoint signature, the derived node store, and consistency with an
+ * older checkpoint the caller trusts. Holds a shared lock so no writer
+ * appends meanwhile.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include "common/common.h"
+#include "audit/internal.h"
+
+#define TARGETS 3		/* newest checkpoint, caller's, plain file */
+#define TREE_BUF 2048		/* hashes read from the node store at once */
+
+struct target {
+	int used, have;
+	struct bg_checkpoint cp;
+	uint8_t root[BG_HASH_LEN];
+};
+
+struct vstate {
+	const struct bg_audit_verify_opts *o;
+	const char *dir;
+	struct bg_audit_verify_result *res;
+	struct bg_note_key key;
+	int entries_fd;
+	struct bg_store st;
+	uint64_t n;			/* newest checkpoint's size */
+	struct target t[TARGETS];
+	struct bg_merkle_stream stream;
+	char prev_time[BG_TIME_LEN + 1];
+	/* node store comparison */
+	uint8_t *tbuf;
+	uint64_t tlimit, tseen, tbuf_first, tbuf_n;
+	int store_bad;
+	uint64_t store_bad_seq;
+};
+
+static int
+fail(struct vstate *v, int err, int bad, uint64_t seq, const char *msg)
+{
+	/* a line break removed or added shows first as a leaf mismatch */
+	if (bad && v->store_bad && v->store_bad_seq < seq)
+		seq = v->store_bad_seq;
+	v->res->bad = bad;
+	v->res->bad_seq = seq;
+	snprintf(v->res->reason, sizeof(v->res->reason), "%s", msg);
+	return err;
+}
+
+static int
+tree_next(struct vstate *v, uint8_t out[BG_HASH_LEN])
+{
+	uint64_t want;
+	ssize_t got;
+
+	if (v->tseen >= v->tbuf_first + v->tbuf_n) {
+		want = v->tlimit - v->tseen < TREE_BUF ? v->tlimit - v->tseen :
+		    TREE_BUF;
+		got = pread(v->st.tree_fd, v->tbuf, (size_t)want * BG_HASH_LEN,
+		    (off_t)(v->tseen * BG_HASH_LEN));
+		if (got < BG_HASH_LEN)
+			return BG_EIO;
+		v->tbuf_first = v->tseen;
+		v->tbuf_n = (uint64_t)got / BG_HASH_LEN;
+	}
+	memcpy(out, v->tbuf + (v->tseen - v->tbuf_first) * BG_HASH_LEN,
+	    BG_HASH_LEN);
+	return BG_OK;
+}
+
+/* Compares each hash the stream completes with the stored one. */
+static int
+store_cmp(void *ctx, unsigned level, uint64_t index, const uint8_t *h)
+{
+	struct vstate *v = ctx;
+	uint8_t stored[BG_HASH_LEN];
+
+	if (v->tseen >= v->tlimit || v->store_bad)
+		return BG_OK;
+	if (tree_next(v, stored) != BG_OK ||
+	    memcmp(stored, h, BG_HASH_LEN) != 0) {
+		v->store_bad = 1;
+		v->store_bad_seq = ((index + 1) << level) - 1;
+	}
+	v->tseen++;
+	return BG_OK;
+}
+
+static int
+check_line(struct vstate *v, uint64_t i, const char *line, size_t len)
+{
+	char t[BG_TIME_LEN + 1];
+	uint8_t leaf[BG_HASH_LEN];
+	uint64_t seq;
+	int k, r;
+
+	if (bg_entry_scan(line, len, &seq, t) != BG_OK)
+		return fail(v, BG_ETAMPER, 1, i, "entry is malformed");
+	if (seq != i)
+		return fail(v, BG_ETAMPER, 1, i, "entry has the wrong seq "
+		    "(deleted, duplicated or reordered entries)");
+	if (strcmp(t, v->prev_time) < 0)
+		return fail(v, BG_ETAMPER, 1, i, "entry time goes backwards");
+	memcpy(v->prev_time, t, sizeof(t));
+	if ((r = bg_merkle_leaf_hash(line, len, leaf)) != BG_OK ||
+	    (r = bg_merkle_stream_add(&v->stream, leaf, store_cmp, v)) != BG_OK)
+		return r;
+	for (k = 0; k < TARGETS; k++)
+		if (v->t[k].used && v->t[k].cp.size == v->stream.size &&
+		    (r = bg_merkle_stream_root(&v->stream, v->t[k].root)) == BG_OK)
+			v->t[k].have = 1;
+	return r;
+}
+
+static int
+scan(struct vstate *v, uint64_t *lines, size_t *partial)
+{
+	struct bg_lines lr;
+	const char *line;
+	size_t len;
+	int r;
+
+	*lines = 0;
+	if ((r = bg_lines_init(&lr, v->entries_fd, 0, 1 << 20)) != BG_OK)
+		return r;
+	while ((r = bg_lines_next(&lr, &line, &len)) == 1) {
+		if (*lines < v->n &&
+		    (r = check_line(v, *lines, line, len)) != BG_OK)
+			break;
+		++*lines;
+		if (v->o->progress != NULL && (*lines & 0xffff) == 0)
+			v->o->progress(v->o->progress_ctx, *lines, v->n);
+	}
+	if (r == BG_ETOOBIG)
+		r = fail(v, BG_ETAMPER, 1, *lines, "entry is longer than any "
+		    "entry can be (missing line break)");
+	*partial = lr.partial;
+	bg_lines_free(&lr);
+	return r;
+}
+
+static int
+empty_targets(struct vstate *v)
+{
+	int k, r;
+
+	for (k = 0; k < TARGETS; k++)
+		if (v->t[k].used && v->t[k].cp.size == 0) {
+			if ((r = bg_merkle_empty_root(v->t[k].root)) != BG_OK)
+				return r;
+			v->t[k].have = 1;
+		}
+	return BG_OK;
+}
+
+/* Newest slot, caller's checkpoint and plain file become targets. */
+static int
+load_targets(struct vstate *v, int slots_fd)
+{
+	struct bg_slot *s;
+	char why[200], path[BG_PATH_MAX], *plain = NULL;
+	size_t plen;
+	int pos, r;
+
+	if ((s = calloc(2, sizeof(*s))) == NULL)
+		return BG_ENOMEM;
+	if ((r = bg_slots_read(slots_fd, &v->key, s)) == BG_ESIG)
+		r = fail(v, BG_ETAMPER, 0, 0, "a checkpoint slot does not "
+		    "verify with the log's key (forged, or another log's)");
+	else if (r == BG_OK && (r = bg_slots_select(s, UINT64_MAX, &pos, why,
+	    sizeof(why))) != BG_OK)
+		r = fail(v, BG_ETAMPER, 0, 0, why);
+	if (r == BG_OK) {
+		v->t[0].used = 1;
+		v->t[0].cp = s[pos].cp;
+		v->n = s[pos].cp.size;
+	}
+	free(s);
+	if (r != BG_OK)
+		return r;
+	if (v->o->old_checkpoint != NULL) {
+		if (bg_checkpoint_open(v->o->old_checkpoint,
+		    v->o->old_checkpoint_len, &v->key, &v->t[1].cp) != BG_OK)
+			return fail(v, BG_ESIG, 0, 0, "the given checkpoint is "
+			    "not signed by this log's key or is malformed");
+		v->t[1].used = 1;
+	}
+	if (bg_path_join(path, sizeof(path), v->dir, F_CHECKPOINT) == BG_OK &&
+	    bg_file_read(path, BG_NOTE_MAX, &plain, &plen) == BG_OK) {
+		r = bg_checkpoint_open(plain, plen, &v->key, &v->t[2].cp);
+		free(plain);
+		if (r != BG_OK)
+			return fail(v, BG_ETAMPER, 0, 0, "audit/checkpoint is "
+			    "not signed by this log's key");
+		v->t[2].used = 1;
+	}
+	return empty_targets(v);
+}
+
+static int
+judge_targets(struct vstate *v, int from, int to)
+{
+	static const char *const what[TARGETS] = {
+		"the entries do not hash to the signed checkpoint's root",
+		"the log's history differs from the given checkpoint "
+		"(rewritten, or entries removed)",
+		"the log's history differs from audit/checkpoint",
+	};
+	static const int err[TARGETS] = { BG_ETAMPER, BG_ECONSIST, BG_ETAMPER };
+	int k;
+
+	for (k = from; k < to; k++) {
+		if (!v->t[k].used)
+			continue;
+		if (!v->t[k].have || bg_ct_memcmp(v->t[k].root, v->t[k].cp.root,
+		    BG_HASH_LEN) != 0)
+			return fail(v, err[k], v->store_bad, v->store_bad_seq,
+			    what[k]);
+	}
+	return BG_OK;
+}
+
+static int
+judge(struct vstate *v, uint64_t lines, size_t partial)
+{
+	char msg[200];
+	int r;
+
+	if (lines < v->n)
+		return fail(v, BG_ETAMPER, 1, lines, partial > 0 ?
+		    "entry is truncated" : "entries are missing: the log is "
+		    "shorter than its signed checkpoint");
+	if ((r = judge_targets(v, 0, 1)) != BG_OK)
+		return r;
+	if (lines > v->n) {
+		snprintf(msg, sizeof(msg), "%" PRIu64 " entries after the "
+		    "newest checkpoint were never acknowledged (a crash not yet "
+		    "recovered, or a rolled-back checkpoint)", lines - v->n);
+		return fail(v, BG_ETAMPER, 1, v->n, msg);
+	}
+	if ((r = judge_targets(v, 1, TARGETS)) != BG_OK)
+		return r;
+	if (v->store_bad)
+		return fail(v, BG_ETAMPER, 0, v->store_bad_seq, "audit/tree "
+		    "(derived node hashes) is corrupt; the entries are intact");
+	if (partial > 0)
+		snprintf(v->res->reason, sizeof(v->res->reason), "warning: %zu "
+		    "bytes of a torn, unacknowledged write after the last entry",
+		    partial);
+	return BG_OK;
+}
+
+static int
+verify_open(struct vstate *v, int *slots_fd)
+{
+	int dirfd, r;
+
+	if ((r = bg_open_dir(v->dir, &dirfd)) != BG_OK)
+		return r;
+	v->entries_fd = openat(dirfd, F_ENTRIES, O_RDONLY | O_NOFOLLOW |
+	    O_CLOEXEC);
+	*slots_fd = openat(dirfd, F_SLOTS, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (v->entries_fd < 0 || *slots_fd < 0)
+		r = bg_err_from_errno(errno);
+	else if (bg_store_open(dirfd, 0, &v->st) != BG_OK)
+		v->st.tree_fd = v->st.index_fd = -1;	/* compared if present */
+	close(dirfd);
+	if (r == BG_OK)
+		r = bg_lock_wait(v->entries_fd, LOCK_SH);
+	if (r != BG_OK)
+		return r;
+	if (v->o->vkey != NULL)
+		r = bg_note_vkey_parse(v->o->vkey, strlen(v->o->vkey), &v->key);
+	else
+		r = bg_keys_load_vkey(v->dir, &v->key);
+	if (r != BG_OK)
+		bg_audit_set_why("the verifier key %s is unreadable or malformed",
+		    v->o->vkey != NULL ? "given" : "in " F_VKEY);
+	return r;
+}
+
+static void
+store_limit(struct vstate *v)
+{
+	uint64_t idx_n, tree_n, want = bg_merkle_store_count(v->n);
+
+	v->tlimit = 0;
+	if (v->st.tree_fd >= 0 && bg_store_counts(&v->st, &idx_n, &tree_n) == BG_OK)
+		v->tlimit = tree_n < want ? tree_n : want;
+}
+
+int
+bg_audit_verify(const char *dir, const struct bg_audit_verify_opts *opts,
+    struct bg_audit_verify_result *res)
+{
+	static const struct bg_audit_verify_opts none;
+	struct vstate v;
+	uint64_t lines = 0;
+	size_t partial = 0;
+	int slots_fd = -1, r;
+
+	bg_audit_set_why("%s", "");
+	if (dir == NULL || res == NULL)
+		return BG_EINVAL;
+	memset(res, 0, sizeof(*res));
+	memset(&v, 0, sizeof(v));
+	v.o = opts != NULL ? opts : &none;
+	v.dir = dir;
+	v.res = res;
+	v.entries_fd = v.st.tree_fd = v.st.index_fd = -1;
+	bg_merkle_stream_init(&v.stream);
+	if ((r = verify_open(&v, &slots_fd)) != BG_OK ||
+	    (r = load_targets(&v, slots_fd)) != BG_OK)
+		goto out;
+	store_limit(&v);
+	r = BG_ENOMEM;
+	if ((v.tbuf = malloc(TREE_BUF * BG_HASH_LEN)) == NULL)
+		goto out;
+	if ((r = scan(&v, &lines, &partial)) == BG_OK)
+		r = judge(&v, lines, partial);
+	res->entries = lines < v.n ? lines : v.n;
+	if (v.o->progress != NULL)
+		v.o->progress(v.o->progress_ctx, res->entries, v.n);
+out:
+	free(v.tbuf);
+	bg_store_close(&v.st);
+	if (slots_fd >= 0)
+		close(slots_fd);
+	if (v.entries_fd >= 0)
+		close(v.entries_fd);
+	return r;
+}

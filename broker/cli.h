@@ -1,0 +1,33 @@
+/*
+ * broker/ CLI plumbing shared by the subcommand files. Only main() exits;
+ * subcommands return an exit code.
+ */
+#ifndef BG_CLI_H
+#define BG_CLI_H
+
+#include <stddef.h>
+
+/* Exit codes (docs/cli.md). */
+enum bg_exit {
+	BG_EXIT_OK = 0,
+	BG_EXIT_FAIL = 1,	/* the operation failed; nothing was changed */
+	BG_EXIT_USAGE = 2,	/* bad command line */
+	BG_EXIT_TAMPER = 3,	/* tampering detected */
+};
+
+struct bg_cli {
+	const char *state;	/* state directory */
+	char audit_dir[1024];	/* state/audit */
+};
+
+/* Prints "breakglass: msg" (and the library's detail, if any) to stderr. */
+void bg_cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Maps a BG_E* code from an operation to an exit code and prints it. */
+int bg_cli_fail(const char *what, int err);
+/* Parses a decimal u64 strictly. 0 on success. */
+int bg_cli_u64(const char *s, unsigned long long *out);
+
+int bg_cli_audit(struct bg_cli *cli, int argc, char **argv);
+int bg_cli_audit_show(struct bg_cli *cli, int argc, char **argv);
+
+#endif

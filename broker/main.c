@@ -1,0 +1,116 @@
+/*
+ * breakglass: hardware-token-backed break-glass access broker.
+ * The only place that exits.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "common/common.h"
+#include "audit/audit.h"
+#include "broker/cli.h"
+
+#define DEFAULT_STATE "/var/lib/breakglass"
+
+static void
+usage(FILE *f)
+{
+	fputs("usage: breakglass [--state DIR] COMMAND ...\n"
+	    "\n"
+	    "audit commands:\n"
+	    "  audit init [--origin NAME]       create the signed audit log\n"
+	    "  audit note TEXT [--as NAME]      add an operator's entry\n"
+	    "  audit show [filters] [--json]    list entries\n"
+	    "  audit verify [--checkpoint FILE] [--key FILE]\n"
+	    "                                   check the whole log\n"
+	    "  audit checkpoint                 print the latest signed checkpoint\n"
+	    "  audit prove SEQ [--size N]       inclusion proof of an entry\n"
+	    "  audit consistency OLD NEW        consistency proof between sizes\n"
+	    "  audit verifier-key               print the C2SP verifier key\n"
+	    "\n"
+	    "The state directory is --state, else $BREAKGLASS_STATE, else "
+	    DEFAULT_STATE ".\n"
+	    "Exit codes: 0 ok, 1 failed, 2 usage, 3 tampering detected.\n", f);
+}
+
+void
+bg_cli_error(const char *fmt, ...)
+{
+	const char *why = bg_audit_why();
+	va_list ap;
+
+	fputs("breakglass: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	if (why[0] != '\0')
+		fprintf(stderr, ": %s", why);
+	fputc('\n', stderr);
+}
+
+int
+bg_cli_fail(const char *what, int err)
+{
+	bg_cli_error("%s: %s", what, bg_strerror(err));
+	if (err == BG_ETAMPER || err == BG_ECONSIST || err == BG_ESIG)
+		return BG_EXIT_TAMPER;
+	return BG_EXIT_FAIL;
+}
+
+int
+bg_cli_u64(const char *s, unsigned long long *out)
+{
+	char *end;
+
+	if (s == NULL || *s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	*out = strtoull(s, &end, 10);
+	return errno != 0 || *end != '\0' ? -1 : 0;
+}
+
+static int
+cli_state(struct bg_cli *cli, int *argc, char ***argv)
+{
+	cli->state = getenv("BREAKGLASS_STATE");
+	if (*argc >= 2 && strcmp((*argv)[0], "--state") == 0) {
+		cli->state = (*argv)[1];
+		*argc -= 2;
+		*argv += 2;
+	}
+	if (cli->state == NULL || cli->state[0] == '\0')
+		cli->state = DEFAULT_STATE;
+	if (bg_path_join(cli->audit_dir, sizeof(cli->audit_dir), cli->state,
+	    "audit") != BG_OK) {
+		bg_cli_error("state directory path is too long");
+		return -1;
+	}
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct bg_cli cli;
+
+	umask(077);
+	argc--;
+	argv++;
+	if (cli_state(&cli, &argc, &argv) != 0)
+		return BG_EXIT_USAGE;
+	if (argc < 1) {
+		usage(stderr);
+		return BG_EXIT_USAGE;
+	}
+	if (strcmp(argv[0], "help") == 0 || strcmp(argv[0], "--help") == 0) {
+		usage(stdout);
+		return BG_EXIT_OK;
+	}
+	if (strcmp(argv[0], "audit") == 0)
+		return bg_cli_audit(&cli, argc - 1, argv + 1);
+	bg_cli_error("unknown command '%s' (see 'breakglass help')", argv[0]);
+	return BG_EXIT_USAGE;
+}

@@ -1,0 +1,888 @@
+/*
+ * The audit log against tampering: every byte flipped, entries deleted,
+ * duplicated, reordered and truncated, checkpoints replaced (older, forged,
+ * another log's), history rewritten with a stolen key; plus recovery of
+ * torn and unacknowledged tails, proofs, and bad input to append.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "common/common.h"
+#include "audit/audit.h"
+#include "audit/internal.h"
+
+struct fx {
+	char root[64];		/* mkdtemp */
+	char dir[128];		/* root/audit */
+};
+
+static void
+path_of(char *out, size_t n, const char *dir, const char *name)
+{
+	assert_int_equal(bg_path_join(out, n, dir, name), BG_OK);
+}
+
+static char *
+slurp(const char *dir, const char *name, size_t *len)
+{
+	char p[BG_PATH_MAX], *buf = NULL;
+
+	path_of(p, sizeof(p), dir, name);
+	assert_int_equal(bg_file_read(p, 64u << 20, &buf, len), BG_OK);
+	return buf;
+}
+
+static void
+spit(const char *dir, const char *name, const void *buf, size_t len)
+{
+	char p[BG_PATH_MAX];
+
+	path_of(p, sizeof(p), dir, name);
+	assert_int_equal(bg_file_replace(p, buf, len, 0600), BG_OK);
+}
+
+static void
+append_note(bg_audit_t *log, unsigned i)
+{
+	struct bg_audit_event ev = { "operator.note", "alice", "123456789012",
+	    "", NULL };
+	cJSON *d = cJSON_CreateObject();
+	uint64_t seq;
+
+	assert_non_null(d);
+	assert_non_null(cJSON_AddNumberToObject(d, "n", i));
+	assert_non_null(cJSON_AddStringToObject(d, "text", "a note"));
+	ev.detail = d;
+	assert_int_equal(bg_audit_append(log, &ev, &seq), BG_OK);
+	cJSON_Delete(d);
+}
+
+/* A log with n entries in total (audit.init included). */
+static void
+make_log(struct fx *f, unsigned n)
+{
+	bg_audit_t *log = NULL;
+	unsigned i;
+
+	snprintf(f->root, sizeof(f->root), "/tmp/bg-test-XXXXXX");
+	assert_non_null(mkdtemp(f->root));
+	snprintf(f->dir, sizeof(f->dir), "%s/audit", f->root);
+	assert_int_equal(bg_audit_init(f->dir, "test.example/log"), BG_OK);
+	assert_int_equal(bg_audit_open(f->dir, BG_AUDIT_WRITE, &log), BG_OK);
+	for (i = 1; i < n; i++)
+		append_note(log, i);
+	assert_int_equal(bg_audit_size(log), n);
+	bg_audit_close(&log);
+}
+
+static void
+cleanup(struct fx *f)
+{
+	char cmd[256];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->root);
+	assert_int_equal(system(cmd), 0);
+}
+
+static int
+verify(const char *dir, struct bg_audit_verify_result *res)
+{
+	return bg_audit_verify(dir, NULL, res);
+}
+
+static void
+assert_verifies(const char *dir, uint64_t n)
+{
+	struct bg_audit_verify_result res;
+
+	assert_int_equal(verify(dir, &res), BG_OK);
+	assert_int_equal(res.entries, n);
+}
+
+/* Offsets of each entry's first byte, and the file length at the end. */
+static size_t
+line_starts(const char *buf, size_t len, size_t *starts, size_t max)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < len && n < max; i++)
+		if (i == 0 || buf[i - 1] == '\n')
+			starts[n++] = i;
+	return n;
+}
+
+static uint64_t
+entry_of(const size_t *starts, size_t n, size_t off)
+{
+	size_t k = 0;
+
+	while (k + 1 < n && starts[k + 1] <= off)
+		k++;
+	return k;
+}
+
+/* ------------------------------------------------------------------ tests */
+
+static void
+test_round_trip(void **state)
+{
+	struct bg_audit_event ev[50];
+	bg_audit_t *log = NULL;
+	uint64_t first;
+	struct fx f;
+	size_t i;
+
+	(void)state;
+	make_log(&f, 20);
+	for (i = 0; i < 50; i++) {
+		memset(&ev[i], 0, sizeof(ev[i]));
+		ev[i].event = "test.batch";
+	}
+	assert_int_equal(bg_audit_open(f.dir, BG_AUDIT_WRITE, &log), BG_OK);
+	assert_int_equal(bg_audit_append_batch(log, ev, 50, &first), BG_OK);
+	assert_int_equal(first, 20);
+	assert_int_equal(bg_audit_size(log), 70);
+	bg_audit_close(&log);
+	assert_verifies(f.dir, 70);
+	assert_int_equal(bg_audit_open(f.dir, BG_AUDIT_READ, &log), BG_OK);
+	assert_int_equal(bg_audit_size(log), 70);
+	assert_string_equal(bg_audit_origin(log), "test.example/log");
+	bg_audit_close(&log);
+	assert_null(log);
+	cleanup(&f);
+}
+
+static int
+collect(void *ctx, uint64_t seq, const char *line, size_t len)
+{
+	struct bg_audit_entry e;
+	uint64_t *count = ctx;
+
+	assert_int_equal(bg_audit_entry_parse(line, len, &e), BG_OK);
+	assert_int_equal(e.seq, seq);
+	if (seq == 0)
+		assert_string_equal(e.event, "audit.init");
+	else {
+		assert_string_equal(e.event, "operator.note");
+		assert_string_equal(e.actor, "alice");
+		assert_int_equal(cJSON_GetObjectItem(e.detail, "n")->valuedouble,
+		    (double)seq);
+	}
+	bg_audit_entry_free(&e);
+	++*count;
+	return 0;
+}
+
+static void
+test_foreach_values(void **state)
+{
+	bg_audit_t *log = NULL;
+	uint64_t count = 0;
+	struct fx f;
+
+	(void)state;
+	make_log(&f, 12);
+	assert_int_equal(bg_audit_open(f.dir, BG_AUDIT_READ, &log), BG_OK);
+	assert_int_equal(bg_audit_foreach(log, 0, 100, collect, &count), BG_OK);
+	assert_int_equal(count, 12);
+	count = 0;
+	assert_int_equal(bg_audit_foreach(log, 5, 8, collect, &count), BG_OK);
+	assert_int_equal(count, 3);
+	bg_audit_close(&log);
+	cleanup(&f);
+}
+
+/* Every byte of entries.jsonl flipped in turn: verify fails, names it. */
+static void
+test_flip_every_entry_byte(void **state)
+{
+	struct bg_audit_verify_result res;
+	size_t len, i, starts[16], n;
+	char *orig, *buf;
+	struct fx f;
+
+	(void)state;
+	make_log(&f, 6);
+	orig = slurp(f.dir, F_ENTRIES, &len);
+	n = line_starts(orig, len, starts, 16);
+	assert_int_equal(n, 6);
+	buf = malloc(len);
+	assert_non_null(buf);
+	for (i = 0; i < len; i++) {
+		memcpy(buf, orig, len);
+		buf[i] ^= 0x01;
+		spit(f.dir, F_ENTRIES, buf, len);
+		assert_int_not_equal(verify(f.dir, &res), BG_OK);
+		assert_true(res.bad);
+		assert_int_equal(res.bad_seq, entry_of(starts, n, i));
+	}
+	spit(f.dir, F_ENTRIES, orig, len);
+	assert_verifies(f.dir, 6);
+	free(buf);
+	free(orig);
+	cleanup(&f);
+}
+
+/* Bytes of the newest checkpoint slot and of the plain checkpoint. */
+static void
+test_flip_checkpoint_bytes(void **state)
+{
+	struct bg_audit_verify_result res;
+	char *slots, *plain, *buf;
+	size_t slen, plen, i, pos, used;
+	struct fx f;
+
+	(void)state;
+	make_log(&f, 4);
+	slots = slurp(f.dir, F_SLOTS, &slen);
+	assert_int_equal(slen, 2 * BG_SLOT_SIZE);
+	/* gen 1 (init) in slot 0, then appends alternate: newest = slot with
+	 * the larger little-endian gen at offset 8 */
+	pos = (unsigned char)slots[8] > (unsigned char)slots[BG_SLOT_SIZE + 8] ?
+	    0 : BG_SLOT_SIZE;
+	used = 56 + (size_t)(unsigned char)slots[pos + 16] +
+	    256 * (size_t)(unsigned char)slots[pos + 17];
+	buf = malloc(slen);
+	assert_non_null(buf);
+	for (i = pos; i < pos + used; i++) {
+		memcpy(buf, slots, slen);
+		buf[i] ^= 0x01;
+		spit(f.dir, F_SLOTS, buf, slen);
+		assert_int_not_equal(verify(f.dir, &res), BG_OK);
+	}
+	spit(f.dir, F_SLOTS, slots, slen);
+	plain = slurp(f.dir, F_CHECKPOINT, &plen);
+	for (i = 0; i < plen; i++) {
+		memcpy(buf, plain, plen);
+		buf[i] ^= 0x01;
+		spit(f.dir, F_CHECKPOINT, buf, plen);
+		assert_int_not_equal(verify(f.dir, &res), BG_OK);
+	}
+	spit(f.dir, F_CHECKPOINT, plain, plen);
+	assert_verifies(f.dir, 4);
+	free(buf);
+	free(plain);
+	free(slots);
+	cleanup(&f);
+}
+
+/* Writes the concatenation of the given entry lines as the new file. */
+static void
+rewrite_lines(const struct fx *f, const char *orig, const size_t *starts,
+    size_t nlines, size_t len, const int *order, size_t count)
+{
+	char *out = malloc(len * 2);
+	size_t o = 0, i, a, b;
+
+	assert_non_null(out);
+	for (i = 0; i < count; i++) {
+		a = starts[order[i]];
+		b = (size_t)order[i] + 1 < nlines ? starts[order[i] + 1] : len;
+		memcpy(out + o, orig + a, b - a);
+		o += b - a;
+	}
+	spit(f->dir, F_ENTRIES, out, o);
+	free(out);
+}
+
+/*
+ * verify names the entry; a writer's open (O(log n): size, last entry,
+ * root) refuses the log when writer_sees, and never changes entries.
+ */
+static void
+expect_tamper(const struct fx *f, uint64_t seq, int writer_sees)
+{
+	struct bg_audit_verify_result res;
+	bg_audit_t *log = NULL;
+	char *before, *after;
+	size_t blen, alen;
+
+	assert_int_equal(verify(f->dir, &res), BG_ETAMPER);
+	assert_true(res.bad);
+	assert_int_equal(res.bad_seq, seq);
+	/* a writer refuses the log and changes nothing */
+	before = slurp(f->dir, F_ENTRIES, &blen);
+	if (writer_sees) {
+		assert_int_equal(bg_audit_open(f->dir, BG_AUDIT_WRITE, &log),
+		    BG_ETAMPER);
+		assert_null(log);
+	} else {
+		assert_int_equal(bg_audit_open(f->dir, BG_AUDIT_WRITE, &log),
+		    BG_OK);
+		bg_audit_close(&log);
+		assert_int_equal(verify(f->dir, &res), BG_ETAMPER);
+		assert_int_equal(res.bad_seq, seq);
+	}
+	after = slurp(f->dir, F_ENTRIES, &alen);
+	assert_int_equal(alen, blen);
+	assert_memory_equal(before, after, blen);
+	free(before);
+	free(after);
+}
+
+static void
+test_delete_duplicate_reorder_truncate(void **state)
+{
+	static const int del[] = { 0, 1, 2, 4, 5 };
+	static const int dup[] = { 0, 1, 2, 2, 3, 4, 5 };
+	static const int swp[] = { 0, 1, 3, 2, 4, 5 };
+	static const int cut[] = { 0, 1, 2, 3, 4 };
+	size_t len, starts[8], n;
+	char *orig;
+	struct fx f;
+
+	(void)state;
+	make_log(&f, 6);
+	orig = slurp(f.dir, F_ENTRIES, &len);
+	n = line_starts(orig, len, starts, 8);
+	rewrite_lines(&f, orig, starts, n, len, del, 5);
+	expect_tamper(&f, 3, 1);
+	rewrite_lines(&f, orig, starts, n, len, dup, 7);
+	expect_tamper(&f, 3, 1);
+	rewrite_lines(&f, orig, starts, n, len, swp, 6);
+	expect_tamper(&f, 2, 0);	/* same size, same last entry */
+	rewrite_lines(&f, orig, starts, n, len, cut, 5);
+	expect_tamper(&f, 5, 1);
+	spit(f.dir, F_ENTRIES, orig, len - 10);	/* last entry cut short */
+	expect_tamper(&f, 5, 1);
+	spit(f.dir, F_ENTRIES, orig, 0);	/* emptied */
+	expect_tamper(&f, 0, 1);
+	spit(f.dir, F_ENTRIES, orig, len);
+	assert_verifies(f.dir, 6);
+	free(orig);
+	cleanup(&f);
+}
+
+static void
+copy_file(const char *from_dir, const char *to_dir, const char *name)
+{
+	size_t len;
+	char *buf = slurp(from_dir, name, &len);
+
+	spit(to_dir, name, buf, len);
+	free(buf);
+}
+
+/* An older genuine checkpoint put back: entries after it are refused. */
+static void
+test_checkpoint_rolled_back(void **state)
+{
+	struct bg_audit_verify_result res;
+	bg_audit_t *log = NULL;
+	size_t len;
+	char *old;
+	struct fx f;
+
+	(void)state;
+	make_log(&f, 4);
+	old = slurp(f.dir, F_SLOTS, &len);
+	assert_int_equal(bg_audit_open(f.dir, BG_AUDIT_WRITE, &log), BG_OK);
+	append_note(log, 4);
+	append_note(log, 5);
+	append_note(log, 6);
+	bg_audit_close(&log);
+	spit(f.dir, F_SLOTS, old, len);
+	assert_int_equal(verify(f.dir, &res), BG_ETAMPER);
+	assert_int_equal(res.bad_seq, 4);
+	assert_non_null(strstr(res.reason, "never acknowledged"));
+	/* a writer quarantines them and records it: nothing is lost silently */
+	assert_int_equal(bg_audit_open(f.dir, BG_AUDIT_WRITE, &log), BG_OK);
+	assert_int_equal(bg_audit_size(log), 5);
+	bg_audit_close(&log);
+	free(old);
+	old = slurp(f.dir, F_ENTRIES, &len);
+	assert_non_null(strstr(old, "\"event\":\"audit.recovered\""));
+	assert_non_null(strstr(old, "\"entries\":3"));
+	free(old);
+	assert_verifies(f.dir, 5);
+	cleanup(&f);
+}
+
+/* A slot with a valid checksum but a note signed by another key. */
+static void
+test_checkpoint_forged(void **state)
+{
+	struct bg_audit_verify_result res;
+	uint8_t root[BG_HASH_LEN];
+	EVP_PKEY *evil = NULL;
+	char p[BG_PATH_MAX], *note = NULL;
+	size_t len;
+	struct fx f;
+	int fd;
+
+	(void)state;
+	make_log(&f, 3);
+	memset(root, 0x42, sizeof(root));
+	assert_int_equal(bg_ed25519_generate(&evil), BG_OK);
+	assert_int_equal(bg_checkpoint_sign(evil, "test.example/log", 3, root,
+	    &note, &len), BG_OK);
+	path_of(p, sizeof(p), f.dir, F_SLOTS);
+	assert_true((fd = open(p, O_RDWR)) >= 0);
+	assert_int_equal(bg_slots_write(fd, 0, 1000, note, len), BG_OK);
+	close(fd);
+	assert_int_equal(verify(f.dir, &res), BG_ETAMPER);
+	assert_non_null(strstr(res.reason, "does not verify"));
+	{
+		bg_audit_t *log = NULL;
+		assert_int_equal(bg_audit_open(f.dir, BG_AUDIT_WRITE, &log),
+		    BG_ETAMPER);
+		assert_null(log);
+	}
+	EVP_PKEY_free(evil);
+	free(note);
+	cleanup(&f);
+}
+
+/* Checkpoints (slots or the plain file) of another log are refused. */
+static void
+test_checkpoint_other_log(void **state)
+{
+	struct bg_audit_verify_result res;
+	bg_audit_t *log = NULL;
+	struct fx a, b;
+
+	(void)state;
+	make_log(&a, 3);
+	make_log(&b, 3);
+	copy_file(b.dir, a.dir, F_CHECKPOINT);
+	assert_int_equal(verify(a.dir, &res), BG_ETAMPER);
+	copy_file(b.dir, a.dir, F_SLOTS);
+	assert_int_equal(verify(a.dir, &res), BG_ETAMPER);
+	assert_int_equal(bg_audit_open(a.dir, BG_AUDIT_WRITE, &log), BG_ETAMPER);
+	assert_int_equal(bg_audit_open(a.dir, BG_AUDIT_READ, &log), BG_ETAMPER);
+	cleanup(&a);
+	cleanup(&b);
+}
+
+/* Signs a checkpoint over the first k lines with the log's (stolen) key
+ * and drops the derived files, as an attacker rewriting history would. */
+static void
+sign_prefix(const struct fx *b, const char *other, size_t other_len, size_t k)
+{
+	struct bg_merkle_stream st;
+	uint8_t leaf[BG_HASH_LEN], root[BG_HASH_LEN];
+	size_t starts[8], i, nlen;
+	EVP_PKEY *key = NULL;
+	char p[BG_PATH_MAX], *note = NULL;
+	int fd;
+
+	line_starts(other, other_len, starts, 8);
+	bg_merkle_stream_init(&st);
+	for (i = 0; i < k; i++) {
+		assert_int_equal(bg_merkle_leaf_hash(other + starts[i],
+		    starts[i + 1] - starts[i] - 1, leaf), BG_OK);
+		assert_int_equal(bg_merkle_stream_add(&st, leaf, NULL, NULL),
+		    BG_OK);
+	}
+	assert_int_equal(bg_merkle_stream_root(&st, root), BG_OK);
+	assert_int_equal(bg_keys_load_priv(b->dir, &key), BG_OK);
+	assert_int_equal(bg_checkpoint_sign(key, "test.example/log", k, root,
+	    &note, &nlen), BG_OK);
+	path_of(p, sizeof(p), b->dir, F_SLOTS);
+	assert_true((fd = open(p, O_RDWR)) >= 0);
+	assert_int_equal(bg_slots_write(fd, 0, 500, note, nlen), BG_OK);
+	assert_int_equal(bg_slots_write(fd, 1, 499, note, nlen), BG_OK);
+	close(fd);
+	path_of(p, sizeof(p), b->dir, F_CHECKPOINT);
+	unlink(p);
+	path_of(p, sizeof(p), b->dir, F_TREE);
+	unlink(p);
+	path_of(p, sizeof(p), b->dir, F_INDEX);
+	unlink(p);
+	EVP_PKEY_free(key);
+	free(note);
+}
+
+/*
+ * The attacker has the signing key and rewrites history: a fresh log with
+ * the same key, other entries, re-signed. Only a checkpoint kept from
+ * before tells; verify against it must fail.
+ */
+static void
+test_rewritten_history_stolen_key(void **state)
+{
+	struct bg_audit_verify_opts o;
+	struct bg_audit_verify_result res;
+	bg_audit_t *log = NULL;
+	char *kept = NULL, *other = NULL;
+	size_t kept_len, other_len;
+	struct fx a, b;
+	unsigned i;
+
+	(void)state;
+	make_log(&a, 5);
+	assert_int_equal(bg_audit_open(a.dir, BG_AUDIT_READ, &log), BG_OK);
+	assert_int_equal(bg_audit_checkpoint(log, &kept, &kept_len), BG_OK);
+	bg_audit_close(&log);
+	memset(&o, 0, sizeof(o));
+	o.old_checkpoint = kept;
+	o.old_checkpoint_len = kept_len;
+	assert_int_equal(bg_audit_verify(a.dir, &o, &res), BG_OK);
+	/* the same log grown further is consistent with the kept checkpoint */
+	assert_int_equal(bg_audit_open(a.dir, BG_AUDIT_WRITE, &log), BG_OK);
+	append_note(log, 5);
+	bg_audit_close(&log);
+	assert_int_equal(bg_audit_verify(a.dir, &o, &res), BG_OK);
+
+	/* b: a forgery made with a's keys, whose entry 3 says something else */
+	make_log(&b, 1);
+	copy_file(a.dir, b.dir, F_KEY);
+	copy_file(a.dir, b.dir, F_VKEY);
+	other = slurp(a.dir, F_ENTRIES, &other_len);
+	{
+		size_t starts[8], n = line_starts(other, other_len, starts, 8);
+		spit(b.dir, F_ENTRIES, other, starts[3]);
+		assert_true(n >= 4);
+	}
+	sign_prefix(&b, other, other_len, 3);
+	assert_int_equal(bg_audit_open(b.dir, BG_AUDIT_WRITE, &log), BG_OK);
+	for (i = 0; i < 4; i++) {
+		struct bg_audit_event ev = { "operator.note", "mallory", "", "",
+		    NULL };
+		assert_int_equal(bg_audit_append(log, &ev, NULL), BG_OK);
+	}
+	bg_audit_close(&log);
+	/* on its own the forgery verifies: the key signs whatever it is given */
+	assert_verifies(b.dir, 7);
+	/* against the checkpoint kept from a, it fails */
+	assert_int_equal(bg_audit_verify(b.dir, &o, &res), BG_ECONSIST);
+	assert_non_null(strstr(res.reason, "differs from the given checkpoint"));
+	/* a kept checkpoint larger than the log: entries were removed */
+	{
+		struct bg_audit_verify_opts o2 = o;
+		bg_audit_t *big = NULL;
+		char *bign = NULL;
+		size_t bigl;
+		assert_int_equal(bg_audit_open(a.dir, BG_AUDIT_READ, &big), BG_OK);
+		assert_int_equal(bg_audit_checkpoint(big, &bign, &bigl), BG_OK);
+		bg_audit_close(&big);
+		o2.old_checkpoint = bign;
+		o2.old_checkpoint_len = bigl;
+		assert_int_equal(bg_audit_verify(b.dir, &o2, &res), BG_ECONSIST);
+		free(bign);
+	}
+	/* a kept checkpoint that is not ours */
+	kept[kept_len - 5] ^= 1;
+	assert_int_equal(bg_audit_verify(a.dir, &o, &res), BG_ESIG);
+	free(kept);
+	free(other);
+	cleanup(&a);
+	cleanup(&b);
+}
+
+static size_t
+count_files(const char *dir)
+{
+	char cmd[256];
+	FILE *p;
+	size_t n = 0;
+	int c;
+
+	snprintf(cmd, sizeof(cmd), "ls -1 '%s' 2>/dev/null", dir);
+	assert_non_null(p = popen(cmd, "r"));
+	while ((c = fgetc(p)) != EOF)
+		n += c == '\n';
+	pclose(p);
+	return n;
+}
+
+static void
+append_raw(const struct fx *f, const char *text)
+{
+	size_t len;
+	char *buf = slurp(f->dir, F_ENTRIES, &len), *out;
+
+	assert_non_null(out = malloc(len + strlen(text)));
+	memcpy(out, buf, len);
+	memcpy(out + len, text, strlen(text));
+	spit(f->dir, F_ENTRIES, out, len + strlen(text));
+	free(out);
+	free(buf);
+}
+
+/* A crash in the middle of writing a line: verify warns, a writer cuts it. */
+static void
+test_torn_tail_recovered(void **state)
+{
+	struct bg_audit_verify_result res;
+	bg_audit_t *log = NULL;
+	char rec[256], *buf;
+	size_t len;
+	struct fx f;
+
+	(void)state;
+	make_log(&f, 4);
+	append_raw(&f, "{\"seq\":4,\"time\":\"2026-");
+	assert_int_equal(verify(f.dir, &res), BG_OK);
+	assert_int_equal(res.entries, 4);
+	assert_non_null(strstr(res.reason, "torn"));
+	assert_int_equal(bg_audit_open(f.dir, BG_AUDIT_WRITE, &log), BG_OK);
+	assert_int_equal(bg_audit_size(log), 5);	/* + audit.recovered */
+	bg_audit_close(&log);
+	assert_verifies(f.dir, 5);
+	buf = slurp(f.dir, F_ENTRIES, &len);
+	assert_non_null(strstr(buf, "\"event\":\"audit.recovered\""));
+	assert_null(strstr(buf, "2026-{"));
+	free(buf);
+	snprintf(rec, sizeof(rec), "%s/" D_RECOVERED, f.dir);
+	assert_int_equal(count_files(rec), 1);
+	cleanup(&f);
+}
+
+/* Derived files lost (power loss): readers ask for recovery, writer rebuilds. */
+static void
+test_derived_rebuilt(void **state)
+{
+	bg_audit_t *log = NULL;
+	struct bg_audit_proof p;
+	char *tree;
+	size_t len;
+	struct fx f;
+
+	(void)state;
+	make_log(&f, 9);
+	tree = slurp(f.dir, F_TREE, &len);
+	spit(f.dir, F_TREE, tree, len / 2);
+	spit(f.dir, F_INDEX, tree, 0);
+	assert_int_equal(bg_audit_open(f.dir, BG_AUDIT_READ, &log), BG_ERECOVER);
+	assert_non_null(strstr(bg_audit_why(), "recover"));
+	assert_verifies(f.dir, 9);	/* verify does not need them */
+	assert_int_equal(bg_audit_open(f.dir, BG_AUDIT_WRITE, &log), BG_OK);
+	assert_int_equal(bg_audit_size(log), 9);	/* nothing to record */
+	assert_int_equal(bg_audit_prove(log, 7, 0, &p), BG_OK);
+	bg_audit_close(&log);
+	free(tree);
+	tree = slurp(f.dir, F_TREE, &len);
+	assert_int_equal(len, bg_merkle_store_count(9) * BG_HASH_LEN);
+	free(tree);
+	assert_verifies(f.dir, 9);
+	cleanup(&f);
+}
+
+/* A corrupt node store is reported, and proofs refuse to use it. */
+static void
+test_corrupt_tree(void **state)
+{
+	struct bg_audit_verify_result res;
+	struct bg_audit_proof p;
+	bg_audit_t *log = NULL;
+	char *tree;
+	size_t len;
+	struct fx f;
+
+	(void)state;
+	make_log(&f, 8);
+	tree = slurp(f.dir, F_TREE, &len);
+	tree[bg_merkle_pos(1, 1) * BG_HASH_LEN] ^= 1;	/* node over 2,3 */
+	spit(f.dir, F_TREE, tree, len);
+	assert_int_equal(verify(f.dir, &res), BG_ETAMPER);
+	assert_false(res.bad);
+	assert_non_null(strstr(res.reason, "audit/tree"));
+	assert_int_equal(bg_audit_open(f.dir, BG_AUDIT_READ, &log), BG_OK);
+	assert_int_equal(bg_audit_prove(log, 0, 0, &p), BG_ETAMPER);
+	assert_int_equal(bg_audit_prove(log, 6, 0, &p), BG_OK);
+	bg_audit_close(&log);
+	free(tree);
+	cleanup(&f);
+}
+
+static int
+leaf_of(void *ctx, uint64_t seq, const char *line, size_t len)
+{
+	uint8_t *leaf = ctx;
+
+	(void)seq;
+	return bg_merkle_leaf_hash(line, len, leaf);
+}
+
+static void
+test_proofs(void **state)
+{
+	struct bg_audit_proof p;
+	bg_audit_t *log = NULL;
+	uint8_t leaf[BG_HASH_LEN];
+	uint64_t seq, size, m;
+	struct fx f;
+
+	(void)state;
+	make_log(&f, 37);
+	assert_int_equal(bg_audit_open(f.dir, BG_AUDIT_READ, &log), BG_OK);
+	for (size = 1; size <= 37; size++) {
+		for (seq = 0; seq < size; seq++) {
+			assert_int_equal(bg_audit_prove(log, seq, size, &p), BG_OK);
+			assert_int_equal(bg_audit_check_inclusion(&p), BG_OK);
+			assert_int_equal(bg_audit_foreach(log, seq, seq + 1,
+			    leaf_of, leaf), BG_OK);
+			assert_memory_equal(leaf, p.leaf, BG_HASH_LEN);
+			p.leaf[0] ^= 1;
+			assert_int_equal(bg_audit_check_inclusion(&p), BG_EPROOF);
+		}
+		for (m = 1; m <= size; m++) {
+			assert_int_equal(bg_audit_prove_consistency(log, m, size,
+			    &p), BG_OK);
+			assert_int_equal(bg_audit_check_consistency(&p), BG_OK);
+			p.old_root[5] ^= 1;
+			assert_int_equal(bg_audit_check_consistency(&p), BG_EPROOF);
+		}
+	}
+	assert_int_equal(bg_audit_prove(log, 37, 0, &p), BG_ERANGE);
+	assert_int_equal(bg_audit_prove(log, 0, 38, &p), BG_ERANGE);
+	assert_int_equal(bg_audit_prove_consistency(log, 0, 5, &p), BG_ERANGE);
+	assert_int_equal(bg_audit_prove_consistency(log, 6, 5, &p), BG_ERANGE);
+	bg_audit_close(&log);
+	cleanup(&f);
+}
+
+/* Bad input to append is refused and nothing is written. */
+static void
+test_bad_events(void **state)
+{
+	static const char *const bad_names[] = { "", "Upper.case", "a..b",
+	    ".a", "a.", "sp ace", "a-b", "x.y\n" };
+	struct bg_audit_event ev = { "ok.event", "", "", "", NULL };
+	bg_audit_t *log = NULL;
+	cJSON *arr, *big;
+	char *huge;
+	size_t i;
+	struct fx f;
+
+	(void)state;
+	make_log(&f, 2);
+	assert_int_equal(bg_audit_open(f.dir, BG_AUDIT_WRITE, &log), BG_OK);
+	for (i = 0; i < sizeof(bad_names) / sizeof(bad_names[0]); i++) {
+		ev.event = bad_names[i];
+		assert_int_equal(bg_audit_append(log, &ev, NULL), BG_EINVAL);
+	}
+	ev.event = "ok.event";
+	ev.actor = "new\nline";
+	assert_int_equal(bg_audit_append(log, &ev, NULL), BG_EINVAL);
+	ev.actor = "bad\xff utf8";
+	assert_int_equal(bg_audit_append(log, &ev, NULL), BG_EINVAL);
+	ev.actor = "";
+	arr = cJSON_CreateArray();
+	ev.detail = arr;
+	assert_int_equal(bg_audit_append(log, &ev, NULL), BG_EINVAL);
+	cJSON_Delete(arr);
+	assert_non_null(huge = malloc(BG_AUDIT_ENTRY_MAX + 1));
+	memset(huge, 'x', BG_AUDIT_ENTRY_MAX);
+	huge[BG_AUDIT_ENTRY_MAX] = '\0';
+	big = cJSON_CreateObject();
+	cJSON_AddStringToObject(big, "text", huge);
+	ev.detail = big;
+	assert_int_equal(bg_audit_append(log, &ev, NULL), BG_ETOOBIG);
+	cJSON_Delete(big);
+	free(huge);
+	ev.detail = NULL;
+	assert_int_equal(bg_audit_append_batch(log, &ev, 0, NULL), BG_EINVAL);
+	assert_int_equal(bg_audit_size(log), 2);
+	bg_audit_close(&log);
+	assert_verifies(f.dir, 2);
+	/* a reader cannot append */
+	assert_int_equal(bg_audit_open(f.dir, BG_AUDIT_READ, &log), BG_OK);
+	assert_int_equal(bg_audit_append(log, &ev, NULL), BG_EINVAL);
+	bg_audit_close(&log);
+	cleanup(&f);
+}
+
+/* init refuses an existing log; the key is private; two writers exclude. */
+static void
+test_init_and_lock(void **state)
+{
+	struct stat sb;
+	bg_audit_t *w = NULL, *w2 = NULL, *r = NULL;
+	char p[BG_PATH_MAX];
+	struct fx f;
+
+	(void)state;
+	make_log(&f, 1);
+	assert_int_equal(bg_audit_init(f.dir, NULL), BG_EEXIST);
+	assert_verifies(f.dir, 1);
+	path_of(p, sizeof(p), f.dir, F_KEY);
+	assert_int_equal(stat(p, &sb), 0);
+	assert_int_equal(sb.st_mode & 0777, 0600);
+	assert_int_equal(stat(f.dir, &sb), 0);
+	assert_int_equal(sb.st_mode & 0777, 0700);
+	assert_int_equal(bg_audit_open(f.dir, BG_AUDIT_WRITE, &w), BG_OK);
+	if (fork() == 0)	/* another process cannot take the writer lock */
+		_exit(bg_audit_open(f.dir, BG_AUDIT_WRITE, &w2) == BG_ELOCKED ?
+		    0 : 1);
+	{
+		int st;
+		assert_true(wait(&st) > 0);
+		assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	}
+	assert_int_equal(bg_audit_open(f.dir, BG_AUDIT_READ, &r), BG_OK);
+	bg_audit_close(&r);
+	bg_audit_close(&w);
+	/* a signing key readable by others is refused */
+	assert_int_equal(chmod(p, 0640), 0);
+	assert_int_equal(bg_audit_open(f.dir, BG_AUDIT_WRITE, &w), BG_EPERM);
+	cleanup(&f);
+}
+
+static void
+test_entry_parse(void **state)
+{
+	static const char good[] = "{\"seq\":3,\"time\":\"2026-01-02T03:04:05.678Z\","
+	    "\"event\":\"a.b\",\"actor\":\"x\",\"account\":\"\",\"request\":\"\","
+	    "\"detail\":{}}";
+	static const char *const bad[] = {
+		"{\"seq\":03,\"time\":\"2026-01-02T03:04:05.678Z\",\"event\":\"a.b\",\"actor\":\"x\",\"account\":\"\",\"request\":\"\",\"detail\":{}}",
+		"{\"seq\":3,\"time\":\"2026-01-02T03:04:05.678Z\",\"event\":\"a.b\",\"actor\":\"x\",\"account\":\"\",\"request\":\"\",\"detail\":{},\"extra\":1}",
+		"{\"seq\":3,\"time\":\"2026-01-02T03:04:05.678Z\",\"event\":\"a.b\",\"actor\":\"x\",\"actor\":\"y\",\"account\":\"\",\"request\":\"\",\"detail\":{}}",
+		"{\"seq\":3,\"time\":\"2026-01-02 03:04:05.678Z\",\"event\":\"a.b\",\"actor\":\"x\",\"account\":\"\",\"request\":\"\",\"detail\":{}}",
+		"{\"seq\":3,\"time\":\"2026-01-02T03:04:05.678Z\",\"event\":\"A.b\",\"actor\":\"x\",\"account\":\"\",\"request\":\"\",\"detail\":{}}",
+		"{\"seq\":3,\"time\":\"2026-01-02T03:04:05.678Z\",\"event\":\"a.b\",\"actor\":1,\"account\":\"\",\"request\":\"\",\"detail\":{}}",
+		"{\"seq\":3,\"time\":\"2026-01-02T03:04:05.678Z\",\"event\":\"a.b\",\"actor\":\"x\",\"account\":\"\",\"request\":\"\",\"detail\":[]}",
+		"{\"seq\":3,\"time\":\"2026-01-02T03:04:05.678Z\",\"event\":\"a.b\",\"actor\":\"x\",\"account\":\"\",\"request\":\"\",\"detail\":{}} ",
+	};
+	struct bg_audit_entry e;
+	size_t i;
+
+	(void)state;
+	assert_int_equal(bg_audit_entry_parse(good, strlen(good), &e), BG_OK);
+	assert_int_equal(e.seq, 3);
+	assert_string_equal(e.time, "2026-01-02T03:04:05.678Z");
+	assert_string_equal(e.event, "a.b");
+	bg_audit_entry_free(&e);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(bg_audit_entry_parse(bad[i], strlen(bad[i]), &e),
+		    BG_EFORMAT);
+	for (i = 0; i < strlen(good); i++)	/* every truncation */
+		assert_int_equal(bg_audit_entry_parse(good, i, &e), BG_EFORMAT);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_round_trip),
+		cmocka_unit_test(test_foreach_values),
+		cmocka_unit_test(test_flip_every_entry_byte),
+		cmocka_unit_test(test_flip_checkpoint_bytes),
+		cmocka_unit_test(test_delete_duplicate_reorder_truncate),
+		cmocka_unit_test(test_checkpoint_rolled_back),
+		cmocka_unit_test(test_checkpoint_forged),
+		cmocka_unit_test(test_checkpoint_other_log),
+		cmocka_unit_test(test_rewritten_history_stolen_key),
+		cmocka_unit_test(test_torn_tail_recovered),
+		cmocka_unit_test(test_derived_rebuilt),
+		cmocka_unit_test(test_corrupt_tree),
+		cmocka_unit_test(test_proofs),
+		cmocka_unit_test(test_bad_events),
+		cmocka_unit_test(test_init_and_lock),
+		cmocka_unit_test(test_entry_parse),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
