@@ -152,17 +152,54 @@ write_entries(struct bg_audit *log, const struct pending *p)
 }
 
 static int
-write_checkpoint(struct bg_audit *log, struct pending *p, uint8_t *root,
+sign_checkpoint(struct bg_audit *log, struct pending *p, uint8_t *root,
     char **note, size_t *len)
 {
 	int r;
 
-	if ((r = bg_merkle_stream_root(&p->stream, root)) != BG_OK ||
-	    (r = bg_checkpoint_sign(log->priv, log->key.name, p->stream.size,
-	    root, note, len)) != BG_OK)
+	if ((r = bg_merkle_stream_root(&p->stream, root)) != BG_OK)
 		return r;
-	return bg_slots_write(log->slots_fd, 1 - log->slot_pos, log->gen + 1,
-	    *note, *len);
+	return bg_checkpoint_sign(log->priv, log->key.name, p->stream.size,
+	    root, note, len);
+}
+
+/* 1 when slot pos holds a valid checkpoint of generation gen, 0 when it
+ * certainly does not, -1 when that cannot be told. */
+static int
+slot_landed(struct bg_audit *log, int pos, uint64_t gen)
+{
+	struct bg_slot *s;
+	int landed = -1;
+
+	if ((s = calloc(2, sizeof(*s))) == NULL)
+		return -1;
+	if (bg_slots_read(log->slots_fd, &log->key, s) == BG_OK)
+		landed = s[pos].valid && s[pos].gen == gen;
+	free(s);
+	return landed;
+}
+
+/*
+ * Writes the checkpoint into the slot not holding the current one. A
+ * failed or short write may still have left a valid slot (the note sits
+ * in its first bytes): then the entries must stay, as they match it.
+ */
+static int
+write_checkpoint(struct bg_audit *log, const char *note, size_t len)
+{
+	int pos = 1 - log->slot_pos, r;
+
+	if ((r = bg_slots_write(log->slots_fd, pos, log->gen + 1, note,
+	    len)) == BG_OK)
+		return BG_OK;
+	if (slot_landed(log, pos, log->gen + 1) == 0)
+		roll_back(log);
+	else {
+		log->poisoned = 1;
+		bg_audit_set_why("writing the checkpoint failed part way; the "
+		    "append is not acknowledged; reopen the log");
+	}
+	return r;
 }
 
 /*
@@ -208,7 +245,7 @@ bg_audit_append_batch(bg_audit_t *log, const struct bg_audit_event *ev,
 	size_t len;
 	int r;
 
-	bg_audit_set_why("%s", "");
+	bg_clear_why();
 	if (log == NULL || ev == NULL || n == 0 || n > BG_AUDIT_BATCH_MAX ||
 	    !log->writable)
 		return BG_EINVAL;
@@ -220,11 +257,12 @@ bg_audit_append_batch(bg_audit_t *log, const struct bg_audit_event *ev,
 	if ((r = pend_build(&p, log, ev, n)) != BG_OK)
 		goto out;
 	if ((r = write_entries(log, &p)) != BG_OK ||
-	    (r = write_checkpoint(log, &p, root, &note, &len)) != BG_OK) {
+	    (r = sign_checkpoint(log, &p, root, &note, &len)) != BG_OK) {
 		roll_back(log);
 		goto out;
 	}
-	if ((r = sync_checkpoint(log)) != BG_OK)
+	if ((r = write_checkpoint(log, note, len)) != BG_OK ||
+	    (r = sync_checkpoint(log)) != BG_OK)
 		goto out;
 	if (first_seq != NULL)
 		*first_seq = log->size;

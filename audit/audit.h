@@ -60,10 +60,7 @@ enum bg_audit_mode {
  * bg_audit_close().
  */
 int bg_audit_open(const char *dir, enum bg_audit_mode mode, bg_audit_t **out);
-/*
- * A sentence on why the last failing call of this thread failed (which
- * entry, which file), or "" when it gave no detail. Never holds secrets.
- */
+/* Same as common's bg_why(): detail on the last failure of this thread. */
 const char *bg_audit_why(void);
 /* Closes the log, refreshing the plain checkpoint file. Accepts NULL. */
 void bg_audit_close(bg_audit_t **log);

@@ -154,9 +154,8 @@ struct bg_audit {
 /* State on open, in recover.c: the writer recovers, readers only look. */
 int bg_recover(struct bg_audit *log);
 int bg_reader_state(struct bg_audit *log);
-/* Records why the last call failed, for bg_audit_why(). */
-void bg_audit_set_why(const char *fmt, ...)
-    __attribute__((format(printf, 1, 2)));
+/* Records why the last call failed (common's bg_set_why). */
+#define bg_audit_set_why bg_set_why
 /* Refreshes audit/checkpoint from log->note (atomic replace). */
 int bg_log_write_plain(struct bg_audit *log);
 

@@ -1,4 +1,5 @@
 /* Opening, creating and reading the audit log. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -74,7 +75,7 @@ bg_audit_open(const char *dir, enum bg_audit_mode mode, bg_audit_t **out)
 	struct bg_audit *log;
 	int r;
 
-	bg_audit_set_why("%s", "");
+	bg_clear_why();
 	if (dir == NULL || out == NULL)
 		return BG_EINVAL;
 	*out = NULL;
@@ -295,12 +296,75 @@ init_entry(const char *dir, const char *origin)
 	return r;
 }
 
+/* Removes a directory that init was building: its files, then itself. */
+static void
+remove_partial(const char *tmp)
+{
+	char path[BG_PATH_MAX];
+	struct dirent *de;
+	DIR *d;
+
+	if ((d = opendir(tmp)) == NULL)
+		return;
+	while ((de = readdir(d)) != NULL)
+		if (de->d_name[0] != '.' &&
+		    bg_path_join(path, sizeof(path), tmp, de->d_name) == BG_OK)
+			unlink(path);
+	closedir(d);
+	rmdir(tmp);
+}
+
+/* dir must not exist, or be an empty directory (removed when asked). */
+static int
+init_target_free(const char *dir, int remove)
+{
+	struct dirent *de;
+	struct stat sb;
+	int empty = 1;
+	DIR *d;
+
+	if (lstat(dir, &sb) != 0)
+		return errno == ENOENT ? BG_OK : bg_err_from_errno(errno);
+	if (S_ISDIR(sb.st_mode) && (d = opendir(dir)) != NULL) {
+		while (empty && (de = readdir(d)) != NULL)
+			empty = strcmp(de->d_name, ".") == 0 ||
+			    strcmp(de->d_name, "..") == 0;
+		closedir(d);
+		if (empty && (!remove || rmdir(dir) == 0))
+			return BG_OK;
+	}
+	bg_audit_set_why("%s already exists", dir);
+	return BG_EEXIST;
+}
+
+static int
+fsync_parent(const char *dir)
+{
+	char parent[BG_PATH_MAX], *slash;
+
+	if (strlen(dir) >= sizeof(parent))
+		return BG_ETOOBIG;
+	memcpy(parent, dir, strlen(dir) + 1);
+	if ((slash = strrchr(parent, '/')) == NULL)
+		return bg_fsync_dir(".");
+	if (slash == parent)
+		slash[1] = '\0';
+	else
+		*slash = '\0';
+	return bg_fsync_dir(parent);
+}
+
+/*
+ * The log is built in a temporary sibling directory and renamed into
+ * place complete, so a failure leaves either no log or a whole one.
+ */
 int
 bg_audit_init(const char *dir, const char *origin)
 {
-	char gen[BG_NOTE_NAME_MAX + 1];
+	char gen[BG_NOTE_NAME_MAX + 1], tmp[BG_PATH_MAX];
 	int r;
 
+	bg_clear_why();
 	if (dir == NULL)
 		return BG_EINVAL;
 	if (origin == NULL) {
@@ -310,8 +374,20 @@ bg_audit_init(const char *dir, const char *origin)
 	}
 	if (!bg_note_name_ok(origin))
 		return BG_EINVAL;
-	if ((r = bg_mkdir_private(dir)) != BG_OK ||
-	    (r = init_files(dir, origin)) != BG_OK)
+	if ((r = init_target_free(dir, 0)) != BG_OK)
 		return r;
-	return init_entry(dir, origin);
+	if (snprintf(tmp, sizeof(tmp), "%s.init-XXXXXX", dir) >= (int)sizeof(tmp))
+		return BG_ETOOBIG;
+	if (mkdtemp(tmp) == NULL)
+		return bg_err_from_errno(errno);
+	if ((r = init_files(tmp, origin)) == BG_OK &&
+	    (r = init_entry(tmp, origin)) == BG_OK &&
+	    (r = init_target_free(dir, 1)) == BG_OK &&
+	    rename(tmp, dir) != 0)
+		r = bg_err_from_errno(errno);
+	if (r != BG_OK) {
+		remove_partial(tmp);
+		return r;
+	}
+	return fsync_parent(dir);
 }

@@ -36,7 +36,7 @@ current_root_is(bg_audit_t *log, const uint8_t root[BG_HASH_LEN])
 static int
 proof_sizes(bg_audit_t *log, uint64_t *size)
 {
-	bg_audit_set_why("%s", "");
+	bg_clear_why();
 	if (*size == 0)
 		*size = log->size;
 	if (*size > log->size) {

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -128,7 +129,7 @@ int
 bg_reader_state(struct bg_audit *log)
 {
 	struct bg_slot *s = NULL;
-	uint64_t fsz;
+	uint64_t fsz = 0;
 	char why[200];
 	int pos, r;
 
@@ -267,13 +268,101 @@ replace_derived(struct bg_audit *log, const struct rebuild *rb)
 	return bg_store_open(log->dirfd, 1, &log->store);
 }
 
-/* Copies the tail to recovered/, then cuts it from entries.jsonl. */
-static int
-quarantine(struct bg_audit *log, uint64_t fsz, uint64_t lines,
-    cJSON *detail)
+#define PENDING_MAX 8
+#define PENDING_NAME 96
+
+/*
+ * Quarantined files not yet recorded: named after the current size (a
+ * recording appends an entry, so a recorded file's prefix is always below
+ * the size), complete (".jsonl"). Temporary files of a copy cut short by a
+ * crash are removed: the tail they were copying is still in the log.
+ */
+static size_t
+pending_files(struct bg_audit *log, char names[][PENDING_NAME])
 {
-	char path[BG_PATH_MAX], name[96], hex[65];
-	uint8_t *buf = NULL, sum[32];
+	char path[BG_PATH_MAX], prefix[32];
+	struct dirent *de;
+	size_t n = 0, len;
+	DIR *dir;
+
+	if (bg_path_join(path, sizeof(path), log->dir, D_RECOVERED) != BG_OK ||
+	    (dir = opendir(path)) == NULL)
+		return 0;
+	snprintf(prefix, sizeof(prefix), "%" PRIu64 "-", log->size);
+	while ((de = readdir(dir)) != NULL && n < PENDING_MAX) {
+		len = strlen(de->d_name);
+		if (strncmp(de->d_name, prefix, strlen(prefix)) != 0)
+			continue;
+		if (strstr(de->d_name, ".jsonl.tmp.") != NULL)
+			unlinkat(dirfd(dir), de->d_name, 0);	/* cut short */
+		else if (len < PENDING_NAME && len > 6 &&
+		    strcmp(de->d_name + len - 6, ".jsonl") == 0)
+			memcpy(names[n++], de->d_name, len + 1);
+	}
+	closedir(dir);
+	return n;
+}
+
+static int
+read_pending(struct bg_audit *log, const char *name, char **buf, size_t *len)
+{
+	char path[BG_PATH_MAX], rel[PENDING_NAME + 16];
+	int r;
+
+	if ((size_t)snprintf(rel, sizeof(rel), D_RECOVERED "/%.*s",
+	    PENDING_NAME, name) >= sizeof(rel) ||
+	    (r = bg_path_join(path, sizeof(path), log->dir, rel)) != BG_OK)
+		return BG_ETOOBIG;
+	return bg_file_read(path, TAIL_MAX, buf, len);
+}
+
+/* 1 when a pending file already holds exactly this tail. */
+static int
+already_copied(struct bg_audit *log, const uint8_t *tail, size_t n)
+{
+	char names[PENDING_MAX][PENDING_NAME], *buf;
+	size_t i, k = pending_files(log, names), len;
+	int same = 0;
+
+	for (i = 0; i < k && !same; i++) {
+		if (read_pending(log, names[i], &buf, &len) != BG_OK)
+			continue;
+		same = len == n && memcmp(buf, tail, n) == 0;
+		free(buf);
+	}
+	return same;
+}
+
+static int
+copy_tail(struct bg_audit *log, const uint8_t *tail, size_t n)
+{
+	char path[BG_PATH_MAX], name[PENDING_NAME], hex[9];
+	uint8_t rnd[4];
+	int r;
+
+	if (already_copied(log, tail, n))
+		return BG_OK;	/* a crash came between copy and cut */
+	if (RAND_bytes(rnd, sizeof(rnd)) != 1)
+		return BG_ECRYPTO;
+	bg_hex_encode(rnd, sizeof(rnd), hex, sizeof(hex));
+	snprintf(name, sizeof(name), D_RECOVERED "/%" PRIu64 "-%lld-%s.jsonl",
+	    log->size, (long long)time(NULL), hex);
+	if ((r = bg_path_join(path, sizeof(path), log->dir, D_RECOVERED)) != BG_OK ||
+	    (r = bg_mkdir_private(path)) != BG_OK ||
+	    (r = bg_path_join(path, sizeof(path), log->dir, name)) != BG_OK)
+		return r;
+	return bg_file_replace(path, tail, n, 0600);	/* complete or absent */
+}
+
+/*
+ * Copies the tail to recovered/<size>-<time>-<random>.jsonl, then cuts it
+ * from entries.jsonl. Recording it is a separate step (record_pending)
+ * that finds the file again, so a crash in between loses no record.
+ */
+static int
+quarantine(struct bg_audit *log, uint64_t fsz)
+{
+	uint8_t *buf = NULL;
 	size_t n = (size_t)(fsz - log->end);
 	int r;
 
@@ -282,38 +371,84 @@ quarantine(struct bg_audit *log, uint64_t fsz, uint64_t lines,
 		    "is too large to recover automatically", fsz - log->end);
 		return BG_ETAMPER;
 	}
-	snprintf(name, sizeof(name), D_RECOVERED "/%" PRIu64 "-%lld.jsonl",
-	    log->size, (long long)time(NULL));
 	if ((buf = malloc(n)) == NULL)
 		return BG_ENOMEM;
-	if ((r = bg_pread_all(log->entries_fd, buf, n, (off_t)log->end)) != BG_OK ||
-	    (r = bg_path_join(path, sizeof(path), log->dir, D_RECOVERED)) != BG_OK ||
-	    (r = bg_mkdir_private(path)) != BG_OK ||
-	    (r = bg_path_join(path, sizeof(path), log->dir, name)) != BG_OK ||
-	    (r = bg_file_create_excl(path, buf, n, 0600)) != BG_OK)
-		goto out;
-	r = BG_EIO;
-	if (ftruncate(log->entries_fd, (off_t)log->end) != 0 ||
-	    fsync(log->entries_fd) != 0)
-		goto out;
-	r = BG_ENOMEM;
-	if (EVP_Digest(buf, n, sum, NULL, EVP_sha256(), NULL) != 1 ||
-	    bg_hex_encode(sum, 32, hex, sizeof(hex)) != BG_OK ||
-	    cJSON_AddStringToObject(detail, "file", name) == NULL ||
-	    cJSON_AddNumberToObject(detail, "bytes", (double)n) == NULL ||
-	    cJSON_AddNumberToObject(detail, "entries", (double)lines) == NULL ||
-	    cJSON_AddStringToObject(detail, "sha256", hex) == NULL)
-		goto out;
-	r = BG_OK;
-out:
+	if ((r = bg_pread_all(log->entries_fd, buf, n, (off_t)log->end)) == BG_OK &&
+	    (r = copy_tail(log, buf, n)) == BG_OK &&
+	    (ftruncate(log->entries_fd, (off_t)log->end) != 0 ||
+	    fsync(log->entries_fd) != 0)) {
+		/* the tail stays in the log; its copy is reused next time */
+		bg_audit_set_why("cutting the unacknowledged tail failed");
+		r = BG_EIO;
+	}
 	free(buf);
+	return r;
+}
+
+/* Detail of an audit.recovered entry for a quarantined file. */
+static int
+recovered_detail(struct bg_audit *log, const char *name, cJSON **out)
+{
+	char rel[PENDING_NAME + 16], hex[65], *buf = NULL;
+	uint8_t sum[32];
+	size_t len, i, lines = 0;
+	cJSON *d = NULL;
+	int r;
+
+	if ((r = read_pending(log, name, &buf, &len)) != BG_OK)
+		return r;
+	snprintf(rel, sizeof(rel), D_RECOVERED "/%.*s", PENDING_NAME, name);
+	for (i = 0; i < len; i++)
+		lines += buf[i] == '\n';
+	r = BG_ENOMEM;
+	if (EVP_Digest(buf, len, sum, NULL, EVP_sha256(), NULL) == 1 &&
+	    bg_hex_encode(sum, 32, hex, sizeof(hex)) == BG_OK &&
+	    (d = cJSON_CreateObject()) != NULL &&
+	    cJSON_AddStringToObject(d, "file", rel) != NULL &&
+	    cJSON_AddNumberToObject(d, "bytes", (double)len) != NULL &&
+	    cJSON_AddNumberToObject(d, "entries", (double)lines) != NULL &&
+	    cJSON_AddStringToObject(d, "sha256", hex) != NULL) {
+		*out = d;
+		d = NULL;
+		r = BG_OK;
+	}
+	cJSON_Delete(d);
+	free(buf);
+	return r;
+}
+
+static int
+record_one(struct bg_audit *log, const char *name)
+{
+	struct bg_audit_event ev = { "audit.recovered", "breakglass", "", "",
+	    NULL };
+	cJSON *d = NULL;
+	int r;
+
+	if ((r = recovered_detail(log, name, &d)) != BG_OK)
+		return r;
+	ev.detail = d;
+	r = bg_audit_append(log, &ev, NULL);
+	cJSON_Delete(d);
+	return r;
+}
+
+/* Records every quarantined file not yet recorded. */
+static int
+record_pending(struct bg_audit *log)
+{
+	char names[PENDING_MAX][PENDING_NAME];
+	size_t i, n = pending_files(log, names);
+	int r = BG_OK;
+
+	for (i = 0; i < n && r == BG_OK; i++)
+		r = record_one(log, names[i]);
 	return r;
 }
 
 /* Slow path: rebuild derived files from the entries, check, cut the tail. */
 static int
-slow_state(struct bg_audit *log, struct bg_slot *s, int pos, uint64_t fsz,
-    cJSON *detail)
+slow_state(struct bg_audit *log, struct bg_slot *s, int pos, uint64_t fsz)
 {
 	struct rebuild rb;
 	uint64_t count, want_end;
@@ -336,8 +471,7 @@ slow_state(struct bg_audit *log, struct bg_slot *s, int pos, uint64_t fsz,
 		goto out;
 	}
 	log->end = want_end;
-	if (fsz > log->end && (r = quarantine(log, fsz, count - log->size,
-	    detail)) != BG_OK)
+	if (fsz > log->end && (r = quarantine(log, fsz)) != BG_OK)
 		goto out;
 	if ((r = replace_derived(log, &rb)) != BG_OK ||
 	    (r = bg_merkle_stream_load(&log->stream, log->size, bg_store_get,
@@ -350,21 +484,11 @@ out:
 	return r;
 }
 
-static int
-record_recovery(struct bg_audit *log, const cJSON *detail)
-{
-	struct bg_audit_event ev = { "audit.recovered", "breakglass", "", "",
-	    detail };
-
-	return bg_audit_append(log, &ev, NULL);
-}
-
 int
 bg_recover(struct bg_audit *log)
 {
 	struct bg_slot *s = NULL;
-	cJSON *detail = NULL;
-	uint64_t fsz;
+	uint64_t fsz = 0;
 	char why[200];
 	int pos, r;
 
@@ -378,16 +502,11 @@ bg_recover(struct bg_audit *log)
 	if ((r = adopt_slot(log, s, pos)) != BG_OK)
 		goto out;
 	log->note_stale = 1;
-	if (fast_state(log, &s[pos], fsz))
+	if (!fast_state(log, &s[pos], fsz) &&
+	    (r = slow_state(log, s, pos, fsz)) != BG_OK)
 		goto out;
-	r = BG_ENOMEM;
-	if ((detail = cJSON_CreateObject()) == NULL ||
-	    (r = slow_state(log, s, pos, fsz, detail)) != BG_OK)
-		goto out;
-	if (cJSON_GetObjectItemCaseSensitive(detail, "file") != NULL)
-		r = record_recovery(log, detail);
+	r = record_pending(log);
 out:
-	cJSON_Delete(detail);
 	free(s);
 	return r;
 }

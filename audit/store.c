@@ -67,7 +67,7 @@ int
 bg_store_counts(const struct bg_store *st, uint64_t *index_n,
     uint64_t *tree_n)
 {
-	uint64_t a, b;
+	uint64_t a = 0, b = 0;
 	int r;
 
 	if ((r = file_size(st->index_fd, &a)) != BG_OK ||

@@ -1,6 +1,5 @@
 /* Locking and directory helpers shared by the audit log's readers and writer. */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -110,20 +109,8 @@ bg_lines_next(struct bg_lines *lr, const char **line, size_t *len)
 	}
 }
 
-static _Thread_local char why_buf[256];
-
-void
-bg_audit_set_why(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(why_buf, sizeof(why_buf), fmt, ap);
-	va_end(ap);
-}
-
 const char *
 bg_audit_why(void)
 {
-	return why_buf;
+	return bg_why();
 }

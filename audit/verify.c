@@ -299,44 +299,61 @@ store_limit(struct vstate *v)
 		v->tlimit = tree_n < want ? tree_n : want;
 }
 
+static void
+verify_close(struct vstate *v, int slots_fd)
+{
+	free(v->tbuf);
+	bg_store_close(&v->st);
+	if (slots_fd >= 0)
+		close(slots_fd);
+	if (v->entries_fd >= 0)
+		close(v->entries_fd);
+}
+
+static int
+verify_run(struct vstate *v)
+{
+	uint64_t lines = 0;
+	size_t partial = 0;
+	int slots_fd = -1, r;
+
+	if ((r = verify_open(v, &slots_fd)) != BG_OK ||
+	    (r = load_targets(v, slots_fd)) != BG_OK)
+		goto out;
+	store_limit(v);
+	r = BG_ENOMEM;
+	if ((v->tbuf = malloc(TREE_BUF * BG_HASH_LEN)) == NULL)
+		goto out;
+	if ((r = scan(v, &lines, &partial)) == BG_OK)
+		r = judge(v, lines, partial);
+	v->res->entries = lines < v->n ? lines : v->n;
+	if (v->o->progress != NULL)
+		v->o->progress(v->o->progress_ctx, v->res->entries, v->n);
+out:
+	verify_close(v, slots_fd);
+	return r;
+}
+
 int
 bg_audit_verify(const char *dir, const struct bg_audit_verify_opts *opts,
     struct bg_audit_verify_result *res)
 {
 	static const struct bg_audit_verify_opts none;
-	struct vstate v;
-	uint64_t lines = 0;
-	size_t partial = 0;
-	int slots_fd = -1, r;
+	struct vstate *v;
+	int r;
 
-	bg_audit_set_why("%s", "");
+	bg_clear_why();
 	if (dir == NULL || res == NULL)
 		return BG_EINVAL;
 	memset(res, 0, sizeof(*res));
-	memset(&v, 0, sizeof(v));
-	v.o = opts != NULL ? opts : &none;
-	v.dir = dir;
-	v.res = res;
-	v.entries_fd = v.st.tree_fd = v.st.index_fd = -1;
-	bg_merkle_stream_init(&v.stream);
-	if ((r = verify_open(&v, &slots_fd)) != BG_OK ||
-	    (r = load_targets(&v, slots_fd)) != BG_OK)
-		goto out;
-	store_limit(&v);
-	r = BG_ENOMEM;
-	if ((v.tbuf = malloc(TREE_BUF * BG_HASH_LEN)) == NULL)
-		goto out;
-	if ((r = scan(&v, &lines, &partial)) == BG_OK)
-		r = judge(&v, lines, partial);
-	res->entries = lines < v.n ? lines : v.n;
-	if (v.o->progress != NULL)
-		v.o->progress(v.o->progress_ctx, res->entries, v.n);
-out:
-	free(v.tbuf);
-	bg_store_close(&v.st);
-	if (slots_fd >= 0)
-		close(slots_fd);
-	if (v.entries_fd >= 0)
-		close(v.entries_fd);
+	if ((v = calloc(1, sizeof(*v))) == NULL)
+		return BG_ENOMEM;
+	v->o = opts != NULL ? opts : &none;
+	v->dir = dir;
+	v->res = res;
+	v->entries_fd = v->st.tree_fd = v->st.index_fd = -1;
+	bg_merkle_stream_init(&v->stream);
+	r = verify_run(v);
+	free(v);
 	return r;
 }

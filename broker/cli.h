@@ -27,6 +27,16 @@ int bg_cli_fail(const char *what, int err);
 /* Parses a decimal u64 strictly. 0 on success. */
 int bg_cli_u64(const char *s, unsigned long long *out);
 
+/* A subcommand table, ended by a NULL name. */
+struct bg_cli_cmd {
+	const char *name;
+	int (*fn)(struct bg_cli *cli, int argc, char **argv);
+	const char *usage;
+};
+/* Runs argv[0] from cmds; prints usage on BG_EXIT_USAGE. */
+int bg_cli_dispatch(struct bg_cli *cli, const char *group,
+    const struct bg_cli_cmd *cmds, int argc, char **argv);
+
 int bg_cli_audit(struct bg_cli *cli, int argc, char **argv);
 int bg_cli_audit_show(struct bg_cli *cli, int argc, char **argv);
 

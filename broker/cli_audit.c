@@ -282,11 +282,7 @@ int bg_cli_audit_show(struct bg_cli *cli, int argc, char **argv);
 int
 bg_cli_audit(struct bg_cli *cli, int argc, char **argv)
 {
-	static const struct {
-		const char *name;
-		int (*fn)(struct bg_cli *, int, char **);
-		const char *usage;
-	} cmds[] = {
+	static const struct bg_cli_cmd cmds[] = {
 		{ "init", cmd_init, "audit init [--origin NAME]" },
 		{ "note", cmd_note, "audit note TEXT [--as NAME]" },
 		{ "show", bg_cli_audit_show, "audit show [--seq A..B] "
@@ -298,18 +294,8 @@ bg_cli_audit(struct bg_cli *cli, int argc, char **argv)
 		{ "prove", cmd_prove, "audit prove SEQ [--size N]" },
 		{ "consistency", cmd_consistency, "audit consistency OLD NEW" },
 		{ "verifier-key", cmd_vkey, "audit verifier-key" },
+		{ NULL, NULL, NULL },
 	};
-	size_t i;
-	int r;
 
-	for (i = 0; argc > 0 && i < sizeof(cmds) / sizeof(cmds[0]); i++) {
-		if (strcmp(argv[0], cmds[i].name) != 0)
-			continue;
-		if ((r = cmds[i].fn(cli, argc - 1, argv + 1)) == BG_EXIT_USAGE)
-			fprintf(stderr, "usage: breakglass %s\n", cmds[i].usage);
-		return r;
-	}
-	fprintf(stderr, "usage: breakglass audit "
-	    "init|note|show|verify|checkpoint|prove|consistency|verifier-key\n");
-	return BG_EXIT_USAGE;
+	return bg_cli_dispatch(cli, "audit", cmds, argc, argv);
 }

@@ -39,7 +39,7 @@ usage(FILE *f)
 void
 bg_cli_error(const char *fmt, ...)
 {
-	const char *why = bg_audit_why();
+	const char *why = bg_why();
 	va_list ap;
 
 	fputs("breakglass: ", stderr);
@@ -70,6 +70,26 @@ bg_cli_u64(const char *s, unsigned long long *out)
 	errno = 0;
 	*out = strtoull(s, &end, 10);
 	return errno != 0 || *end != '\0' ? -1 : 0;
+}
+
+int
+bg_cli_dispatch(struct bg_cli *cli, const char *group,
+    const struct bg_cli_cmd *cmds, int argc, char **argv)
+{
+	const struct bg_cli_cmd *c;
+	int r;
+
+	for (c = cmds; argc > 0 && c->name != NULL; c++) {
+		if (strcmp(argv[0], c->name) != 0)
+			continue;
+		if ((r = c->fn(cli, argc - 1, argv + 1)) == BG_EXIT_USAGE)
+			fprintf(stderr, "usage: breakglass %s\n", c->usage);
+		return r;
+	}
+	fprintf(stderr, "usage: breakglass %s COMMAND; commands:\n", group);
+	for (c = cmds; c->name != NULL; c++)
+		fprintf(stderr, "  breakglass %s\n", c->usage);
+	return BG_EXIT_USAGE;
 }
 
 static int

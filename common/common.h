@@ -40,10 +40,34 @@ enum bg_err {
 	BG_EPROOF = -16,	/* Merkle proof does not verify */
 	BG_ECONSIST = -17,	/* log is not consistent with a checkpoint */
 	BG_ERECOVER = -18,	/* needs recovery by a writer after a crash */
+	/* hardware tokens */
+	BG_ENODEV = -30,	/* no token connected */
+	BG_ENOCRED = -31,	/* the credential is on no connected token */
+	BG_EPIN = -32,		/* wrong PIN */
+	BG_EPINBLOCKED = -33,	/* PIN blocked: too many wrong PINs */
+	BG_ETIMEOUT = -34,	/* no touch before the timeout */
+	BG_EREMOVED = -35,	/* the token went away during the operation */
+	BG_ENOUP = -36,		/* the token did not assert user presence */
+	BG_EWRONGTOKEN = -37,	/* the token gave a different secret */
+	BG_ENOSLOT = -38,	/* YubiKey slot not configured */
+	BG_ESERIAL = -39,	/* no YubiKey with that serial */
+	BG_ERESPONSE = -40,	/* token response of the wrong size or form */
+	BG_EUV = -41,		/* user verification mode does not match */
+	BG_EDEVICE = -42,	/* the token failed in another way */
+	BG_EATTEST = -43,	/* attestation does not chain to a trusted root */
 };
 
 /* Returns a static, human-readable description of a BG_E* code. */
 const char *bg_strerror(int err);
+
+/*
+ * A sentence on why the last failing call of this thread failed (which
+ * entry, which file, how many PIN retries are left), or "" when it gave
+ * none. Public calls clear it on entry. Never holds secrets.
+ */
+const char *bg_why(void);
+void bg_set_why(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void bg_clear_why(void);
 
 /* Maps an errno value from a failed I/O call to a BG_E* code. */
 int bg_err_from_errno(int errnum);

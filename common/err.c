@@ -1,6 +1,8 @@
 /*
  * common/err.c: BG_E* error codes, their messages and the errno mapping.
  */
+#include <stdarg.h>
+#include <stdio.h>
 #include <errno.h>
 #include <stddef.h>
 
@@ -30,6 +32,23 @@ static const struct bg_errmsg bg_errmsgs[] = {
 	{ BG_ETOOBIG, "input larger than the allowed bound" },
 	{ BG_EPROOF, "Merkle proof does not verify" },
 	{ BG_ECONSIST, "log is not consistent with the checkpoint" },
+	{ BG_ERECOVER, "the log needs recovery after a crash" },
+	{ BG_ENODEV, "no token found: connect the token" },
+	{ BG_ENOCRED, "the credential is not on any connected token" },
+	{ BG_EPIN, "wrong PIN" },
+	{ BG_EPINBLOCKED, "PIN blocked: reset the token" },
+	{ BG_ETIMEOUT, "the token was not touched in time" },
+	{ BG_EREMOVED, "the token was removed during the operation" },
+	{ BG_ENOUP, "the token did not assert user presence" },
+	{ BG_EWRONGTOKEN, "the token gave a different secret than at "
+	    "enrollment (another token, or a reset)" },
+	{ BG_ENOSLOT, "the YubiKey slot is not configured for "
+	    "challenge-response" },
+	{ BG_ESERIAL, "no YubiKey with that serial number is connected" },
+	{ BG_ERESPONSE, "the token's response has the wrong size or form" },
+	{ BG_EUV, "user verification mode differs from the enrolled one" },
+	{ BG_EDEVICE, "the token reported an error" },
+	{ BG_EATTEST, "attestation does not chain to a trusted root" },
 };
 
 const char *
@@ -70,4 +89,28 @@ bg_err_from_errno(int errnum)
 	default:
 		return BG_EIO;
 	}
+}
+
+static _Thread_local char why_buf[256];
+
+void
+bg_set_why(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why_buf, sizeof(why_buf), fmt, ap);
+	va_end(ap);
+}
+
+void
+bg_clear_why(void)
+{
+	why_buf[0] = '\0';
+}
+
+const char *
+bg_why(void)
+{
+	return why_buf;
 }

@@ -146,6 +146,9 @@ static const int all_codes[] = {
 	BG_OK, BG_EINTERNAL, BG_ENOMEM, BG_EINVAL, BG_EFORMAT, BG_EIO,
 	BG_ENOSPC, BG_EEXIST, BG_ENOENT, BG_ELOCKED, BG_ETAMPER, BG_ESIG,
 	BG_ECRYPTO, BG_ERANGE, BG_EPERM, BG_ETOOBIG, BG_EPROOF, BG_ECONSIST,
+	BG_ERECOVER, BG_ENODEV, BG_ENOCRED, BG_EPIN, BG_EPINBLOCKED,
+	BG_ETIMEOUT, BG_EREMOVED, BG_ENOUP, BG_EWRONGTOKEN, BG_ENOSLOT,
+	BG_ESERIAL, BG_ERESPONSE, BG_EUV, BG_EDEVICE, BG_EATTEST,
 };
 
 static void
@@ -154,7 +157,7 @@ test_strerror_distinct(void **state)
 	size_t i, j;
 
 	(void)state;
-	assert_int_equal(NELEM(all_codes), 18);
+	assert_int_equal(NELEM(all_codes), 33);
 	for (i = 0; i < NELEM(all_codes); i++) {
 		const char *m = bg_strerror(all_codes[i]);
 
@@ -168,12 +171,33 @@ test_strerror_distinct(void **state)
 	    "Merkle proof does not verify");
 }
 
+/* The detail channel: per thread, bounded, cleared on request. */
+static void
+test_why(void **state)
+{
+	char big[600];
+
+	(void)state;
+	bg_clear_why();
+	assert_string_equal(bg_why(), "");
+	bg_set_why("entry %d is bad", 7);
+	assert_string_equal(bg_why(), "entry 7 is bad");
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	bg_set_why("%s", big);
+	assert_int_equal(strlen(bg_why()), 255);
+	bg_clear_why();
+	assert_string_equal(bg_why(), "");
+}
+
 static void
 test_strerror_unknown(void **state)
 {
 	(void)state;
 	assert_string_equal(bg_strerror(1), "unknown error");
-	assert_string_equal(bg_strerror(-18), "unknown error");
+	assert_string_equal(bg_strerror(-19), "unknown error");
+	assert_string_equal(bg_strerror(-29), "unknown error");
+	assert_string_equal(bg_strerror(-44), "unknown error");
 	assert_string_equal(bg_strerror(INT_MIN), "unknown error");
 	assert_string_equal(bg_strerror(INT_MAX), "unknown error");
 }
@@ -1398,6 +1422,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_strerror_distinct),
+		cmocka_unit_test(test_why),
 		cmocka_unit_test(test_strerror_unknown),
 		cmocka_unit_test(test_err_from_errno),
 		cmocka_unit_test(test_secure_alloc_zeroed),
