@@ -1,13 +1,14 @@
 /*
  * Durable appends. Order: entries written and fdatasync'ed, derived files
  * written (no sync: rebuilt on open when short), then the new checkpoint
- * signed and written into the slot not holding the current one, and
- * fdatasync'ed. Only then is the append acknowledged. On a failure before
- * the checkpoint is written the entries file is cut back to its
- * acknowledged end, so the log on disk keeps matching its newest
- * checkpoint.
+ * (signed on a second thread meanwhile: it needs only the new root)
+ * written into the slot not holding the current one, and fdatasync'ed.
+ * Only then is the append acknowledged. On a failure before the
+ * checkpoint is written the entries file is cut back to its acknowledged
+ * end, so the log on disk keeps matching its newest checkpoint.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -16,70 +17,29 @@
 #include "audit/internal.h"
 
 struct pending {
-	char *buf;		/* the new lines */
-	size_t len, cap;
-	uint8_t *tree;		/* new node hashes, store order */
-	size_t tree_len, tree_cap;
-	uint8_t *index;		/* new end offsets */
-	size_t index_len;
+	struct bg_bytes lines;		/* the new lines */
+	struct bg_bytes tree;		/* new node hashes, store order */
+	struct bg_bytes index;		/* new end offsets */
 	struct bg_merkle_stream stream;
 	char time[BG_TIME_LEN + 1];
 };
-
-static int
-pend_grow(void **buf, size_t *cap, size_t need)
-{
-	void *p;
-	size_t n = *cap ? *cap : 1024;
-
-	while (n < need)
-		n *= 2;
-	if (n == *cap)
-		return BG_OK;
-	if ((p = realloc(*buf, n)) == NULL)
-		return BG_ENOMEM;
-	*buf = p;
-	*cap = n;
-	return BG_OK;
-}
-
-static int
-pend_emit(void *ctx, unsigned level, uint64_t index, const uint8_t *h)
-{
-	struct pending *p = ctx;
-
-	(void)level;
-	(void)index;
-	if (pend_grow((void **)&p->tree, &p->tree_cap,
-	    p->tree_len + BG_HASH_LEN) != BG_OK)
-		return BG_ENOMEM;
-	memcpy(p->tree + p->tree_len, h, BG_HASH_LEN);
-	p->tree_len += BG_HASH_LEN;
-	return BG_OK;
-}
 
 static int
 pend_add(struct pending *p, const struct bg_audit *log, uint64_t seq,
     const struct bg_audit_event *ev)
 {
 	uint8_t leaf[BG_HASH_LEN];
-	uint64_t end;
 	char *line;
 	size_t len;
-	int i, r;
+	int r;
 
 	if ((r = bg_entry_format(seq, p->time, ev, &line, &len)) != BG_OK)
 		return r;
-	if ((r = pend_grow((void **)&p->buf, &p->cap, p->len + len)) == BG_OK &&
-	    (r = bg_merkle_leaf_hash(line, len - 1, leaf)) == BG_OK)
-		r = bg_merkle_stream_add(&p->stream, leaf, pend_emit, p);
-	if (r == BG_OK) {
-		memcpy(p->buf + p->len, line, len);
-		p->len += len;
-		end = log->end + p->len;
-		for (i = 0; i < 8; i++)
-			p->index[p->index_len++] = (uint8_t)(end >> (8 * i));
-	}
+	if ((r = bg_merkle_leaf_hash(line, len - 1, leaf)) == BG_OK &&
+	    (r = bg_merkle_stream_add(&p->stream, leaf, bg_bytes_emit,
+	    &p->tree)) == BG_OK &&
+	    (r = bg_bytes_add(&p->lines, line, len)) == BG_OK)
+		r = bg_bytes_add_u64(&p->index, log->end + p->lines.len);
 	free(line);
 	return r;
 }
@@ -96,8 +56,6 @@ pend_build(struct pending *p, const struct bg_audit *log,
 	/* entry times never go backwards, even when the clock does */
 	if (strcmp(p->time, log->last_time) < 0)
 		memcpy(p->time, log->last_time, sizeof(p->time));
-	if ((p->index = malloc(n * 8)) == NULL)
-		return BG_ENOMEM;
 	p->stream = log->stream;
 	for (i = 0; i < n; i++)
 		if ((r = pend_add(p, log, log->size + i, &ev[i])) != BG_OK)
@@ -108,9 +66,9 @@ pend_build(struct pending *p, const struct bg_audit *log,
 static void
 pend_free(struct pending *p)
 {
-	free(p->buf);
-	free(p->tree);
-	free(p->index);
+	bg_bytes_free(&p->lines);
+	bg_bytes_free(&p->tree);
+	bg_bytes_free(&p->index);
 }
 
 static int
@@ -119,12 +77,12 @@ write_derived(struct bg_audit *log, const struct pending *p)
 	uint64_t tpos = bg_merkle_store_count(log->size) * BG_HASH_LEN;
 	ssize_t n;
 
-	n = pwrite(log->store.tree_fd, p->tree, p->tree_len, (off_t)tpos);
-	if (n != (ssize_t)p->tree_len)
+	n = pwrite(log->store.tree_fd, p->tree.p, p->tree.len, (off_t)tpos);
+	if (n != (ssize_t)p->tree.len)
 		return bg_io_err(n);
-	n = pwrite(log->store.index_fd, p->index, p->index_len,
+	n = pwrite(log->store.index_fd, p->index.p, p->index.len,
 	    (off_t)(log->size * 8));
-	if (n != (ssize_t)p->index_len)
+	if (n != (ssize_t)p->index.len)
 		return bg_io_err(n);
 	return BG_OK;
 }
@@ -143,7 +101,7 @@ write_entries(struct bg_audit *log, const struct pending *p)
 {
 	int r;
 
-	if ((r = bg_write_all(log->entries_fd, p->buf, p->len)) != BG_OK ||
+	if ((r = bg_write_all(log->entries_fd, p->lines.p, p->lines.len)) != BG_OK ||
 	    (r = write_derived(log, p)) != BG_OK)
 		return r;
 	if (fdatasync(log->entries_fd) != 0)
@@ -151,16 +109,153 @@ write_entries(struct bg_audit *log, const struct pending *p)
 	return BG_OK;
 }
 
-static int
-sign_checkpoint(struct bg_audit *log, struct pending *p, uint8_t *root,
-    char **note, size_t *len)
+/*
+ * The checkpoint signature is made on a second thread while the entries
+ * sync: it needs only the new root. One signer thread per writer handle,
+ * started at the first append and stopped by bg_audit_close(). A handle
+ * is not to be used across fork().
+ */
+struct bg_signer {
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int busy, done, quit;
+	struct bg_audit *log;
+	uint64_t size;
+	uint8_t root[BG_HASH_LEN];
+	char *note;
+	size_t len;
+	int r;
+};
+
+static void
+signer_work(struct bg_signer *sg)
 {
+	sg->r = bg_checkpoint_sign(sg->log->priv, sg->log->key.name, sg->size,
+	    sg->root, &sg->note, &sg->len);
+}
+
+static void *
+signer_main(void *arg)
+{
+	struct bg_signer *sg = arg;
+
+	pthread_mutex_lock(&sg->mu);
+	for (;;) {
+		while (!sg->busy && !sg->quit)
+			pthread_cond_wait(&sg->cv, &sg->mu);
+		if (sg->quit)
+			break;
+		pthread_mutex_unlock(&sg->mu);
+		signer_work(sg);
+		pthread_mutex_lock(&sg->mu);
+		sg->busy = 0;
+		sg->done = 1;
+		pthread_cond_broadcast(&sg->cv);
+	}
+	pthread_mutex_unlock(&sg->mu);
+	return NULL;
+}
+
+/* NULL when no thread can be had: signing then happens inline. */
+static struct bg_signer *
+signer_get(struct bg_audit *log)
+{
+	struct bg_signer *sg = log->signer;
+
+	if (sg != NULL || log->signer_failed)
+		return sg;
+	if ((sg = calloc(1, sizeof(*sg))) == NULL)
+		goto fail;
+	sg->log = log;
+	if (pthread_mutex_init(&sg->mu, NULL) != 0)
+		goto fail;
+	if (pthread_cond_init(&sg->cv, NULL) != 0) {
+		pthread_mutex_destroy(&sg->mu);
+		goto fail;
+	}
+	if (pthread_create(&sg->thread, NULL, signer_main, sg) != 0) {
+		pthread_cond_destroy(&sg->cv);
+		pthread_mutex_destroy(&sg->mu);
+		goto fail;
+	}
+	return log->signer = sg;
+fail:
+	free(sg);
+	log->signer_failed = 1;
+	return NULL;
+}
+
+void
+bg_signer_stop(struct bg_audit *log)
+{
+	struct bg_signer *sg = log->signer;
+
+	if (sg == NULL)
+		return;
+	pthread_mutex_lock(&sg->mu);
+	sg->quit = 1;
+	pthread_cond_broadcast(&sg->cv);
+	pthread_mutex_unlock(&sg->mu);
+	pthread_join(sg->thread, NULL);
+	pthread_cond_destroy(&sg->cv);
+	pthread_mutex_destroy(&sg->mu);
+	free(sg->note);
+	free(sg);
+	log->signer = NULL;
+}
+
+/* The signing job for this append; inline when there is no thread. */
+struct sign_job {
+	struct bg_signer *sg;		/* the handle's thread, or &local */
+	struct bg_signer local;
+};
+
+static int
+signer_start(struct sign_job *j, struct bg_audit *log, struct pending *p)
+{
+	struct bg_signer *sg = signer_get(log);
 	int r;
 
-	if ((r = bg_merkle_stream_root(&p->stream, root)) != BG_OK)
+	memset(&j->local, 0, sizeof(j->local));
+	j->sg = sg != NULL ? sg : &j->local;
+	if ((r = bg_merkle_stream_root(&p->stream, j->sg->root)) != BG_OK)
 		return r;
-	return bg_checkpoint_sign(log->priv, log->key.name, p->stream.size,
-	    root, note, len);
+	j->sg->log = log;
+	j->sg->size = p->stream.size;
+	j->sg->note = NULL;
+	if (sg == NULL) {
+		signer_work(&j->local);
+		return BG_OK;
+	}
+	pthread_mutex_lock(&sg->mu);
+	sg->done = 0;
+	sg->busy = 1;
+	pthread_cond_broadcast(&sg->cv);
+	pthread_mutex_unlock(&sg->mu);
+	return BG_OK;
+}
+
+/* Waits for the signature; *note then belongs to the caller. */
+static int
+signer_join(struct sign_job *j, char **note, size_t *len, uint8_t *root)
+{
+	struct bg_signer *sg = j->sg;
+
+	if (sg == NULL)
+		return BG_EINTERNAL;
+	if (sg != &j->local) {
+		pthread_mutex_lock(&sg->mu);
+		while (!sg->done)
+			pthread_cond_wait(&sg->cv, &sg->mu);
+		pthread_mutex_unlock(&sg->mu);
+	}
+	*note = sg->note;
+	*len = sg->len;
+	memcpy(root, sg->root, BG_HASH_LEN);
+	sg->note = NULL;
+	j->sg = NULL;
+	return sg->r;
 }
 
 /* 1 when slot pos holds a valid checkpoint of generation gen, 0 when it
@@ -223,7 +318,7 @@ commit(struct bg_audit *log, struct pending *p, const uint8_t *root,
     char *note, size_t len)
 {
 	log->size = p->stream.size;
-	log->end += p->len;
+	log->end += p->lines.len;
 	log->stream = p->stream;
 	memcpy(log->root, root, BG_HASH_LEN);
 	log->slot_pos = 1 - log->slot_pos;
@@ -240,10 +335,11 @@ bg_audit_append_batch(bg_audit_t *log, const struct bg_audit_event *ev,
     size_t n, uint64_t *first_seq)
 {
 	struct pending p;
+	struct sign_job job;
 	uint8_t root[BG_HASH_LEN];
 	char *note = NULL;
-	size_t len;
-	int r;
+	size_t len = 0;
+	int r, rs;
 
 	bg_clear_why();
 	if (log == NULL || ev == NULL || n == 0 || n > BG_AUDIT_BATCH_MAX ||
@@ -254,10 +350,13 @@ bg_audit_append_batch(bg_audit_t *log, const struct bg_audit_event *ev,
 		return BG_EIO;
 	}
 	memset(&p, 0, sizeof(p));
-	if ((r = pend_build(&p, log, ev, n)) != BG_OK)
+	job.sg = NULL;
+	if ((r = pend_build(&p, log, ev, n)) != BG_OK ||
+	    (r = signer_start(&job, log, &p)) != BG_OK)
 		goto out;
-	if ((r = write_entries(log, &p)) != BG_OK ||
-	    (r = sign_checkpoint(log, &p, root, &note, &len)) != BG_OK) {
+	r = write_entries(log, &p);
+	rs = signer_join(&job, &note, &len, root);
+	if (r != BG_OK || (r = rs) != BG_OK) {
 		roll_back(log);
 		goto out;
 	}
@@ -269,6 +368,8 @@ bg_audit_append_batch(bg_audit_t *log, const struct bg_audit_event *ev,
 	commit(log, &p, root, note, len);
 	note = NULL;
 out:
+	if (job.sg != NULL)	/* started, never joined */
+		(void)signer_join(&job, &note, &len, root);
 	free(note);
 	pend_free(&p);
 	return r;

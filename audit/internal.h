@@ -113,6 +113,19 @@ int bg_open_dir(const char *dir, int *dirfd);
 /* BG_E* for the errno of a failed call; BG_EIO for a short transfer. */
 int bg_io_err(ssize_t n);
 
+/* A growable byte buffer (append path and recovery). */
+struct bg_bytes {
+	uint8_t *p;
+	size_t len, cap;
+};
+int bg_bytes_add(struct bg_bytes *b, const void *data, size_t n);
+/* Appends v as 8 little-endian bytes (the index file's format). */
+int bg_bytes_add_u64(struct bg_bytes *b, uint64_t v);
+void bg_bytes_free(struct bg_bytes *b);
+/* bg_merkle_emit_fn appending each completed hash to a struct bg_bytes. */
+int bg_bytes_emit(void *ctx, unsigned level, uint64_t index,
+    const uint8_t hash[BG_HASH_LEN]);
+
 /* Buffered line reader over a file descriptor (pread, no seek). */
 struct bg_lines {
 	int fd;
@@ -126,6 +139,15 @@ int bg_lines_init(struct bg_lines *lr, int fd, uint64_t off, size_t cap);
 void bg_lines_free(struct bg_lines *lr);
 /* 1 with a line (no '\n'), 0 at end of file, or a BG_E* code. */
 int bg_lines_next(struct bg_lines *lr, const char **line, size_t *len);
+/* Up to max lines already in the buffer (reading more only when none is):
+ * 1 with *n > 0, 0 at end of file, or a BG_E* code. Valid until the next
+ * call. */
+struct bg_line {
+	const char *p;
+	size_t len;
+};
+int bg_lines_batch(struct bg_lines *lr, struct bg_line *out, size_t max,
+    size_t *n);
 
 /* --------------------------------------------------------------- log.c */
 
@@ -149,7 +171,13 @@ struct bg_audit {
 	int note_stale;		/* plain checkpoint file needs refreshing */
 	struct bg_merkle_stream stream;	/* write mode only */
 	char last_time[BG_TIME_LEN + 1];
+	struct bg_signer *signer;	/* append.c: checkpoint signing thread */
+	int signer_failed;
 };
+
+/* Stops the handle's signing thread (append.c); accepts none. */
+struct bg_audit;
+void bg_signer_stop(struct bg_audit *log);
 
 /* State on open, in recover.c: the writer recovers, readers only look. */
 int bg_recover(struct bg_audit *log);

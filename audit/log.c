@@ -102,6 +102,7 @@ bg_audit_close(bg_audit_t **logp)
 
 	if (logp == NULL || (log = *logp) == NULL)
 		return;
+	bg_signer_stop(log);
 	if (log->writable && log->note_stale && !log->poisoned)
 		(void)bg_log_write_plain(log);
 	bg_store_close(&log->store);

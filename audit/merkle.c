@@ -21,23 +21,38 @@
 
 static EVP_MD *merkle_md;
 static pthread_once_t merkle_md_once = PTHREAD_ONCE_INIT;
-static _Thread_local EVP_MD_CTX *merkle_ctx;
+/* One reused digest context per thread, freed when the thread ends. */
+static pthread_key_t merkle_ctx_key;
+static int merkle_key_ok;
+
+static void
+merkle_ctx_free(void *ctx)
+{
+	EVP_MD_CTX_free(ctx);
+}
 
 static void
 merkle_md_fetch(void)
 {
 	merkle_md = EVP_MD_fetch(NULL, "SHA256", NULL);
+	merkle_key_ok = pthread_key_create(&merkle_ctx_key, merkle_ctx_free) == 0;
 }
 
 static EVP_MD_CTX *
 merkle_hash_ctx(void)
 {
+	EVP_MD_CTX *ctx;
+
 	if (pthread_once(&merkle_md_once, merkle_md_fetch) != 0 ||
-	    merkle_md == NULL)
+	    merkle_md == NULL || !merkle_key_ok)
 		return NULL;
-	if (merkle_ctx == NULL)
-		merkle_ctx = EVP_MD_CTX_new();
-	return merkle_ctx;
+	if ((ctx = pthread_getspecific(merkle_ctx_key)) == NULL &&
+	    (ctx = EVP_MD_CTX_new()) != NULL &&
+	    pthread_setspecific(merkle_ctx_key, ctx) != 0) {
+		EVP_MD_CTX_free(ctx);
+		ctx = NULL;
+	}
+	return ctx;
 }
 
 /* SHA-256(prefix || a || b), prefix omitted when negative. */
@@ -481,8 +496,9 @@ bg_merkle_verify_consistency(uint64_t m, uint64_t n,
 	if ((rc = merkle_consistency_fold(fn, sn, path, pathlen, fr, sr,
 	    &sn)) != BG_OK)
 		return rc;
-	if ((sn != 0) | (bg_ct_memcmp(fr, root1, BG_HASH_LEN) != 0) |
-	    (bg_ct_memcmp(sr, root2, BG_HASH_LEN) != 0))
+	/* all three compared, no early exit */
+	if ((int)(sn != 0) | (int)(bg_ct_memcmp(fr, root1, BG_HASH_LEN) != 0) |
+	    (int)(bg_ct_memcmp(sr, root2, BG_HASH_LEN) != 0))
 		return BG_EPROOF;
 	return BG_OK;
 }

@@ -166,62 +166,28 @@ fast_state(struct bg_audit *log, const struct bg_slot *cur, uint64_t fsz)
 	return last_time(log) == BG_OK;
 }
 
-/* Growable byte buffer for rebuilding the derived files. */
+/* The derived files being rebuilt, and the root at the checkpoint. */
 struct rebuild {
-	uint8_t *tree, *index;
-	size_t tree_len, tree_cap, index_len, index_cap;
+	struct bg_bytes tree, index;
 	uint64_t want;		/* checkpoint size whose root we keep */
 	uint8_t root[BG_HASH_LEN];
 	int have_root;
 };
 
 static int
-grow(uint8_t **buf, size_t *cap, size_t need)
-{
-	uint8_t *p;
-	size_t n = *cap ? *cap : 4096;
-
-	while (n < need)
-		n *= 2;
-	if (n == *cap)
-		return BG_OK;
-	if ((p = realloc(*buf, n)) == NULL)
-		return BG_ENOMEM;
-	*buf = p;
-	*cap = n;
-	return BG_OK;
-}
-
-static int
-rebuild_emit(void *ctx, unsigned level, uint64_t index, const uint8_t *h)
-{
-	struct rebuild *rb = ctx;
-
-	(void)level;
-	(void)index;
-	if (grow(&rb->tree, &rb->tree_cap, rb->tree_len + BG_HASH_LEN) != BG_OK)
-		return BG_ENOMEM;
-	memcpy(rb->tree + rb->tree_len, h, BG_HASH_LEN);
-	rb->tree_len += BG_HASH_LEN;
-	return BG_OK;
-}
-
-static int
 rebuild_line(struct rebuild *rb, struct bg_merkle_stream *st,
     const char *line, size_t len, uint64_t end)
 {
 	uint8_t leaf[BG_HASH_LEN];
-	int i, r;
+	int r;
 
 	if (st->size >= rb->want)
 		return BG_OK;	/* past the checkpoint: tail */
 	if ((r = bg_merkle_leaf_hash(line, len, leaf)) != BG_OK ||
-	    (r = bg_merkle_stream_add(st, leaf, rebuild_emit, rb)) != BG_OK ||
-	    (r = grow(&rb->index, &rb->index_cap, rb->index_len + 8)) != BG_OK)
+	    (r = bg_merkle_stream_add(st, leaf, bg_bytes_emit,
+	    &rb->tree)) != BG_OK)
 		return r;
-	for (i = 0; i < 8; i++)
-		rb->index[rb->index_len++] = (uint8_t)(end >> (8 * i));
-	return BG_OK;
+	return bg_bytes_add_u64(&rb->index, end);
 }
 
 /* Streams every complete line; counts them and hashes the first want. */
@@ -261,9 +227,9 @@ replace_derived(struct bg_audit *log, const struct rebuild *rb)
 
 	bg_store_close(&log->store);
 	if ((r = bg_path_join(path, sizeof(path), log->dir, F_TREE)) != BG_OK ||
-	    (r = bg_file_replace(path, rb->tree, rb->tree_len, 0600)) != BG_OK ||
+	    (r = bg_file_replace(path, rb->tree.p, rb->tree.len, 0600)) != BG_OK ||
 	    (r = bg_path_join(path, sizeof(path), log->dir, F_INDEX)) != BG_OK ||
-	    (r = bg_file_replace(path, rb->index, rb->index_len, 0600)) != BG_OK)
+	    (r = bg_file_replace(path, rb->index.p, rb->index.len, 0600)) != BG_OK)
 		return r;
 	return bg_store_open(log->dirfd, 1, &log->store);
 }
@@ -479,8 +445,8 @@ slow_state(struct bg_audit *log, struct bg_slot *s, int pos, uint64_t fsz)
 		goto out;
 	r = last_time(log);
 out:
-	free(rb.tree);
-	free(rb.index);
+	bg_bytes_free(&rb.tree);
+	bg_bytes_free(&rb.index);
 	return r;
 }
 

@@ -183,6 +183,24 @@ bg_json_get_u64(const cJSON *obj, const char *key, uint64_t min,
 	return BG_OK;
 }
 
+/* The item under key when is() accepts its type. */
+static int
+get_typed(const cJSON *obj, const char *key, cJSON_bool (*is)(const cJSON *),
+    const cJSON **out)
+{
+	const cJSON *it = NULL;
+	int r;
+
+	if (out == NULL)
+		return BG_EINVAL;
+	if ((r = get_item(obj, key, &it)) != BG_OK)
+		return r;
+	if (!is(it))
+		return BG_EFORMAT;
+	*out = it;
+	return BG_OK;
+}
+
 int
 bg_json_get_bool(const cJSON *obj, const char *key, int *out)
 {
@@ -191,44 +209,21 @@ bg_json_get_bool(const cJSON *obj, const char *key, int *out)
 
 	if (out == NULL)
 		return BG_EINVAL;
-	if ((r = get_item(obj, key, &it)) != BG_OK)
-		return r;
-	if (!cJSON_IsBool(it))
-		return BG_EFORMAT;
-	*out = cJSON_IsTrue(it) ? 1 : 0;
-	return BG_OK;
+	if ((r = get_typed(obj, key, cJSON_IsBool, &it)) == BG_OK)
+		*out = cJSON_IsTrue(it) ? 1 : 0;
+	return r;
 }
 
 int
 bg_json_get_obj(const cJSON *obj, const char *key, const cJSON **out)
 {
-	const cJSON *it = NULL;
-	int r;
-
-	if (out == NULL)
-		return BG_EINVAL;
-	if ((r = get_item(obj, key, &it)) != BG_OK)
-		return r;
-	if (!cJSON_IsObject(it))
-		return BG_EFORMAT;
-	*out = it;
-	return BG_OK;
+	return get_typed(obj, key, cJSON_IsObject, out);
 }
 
 int
 bg_json_get_array(const cJSON *obj, const char *key, const cJSON **out)
 {
-	const cJSON *it = NULL;
-	int r;
-
-	if (out == NULL)
-		return BG_EINVAL;
-	if ((r = get_item(obj, key, &it)) != BG_OK)
-		return r;
-	if (!cJSON_IsArray(it))
-		return BG_EFORMAT;
-	*out = it;
-	return BG_OK;
+	return get_typed(obj, key, cJSON_IsArray, out);
 }
 
 int
