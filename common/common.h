@@ -118,6 +118,18 @@ int bg_hex_encode(const uint8_t *in, size_t n, char *out, size_t outsz);
 int bg_hex_decode_exact(const char *in, size_t inlen, uint8_t *out,
     size_t outlen);
 
+/* ----------------------------------------------------------------- crypto */
+
+/* HKDF-SHA256 (RFC 5869) over OpenSSL's EVP_KDF; outlen <= 255 * 32. */
+int bg_hkdf_sha256(const uint8_t *salt, size_t salt_len, const uint8_t *ikm,
+    size_t ikm_len, const void *info, size_t info_len, uint8_t *out,
+    size_t outlen);
+/* X25519 (RFC 7748): the public key of a 32-byte private key. */
+int bg_x25519_public(const uint8_t priv[32], uint8_t pub[32]);
+/* X25519 shared secret; BG_ECRYPTO for a low-order peer (all-zero output). */
+int bg_x25519(const uint8_t priv[32], const uint8_t peer[32],
+    uint8_t shared[32]);
+
 /* ------------------------------------------------------------------ files */
 
 /* Writes all len bytes, retrying on EINTR and short writes. */

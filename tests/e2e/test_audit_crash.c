@@ -793,8 +793,8 @@ check_recorded(struct run *run, struct walk *w, char (*names)[REC_FILE_MAX],
 		violation(V_UNRECORDED, "%s/%s holds quarantined bytes but no "
 		    "audit.recovered entry names it", run->dir, names[i]);
 		if (run->n_unrec < 8)
-			snprintf(run->unrec[run->n_unrec++], REC_FILE_MAX, "%s",
-			    names[i]);
+			snprintf(run->unrec[run->n_unrec++], REC_FILE_MAX, "%.*s",
+			    REC_FILE_MAX - 1, names[i]);
 	}
 }
 
