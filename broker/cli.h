@@ -38,6 +38,7 @@ int bg_cli_dispatch(struct bg_cli *cli, const char *group,
     const struct bg_cli_cmd *cmds, int argc, char **argv);
 
 int bg_cli_audit(struct bg_cli *cli, int argc, char **argv);
+int bg_cli_token(struct bg_cli *cli, int argc, char **argv);
 int bg_cli_audit_show(struct bg_cli *cli, int argc, char **argv);
 
 #endif

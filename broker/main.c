@@ -31,6 +31,14 @@ usage(FILE *f)
 	    "  audit consistency OLD NEW        consistency proof between sizes\n"
 	    "  audit verifier-key               print the C2SP verifier key\n"
 	    "\n"
+	    "token commands:\n"
+	    "  token list                       connected FIDO2 keys and YubiKeys\n"
+	    "  token enroll --fido2|--yubikey ... --out FILE\n"
+	    "                                   enroll a token into a descriptor\n"
+	    "  token check FILE                 touch: does the token still unlock?\n"
+	    "  token program-yubikey --serial N [--slot 1|2] [--force]\n"
+	    "                                   new HMAC-SHA1 secret, touch required\n"
+	    "\n"
 	    "The state directory is --state, else $BREAKGLASS_STATE, else "
 	    DEFAULT_STATE ".\n"
 	    "Exit codes: 0 ok, 1 failed, 2 usage, 3 tampering detected.\n", f);
@@ -117,6 +125,12 @@ main(int argc, char **argv)
 	struct bg_cli cli;
 
 	umask(077);
+	/* secrets pass through this process (PINs, token secrets): no core
+	 * dumps, no ptrace by other users' processes */
+	if (bg_no_dump() != BG_OK) {
+		bg_cli_error("cannot make the process undumpable");
+		return BG_EXIT_FAIL;
+	}
 	argc--;
 	argv++;
 	if (cli_state(&cli, &argc, &argv) != 0)
@@ -131,6 +145,8 @@ main(int argc, char **argv)
 	}
 	if (strcmp(argv[0], "audit") == 0)
 		return bg_cli_audit(&cli, argc - 1, argv + 1);
+	if (strcmp(argv[0], "token") == 0)
+		return bg_cli_token(&cli, argc - 1, argv + 1);
 	bg_cli_error("unknown command '%s' (see 'breakglass help')", argv[0]);
 	return BG_EXIT_USAGE;
 }

@@ -1,0 +1,198 @@
+#!/bin/bash
+# tests/e2e/test_token_cli.sh: `breakglass token ...` as shipped (the
+# unmodified binary), with the software tokens of tests/virtual preloaded:
+# libbgvfido.so shows the FIDO2 devices of $BG_VIRTUAL_DIR/fido2 to the real
+# libfido2, libbgvyk.so is a fake libusb under the real libykpers.
+#
+# usage: test_token_cli.sh BREAKGLASS BG_VFIDO BG_VYK LIBBGVFIDO LIBBGVYK
+#            [asan|plain]
+# "asan": the binary is built with AddressSanitizer, which otherwise
+# refuses to run when a preloaded library comes before its runtime.
+set -u
+
+if [ $# -lt 5 ]; then
+	echo "usage: $0 BREAKGLASS BG_VFIDO BG_VYK LIBBGVFIDO LIBBGVYK [asan|plain]" >&2
+	exit 2
+fi
+bg=$1
+vfido=$2
+vyk=$3
+pre_fido=$4
+pre_yk=$5
+mode=${6:-plain}
+
+asan_env=()
+if [ "$mode" = asan ]; then
+	asan_env=(ASAN_OPTIONS="verify_asan_link_order=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}")
+fi
+
+pass=0
+failed=0
+dir=$(mktemp -d "${TMPDIR:-/tmp}/bg_token_cli.XXXXXX") || exit 1
+trap 'rm -rf "$dir"' EXIT
+virt=$dir/virtual
+mkdir "$virt"
+out=$dir/stdout
+err=$dir/stderr
+
+PIN=4711-open
+SERIAL=5150
+
+ok() {
+	pass=$((pass + 1))
+	echo "ok - $1"
+}
+
+bad() {
+	failed=$((failed + 1))
+	echo "FAIL - $1 (exit $rc)"
+	sed 's/^/    stdout: /' "$out"
+	sed 's/^/    stderr: /' "$err"
+}
+
+# check DESC CONDITION...: one result line
+check() {
+	local desc=$1
+	shift
+	if "$@"; then ok "$desc"; else bad "$desc"; fi
+}
+
+# The shipped binary under the preload libraries; rc, $out and $err hold
+# the result. Redirections of the call (3<<<PIN) reach the binary.
+bgrun() {
+	env "${asan_env[@]}" LD_PRELOAD="$pre_fido:$pre_yk" \
+	    BG_VIRTUAL_DIR="$virt" "$bg" --state "$dir/state" "$@" \
+	    >"$out" 2>"$err"
+	rc=$?
+}
+
+is_rc() { [ "$rc" -eq "$1" ]; }
+has_out() { grep -q -- "$1" "$out"; }
+has_err() { grep -q -- "$1" "$err"; }
+fails_with_message() { [ "$rc" -ne 0 ] && [ -s "$err" ]; }
+
+# emulator tools (not preloaded)
+"$vfido" "$virt" create alice >/dev/null || exit 1
+"$vfido" "$virt" create pinny --pin "$PIN" >/dev/null || exit 1
+"$vyk" "$virt" create "$SERIAL" >/dev/null || exit 1
+alice=$("$vfido" "$virt" path alice)
+pinny=$("$vfido" "$virt" path pinny)
+
+# ---------------------------------------------------------------- list
+bgrun token list
+check "token list exits 0" is_rc 0
+check "token list shows the FIDO2 token alice" has_out "^fido2 *$alice "
+check "token list shows the FIDO2 token pinny" has_out "^fido2 *$pinny "
+check "token list shows the YubiKey" has_out "^yubikey *$SERIAL "
+
+# ------------------------------------------------------- FIDO2, no PIN
+F=$dir/alice.json
+bgrun token enroll --fido2 --device "$alice" --out "$F"
+check "token enroll --fido2 exits 0" is_rc 0
+check "token enroll --fido2 writes the descriptor" test -s "$F"
+check "the descriptor is a fido2 one" grep -Eq '"kind":[[:space:]]*"fido2"' "$F"
+bgrun token check "$F"
+check "token check (fido2) exits 0" is_rc 0
+check "token check (fido2) says ok" has_out "^ok: the token unlocks"
+check "two touches to enroll, one to check" \
+    test "$("$vfido" "$virt" touches alice)" -eq 3
+
+# --------------------------------------------------------- FIDO2, PIN
+FP=$dir/pinny.json
+bgrun token enroll --fido2 --device "$pinny" --pin-fd 3 --out "$FP" 3<<<"$PIN"
+check "token enroll --fido2 --pin-fd exits 0" is_rc 0
+check "the PIN descriptor fixes uv pin" grep -Eq '"uv":[[:space:]]*"pin"' "$FP"
+bgrun token check "$FP" --pin-fd 3 3<<<"$PIN"
+check "token check --pin-fd exits 0" is_rc 0
+bgrun token check "$FP" --pin-fd 3 3<<<"wrong-pin"
+check "a wrong PIN fails with a message" fails_with_message
+check "a wrong PIN tells the retries left" has_err "7 PIN retries left"
+check "a wrong PIN is never echoed" eval '! grep -q wrong-pin "$err" "$out"'
+bgrun token check "$FP" --pin-fd 3 3<<<"$PIN"
+check "the right PIN works again" is_rc 0
+# no --pin-fd and no terminal: a clear error, never a hang
+if command -v setsid >/dev/null 2>&1; then
+	setsid -w env "${asan_env[@]}" LD_PRELOAD="$pre_fido:$pre_yk" \
+	    BG_VIRTUAL_DIR="$virt" "$bg" --state "$dir/state" token check "$FP" \
+	    </dev/null >"$out" 2>"$err"
+	rc=$?
+	check "no terminal for the PIN fails with a message" fails_with_message
+	check "no terminal for the PIN names --pin-fd" has_err "pin-fd"
+fi
+
+# ------------------------------------------------------------ YubiKey
+G=$dir/yubikey.json
+bgrun token program-yubikey --serial "$SERIAL"
+check "token program-yubikey exits 0" is_rc 0
+bgrun token program-yubikey --serial "$SERIAL"
+check "program-yubikey again without --force fails" fails_with_message
+check "program-yubikey names --force" has_err "force"
+bgrun token enroll --yubikey --serial "$SERIAL" --out "$G"
+check "token enroll --yubikey exits 0" is_rc 0
+check "the descriptor is a yubikey one" grep -Eq '"kind":[[:space:]]*"yubikey"' "$G"
+bgrun token check "$G"
+check "token check (yubikey) exits 0" is_rc 0
+
+# ----------------------------------------------------------- no touch
+"$vfido" "$virt" knob alice no-touch on >/dev/null
+bgrun token check "$F"
+check "no touch (fido2): check fails with a message" fails_with_message
+check "no touch (fido2): says it did not unlock" has_err "did NOT unlock"
+"$vfido" "$virt" knob alice no-touch off >/dev/null
+"$vyk" "$virt" knob "$SERIAL" no-touch on >/dev/null
+bgrun token check "$G"
+check "no touch (yubikey): check fails with a message" fails_with_message
+"$vyk" "$virt" knob "$SERIAL" no-touch off >/dev/null
+bgrun token check "$G"
+check "touch back (yubikey): check exits 0" is_rc 0
+
+# --force overwrites the slot: the old descriptor no longer unlocks
+bgrun token program-yubikey --serial "$SERIAL" --force
+check "program-yubikey --force exits 0" is_rc 0
+bgrun token check "$G"
+check "the old yubikey descriptor fails after --force" fails_with_message
+
+# ------------------------------------------------- existing --out file
+cp "$F" "$dir/alice.copy"
+t0=$("$vfido" "$virt" touches alice)
+bgrun token enroll --fido2 --device "$alice" --out "$F"
+check "enroll onto an existing --out is refused" fails_with_message
+echo "note - the refused enrollment took $(($("$vfido" "$virt" touches alice) - t0)) touches"
+check "the existing descriptor is unchanged" cmp -s "$F" "$dir/alice.copy"
+bgrun token check "$F"
+check "the existing descriptor still unlocks" is_rc 0
+
+# ----------------------------------------------------- not a descriptor
+echo '{"kind":"fido2"}' >"$dir/junk.json"
+bgrun token check "$dir/junk.json"
+check "check of a malformed descriptor fails with a message" \
+    fails_with_message
+bgrun token check "$dir/missing.json"
+check "check of a missing file fails with a message" fails_with_message
+
+# ---------------------------------------------------------- bad usage
+usage() {
+	bgrun "$@"
+	check "usage error exits 2: $*" is_rc 2
+}
+usage token
+usage token frobnicate
+usage token list extra
+usage token enroll
+usage token enroll --fido2
+usage token enroll --out "$dir/x.json"
+usage token enroll --fido2 --yubikey --out "$dir/x.json"
+usage token enroll --fido2 --out "$dir/x.json" --force
+usage token enroll --fido2 --out "$dir/x.json" --pin-fd abc
+usage token enroll --fido2 --out "$dir/x.json" --uv maybe
+usage token enroll --yubikey --slot 3 --out "$dir/x.json"
+usage token check
+usage token check "$F" --pin-fd
+usage token check "$F" --bogus 1
+usage token program-yubikey
+usage token program-yubikey --serial abc
+usage token program-yubikey --serial "$SERIAL" --slot 3
+check "no usage error created a file" test ! -e "$dir/x.json"
+
+echo "$pass passed, $failed failed"
+[ "$failed" -eq 0 ]

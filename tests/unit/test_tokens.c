@@ -1,0 +1,1971 @@
+/*
+ * tests/unit/test_tokens.c: the token drivers (tokens/token.h) against the
+ * software tokens of tests/virtual, through the real libfido2 and the real
+ * libykpers (DESIGN 8).
+ *
+ * Only the public tokens API is driven; the emulator APIs build fixtures,
+ * turn knobs and compute expected values on their own code paths, so every
+ * key the driver returns is compared with one computed without it:
+ *   FIDO2:   bg_token_derive(id, bg_vfido_expected_hmac(cred_id, uv, salt))
+ *   YubiKey: bg_token_derive(id, HMAC-SHA1(slot key, challenge))
+ * (libfido2 says FIDO_OK even when an hmac-secret output is wrong, so a
+ * success code alone proves nothing.)
+ *
+ * Each test gets a fresh BG_VIRTUAL_DIR (mkdtemp), read by the in-process
+ * FIDO2 manifest interposer (preload.c) and by the fake libusb (bg_vyk_usb).
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/rand.h>
+#include <openssl/x509.h>
+
+#include "common/common.h"
+#include "tokens/token.h"
+#include "vfido.h"
+#include "vyk.h"
+
+#define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
+
+#define PIN		"246810"
+#define WRONG_PIN	"135790"
+#define FLAGS_OFF	(2 + 32)	/* CBOR 0x58 len, rpIdHash */
+#define FLAG_UP		0x01
+#define FLAG_UV		0x04
+#define CRED_MAX	1100
+#define SERIAL_A	1001u
+#define SERIAL_B	1002u
+
+#define BASE_MAX	256
+#define PATH_LEN	512	/* BASE_MAX and a file name */
+
+static char base[BASE_MAX];
+
+/* ------------------------------------------------------------ fixture */
+
+static int
+rm_rf(const char *path)
+{
+	struct stat st;
+	struct dirent *de;
+	DIR *d;
+	char sub[PATH_LEN];
+
+	if (lstat(path, &st) != 0)
+		return errno == ENOENT ? 0 : -1;
+	if (!S_ISDIR(st.st_mode))
+		return unlink(path);
+	(void)chmod(path, 0700);
+	if ((d = opendir(path)) == NULL)
+		return -1;
+	while ((de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		snprintf(sub, sizeof(sub), "%s/%s", path, de->d_name);
+		(void)rm_rf(sub);
+	}
+	closedir(d);
+	return rmdir(path);
+}
+
+static int
+setup(void **state)
+{
+	const char *tmp = getenv("TMPDIR");
+
+	(void)state;
+	if (tmp == NULL || tmp[0] != '/')
+		tmp = "/tmp";
+	if ((size_t)snprintf(base, sizeof(base), "%s/bg_test_tokens.XXXXXX",
+	    tmp) >= sizeof(base) || mkdtemp(base) == NULL)
+		return -1;
+	return setenv("BG_VIRTUAL_DIR", base, 1);
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	unsetenv("BG_VIRTUAL_DIR");
+	return rm_rf(base);
+}
+
+#define T(fn)	cmocka_unit_test_setup_teardown(fn, setup, teardown)
+
+/* ------------------------------------------------------------ emulators */
+
+static void
+vf_create(const char *name, const char *pin)
+{
+	if (bg_vfido_create(base, name, pin) != 0)
+		fail_msg("vfido create %s: %s", name, bg_vfido_error());
+}
+
+static void
+vf_knob(const char *name, const char *knob, int on)
+{
+	if (bg_vfido_set_knob(base, name, knob, on) != 0)
+		fail_msg("vfido knob %s: %s", knob, bg_vfido_error());
+}
+
+static unsigned
+vf_touches(const char *name)
+{
+	unsigned n = 0;
+
+	assert_int_equal(bg_vfido_touches(base, name, &n), 0);
+	return n;
+}
+
+static int
+vf_retries(const char *name)
+{
+	int n = -1;
+
+	assert_int_equal(bg_vfido_pin_retries(base, name, &n), 0);
+	return n;
+}
+
+static void
+vk_create(unsigned serial)
+{
+	assert_int_equal(bg_vyk_create(base, serial), BG_OK);
+}
+
+static void
+vk_knob(unsigned serial, const char *knob, int on)
+{
+	assert_int_equal(bg_vyk_set_knob(base, serial, knob, on), BG_OK);
+}
+
+static long
+vk_touches(unsigned serial)
+{
+	long n = bg_vyk_touches(base, serial);
+
+	assert_true(n >= 0);
+	return n;
+}
+
+/* ------------------------------------------------------------ helpers */
+
+static int
+nibble(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;	/* descriptors carry lower-case hex */
+}
+
+static void
+unhex(const char *s, uint8_t *out, size_t len)
+{
+	size_t i;
+
+	assert_int_equal(strlen(s), 2 * len);
+	for (i = 0; i < len; i++) {
+		int hi = nibble(s[2 * i]), lo = nibble(s[2 * i + 1]);
+		assert_true(hi >= 0 && lo >= 0);
+		out[i] = (uint8_t)(hi << 4 | lo);
+	}
+}
+
+/* Standard base64 with padding, decoded by OpenSSL, not by common/. */
+static size_t
+unb64(const char *s, uint8_t *out, size_t max)
+{
+	size_t n = strlen(s), pad = 0;
+	uint8_t *tmp;
+	int got;
+
+	assert_int_equal(n % 4, 0);
+	if ((tmp = malloc(n / 4 * 3 + 1)) == NULL)
+		fail_msg("out of memory");
+	got = EVP_DecodeBlock(tmp, (const unsigned char *)s, (int)n);
+	assert_true(got >= 0);
+	if (n > 0 && s[n - 1] == '=')
+		pad++;
+	if (n > 1 && s[n - 2] == '=')
+		pad++;
+	assert_true((size_t)got >= pad && (size_t)got - pad <= max);
+	memcpy(out, tmp, (size_t)got - pad);
+	free(tmp);
+	return (size_t)got - pad;
+}
+
+static char *
+b64(const uint8_t *p, size_t len)
+{
+	char *s = malloc(len / 3 * 4 + 8);
+
+	assert_non_null(s);
+	EVP_EncodeBlock((unsigned char *)s, p, (int)len);
+	return s;
+}
+
+static const char *
+jstr(const cJSON *j, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(j, key);
+
+	if (!cJSON_IsString(v))
+		fail_msg("descriptor has no string \"%s\"", key);
+	return v->valuestring;
+}
+
+static size_t
+jb64(const cJSON *j, const char *key, uint8_t *out, size_t max)
+{
+	return unb64(jstr(j, key), out, max);
+}
+
+static void
+jset_str(cJSON *j, const char *key, const char *val)
+{
+	assert_true(cJSON_ReplaceItemInObjectCaseSensitive(j, key,
+	    cJSON_CreateString(val)));
+}
+
+static void
+jset_b64(cJSON *j, const char *key, const uint8_t *p, size_t len)
+{
+	char *s = b64(p, len);
+
+	jset_str(j, key, s);
+	free(s);
+}
+
+static cJSON *
+to_json(const bg_token_desc_t *d)
+{
+	cJSON *j = NULL;
+
+	assert_int_equal(bg_token_desc_to_json(d, &j), BG_OK);
+	assert_non_null(j);
+	return j;
+}
+
+static char *
+to_text(const bg_token_desc_t *d)
+{
+	cJSON *j = to_json(d);
+	char *s = cJSON_PrintUnformatted(j);
+
+	assert_non_null(s);
+	cJSON_Delete(j);
+	return s;
+}
+
+/* Parses j into a descriptor; returns the code, *d NULL on failure. */
+static int
+from_json(const cJSON *j, bg_token_desc_t **d)
+{
+	int r;
+
+	*d = (bg_token_desc_t *)(uintptr_t)1;	/* must be reset */
+	r = bg_token_desc_from_json(j, d);
+	if (r != BG_OK)
+		assert_null(*d);
+	return r;
+}
+
+static bg_token_desc_t *
+must_from_json(const cJSON *j)
+{
+	bg_token_desc_t *d = NULL;
+	int r = from_json(j, &d);
+
+	if (r != BG_OK)
+		fail_msg("descriptor rejected: %s (%s)", bg_strerror(r), bg_why());
+	return d;
+}
+
+static struct bg_token_opts
+opts(void)
+{
+	return bg_token_opts_default();
+}
+
+/* A pipe holding the PIN `times` times, one per line, write end closed:
+ * a read beyond them sees EOF (an empty PIN), never blocks. */
+static int
+pin_pipe(const char *pin, int times)
+{
+	char line[80];
+	int p[2], i, n;
+
+	assert_int_equal(pipe(p), 0);
+	n = snprintf(line, sizeof(line), "%s\n", pin);
+	for (i = 0; i < times; i++)
+		assert_int_equal(write(p[1], line, (size_t)n), n);
+	close(p[1]);
+	return p[0];
+}
+
+/* Every PIN line written was read, no more. */
+static void
+pin_drained(int fd)
+{
+	char c;
+
+	assert_int_equal(read(fd, &c, 1), 0);
+	close(fd);
+}
+
+static bg_token_desc_t *
+enroll(enum bg_token_kind kind, const struct bg_token_opts *o)
+{
+	bg_token_desc_t *d = NULL;
+	int r = bg_token_enroll(kind, o, &d);
+
+	if (r != BG_OK)
+		fail_msg("enrollment: %s (%s)", bg_strerror(r), bg_why());
+	assert_non_null(d);
+	return d;
+}
+
+static bg_token_key_t *
+unlock(const bg_token_desc_t *d, const struct bg_token_opts *o)
+{
+	bg_token_key_t *k = NULL;
+	int r = bg_token_unlock(d, o, &k);
+
+	if (r != BG_OK)
+		fail_msg("unlock: %s (%s)", bg_strerror(r), bg_why());
+	assert_non_null(k);
+	return k;
+}
+
+/* The code of a failing unlock; the key must stay NULL. */
+static int
+unlock_err(const bg_token_desc_t *d, const struct bg_token_opts *o)
+{
+	bg_token_key_t *k = (bg_token_key_t *)(uintptr_t)1;
+	int r = bg_token_unlock(d, o, &k);
+
+	if (r == BG_OK)
+		bg_token_key_free(&k);
+	assert_int_not_equal(r, BG_OK);
+	assert_null(k);
+	return r;
+}
+
+#define assert_err(got, want) do {					\
+	int got_ = (got), want_ = (want);				\
+	if (got_ != want_)						\
+		fail_msg("%s: got %d (%s), want %d (%s); why: %s", #got,	\
+		    got_, bg_strerror(got_), want_, bg_strerror(want_),	\
+		    bg_why());						\
+} while (0)
+
+/*
+ * The hmac-secret a correct device gives for d, computed without the
+ * driver: cred_id, salt and id from the descriptor JSON, the output from
+ * the emulator's own computation.
+ */
+static void
+fido2_expected_secret(const char *name, const bg_token_desc_t *d, int uv,
+    uint8_t secret[32], uint8_t id[16])
+{
+	uint8_t *cred = malloc(CRED_MAX), salt[32];
+	cJSON *j = to_json(d);
+	size_t clen;
+
+	assert_non_null(cred);
+	clen = jb64(j, "cred_id", cred, CRED_MAX);
+	assert_int_equal(jb64(j, "salt", salt, sizeof(salt)), 32);
+	unhex(jstr(j, "id"), id, 16);
+	if (bg_vfido_expected_hmac(base, name, cred, clen, uv, salt,
+	    secret) != 0)
+		fail_msg("expected hmac: %s", bg_vfido_error());
+	cJSON_Delete(j);
+	free(cred);
+}
+
+/* ... and the key: HKDF and X25519 from bg_token_derive(). */
+static void
+fido2_expected(const char *name, const bg_token_desc_t *d, int uv,
+    uint8_t priv[32], uint8_t pub[32])
+{
+	uint8_t secret[32], id[16];
+
+	fido2_expected_secret(name, d, uv, secret, id);
+	assert_int_equal(bg_token_derive(id, secret, 32, priv, pub), BG_OK);
+}
+
+static void
+assert_fido2_key(const char *name, const bg_token_desc_t *d, int uv,
+    const bg_token_key_t *k)
+{
+	uint8_t priv[32], pub[32];
+
+	fido2_expected(name, d, uv, priv, pub);
+	assert_non_null(bg_token_key_bytes(k));
+	assert_memory_equal(bg_token_key_bytes(k), priv, 32);
+	assert_memory_equal(bg_token_desc_public(d), pub, 32);
+}
+
+/* Descriptor j with one edit applied, parsed (must parse). */
+static bg_token_desc_t *
+edited(const bg_token_desc_t *d, const char *key, const char *val)
+{
+	cJSON *j = to_json(d);
+	bg_token_desc_t *e;
+
+	jset_str(j, key, val);
+	e = must_from_json(j);
+	cJSON_Delete(j);
+	return e;
+}
+
+struct prompts {
+	int n;
+	char last[160];
+	const char *dev;	/* FIDO2 device to pull at the first prompt */
+	const char *knob;
+};
+
+static void
+on_prompt(void *ctx, const char *msg)
+{
+	struct prompts *p = ctx;
+
+	p->n++;
+	snprintf(p->last, sizeof(p->last), "%s", msg);
+	if (p->knob != NULL && p->n == 1)
+		vf_knob(p->dev, p->knob, 1);
+}
+
+/* ---------------------------------------------------------- derivation */
+
+/* Known answers computed with Python hmac + the openssl CLI. */
+static void
+test_derive_known_answers(void **state)
+{
+	static const struct {
+		uint8_t first, len;
+		const char *priv, *pub;
+	} v[] = {
+		{ 0x01, 32,
+		  "aebc41c8b41fddb89f545d84a91945c3c4961061fcf73fc5d734dc42ced72fb3",
+		  "573901d5cba2413da9ac0a158609413db7b94578505b75c14cae457c2ca24c43" },
+		{ 0x40, 20,
+		  "774afd272ff5ae3029b4fd10345892b9d7350ca6fa30477ba87f74c7670b8830",
+		  "4c9a855432ef51fb3ec03631fb14ef9c51eaaf3cdb5163f237dfa716b2e8f94d" },
+	};
+	uint8_t id[16], secret[32], priv[32], pub[32], want[32];
+	size_t i, b;
+
+	(void)state;
+	for (b = 0; b < sizeof(id); b++)
+		id[b] = (uint8_t)(0xa0 + b);
+	for (i = 0; i < NELEM(v); i++) {
+		for (b = 0; b < v[i].len; b++)
+			secret[b] = (uint8_t)(v[i].first + b);
+		assert_int_equal(bg_token_derive(id, secret, v[i].len, priv, pub),
+		    BG_OK);
+		unhex(v[i].priv, want, 32);
+		assert_memory_equal(priv, want, 32);
+		unhex(v[i].pub, want, 32);
+		assert_memory_equal(pub, want, 32);
+	}
+	assert_int_equal(bg_token_derive(NULL, secret, 20, priv, pub), BG_EINVAL);
+	assert_int_equal(bg_token_derive(id, NULL, 20, priv, pub), BG_EINVAL);
+	assert_int_equal(bg_token_derive(id, secret, 0, priv, pub), BG_EINVAL);
+	assert_int_equal(bg_token_derive(id, secret, 20, NULL, pub), BG_EINVAL);
+	assert_int_equal(bg_token_derive(id, secret, 20, priv, NULL), BG_EINVAL);
+}
+
+/* ------------------------------------------------------------ listing */
+
+/* Proves both bindings: the in-executable manifest interposer and the
+ * fake libusb linked into the executable. */
+static void
+test_token_list_sees_virtual_devices(void **state)
+{
+	struct bg_token_dev *devs = NULL;
+	char pa[PATH_LEN], pb[PATH_LEN];
+	size_t n = 0, i, fido = 0, yk = 0;
+
+	(void)state;
+	assert_int_equal(bg_token_list(&devs, &n), BG_OK);
+	assert_int_equal(n, 0);
+	free(devs);
+
+	vf_create("alice", NULL);
+	vf_create("bob", PIN);
+	vk_create(SERIAL_A);
+	assert_int_equal(bg_vfido_path(base, "alice", pa, sizeof(pa)), 0);
+	assert_int_equal(bg_vfido_path(base, "bob", pb, sizeof(pb)), 0);
+	assert_int_equal(bg_token_list(&devs, &n), BG_OK);
+	for (i = 0; i < n; i++) {
+		if (devs[i].kind == BG_TOKEN_FIDO2) {
+			assert_string_equal(devs[i].path, fido == 0 ? pa : pb);
+			assert_string_equal(devs[i].model,
+			    BG_VFIDO_MANUFACTURER " " BG_VFIDO_PRODUCT);
+			fido++;
+		} else {
+			assert_int_equal(devs[i].kind, BG_TOKEN_YUBIKEY);
+			assert_int_equal(devs[i].serial, SERIAL_A);
+			assert_string_equal(devs[i].model,
+			    "YubiKey firmware 5.4.3");
+			yk++;
+		}
+	}
+	assert_int_equal(fido, 2);
+	assert_int_equal(yk, 1);
+	free(devs);
+
+	/* an unplugged token is not listed */
+	vf_knob("bob", BG_VFIDO_KNOB_REMOVED, 1);
+	vk_knob(SERIAL_A, "removed", 1);
+	assert_int_equal(bg_token_list(&devs, &n), BG_OK);
+	assert_int_equal(n, 1);
+	assert_string_equal(devs[0].path, pa);
+	free(devs);
+}
+
+/* ---------------------------------------------------------- FIDO2 basics */
+
+static void
+test_fido2_touch_only_key_is_the_expected_one(void **state)
+{
+	struct bg_token_opts o = opts();
+	struct prompts p;
+	bg_token_desc_t *d;
+	bg_token_key_t *k1, *k2;
+	unsigned t0, t1;
+	char sum[256];
+
+	(void)state;
+	memset(&p, 0, sizeof(p));
+	o.prompt = on_prompt;
+	o.prompt_ctx = &p;
+	vf_create("alice", NULL);
+	d = enroll(BG_TOKEN_FIDO2, &o);
+	t0 = vf_touches("alice");
+	print_message("FIDO2 enrollment: %u touches, %d prompts\n", t0, p.n);
+	assert_int_equal(t0, 2);	/* makeCredential + first assertion */
+	assert_int_equal(bg_token_desc_kind(d), BG_TOKEN_FIDO2);
+	assert_int_equal(bg_token_desc_uv(d), BG_TOKEN_UV_NONE);
+	assert_int_equal(strlen(bg_token_desc_id(d)), 32);
+	assert_int_equal(bg_token_desc_summary(d, sum, sizeof(sum)), BG_OK);
+	assert_non_null(strstr(sum, "touch only"));
+
+	p.n = 0;
+	k1 = unlock(d, &o);
+	t1 = vf_touches("alice");
+	assert_int_equal(t1, t0 + 1);
+	assert_int_equal(p.n, 1);
+	assert_fido2_key("alice", d, 0, k1);
+	k2 = unlock(d, &o);
+	assert_int_equal(vf_touches("alice"), t1 + 1);
+	assert_memory_equal(bg_token_key_bytes(k1), bg_token_key_bytes(k2), 32);
+	bg_token_key_free(&k1);
+	bg_token_key_free(&k2);
+	assert_null(k1);
+	bg_token_key_free(&k1);	/* NULL is fine */
+	bg_token_desc_free(&d);
+	assert_null(d);
+}
+
+static void
+test_fido2_pin_key_is_the_uv_one(void **state)
+{
+	struct bg_token_opts o = opts();
+	uint8_t uv0[32], pub0[32];
+	bg_token_desc_t *d;
+	bg_token_key_t *k;
+	unsigned t0;
+
+	(void)state;
+	vf_create("carol", PIN);
+	o.pin_fd = pin_pipe(PIN, 1);	/* enrollment reads the PIN once */
+	d = enroll(BG_TOKEN_FIDO2, &o);
+	pin_drained(o.pin_fd);
+	assert_int_equal(bg_token_desc_uv(d), BG_TOKEN_UV_PIN);
+	t0 = vf_touches("carol");
+
+	o.pin_fd = pin_pipe(PIN, 1);	/* each unlock reads it again */
+	k = unlock(d, &o);
+	pin_drained(o.pin_fd);
+	assert_int_equal(vf_touches("carol"), t0 + 1);
+	assert_fido2_key("carol", d, 1, k);
+	/* CTAP 2.1 12.5: without UV the token uses its other credRandom */
+	fido2_expected("carol", d, 0, uv0, pub0);
+	assert_memory_not_equal(bg_token_key_bytes(k), uv0, 32);
+	bg_token_key_free(&k);
+	bg_token_desc_free(&d);
+}
+
+/* An approval with a PIN credential carries UV, verifies offline, and
+ * stops verifying without UV. */
+static void
+test_fido2_pin_approval_verifies(void **state)
+{
+	struct bg_token_assertion *a = calloc(1, sizeof(*a));
+	struct bg_token_opts o = opts();
+	uint8_t hash[32] = { 7 };
+	bg_token_desc_t *d;
+	bg_token_key_t *k = NULL;
+
+	(void)state;
+	assert_non_null(a);
+	vf_create("cora", PIN);
+	o.pin_fd = pin_pipe(PIN, 1);
+	d = enroll(BG_TOKEN_FIDO2, &o);
+	pin_drained(o.pin_fd);
+	o.pin_fd = pin_pipe(PIN, 1);
+	assert_err(bg_token_sign(d, &o, hash, a, &k), BG_OK);
+	pin_drained(o.pin_fd);
+	assert_int_equal(a->flags & (FLAG_UP | FLAG_UV), FLAG_UP | FLAG_UV);
+	assert_fido2_key("cora", d, 1, k);
+	bg_token_key_free(&k);
+	assert_err(bg_token_verify(d, hash, a), BG_OK);
+	a->authdata[FLAGS_OFF] &= (uint8_t)~FLAG_UV;
+	assert_err(bg_token_verify(d, hash, a), BG_EUV);
+	bg_token_desc_free(&d);
+	free(a);
+}
+
+/* libfido2 falls back to PIN/UV auth protocol 1 when only it is offered;
+ * the key does not depend on the protocol. */
+static void
+test_fido2_pin_protocol_1(void **state)
+{
+	struct bg_token_opts o = opts();
+	bg_token_desc_t *d;
+	bg_token_key_t *k;
+
+	(void)state;
+	vf_create("cleo", PIN);
+	vf_knob("cleo", BG_VFIDO_KNOB_PIN_PROTO1_ONLY, 1);
+	o.pin_fd = pin_pipe(PIN, 1);
+	d = enroll(BG_TOKEN_FIDO2, &o);
+	pin_drained(o.pin_fd);
+	o.pin_fd = pin_pipe(PIN, 1);
+	k = unlock(d, &o);
+	pin_drained(o.pin_fd);
+	assert_fido2_key("cleo", d, 1, k);
+	bg_token_key_free(&k);
+	/* the same credential through protocol 2 gives the same key */
+	vf_knob("cleo", BG_VFIDO_KNOB_PIN_PROTO1_ONLY, 0);
+	o.pin_fd = pin_pipe(PIN, 1);
+	k = unlock(d, &o);
+	pin_drained(o.pin_fd);
+	assert_fido2_key("cleo", d, 1, k);
+	bg_token_key_free(&k);
+	bg_token_desc_free(&d);
+}
+
+/* A PIN token enrolled for touch only: the PIN creates the credential,
+ * unlocking needs none, and the key is the no-UV one. */
+static void
+test_fido2_pin_token_enrolled_touch_only(void **state)
+{
+	struct bg_token_opts o = opts();
+	bg_token_desc_t *d;
+	bg_token_key_t *k;
+
+	(void)state;
+	vf_create("dave", PIN);
+	o.uv = BG_TOKEN_UV_NONE;
+	o.pin_fd = pin_pipe(PIN, 1);
+	d = enroll(BG_TOKEN_FIDO2, &o);
+	pin_drained(o.pin_fd);
+	assert_int_equal(bg_token_desc_uv(d), BG_TOKEN_UV_NONE);
+	o = opts();
+	o.pin_fd = pin_pipe(PIN, 0);	/* no PIN may be read */
+	k = unlock(d, &o);
+	pin_drained(o.pin_fd);
+	assert_fido2_key("dave", d, 0, k);
+	bg_token_key_free(&k);
+	bg_token_desc_free(&d);
+}
+
+static void
+test_fido2_enroll_in_child_unlock_in_parent(void **state)
+{
+	char path[PATH_LEN], *text = NULL;
+	struct bg_token_opts o = opts();
+	bg_token_desc_t *d = NULL;
+	bg_token_key_t *k;
+	size_t len;
+	cJSON *j;
+	pid_t pid;
+	int st;
+
+	(void)state;
+	vf_create("erin", NULL);
+	snprintf(path, sizeof(path), "%s/erin.json", base);
+	fflush(NULL);
+	if ((pid = fork()) == 0) {
+		struct bg_token_opts co = bg_token_opts_default();
+		bg_token_desc_t *cd = NULL;
+		cJSON *cj = NULL;
+		char *s;
+		FILE *f;
+
+		if (bg_token_enroll(BG_TOKEN_FIDO2, &co, &cd) != BG_OK ||
+		    bg_token_desc_to_json(cd, &cj) != BG_OK ||
+		    (s = cJSON_PrintUnformatted(cj)) == NULL ||
+		    (f = fopen(path, "w")) == NULL)
+			_exit(1);
+		if (fputs(s, f) < 0 || fclose(f) != 0)
+			_exit(2);
+		_exit(0);
+	}
+	assert_true(pid > 0);
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+
+	assert_int_equal(bg_file_read(path, 65536, &text, &len), BG_OK);
+	assert_non_null(j = bg_json_parse(text, len));
+	assert_int_equal(bg_token_desc_from_json(j, &d), BG_OK);
+	assert_int_equal(vf_touches("erin"), 2);
+	k = unlock(d, &o);
+	assert_int_equal(vf_touches("erin"), 3);
+	assert_fido2_key("erin", d, 0, k);
+	bg_token_key_free(&k);
+	bg_token_desc_free(&d);
+	cJSON_Delete(j);
+	free(text);
+}
+
+/* --------------------------------------------------- FIDO2 approvals */
+
+static void
+test_fido2_sign_verify_and_forgeries(void **state)
+{
+	struct bg_token_assertion *a = calloc(1, sizeof(*a));
+	struct bg_token_assertion *m = calloc(1, sizeof(*m));
+	struct bg_token_opts o = opts();
+	uint8_t hash[32], other[32];
+	bg_token_desc_t *d, *d2;
+	bg_token_key_t *k = NULL, *k2;
+	uint32_t counter = 0;
+	unsigned t0;
+	size_t i;
+	int r;
+
+	(void)state;
+	assert_non_null(a);
+	assert_non_null(m);
+	vf_create("frank", NULL);
+	d = enroll(BG_TOKEN_FIDO2, &o);
+	d2 = enroll(BG_TOKEN_FIDO2, &o);	/* another credential */
+	assert_int_equal(RAND_bytes(hash, sizeof(hash)), 1);
+	memcpy(other, hash, sizeof(other));
+	other[31] ^= 1;
+
+	t0 = vf_touches("frank");
+	assert_err(bg_token_sign(d, &o, hash, a, &k), BG_OK);
+	assert_int_equal(vf_touches("frank"), t0 + 1);	/* one touch */
+	assert_int_equal(bg_vfido_counter(base, "frank", &counter), 0);
+	assert_int_equal(a->counter, counter);
+	assert_fido2_key("frank", d, 0, k);
+	k2 = unlock(d, &o);
+	assert_memory_equal(bg_token_key_bytes(k), bg_token_key_bytes(k2), 32);
+
+	/* authdata as libfido2 returns it: a CBOR byte string */
+	assert_true(a->authdata_len >= 2 + 37 && a->authdata_len <= 2 + 255);
+	assert_int_equal(a->authdata[0], 0x58);
+	assert_int_equal(a->authdata[1], a->authdata_len - 2);
+	assert_int_equal(a->authdata[FLAGS_OFF], a->flags);
+	assert_int_equal(a->flags & (FLAG_UP | FLAG_UV), FLAG_UP);
+	assert_true(a->counter > 0);
+	assert_true(a->sig_len > 8 && a->sig[0] == 0x30);
+
+	assert_err(bg_token_verify(d, hash, a), BG_OK);
+	/* replay for another hash */
+	assert_err(bg_token_verify(d, other, a), BG_ESIG);
+	/* another credential's key */
+	assert_err(bg_token_verify(d2, hash, a), BG_ESIG);
+	/* any byte of the signature */
+	for (i = 0; i < a->sig_len; i++) {
+		*m = *a;
+		m->sig[i] ^= 0x01;
+		if ((r = bg_token_verify(d, hash, m)) != BG_ESIG)
+			fail_msg("sig byte %zu ^ 0x01: %s", i, bg_strerror(r));
+		*m = *a;
+		m->sig[i] ^= 0x80;
+		if ((r = bg_token_verify(d, hash, m)) != BG_ESIG)
+			fail_msg("sig byte %zu ^ 0x80: %s", i, bg_strerror(r));
+	}
+	/* truncated signature */
+	*m = *a;
+	m->sig_len--;
+	assert_err(bg_token_verify(d, hash, m), BG_ESIG);
+	/* user presence and user verification flags */
+	*m = *a;
+	m->authdata[FLAGS_OFF] ^= FLAG_UP;
+	assert_err(bg_token_verify(d, hash, m), BG_ENOUP);
+	*m = *a;
+	m->authdata[FLAGS_OFF] ^= FLAG_UV;
+	assert_err(bg_token_verify(d, hash, m), BG_EUV);
+	/* any other byte of authdata: never accepted */
+	for (i = 0; i < a->authdata_len; i++) {
+		*m = *a;
+		m->authdata[i] ^= 0x01;
+		if (i == FLAGS_OFF)
+			continue;
+		r = bg_token_verify(d, hash, m);
+		if (r != BG_ESIG && r != BG_EFORMAT)
+			fail_msg("authdata byte %zu ^ 0x01: %s", i,
+			    bg_strerror(r));
+	}
+	*m = *a;
+	m->authdata_len = 0;
+	assert_int_not_equal(bg_token_verify(d, hash, m), BG_OK);
+	*m = *a;
+	m->authdata_len = sizeof(m->authdata) + 1;
+	assert_err(bg_token_verify(d, hash, m), BG_EINVAL);
+
+	/* the next approval counts up */
+	memcpy(m, a, sizeof(*m));
+	assert_err(bg_token_sign(d, &o, other, a, NULL), BG_OK);
+	assert_int_equal(bg_vfido_counter(base, "frank", &counter), 0);
+	assert_int_equal(a->counter, counter);
+	assert_true(a->counter > m->counter);
+	assert_err(bg_token_verify(d, other, a), BG_OK);
+	assert_err(bg_token_verify(d, hash, a), BG_ESIG);
+
+	bg_token_key_free(&k);
+	bg_token_key_free(&k2);
+	bg_token_desc_free(&d);
+	bg_token_desc_free(&d2);
+	free(a);
+	free(m);
+}
+
+/* --------------------------------------------------------- FIDO2 errors */
+
+static void
+test_fido2_no_device(void **state)
+{
+	struct bg_token_assertion *a = calloc(1, sizeof(*a));
+	struct bg_token_opts o = opts();
+	bg_token_desc_t *d = NULL;
+	uint8_t hash[32] = { 1 };
+
+	(void)state;
+	assert_non_null(a);
+	assert_err(bg_token_enroll(BG_TOKEN_FIDO2, &o, &d), BG_ENODEV);
+	assert_null(d);
+	vf_create("gina", NULL);
+	d = enroll(BG_TOKEN_FIDO2, &o);
+	vf_knob("gina", BG_VFIDO_KNOB_REMOVED, 1);
+	assert_err(unlock_err(d, &o), BG_ENODEV);
+	assert_err(bg_token_sign(d, &o, hash, a, NULL), BG_ENODEV);
+	vf_knob("gina", BG_VFIDO_KNOB_REMOVED, 0);
+	bg_token_desc_free(&d);
+	/* a --device that is not connected */
+	o.device = "vfido:/nonexistent/fido2/x";
+	assert_err(bg_token_enroll(BG_TOKEN_FIDO2, &o, &d), BG_ENODEV);
+	bg_token_desc_free(&d);
+	free(a);
+}
+
+static void
+test_fido2_credential_on_no_connected_device(void **state)
+{
+	struct bg_token_opts o = opts();
+	bg_token_desc_t *d;
+
+	(void)state;
+	vf_create("hank", NULL);
+	d = enroll(BG_TOKEN_FIDO2, &o);
+	vf_create("ivan", NULL);
+	vf_knob("hank", BG_VFIDO_KNOB_REMOVED, 1);
+	assert_err(unlock_err(d, &o), BG_ENOCRED);
+	assert_int_equal(vf_touches("ivan"), 0);	/* the probe is silent */
+	/* with both present, the probe finds the right one */
+	vf_knob("hank", BG_VFIDO_KNOB_REMOVED, 0);
+	bg_token_key_free((bg_token_key_t *[]){ unlock(d, &o) });
+	assert_int_equal(vf_touches("ivan"), 0);
+	bg_token_desc_free(&d);
+}
+
+static void
+test_fido2_modified_credential_id(void **state)
+{
+	struct bg_token_opts o = opts();
+	uint8_t *cred = malloc(CRED_MAX);
+	const size_t pos[] = { 0, 1, 40, 100, SIZE_MAX };
+	bg_token_desc_t *d, *e;
+	size_t clen, i;
+	cJSON *j;
+
+	(void)state;
+	assert_non_null(cred);
+	vf_create("jane", NULL);
+	d = enroll(BG_TOKEN_FIDO2, &o);
+	for (i = 0; i <= NELEM(pos); i++) {
+		j = to_json(d);
+		clen = jb64(j, "cred_id", cred, CRED_MAX);
+		if (i == NELEM(pos))
+			clen--;			/* truncated */
+		else
+			cred[pos[i] == SIZE_MAX ? clen - 1 : pos[i]] ^= 0x01;
+		jset_b64(j, "cred_id", cred, clen);
+		e = must_from_json(j);
+		assert_err(unlock_err(e, &o), BG_ENOCRED);
+		bg_token_desc_free(&e);
+		cJSON_Delete(j);
+	}
+	assert_int_equal(vf_touches("jane"), 2);	/* enrollment only */
+	bg_token_desc_free(&d);
+	free(cred);
+}
+
+static void
+test_fido2_wrong_pin_then_blocked(void **state)
+{
+	struct bg_token_opts o = opts();
+	bg_token_desc_t *d = NULL;
+	char want[64];
+	unsigned t0;
+	int i;
+
+	(void)state;
+	vf_create("kate", PIN);
+	o.pin_fd = pin_pipe(WRONG_PIN, 1);
+	assert_err(bg_token_enroll(BG_TOKEN_FIDO2, &o, &d), BG_EPIN);
+	pin_drained(o.pin_fd);
+	assert_non_null(strstr(bg_why(), "7 PIN retries left"));
+	o.pin_fd = pin_pipe(PIN, 1);
+	d = enroll(BG_TOKEN_FIDO2, &o);	/* a right PIN resets the count */
+	pin_drained(o.pin_fd);
+	assert_int_equal(vf_retries("kate"), 8);
+	t0 = vf_touches("kate");
+
+	for (i = 1; i <= 7; i++) {
+		o.pin_fd = pin_pipe(WRONG_PIN, 1);
+		assert_err(unlock_err(d, &o), BG_EPIN);
+		pin_drained(o.pin_fd);
+		snprintf(want, sizeof(want), "%d PIN retries left", 8 - i);
+		if (strstr(bg_why(), want) == NULL)
+			fail_msg("wrong PIN %d: why is \"%s\", want \"%s\"", i,
+			    bg_why(), want);
+		assert_int_equal(vf_retries("kate"), 8 - i);
+		/* a PIN is never echoed */
+		assert_null(strstr(bg_why(), WRONG_PIN));
+	}
+	o.pin_fd = pin_pipe(WRONG_PIN, 1);
+	assert_err(unlock_err(d, &o), BG_EPINBLOCKED);	/* the 8th */
+	pin_drained(o.pin_fd);
+	assert_int_equal(vf_retries("kate"), 0);
+	o.pin_fd = pin_pipe(PIN, 1);
+	assert_err(unlock_err(d, &o), BG_EPINBLOCKED);	/* even the right one */
+	close(o.pin_fd);
+	assert_int_equal(vf_touches("kate"), t0);	/* no touch wasted */
+	bg_token_desc_free(&d);
+}
+
+static void
+test_fido2_no_touch_times_out(void **state)
+{
+	struct bg_token_opts o = opts();
+	bg_token_desc_t *d = NULL;
+	bg_token_key_t *k;
+	unsigned t0;
+
+	(void)state;
+	vf_create("liam", NULL);
+	vf_knob("liam", BG_VFIDO_KNOB_NO_TOUCH, 1);
+	assert_err(bg_token_enroll(BG_TOKEN_FIDO2, &o, &d), BG_ETIMEOUT);
+	assert_null(d);
+	vf_knob("liam", BG_VFIDO_KNOB_NO_TOUCH, 0);
+	d = enroll(BG_TOKEN_FIDO2, &o);
+	t0 = vf_touches("liam");
+	vf_knob("liam", BG_VFIDO_KNOB_NO_TOUCH, 1);
+	assert_err(unlock_err(d, &o), BG_ETIMEOUT);
+	assert_int_equal(vf_touches("liam"), t0);
+	vf_knob("liam", BG_VFIDO_KNOB_NO_TOUCH, 0);
+	k = unlock(d, &o);
+	assert_fido2_key("liam", d, 0, k);
+	bg_token_key_free(&k);
+	bg_token_desc_free(&d);
+}
+
+/* remove-during-op armed before unlocking: the next makeCredential or
+ * getAssertion is swallowed and the token vanishes. */
+static void
+test_fido2_removed_during_unlock(void **state)
+{
+	struct bg_token_opts o = opts();
+	bg_token_desc_t *d;
+
+	(void)state;
+	vf_create("mona", NULL);
+	d = enroll(BG_TOKEN_FIDO2, &o);
+	vf_knob("mona", BG_VFIDO_KNOB_REMOVE_DURING_OP, 1);
+	assert_err(unlock_err(d, &o), BG_EREMOVED);
+	bg_token_desc_free(&d);
+}
+
+/* The token is pulled while the user is asked to touch it, and the next
+ * getAssertion is lost in flight (libfido2: FIDO_ERR_RX). */
+static void
+test_fido2_pulled_during_assertion(void **state)
+{
+	struct bg_token_opts o = opts();
+	struct prompts p;
+	bg_token_desc_t *d;
+
+	(void)state;
+	vf_create("nick", NULL);
+	d = enroll(BG_TOKEN_FIDO2, &o);
+	memset(&p, 0, sizeof(p));
+	p.dev = "nick";
+	p.knob = BG_VFIDO_KNOB_REMOVE_DURING_OP;
+	o.prompt = on_prompt;
+	o.prompt_ctx = &p;
+	assert_err(unlock_err(d, &o), BG_EREMOVED);
+	assert_int_equal(p.n, 1);
+	bg_token_desc_free(&d);
+}
+
+/* The token is gone when the assertion starts (libfido2: FIDO_ERR_INTERNAL
+ * from getKeyAgreement inside fido_do_ecdh). */
+static void
+test_fido2_removed_at_touch_prompt(void **state)
+{
+	struct bg_token_opts o = opts();
+	struct prompts p;
+	bg_token_desc_t *d;
+
+	(void)state;
+	vf_create("olga", NULL);
+	d = enroll(BG_TOKEN_FIDO2, &o);
+	memset(&p, 0, sizeof(p));
+	p.dev = "olga";
+	p.knob = BG_VFIDO_KNOB_REMOVED;
+	o.prompt = on_prompt;
+	o.prompt_ctx = &p;
+	assert_err(unlock_err(d, &o), BG_EREMOVED);
+	assert_int_equal(p.n, 1);
+	bg_token_desc_free(&d);
+}
+
+static void
+test_fido2_removed_during_enroll(void **state)
+{
+	struct bg_token_opts o = opts();
+	bg_token_desc_t *d = NULL;
+
+	(void)state;
+	vf_create("paul", NULL);
+	vf_knob("paul", BG_VFIDO_KNOB_REMOVE_DURING_OP, 1);
+	assert_err(bg_token_enroll(BG_TOKEN_FIDO2, &o, &d), BG_EREMOVED);
+	assert_null(d);
+}
+
+static void
+test_fido2_bad_signature(void **state)
+{
+	struct bg_token_assertion *a = calloc(1, sizeof(*a));
+	struct bg_token_opts o = opts();
+	bg_token_desc_t *d = NULL;
+	bg_token_key_t *k = (bg_token_key_t *)(uintptr_t)1;
+	uint8_t hash[32] = { 2 };
+
+	(void)state;
+	assert_non_null(a);
+	vf_create("quin", NULL);
+	d = enroll(BG_TOKEN_FIDO2, &o);
+	vf_knob("quin", BG_VFIDO_KNOB_BAD_SIGNATURE, 1);
+	assert_err(unlock_err(d, &o), BG_ESIG);
+	assert_err(bg_token_sign(d, &o, hash, a, &k), BG_ESIG);
+	assert_null(k);
+	bg_token_desc_free(&d);
+	/* the attestation signature is bad too: enrollment refused */
+	assert_err(bg_token_enroll(BG_TOKEN_FIDO2, &o, &d), BG_EATTEST);
+	assert_null(d);
+	free(a);
+}
+
+static void
+test_fido2_wrong_secret_never_gives_a_key(void **state)
+{
+	struct bg_token_assertion *a = calloc(1, sizeof(*a));
+	struct bg_token_opts o = opts();
+	bg_token_desc_t *d;
+	bg_token_key_t *k = (bg_token_key_t *)(uintptr_t)1;
+	uint8_t hash[32] = { 3 };
+
+	(void)state;
+	assert_non_null(a);
+	vf_create("rita", NULL);
+	d = enroll(BG_TOKEN_FIDO2, &o);
+	vf_knob("rita", BG_VFIDO_KNOB_WRONG_SECRET, 1);
+	assert_err(unlock_err(d, &o), BG_EWRONGTOKEN);
+	assert_err(bg_token_sign(d, &o, hash, a, &k), BG_EWRONGTOKEN);
+	assert_null(k);
+	bg_token_desc_free(&d);
+	free(a);
+}
+
+/* The UV mode is fixed at enrollment: a descriptor edited to the other
+ * mode never unlocks. */
+static void
+test_fido2_uv_mode_edited_is_refused(void **state)
+{
+	struct bg_token_opts o = opts();
+	bg_token_desc_t *d, *e;
+	char path[PATH_LEN];
+	int r;
+
+	(void)state;
+	/* touch-only credential claimed to be a PIN one */
+	vf_create("sam", NULL);
+	d = enroll(BG_TOKEN_FIDO2, &o);
+	e = edited(d, "uv", "pin");
+	assert_int_equal(bg_token_desc_uv(e), BG_TOKEN_UV_PIN);
+	o.pin_fd = pin_pipe(PIN, 1);
+	r = unlock_err(e, &o);
+	close(o.pin_fd);
+	if (r != BG_EUV && r != BG_EWRONGTOKEN)
+		fail_msg("none -> pin: %s", bg_strerror(r));
+	bg_token_desc_free(&d);
+	bg_token_desc_free(&e);
+
+	/* PIN credential claimed to be touch-only */
+	vf_create("tina", PIN);
+	assert_int_equal(bg_vfido_path(base, "tina", path, sizeof(path)), 0);
+	o.device = path;	/* "sam" is connected too */
+	o.pin_fd = pin_pipe(PIN, 1);
+	d = enroll(BG_TOKEN_FIDO2, &o);
+	close(o.pin_fd);
+	e = edited(d, "uv", "none");
+	o.pin_fd = pin_pipe(PIN, 1);
+	r = unlock_err(e, &o);
+	close(o.pin_fd);
+	if (r != BG_EUV && r != BG_EWRONGTOKEN)
+		fail_msg("pin -> none: %s", bg_strerror(r));
+	bg_token_desc_free(&d);
+	bg_token_desc_free(&e);
+
+	/* touch-only credential on a PIN token, claimed to be a PIN one */
+	o = opts();
+	o.device = path;
+	o.uv = BG_TOKEN_UV_NONE;
+	o.pin_fd = pin_pipe(PIN, 1);
+	d = enroll(BG_TOKEN_FIDO2, &o);
+	close(o.pin_fd);
+	e = edited(d, "uv", "pin");
+	o.pin_fd = pin_pipe(PIN, 1);
+	r = unlock_err(e, &o);
+	close(o.pin_fd);
+	if (r != BG_EUV && r != BG_EWRONGTOKEN)
+		fail_msg("none -> pin on a PIN token: %s", bg_strerror(r));
+	bg_token_desc_free(&d);
+	bg_token_desc_free(&e);
+}
+
+static void
+test_fido2_enroll_choices(void **state)
+{
+	struct bg_token_opts o = opts();
+	bg_token_desc_t *d = NULL;
+	bg_token_key_t *k;
+	char path[PATH_LEN];
+
+	(void)state;
+	vf_create("uma", NULL);
+	/* a PIN mode on a token without a PIN */
+	o.uv = BG_TOKEN_UV_PIN;
+	assert_err(bg_token_enroll(BG_TOKEN_FIDO2, &o, &d), BG_EUV);
+	assert_null(d);
+	/* two tokens: the caller must name one */
+	vf_create("vera", NULL);
+	o = opts();
+	assert_err(bg_token_enroll(BG_TOKEN_FIDO2, &o, &d), BG_EINVAL);
+	assert_null(d);
+	assert_int_equal(vf_touches("uma") + vf_touches("vera"), 0);
+	assert_int_equal(bg_vfido_path(base, "vera", path, sizeof(path)), 0);
+	o.device = path;
+	d = enroll(BG_TOKEN_FIDO2, &o);
+	assert_int_equal(vf_touches("uma"), 0);
+	assert_int_equal(vf_touches("vera"), 2);
+	/* unlocking finds it among both, without --device */
+	o = opts();
+	k = unlock(d, &o);
+	assert_fido2_key("vera", d, 0, k);
+	bg_token_key_free(&k);
+	bg_token_desc_free(&d);
+}
+
+/* ------------------------------------------------ FIDO2 attestation */
+
+/* A self-signed P-256 CA; with subject_from, the same subject name as
+ * that certificate (an impostor of it). */
+static void
+make_ca(const char *path, const char *subject_from)
+{
+	EVP_PKEY *key = EVP_EC_gen("P-256");
+	X509 *x = X509_new(), *orig = NULL;
+	X509_NAME *name;
+	FILE *f;
+
+	assert_non_null(key);
+	assert_non_null(x);
+	assert_int_equal(X509_set_version(x, 2), 1);
+	assert_int_equal(ASN1_INTEGER_set(X509_get_serialNumber(x), 7), 1);
+	assert_non_null(X509_gmtime_adj(X509_getm_notBefore(x), -3600));
+	assert_non_null(X509_gmtime_adj(X509_getm_notAfter(x), 86400));
+	assert_int_equal(X509_set_pubkey(x, key), 1);
+	if (subject_from != NULL) {
+		assert_non_null(f = fopen(subject_from, "r"));
+		assert_non_null(orig = PEM_read_X509(f, NULL, NULL, NULL));
+		fclose(f);
+		name = X509_get_subject_name(orig);
+	} else {
+		name = X509_get_subject_name(x);
+		assert_int_equal(X509_NAME_add_entry_by_txt(name, "CN",
+		    MBSTRING_ASC, (const unsigned char *)"another test CA", -1,
+		    -1, 0), 1);
+	}
+	assert_int_equal(X509_set_subject_name(x, name), 1);
+	assert_int_equal(X509_set_issuer_name(x, name), 1);
+	assert_true(X509_sign(x, key, EVP_sha256()) > 0);
+	assert_non_null(f = fopen(path, "w"));
+	assert_int_equal(PEM_write_X509(f, x), 1);
+	assert_int_equal(fclose(f), 0);
+	X509_free(orig);
+	X509_free(x);
+	EVP_PKEY_free(key);
+}
+
+static void
+test_fido2_attestation_trust_anchors(void **state)
+{
+	struct bg_token_opts o = opts();
+	char ca[PATH_LEN], other[PATH_LEN], impostor[PATH_LEN];
+	bg_token_desc_t *d = NULL;
+
+	(void)state;
+	vf_create("walt", NULL);
+	assert_int_equal(bg_vfido_ca_path(base, ca, sizeof(ca)), 0);
+	snprintf(other, sizeof(other), "%s/other-ca.pem", base);
+	snprintf(impostor, sizeof(impostor), "%s/impostor-ca.pem", base);
+	make_ca(other, NULL);
+	make_ca(impostor, ca);
+
+	o.trust_pem = ca;
+	d = enroll(BG_TOKEN_FIDO2, &o);
+	bg_token_desc_free(&d);
+	o.trust_pem = other;
+	assert_err(bg_token_enroll(BG_TOKEN_FIDO2, &o, &d), BG_EATTEST);
+	assert_null(d);
+	o.trust_pem = impostor;
+	assert_err(bg_token_enroll(BG_TOKEN_FIDO2, &o, &d), BG_EATTEST);
+	assert_null(d);
+	snprintf(other, sizeof(other), "%s/missing.pem", base);
+	o.trust_pem = other;
+	assert_err(bg_token_enroll(BG_TOKEN_FIDO2, &o, &d), BG_EATTEST);
+	assert_null(d);
+	/* fido-u2f attestation carries the same certificate */
+	vf_knob("walt", BG_VFIDO_KNOB_ATTEST_U2F, 1);
+	o.trust_pem = ca;
+	d = enroll(BG_TOKEN_FIDO2, &o);
+	bg_token_desc_free(&d);
+}
+
+/* ------------------------------------------------------------ YubiKey */
+
+static void
+yk_challenge(const bg_token_desc_t *d, uint8_t chal[64], uint8_t id[16])
+{
+	cJSON *j = to_json(d);
+
+	assert_int_equal(jb64(j, "challenge", chal, 64), 64);
+	unhex(jstr(j, "id"), id, 16);
+	cJSON_Delete(j);
+}
+
+/* The key for d from the emulator's own HMAC computation. */
+static void
+assert_yk_key(const bg_token_desc_t *d, unsigned serial, int slot,
+    const bg_token_key_t *k)
+{
+	uint8_t chal[64], id[16], resp[20], priv[32], pub[32];
+
+	yk_challenge(d, chal, id);
+	assert_int_equal(bg_vyk_expected(base, serial, slot, chal, 64, resp),
+	    BG_OK);
+	assert_int_equal(bg_token_derive(id, resp, 20, priv, pub), BG_OK);
+	assert_memory_equal(bg_token_key_bytes(k), priv, 32);
+	assert_memory_equal(bg_token_desc_public(d), pub, 32);
+}
+
+static void
+test_yk_program_enroll_unlock_slot2(void **state)
+{
+	struct bg_token_opts o = opts();
+	struct bg_vyk_info info;
+	struct prompts p;
+	bg_token_desc_t *d;
+	bg_token_key_t *k;
+	char sum[256];
+	long t0;
+
+	(void)state;
+	vk_create(SERIAL_A);
+	o.serial = SERIAL_A;
+	assert_err(bg_token_yk_program(&o, 0), BG_OK);
+	assert_int_equal(bg_vyk_get_info(base, SERIAL_A, &info), BG_OK);
+	assert_true(info.slot_valid[1] && info.slot_hmac[1] &&
+	    info.slot_touch[1]);
+	assert_false(info.slot_valid[0]);
+	assert_false(info.slot_acc[1]);
+
+	memset(&p, 0, sizeof(p));
+	o.prompt = on_prompt;
+	o.prompt_ctx = &p;
+	t0 = vk_touches(SERIAL_A);
+	d = enroll(BG_TOKEN_YUBIKEY, &o);
+	print_message("YubiKey enrollment: %ld touches, %d prompts (\"%s\")\n",
+	    vk_touches(SERIAL_A) - t0, p.n, p.last);
+	assert_int_equal(vk_touches(SERIAL_A), t0 + 1);
+	assert_int_equal(bg_token_desc_kind(d), BG_TOKEN_YUBIKEY);
+	assert_int_equal(bg_token_desc_uv(d), BG_TOKEN_UV_NONE);
+	assert_int_equal(bg_token_desc_summary(d, sum, sizeof(sum)), BG_OK);
+	assert_non_null(strstr(sum, "YubiKey serial 1001 slot 2"));
+
+	/* the descriptor names the key: unlocking needs no --serial */
+	o = opts();
+	k = unlock(d, &o);
+	assert_int_equal(vk_touches(SERIAL_A), t0 + 2);
+	assert_yk_key(d, SERIAL_A, 2, k);
+	bg_token_key_free(&k);
+	/* a slow touch is waited for */
+	vk_knob(SERIAL_A, "touch-delay", 1);
+	k = unlock(d, &o);
+	assert_yk_key(d, SERIAL_A, 2, k);
+	bg_token_key_free(&k);
+	bg_token_desc_free(&d);
+}
+
+/*
+ * A slot programmed with "touch required" (CHAL_BTN_TRIG) waits for the
+ * button on every challenge: the person must be asked to touch, as the
+ * FIDO2 driver does. (touchLevel's CONFIGn_TOUCH bits say whether a slot
+ * fires an OTP on touch, i.e. is NOT challenge-response: yubikit's
+ * ConfigState.is_touch_triggered; they are clear for these slots.)
+ */
+static void
+test_yk_touch_slot_prompts_for_touch(void **state)
+{
+	struct bg_token_opts o = opts();
+	struct bg_vyk_info info;
+	struct prompts p;
+	bg_token_desc_t *d;
+	bg_token_key_t *k;
+	long t0;
+
+	(void)state;
+	vk_create(SERIAL_A);
+	o.serial = SERIAL_A;
+	assert_err(bg_token_yk_program(&o, 0), BG_OK);
+	assert_int_equal(bg_vyk_get_info(base, SERIAL_A, &info), BG_OK);
+	assert_true(info.slot_touch[1]);
+	memset(&p, 0, sizeof(p));
+	o.prompt = on_prompt;
+	o.prompt_ctx = &p;
+	t0 = vk_touches(SERIAL_A);
+	d = enroll(BG_TOKEN_YUBIKEY, &o);
+	k = unlock(d, &o);
+	assert_int_equal(vk_touches(SERIAL_A), t0 + 2);
+	bg_token_key_free(&k);
+	bg_token_desc_free(&d);
+	if (p.n != 2)
+		fail_msg("two touches (enroll, unlock) but %d prompts", p.n);
+	assert_non_null(strstr(p.last, "1001"));
+}
+
+static void
+test_yk_slot1(void **state)
+{
+	struct bg_token_opts o = opts();
+	struct bg_vyk_info info;
+	bg_token_desc_t *d;
+	bg_token_key_t *k;
+
+	(void)state;
+	vk_create(SERIAL_A);
+	o.serial = SERIAL_A;
+	o.slot = 1;
+	assert_err(bg_token_yk_program(&o, 0), BG_OK);
+	assert_int_equal(bg_vyk_get_info(base, SERIAL_A, &info), BG_OK);
+	assert_true(info.slot_valid[0] && info.slot_hmac[0]);
+	assert_false(info.slot_valid[1]);
+	d = enroll(BG_TOKEN_YUBIKEY, &o);
+	o = opts();
+	k = unlock(d, &o);
+	assert_yk_key(d, SERIAL_A, 1, k);
+	bg_token_key_free(&k);
+	bg_token_desc_free(&d);
+	/* slot 2 is not configured */
+	o.serial = SERIAL_A;
+	assert_err(bg_token_enroll(BG_TOKEN_YUBIKEY, &o, &d), BG_ENOSLOT);
+	assert_null(d);
+}
+
+/* Slots programmed by the fixture with a known key: the key is checked
+ * against HMAC-SHA1 computed here with OpenSSL, in both challenge modes
+ * (HMAC_LT64: trailing bytes equal to the last one are padding). */
+static void
+test_yk_key_matches_openssl_hmac(void **state)
+{
+	static const uint8_t secret[20] = { 0x30, 0x31, 0x32, 0x33, 0x34, 0x35,
+	    0x36, 0x37, 0x38, 0x39, 0x3a, 0x3b, 0x3c, 0x3d, 0x3e, 0x3f, 0x40,
+	    0x41, 0x42, 0x43 };
+	struct bg_token_opts o = opts();
+	uint8_t chal[64], id[16], mac[20], priv[32], pub[32];
+	bg_token_desc_t *d;
+	bg_token_key_t *k;
+	size_t maclen, n;
+	int lt64;
+
+	(void)state;
+	vk_create(SERIAL_A);
+	for (lt64 = 0; lt64 <= 1; lt64++) {
+		assert_int_equal(bg_vyk_program_slot(base, SERIAL_A, 2, secret, 1,
+		    lt64), BG_OK);
+		d = enroll(BG_TOKEN_YUBIKEY, &o);
+		yk_challenge(d, chal, id);
+		n = 64;
+		while (lt64 && n > 0 && chal[n - 1] == chal[63])
+			n--;
+		assert_non_null(EVP_Q_mac(NULL, "HMAC", NULL, "SHA1", NULL,
+		    secret, sizeof(secret), chal, n, mac, sizeof(mac), &maclen));
+		assert_int_equal(maclen, 20);
+		assert_int_equal(bg_token_derive(id, mac, 20, priv, pub), BG_OK);
+		assert_memory_equal(bg_token_desc_public(d), pub, 32);
+		k = unlock(d, &o);
+		assert_memory_equal(bg_token_key_bytes(k), priv, 32);
+		bg_token_key_free(&k);
+		bg_token_desc_free(&d);
+	}
+}
+
+static void
+test_yk_which_key(void **state)
+{
+	struct bg_token_opts o = opts();
+	bg_token_desc_t *d = NULL;
+	bg_token_key_t *k;
+
+	(void)state;
+	/* no key at all */
+	assert_err(bg_token_enroll(BG_TOKEN_YUBIKEY, &o, &d), BG_ENODEV);
+	assert_err(bg_token_yk_program(&o, 0), BG_ENODEV);
+	vk_create(SERIAL_A);
+	/* a serial that is not connected */
+	o.serial = 4242;
+	assert_err(bg_token_enroll(BG_TOKEN_YUBIKEY, &o, &d), BG_ESERIAL);
+	assert_err(bg_token_yk_program(&o, 0), BG_ESERIAL);
+	assert_null(d);
+	/* the only key, without a serial */
+	o.serial = 0;
+	assert_err(bg_token_yk_program(&o, 0), BG_OK);
+	d = enroll(BG_TOKEN_YUBIKEY, &o);
+	/* two keys: the caller must name one */
+	vk_create(SERIAL_B);
+	{
+		bg_token_desc_t *d2 = NULL;
+
+		assert_err(bg_token_enroll(BG_TOKEN_YUBIKEY, &o, &d2),
+		    BG_EINVAL);
+		assert_null(d2);
+		assert_err(bg_token_yk_program(&o, 0), BG_EINVAL);
+	}
+	/* the descriptor names its key among two */
+	k = unlock(d, &o);
+	assert_yk_key(d, SERIAL_A, 2, k);
+	bg_token_key_free(&k);
+	/* its key unplugged, another one present */
+	vk_knob(SERIAL_A, "removed", 1);
+	assert_err(unlock_err(d, &o), BG_ESERIAL);
+	/* no key at all */
+	vk_knob(SERIAL_B, "removed", 1);
+	assert_err(unlock_err(d, &o), BG_ENODEV);
+	bg_token_desc_free(&d);
+}
+
+static void
+test_yk_unconfigured_slot(void **state)
+{
+	struct bg_token_opts o = opts();
+	bg_token_desc_t *d = NULL;
+	long t0;
+
+	(void)state;
+	vk_create(SERIAL_A);
+	o.serial = SERIAL_A;
+	assert_err(bg_token_enroll(BG_TOKEN_YUBIKEY, &o, &d), BG_ENOSLOT);
+	assert_null(d);
+	assert_err(bg_token_yk_program(&o, 0), BG_OK);
+	d = enroll(BG_TOKEN_YUBIKEY, &o);
+	t0 = vk_touches(SERIAL_A);
+	assert_int_equal(bg_vyk_erase_slot(base, SERIAL_A, 2), BG_OK);
+	assert_err(unlock_err(d, &o), BG_ENOSLOT);
+	assert_int_equal(vk_touches(SERIAL_A), t0);
+	bg_token_desc_free(&d);
+}
+
+static void
+test_yk_knobs(void **state)
+{
+	struct bg_token_opts o = opts();
+	bg_token_desc_t *d = NULL;
+	bg_token_key_t *k;
+	long t0;
+
+	(void)state;
+	vk_create(SERIAL_A);
+	o.serial = SERIAL_A;
+	assert_err(bg_token_yk_program(&o, 0), BG_OK);
+	vk_knob(SERIAL_A, "no-touch", 1);
+	assert_err(bg_token_enroll(BG_TOKEN_YUBIKEY, &o, &d), BG_ETIMEOUT);
+	assert_null(d);
+	vk_knob(SERIAL_A, "no-touch", 0);
+	d = enroll(BG_TOKEN_YUBIKEY, &o);
+
+	t0 = vk_touches(SERIAL_A);
+	vk_knob(SERIAL_A, "no-touch", 1);
+	assert_err(unlock_err(d, &o), BG_ETIMEOUT);
+	assert_int_equal(vk_touches(SERIAL_A), t0);
+	vk_knob(SERIAL_A, "no-touch", 0);
+
+	vk_knob(SERIAL_A, "short-response", 1);
+	assert_err(unlock_err(d, &o), BG_ERESPONSE);
+	vk_knob(SERIAL_A, "short-response", 0);
+
+	k = unlock(d, &o);	/* all knobs off: works again */
+	assert_yk_key(d, SERIAL_A, 2, k);
+	bg_token_key_free(&k);
+	bg_token_desc_free(&d);
+}
+
+static void
+test_yk_removed_during_challenge(void **state)
+{
+	struct bg_token_opts o = opts();
+	bg_token_desc_t *d;
+
+	(void)state;
+	vk_create(SERIAL_A);
+	o.serial = SERIAL_A;
+	assert_err(bg_token_yk_program(&o, 0), BG_OK);
+	d = enroll(BG_TOKEN_YUBIKEY, &o);
+	vk_knob(SERIAL_A, "remove-next", 1);
+	assert_err(unlock_err(d, &o), BG_EREMOVED);
+	/* and now it is gone */
+	assert_err(unlock_err(d, &o), BG_ENODEV);
+	bg_token_desc_free(&d);
+}
+
+static void
+test_yk_removed_during_program(void **state)
+{
+	struct bg_token_opts o = opts();
+
+	(void)state;
+	vk_create(SERIAL_A);
+	o.serial = SERIAL_A;
+	vk_knob(SERIAL_A, "remove-next", 1);
+	assert_err(bg_token_yk_program(&o, 0), BG_EREMOVED);
+}
+
+static void
+test_yk_program_existing_slot(void **state)
+{
+	struct bg_token_opts o = opts();
+	bg_token_desc_t *d;
+	bg_token_key_t *k1, *k2;
+	struct bg_vyk_info before, after;
+
+	(void)state;
+	vk_create(SERIAL_A);
+	o.serial = SERIAL_A;
+	assert_err(bg_token_yk_program(&o, 0), BG_OK);
+	d = enroll(BG_TOKEN_YUBIKEY, &o);
+	k1 = unlock(d, &o);
+	assert_int_equal(bg_vyk_get_info(base, SERIAL_A, &before), BG_OK);
+
+	assert_err(bg_token_yk_program(&o, 0), BG_EEXIST);
+	assert_non_null(strstr(bg_why(), "force"));
+	assert_int_equal(bg_vyk_get_info(base, SERIAL_A, &after), BG_OK);
+	assert_int_equal(after.pgm_seq, before.pgm_seq);
+	k2 = unlock(d, &o);	/* the slot answers as before */
+	assert_memory_equal(bg_token_key_bytes(k1), bg_token_key_bytes(k2), 32);
+	bg_token_key_free(&k2);
+
+	assert_err(bg_token_yk_program(&o, 1), BG_OK);
+	assert_int_equal(bg_vyk_get_info(base, SERIAL_A, &after), BG_OK);
+	assert_int_not_equal(after.pgm_seq, before.pgm_seq);
+	assert_err(unlock_err(d, &o), BG_EWRONGTOKEN);
+	bg_token_key_free(&k1);
+	bg_token_desc_free(&d);
+	/* the new secret enrolls afresh */
+	d = enroll(BG_TOKEN_YUBIKEY, &o);
+	k1 = unlock(d, &o);
+	assert_yk_key(d, SERIAL_A, 2, k1);
+	bg_token_key_free(&k1);
+	bg_token_desc_free(&d);
+}
+
+/* -------------------------------------------------------- descriptors */
+
+/* Neither hex nor base64 of secret[0..len) appears in text. */
+static void
+assert_not_in(const char *text, const uint8_t *secret, size_t len)
+{
+	static const char hexd[] = "0123456789abcdef";
+	char hex[2 * 32 + 1], *s = b64(secret, len);
+	size_t i;
+
+	assert_true(len <= 32);
+	for (i = 0; i < len; i++) {
+		hex[2 * i] = hexd[secret[i] >> 4];
+		hex[2 * i + 1] = hexd[secret[i] & 15];
+	}
+	hex[2 * len] = '\0';
+	assert_null(strstr(text, hex));
+	assert_null(strstr(text, s));
+	free(s);
+}
+
+static void
+test_desc_round_trip(void **state)
+{
+	struct bg_token_opts o = opts();
+	bg_token_desc_t *d[2], *e;
+	char *t1, *t2;
+	cJSON *j;
+	size_t i;
+
+	(void)state;
+	vf_create("xena", NULL);
+	vk_create(SERIAL_A);
+	d[0] = enroll(BG_TOKEN_FIDO2, &o);
+	o.serial = SERIAL_A;
+	assert_err(bg_token_yk_program(&o, 0), BG_OK);
+	d[1] = enroll(BG_TOKEN_YUBIKEY, &o);
+	for (i = 0; i < 2; i++) {
+		uint8_t chal[64], id[16], resp[32], priv[32], pub[32];
+
+		t1 = to_text(d[i]);
+		/* no secret in the descriptor: not the token's, not the key */
+		if (i == 0) {
+			fido2_expected_secret("xena", d[i], 0, resp, id);
+			assert_not_in(t1, resp, 32);
+			fido2_expected("xena", d[i], 0, priv, pub);
+		} else {
+			yk_challenge(d[i], chal, id);
+			assert_int_equal(bg_vyk_expected(base, SERIAL_A, 2, chal,
+			    64, resp), BG_OK);
+			assert_not_in(t1, resp, 20);
+			assert_int_equal(bg_token_derive(id, resp, 20, priv, pub),
+			    BG_OK);
+		}
+		assert_not_in(t1, priv, sizeof(priv));
+		j = to_json(d[i]);
+		assert_string_equal(jstr(j, "id"), bg_token_desc_id(d[i]));
+		e = must_from_json(j);
+		t2 = to_text(e);
+		assert_string_equal(t1, t2);
+		assert_int_equal(bg_token_desc_kind(e), bg_token_desc_kind(d[i]));
+		assert_int_equal(bg_token_desc_uv(e), bg_token_desc_uv(d[i]));
+		assert_string_equal(bg_token_desc_id(e), bg_token_desc_id(d[i]));
+		assert_memory_equal(bg_token_desc_public(e),
+		    bg_token_desc_public(d[i]), 32);
+		bg_token_desc_free(&e);
+		cJSON_Delete(j);
+		free(t1);
+		free(t2);
+	}
+	bg_token_desc_free(&d[0]);
+	bg_token_desc_free(&d[1]);
+}
+
+static int
+parse_edit(const cJSON *orig, const char *obj, const char *key,
+    cJSON *val)
+{
+	cJSON *j = cJSON_Duplicate(orig, 1), *target = j;
+	bg_token_desc_t *d = NULL;
+	int r;
+
+	assert_non_null(j);
+	if (obj != NULL)
+		target = cJSON_GetObjectItemCaseSensitive(j, obj);
+	assert_non_null(target);
+	if (val == NULL)
+		cJSON_DeleteItemFromObjectCaseSensitive(target, key);
+	else if (cJSON_GetObjectItemCaseSensitive(target, key) != NULL)
+		assert_true(cJSON_ReplaceItemInObjectCaseSensitive(target, key,
+		    val));
+	else
+		assert_true(cJSON_AddItemToObject(target, key, val));
+	r = from_json(j, &d);
+	bg_token_desc_free(&d);
+	cJSON_Delete(j);
+	return r;
+}
+
+#define assert_format(orig, obj, key, val) do {				\
+	int r_ = parse_edit((orig), (obj), (key), (val));		\
+	if (r_ != BG_EFORMAT)						\
+		fail_msg("%s.%s = %s: got %s, want BG_EFORMAT", 	\
+		    (obj) ? (obj) : "", (key), #val, bg_strerror(r_));	\
+} while (0)
+
+/* Every key: missing, and of the wrong type. */
+static void
+each_key_strict(const cJSON *orig, const char *obj)
+{
+	const cJSON *target = obj ? cJSON_GetObjectItemCaseSensitive(orig, obj) :
+	    orig, *c;
+
+	cJSON_ArrayForEach(c, target) {
+		const char *k = c->string;
+
+		assert_format(orig, obj, k, NULL);
+		assert_format(orig, obj, k, cJSON_CreateTrue());
+		assert_format(orig, obj, k, cJSON_CreateNull());
+		assert_format(orig, obj, k, cJSON_CreateArray());
+		if (cJSON_IsString(c))
+			assert_format(orig, obj, k, cJSON_CreateNumber(1));
+		else
+			assert_format(orig, obj, k, cJSON_CreateString("1"));
+	}
+}
+
+static void
+b64_lengths(const cJSON *orig, const char *key, size_t len)
+{
+	uint8_t buf[80];
+	char *s;
+
+	memset(buf, 0x5a, sizeof(buf));
+	s = b64(buf, len - 1);
+	assert_format(orig, NULL, key, cJSON_CreateString(s));
+	free(s);
+	s = b64(buf, len + 1);
+	assert_format(orig, NULL, key, cJSON_CreateString(s));
+	free(s);
+	assert_format(orig, NULL, key, cJSON_CreateString("not base64!"));
+}
+
+static void
+test_desc_strict_parsing(void **state)
+{
+	struct bg_token_opts o = opts();
+	bg_token_desc_t *fd, *yd, *d = NULL;
+	cJSON *fj, *yj, *arr;
+	char *s;
+
+	(void)state;
+	vf_create("yuri", NULL);
+	vk_create(SERIAL_A);
+	fd = enroll(BG_TOKEN_FIDO2, &o);
+	o.serial = SERIAL_A;
+	assert_err(bg_token_yk_program(&o, 0), BG_OK);
+	yd = enroll(BG_TOKEN_YUBIKEY, &o);
+	fj = to_json(fd);
+	yj = to_json(yd);
+
+	/* unknown keys, anywhere */
+	assert_format(fj, NULL, "extra", cJSON_CreateNumber(1));
+	assert_format(yj, NULL, "extra", cJSON_CreateNumber(1));
+	assert_format(fj, "attestation", "extra", cJSON_CreateString(""));
+	assert_format(yj, NULL, "salt", cJSON_CreateString(jstr(fj, "salt")));
+	assert_format(fj, NULL, "serial", cJSON_CreateNumber(SERIAL_A));
+	/* every key missing or of another type */
+	each_key_strict(fj, NULL);
+	each_key_strict(fj, "attestation");
+	each_key_strict(yj, NULL);
+	/* kinds */
+	assert_format(fj, NULL, "kind", cJSON_CreateString("u2f"));
+	assert_format(fj, NULL, "kind", cJSON_CreateString("FIDO2"));
+	assert_format(fj, NULL, "kind", cJSON_CreateString("yubikey"));
+	assert_format(yj, NULL, "kind", cJSON_CreateString("fido2"));
+	/* exact lengths */
+	b64_lengths(fj, "x25519", 32);
+	b64_lengths(fj, "salt", 32);
+	b64_lengths(fj, "cred_pubkey", 64);
+	b64_lengths(yj, "x25519", 32);
+	b64_lengths(yj, "challenge", 64);
+	assert_format(fj, NULL, "cred_id", cJSON_CreateString(""));
+	assert_format(fj, NULL, "id", cJSON_CreateString("00112233"));
+	assert_format(fj, NULL, "id",
+	    cJSON_CreateString("00112233445566778899aabbccddeeff00"));
+	assert_format(fj, NULL, "id",
+	    cJSON_CreateString("00112233445566778899aabbccddeexx"));
+	assert_format(fj, NULL, "aaguid", cJSON_CreateString("0011"));
+	/* ranges and enumerations */
+	assert_format(yj, NULL, "slot", cJSON_CreateNumber(3));
+	assert_format(yj, NULL, "slot", cJSON_CreateNumber(0));
+	assert_format(yj, NULL, "slot", cJSON_CreateNumber(-1));
+	assert_format(yj, NULL, "slot", cJSON_CreateNumber(1.5));
+	assert_format(yj, NULL, "serial", cJSON_CreateNumber(0));
+	assert_format(yj, NULL, "serial", cJSON_CreateNumber(4294967296.0));
+	assert_format(yj, NULL, "serial", cJSON_CreateNumber(-5));
+	assert_format(fj, NULL, "uv", cJSON_CreateString("maybe"));
+	assert_format(fj, NULL, "uv", cJSON_CreateString("PIN"));
+	assert_format(fj, NULL, "uv", cJSON_CreateString(""));
+	/* not an object */
+	assert_non_null(arr = cJSON_CreateArray());
+	assert_err(from_json(arr, &d), BG_EFORMAT);
+	cJSON_Delete(arr);
+	/* a model too long for the descriptor */
+	assert_non_null(s = malloc(300));
+	memset(s, 'm', 299);
+	s[299] = '\0';
+	assert_format(fj, NULL, "model", cJSON_CreateString(s));
+	free(s);
+
+	/* the originals still parse */
+	bg_token_desc_free((bg_token_desc_t *[]){ must_from_json(fj) });
+	bg_token_desc_free((bg_token_desc_t *[]){ must_from_json(yj) });
+	cJSON_Delete(fj);
+	cJSON_Delete(yj);
+	bg_token_desc_free(&fd);
+	bg_token_desc_free(&yd);
+}
+
+static void
+test_null_arguments(void **state)
+{
+	struct bg_token_assertion *a = calloc(1, sizeof(*a));
+	struct bg_token_opts o = opts();
+	struct bg_token_dev *devs = NULL;
+	bg_token_desc_t *fd, *yd, *d = NULL;
+	bg_token_key_t *k = NULL;
+	uint8_t hash[32] = { 4 };
+	cJSON *j = NULL;
+	size_t n;
+
+	(void)state;
+	assert_non_null(a);
+	vf_create("zoe", NULL);
+	vk_create(SERIAL_A);
+	fd = enroll(BG_TOKEN_FIDO2, &o);
+	o.serial = SERIAL_A;
+	assert_err(bg_token_yk_program(&o, 0), BG_OK);
+	yd = enroll(BG_TOKEN_YUBIKEY, &o);
+	o = opts();
+
+	assert_err(bg_token_desc_to_json(NULL, &j), BG_EINVAL);
+	assert_err(bg_token_desc_to_json(fd, NULL), BG_EINVAL);
+	assert_err(bg_token_desc_from_json(NULL, &d), BG_EINVAL);
+	j = to_json(fd);
+	assert_err(bg_token_desc_from_json(j, NULL), BG_EINVAL);
+	cJSON_Delete(j);
+	assert_err(bg_token_list(NULL, &n), BG_EINVAL);
+	assert_err(bg_token_list(&devs, NULL), BG_EINVAL);
+	assert_err(bg_token_enroll(BG_TOKEN_FIDO2, NULL, &d), BG_EINVAL);
+	assert_err(bg_token_enroll(BG_TOKEN_FIDO2, &o, NULL), BG_EINVAL);
+	assert_err(bg_token_enroll((enum bg_token_kind)7, &o, &d), BG_EINVAL);
+	assert_null(d);
+	o.slot = 3;
+	assert_err(bg_token_enroll(BG_TOKEN_YUBIKEY, &o, &d), BG_EINVAL);
+	assert_err(bg_token_yk_program(&o, 0), BG_EINVAL);
+	o.slot = -1;
+	assert_err(bg_token_yk_program(&o, 0), BG_EINVAL);
+	o = opts();
+	assert_err(bg_token_yk_program(NULL, 0), BG_EINVAL);
+	assert_err(bg_token_unlock(NULL, &o, &k), BG_EINVAL);
+	assert_err(bg_token_unlock(fd, NULL, &k), BG_EINVAL);
+	assert_err(bg_token_unlock(fd, &o, NULL), BG_EINVAL);
+	assert_err(bg_token_sign(NULL, &o, hash, a, NULL), BG_EINVAL);
+	assert_err(bg_token_sign(fd, NULL, hash, a, NULL), BG_EINVAL);
+	assert_err(bg_token_sign(fd, &o, NULL, a, NULL), BG_EINVAL);
+	assert_err(bg_token_sign(fd, &o, hash, NULL, NULL), BG_EINVAL);
+	/* signing is for FIDO2 descriptors only */
+	assert_err(bg_token_sign(yd, &o, hash, a, &k), BG_EINVAL);
+	assert_err(bg_token_verify(yd, hash, a), BG_EINVAL);
+	assert_err(bg_token_verify(NULL, hash, a), BG_EINVAL);
+	assert_err(bg_token_verify(fd, NULL, a), BG_EINVAL);
+	assert_err(bg_token_verify(fd, hash, NULL), BG_EINVAL);
+	assert_null(k);
+	assert_null(bg_token_key_bytes(NULL));
+	bg_token_key_free(NULL);
+	bg_token_key_free(&k);
+	bg_token_desc_free(NULL);
+	bg_token_desc_free(&d);
+	assert_int_equal(vf_touches("zoe"), 2);	/* none of it touched */
+	bg_token_desc_free(&fd);
+	bg_token_desc_free(&yd);
+	free(a);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(test_derive_known_answers),
+		T(test_token_list_sees_virtual_devices),
+		T(test_fido2_touch_only_key_is_the_expected_one),
+		T(test_fido2_pin_key_is_the_uv_one),
+		T(test_fido2_pin_approval_verifies),
+		T(test_fido2_pin_protocol_1),
+		T(test_fido2_pin_token_enrolled_touch_only),
+		T(test_fido2_enroll_in_child_unlock_in_parent),
+		T(test_fido2_sign_verify_and_forgeries),
+		T(test_fido2_no_device),
+		T(test_fido2_credential_on_no_connected_device),
+		T(test_fido2_modified_credential_id),
+		T(test_fido2_wrong_pin_then_blocked),
+		T(test_fido2_no_touch_times_out),
+		T(test_fido2_removed_during_unlock),
+		T(test_fido2_pulled_during_assertion),
+		T(test_fido2_removed_at_touch_prompt),
+		T(test_fido2_removed_during_enroll),
+		T(test_fido2_bad_signature),
+		T(test_fido2_wrong_secret_never_gives_a_key),
+		T(test_fido2_uv_mode_edited_is_refused),
+		T(test_fido2_enroll_choices),
+		T(test_fido2_attestation_trust_anchors),
+		T(test_yk_program_enroll_unlock_slot2),
+		T(test_yk_touch_slot_prompts_for_touch),
+		T(test_yk_slot1),
+		T(test_yk_key_matches_openssl_hmac),
+		T(test_yk_which_key),
+		T(test_yk_unconfigured_slot),
+		T(test_yk_knobs),
+		T(test_yk_removed_during_challenge),
+		T(test_yk_removed_during_program),
+		T(test_yk_program_existing_slot),
+		T(test_desc_round_trip),
+		T(test_desc_strict_parsing),
+		T(test_null_arguments),
+	};
+
+	/* libfido2 and libykpers keep no state a test could leak into the
+	 * next: every call re-enumerates under the current BG_VIRTUAL_DIR. */
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,73 @@
+/* Private to tokens/: the descriptor and the drivers' entry points. */
+#ifndef BG_TOKENS_INTERNAL_H
+#define BG_TOKENS_INTERNAL_H
+
+#include "tokens/token.h"
+
+#define FIDO2_CRED_ID_MAX 1024
+#define FIDO2_PUBKEY_LEN 64		/* ES256 x || y */
+#define FIDO2_SALT_LEN 32
+#define FIDO2_AAGUID_LEN 16
+#define FIDO2_ATT_MAX 8192		/* attestation pieces, each */
+
+struct bg_token_desc {
+	enum bg_token_kind kind;
+	uint8_t id[BG_TOKEN_ID_LEN];
+	char id_hex[2 * BG_TOKEN_ID_LEN + 1];
+	uint8_t pub[BG_TOKEN_X25519_LEN];
+	/* FIDO2 */
+	uint8_t cred_id[FIDO2_CRED_ID_MAX];
+	size_t cred_id_len;
+	uint8_t cred_pub[FIDO2_PUBKEY_LEN];
+	uint8_t salt[FIDO2_SALT_LEN];
+	enum bg_token_uv uv;
+	uint8_t aaguid[FIDO2_AAGUID_LEN];
+	char att_fmt[16];		/* "packed", "fido-u2f", "none" */
+	uint8_t *att_authdata, *att_sig, *att_x5c, *att_cdh;
+	size_t att_authdata_len, att_sig_len, att_x5c_len, att_cdh_len;
+	char model[128];
+	/* YubiKey */
+	uint32_t serial;
+	int slot;
+	uint8_t challenge[BG_TOKEN_YK_CHALLENGE_LEN];
+};
+
+struct bg_token_key {
+	uint8_t priv[32];
+};
+
+/* desc.c */
+bg_token_desc_t *bg_desc_new(enum bg_token_kind kind);
+int bg_desc_set_secret(bg_token_desc_t *d, const uint8_t *secret, size_t len);
+/* Derives the key from secret and checks it against d->pub. */
+int bg_desc_key(const bg_token_desc_t *d, const uint8_t *secret, size_t len,
+    bg_token_key_t **key);
+
+/* pin.c: a NUL-terminated PIN in secure memory; free with bg_pin_free. */
+int bg_pin_read(const struct bg_token_opts *o, char **pin);
+void bg_pin_free(char **pin);
+
+/* Prompts through o->prompt when set. */
+void bg_token_say(const struct bg_token_opts *o, const char *msg);
+int bg_token_timeout(const struct bg_token_opts *o);
+
+/* fido2.c */
+int bg_fido2_list(struct bg_token_dev **devs, size_t *n, size_t *cap);
+int bg_fido2_enroll(const struct bg_token_opts *o, bg_token_desc_t **desc);
+int bg_fido2_unlock(const bg_token_desc_t *d, const struct bg_token_opts *o,
+    bg_token_key_t **key);
+
+/* yubikey.c */
+int bg_yk_list(struct bg_token_dev **devs, size_t *n, size_t *cap);
+int bg_yk_enroll(const struct bg_token_opts *o, bg_token_desc_t **desc);
+int bg_yk_unlock(const bg_token_desc_t *d, const struct bg_token_opts *o,
+    bg_token_key_t **key);
+
+/* attest.c: the DER certificate chains to a root in the PEM bundle. */
+int bg_attest_chain(const uint8_t *der, size_t len, const char *trust_pem);
+
+/* Appends one device to a growable list. */
+int bg_devs_push(struct bg_token_dev **devs, size_t *n, size_t *cap,
+    const struct bg_token_dev *dev);
+
+#endif
