@@ -157,42 +157,45 @@ print_proof(const struct bg_audit_proof *p, int consistency)
 		print_b64("proof ", p->hash[i]);
 }
 
+/* Inclusion proof of entry a in size b, or consistency between a and b. */
+static int
+run_proof(struct bg_cli *cli, int consistency, uint64_t a, uint64_t b)
+{
+	struct bg_audit_proof p;
+	bg_audit_t *log = NULL;
+	int r;
+
+	if ((r = open_log(cli, BG_AUDIT_READ, &log)) != BG_EXIT_OK)
+		return r;
+	r = consistency ? bg_audit_prove_consistency(log, a, b, &p) :
+	    bg_audit_prove(log, a, b, &p);
+	if (r == BG_OK)
+		print_proof(&p, consistency);
+	bg_audit_close(&log);
+	return r == BG_OK ? BG_EXIT_OK : bg_cli_fail(consistency ?
+	    "consistency proof" : "inclusion proof", r);
+}
+
 static int
 cmd_prove(struct bg_cli *cli, int argc, char **argv)
 {
-	struct bg_audit_proof p;
 	unsigned long long seq, size = 0;
-	bg_audit_t *log = NULL;
-	int r;
 
 	if (!((argc == 1 || (argc == 3 && strcmp(argv[1], "--size") == 0 &&
 	    bg_cli_u64(argv[2], &size) == 0)) && bg_cli_u64(argv[0], &seq) == 0))
 		return BG_EXIT_USAGE;
-	if ((r = open_log(cli, BG_AUDIT_READ, &log)) != BG_EXIT_OK)
-		return r;
-	if ((r = bg_audit_prove(log, seq, size, &p)) == BG_OK)
-		print_proof(&p, 0);
-	bg_audit_close(&log);
-	return r == BG_OK ? BG_EXIT_OK : bg_cli_fail("inclusion proof", r);
+	return run_proof(cli, 0, seq, size);
 }
 
 static int
 cmd_consistency(struct bg_cli *cli, int argc, char **argv)
 {
-	struct bg_audit_proof p;
 	unsigned long long old_size, new_size;
-	bg_audit_t *log = NULL;
-	int r;
 
 	if (argc != 2 || bg_cli_u64(argv[0], &old_size) != 0 ||
 	    bg_cli_u64(argv[1], &new_size) != 0 || new_size == 0)
 		return BG_EXIT_USAGE;
-	if ((r = open_log(cli, BG_AUDIT_READ, &log)) != BG_EXIT_OK)
-		return r;
-	if ((r = bg_audit_prove_consistency(log, old_size, new_size, &p)) == BG_OK)
-		print_proof(&p, 1);
-	bg_audit_close(&log);
-	return r == BG_OK ? BG_EXIT_OK : bg_cli_fail("consistency proof", r);
+	return run_proof(cli, 1, old_size, new_size);
 }
 
 static void
