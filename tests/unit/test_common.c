@@ -9,6 +9,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "tests/unit/testutil.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -39,31 +41,6 @@ struct fixture {
 };
 
 static int
-rm_rf(const char *path)
-{
-	struct stat st;
-	struct dirent *de;
-	DIR *d;
-	char sub[512];
-
-	if (lstat(path, &st) != 0)
-		return errno == ENOENT ? 0 : -1;
-	if (!S_ISDIR(st.st_mode))
-		return unlink(path);
-	(void)chmod(path, 0700);
-	if ((d = opendir(path)) == NULL)
-		return -1;
-	while ((de = readdir(d)) != NULL) {
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-			continue;
-		snprintf(sub, sizeof(sub), "%s/%s", path, de->d_name);
-		(void)rm_rf(sub);
-	}
-	closedir(d);
-	return rmdir(path);
-}
-
-static int
 setup_dir(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
@@ -84,7 +61,7 @@ static int
 teardown_dir(void **state)
 {
 	struct fixture *f = *state;
-	int r = rm_rf(f->dir);
+	int r = tu_rm_rf(f->dir);
 
 	free(f);
 	return r;

@@ -14,6 +14,8 @@
 #include <string.h>
 
 #include <cmocka.h>
+
+#include "tests/unit/testutil.h"
 #include <cjson/cJSON.h>
 
 #include "audit/merkle.h"
@@ -41,40 +43,6 @@ pathf(char *buf, size_t sz, const char *fmt, ...)
 	n = vsnprintf(buf, sz, fmt, ap);
 	va_end(ap);
 	assert_true(n >= 0 && (size_t)n < sz);
-}
-
-static char *
-read_file(const char *path, size_t *len)
-{
-	FILE *f;
-	char *buf;
-	long sz;
-
-	if ((f = fopen(path, "rb")) == NULL)
-		fail_msg("cannot open %s", path);
-	assert_int_equal(fseek(f, 0, SEEK_END), 0);
-	sz = ftell(f);
-	assert_true(sz >= 0);
-	rewind(f);
-	assert_non_null(buf = malloc((size_t)sz + 1));
-	assert_int_equal(fread(buf, 1, (size_t)sz, f), (size_t)sz);
-	buf[sz] = '\0';
-	fclose(f);
-	*len = (size_t)sz;
-	return buf;
-}
-
-static cJSON *
-read_json(const char *path)
-{
-	size_t len;
-	char *buf = read_file(path, &len);
-	cJSON *j = cJSON_ParseWithLength(buf, len);
-
-	free(buf);
-	if (j == NULL)
-		fail_msg("bad JSON in %s", path);
-	return j;
 }
 
 static void
@@ -274,7 +242,7 @@ tree_free(struct tree *t)
 static void
 test_hash_constants(void **state)
 {
-	cJSON *j = read_json(TD_DIR "/testonly_constants.json");
+	cJSON *j = tu_read_json(TD_DIR "/testonly_constants.json");
 	const cJSON *inputs, *levels, *roots, *hasher, *v;
 	hash_t want, got;
 	size_t len;
@@ -321,7 +289,7 @@ test_hash_constants(void **state)
 static void
 test_node_constants(void **state)
 {
-	cJSON *j = read_json(TD_DIR "/testonly_constants.json");
+	cJSON *j = tu_read_json(TD_DIR "/testonly_constants.json");
 	const cJSON *levels;
 	hash_t l, r, want, got;
 	int lv, i;
@@ -351,7 +319,7 @@ test_node_constants(void **state)
 static void
 test_root_constants(void **state)
 {
-	cJSON *j = read_json(TD_DIR "/testonly_constants.json");
+	cJSON *j = tu_read_json(TD_DIR "/testonly_constants.json");
 	const cJSON *inputs, *roots;
 	struct bg_merkle_stream s;
 	hash_t leaf, want, got;
@@ -1128,7 +1096,7 @@ td_file(const char *kind, const char *rel, struct td_count *c, hash_t *proof)
 
 	pathf(path, sizeof(path), "%s/testdata/%s/%s", TD_DIR, kind, rel);
 	pathf(relpath, sizeof(relpath), "%s/%s", kind, rel);
-	text = read_file(path, &len);
+	text = tu_read_file(path, &len);
 	if ((j = cJSON_ParseWithLength(text, len)) == NULL)
 		fail_msg("bad JSON in %s", path);
 	want = cJSON_GetObjectItemCaseSensitive(j, "wantErr");
@@ -1252,7 +1220,7 @@ test_td_policy(void **state)
 
 		pathf(path, sizeof(path), "%s/testdata/%s", TD_DIR,
 		    cases[i].rel);
-		text = read_file(path, &len);
+		text = tu_read_file(path, &len);
 		assert_non_null(j = cJSON_ParseWithLength(text, len));
 		assert_int_equal(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(
 		    j, "wantErr")), cases[i].want_err);

@@ -12,6 +12,8 @@
 #include <string.h>
 
 #include <cmocka.h>
+
+#include "tests/unit/testutil.h"
 #include <cjson/cJSON.h>
 #include <openssl/evp.h>
 
@@ -28,40 +30,6 @@
 			    "problem,\nthen you don't know what your problem is.\n"
 
 /* ------------------------------------------------------------ helpers */
-
-static char *
-read_file(const char *path, size_t *len)
-{
-	FILE *f;
-	char *buf;
-	long sz;
-
-	if ((f = fopen(path, "rb")) == NULL)
-		fail_msg("cannot open %s", path);
-	assert_int_equal(fseek(f, 0, SEEK_END), 0);
-	sz = ftell(f);
-	assert_true(sz >= 0);
-	rewind(f);
-	assert_non_null(buf = malloc((size_t)sz + 1));
-	assert_int_equal(fread(buf, 1, (size_t)sz, f), (size_t)sz);
-	buf[sz] = '\0';
-	fclose(f);
-	*len = (size_t)sz;
-	return buf;
-}
-
-static cJSON *
-read_json(const char *path)
-{
-	size_t len;
-	char *buf = read_file(path, &len);
-	cJSON *j = cJSON_ParseWithLength(buf, len);
-
-	free(buf);
-	if (j == NULL)
-		fail_msg("bad JSON in %s", path);
-	return j;
-}
 
 static const char *
 jstr(const cJSON *o, const char *key)
@@ -250,7 +218,7 @@ check_vkey(const cJSON *k)
 static void
 test_vkeys(void **state)
 {
-	cJSON *j = read_json(SN_FILE);
+	cJSON *j = tu_read_json(SN_FILE);
 	const cJSON *k, *keys = cJSON_GetObjectItemCaseSensitive(j, "keys");
 	struct bg_note_key key;
 	char name[BG_NOTE_NAME_MAX + 1], out[BG_NOTE_NAME_MAX + 64];
@@ -307,7 +275,7 @@ test_bad_vkeys(void **state)
 		"",
 		NULL,
 	};
-	cJSON *j = read_json(SN_FILE);
+	cJSON *j = tu_read_json(SN_FILE);
 	const cJSON *v, *arr = cJSON_GetObjectItemCaseSensitive(j, "bad_vkeys");
 	struct bg_note_key key;
 	size_t i;
@@ -363,7 +331,7 @@ test_key_init_format(void **state)
 static void
 test_sign_peter(void **state)
 {
-	cJSON *j = read_json(SN_FILE);
+	cJSON *j = tu_read_json(SN_FILE);
 	const cJSON *keys = cJSON_GetObjectItemCaseSensitive(j, "keys");
 	const cJSON *notes = cJSON_GetObjectItemCaseSensitive(j, "valid_notes");
 	char name[BG_NOTE_NAME_MAX + 1], *note = NULL;
@@ -422,7 +390,7 @@ check_valid_note(const cJSON *j, const cJSON *v)
 static void
 test_valid_notes(void **state)
 {
-	cJSON *j = read_json(SN_FILE);
+	cJSON *j = tu_read_json(SN_FILE);
 	const cJSON *v, *notes = cJSON_GetObjectItemCaseSensitive(j,
 	    "valid_notes");
 	int n = 0;
@@ -456,7 +424,7 @@ raw_note(const char *s, size_t *len)
 static void
 test_invalid_notes(void **state)
 {
-	cJSON *j = read_json(SN_FILE);
+	cJSON *j = tu_read_json(SN_FILE);
 	const cJSON *v, *notes = cJSON_GetObjectItemCaseSensitive(j,
 	    "invalid_notes");
 	struct bg_note_key key;
@@ -840,7 +808,7 @@ test_sign_args(void **state)
 static void
 test_checkpoint_examples(void **state)
 {
-	cJSON *j = read_json(SN_FILE);
+	cJSON *j = tu_read_json(SN_FILE);
 	const cJSON *ex = cJSON_GetObjectItemCaseSensitive(j,
 	    "checkpoint_examples");
 	const char *note, *split;
@@ -1092,7 +1060,7 @@ test_ed25519_sign_input(void **state)
 	int lines = 0;
 
 	(void)state;
-	buf = read_file(SIGN_INPUT, &len);
+	buf = tu_read_file(SIGN_INPUT, &len);
 	for (p = buf; p < buf + len; p = nl + 1) {
 		assert_non_null(nl = memchr(p, '\n', len - (size_t)(p - buf)));
 		check_sign_line(p, (size_t)(nl - p));
@@ -1140,7 +1108,7 @@ check_wycheproof_test(const uint8_t pk[32], const cJSON *t,
 static void
 test_ed25519_wycheproof(void **state)
 {
-	cJSON *j = read_json(WYCHEPROOF);
+	cJSON *j = tu_read_json(WYCHEPROOF);
 	const cJSON *g, *t;
 	struct wp_count c = { 0, 0, 0 };
 	uint8_t pk[32];

@@ -20,6 +20,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "tests/unit/testutil.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -61,31 +63,6 @@ static char base[BASE_MAX];
 /* ------------------------------------------------------------ fixture */
 
 static int
-rm_rf(const char *path)
-{
-	struct stat st;
-	struct dirent *de;
-	DIR *d;
-	char sub[PATH_LEN];
-
-	if (lstat(path, &st) != 0)
-		return errno == ENOENT ? 0 : -1;
-	if (!S_ISDIR(st.st_mode))
-		return unlink(path);
-	(void)chmod(path, 0700);
-	if ((d = opendir(path)) == NULL)
-		return -1;
-	while ((de = readdir(d)) != NULL) {
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-			continue;
-		snprintf(sub, sizeof(sub), "%s/%s", path, de->d_name);
-		(void)rm_rf(sub);
-	}
-	closedir(d);
-	return rmdir(path);
-}
-
-static int
 setup(void **state)
 {
 	const char *tmp = getenv("TMPDIR");
@@ -104,7 +81,7 @@ teardown(void **state)
 {
 	(void)state;
 	unsetenv("BG_VIRTUAL_DIR");
-	return rm_rf(base);
+	return tu_rm_rf(base);
 }
 
 #define T(fn)	cmocka_unit_test_setup_teardown(fn, setup, teardown)
