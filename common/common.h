@@ -130,6 +130,36 @@ int bg_x25519_public(const uint8_t priv[32], uint8_t pub[32]);
 int bg_x25519(const uint8_t priv[32], const uint8_t peer[32],
     uint8_t shared[32]);
 
+/* AES-256-GCM with a 12-byte nonce and a 16-byte tag (NIST SP 800-38D). */
+int bg_aes256gcm_seal(const uint8_t key[32], const uint8_t nonce[12],
+    const void *aad, size_t aadlen, const uint8_t *pt, size_t ptlen,
+    uint8_t *ct, uint8_t tag[16]);
+/* BG_ECRYPTO when the tag does not verify (out is then wiped). */
+int bg_aes256gcm_open(const uint8_t key[32], const uint8_t nonce[12],
+    const void *aad, size_t aadlen, const uint8_t *ct, size_t ctlen,
+    const uint8_t tag[16], uint8_t *pt);
+
+/*
+ * A box sealed to an X25519 public key (DESIGN section 5): a fresh
+ * ephemeral key pair; key and nonce = HKDF-SHA256(ikm = X25519(eph, pub),
+ * salt = eph_pub || pub, info = "breakglass/v1/box/" || label); AES-256-GCM
+ * over the plaintext with the caller's AAD (what the box is bound to).
+ * Output: eph_pub (32) || ciphertext || tag (16). Anyone can seal; only
+ * the private key opens. label separates uses (item, share, request).
+ */
+#define BG_BOX_OVERHEAD (32 + 16)
+int bg_box_seal(const uint8_t pub[32], const char *label, const void *aad,
+    size_t aadlen, const uint8_t *pt, size_t ptlen, uint8_t *out,
+    size_t outsz, size_t *outlen);
+/*
+ * Opens a box; BG_ECRYPTO (with a reason in bg_why) when it does not open:
+ * another key, another label or AAD, or altered bytes. pt gets
+ * boxlen - BG_BOX_OVERHEAD bytes; callers put it in secure memory.
+ */
+int bg_box_open(const uint8_t priv[32], const char *label, const void *aad,
+    size_t aadlen, const uint8_t *box, size_t boxlen, uint8_t *pt,
+    size_t ptsz, size_t *ptlen);
+
 /* ------------------------------------------------------------------ files */
 
 /* Writes all len bytes, retrying on EINTR and short writes. */
