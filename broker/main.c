@@ -31,6 +31,10 @@ usage(FILE *f)
 	    "  audit consistency OLD NEW        consistency proof between sizes\n"
 	    "  audit verifier-key               print the C2SP verifier key\n"
 	    "\n"
+	    "vault commands:\n"
+	    "  vault verify                     every state file matches the "
+	    "audit log\n"
+	    "\n"
 	    "token commands:\n"
 	    "  token list                       connected FIDO2 keys and YubiKeys\n"
 	    "  token enroll --fido2|--yubikey ... --out FILE\n"
@@ -147,6 +151,8 @@ main(int argc, char **argv)
 		return bg_cli_audit(&cli, argc - 1, argv + 1);
 	if (strcmp(argv[0], "token") == 0)
 		return bg_cli_token(&cli, argc - 1, argv + 1);
+	if (strcmp(argv[0], "vault") == 0)
+		return bg_cli_vault(&cli, argc - 1, argv + 1);
 	bg_cli_error("unknown command '%s' (see 'breakglass help')", argv[0]);
 	return BG_EXIT_USAGE;
 }

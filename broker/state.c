@@ -1,0 +1,331 @@
+/* The state directory: audited, atomic JSON files (see state.h). */
+#define _GNU_SOURCE	/* memmem */
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+
+#include "common/common.h"
+#include "broker/state.h"
+
+static const char *const state_files[] = { "vault.json", "breakglass.json",
+    NULL };
+#define REQUESTS_DIR "requests"
+
+int
+bg_state_open(struct bg_state *st, const char *dir)
+{
+	memset(st, 0, sizeof(*st));
+	if ((size_t)snprintf(st->dir, sizeof(st->dir), "%s", dir) >=
+	    sizeof(st->dir) || bg_path_join(st->audit_dir,
+	    sizeof(st->audit_dir), dir, "audit") != BG_OK)
+		return BG_ETOOBIG;
+	return bg_audit_open(st->audit_dir, BG_AUDIT_WRITE, &st->log);
+}
+
+void
+bg_state_close(struct bg_state *st)
+{
+	bg_audit_close(&st->log);
+}
+
+static int
+state_path(const char *dir, const char *name, char *out, size_t outsz)
+{
+	if (name[0] == '/' || strstr(name, "..") != NULL)
+		return BG_EINVAL;
+	return bg_path_join(out, outsz, dir, name);
+}
+
+int
+bg_state_read(const struct bg_state *st, const char *name, cJSON **out)
+{
+	char path[BG_PATH_MAX], *text = NULL;
+	size_t len;
+	int r;
+
+	*out = NULL;
+	if ((r = state_path(st->dir, name, path, sizeof(path))) != BG_OK ||
+	    (r = bg_file_read(path, BG_STATE_FILE_MAX, &text, &len)) != BG_OK)
+		return r;
+	if (len > 0 && text[len - 1] == '\n')
+		len--;	/* written with one final newline */
+	if ((*out = bg_json_parse(text, len)) == NULL) {
+		bg_set_why("%s is not valid JSON", name);
+		r = BG_EFORMAT;
+	}
+	free(text);
+	return r;
+}
+
+static int
+sha256_hex(const void *data, size_t len, char hex[65])
+{
+	uint8_t sum[32];
+
+	if (EVP_Digest(data, len, sum, NULL, EVP_sha256(), NULL) != 1)
+		return BG_ECRYPTO;
+	return bg_hex_encode(sum, sizeof(sum), hex, 65);
+}
+
+/* SHA-256 of a file as it is now; "" when it does not exist. */
+static int
+file_hash(const char *path, char hex[65])
+{
+	char *text = NULL;
+	size_t len;
+	int r;
+
+	hex[0] = '\0';
+	if (access(path, F_OK) != 0 && (errno == ENOENT || errno == ENOTDIR))
+		return BG_OK;
+	if ((r = bg_file_read(path, BG_STATE_FILE_MAX, &text, &len)) == BG_ENOENT)
+		return BG_OK;
+	if (r == BG_OK)
+		r = sha256_hex(text, len, hex);
+	free(text);
+	return r;
+}
+
+/* ev with a detail that also names the file and its hash. */
+static int
+record(struct bg_state *st, const struct bg_audit_event *ev, const char *name,
+    const char *hex)
+{
+	struct bg_audit_event e = *ev;
+	cJSON *d;
+	int r = BG_ENOMEM;
+
+	d = ev->detail != NULL ? cJSON_Duplicate(ev->detail, 1) :
+	    cJSON_CreateObject();
+	if (d != NULL && cJSON_AddStringToObject(d, "file", name) != NULL &&
+	    cJSON_AddStringToObject(d, "sha256", hex) != NULL) {
+		e.detail = d;
+		r = bg_audit_append(st->log, &e, NULL);
+	}
+	cJSON_Delete(d);
+	return r;
+}
+
+/* Creates the directory of a nested state file (requests/). */
+static int
+parent_dir(const char *dir, const char *name)
+{
+	char path[BG_PATH_MAX];
+	const char *slash = strrchr(name, '/');
+
+	if (slash == NULL)
+		return BG_OK;
+	if ((size_t)(slash - name) >= sizeof(path) - strlen(dir) - 2)
+		return BG_ETOOBIG;
+	snprintf(path, sizeof(path), "%s/%.*s", dir, (int)(slash - name), name);
+	return bg_mkdir_private(path);
+}
+
+static void
+record_failure(struct bg_state *st, const char *name, const char *path, int err)
+{
+	struct bg_audit_event ev = { "state.write_failed", "breakglass", "", "",
+	    NULL };
+	char hex[65];
+	cJSON *d = cJSON_CreateObject();
+
+	if (d != NULL && file_hash(path, hex) == BG_OK &&
+	    cJSON_AddStringToObject(d, "error", bg_strerror(err)) != NULL) {
+		ev.detail = d;
+		(void)record(st, &ev, name, hex);
+	}
+	cJSON_Delete(d);
+}
+
+int
+bg_state_write(struct bg_state *st, const char *name, const cJSON *doc,
+    const struct bg_audit_event *ev)
+{
+	char path[BG_PATH_MAX], hex[65], *text;
+	size_t len;
+	int r;
+
+	if (st->log == NULL || doc == NULL || ev == NULL)
+		return BG_EINVAL;
+	if ((r = state_path(st->dir, name, path, sizeof(path))) != BG_OK)
+		return r;
+	if ((text = cJSON_Print(doc)) == NULL)
+		return BG_ENOMEM;
+	len = strlen(text);
+	text[len++] = '\n';	/* replaces the NUL; len counts it */
+	if ((r = sha256_hex(text, len, hex)) == BG_OK &&
+	    (r = record(st, ev, name, hex)) == BG_OK &&
+	    ((r = parent_dir(st->dir, name)) != BG_OK ||
+	    (r = bg_file_replace(path, text, len, 0600)) != BG_OK))
+		record_failure(st, name, path, r);
+	free(text);
+	return r;
+}
+
+int
+bg_state_note(struct bg_state *st, const struct bg_audit_event *ev)
+{
+	if (st->log == NULL || ev == NULL)
+		return BG_EINVAL;
+	return bg_audit_append(st->log, ev, NULL);
+}
+
+/* ------------------------------------------------------------- verify */
+
+struct recorded {
+	char (*file)[128];
+	char (*hash)[65];
+	size_t n, cap;
+};
+
+static int
+recorded_set(struct recorded *rec, const char *file, const char *hash)
+{
+	size_t i;
+
+	if (strlen(file) >= sizeof(rec->file[0]) || strlen(hash) > 64)
+		return BG_EFORMAT;
+	for (i = 0; i < rec->n; i++)
+		if (strcmp(rec->file[i], file) == 0)
+			break;
+	if (i == rec->n) {
+		if (rec->n == rec->cap) {
+			size_t c = rec->cap ? rec->cap * 2 : 16;
+			void *f = realloc(rec->file, c * sizeof(rec->file[0]));
+			void *h = f == NULL ? NULL :
+			    realloc(rec->hash, c * sizeof(rec->hash[0]));
+			if (f != NULL)
+				rec->file = f;
+			if (h == NULL)
+				return BG_ENOMEM;
+			rec->hash = h;
+			rec->cap = c;
+		}
+		memcpy(rec->file[rec->n++], file, strlen(file) + 1);
+	}
+	memcpy(rec->hash[i], hash, strlen(hash) + 1);
+	return BG_OK;
+}
+
+/* Every entry whose detail names a state file and its hash; last wins. */
+static int
+collect(void *ctx, uint64_t seq, const char *line, size_t len)
+{
+	struct bg_audit_entry e;
+	const char *file, *hash;
+	int r = BG_OK;
+
+	(void)seq;
+	if (memmem(line, len, "\"sha256\":", 9) == NULL)
+		return BG_OK;
+	if ((r = bg_audit_entry_parse(line, len, &e)) != BG_OK)
+		return r;
+	if (bg_json_get_str(e.detail, "file", 127, &file) == BG_OK &&
+	    bg_json_get_str(e.detail, "sha256", 64, &hash) == BG_OK)
+		r = recorded_set(ctx, file, hash);
+	bg_audit_entry_free(&e);
+	return r;
+}
+
+static int
+check_file(const char *dir, const char *name, const struct recorded *rec,
+    bg_state_report_fn report, void *ctx)
+{
+	char path[BG_PATH_MAX], hex[65];
+	const char *want = NULL;
+	size_t i;
+
+	for (i = 0; i < rec->n; i++)
+		if (strcmp(rec->file[i], name) == 0)
+			want = rec->hash[i];
+	if (state_path(dir, name, path, sizeof(path)) != BG_OK ||
+	    file_hash(path, hex) != BG_OK) {
+		report(ctx, name, "cannot be read");
+		return 1;
+	}
+	if (want == NULL && hex[0] == '\0')
+		return 0;
+	if (want == NULL)
+		report(ctx, name, "is not recorded in the audit log (added by hand)");
+	else if (hex[0] == '\0' && want[0] != '\0')
+		report(ctx, name, "is missing but the audit log recorded it");
+	else if (strcmp(hex, want) != 0)
+		report(ctx, name, "differs from the version the audit log "
+		    "recorded (edited outside breakglass)");
+	else
+		return 0;
+	return 1;
+}
+
+static int
+state_exists(const char *dir, const char *name)
+{
+	char path[BG_PATH_MAX];
+
+	return state_path(dir, name, path, sizeof(path)) == BG_OK &&
+	    access(path, F_OK) == 0;
+}
+
+/* requests/<name>.json files present now. */
+static int
+check_requests(const char *dir, const struct recorded *rec,
+    bg_state_report_fn report, void *ctx)
+{
+	char path[BG_PATH_MAX], name[128];
+	struct dirent *de;
+	int bad = 0;
+	DIR *d;
+
+	if (bg_path_join(path, sizeof(path), dir, REQUESTS_DIR) != BG_OK ||
+	    (d = opendir(path)) == NULL)
+		return 0;
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		if ((size_t)snprintf(name, sizeof(name), REQUESTS_DIR "/%s",
+		    de->d_name) >= sizeof(name)) {
+			report(ctx, de->d_name, "has an overlong name");
+			bad = 1;
+			continue;
+		}
+		bad |= check_file(dir, name, rec, report, ctx);
+	}
+	closedir(d);
+	return bad;
+}
+
+int
+bg_state_verify(const char *dir, bg_state_report_fn report, void *ctx)
+{
+	struct recorded rec = { NULL, NULL, 0, 0 };
+	char audit_dir[BG_PATH_MAX];
+	bg_audit_t *log = NULL;
+	size_t i;
+	int r, bad = 0;
+
+	bg_clear_why();
+	if ((r = bg_path_join(audit_dir, sizeof(audit_dir), dir, "audit")) != BG_OK ||
+	    (r = bg_audit_open(audit_dir, BG_AUDIT_READ, &log)) != BG_OK)
+		return r;
+	r = bg_audit_foreach(log, 0, bg_audit_size(log), collect, &rec);
+	bg_audit_close(&log);
+	if (r != BG_OK)
+		goto out;
+	for (i = 0; state_files[i] != NULL; i++)
+		bad |= check_file(dir, state_files[i], &rec, report, ctx);
+	for (i = 0; i < rec.n; i++)	/* recorded requests now missing */
+		if (strncmp(rec.file[i], REQUESTS_DIR "/", 9) == 0 &&
+		    !state_exists(dir, rec.file[i]))
+			bad |= check_file(dir, rec.file[i], &rec, report, ctx);
+	bad |= check_requests(dir, &rec, report, ctx);
+	r = bad ? BG_ETAMPER : BG_OK;
+out:
+	free(rec.file);
+	free(rec.hash);
+	return r;
+}

@@ -1,0 +1,218 @@
+/*
+ * The state directory: each write is audited first with the new file's
+ * hash; when the audit entry cannot be made the file is not written; a
+ * file edited, added or removed by hand is reported by bg_state_verify.
+ */
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "tests/unit/testutil.h"
+
+#include "common/common.h"
+#include "broker/state.h"
+
+struct fx {
+	char dir[64];
+	char reports[1024];
+	int nreports;
+};
+
+static int
+setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+	char audit[128];
+
+	assert_non_null(f);
+	snprintf(f->dir, sizeof(f->dir), "/tmp/bg-state-XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	snprintf(audit, sizeof(audit), "%s/audit", f->dir);
+	assert_int_equal(bg_audit_init(audit, "test.example/state"), BG_OK);
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fx *f = *state;
+
+	tu_rm_rf(f->dir);
+	free(f);
+	return 0;
+}
+
+static void
+report(void *ctx, const char *file, const char *problem)
+{
+	struct fx *f = ctx;
+	size_t n = strlen(f->reports);
+
+	snprintf(f->reports + n, sizeof(f->reports) - n, "%s %s\n", file,
+	    problem);
+	f->nreports++;
+}
+
+static int
+verify(struct fx *f)
+{
+	f->reports[0] = '\0';
+	f->nreports = 0;
+	return bg_state_verify(f->dir, report, f);
+}
+
+static void
+write_doc(struct fx *f, const char *name, int n)
+{
+	struct bg_audit_event ev = { "vault.test", "tester", "", "", NULL };
+	struct bg_state st;
+	cJSON *doc = cJSON_CreateObject();
+
+	assert_non_null(cJSON_AddNumberToObject(doc, "n", n));
+	assert_int_equal(bg_state_open(&st, f->dir), BG_OK);
+	assert_int_equal(bg_state_write(&st, name, doc, &ev), BG_OK);
+	bg_state_close(&st);
+	cJSON_Delete(doc);
+}
+
+static void
+put_file(struct fx *f, const char *name, const char *text)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), "%s/%s", f->dir, name);
+	assert_int_equal(bg_file_replace(path, text, strlen(text), 0600), BG_OK);
+}
+
+static void
+test_write_read_verify(void **state)
+{
+	struct fx *f = *state;
+	struct bg_state st;
+	cJSON *doc;
+
+	write_doc(f, "vault.json", 1);
+	write_doc(f, "requests/abc.json", 2);
+	write_doc(f, "vault.json", 3);
+	assert_int_equal(verify(f), BG_OK);
+	assert_int_equal(f->nreports, 0);
+	assert_int_equal(bg_state_open(&st, f->dir), BG_OK);
+	assert_int_equal(bg_state_read(&st, "vault.json", &doc), BG_OK);
+	assert_int_equal(cJSON_GetObjectItem(doc, "n")->valueint, 3);
+	cJSON_Delete(doc);
+	assert_int_equal(bg_state_read(&st, "requests/none.json", &doc),
+	    BG_ENOENT);
+	assert_int_equal(bg_state_read(&st, "../x.json", &doc), BG_EINVAL);
+	bg_state_close(&st);
+}
+
+static void
+test_hand_edits_detected(void **state)
+{
+	struct fx *f = *state;
+	char path[256];
+
+	write_doc(f, "vault.json", 1);
+	write_doc(f, "requests/abc.json", 2);
+	put_file(f, "vault.json", "{\n\t\"n\":\t9\n}\n");
+	assert_int_equal(verify(f), BG_ETAMPER);
+	assert_non_null(strstr(f->reports, "vault.json differs"));
+	write_doc(f, "vault.json", 1);	/* an audited write makes it right */
+	assert_int_equal(verify(f), BG_OK);
+	put_file(f, "requests/forged.json", "{}\n");
+	assert_int_equal(verify(f), BG_ETAMPER);
+	assert_non_null(strstr(f->reports, "requests/forged.json is not "
+	    "recorded"));
+	snprintf(path, sizeof(path), "%s/requests/forged.json", f->dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/requests/abc.json", f->dir);
+	unlink(path);
+	assert_int_equal(verify(f), BG_ETAMPER);
+	assert_non_null(strstr(f->reports, "requests/abc.json is missing"));
+	assert_int_equal(f->nreports, 1);
+	put_file(f, "breakglass.json", "{}\n");
+	assert_int_equal(verify(f), BG_ETAMPER);
+	assert_non_null(strstr(f->reports, "breakglass.json is not recorded"));
+}
+
+/* The audit entry cannot be written: the file must not change. */
+static void
+test_audit_failure_writes_nothing(void **state)
+{
+	struct bg_audit_event ev = { "vault.test", "tester", "", "", NULL };
+	struct fx *f = *state;
+	struct bg_state st;
+	struct rlimit old, lim;
+	struct stat sb;
+	char path[256];
+	cJSON *doc;
+
+	write_doc(f, "vault.json", 1);
+	snprintf(path, sizeof(path), "%s/audit/entries.jsonl", f->dir);
+	assert_int_equal(stat(path, &sb), 0);
+	assert_int_equal(bg_state_open(&st, f->dir), BG_OK);
+	doc = cJSON_CreateObject();
+	cJSON_AddNumberToObject(doc, "n", 2);
+	signal(SIGXFSZ, SIG_IGN);
+	assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+	lim = old;
+	lim.rlim_cur = (rlim_t)sb.st_size;	/* no room for one more entry */
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+	assert_int_not_equal(bg_state_write(&st, "vault.json", doc, &ev), BG_OK);
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+	bg_state_close(&st);
+	cJSON_Delete(doc);
+	assert_int_equal(bg_state_open(&st, f->dir), BG_OK);
+	assert_int_equal(bg_state_read(&st, "vault.json", &doc), BG_OK);
+	assert_int_equal(cJSON_GetObjectItem(doc, "n")->valueint, 1);
+	cJSON_Delete(doc);
+	bg_state_close(&st);
+	assert_int_equal(verify(f), BG_OK);
+}
+
+/* The file cannot be written after its entry: the log records that. */
+static void
+test_write_failure_recorded(void **state)
+{
+	struct bg_audit_event ev = { "vault.test", "tester", "", "", NULL };
+	struct fx *f = *state;
+	struct bg_state st;
+	cJSON *doc = cJSON_CreateObject();
+
+	put_file(f, "requests", "not a directory");
+	cJSON_AddNumberToObject(doc, "n", 1);
+	assert_int_equal(bg_state_open(&st, f->dir), BG_OK);
+	assert_int_not_equal(bg_state_write(&st, "requests/x.json", doc, &ev),
+	    BG_OK);
+	bg_state_close(&st);
+	cJSON_Delete(doc);
+	/* entry, then state.write_failed with the hash of "no file" */
+	assert_int_equal(verify(f), BG_OK);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_write_read_verify, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_hand_edits_detected, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_audit_failure_writes_nothing,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_write_failure_recorded,
+		    setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
