@@ -115,14 +115,18 @@ record(struct bg_state *st, const struct bg_audit_event *ev, const char *name,
 static int
 parent_dir(const char *dir, const char *name)
 {
-	char path[BG_PATH_MAX];
+	char sub[128], path[BG_PATH_MAX];
 	const char *slash = strrchr(name, '/');
+	size_t n;
 
 	if (slash == NULL)
 		return BG_OK;
-	if ((size_t)(slash - name) >= sizeof(path) - strlen(dir) - 2)
+	if ((n = (size_t)(slash - name)) >= sizeof(sub))
 		return BG_ETOOBIG;
-	snprintf(path, sizeof(path), "%s/%.*s", dir, (int)(slash - name), name);
+	memcpy(sub, name, n);
+	sub[n] = '\0';
+	if (bg_path_join(path, sizeof(path), dir, sub) != BG_OK)
+		return BG_ETOOBIG;
 	return bg_mkdir_private(path);
 }
 
