@@ -1,6 +1,6 @@
 /*
- * quorum: Shamir secret sharing, share commitments (DESIGN section 5).
- * (Policies, approval statements and requests follow with the vault.)
+ * quorum: Shamir secret sharing, share commitments, custodian-group
+ * policies, approval statements and request objects (DESIGN section 5).
  *
  * Knows nothing of tokens, vaults or files.
  */
@@ -9,6 +9,8 @@
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include <cjson/cJSON.h>
 
 #define BG_SHAMIR_MAX 255	/* shares per secret (x = 1..255) */
 #define BG_SHAMIR_SECRET_MAX 64	/* bytes per secret */
@@ -48,5 +50,323 @@ int bg_share_commit(const uint8_t vault_id[16], const char *group, uint8_t x,
 
 /* GF(2^8) product (exposed for tests); constant time. */
 uint8_t bg_gf256_mul(uint8_t a, uint8_t b);
+
+/* ================================================================ names */
+
+/*
+ * Names of people, groups and items, shared by policies, approval
+ * statements and requests: 1..BG_NAME_MAX bytes of [A-Za-z0-9._@-],
+ * starting with a letter or digit. No space, so a name is one token of a
+ * statement line; no control or non-ASCII byte, so a name cannot move a
+ * terminal's cursor or hide behind a look-alike letter; no leading '.' or
+ * '-', so a name is never "..", a hidden file or a command-line option.
+ *
+ * Two names that differ only in ASCII case are one name wherever treating
+ * them as two could hide one person behind two spellings: duplicate
+ * checks, distinct approvers, the requester. Where a name grants something
+ * (membership of a group, the group an item needs) it must match exactly.
+ */
+#define BG_NAME_MAX 64
+#define BG_ACCOUNT_MAX 64	/* account ids: [0-9A-Za-z-] */
+#define BG_REQUEST_ID_LEN 32	/* request ids: lower-case hex */
+
+/* 1 when s is a valid name, account id or request id; 0 otherwise. */
+int bg_name_valid(const char *s);
+int bg_account_valid(const char *s);
+int bg_request_id_valid(const char *s);
+/* 1 when a and b are the same name ignoring ASCII case. */
+int bg_name_same(const char *a, const char *b);
+
+/*
+ * Times in statements and requests: RFC 3339 UTC with second precision,
+ * exactly "YYYY-MM-DDTHH:MM:SSZ", years 1970..9999, no leap second.
+ * t counts seconds since 1970-01-01T00:00:00Z.
+ */
+#define BG_RFC3339_LEN 20
+#define BG_TIME_MAX UINT64_C(253402300799)	/* 9999-12-31T23:59:59Z */
+int bg_rfc3339_format(uint64_t t, char out[BG_RFC3339_LEN + 1]);
+/* Exactly len bytes; anything else is BG_EFORMAT. */
+int bg_rfc3339_parse(const char *s, size_t len, uint64_t *t);
+
+/* ============================================================== policies */
+
+/*
+ * A policy (DESIGN 2.1): custodian groups, each with a threshold t and its
+ * members; items (root-password, root-mfa, notes) and the groups each
+ * needs; how long a request lives; an optional time lock between quorum
+ * and release; whether a requester may approve their own request.
+ *
+ * Parsing and editing check syntax and bounds only, so a template without
+ * members (bg_policy_default) can be stored; bg_policy_validate() judges
+ * the whole and must pass before a policy guards anything.
+ * bg_policy_quorum_met() does not trust the policy it is given: it
+ * re-checks membership and distinct people itself.
+ */
+typedef struct bg_policy bg_policy_t;
+
+#define BG_POLICY_FORMAT "breakglass-policy-v1"
+#define BG_POLICY_GROUPS_MAX 16
+#define BG_POLICY_MEMBERS_MAX 64	/* per group */
+#define BG_POLICY_ITEMS_MAX 32
+#define BG_POLICY_APPROVALS_MAX 1024	/* per bg_policy_quorum_met() call */
+#define BG_POLICY_EXPIRY_MIN 300		/* 5 minutes */
+#define BG_POLICY_EXPIRY_MAX 604800		/* 7 days */
+#define BG_POLICY_EXPIRY_DEFAULT 14400		/* 4 hours */
+#define BG_POLICY_TIMELOCK_MAX 259200		/* 72 hours */
+
+/*
+ * The template: groups "password" and "mfa" (threshold 1, no members yet),
+ * items "root-password" needing "password" and "root-mfa" needing "mfa",
+ * requests expiring after 4 hours, no time lock, no self-approval. It does
+ * not validate until each group has members. Caller frees *p with
+ * bg_policy_free().
+ */
+int bg_policy_default(bg_policy_t **p);
+/* Accepts NULL; sets *p to NULL. */
+void bg_policy_free(bg_policy_t **p);
+
+/*
+ * Strict parse of the JSON form (docs: see bg_policy_to_json): every key
+ * required, unknown keys, wrong types, bad names and out-of-range numbers
+ * are BG_EFORMAT or BG_ERANGE with bg_why() naming the field. Caller frees
+ * *p with bg_policy_free(). Does not validate.
+ */
+int bg_policy_from_json(const cJSON *j, bg_policy_t **p);
+/*
+ * The JSON form, keys in this order:
+ *   {"format":"breakglass-policy-v1",
+ *    "groups":[{"name":"password","threshold":1,"members":["alice","bob"]},..],
+ *    "items":[{"name":"root-password","groups":["password"]},..],
+ *    "request_expiry_seconds":14400,"timelock_seconds":0,
+ *    "self_approval":false}
+ * Caller cJSON_Delete()s *j.
+ */
+int bg_policy_to_json(const bg_policy_t *p, cJSON **j);
+
+/*
+ * Judges the policy. On failure (BG_EINVAL) why holds one sentence naming
+ * the group, person or item at fault (also in bg_why()). On BG_OK why
+ * holds the warnings, one per line, or "" when there are none; callers
+ * show them: a policy with self-approval always warns. why may be NULL
+ * when whysz is 0; longer text is truncated.
+ */
+int bg_policy_validate(const bg_policy_t *p, char *why, size_t whysz);
+
+/*
+ * Editing. Names must be valid (BG_EINVAL); BG_EEXIST for a group already
+ * there or a member already in that group (ignoring case), BG_ENOENT for
+ * an unknown group, BG_ETOOBIG when a table is full, BG_ERANGE for a
+ * threshold outside 1..BG_POLICY_MEMBERS_MAX or a duration out of bounds.
+ * bg_policy_set_item() adds the item or replaces the groups it needs.
+ */
+int bg_policy_add_group(bg_policy_t *p, const char *group, unsigned threshold);
+int bg_policy_set_threshold(bg_policy_t *p, const char *group,
+    unsigned threshold);
+int bg_policy_add_member(bg_policy_t *p, const char *group,
+    const char *person);
+int bg_policy_remove_member(bg_policy_t *p, const char *group,
+    const char *person);
+int bg_policy_set_item(bg_policy_t *p, const char *item,
+    const char *const *groups, size_t ngroups);
+int bg_policy_set_expiry(bg_policy_t *p, uint64_t seconds);
+int bg_policy_set_timelock(bg_policy_t *p, uint64_t seconds);
+int bg_policy_set_self_approval(bg_policy_t *p, int on);
+
+/*
+ * Accessors. Indexes count from 0 in policy order; out of range gives NULL
+ * or 0. Returned strings belong to p and live until it is edited or freed.
+ */
+size_t bg_policy_ngroups(const bg_policy_t *p);
+const char *bg_policy_group_name(const bg_policy_t *p, size_t g);
+unsigned bg_policy_group_threshold(const bg_policy_t *p, size_t g);
+size_t bg_policy_group_nmembers(const bg_policy_t *p, size_t g);
+const char *bg_policy_group_member(const bg_policy_t *p, size_t g, size_t m);
+/* 1 when person is, spelled exactly so, a member of group. */
+int bg_policy_is_member(const bg_policy_t *p, const char *group,
+    const char *person);
+size_t bg_policy_nitems(const bg_policy_t *p);
+const char *bg_policy_item_name(const bg_policy_t *p, size_t i);
+size_t bg_policy_item_ngroups(const bg_policy_t *p, size_t i);
+const char *bg_policy_item_group(const bg_policy_t *p, size_t i, size_t k);
+uint64_t bg_policy_expiry(const bg_policy_t *p);	/* seconds */
+uint64_t bg_policy_timelock(const bg_policy_t *p);	/* seconds */
+int bg_policy_self_approval(const bg_policy_t *p);	/* 1 on, 0 off */
+
+/*
+ * The groups a ceremony releasing items[0..nitems) needs: the union of
+ * the groups each item needs, once each, in policy order. groups[] gets
+ * pointers into p (at most maxgroups; BG_ETOOBIG beyond). An item the
+ * policy does not name, an item listed twice, or no item at all is
+ * BG_EINVAL, and so is an item naming a group the policy lacks: there is
+ * no default for an unknown item.
+ */
+int bg_policy_groups_for_items(const bg_policy_t *p, const char *const *items,
+    size_t nitems, const char **groups, size_t maxgroups, size_t *ngroups);
+
+/* One approval: person approved for group (as their statement says). */
+struct bg_approval {
+	const char *person;
+	const char *group;
+};
+
+/*
+ * BG_OK only when every group in groups[0..ngroups) (each a group of p,
+ * listed once, ngroups >= 1) has at least its threshold of approvals from
+ * distinct people who are exactly-spelled members of it; a person counts
+ * once in all (a second approval, or one for a second group, is not
+ * counted); approvals for other groups or by non-members are not counted;
+ * unless p allows self-approval, any approval by the requester refuses the
+ * whole (BG_EPERM); and at least two distinct people take part (the
+ * requester and the counted approvers), whatever p says. Otherwise
+ * BG_EPERM, with why saying what is missing, e.g. "mfa: 1 of 2", and
+ * which approvals were not counted; BG_EINVAL for bad arguments.
+ */
+int bg_policy_quorum_met(const bg_policy_t *p, const char *const *groups,
+    size_t ngroups, const struct bg_approval *approvals, size_t napprovals,
+    const char *requester, char *why, size_t whysz);
+
+/* =================================================== approval statements */
+
+/*
+ * The bytes a custodian approves (DESIGN 5): one "key value" line each,
+ * '\n'-terminated, in this order and no other:
+ *   format breakglass-approval-v1
+ *   vault <32 lower-case hex>
+ *   request <32 lower-case hex>
+ *   account <account id>
+ *   requester <name>
+ *   reason-sha256 <64 lower-case hex>
+ *   expiry <YYYY-MM-DDTHH:MM:SSZ>
+ *   group <name>
+ *   custodian <name>
+ *   share-sha256 <64 lower-case hex>	(SHA-256 of the encrypted share)
+ * One text per statement: parsing accepts exactly what building writes.
+ * FIDO2 approvers sign its SHA-256 as clientDataHash.
+ */
+#define BG_STATEMENT_FORMAT "breakglass-approval-v1"
+#define BG_STATEMENT_MAX 1024
+
+struct bg_statement {
+	uint8_t vault[16];
+	char request[BG_REQUEST_ID_LEN + 1];
+	char account[BG_ACCOUNT_MAX + 1];
+	char requester[BG_NAME_MAX + 1];
+	uint8_t reason_sha256[32];
+	uint64_t expiry;		/* seconds since the epoch, UTC */
+	char group[BG_NAME_MAX + 1];
+	char custodian[BG_NAME_MAX + 1];
+	uint8_t share_sha256[32];
+};
+
+/*
+ * Writes the canonical text (not NUL-terminated) to out and its length to
+ * *len. BG_EINVAL for an invalid field, BG_ETOOBIG when outsz is short
+ * (BG_STATEMENT_MAX always suffices).
+ */
+int bg_statement_build(const struct bg_statement *st, char *out,
+    size_t outsz, size_t *len);
+/*
+ * Strict parse of exactly len bytes: lines in order, none missing or
+ * extra, no CR, no trailing bytes, every field in its syntax. BG_EFORMAT
+ * otherwise, and *st is zeroed.
+ */
+int bg_statement_parse(const char *text, size_t len, struct bg_statement *st);
+/* SHA-256 of the text, after a strict parse (BG_EFORMAT when it fails). */
+int bg_statement_hash(const char *text, size_t len, uint8_t out[32]);
+/* SHA-256 of a reason text, as reason-sha256 carries it. */
+int bg_reason_sha256(const char *reason, size_t len, uint8_t out[32]);
+/*
+ * What an approver is shown, NUL-terminated in out: every field of the
+ * strictly parsed text, and nothing that is not in it. When reason is not
+ * NULL its SHA-256 must equal reason-sha256 (BG_ETAMPER otherwise) and it
+ * is shown with every byte outside printable ASCII escaped as \xNN, so it
+ * cannot drive the terminal. BG_ETOOBIG rather than a truncated view;
+ * 2 * BG_STATEMENT_MAX + 4 * reason_len + 64 bytes always suffice. out is
+ * "" on any failure.
+ */
+int bg_statement_describe(const char *text, size_t len, const char *reason,
+    size_t reason_len, char *out, size_t outsz);
+
+/* ============================================================== requests */
+
+/*
+ * A request's canonical fields (DESIGN 5, 7): who asks for which items of
+ * which account, why, until when, and the X25519 public key that
+ * approvers re-encrypt shares to. requests/<id>.json holds this object
+ * beside the approvals; its JSON form, keys in this order:
+ *   {"format":"breakglass-request-v1","id":"<32 hex>","account":"..",
+ *    "requester":"..","reason":"..","ticket":"..","items":["root-mfa"],
+ *    "created":"<RFC 3339>","expiry":"<RFC 3339>","request_key":"<b64>"}
+ */
+typedef struct bg_request bg_request_t;
+
+#define BG_REQUEST_FORMAT "breakglass-request-v1"
+#define BG_REASON_MAX 1024	/* bytes */
+#define BG_TICKET_MAX 128	/* bytes */
+
+struct bg_request_fields {
+	const char *id;		/* NULL: a fresh random id */
+	const char *account;	/* account id */
+	const char *requester;	/* name */
+	/*
+	 * 1..BG_REASON_MAX bytes of UTF-8 (shortest form), one line: no
+	 * control character (C0, DEL, C1) and no bidirectional override or
+	 * isolate, so what is shown is what was written.
+	 */
+	const char *reason;
+	const char *ticket;	/* NULL or "": none; else 1..BG_TICKET_MAX
+				 * bytes of printable ASCII without space */
+	const char *const *items;	/* 1..BG_POLICY_ITEMS_MAX names, each
+					 * once (ignoring case) */
+	size_t nitems;
+	uint64_t created;	/* seconds since the epoch, UTC */
+	uint64_t expiry;	/* created < expiry <= created + 7 days */
+	uint8_t key[32];	/* X25519 public key, not all zero */
+};
+
+/*
+ * A request from its fields, each checked as above (BG_EINVAL otherwise,
+ * bg_why() naming the field). Caller frees *rq with bg_request_free().
+ */
+int bg_request_new(const struct bg_request_fields *f, bg_request_t **rq);
+/*
+ * Strict parse of the JSON form: every key once, no other, each field as
+ * for bg_request_new(). BG_EFORMAT (bg_why() naming the field) otherwise.
+ * Caller frees *rq with bg_request_free().
+ */
+int bg_request_from_json(const cJSON *j, bg_request_t **rq);
+/* Caller cJSON_Delete()s *j. */
+int bg_request_to_json(const bg_request_t *rq, cJSON **j);
+/* Accepts NULL; sets *rq to NULL. */
+void bg_request_free(bg_request_t **rq);
+
+/* Accessors; strings and arrays belong to rq. The ticket is "" for none. */
+const char *bg_request_id(const bg_request_t *rq);
+const char *bg_request_account(const bg_request_t *rq);
+const char *bg_request_requester(const bg_request_t *rq);
+const char *bg_request_reason(const bg_request_t *rq);
+const char *bg_request_ticket(const bg_request_t *rq);
+size_t bg_request_nitems(const bg_request_t *rq);
+/* The items, ready for bg_policy_groups_for_items(). */
+const char *const *bg_request_items(const bg_request_t *rq);
+uint64_t bg_request_created(const bg_request_t *rq);
+uint64_t bg_request_expiry(const bg_request_t *rq);
+const uint8_t *bg_request_key(const bg_request_t *rq);	/* 32 bytes */
+
+/*
+ * Checks rq against policy p: every item is one p names (with groups it
+ * defines) and the request lives no longer than p's request expiry.
+ * BG_EPERM (bg_why() says which) otherwise.
+ */
+int bg_request_conforms(const bg_request_t *rq, const bg_policy_t *p);
+
+/*
+ * The statement custodian approves for group on this request: vault,
+ * request id, account, requester, SHA-256 of the reason and expiry come
+ * from rq, so an approver's statement cannot say something else.
+ */
+int bg_request_statement(const bg_request_t *rq, const uint8_t vault[16],
+    const char *group, const char *custodian,
+    const uint8_t share_sha256[32], struct bg_statement *st);
 
 #endif /* BG_QUORUM_H */

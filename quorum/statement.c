@@ -1,0 +1,479 @@
+/*
+ * Approval statements (DESIGN 5): the canonical text a custodian approves
+ * and a FIDO2 token signs (its SHA-256 is the clientDataHash).
+ *
+ * One statement has one text: every field has a single spelling (lower-case
+ * hex, second-precision UTC, names without spaces), lines come in one
+ * order, and the parser accepts exactly what the builder writes (it checks
+ * so by rebuilding). What an approver is shown is rendered from the parsed
+ * fields, so nothing outside the signed bytes reaches the screen
+ * (minisign's trusted comment), except a reason text whose SHA-256 the
+ * statement carries, shown escaped.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+
+#include "common/common.h"
+#include "quorum/quorum.h"
+
+/* ------------------------------------------------------------------ time */
+
+/* Days from 1970-01-01 to y-m-d (proleptic Gregorian, y >= 1970). */
+static uint64_t
+days_from_civil(unsigned y, unsigned m, unsigned d)
+{
+	uint64_t era, yoe, doy, doe;
+
+	y -= m <= 2 ? 1u : 0u;
+	era = y / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+struct civil {
+	unsigned y, m, d;
+};
+
+/* Inverse of days_from_civil (H. Hinnant, "chrono-compatible low-level
+ * date algorithms"). */
+static struct civil
+civil_from_days(uint64_t z)
+{
+	uint64_t era, doe, yoe, doy, mp;
+	struct civil c;
+
+	z += 719468;
+	era = z / 146097;
+	doe = z - era * 146097;
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	c.d = (unsigned)(doy - (153 * mp + 2) / 5 + 1);
+	c.m = (unsigned)(mp < 10 ? mp + 3 : mp - 9);
+	c.y = (unsigned)(yoe + era * 400 + (c.m <= 2 ? 1 : 0));
+	return c;
+}
+
+static unsigned
+days_in_month(unsigned y, unsigned m)
+{
+	static const unsigned dim[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30,
+	    31, 30, 31 };
+	int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+
+	return m == 2 && leap ? 29 : dim[m - 1];
+}
+
+int
+bg_rfc3339_format(uint64_t t, char out[BG_RFC3339_LEN + 1])
+{
+	struct civil c;
+	uint64_t s;
+
+	if (out == NULL)
+		return BG_EINVAL;
+	out[0] = '\0';
+	if (t > BG_TIME_MAX)
+		return BG_ERANGE;
+	c = civil_from_days(t / 86400);
+	s = t % 86400;
+	if (snprintf(out, BG_RFC3339_LEN + 1, "%04u-%02u-%02uT%02u:%02u:%02uZ",
+	    c.y, c.m, c.d, (unsigned)(s / 3600), (unsigned)(s / 60 % 60),
+	    (unsigned)(s % 60)) != BG_RFC3339_LEN)
+		return BG_EINTERNAL;
+	return BG_OK;
+}
+
+/* The n decimal digits at s, or -1 when one is not a digit. */
+static long
+digits(const char *s, size_t n)
+{
+	long v = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	return v;
+}
+
+int
+bg_rfc3339_parse(const char *s, size_t len, uint64_t *t)
+{
+	long y, mo, d, h, mi, se;
+
+	if (s == NULL || t == NULL)
+		return BG_EINVAL;
+	*t = 0;
+	if (len != BG_RFC3339_LEN || s[4] != '-' || s[7] != '-' ||
+	    s[10] != 'T' || s[13] != ':' || s[16] != ':' || s[19] != 'Z')
+		return BG_EFORMAT;
+	y = digits(s, 4);
+	mo = digits(s + 5, 2);
+	d = digits(s + 8, 2);
+	h = digits(s + 11, 2);
+	mi = digits(s + 14, 2);
+	se = digits(s + 17, 2);
+	if (y < 1970 || mo < 1 || mo > 12 || d < 1 || h < 0 || h > 23 ||
+	    mi < 0 || mi > 59 || se < 0 || se > 59 ||
+	    d > (long)days_in_month((unsigned)y, (unsigned)mo))
+		return BG_EFORMAT;
+	*t = days_from_civil((unsigned)y, (unsigned)mo, (unsigned)d) * 86400 +
+	    (uint64_t)(h * 3600 + mi * 60 + se);
+	return BG_OK;
+}
+
+/* ---------------------------------------------------------------- build */
+
+static int
+statement_ok(const struct bg_statement *st)
+{
+	return bg_request_id_valid(st->request) &&
+	    bg_account_valid(st->account) && bg_name_valid(st->requester) &&
+	    bg_name_valid(st->group) && bg_name_valid(st->custodian) &&
+	    st->expiry <= BG_TIME_MAX;
+}
+
+/* Renders st into buf (at least BG_STATEMENT_MAX); its length, or 0. */
+static size_t
+render(const struct bg_statement *st, char *buf)
+{
+	char vault[33], reason[65], share[65], expiry[BG_RFC3339_LEN + 1];
+	int n;
+
+	if (bg_hex_encode(st->vault, sizeof(st->vault), vault,
+	    sizeof(vault)) != BG_OK ||
+	    bg_hex_encode(st->reason_sha256, 32, reason, sizeof(reason)) !=
+	    BG_OK ||
+	    bg_hex_encode(st->share_sha256, 32, share, sizeof(share)) !=
+	    BG_OK ||
+	    bg_rfc3339_format(st->expiry, expiry) != BG_OK)
+		return 0;
+	n = snprintf(buf, BG_STATEMENT_MAX,
+	    "format " BG_STATEMENT_FORMAT "\n"
+	    "vault %s\n"
+	    "request %s\n"
+	    "account %s\n"
+	    "requester %s\n"
+	    "reason-sha256 %s\n"
+	    "expiry %s\n"
+	    "group %s\n"
+	    "custodian %s\n"
+	    "share-sha256 %s\n",
+	    vault, st->request, st->account, st->requester, reason, expiry,
+	    st->group, st->custodian, share);
+	if (n <= 0 || n >= BG_STATEMENT_MAX)
+		return 0;
+	return (size_t)n;
+}
+
+int
+bg_statement_build(const struct bg_statement *st, char *out, size_t outsz,
+    size_t *len)
+{
+	char buf[BG_STATEMENT_MAX];
+	size_t n;
+
+	if (st == NULL || out == NULL || len == NULL)
+		return BG_EINVAL;
+	*len = 0;
+	if (!statement_ok(st) || (n = render(st, buf)) == 0)
+		return BG_EINVAL;
+	if (n > outsz)
+		return BG_ETOOBIG;
+	memcpy(out, buf, n);
+	*len = n;
+	return BG_OK;
+}
+
+/* ---------------------------------------------------------------- parse */
+
+/* A bounded cursor over the text. */
+struct cur {
+	const char *p;
+	size_t left;
+};
+
+/*
+ * Takes the line "key value\n": *val and *vlen receive the value, which
+ * is non-empty and holds no '\n'. -1 for anything else.
+ */
+static int
+take_line(struct cur *c, const char *key, const char **val, size_t *vlen)
+{
+	size_t klen = strlen(key);
+	const char *nl;
+
+	if (c->left < klen + 2 || memcmp(c->p, key, klen) != 0 ||
+	    c->p[klen] != ' ')
+		return -1;
+	*val = c->p + klen + 1;
+	if ((nl = memchr(*val, '\n', c->left - klen - 1)) == NULL ||
+	    nl == *val)
+		return -1;
+	*vlen = (size_t)(nl - *val);
+	c->left -= klen + 1 + *vlen + 1;
+	c->p = nl + 1;
+	return 0;
+}
+
+/* Copies a value into a string field of size dstsz and checks it with
+ * valid(); an embedded NUL makes the lengths differ. */
+static int
+take_str(struct cur *c, const char *key, char *dst, size_t dstsz,
+    int (*valid)(const char *))
+{
+	const char *v;
+	size_t n;
+
+	if (take_line(c, key, &v, &n) != 0 || n >= dstsz)
+		return -1;
+	memcpy(dst, v, n);
+	dst[n] = '\0';
+	return strlen(dst) == n && valid(dst) ? 0 : -1;
+}
+
+/* Exactly 2 * outlen lower-case hex digits. */
+static int
+take_hex(struct cur *c, const char *key, uint8_t *out, size_t outlen)
+{
+	const char *v;
+	size_t i, n;
+
+	if (take_line(c, key, &v, &n) != 0 || n != 2 * outlen)
+		return -1;
+	for (i = 0; i < n; i++)
+		if (!((v[i] >= '0' && v[i] <= '9') ||
+		    (v[i] >= 'a' && v[i] <= 'f')))
+			return -1;
+	return bg_hex_decode_exact(v, n, out, outlen) == BG_OK ? 0 : -1;
+}
+
+static int
+take_format(struct cur *c)
+{
+	const char *v;
+	size_t n;
+
+	if (take_line(c, "format", &v, &n) != 0 ||
+	    n != strlen(BG_STATEMENT_FORMAT) ||
+	    memcmp(v, BG_STATEMENT_FORMAT, n) != 0)
+		return -1;
+	return 0;
+}
+
+static int
+take_time(struct cur *c, const char *key, uint64_t *t)
+{
+	const char *v;
+	size_t n;
+
+	if (take_line(c, key, &v, &n) != 0)
+		return -1;
+	return bg_rfc3339_parse(v, n, t) == BG_OK ? 0 : -1;
+}
+
+static int
+take_fields(struct cur *c, struct bg_statement *st)
+{
+	if (take_format(c) != 0 ||
+	    take_hex(c, "vault", st->vault, sizeof(st->vault)) != 0 ||
+	    take_str(c, "request", st->request, sizeof(st->request),
+	    bg_request_id_valid) != 0 ||
+	    take_str(c, "account", st->account, sizeof(st->account),
+	    bg_account_valid) != 0 ||
+	    take_str(c, "requester", st->requester, sizeof(st->requester),
+	    bg_name_valid) != 0 ||
+	    take_hex(c, "reason-sha256", st->reason_sha256, 32) != 0 ||
+	    take_time(c, "expiry", &st->expiry) != 0 ||
+	    take_str(c, "group", st->group, sizeof(st->group),
+	    bg_name_valid) != 0 ||
+	    take_str(c, "custodian", st->custodian, sizeof(st->custodian),
+	    bg_name_valid) != 0 ||
+	    take_hex(c, "share-sha256", st->share_sha256, 32) != 0)
+		return -1;
+	return c->left == 0 ? 0 : -1;	/* no trailing bytes */
+}
+
+int
+bg_statement_parse(const char *text, size_t len, struct bg_statement *st)
+{
+	char again[BG_STATEMENT_MAX];
+	struct cur c;
+	size_t n;
+
+	if (text == NULL || st == NULL)
+		return BG_EINVAL;
+	memset(st, 0, sizeof(*st));
+	c.p = text;
+	c.left = len;
+	if (len == 0 || len >= BG_STATEMENT_MAX || take_fields(&c, st) != 0 ||
+	    !statement_ok(st) || (n = render(st, again)) != len ||
+	    memcmp(again, text, len) != 0) {
+		memset(st, 0, sizeof(*st));
+		return BG_EFORMAT;
+	}
+	return BG_OK;
+}
+
+static int
+sha256(const void *data, size_t len, uint8_t out[32])
+{
+	unsigned int n = 0;
+
+	if (EVP_Digest(data, len, out, &n, EVP_sha256(), NULL) != 1 ||
+	    n != 32)
+		return BG_ECRYPTO;
+	return BG_OK;
+}
+
+int
+bg_statement_hash(const char *text, size_t len, uint8_t out[32])
+{
+	struct bg_statement st;
+	int r;
+
+	if (text == NULL || out == NULL)
+		return BG_EINVAL;
+	if ((r = bg_statement_parse(text, len, &st)) != BG_OK)
+		return r;
+	return sha256(text, len, out);
+}
+
+int
+bg_reason_sha256(const char *reason, size_t len, uint8_t out[32])
+{
+	if (reason == NULL || out == NULL)
+		return BG_EINVAL;
+	return sha256(reason, len, out);
+}
+
+/* -------------------------------------------------------------- describe */
+
+/* Output that fails rather than truncates. */
+struct out {
+	char *buf;
+	size_t size;
+	size_t len;
+	int full;
+};
+
+static void put(struct out *o, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+put(struct out *o, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (o->full)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(o->buf + o->len, o->size - o->len, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= o->size - o->len) {
+		o->full = 1;
+		return;
+	}
+	o->len += (size_t)n;
+}
+
+/* Printable ASCII as is (backslash doubled), every other byte as \xNN. */
+static void
+put_escaped(struct out *o, const char *s, size_t len)
+{
+	unsigned char b;
+	size_t i;
+
+	for (i = 0; i < len && !o->full; i++) {
+		b = (unsigned char)s[i];
+		if (b == '\\')
+			put(o, "\\\\");
+		else if (b >= 0x20 && b < 0x7f)
+			put(o, "%c", b);
+		else
+			put(o, "\\x%02x", b);
+	}
+}
+
+static void
+put_fields(struct out *o, const struct bg_statement *st)
+{
+	char vault[33], reason[65], share[65], expiry[BG_RFC3339_LEN + 1];
+
+	/* The values were checked by the parse; these cannot fail. */
+	(void)bg_hex_encode(st->vault, sizeof(st->vault), vault, sizeof(vault));
+	(void)bg_hex_encode(st->reason_sha256, 32, reason, sizeof(reason));
+	(void)bg_hex_encode(st->share_sha256, 32, share, sizeof(share));
+	(void)bg_rfc3339_format(st->expiry, expiry);
+	put(o, "Approval statement (%s):\n", BG_STATEMENT_FORMAT);
+	put(o, "  vault          %s\n", vault);
+	put(o, "  request        %s\n", st->request);
+	put(o, "  account        %s\n", st->account);
+	put(o, "  requester      %s\n", st->requester);
+	put(o, "  reason-sha256  %s\n", reason);
+	put(o, "  expires        %s (UTC)\n", expiry);
+	put(o, "  group          %s\n", st->group);
+	put(o, "  custodian      %s\n", st->custodian);
+	put(o, "  share-sha256   %s\n", share);
+}
+
+/* 0 when reason hashes to the statement's reason-sha256. */
+static int
+reason_matches(const struct bg_statement *st, const char *reason, size_t len)
+{
+	uint8_t h[32];
+	int r;
+
+	if ((r = sha256(reason, len, h)) != BG_OK)
+		return r;
+	return bg_ct_memcmp(h, st->reason_sha256, 32) == 0 ? BG_OK :
+	    BG_ETAMPER;
+}
+
+int
+bg_statement_describe(const char *text, size_t len, const char *reason,
+    size_t reason_len, char *out, size_t outsz)
+{
+	struct bg_statement st;
+	struct out o;
+	int r;
+
+	bg_clear_why();
+	if (text == NULL || out == NULL || outsz == 0)
+		return BG_EINVAL;
+	out[0] = '\0';
+	if ((r = bg_statement_parse(text, len, &st)) != BG_OK) {
+		bg_set_why("the approval statement is malformed");
+		return r;
+	}
+	if (reason != NULL && (r = reason_matches(&st, reason,
+	    reason_len)) != BG_OK) {
+		bg_set_why("the reason does not match the statement's "
+		    "reason-sha256");
+		return r;
+	}
+	o.buf = out;
+	o.size = outsz;
+	o.len = 0;
+	o.full = 0;
+	put_fields(&o, &st);
+	if (reason != NULL) {
+		put(&o, "  reason (matches reason-sha256):\n    \"");
+		put_escaped(&o, reason, reason_len);
+		put(&o, "\"\n");
+	}
+	if (o.full) {
+		out[0] = '\0';
+		return BG_ETOOBIG;
+	}
+	return BG_OK;
+}
