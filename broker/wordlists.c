@@ -1,0 +1,264 @@
+/*
+ * broker/wordlists.c: build-time generator of the common-password list
+ * that broker/password.c embeds; it is run by the build, never shipped.
+ *
+ *   bg_wordlists OUT.inc LIST...
+ *
+ * Each LIST has one entry a line; lines starting with "#!comment" (john's
+ * password.lst header) and empty lines are skipped. An entry is ASCII
+ * lower-cased and kept when it has BG_PW_MIN..BG_PW_MAX bytes, all of
+ * which a password may hold (a-z, 0-9, BG_PW_SYMBOLS): no other entry can
+ * ever equal a valid password. It is stored as its skeleton (skel() must
+ * stay the same as in password.c; test_password checks every entry of
+ * every list through bg_pw_is_common()).
+ *
+ * OUT.inc holds bg_pw_common_words, the skeletons sorted by length and
+ * then bytes, without separators, and bg_pw_common_off[L], the offset of
+ * the first skeleton of length L (L = 0..BG_PW_MAX + 1), so the entries
+ * of one length form a sorted array of fixed-size records.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "broker/secret.h"
+
+struct words {
+	char	**v;
+	size_t	  n, cap;
+	size_t	  bytes;
+};
+
+/* The skeleton of one byte; see bg_pw_check() in secret.h. */
+static char
+skel(char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		c = (char)(c - 'A' + 'a');
+	switch (c) {
+	case '@':
+		return 'a';
+	case '$':
+	case '5':
+		return 's';
+	case '0':
+		return 'o';
+	case '3':
+		return 'e';
+	case '7':
+		return 't';
+	case '1':
+	case '!':
+	case 'i':
+		return 'l';
+	default:
+		return c;
+	}
+}
+
+static int
+allowed(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+	    (c != '\0' && strchr(BG_PW_SYMBOLS, c) != NULL);
+}
+
+/* Lower-cases and skeletonises line in place; 0 when it is kept. */
+static int
+entry(char *line, size_t len)
+{
+	size_t i;
+
+	if (len < BG_PW_MIN || len > BG_PW_MAX)
+		return -1;
+	for (i = 0; i < len; i++) {
+		if (line[i] >= 'A' && line[i] <= 'Z')
+			line[i] = (char)(line[i] - 'A' + 'a');
+		if (!allowed(line[i]))
+			return -1;
+		line[i] = skel(line[i]);
+	}
+	return 0;
+}
+
+static int
+add(struct words *w, const char *s, size_t len)
+{
+	char **nv;
+
+	if (w->n == w->cap) {
+		w->cap = w->cap ? 2 * w->cap : 4096;
+		if ((nv = realloc(w->v, w->cap * sizeof(*nv))) == NULL)
+			return -1;
+		w->v = nv;
+	}
+	if ((w->v[w->n] = strndup(s, len)) == NULL)
+		return -1;
+	w->n++;
+	return 0;
+}
+
+static int
+read_list(struct words *w, const char *path)
+{
+	FILE *f;
+	char *line = NULL;
+	size_t cap = 0, len;
+	ssize_t got;
+	int r = -1;
+
+	if ((f = fopen(path, "r")) == NULL) {
+		fprintf(stderr, "bg_wordlists: %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	while ((got = getline(&line, &cap, f)) != -1) {
+		len = (size_t)got;
+		while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+			len--;
+		if (strncmp(line, "#!comment", 9) == 0)
+			continue;
+		if (entry(line, len) == 0 && add(w, line, len) != 0)
+			goto out;
+	}
+	if (ferror(f)) {
+		fprintf(stderr, "bg_wordlists: %s: read error\n", path);
+		goto out;
+	}
+	r = 0;
+ out:
+	free(line);
+	fclose(f);
+	return r;
+}
+
+static int
+cmp(const void *a, const void *b)
+{
+	const char *x = *(const char *const *)a, *y = *(const char *const *)b;
+	size_t lx = strlen(x), ly = strlen(y);
+
+	if (lx != ly)
+		return lx < ly ? -1 : 1;
+	return memcmp(x, y, lx);
+}
+
+/* Sorts and drops duplicates; w->bytes becomes the total length. */
+static void
+sort_unique(struct words *w)
+{
+	size_t i, k = 0;
+
+	qsort(w->v, w->n, sizeof(*w->v), cmp);
+	for (i = 0; i < w->n; i++) {
+		if (k > 0 && strcmp(w->v[k - 1], w->v[i]) == 0) {
+			free(w->v[i]);
+			continue;
+		}
+		w->v[k++] = w->v[i];
+	}
+	w->n = k;
+	w->bytes = 0;
+	for (i = 0; i < k; i++)
+		w->bytes += strlen(w->v[i]);
+}
+
+static void
+write_offsets(FILE *f, const struct words *w)
+{
+	size_t len, i = 0, off = 0;
+
+	fprintf(f, "static const uint32_t bg_pw_common_off[%d] = {",
+	    BG_PW_MAX + 2);
+	for (len = 0; len <= BG_PW_MAX + 1; len++) {
+		while (i < w->n && strlen(w->v[i]) < len)
+			off += strlen(w->v[i++]);
+		fprintf(f, "%s%zu,", len % 8 == 0 ? "\n\t" : " ", off);
+	}
+	fprintf(f, "\n};\n\n");
+}
+
+/* Entries only hold a-z, 0-9 and BG_PW_SYMBOLS: none needs escaping. */
+static void
+write_words(FILE *f, const struct words *w)
+{
+	size_t i, col = 0;
+
+	fprintf(f, "static const char bg_pw_common_words[%zu] =\n    \"",
+	    w->bytes + 1);
+	for (i = 0; i < w->n; i++) {
+		if (col > 60) {
+			fprintf(f, "\"\n    \"");
+			col = 0;
+		}
+		fputs(w->v[i], f);
+		col += strlen(w->v[i]);
+	}
+	fprintf(f, "\";\n");
+}
+
+static int
+write_out(const char *path, const struct words *w, char **lists, int nlists)
+{
+	size_t tmpsz = strlen(path) + 5;
+	char *tmp;
+	FILE *f;
+	int i, bad, r = -1;
+
+	if ((tmp = malloc(tmpsz)) == NULL)
+		return -1;
+	snprintf(tmp, tmpsz, "%s.tmp", path);
+	if ((f = fopen(tmp, "w")) == NULL) {
+		fprintf(stderr, "bg_wordlists: cannot write %s\n", tmp);
+		free(tmp);
+		return -1;
+	}
+	fprintf(f, "/* Generated by broker/wordlists.c; do not edit.\n"
+	    " * %zu skeletons (%zu bytes) of the entries of 8..128 bytes "
+	    "of:\n", w->n, w->bytes);
+	for (i = 0; i < nlists; i++)
+		fprintf(f, " *   %s\n", strrchr(lists[i], '/') ?
+		    strrchr(lists[i], '/') + 1 : lists[i]);
+	fprintf(f, " */\n#define BG_PW_COMMON_N %zu\n\n", w->n);
+	write_offsets(f, w);
+	write_words(f, w);
+	bad = ferror(f);
+	if (fclose(f) != 0 || bad || rename(tmp, path) != 0) {
+		fprintf(stderr, "bg_wordlists: cannot write %s\n", path);
+		remove(tmp);
+	} else
+		r = 0;
+	free(tmp);
+	return r;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct words w = { NULL, 0, 0, 0 };
+	size_t i;
+	int a, r = 1;
+
+	if (argc < 3) {
+		fprintf(stderr, "usage: bg_wordlists OUT.inc LIST...\n");
+		return 2;
+	}
+	for (a = 2; a < argc; a++)
+		if (read_list(&w, argv[a]) != 0)
+			goto out;
+	sort_unique(&w);
+	if (w.bytes > UINT32_MAX || w.n == 0) {
+		fprintf(stderr, "bg_wordlists: %zu entries, %zu bytes\n", w.n,
+		    w.bytes);
+		goto out;
+	}
+	if (write_out(argv[1], &w, argv + 2, argc - 2) != 0)
+		goto out;
+	r = 0;
+ out:
+	for (i = 0; i < w.n; i++)
+		free(w.v[i]);
+	free(w.v);
+	return r;
+}
