@@ -40,6 +40,7 @@ int bg_cli_dispatch(struct bg_cli *cli, const char *group,
 int bg_cli_audit(struct bg_cli *cli, int argc, char **argv);
 int bg_cli_token(struct bg_cli *cli, int argc, char **argv);
 int bg_cli_vault(struct bg_cli *cli, int argc, char **argv);
+int bg_cli_password(struct bg_cli *cli, int argc, char **argv);
 int bg_cli_audit_show(struct bg_cli *cli, int argc, char **argv);
 
 #endif

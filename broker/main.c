@@ -35,6 +35,13 @@ usage(FILE *f)
 	    "  vault verify                     every state file matches the "
 	    "audit log\n"
 	    "\n"
+	    "password commands:\n"
+	    "  password generate [--length N] [--account-name NAME] "
+	    "[--root-email ADDR]\n"
+	    "                                   a root password meeting the rule\n"
+	    "  password check [--account-name NAME] [--root-email ADDR]\n"
+	    "                                   check the password on stdin\n"
+	    "\n"
 	    "token commands:\n"
 	    "  token list                       connected FIDO2 keys and YubiKeys\n"
 	    "  token enroll --fido2|--yubikey ... --out FILE\n"
@@ -153,6 +160,8 @@ main(int argc, char **argv)
 		return bg_cli_token(&cli, argc - 1, argv + 1);
 	if (strcmp(argv[0], "vault") == 0)
 		return bg_cli_vault(&cli, argc - 1, argv + 1);
+	if (strcmp(argv[0], "password") == 0)
+		return bg_cli_password(&cli, argc - 1, argv + 1);
 	bg_cli_error("unknown command '%s' (see 'breakglass help')", argv[0]);
 	return BG_EXIT_USAGE;
 }
