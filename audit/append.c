@@ -215,12 +215,15 @@ static int
 signer_start(struct sign_job *j, struct bg_audit *log, struct pending *p)
 {
 	struct bg_signer *sg = signer_get(log);
+	uint8_t root[BG_HASH_LEN];
 	int r;
 
 	memset(&j->local, 0, sizeof(j->local));
-	j->sg = sg != NULL ? sg : &j->local;
-	if ((r = bg_merkle_stream_root(&p->stream, j->sg->root)) != BG_OK)
+	j->sg = NULL;	/* set only once a job is really under way */
+	if ((r = bg_merkle_stream_root(&p->stream, root)) != BG_OK)
 		return r;
+	j->sg = sg != NULL ? sg : &j->local;
+	memcpy(j->sg->root, root, BG_HASH_LEN);
 	j->sg->log = log;
 	j->sg->size = p->stream.size;
 	j->sg->note = NULL;
@@ -287,9 +290,13 @@ write_checkpoint(struct bg_audit *log, const char *note, size_t len)
 	if ((r = bg_slots_write(log->slots_fd, pos, log->gen + 1, note,
 	    len)) == BG_OK)
 		return BG_OK;
-	if (slot_landed(log, pos, log->gen + 1) == 0)
+	if (slot_landed(log, pos, log->gen + 1) == 0) {
 		roll_back(log);
-	else {
+		/* a damaged slot beside an exact fit reads as a removed
+		 * append: put the current checkpoint back into it */
+		if (!log->poisoned && bg_log_heal_slot(log) != BG_OK)
+			log->poisoned = 1;
+	} else {
 		log->poisoned = 1;
 		bg_audit_set_why("writing the checkpoint failed part way; the "
 		    "append is not acknowledged; reopen the log");

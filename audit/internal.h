@@ -44,6 +44,7 @@ int bg_entry_now(char time[BG_TIME_LEN + 1]);
 
 struct bg_slot {
 	int valid;		/* checksum and structure good */
+	int empty;		/* all zero: never written (a new log) */
 	uint64_t gen;
 	char note[BG_SLOT_SIZE];
 	size_t note_len;
@@ -68,6 +69,15 @@ int bg_slots_write(int fd, int pos, uint64_t gen, const char *note,
  */
 int bg_slots_select(const struct bg_slot s[2], uint64_t e, int *pos,
     char *why, size_t whysz);
+
+/*
+ * 1 when the slot other than pos is damaged in a way only a torn write
+ * explains: not valid, and not the never-written slot of a new log. Since
+ * entries are made durable before their checkpoint, a torn newest slot
+ * always comes with complete entries after the older checkpoint; a
+ * damaged slot without them means an acknowledged append was removed.
+ */
+int bg_slots_other_torn(const struct bg_slot s[2], int pos);
 
 /* Signs a checkpoint for (size, root) as a note; caller frees *note. */
 int bg_checkpoint_sign(EVP_PKEY *key, const char *origin, uint64_t size,
@@ -184,6 +194,9 @@ int bg_recover(struct bg_audit *log);
 int bg_reader_state(struct bg_audit *log);
 /* Records why the last call failed (common's bg_set_why). */
 #define bg_audit_set_why bg_set_why
+/* Rewrites the slot not holding the current checkpoint with it (gen + 1)
+ * and syncs; the handle then points at that slot. recover.c. */
+int bg_log_heal_slot(struct bg_audit *log);
 /* Refreshes audit/checkpoint from log->note (atomic replace). */
 int bg_log_write_plain(struct bg_audit *log);
 

@@ -412,9 +412,39 @@ record_pending(struct bg_audit *log)
 	return r;
 }
 
+static int
+removed_append(void)
+{
+	bg_audit_set_why("the newest checkpoint slot is damaged and no "
+	    "unacknowledged entries follow the older one: an acknowledged "
+	    "append was removed (a crash always leaves its entries)");
+	return BG_ETAMPER;
+}
+
+/*
+ * A torn slot explained by a crash (a tail follows the older checkpoint)
+ * is rewritten with the current checkpoint before the tail is cut, so a
+ * damaged slot is never left beside an exact fit, which means removal.
+ */
+int
+bg_log_heal_slot(struct bg_audit *log)
+{
+	int pos = 1 - log->slot_pos, r;
+
+	if ((r = bg_slots_write(log->slots_fd, pos, log->gen + 1, log->note,
+	    log->note_len)) != BG_OK)
+		return r;
+	if (fdatasync(log->slots_fd) != 0)
+		return bg_io_err(-1);
+	log->slot_pos = pos;
+	log->gen++;
+	return BG_OK;
+}
+
 /* Slow path: rebuild derived files from the entries, check, cut the tail. */
 static int
-slow_state(struct bg_audit *log, struct bg_slot *s, int pos, uint64_t fsz)
+slow_state(struct bg_audit *log, struct bg_slot *s, int pos, uint64_t fsz,
+    int torn)
 {
 	struct rebuild rb;
 	uint64_t count, want_end;
@@ -436,6 +466,13 @@ slow_state(struct bg_audit *log, struct bg_slot *s, int pos, uint64_t fsz)
 		r = BG_ETAMPER;
 		goto out;
 	}
+	if (torn && count <= rb.want) {
+		r = removed_append();
+		goto out;
+	}
+	/* heal before cutting the tail: a crash in between stays explained */
+	if (torn && (r = bg_log_heal_slot(log)) != BG_OK)
+		goto out;
 	log->end = want_end;
 	if (fsz > log->end && (r = quarantine(log, fsz)) != BG_OK)
 		goto out;
@@ -456,7 +493,7 @@ bg_recover(struct bg_audit *log)
 	struct bg_slot *s = NULL;
 	uint64_t fsz = 0;
 	char why[200];
-	int pos, r;
+	int pos, torn, r;
 
 	if ((r = read_slots(log, &s)) != BG_OK ||
 	    (r = entries_size(log, &fsz)) != BG_OK)
@@ -468,8 +505,13 @@ bg_recover(struct bg_audit *log)
 	if ((r = adopt_slot(log, s, pos)) != BG_OK)
 		goto out;
 	log->note_stale = 1;
-	if (!fast_state(log, &s[pos], fsz) &&
-	    (r = slow_state(log, s, pos, fsz)) != BG_OK)
+	torn = bg_slots_other_torn(s, pos);
+	if (fast_state(log, &s[pos], fsz)) {
+		if (torn) {	/* entries end exactly at the older slot */
+			r = removed_append();
+			goto out;
+		}
+	} else if ((r = slow_state(log, s, pos, fsz, torn)) != BG_OK)
 		goto out;
 	r = record_pending(log);
 out:

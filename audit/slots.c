@@ -85,8 +85,11 @@ slot_parse(const uint8_t *raw, struct bg_slot *s)
 {
 	uint8_t sum[32];
 	uint64_t len;
+	size_t i;
 
 	memset(s, 0, sizeof(*s));
+	for (s->empty = 1, i = 0; i < BG_SLOT_SIZE && s->empty; i++)
+		s->empty = raw[i] == 0;
 	if (memcmp(raw, slot_magic, 8) != 0)
 		return BG_OK;
 	len = get_le(raw + 16, 4);
@@ -147,6 +150,14 @@ bg_slots_select(const struct bg_slot s[2], uint64_t e, int *pos, char *why,
 	return BG_OK;
 }
 #undef FAIL
+
+int
+bg_slots_other_torn(const struct bg_slot s[2], int pos)
+{
+	const struct bg_slot *o = &s[1 - pos];
+
+	return !o->valid && !(o->empty && s[pos].gen == 1);
+}
 
 int
 bg_checkpoint_sign(EVP_PKEY *key, const char *origin, uint64_t size,

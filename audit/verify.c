@@ -38,6 +38,7 @@ struct vstate {
 	int entries_fd;
 	struct bg_store st;
 	uint64_t n;			/* newest checkpoint's size */
+	int torn;			/* the other slot is damaged */
 	struct target t[TARGETS];
 	struct bg_merkle_stream stream;
 	char prev_time[BG_TIME_LEN + 1];
@@ -252,6 +253,7 @@ load_targets(struct vstate *v, int slots_fd)
 		v->t[0].used = 1;
 		v->t[0].cp = s[pos].cp;
 		v->n = s[pos].cp.size;
+		v->torn = bg_slots_other_torn(s, pos);
 	}
 	free(s);
 	if (r != BG_OK)
@@ -263,15 +265,17 @@ load_targets(struct vstate *v, int slots_fd)
 			    "not signed by this log's key or is malformed");
 		v->t[1].used = 1;
 	}
-	if (bg_path_join(path, sizeof(path), v->dir, F_CHECKPOINT) == BG_OK &&
-	    bg_file_read(path, BG_NOTE_MAX, &plain, &plen) == BG_OK) {
-		r = bg_checkpoint_open(plain, plen, &v->key, &v->t[2].cp);
-		free(plain);
-		if (r != BG_OK)
-			return fail(v, BG_ETAMPER, 0, 0, "audit/checkpoint is "
-			    "not signed by this log's key");
-		v->t[2].used = 1;
-	}
+	/* written at init and replaced atomically since: never absent */
+	if (bg_path_join(path, sizeof(path), v->dir, F_CHECKPOINT) != BG_OK ||
+	    bg_file_read(path, BG_NOTE_MAX, &plain, &plen) != BG_OK)
+		return fail(v, BG_ETAMPER, 0, 0, "audit/checkpoint is missing "
+		    "or unreadable");
+	r = bg_checkpoint_open(plain, plen, &v->key, &v->t[2].cp);
+	free(plain);
+	if (r != BG_OK)
+		return fail(v, BG_ETAMPER, 0, 0, "audit/checkpoint is not "
+		    "signed by this log's key");
+	v->t[2].used = 1;
 	return empty_targets(v);
 }
 
@@ -304,6 +308,10 @@ judge(struct vstate *v, uint64_t lines, size_t partial)
 	char msg[200];
 	int r;
 
+	if (v->torn && lines <= v->n)
+		return fail(v, BG_ETAMPER, 1, v->n, "the newest checkpoint slot "
+		    "is damaged and no unacknowledged entries follow the older "
+		    "one: an acknowledged append was removed");
 	if (lines < v->n)
 		return fail(v, BG_ETAMPER, 1, lines, partial > 0 ?
 		    "entry is truncated" : "entries are missing: the log is "

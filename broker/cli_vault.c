@@ -29,7 +29,7 @@ cmd_verify(struct bg_cli *cli, int argc, char **argv)
 		    "recorded\n");
 		return BG_EXIT_OK;
 	}
-	if (r == BG_ETAMPER)
+	if (r == BG_ETAMPER && n > 0)
 		return BG_EXIT_TAMPER;
 	return bg_cli_fail("cannot verify the vault", r);
 }

@@ -142,6 +142,9 @@ main(int argc, char **argv)
 		bg_cli_error("cannot make the process undumpable");
 		return BG_EXIT_FAIL;
 	}
+	if (!bg_secure_locked())
+		fprintf(stderr, "breakglass: WARNING: secrets cannot be held in "
+		    "locked memory (raise the memlock limit, ulimit -l)\n");
 	argc--;
 	argv++;
 	if (cli_state(&cli, &argc, &argv) != 0)

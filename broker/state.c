@@ -307,14 +307,22 @@ int
 bg_state_verify(const char *dir, bg_state_report_fn report, void *ctx)
 {
 	struct recorded rec = { NULL, NULL, 0, 0 };
+	struct bg_audit_verify_result vres;
 	char audit_dir[BG_PATH_MAX];
 	bg_audit_t *log = NULL;
 	size_t i;
 	int r, bad = 0;
 
 	bg_clear_why();
-	if ((r = bg_path_join(audit_dir, sizeof(audit_dir), dir, "audit")) != BG_OK ||
-	    (r = bg_audit_open(audit_dir, BG_AUDIT_READ, &log)) != BG_OK)
+	if ((r = bg_path_join(audit_dir, sizeof(audit_dir), dir, "audit")) != BG_OK)
+		return r;
+	/* the recorded hashes count only in a log that verifies */
+	if ((r = bg_audit_verify(audit_dir, NULL, &vres)) != BG_OK) {
+		bg_set_why("the audit log does not verify (%s): run "
+		    "'breakglass audit verify'", vres.reason);
+		return r == BG_ESIG || r == BG_ECONSIST ? BG_ETAMPER : r;
+	}
+	if ((r = bg_audit_open(audit_dir, BG_AUDIT_READ, &log)) != BG_OK)
 		return r;
 	r = bg_audit_foreach(log, 0, bg_audit_size(log), collect, &rec);
 	bg_audit_close(&log);

@@ -506,7 +506,9 @@ cut(const char *dir, const char *name, uint64_t len)
  * before the checkpoint was written), the derived files (never synced) cut
  * anywhere, and a newest slot torn when no acknowledged append needs it
  * (every reported seq and the parent's last recovery are below the older
- * checkpoint): the slot was written but maybe not yet synced.
+ * checkpoint): the slot was written but maybe not yet synced. The entries
+ * that slot covers stay even then: they were fdatasync'ed before the slot
+ * was written, so no power loss takes them.
  */
 static void
 power_loss(struct run *run)
@@ -531,7 +533,6 @@ power_loss(struct run *run)
 		if (pwrite(fd, junk, sizeof(junk),
 		    (off_t)pos * BG_SLOT_SIZE + 56 + 16) != sizeof(junk))
 			abort();
-		covered = s[od].cp.size;
 		st.torn_slots++;
 	}
 	if (entries_end(run->dir, covered, &end, &fsz) != BG_OK) {

@@ -870,6 +870,94 @@ test_entry_parse(void **state)
 		assert_int_equal(bg_audit_entry_parse(good, i, &e), BG_EFORMAT);
 }
 
+/* Offset of the slot with the higher generation in checkpoint.slots. */
+static size_t
+newest_slot(const char *slots)
+{
+	uint64_t g0 = 0, g1 = 0;
+	int i;
+
+	for (i = 7; i >= 0; i--) {
+		g0 = g0 << 8 | (uint8_t)slots[8 + i];
+		g1 = g1 << 8 | (uint8_t)slots[BG_SLOT_SIZE + 8 + i];
+	}
+	return g0 > g1 ? 0 : BG_SLOT_SIZE;
+}
+
+/*
+ * Review finding: damage the newest slot's checksum, drop the last entry
+ * and the plain checkpoint. The older slot fits the entries exactly, which
+ * no crash produces (entries are durable before their slot): tampering.
+ */
+static void
+test_damaged_slot_hides_removal(void **state)
+{
+	char *slots, *entries, p[BG_PATH_MAX];
+	size_t slen, elen, starts[8], n;
+	bg_audit_t *log = NULL;
+	struct bg_audit_verify_result res;
+	struct fx f;
+
+	(void)state;
+	make_log(&f, 4);
+	slots = slurp(f.dir, F_SLOTS, &slen);
+	slots[newest_slot(slots) + 24] ^= 1;	/* its checksum */
+	spit(f.dir, F_SLOTS, slots, slen);
+	entries = slurp(f.dir, F_ENTRIES, &elen);
+	n = line_starts(entries, elen, starts, 8);
+	spit(f.dir, F_ENTRIES, entries, starts[n - 1]);
+	path_of(p, sizeof(p), f.dir, F_CHECKPOINT);
+	assert_int_equal(unlink(p), 0);
+	assert_int_equal(verify(f.dir, &res), BG_ETAMPER);
+	assert_non_null(strstr(res.reason, "missing"));	/* checkpoint file */
+	/* even with a plain checkpoint put back from the older slot */
+	{
+		size_t old = newest_slot(slots) == 0 ? BG_SLOT_SIZE : 0;
+		size_t len = (uint8_t)slots[old + 16] |
+		    (size_t)(uint8_t)slots[old + 17] << 8;
+		spit(f.dir, F_CHECKPOINT, slots + old + 56, len);
+	}
+	assert_int_equal(verify(f.dir, &res), BG_ETAMPER);
+	assert_non_null(strstr(res.reason, "append was removed"));
+	assert_int_equal(bg_audit_open(f.dir, BG_AUDIT_WRITE, &log), BG_ETAMPER);
+	assert_null(log);
+	free(slots);
+	free(entries);
+	cleanup(&f);
+}
+
+/* A real crash: the newest slot torn, its entries after the older one. */
+static void
+test_torn_slot_with_tail_recovers(void **state)
+{
+	struct bg_audit_verify_result res;
+	bg_audit_t *log = NULL;
+	char *slots;
+	size_t slen, i;
+	struct fx f;
+
+	(void)state;
+	make_log(&f, 4);
+	slots = slurp(f.dir, F_SLOTS, &slen);
+	for (i = 2048; i < BG_SLOT_SIZE; i++)	/* second half never landed */
+		slots[newest_slot(slots) + i] ^= 0x5a;
+	slots[newest_slot(slots) + 24] ^= 1;
+	spit(f.dir, F_SLOTS, slots, slen);
+	assert_int_equal(verify(f.dir, &res), BG_ETAMPER);	/* until recovered */
+	assert_int_equal(bg_audit_open(f.dir, BG_AUDIT_WRITE, &log), BG_OK);
+	assert_int_equal(bg_audit_size(log), 4);	/* 3 + audit.recovered */
+	bg_audit_close(&log);
+	assert_verifies(f.dir, 4);
+	/* healed: opening again changes nothing and appends work */
+	assert_int_equal(bg_audit_open(f.dir, BG_AUDIT_WRITE, &log), BG_OK);
+	assert_int_equal(bg_audit_size(log), 4);
+	append_note(log, 9);
+	bg_audit_close(&log);
+	assert_verifies(f.dir, 5);
+	free(slots);
+	cleanup(&f);
+}
+
 int
 main(void)
 {
@@ -890,6 +978,8 @@ main(void)
 		cmocka_unit_test(test_bad_events),
 		cmocka_unit_test(test_init_and_lock),
 		cmocka_unit_test(test_entry_parse),
+		cmocka_unit_test(test_damaged_slot_hides_removal),
+		cmocka_unit_test(test_torn_slot_with_tail_recovers),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -18,6 +18,8 @@
 
 #include "tests/unit/testutil.h"
 
+#include <openssl/evp.h>
+
 #include "common/common.h"
 #include "broker/state.h"
 
@@ -200,6 +202,39 @@ test_write_failure_recorded(void **state)
 	assert_int_equal(verify(f), BG_OK);
 }
 
+/*
+ * Review finding: edit vault.json and patch the hash recorded in the
+ * audit entry to match. vault verify must not trust an unverified log.
+ */
+static void
+test_patched_log_refused(void **state)
+{
+	struct fx *f = *state;
+	char path[256], hex_old[65], hex_new[65], *log, *pos, *v;
+	size_t len, vlen;
+	uint8_t sum[32];
+
+	write_doc(f, "vault.json", 1);
+	snprintf(path, sizeof(path), "%s/vault.json", f->dir);
+	v = tu_read_file(path, &vlen);
+	assert_int_equal(EVP_Digest(v, vlen, sum, NULL, EVP_sha256(), NULL), 1);
+	bg_hex_encode(sum, 32, hex_old, sizeof(hex_old));
+	free(v);
+	put_file(f, "vault.json", "{\n\t\"n\":\t7\n}\n");
+	v = tu_read_file(path, &vlen);
+	assert_int_equal(EVP_Digest(v, vlen, sum, NULL, EVP_sha256(), NULL), 1);
+	bg_hex_encode(sum, 32, hex_new, sizeof(hex_new));
+	free(v);
+	snprintf(path, sizeof(path), "%s/audit/entries.jsonl", f->dir);
+	log = tu_read_file(path, &len);
+	assert_non_null(pos = strstr(log, hex_old));
+	memcpy(pos, hex_new, 64);
+	assert_int_equal(bg_file_replace(path, log, len, 0600), BG_OK);
+	free(log);
+	assert_int_equal(verify(f), BG_ETAMPER);
+	assert_non_null(strstr(bg_why(), "does not verify"));
+}
+
 int
 main(void)
 {
@@ -211,6 +246,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_audit_failure_writes_nothing,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_write_failure_recorded,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_patched_log_refused,
 		    setup, teardown),
 	};
 
