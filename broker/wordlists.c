@@ -8,9 +8,9 @@
  * password.lst header) and empty lines are skipped. An entry is ASCII
  * lower-cased and kept when it has BG_PW_MIN..BG_PW_MAX bytes, all of
  * which a password may hold (a-z, 0-9, BG_PW_SYMBOLS): no other entry can
- * ever equal a valid password. It is stored as its skeleton (skel() must
- * stay the same as in password.c; test_password checks every entry of
- * every list through bg_pw_is_common()).
+ * ever equal a valid password. It is stored as its skeleton (bg_pw_skel()
+ * of pw_skel.h, which password.c uses too; test_password checks every
+ * entry of every list through bg_pw_is_common()).
  *
  * OUT.inc holds bg_pw_common_words, the skeletons sorted by length and
  * then bytes, without separators, and bg_pw_common_off[L], the offset of
@@ -24,39 +24,13 @@
 #include <string.h>
 
 #include "broker/secret.h"
+#include "broker/pw_skel.h"
 
 struct words {
 	char	**v;
 	size_t	  n, cap;
 	size_t	  bytes;
 };
-
-/* The skeleton of one byte; see bg_pw_check() in secret.h. */
-static char
-skel(char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		c = (char)(c - 'A' + 'a');
-	switch (c) {
-	case '@':
-		return 'a';
-	case '$':
-	case '5':
-		return 's';
-	case '0':
-		return 'o';
-	case '3':
-		return 'e';
-	case '7':
-		return 't';
-	case '1':
-	case '!':
-	case 'i':
-		return 'l';
-	default:
-		return c;
-	}
-}
 
 static int
 allowed(char c)
@@ -78,7 +52,7 @@ entry(char *line, size_t len)
 			line[i] = (char)(line[i] - 'A' + 'a');
 		if (!allowed(line[i]))
 			return -1;
-		line[i] = skel(line[i]);
+		line[i] = bg_pw_skel(line[i]);
 	}
 	return 0;
 }

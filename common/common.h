@@ -208,7 +208,8 @@ cJSON *bg_json_parse(const char *text, size_t len);
 
 /*
  * Checks that obj is an object whose keys all appear in the NULL-terminated
- * list allowed. BG_EFORMAT otherwise.
+ * list allowed, each at most once (also for trees not made by
+ * bg_json_parse). BG_EFORMAT otherwise.
  */
 int bg_json_only_keys(const cJSON *obj, const char *const *allowed);
 

@@ -119,9 +119,13 @@ bg_json_only_keys(const cJSON *obj, const char *const *allowed)
 		return BG_EINVAL;
 	if (!cJSON_IsObject(obj))
 		return BG_EFORMAT;
-	for (c = obj->child; c != NULL; c = c->next)
+	for (c = obj->child; c != NULL; c = c->next) {
 		if (c->string == NULL || !key_allowed(c->string, allowed))
 			return BG_EFORMAT;
+		/* each at most once, even in a tree from a laxer parser */
+		if (cJSON_GetObjectItemCaseSensitive(obj, c->string) != c)
+			return BG_EFORMAT;
+	}
 	return BG_OK;
 }
 

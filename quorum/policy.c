@@ -828,25 +828,6 @@ static const char *const group_keys[] = { "name", "threshold", "members",
     NULL };
 static const char *const item_keys[] = { "name", "groups", NULL };
 
-/*
- * Only allowed keys, each once. bg_json_parse() already refuses duplicate
- * keys, but a tree may come from a laxer parser: cJSON would read the
- * first of two "members" arrays where another tool reads the last.
- */
-static int
-strict_keys(const cJSON *o, const char *const *allowed)
-{
-	const cJSON *a, *b;
-
-	if (bg_json_only_keys(o, allowed) != BG_OK)
-		return -1;
-	for (a = o->child; a != NULL; a = a->next)
-		for (b = a->next; b != NULL; b = b->next)
-			if (strcmp(a->string, b->string) == 0)
-				return -1;
-	return 0;
-}
-
 /* A valid name under key, copied to out. */
 static int
 get_name(const cJSON *o, const char *key, char out[BG_NAME_MAX + 1])
@@ -884,7 +865,7 @@ group_from_json(const cJSON *o, size_t idx, struct bg_group *g)
 {
 	uint64_t t;
 
-	if (strict_keys(o, group_keys) != 0 ||
+	if (bg_json_only_keys(o, group_keys) != BG_OK ||
 	    get_name(o, "name", g->name) != 0) {
 		bg_set_why("policy: groups[%zu]: needs exactly \"name\" ("
 		    NAME_RULE "), \"threshold\" and \"members\"", idx);
@@ -910,7 +891,7 @@ group_from_json(const cJSON *o, size_t idx, struct bg_group *g)
 static int
 item_from_json(const cJSON *o, size_t idx, struct bg_item *it)
 {
-	if (strict_keys(o, item_keys) != 0 ||
+	if (bg_json_only_keys(o, item_keys) != BG_OK ||
 	    get_name(o, "name", it->name) != 0) {
 		bg_set_why("policy: items[%zu]: needs exactly \"name\" ("
 		    NAME_RULE ") and \"groups\"", idx);
@@ -1013,7 +994,7 @@ bg_policy_from_json(const cJSON *j, bg_policy_t **out)
 	if (j == NULL || out == NULL)
 		return BG_EINVAL;
 	*out = NULL;
-	if (strict_keys(j, policy_keys) != 0) {
+	if (bg_json_only_keys(j, policy_keys) != BG_OK) {
 		bg_set_why("policy: an object with the keys format, groups, "
 		    "items, request_expiry_seconds, timelock_seconds and "
 		    "self_approval, each once, and no other");

@@ -264,21 +264,6 @@ bg_request_free(bg_request_t **rqp)
 
 /* ------------------------------------------------------------------ JSON */
 
-/* Only allowed keys, each once (the tree may come from a laxer parser). */
-static int
-strict_keys(const cJSON *o, const char *const *allowed)
-{
-	const cJSON *a, *b;
-
-	if (bg_json_only_keys(o, allowed) != BG_OK)
-		return -1;
-	for (a = o->child; a != NULL; a = a->next)
-		for (b = a->next; b != NULL; b = b->next)
-			if (strcmp(a->string, b->string) == 0)
-				return -1;
-	return 0;
-}
-
 static int
 get_time(const cJSON *o, const char *key, uint64_t *t)
 {
@@ -352,7 +337,7 @@ bg_request_from_json(const cJSON *j, bg_request_t **out)
 		return BG_EINVAL;
 	*out = NULL;
 	memset(&f, 0, sizeof(f));
-	if (strict_keys(j, request_keys) != 0) {
+	if (bg_json_only_keys(j, request_keys) != BG_OK) {
 		bg_set_why("request: an object with the keys format, id, "
 		    "account, requester, reason, ticket, items, created, "
 		    "expiry and request_key, each once, and no other");

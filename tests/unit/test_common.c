@@ -167,6 +167,23 @@ test_why(void **state)
 	assert_string_equal(bg_why(), "");
 }
 
+/* A tree not made by bg_json_parse may hold a key twice: refused. */
+static void
+test_json_only_keys_duplicates(void **state)
+{
+	static const char *const allowed[] = { "a", "b", NULL };
+	cJSON *o = cJSON_CreateObject();
+
+	(void)state;
+	assert_non_null(o);
+	cJSON_AddNumberToObject(o, "a", 1);
+	cJSON_AddNumberToObject(o, "b", 2);
+	assert_int_equal(bg_json_only_keys(o, allowed), BG_OK);
+	cJSON_AddNumberToObject(o, "a", 3);	/* cJSON allows it */
+	assert_int_equal(bg_json_only_keys(o, allowed), BG_EFORMAT);
+	cJSON_Delete(o);
+}
+
 static void
 test_strerror_unknown(void **state)
 {
@@ -1400,6 +1417,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_strerror_distinct),
 		cmocka_unit_test(test_why),
+		cmocka_unit_test(test_json_only_keys_duplicates),
 		cmocka_unit_test(test_strerror_unknown),
 		cmocka_unit_test(test_err_from_errno),
 		cmocka_unit_test(test_secure_alloc_zeroed),
