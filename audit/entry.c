@@ -44,31 +44,16 @@ bg_audit_event_name_ok(const char *name)
 static int
 field_ok(const char *s)
 {
-	const unsigned char *p = (const unsigned char *)s;
-	size_t n = strlen(s);
+	const uint8_t *p = (const uint8_t *)s;
+	size_t n = strlen(s), i, k;
+	uint32_t cp;
 
 	if (n > BG_AUDIT_FIELD_MAX)
 		return 0;
-	while (*p != '\0') {
-		size_t k;
-		if (*p < 0x20 || *p == 0x7f)
+	for (i = 0; i < n; i += k)
+		if ((k = bg_utf8_next(p + i, n - i, &cp)) == 0 || cp < 0x20 ||
+		    cp == 0x7f)
 			return 0;
-		if (*p < 0x80) {
-			p++;
-			continue;
-		}
-		if ((*p & 0xe0) == 0xc0 && *p >= 0xc2)
-			k = 1;
-		else if ((*p & 0xf0) == 0xe0)
-			k = 2;
-		else if ((*p & 0xf8) == 0xf0 && *p <= 0xf4)
-			k = 3;
-		else
-			return 0;
-		for (p++; k > 0; k--, p++)
-			if ((*p & 0xc0) != 0x80)
-				return 0;
-	}
 	return 1;
 }
 

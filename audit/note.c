@@ -28,41 +28,6 @@ static const char note_sig_prefix[] = "\xe2\x80\x94 ";
 #define NOTE_SIG_PREFIX_LEN	(sizeof(note_sig_prefix) - 1)
 
 /*
- * Decodes one UTF-8 sequence at p (len > 0). Returns its length, or 0 when
- * it is not the shortest encoding of a scalar value (RFC 3629 section 4:
- * no overlongs, no surrogates, nothing above U+10FFFF).
- */
-static size_t
-note_utf8_next(const uint8_t *p, size_t len, uint32_t *cp)
-{
-	size_t n, i;
-	uint32_t c, min;
-
-	if (p[0] < 0x80) {
-		*cp = p[0];
-		return 1;
-	} else if (p[0] >= 0xc2 && p[0] <= 0xdf) {
-		n = 2, c = p[0] & 0x1fu, min = 0x80;
-	} else if (p[0] >= 0xe0 && p[0] <= 0xef) {
-		n = 3, c = p[0] & 0x0fu, min = 0x800;
-	} else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
-		n = 4, c = p[0] & 0x07u, min = 0x10000;
-	} else
-		return 0;
-	if (len < n)
-		return 0;
-	for (i = 1; i < n; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		c = (c << 6) | (p[i] & 0x3fu);
-	}
-	if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-		return 0;
-	*cp = c;
-	return n;
-}
-
-/*
  * c2sp.org/signed-note "Format": valid UTF-8 and no ASCII control
  * characters other than newline.
  */
@@ -76,7 +41,7 @@ bg_note_utf8_ok(const void *s, size_t len)
 	if (p == NULL && len > 0)
 		return 0;
 	for (i = 0; i < len; i += n) {
-		if ((n = note_utf8_next(p + i, len - i, &cp)) == 0)
+		if ((n = bg_utf8_next(p + i, len - i, &cp)) == 0)
 			return 0;
 		if (cp < 0x20 && cp != '\n')
 			return 0;
@@ -108,7 +73,7 @@ note_name_ok_len(const char *name, size_t len)
 	if (len == 0 || len > BG_NOTE_NAME_MAX)
 		return 0;
 	for (i = 0; i < len; i += n) {
-		if ((n = note_utf8_next(p + i, len - i, &cp)) == 0)
+		if ((n = bg_utf8_next(p + i, len - i, &cp)) == 0)
 			return 0;
 		if (cp < 0x20 || cp == '+' || note_is_space(cp))
 			return 0;

@@ -13,7 +13,7 @@
 #include "broker/cli.h"
 #include "broker/secret.h"
 
-#define PW_BUF (BG_PW_MAX + 2)	/* one more byte tells "too long" */
+#define PW_BUF (BG_PW_MAX + 2)	/* BG_PW_MAX + 1 bytes and a NUL */
 
 struct pw_args {
 	const char *account;	/* account name (--account-name) */
@@ -63,31 +63,6 @@ cmd_generate(struct bg_cli *cli, int argc, char **argv)
 	return r == BG_OK ? BG_EXIT_OK : bg_cli_fail("password generate", r);
 }
 
-/* One line from standard input, without its line break. */
-static int
-read_stdin(char *buf, size_t *len)
-{
-	ssize_t n;
-	char c;
-
-	*len = 0;
-	for (;;) {
-		n = read(STDIN_FILENO, &c, 1);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0 || c == '\n')
-			break;
-		if (*len == PW_BUF - 1)
-			continue;	/* too long: keep reading, report later */
-		buf[(*len)++] = c;
-	}
-	if (n < 0)
-		return BG_EIO;
-	if (*len > 0 && buf[*len - 1] == '\r')
-		(*len)--;
-	return BG_OK;
-}
-
 static int
 cmd_check(struct bg_cli *cli, int argc, char **argv)
 {
@@ -105,7 +80,9 @@ cmd_check(struct bg_cli *cli, int argc, char **argv)
 		    "in to keep it off the screen): ");
 	if ((pw = bg_secure_alloc(PW_BUF)) == NULL)
 		return bg_cli_fail("password check", BG_ENOMEM);
-	if ((r = read_stdin(pw, &len)) == BG_OK)
+	/* one byte more than allowed, so an over-long one is named as such */
+	r = bg_read_line(STDIN_FILENO, pw, BG_PW_MAX + 1, &len);
+	if (r == BG_OK || r == BG_ETOOBIG)
 		r = bg_pw_check(pw, len, a.account, a.email, &rule);
 	bg_secure_free(&pw, PW_BUF);
 	if (r != BG_OK) {

@@ -388,52 +388,18 @@ is_pchar(char c)
 	    (c != '\0' && strchr("-._~!$&'()*+,;=:@%", c) != NULL);
 }
 
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Well-formed UTF-8 without C0, DEL or C1 control characters. */
 static int
 utf8_printable(const unsigned char *s, size_t n)
 {
-	size_t i = 0, k, len;
-	uint32_t cp, min;
+	uint32_t cp;
+	size_t i, len;
 
-	while (i < n) {
-		if (s[i] < 0x80) {
-			if (s[i] < 0x20 || s[i] == 0x7f)
-				return 0;
-			i++;
-			continue;
-		}
-		if ((s[i] & 0xe0) == 0xc0) {
-			len = 2, cp = s[i] & 0x1fu, min = 0x80;
-		} else if ((s[i] & 0xf0) == 0xe0) {
-			len = 3, cp = s[i] & 0x0fu, min = 0x800;
-		} else if ((s[i] & 0xf8) == 0xf0) {
-			len = 4, cp = s[i] & 0x07u, min = 0x10000;
-		} else
+	/* no C0 or C1 control, no DEL */
+	for (i = 0; i < n; i += len)
+		if ((len = bg_utf8_next(s + i, n - i, &cp)) == 0 || cp < 0x20 ||
+		    (cp >= 0x7f && cp <= 0x9f))
 			return 0;
-		if (n - i < len)
-			return 0;
-		for (k = 1; k < len; k++) {
-			if ((s[i + k] & 0xc0) != 0x80)
-				return 0;
-			cp = (cp << 6) | (s[i + k] & 0x3fu);
-		}
-		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 &&
-		    cp <= 0xdfff) || cp <= 0x9f)
-			return 0;
-		i += len;
-	}
 	return 1;
 }
 
@@ -446,7 +412,7 @@ text_decode(const char *in, size_t n, int form, char *out, size_t outsz,
     const char *what)
 {
 	size_t i, k = 0;
-	int hi, lo;
+	uint8_t byte;
 
 	for (i = 0; i < n; i++) {
 		if (k + 1 >= outsz) {
@@ -455,13 +421,13 @@ text_decode(const char *in, size_t n, int form, char *out, size_t outsz,
 			return BG_ERANGE;
 		}
 		if (in[i] == '%') {
-			if (n - i < 3 || (hi = hexval(in[i + 1])) < 0 ||
-			    (lo = hexval(in[i + 2])) < 0) {
+			if (n - i < 3 || bg_hex_decode_exact(in + i + 1, 2,
+			    &byte, 1) != BG_OK) {
 				bg_set_why("the %s has a '%%' not followed by "
 				    "two hex digits", what);
 				return BG_EFORMAT;
 			}
-			out[k++] = (char)(hi << 4 | lo);
+			out[k++] = (char)byte;
 			i += 2;
 		} else
 			out[k++] = form && in[i] == '+' ? ' ' : in[i];

@@ -112,6 +112,12 @@ int bg_b64_decode_exact(const char *in, size_t inlen, uint8_t *out,
  */
 int bg_b64_decode(const char *in, size_t inlen, uint8_t *out, size_t outsz,
     size_t *outlen);
+/*
+ * Decodes one UTF-8 code point at p (len > 0 bytes available): strict
+ * (shortest form, no surrogates, at most U+10FFFF). Returns the bytes it
+ * takes and stores the code point in *cp, or 0 for invalid input.
+ */
+size_t bg_utf8_next(const uint8_t *p, size_t len, uint32_t *cp);
 /* Lower-case hex, NUL-terminated; out must hold 2n+1 bytes. */
 int bg_hex_encode(const uint8_t *in, size_t n, char *out, size_t outsz);
 /* Strict hex (either case) decoding to exactly outlen bytes. */
@@ -166,6 +172,14 @@ int bg_box_open(const uint8_t priv[32], const char *label, const void *aad,
 int bg_write_all(int fd, const void *buf, size_t len);
 /* Reads exactly len bytes at offset off; BG_EFORMAT on early EOF. */
 int bg_pread_all(int fd, void *buf, size_t len, off_t off);
+/*
+ * Reads one line (without its '\n' or a final '\r') from fd into buf,
+ * byte by byte so nothing after the line is consumed, for secrets typed or
+ * piped in (PINs, passwords). At most max bytes are kept; a longer line is
+ * read to its end and gives BG_ETOOBIG. *len receives the length kept.
+ */
+int bg_read_line(int fd, char *buf, size_t max, size_t *len);
+
 /*
  * Replaces path atomically with data: temporary file in the same
  * directory (O_EXCL|O_NOFOLLOW, mode), write, fsync, rename, fsync of the
@@ -225,6 +239,8 @@ int bg_json_get_u64(const cJSON *obj, const char *key, uint64_t min,
 int bg_json_get_bool(const cJSON *obj, const char *key, int *out);
 int bg_json_get_obj(const cJSON *obj, const char *key, const cJSON **out);
 int bg_json_get_array(const cJSON *obj, const char *key, const cJSON **out);
+/* Adds item under key to obj; item is freed when that fails. */
+int bg_json_add(cJSON *obj, const char *key, cJSON *item);
 /* Decodes a base64 string field to exactly outlen bytes. */
 int bg_json_get_b64(const cJSON *obj, const char *key, uint8_t *out,
     size_t outlen);

@@ -354,3 +354,32 @@ bg_path_join(char *out, size_t outsz, const char *a, const char *b)
 	}
 	return BG_OK;
 }
+
+int
+bg_read_line(int fd, char *buf, size_t max, size_t *len)
+{
+	int over = 0;
+	ssize_t got;
+	char c;
+
+	if (buf == NULL || len == NULL)
+		return BG_EINVAL;
+	*len = 0;
+	for (;;) {
+		got = read(fd, &c, 1);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0 || c == '\n')
+			break;
+		if (*len == max)
+			over = 1;	/* read on to the line's end */
+		else
+			buf[(*len)++] = c;
+	}
+	bg_wipe(&c, sizeof(c));
+	if (got < 0)
+		return bg_err_from_errno(errno);
+	if (!over && *len > 0 && buf[*len - 1] == '\r')
+		(*len)--;
+	return over ? BG_ETOOBIG : BG_OK;
+}

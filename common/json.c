@@ -243,3 +243,15 @@ bg_json_get_b64(const cJSON *obj, const char *key, uint8_t *out,
 		return r;
 	return bg_b64_decode_exact(s, strlen(s), out, outlen);
 }
+
+int
+bg_json_add(cJSON *obj, const char *key, cJSON *item)
+{
+	if (item == NULL)
+		return BG_ENOMEM;
+	if (obj == NULL || key == NULL || !cJSON_AddItemToObject(obj, key, item)) {
+		cJSON_Delete(item);
+		return BG_ENOMEM;
+	}
+	return BG_OK;
+}

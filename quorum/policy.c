@@ -1030,19 +1030,6 @@ names_to_json(const char (*names)[BG_NAME_MAX + 1], size_t n)
 	return a;
 }
 
-/* Adds item under key to o; item is freed when that fails. */
-static int
-add(cJSON *o, const char *key, cJSON *item)
-{
-	if (item == NULL)
-		return -1;
-	if (!cJSON_AddItemToObject(o, key, item)) {
-		cJSON_Delete(item);
-		return -1;
-	}
-	return 0;
-}
-
 static cJSON *
 group_to_json(const struct bg_group *g)
 {
@@ -1050,9 +1037,9 @@ group_to_json(const struct bg_group *g)
 
 	if ((o = cJSON_CreateObject()) == NULL)
 		return NULL;
-	if (add(o, "name", cJSON_CreateString(g->name)) != 0 ||
-	    add(o, "threshold", cJSON_CreateNumber(g->threshold)) != 0 ||
-	    add(o, "members", names_to_json(g->member, g->nmember)) != 0) {
+	if (bg_json_add(o, "name", cJSON_CreateString(g->name)) != 0 ||
+	    bg_json_add(o, "threshold", cJSON_CreateNumber(g->threshold)) != 0 ||
+	    bg_json_add(o, "members", names_to_json(g->member, g->nmember)) != 0) {
 		cJSON_Delete(o);
 		return NULL;
 	}
@@ -1066,8 +1053,8 @@ item_to_json(const struct bg_item *it)
 
 	if ((o = cJSON_CreateObject()) == NULL)
 		return NULL;
-	if (add(o, "name", cJSON_CreateString(it->name)) != 0 ||
-	    add(o, "groups", names_to_json(it->group, it->ngroup)) != 0) {
+	if (bg_json_add(o, "name", cJSON_CreateString(it->name)) != 0 ||
+	    bg_json_add(o, "groups", names_to_json(it->group, it->ngroup)) != 0) {
 		cJSON_Delete(o);
 		return NULL;
 	}
@@ -1104,14 +1091,14 @@ bg_policy_to_json(const bg_policy_t *p, cJSON **out)
 	*out = NULL;
 	if ((o = cJSON_CreateObject()) == NULL)
 		return BG_ENOMEM;
-	if (add(o, "format", cJSON_CreateString(BG_POLICY_FORMAT)) != 0 ||
-	    add(o, "groups", tables_to_json(p, 1)) != 0 ||
-	    add(o, "items", tables_to_json(p, 0)) != 0 ||
-	    add(o, "request_expiry_seconds",
+	if (bg_json_add(o, "format", cJSON_CreateString(BG_POLICY_FORMAT)) != 0 ||
+	    bg_json_add(o, "groups", tables_to_json(p, 1)) != 0 ||
+	    bg_json_add(o, "items", tables_to_json(p, 0)) != 0 ||
+	    bg_json_add(o, "request_expiry_seconds",
 	    cJSON_CreateNumber((double)p->expiry)) != 0 ||
-	    add(o, "timelock_seconds",
+	    bg_json_add(o, "timelock_seconds",
 	    cJSON_CreateNumber((double)p->timelock)) != 0 ||
-	    add(o, "self_approval", cJSON_CreateBool(p->self_approval)) != 0) {
+	    bg_json_add(o, "self_approval", cJSON_CreateBool(p->self_approval)) != 0) {
 		cJSON_Delete(o);
 		return BG_ENOMEM;
 	}

@@ -39,47 +39,6 @@ static const char *const request_keys[] = { "format", "id", "account",
 /* ------------------------------------------------------------ the fields */
 
 /*
- * The code point of the UTF-8 sequence at s (at most len bytes) and its
- * length, or 0 for a malformed, overlong or surrogate sequence.
- */
-static size_t
-utf8_next(const unsigned char *s, size_t len, uint32_t *cp)
-{
-	uint32_t c, min;
-	size_t n, i;
-
-	if (s[0] < 0x80) {
-		*cp = s[0];
-		return 1;
-	}
-	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-		n = 2;
-		c = s[0] & 0x1fu;
-		min = 0x80;
-	} else if ((s[0] & 0xf0) == 0xe0) {
-		n = 3;
-		c = s[0] & 0x0fu;
-		min = 0x800;
-	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		n = 4;
-		c = s[0] & 0x07u;
-		min = 0x10000;
-	} else
-		return 0;
-	if (len < n)
-		return 0;
-	for (i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		c = (c << 6) | (s[i] & 0x3fu);
-	}
-	if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-		return 0;
-	*cp = c;
-	return n;
-}
-
-/*
  * Control characters (C0, DEL, C1) and the bidirectional marks, overrides
  * and isolates (Unicode 15, UAX #9 2.1-2.2): what could make a reason look
  * different from its bytes (CVE-2021-42574, "Trojan Source").
@@ -106,7 +65,7 @@ reason_valid(const char *s)
 	if (s == NULL || (len = strlen(s)) == 0 || len > BG_REASON_MAX)
 		return 0;
 	for (i = 0; i < len; i += n) {
-		if ((n = utf8_next(p + i, len - i, &c)) == 0 ||
+		if ((n = bg_utf8_next(p + i, len - i, &c)) == 0 ||
 		    !cp_shown_as_is(c))
 			return 0;
 		if (c != ' ')
@@ -356,19 +315,6 @@ bg_request_from_json(const cJSON *j, bg_request_t **out)
 	return request_make(&f, out, BG_EFORMAT);
 }
 
-/* Adds item under key to o; item is freed when that fails. */
-static int
-add(cJSON *o, const char *key, cJSON *item)
-{
-	if (item == NULL)
-		return -1;
-	if (!cJSON_AddItemToObject(o, key, item)) {
-		cJSON_Delete(item);
-		return -1;
-	}
-	return 0;
-}
-
 static cJSON *
 time_json(uint64_t t)
 {
@@ -399,17 +345,17 @@ bg_request_to_json(const bg_request_t *rq, cJSON **out)
 	*out = NULL;
 	if ((o = cJSON_CreateObject()) == NULL)
 		return BG_ENOMEM;
-	if (add(o, "format", cJSON_CreateString(BG_REQUEST_FORMAT)) != 0 ||
-	    add(o, "id", cJSON_CreateString(rq->id)) != 0 ||
-	    add(o, "account", cJSON_CreateString(rq->account)) != 0 ||
-	    add(o, "requester", cJSON_CreateString(rq->requester)) != 0 ||
-	    add(o, "reason", cJSON_CreateString(rq->reason)) != 0 ||
-	    add(o, "ticket", cJSON_CreateString(rq->ticket)) != 0 ||
-	    add(o, "items", cJSON_CreateStringArray(rq->itemp,
+	if (bg_json_add(o, "format", cJSON_CreateString(BG_REQUEST_FORMAT)) != 0 ||
+	    bg_json_add(o, "id", cJSON_CreateString(rq->id)) != 0 ||
+	    bg_json_add(o, "account", cJSON_CreateString(rq->account)) != 0 ||
+	    bg_json_add(o, "requester", cJSON_CreateString(rq->requester)) != 0 ||
+	    bg_json_add(o, "reason", cJSON_CreateString(rq->reason)) != 0 ||
+	    bg_json_add(o, "ticket", cJSON_CreateString(rq->ticket)) != 0 ||
+	    bg_json_add(o, "items", cJSON_CreateStringArray(rq->itemp,
 	    (int)rq->nitems)) != 0 ||
-	    add(o, "created", time_json(rq->created)) != 0 ||
-	    add(o, "expiry", time_json(rq->expiry)) != 0 ||
-	    add(o, "request_key", key_json(rq->key)) != 0) {
+	    bg_json_add(o, "created", time_json(rq->created)) != 0 ||
+	    bg_json_add(o, "expiry", time_json(rq->expiry)) != 0 ||
+	    bg_json_add(o, "request_key", key_json(rq->key)) != 0) {
 		cJSON_Delete(o);
 		return BG_ENOMEM;
 	}

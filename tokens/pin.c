@@ -13,29 +13,16 @@
 
 #define PIN_MAX 255	/* CTAP: at most 63 bytes; a longer line is refused */
 
-/* Reads one line (without '\n') of at most PIN_MAX bytes. */
+/* Reads one line of at most PIN_MAX bytes; at least 4 make a PIN. */
 static int
 read_line(int fd, char *pin)
 {
-	size_t n = 0;
-	ssize_t got;
-	char c;
+	size_t n;
+	int r;
 
-	for (;;) {
-		got = read(fd, &c, 1);
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got <= 0 || c == '\n')
-			break;
-		if (n == PIN_MAX)
-			return BG_ETOOBIG;
-		pin[n++] = c;
-	}
-	if (got < 0)
-		return bg_err_from_errno(errno);
+	if ((r = bg_read_line(fd, pin, PIN_MAX, &n)) != BG_OK)
+		return r;
 	pin[n] = '\0';
-	if (n > 0 && pin[n - 1] == '\r')
-		pin[--n] = '\0';
 	return n >= 4 ? BG_OK : BG_EFORMAT;
 }
 
