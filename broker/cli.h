@@ -42,5 +42,6 @@ int bg_cli_token(struct bg_cli *cli, int argc, char **argv);
 int bg_cli_vault(struct bg_cli *cli, int argc, char **argv);
 int bg_cli_password(struct bg_cli *cli, int argc, char **argv);
 int bg_cli_audit_show(struct bg_cli *cli, int argc, char **argv);
+int bg_cli_alerts(struct bg_cli *cli, int argc, char **argv);
 
 #endif

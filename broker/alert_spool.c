@@ -1,0 +1,2 @@
+/* broker/ alert sinks from breakglass.json (stub). */
+#include "broker/alert.h"
