@@ -50,6 +50,11 @@ usage(FILE *f)
 	    "  token program-yubikey --serial N [--slot 1|2] [--force]\n"
 	    "                                   new HMAC-SHA1 secret, touch required\n"
 	    "\n"
+	    "alert commands:\n"
+	    "  alerts status                    queued, failed and dead alerts\n"
+	    "  alerts flush                     deliver every queued alert now\n"
+	    "  alerts test SINK                 send an audited test alert\n"
+	    "\n"
 	    "The state directory is --state, else $BREAKGLASS_STATE, else "
 	    DEFAULT_STATE ".\n"
 	    "Exit codes: 0 ok, 1 failed, 2 usage, 3 tampering detected.\n", f);
@@ -130,10 +135,24 @@ cli_state(struct bg_cli *cli, int *argc, char ***argv)
 	return 0;
 }
 
+/* Top-level commands; each file cli_*.c serves one or more. */
+static const struct {
+	const char *name;
+	int (*fn)(struct bg_cli *, int, char **);
+} commands[] = {
+	{ "audit", bg_cli_audit },
+	{ "token", bg_cli_token },
+	{ "vault", bg_cli_vault },
+	{ "password", bg_cli_password },
+	{ "alerts", bg_cli_alerts },
+	{ NULL, NULL },
+};
+
 int
 main(int argc, char **argv)
 {
 	struct bg_cli cli;
+	size_t i;
 
 	umask(077);
 	/* secrets pass through this process (PINs, token secrets): no core
@@ -157,14 +176,9 @@ main(int argc, char **argv)
 		usage(stdout);
 		return BG_EXIT_OK;
 	}
-	if (strcmp(argv[0], "audit") == 0)
-		return bg_cli_audit(&cli, argc - 1, argv + 1);
-	if (strcmp(argv[0], "token") == 0)
-		return bg_cli_token(&cli, argc - 1, argv + 1);
-	if (strcmp(argv[0], "vault") == 0)
-		return bg_cli_vault(&cli, argc - 1, argv + 1);
-	if (strcmp(argv[0], "password") == 0)
-		return bg_cli_password(&cli, argc - 1, argv + 1);
+	for (i = 0; commands[i].name != NULL; i++)
+		if (strcmp(argv[0], commands[i].name) == 0)
+			return commands[i].fn(&cli, argc - 1, argv + 1);
 	bg_cli_error("unknown command '%s' (see 'breakglass help')", argv[0]);
 	return BG_EXIT_USAGE;
 }

@@ -15,16 +15,25 @@
 static const char *const state_files[] = { "vault.json", "breakglass.json",
     NULL };
 #define REQUESTS_DIR "requests"
+#define PENDING ".pending"
+
+static int recover_pending(struct bg_state *st);
 
 int
 bg_state_open(struct bg_state *st, const char *dir)
 {
+	int r;
+
 	memset(st, 0, sizeof(*st));
 	if ((size_t)snprintf(st->dir, sizeof(st->dir), "%s", dir) >=
 	    sizeof(st->dir) || bg_path_join(st->audit_dir,
 	    sizeof(st->audit_dir), dir, "audit") != BG_OK)
 		return BG_ETOOBIG;
-	return bg_audit_open(st->audit_dir, BG_AUDIT_WRITE, &st->log);
+	if ((r = bg_audit_open(st->audit_dir, BG_AUDIT_WRITE, &st->log)) != BG_OK)
+		return r;
+	if ((r = recover_pending(st)) != BG_OK)
+		bg_state_close(st);
+	return r;
 }
 
 void
@@ -146,11 +155,49 @@ record_failure(struct bg_state *st, const char *name, const char *path, int err)
 	cJSON_Delete(d);
 }
 
+/* STATE/name.pending: the new version, before its audit entry exists. */
+static int
+pending_path(const char *path, char *out, size_t outsz)
+{
+	return (size_t)snprintf(out, outsz, "%s" PENDING, path) >= outsz ?
+	    BG_ETOOBIG : BG_OK;
+}
+
+/*
+ * The new version goes to name.pending (synced) first, then its audit
+ * entry, then the rename: a crash at any point leaves either a pending
+ * file the log does not name (rolled back on the next open) or one it
+ * names (rolled forward), never a file the log disagrees with.
+ */
+static int
+write_text(struct bg_state *st, const char *name, const char *path,
+    const char *text, size_t len, const struct bg_audit_event *ev)
+{
+	char pend[BG_PATH_MAX], hex[65];
+	int r;
+
+	if ((r = sha256_hex(text, len, hex)) != BG_OK ||
+	    (r = pending_path(path, pend, sizeof(pend))) != BG_OK ||
+	    (r = parent_dir(st->dir, name)) != BG_OK ||
+	    (r = bg_file_replace(pend, text, len, 0600)) != BG_OK)
+		return r;
+	if ((r = record(st, ev, name, hex)) != BG_OK) {
+		(void)unlink(pend);
+		return r;
+	}
+	if (rename(pend, path) != 0) {
+		r = bg_err_from_errno(errno);
+		record_failure(st, name, path, r);
+		return r;
+	}
+	return bg_fsync_parent(path);
+}
+
 int
 bg_state_write(struct bg_state *st, const char *name, const cJSON *doc,
     const struct bg_audit_event *ev)
 {
-	char path[BG_PATH_MAX], hex[65], *text;
+	char path[BG_PATH_MAX], *text;
 	size_t len;
 	int r;
 
@@ -162,11 +209,7 @@ bg_state_write(struct bg_state *st, const char *name, const cJSON *doc,
 		return BG_ENOMEM;
 	len = strlen(text);
 	text[len++] = '\n';	/* replaces the NUL; len counts it */
-	if ((r = sha256_hex(text, len, hex)) == BG_OK &&
-	    (r = record(st, ev, name, hex)) == BG_OK &&
-	    ((r = parent_dir(st->dir, name)) != BG_OK ||
-	    (r = bg_file_replace(path, text, len, 0600)) != BG_OK))
-		record_failure(st, name, path, r);
+	r = write_text(st, name, path, text, len, ev);
 	free(text);
 	return r;
 }
@@ -303,6 +346,21 @@ check_requests(const char *dir, const struct recorded *rec,
 	return bad;
 }
 
+/*
+ * A writer first finishes what a crash interrupted (the log's tail and
+ * pending state files); without the lock, the files are checked as is.
+ */
+static void
+settle_all(const char *dir)
+{
+	struct bg_state *w = malloc(sizeof(*w));
+
+	if (w != NULL && bg_state_open(w, dir) == BG_OK)
+		bg_state_close(w);
+	free(w);
+	bg_clear_why();
+}
+
 int
 bg_state_verify(const char *dir, bg_state_report_fn report, void *ctx)
 {
@@ -316,6 +374,7 @@ bg_state_verify(const char *dir, bg_state_report_fn report, void *ctx)
 	bg_clear_why();
 	if ((r = bg_path_join(audit_dir, sizeof(audit_dir), dir, "audit")) != BG_OK)
 		return r;
+	settle_all(dir);
 	/* the recorded hashes count only in a log that verifies */
 	if ((r = bg_audit_verify(audit_dir, NULL, &vres)) != BG_OK) {
 		bg_set_why("the audit log does not verify (%s): run "
@@ -337,6 +396,91 @@ bg_state_verify(const char *dir, bg_state_report_fn report, void *ctx)
 	bad |= check_requests(dir, &rec, report, ctx);
 	r = bad ? BG_ETAMPER : BG_OK;
 out:
+	free(rec.file);
+	free(rec.hash);
+	return r;
+}
+
+/* ----------------------------------------------------- interrupted writes */
+
+/* Appends the pending files under dir/sub ("" for the top) to names. */
+static int
+find_pending(const char *dir, const char *sub, char (*names)[128], size_t max,
+    size_t *n)
+{
+	char path[BG_PATH_MAX];
+	struct dirent *de;
+	size_t len;
+	DIR *d;
+
+	if (bg_path_join(path, sizeof(path), dir, sub[0] ? sub : ".") != BG_OK)
+		return BG_ETOOBIG;
+	if ((d = opendir(path)) == NULL)
+		return errno == ENOENT || errno == ENOTDIR ? BG_OK :
+		    bg_err_from_errno(errno);
+	while ((de = readdir(d)) != NULL && *n < max) {
+		len = strlen(de->d_name);
+		if (len <= strlen(PENDING) || strcmp(de->d_name + len -
+		    strlen(PENDING), PENDING) != 0)
+			continue;
+		if ((size_t)snprintf(names[*n], 128, "%s%s%.*s", sub,
+		    sub[0] ? "/" : "", (int)(len - strlen(PENDING)),
+		    de->d_name) < 128)
+			++*n;
+	}
+	closedir(d);
+	return BG_OK;
+}
+
+/* Rolls name.pending forward when the log names its hash, else back. */
+static int
+settle(struct bg_state *st, const char *name, const struct recorded *rec)
+{
+	char path[BG_PATH_MAX], pend[BG_PATH_MAX], hex[65];
+	const char *want = NULL;
+	size_t i;
+	int r;
+
+	if ((r = state_path(st->dir, name, path, sizeof(path))) != BG_OK ||
+	    (r = pending_path(path, pend, sizeof(pend))) != BG_OK ||
+	    (r = file_hash(pend, hex)) != BG_OK)
+		return r;
+	for (i = 0; i < rec->n; i++)
+		if (strcmp(rec->file[i], name) == 0)
+			want = rec->hash[i];
+	if (want != NULL && strcmp(want, hex) == 0) {
+		if (rename(pend, path) != 0)
+			return bg_err_from_errno(errno);
+	} else if (unlink(pend) != 0) {
+		return bg_err_from_errno(errno);
+	}
+	return bg_fsync_parent(path);
+}
+
+/*
+ * After a crash between a pending write and its rename: finishes the
+ * writes the log recorded and drops the others, so every file is again
+ * the version the log last named.
+ */
+static int
+recover_pending(struct bg_state *st)
+{
+	struct recorded rec = { NULL, NULL, 0, 0 };
+	char (*names)[128];
+	size_t i, n = 0;
+	int r;
+
+	if ((names = calloc(64, sizeof(*names))) == NULL)
+		return BG_ENOMEM;
+	if ((r = find_pending(st->dir, "", names, 64, &n)) != BG_OK ||
+	    (r = find_pending(st->dir, REQUESTS_DIR, names, 64, &n)) != BG_OK ||
+	    n == 0)
+		goto out;
+	r = bg_audit_foreach(st->log, 0, bg_audit_size(st->log), collect, &rec);
+	for (i = 0; i < n && r == BG_OK; i++)
+		r = settle(st, names[i], &rec);
+out:
+	free(names);
 	free(rec.file);
 	free(rec.hash);
 	return r;

@@ -201,6 +201,8 @@ int bg_file_create_excl(const char *path, const void *data, size_t len,
 int bg_file_read(const char *path, size_t max, char **data, size_t *len);
 /* fsyncs a directory. */
 int bg_fsync_dir(const char *dir);
+/* fsyncs the directory that holds path ("." or "/" for short paths). */
+int bg_fsync_parent(const char *path);
 /* Creates a directory with mode 0700; BG_OK when it already exists as a
  * directory owned by us with no group/other permissions. */
 int bg_mkdir_private(const char *path);

@@ -94,9 +94,8 @@ bg_fsync_dir(const char *dir)
 	return r;
 }
 
-/* fsyncs the directory that holds path ("." or "/" for short paths). */
-static int
-fsync_parent(const char *path)
+int
+bg_fsync_parent(const char *path)
 {
 	const char *slash = strrchr(path, '/');
 	char *dir;
@@ -192,7 +191,7 @@ bg_file_replace(const char *path, const void *data, size_t len,
 		goto fail;
 	}
 	/* Renamed: the temp name is gone; only durability is left. */
-	r = fsync_parent(path);
+	r = bg_fsync_parent(path);
 	goto out;
 fail:
 	(void)unlink(tmp);
@@ -213,7 +212,7 @@ bg_file_create_excl(const char *path, const void *data, size_t len,
 	if ((fd = create_excl(path, mode)) < 0)
 		return bg_err_from_errno(errno);
 	if ((r = write_close(fd, data, len, mode)) == BG_OK)
-		r = fsync_parent(path);
+		r = bg_fsync_parent(path);
 	/* Never leave a partial file: a retry would then hit BG_EEXIST. */
 	if (r != BG_OK)
 		(void)unlink(path);

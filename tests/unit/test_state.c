@@ -182,23 +182,88 @@ test_audit_failure_writes_nothing(void **state)
 	assert_int_equal(verify(f), BG_OK);
 }
 
-/* The file cannot be written after its entry: the log records that. */
+/* The new version cannot even be staged: no entry, nothing changed. */
 static void
-test_write_failure_recorded(void **state)
+test_stage_failure_writes_nothing(void **state)
 {
 	struct bg_audit_event ev = { "vault.test", "tester", "", "", NULL };
 	struct fx *f = *state;
 	struct bg_state st;
 	cJSON *doc = cJSON_CreateObject();
+	char path[128];
+	uint64_t before;
 
 	put_file(f, "requests", "not a directory");
 	cJSON_AddNumberToObject(doc, "n", 1);
 	assert_int_equal(bg_state_open(&st, f->dir), BG_OK);
+	before = bg_audit_size(st.log);
 	assert_int_not_equal(bg_state_write(&st, "requests/x.json", doc, &ev),
 	    BG_OK);
+	assert_int_equal(bg_audit_size(st.log), before);
 	bg_state_close(&st);
 	cJSON_Delete(doc);
-	/* entry, then state.write_failed with the hash of "no file" */
+	snprintf(path, sizeof(path), "%s/requests", f->dir);
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(verify(f), BG_OK);
+}
+
+/* Records that name's next version has hash hex, as a write would. */
+static void
+record_hash(struct fx *f, const char *name, const char *hex)
+{
+	struct bg_audit_event ev = { "vault.test", "tester", "", "", NULL };
+	struct bg_state st;
+	cJSON *d = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(d, "file", name);
+	cJSON_AddStringToObject(d, "sha256", hex);
+	ev.detail = d;
+	assert_int_equal(bg_state_open(&st, f->dir), BG_OK);
+	assert_int_equal(bg_state_note(&st, &ev), BG_OK);
+	bg_state_close(&st);
+	cJSON_Delete(d);
+}
+
+static void
+sha256_hex_of(const char *text, char hex[65])
+{
+	uint8_t sum[32];
+
+	assert_int_equal(EVP_Digest(text, strlen(text), sum, NULL,
+	    EVP_sha256(), NULL), 1);
+	bg_hex_encode(sum, 32, hex, 65);
+}
+
+/*
+ * A crash after the staged file and its entry, before the rename: the
+ * next open finishes the write. A crash before the entry: the staged file
+ * is dropped. Either way the state verifies.
+ */
+static void
+test_interrupted_writes_settle(void **state)
+{
+	const char *next = "{\n\t\"n\":\t2\n}\n";
+	struct fx *f = *state;
+	char hex[65], path[128], *v;
+	struct bg_state st;
+	size_t len;
+
+	write_doc(f, "vault.json", 1);
+	write_doc(f, "requests/a.json", 1);
+	sha256_hex_of(next, hex);
+	record_hash(f, "vault.json", hex);	/* opens: nothing pending yet */
+	put_file(f, "vault.json.pending", next);
+	put_file(f, "requests/a.json.pending", "{\"n\": 3}\n");
+	assert_int_equal(bg_state_open(&st, f->dir), BG_OK);
+	bg_state_close(&st);
+	snprintf(path, sizeof(path), "%s/vault.json", f->dir);
+	v = tu_read_file(path, &len);
+	assert_string_equal(v, next);
+	free(v);
+	snprintf(path, sizeof(path), "%s/vault.json.pending", f->dir);
+	assert_int_not_equal(access(path, F_OK), 0);
+	snprintf(path, sizeof(path), "%s/requests/a.json.pending", f->dir);
+	assert_int_not_equal(access(path, F_OK), 0);
 	assert_int_equal(verify(f), BG_OK);
 }
 
@@ -245,7 +310,9 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_audit_failure_writes_nothing,
 		    setup, teardown),
-		cmocka_unit_test_setup_teardown(test_write_failure_recorded,
+		cmocka_unit_test_setup_teardown(test_stage_failure_writes_nothing,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_interrupted_writes_settle,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_patched_log_refused,
 		    setup, teardown),
