@@ -37,11 +37,47 @@ struct bg_cli_cmd {
 int bg_cli_dispatch(struct bg_cli *cli, const char *group,
     const struct bg_cli_cmd *cmds, int argc, char **argv);
 
+/*
+ * Options of one command: "--name VALUE" (val set) or "--name" (flag
+ * set); repeat == 1 lets a valued option appear up to max times, its
+ * values collected in vals. Other words are positional (at most maxpos).
+ * Returns 0, or -1 for an unknown or repeated option or a missing value.
+ */
+struct bg_cli_opt {
+	const char *name;
+	const char **val;	/* valued option */
+	int *flag;		/* or a flag */
+	const char **vals;	/* or repeated: up to max values */
+	size_t max, *n;
+};
+int bg_cli_opts(int argc, char **argv, const struct bg_cli_opt *opts,
+    const char **pos, size_t maxpos, size_t *npos);
+
 int bg_cli_audit(struct bg_cli *cli, int argc, char **argv);
 int bg_cli_token(struct bg_cli *cli, int argc, char **argv);
 int bg_cli_vault(struct bg_cli *cli, int argc, char **argv);
 int bg_cli_password(struct bg_cli *cli, int argc, char **argv);
 int bg_cli_audit_show(struct bg_cli *cli, int argc, char **argv);
 int bg_cli_alerts(struct bg_cli *cli, int argc, char **argv);
+/* cli_admin.c: the vault's set-up */
+int bg_cli_init(struct bg_cli *cli, int argc, char **argv);
+int bg_cli_account(struct bg_cli *cli, int argc, char **argv);
+int bg_cli_custodian(struct bg_cli *cli, int argc, char **argv);
+int bg_cli_requester(struct bg_cli *cli, int argc, char **argv);
+int bg_cli_policy(struct bg_cli *cli, int argc, char **argv);
+int bg_cli_vault_arm(struct bg_cli *cli, int argc, char **argv);
+int bg_cli_vault_show(struct bg_cli *cli, int argc, char **argv);
+/* token enroll NAME ...: enrolls a token for a person in the vault. */
+struct bg_token_opts;
+int bg_cli_enroll_person(struct bg_cli *cli, const char *person, int kind,
+    const struct bg_token_opts *o);
+/* cli_ceremony.c */
+int bg_cli_seal(struct bg_cli *cli, int argc, char **argv);
+int bg_cli_request(struct bg_cli *cli, int argc, char **argv);
+int bg_cli_approve(struct bg_cli *cli, int argc, char **argv);
+int bg_cli_deny(struct bg_cli *cli, int argc, char **argv);
+int bg_cli_release(struct bg_cli *cli, int argc, char **argv);
+int bg_cli_status(struct bg_cli *cli, int argc, char **argv);
+int bg_cli_rekey(struct bg_cli *cli, int argc, char **argv);
 
 #endif

@@ -108,7 +108,7 @@ parse_enroll(struct enroll_args *a, int argc, char **argv)
 		else
 			return -1;
 	}
-	return a->kind == 0 || a->out == NULL ? -1 : 0;
+	return a->kind == 0 ? -1 : 0;
 }
 
 static int
@@ -143,7 +143,13 @@ cmd_enroll(struct bg_cli *cli, int argc, char **argv)
 	memset(&a, 0, sizeof(a));
 	a.o = bg_token_opts_default();
 	a.o.prompt = prompt;
-	if (parse_enroll(&a, argc, argv) != 0 || a.force)
+	if (argc > 0 && argv[0][0] != '-') {	/* token enroll NAME ... */
+		if (parse_enroll(&a, argc - 1, argv + 1) != 0 || a.force ||
+		    a.out != NULL)
+			return BG_EXIT_USAGE;
+		return bg_cli_enroll_person(cli, argv[0], a.kind, &a.o);
+	}
+	if (parse_enroll(&a, argc, argv) != 0 || a.force || a.out == NULL)
 		return BG_EXIT_USAGE;
 	/* before anyone touches a token (the final create is O_EXCL too) */
 	if (access(a.out, F_OK) == 0) {
@@ -248,9 +254,11 @@ bg_cli_token(struct bg_cli *cli, int argc, char **argv)
 {
 	static const struct bg_cli_cmd cmds[] = {
 		{ "list", cmd_list, "token list" },
-		{ "enroll", cmd_enroll, "token enroll --fido2 [--device PATH] "
-		    "[--pin-fd N] [--uv pin|none] [--label NAME] [--trust PEM] "
-		    "--out FILE | --yubikey [--serial N] [--slot 1|2] --out FILE" },
+		{ "enroll", cmd_enroll, "token enroll [NAME] --fido2 [--device "
+		    "PATH] [--pin-fd N] [--uv pin|none] [--label NAME] [--trust "
+		    "PEM] [--out FILE] | --yubikey [--serial N] [--slot 1|2] "
+		    "[--out FILE]   (NAME: enroll for that person in the vault; "
+		    "else --out)" },
 		{ "check", cmd_check, "token check FILE [--pin-fd N]" },
 		{ "program-yubikey", cmd_program, "token program-yubikey "
 		    "--serial N [--slot 1|2] [--force]" },

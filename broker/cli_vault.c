@@ -39,6 +39,8 @@ bg_cli_vault(struct bg_cli *cli, int argc, char **argv)
 {
 	static const struct bg_cli_cmd cmds[] = {
 		{ "verify", cmd_verify, "vault verify" },
+		{ "arm", bg_cli_vault_arm, "vault arm" },
+		{ "show", bg_cli_vault_show, "vault show" },
 		{ NULL, NULL, NULL },
 	};
 

@@ -210,6 +210,16 @@ uint32_t bg_totp_truncate(const uint8_t *mac, size_t maclen);
 void bg_totp_wipe(struct bg_totp *t);
 
 /*
+ * The sealed form of a TOTP generator (a vault item): algorithm, digits,
+ * period (2 bytes, big-endian), then the key; label and issuer are not
+ * kept. out holds BG_TOTP_PACKED_MAX bytes. Unpacking is strict
+ * (BG_EFORMAT) and wipes *t on failure.
+ */
+#define BG_TOTP_PACKED_MAX (4 + BG_TOTP_KEY_MAX)
+int bg_totp_pack(const struct bg_totp *t, uint8_t *out, size_t *len);
+int bg_totp_unpack(const uint8_t *in, size_t len, struct bg_totp *t);
+
+/*
  * RFC 4648 section 6 base32 without padding, upper case, NUL-terminated;
  * out must hold (n * 8 + 4) / 5 + 1 bytes (BG_ETOOBIG otherwise).
  */

@@ -485,3 +485,28 @@ out:
 	free(rec.hash);
 	return r;
 }
+
+/* --------------------------------------------------------- one file */
+
+static void
+note_problem(void *ctx, const char *file, const char *problem)
+{
+	(void)ctx;
+	bg_set_why("%s %s", file, problem);
+}
+
+int
+bg_state_check_file(struct bg_state *st, const char *name)
+{
+	struct recorded rec = { NULL, NULL, 0, 0 };
+	int r;
+
+	if (st->log == NULL)
+		return BG_EINVAL;
+	r = bg_audit_foreach(st->log, 0, bg_audit_size(st->log), collect, &rec);
+	if (r == BG_OK && check_file(st->dir, name, &rec, note_problem, NULL))
+		r = BG_ETAMPER;
+	free(rec.file);
+	free(rec.hash);
+	return r;
+}

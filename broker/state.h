@@ -51,6 +51,12 @@ int bg_state_write(struct bg_state *st, const char *name, const cJSON *doc,
 int bg_state_note(struct bg_state *st, const struct bg_audit_event *ev);
 
 /*
+ * Compares STATE/name with the last hash the log recorded for it (reading
+ * the whole log): BG_ETAMPER, bg_why() saying how, when they differ.
+ */
+int bg_state_check_file(struct bg_state *st, const char *name);
+
+/*
  * Compares every state file (vault.json, breakglass.json and the
  * files under requests/) with the last hash the audit log recorded for it.
  * Calls report(ctx, file, problem) for each mismatch; BG_OK when all

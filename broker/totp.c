@@ -733,3 +733,37 @@ bg_totp_parse_uri(const char *uri, struct bg_totp *t)
 		bg_totp_wipe(t);
 	return r;
 }
+
+/* ============================================================ sealed form */
+
+int
+bg_totp_pack(const struct bg_totp *t, uint8_t *out, size_t *len)
+{
+	if (!totp_valid(t))
+		return BG_EINVAL;
+	out[0] = (uint8_t)t->alg;
+	out[1] = (uint8_t)t->digits;
+	out[2] = (uint8_t)(t->period >> 8);
+	out[3] = (uint8_t)t->period;
+	memcpy(out + 4, t->key, t->key_len);
+	*len = 4 + t->key_len;
+	return BG_OK;
+}
+
+int
+bg_totp_unpack(const uint8_t *in, size_t len, struct bg_totp *t)
+{
+	bg_totp_wipe(t);
+	if (len < 4 + BG_TOTP_KEY_MIN || len > BG_TOTP_PACKED_MAX)
+		return BG_EFORMAT;
+	t->alg = in[0];
+	t->digits = in[1];
+	t->period = (unsigned)in[2] << 8 | in[3];
+	t->key_len = len - 4;
+	memcpy(t->key, in + 4, t->key_len);
+	if (!totp_valid(t)) {
+		bg_totp_wipe(t);
+		return BG_EFORMAT;
+	}
+	return BG_OK;
+}
