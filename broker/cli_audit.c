@@ -8,6 +8,7 @@
 #include "common/common.h"
 #include "audit/audit.h"
 #include "broker/cli.h"
+#include "broker/alert_int.h"
 
 #define NOTE_MAX 1024
 #define CHECKPOINT_FILE_MAX 8192
@@ -275,6 +276,9 @@ cmd_verify(struct bg_cli *cli, int argc, char **argv)
 		if (isatty(STDERR_FILENO))
 			o.progress = progress;
 		r = verify_report(bg_audit_verify(cli->audit_dir, &o, &res), &res);
+		if (r == BG_EXIT_TAMPER)
+			bg_alert_report(cli->state, "audit.verify_failed",
+			    res.reason);
 	}
 	free(cp);
 	free(key);

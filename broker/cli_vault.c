@@ -4,6 +4,7 @@
 
 #include "common/common.h"
 #include "broker/cli.h"
+#include "broker/alert_int.h"
 #include "broker/state.h"
 
 static void
@@ -29,8 +30,11 @@ cmd_verify(struct bg_cli *cli, int argc, char **argv)
 		    "recorded\n");
 		return BG_EXIT_OK;
 	}
-	if (r == BG_ETAMPER && n > 0)
+	if (r == BG_ETAMPER && n > 0) {
+		bg_alert_report(cli->state, "vault.verify_failed",
+		    "state files do not match the audit log");
 		return BG_EXIT_TAMPER;
+	}
 	return bg_cli_fail("cannot verify the vault", r);
 }
 
