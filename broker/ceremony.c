@@ -190,8 +190,15 @@ cer_touch(struct bg_cer *c, const struct bg_vault_person *p,
 		if (!absent(r))
 			break;
 	}
-	bg_set_why("%s: %s", p->name, absent(r) ? "none of their tokens is "
-	    "connected" : bg_strerror(r));
+	if (absent(r)) {
+		bg_set_why("%s: none of their tokens is connected", p->name);
+	} else {
+		char why[256];
+
+		snprintf(why, sizeof(why), "%s", bg_why()[0] ? bg_why() :
+		    bg_strerror(r));
+		bg_set_why("%s: %s", p->name, why);
+	}
 	return r;
 }
 
