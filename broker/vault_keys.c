@@ -184,6 +184,20 @@ arm_one(struct bg_vault *v, struct bg_vault_account *a, const char *group)
 	return r;
 }
 
+static int
+all_have_tokens(const struct bg_vault *v)
+{
+	const struct bg_vault_person *who[BG_POLICY_MEMBERS_MAX];
+	size_t g, i, n;
+	int r;
+
+	for (g = 0; g < bg_policy_ngroups(v->policy); g++)
+		if ((r = members(v, bg_policy_group_name(v->policy, g), &i,
+		    who, &n)) != BG_OK)
+			return r;
+	return BG_OK;
+}
+
 int
 bg_vault_arm(struct bg_vault *v, size_t *armed)
 {
@@ -201,6 +215,8 @@ bg_vault_arm(struct bg_vault *v, size_t *armed)
 		bg_set_why("no account in the vault");
 		return BG_EPERM;
 	}
+	if ((r = all_have_tokens(v)) != BG_OK)	/* before any change */
+		return r;
 	for (i = 0; i < v->naccounts; i++)
 		for (g = 0; g < bg_policy_ngroups(v->policy); g++) {
 			group = bg_policy_group_name(v->policy, g);
