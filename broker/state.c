@@ -10,6 +10,7 @@
 #include <openssl/evp.h>
 
 #include "common/common.h"
+#include "broker/alert.h"
 #include "broker/state.h"
 
 static const char *const state_files[] = { "vault.json", "breakglass.json",
@@ -100,6 +101,48 @@ file_hash(const char *path, char hex[65])
 	return r;
 }
 
+struct spool_ctx {
+	struct bg_state *st;
+	int r;
+};
+
+static int
+spool_entry(void *ctx, uint64_t seq, const char *line, size_t len)
+{
+	struct spool_ctx *c = ctx;
+	char *cp = NULL;
+	size_t cplen;
+
+	(void)seq;
+	if ((c->r = bg_audit_checkpoint(c->st->log, &cp, &cplen)) == BG_OK)
+		c->r = bg_alert_spool(c->st->dir, line, len, cp, cplen);
+	free(cp);
+	return c->r;
+}
+
+/*
+ * Appends ev; then, before the operation it reports goes on, spools the
+ * alerts a sink wants for it (fail closed: an alert that cannot be
+ * spooled stops the operation, while the entry stays as the record).
+ */
+static int
+append(struct bg_state *st, const struct bg_audit_event *ev)
+{
+	struct spool_ctx c = { st, BG_OK };
+	uint64_t seq;
+	int r;
+
+	if ((r = bg_audit_append(st->log, ev, &seq)) != BG_OK)
+		return r;
+	if ((r = bg_audit_foreach(st->log, seq, seq + 1, spool_entry, &c)) !=
+	    BG_OK || c.r != BG_OK) {
+		bg_set_why("the alert for this entry cannot be spooled: %s",
+		    bg_strerror(r != BG_OK ? r : c.r));
+		return r != BG_OK ? r : c.r;
+	}
+	return BG_OK;
+}
+
 /* ev with a detail that also names the file and its hash. */
 static int
 record(struct bg_state *st, const struct bg_audit_event *ev, const char *name,
@@ -114,7 +157,7 @@ record(struct bg_state *st, const struct bg_audit_event *ev, const char *name,
 	if (d != NULL && cJSON_AddStringToObject(d, "file", name) != NULL &&
 	    cJSON_AddStringToObject(d, "sha256", hex) != NULL) {
 		e.detail = d;
-		r = bg_audit_append(st->log, &e, NULL);
+		r = append(st, &e);
 	}
 	cJSON_Delete(d);
 	return r;
@@ -219,7 +262,7 @@ bg_state_note(struct bg_state *st, const struct bg_audit_event *ev)
 {
 	if (st->log == NULL || ev == NULL)
 		return BG_EINVAL;
-	return bg_audit_append(st->log, ev, NULL);
+	return append(st, ev);
 }
 
 /* ------------------------------------------------------------- verify */
