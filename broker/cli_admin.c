@@ -315,8 +315,13 @@ do_list(struct bg_cer *c, void *arg, struct change *ch)
 	char sum[256];
 	size_t g, m, t;
 
+	int r;
+
 	(void)arg;
 	ch->event = NULL;
+	if ((r = bg_state_note(&c->st, &(struct bg_audit_event){ "vault.read",
+	    "", "", "", NULL })) != BG_OK)	/* recorded before it is shown */
+		return r;
 	for (g = 0; g < bg_policy_ngroups(p); g++) {
 		printf("group %s (threshold %u)\n", bg_policy_group_name(p, g),
 		    bg_policy_group_threshold(p, g));
@@ -333,8 +338,7 @@ do_list(struct bg_cer *c, void *arg, struct change *ch)
 				printf("    (no token enrolled)\n");
 		}
 	}
-	return bg_state_note(&c->st, &(struct bg_audit_event){ "vault.read",
-	    "", "", "", NULL });
+	return BG_OK;
 }
 
 static int
