@@ -653,6 +653,7 @@ bg_cli_vault_show(struct bg_cli *cli, int argc, char **argv)
 struct seal_args {
 	const char *account, *item, *otpauth, *base32, *length;
 	int generate, note;
+	char *generated;	/* locked: shown once the seal is recorded */
 };
 
 #define SEAL_BUF (BG_VAULT_ITEM_MAX + 1)
@@ -676,7 +677,7 @@ read_secret(int whole, uint8_t *buf, size_t *len)
 }
 
 static int
-password_item(const struct seal_args *a, const struct bg_vault_account *acct,
+password_item(struct seal_args *a, const struct bg_vault_account *acct,
     uint8_t *buf, size_t *len)
 {
 	unsigned long long n = BG_PW_GEN_LEN;
@@ -692,8 +693,7 @@ password_item(const struct seal_args *a, const struct bg_vault_account *acct,
 		    (char *)buf, SEAL_BUF)) != BG_OK)
 			return r;
 		*len = strlen((char *)buf);
-		printf("generated root password for %s (set it in AWS now; it "
-		    "is shown only this once):\n%s\n", acct->id, (char *)buf);
+		memcpy(a->generated, buf, *len + 1);
 		return BG_OK;
 	}
 	if ((r = read_secret(0, buf, len)) != BG_OK)
@@ -776,7 +776,7 @@ item_kind(const struct seal_args *a, enum bg_item_kind *kind)
 static int
 do_seal(struct bg_cer *c, void *arg, struct change *ch)
 {
-	const struct seal_args *a = arg;
+	struct seal_args *a = arg;
 	struct bg_vault_account *acct;
 	enum bg_item_kind kind;
 	uint8_t *buf;
@@ -809,8 +809,6 @@ do_seal(struct bg_cer *c, void *arg, struct change *ch)
 	    !cJSON_AddNumberToObject(ch->detail, "version",
 	    (double)bg_vault_item(acct, a->item)->version))
 		return BG_ENOMEM;
-	printf("sealed %s of account %s (version %llu)\n", a->item, a->account,
-	    (unsigned long long)bg_vault_item(acct, a->item)->version);
 	return BG_OK;
 }
 
@@ -828,6 +826,7 @@ bg_cli_seal(struct bg_cli *cli, int argc, char **argv)
 	};
 	const char *pos[2];
 	size_t npos;
+	int r;
 
 	memset(&a, 0, sizeof(a));
 	if (bg_cli_opts(argc, argv, opts, pos, 2, &npos) != 0 || npos != 2) {
@@ -841,5 +840,15 @@ bg_cli_seal(struct bg_cli *cli, int argc, char **argv)
 	}
 	a.account = pos[0];
 	a.item = pos[1];
-	return run_change(cli, "seal", do_seal, &a);
+	if ((a.generated = bg_secure_alloc(SEAL_BUF)) == NULL)
+		return bg_cli_fail("seal", BG_ENOMEM);
+	a.generated[0] = '\0';
+	r = run_change(cli, "seal", do_seal, &a);
+	if (r == BG_EXIT_OK)
+		printf("sealed %s of account %s\n", a.item, a.account);
+	if (r == BG_EXIT_OK && a.generated[0] != '\0')
+		printf("generated root password for %s (set it in AWS now; it "
+		    "is shown only this once):\n%s\n", a.account, a.generated);
+	bg_secure_free(&a.generated, SEAL_BUF);
+	return r;
 }
