@@ -17,6 +17,8 @@ int
 bg_cer_begin(struct bg_cer *c, const char *dir, FILE *out,
     const struct bg_token_opts *o)
 {
+	static const char *const checked[] = { BG_VAULT_FILE,
+	    "breakglass.json" };
 	int r;
 
 	memset(c, 0, sizeof(*c));
@@ -24,7 +26,9 @@ bg_cer_begin(struct bg_cer *c, const char *dir, FILE *out,
 	c->o = *o;
 	if ((r = bg_state_open(&c->st, dir)) != BG_OK)
 		return r;
-	if ((r = bg_vault_load(&c->st, &c->v)) != BG_OK) {
+	/* vault.json and breakglass.json as the log last recorded them */
+	if ((r = bg_state_check_files(&c->st, checked, 2)) != BG_OK ||
+	    (r = bg_vault_load(&c->st, &c->v)) != BG_OK) {
 		bg_state_close(&c->st);
 		return r;
 	}

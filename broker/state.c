@@ -539,17 +539,25 @@ note_problem(void *ctx, const char *file, const char *problem)
 }
 
 int
-bg_state_check_file(struct bg_state *st, const char *name)
+bg_state_check_files(struct bg_state *st, const char *const *names, size_t n)
 {
 	struct recorded rec = { NULL, NULL, 0, 0 };
+	size_t i;
 	int r;
 
 	if (st->log == NULL)
 		return BG_EINVAL;
 	r = bg_audit_foreach(st->log, 0, bg_audit_size(st->log), collect, &rec);
-	if (r == BG_OK && check_file(st->dir, name, &rec, note_problem, NULL))
-		r = BG_ETAMPER;
+	for (i = 0; i < n && r == BG_OK; i++)
+		if (check_file(st->dir, names[i], &rec, note_problem, NULL))
+			r = BG_ETAMPER;
 	free(rec.file);
 	free(rec.hash);
 	return r;
+}
+
+int
+bg_state_check_file(struct bg_state *st, const char *name)
+{
+	return bg_state_check_files(st, &name, 1);
 }

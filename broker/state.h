@@ -55,6 +55,9 @@ int bg_state_note(struct bg_state *st, const struct bg_audit_event *ev);
  * the whole log): BG_ETAMPER, bg_why() saying how, when they differ.
  */
 int bg_state_check_file(struct bg_state *st, const char *name);
+/* The same for n files, reading the log once. */
+int bg_state_check_files(struct bg_state *st, const char *const *names,
+    size_t n);
 
 /*
  * Compares every state file (vault.json, breakglass.json and the
