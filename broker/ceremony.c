@@ -13,6 +13,22 @@
 
 #include "broker/cer_int.h"
 
+/* Records (and so alerts) a state file that is not what the log says. */
+static void
+tampered(struct bg_cer *c, int err)
+{
+	char why[512];
+	cJSON *d = cJSON_CreateObject();
+
+	snprintf(why, sizeof(why), "%s", bg_why());
+	if (d != NULL && cJSON_AddStringToObject(d, "error", bg_strerror(err)) &&
+	    cJSON_AddStringToObject(d, "reason", why))
+		(void)bg_state_note(&c->st, &(struct bg_audit_event){
+		    "vault.verify_failed", "", "", "", d });
+	cJSON_Delete(d);
+	bg_set_why("%s", why);
+}
+
 int
 bg_cer_begin(struct bg_cer *c, const char *dir, FILE *out,
     const struct bg_token_opts *o)
@@ -29,6 +45,8 @@ bg_cer_begin(struct bg_cer *c, const char *dir, FILE *out,
 	/* vault.json and breakglass.json as the log last recorded them */
 	if ((r = bg_state_check_files(&c->st, checked, 2)) != BG_OK ||
 	    (r = bg_vault_load(&c->st, &c->v)) != BG_OK) {
+		if (r == BG_ETAMPER || r == BG_EFORMAT)
+			tampered(c, r);
 		bg_state_close(&c->st);
 		return r;
 	}
