@@ -79,5 +79,8 @@ int bg_cli_deny(struct bg_cli *cli, int argc, char **argv);
 int bg_cli_release(struct bg_cli *cli, int argc, char **argv);
 int bg_cli_status(struct bg_cli *cli, int argc, char **argv);
 int bg_cli_rekey(struct bg_cli *cli, int argc, char **argv);
+/* cli_custody.c, cli_config.c (docs/custody.md) */
+int bg_cli_custody(struct bg_cli *cli, int argc, char **argv);
+int bg_cli_config(struct bg_cli *cli, int argc, char **argv);
 
 #endif

@@ -72,6 +72,14 @@ usage(FILE *f)
 	    "  alerts flush                     deliver every queued alert now\n"
 	    "  alerts test SINK                 send an audited test alert\n"
 	    "\n"
+	    "custody commands (docs/custody.md):\n"
+	    "  custody attest NAME [--pin-fd N] touch: prove shares open, attest\n"
+	    "                                   the recovery channels held\n"
+	    "  custody check [--json]           rules, attestations, thresholds,\n"
+	    "                                   rotation; exit 1 on a violation\n"
+	    "  custody holder add NAME          a channel holder (no other role)\n"
+	    "  config show | config set FILE    breakglass.json, validated, audited\n"
+	    "\n"
 	    "The state directory is --state, else $BREAKGLASS_STATE, else "
 	    DEFAULT_STATE ".\n"
 	    "Exit codes: 0 ok, 1 failed, 2 usage, 3 tampering detected.\n", f);
@@ -174,6 +182,8 @@ static const struct {
 	{ "status", bg_cli_status },
 	{ "rekey", bg_cli_rekey },
 	{ "alerts", bg_cli_alerts },
+	{ "custody", bg_cli_custody },
+	{ "config", bg_cli_config },
 	{ NULL, NULL },
 };
 
