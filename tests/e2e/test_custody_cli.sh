@@ -1,0 +1,302 @@
+#!/bin/bash
+# tests/e2e/test_custody_cli.sh: `breakglass custody ...` and `config ...`
+# as shipped, on the software tokens of tests/virtual (docs/custody.md):
+# attestations by FIDO2 and YubiKey custodians and channel holders, the
+# rules broken one at a time, a wrong token, forged and altered
+# attestation entries appended with the audit key, config set refusing
+# bad files, and (with the fake clock) stale attestations and items
+# released but not re-sealed.
+#
+# usage: test_custody_cli.sh BREAKGLASS BG_VFIDO BG_VYK LIBBGVFIDO LIBBGVYK
+#            FORGE [asan|plain] [LIBBGCLOCK]
+set -u
+
+if [ $# -lt 6 ]; then
+	echo "usage: $0 BREAKGLASS BG_VFIDO BG_VYK LIBBGVFIDO LIBBGVYK FORGE [asan|plain] [LIBBGCLOCK]" >&2
+	exit 2
+fi
+bg=$1 vfido=$2 vyk=$3 pre_fido=$4 pre_yk=$5 forge=$6
+mode=${7:-plain}
+clock=${8:-}
+
+asan_env=()
+if [ "$mode" = asan ]; then
+	asan_env=(ASAN_OPTIONS="verify_asan_link_order=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}")
+fi
+
+pass=0
+failed=0
+dir=$(mktemp -d "${TMPDIR:-/tmp}/bg_custody_cli.XXXXXX") || exit 1
+trap 'rm -rf "$dir"' EXIT
+virt=$dir/virtual
+mkdir "$virt"
+out=$dir/stdout
+err=$dir/stderr
+st=$dir/state
+now_file=$dir/now
+preload="$pre_fido:$pre_yk"
+if [ -n "$clock" ] && [ -f "$clock" ]; then
+	preload="$preload:$clock"
+	date +%s >"$now_file"
+else
+	clock=
+fi
+
+ok() { pass=$((pass + 1)); echo "ok - $1"; }
+bad() {
+	failed=$((failed + 1))
+	echo "FAIL - $1 (exit $rc)"
+	sed 's/^/    stdout: /' "$out"
+	sed 's/^/    stderr: /' "$err"
+}
+check() { local desc=$1; shift; if "$@"; then ok "$desc"; else bad "$desc"; fi; }
+
+bgrun() {
+	env "${asan_env[@]}" LD_PRELOAD="$preload" BG_FAKE_CLOCK_FILE="$now_file" \
+	    BG_VIRTUAL_DIR="$virt" "$bg" --state "$st" "$@" >"$out" 2>"$err"
+	rc=$?
+}
+# set-up steps that must work
+must() { bgrun "$@"; if [ "$rc" -ne 0 ]; then bad "set-up: $*"; exit 1; fi; }
+forge() {
+	env LD_PRELOAD="${clock}" BG_FAKE_CLOCK_FILE="$now_file" \
+	    "$forge" "$st/audit" "$@" >"$out" 2>"$err"
+	rc=$?
+}
+advance() { echo $(( $(cat "$now_file") + $1 * 86400 )) >"$now_file"; }
+
+is_rc() { [ "$rc" -eq "$1" ]; }
+has_out() { grep -q -- "$1" "$out"; }
+has_err() { grep -q -- "$1" "$err"; }
+last_event() { bgrun audit show --json; tail -1 "$out" | grep -q "\"event\":\"$1\""; }
+events() { bgrun audit show --event "$1" --json; grep -c . "$out"; }
+
+# ----------------------------------------------------------------- set-up
+for p in alice bob carol dave erin ops-a ops-b tel-c; do
+	"$vfido" "$virt" create $p >/dev/null || exit 1
+done
+"$vyk" "$virt" create 1001 >/dev/null || exit 1
+"$vyk" "$virt" create 1003 >/dev/null || exit 1
+must token program-yubikey --serial 1001
+must token program-yubikey --serial 1003
+must init --account 111122223333 --account-name prod --root-email aws-root@example.com
+for p in alice bob carol; do must custodian add $p --group password; done
+for p in dave erin frank; do must custodian add $p --group mfa; done
+must requester add rita
+must policy set --threshold password=2 --threshold mfa=2
+
+bgrun custody holder add ops-a
+check "holder add exits 0" is_rc 0
+check "holder add is recorded" last_event person.added
+for p in ops-b tel-c tel-d; do must custody holder add $p; done
+bgrun custody holder add OPS-A
+check "holder add refuses a name already there (any case)" is_rc 1
+check "the refusal names the person" has_err "ops-a is already a person"
+for p in alice bob carol dave erin ops-a ops-b tel-c; do
+	must token enroll $p --fido2 --device "$("$vfido" "$virt" path $p)"
+done
+must token enroll frank --yubikey --serial 1001
+must token enroll tel-d --yubikey --serial 1003
+"$vyk" "$virt" create 1002 >/dev/null || exit 1
+must token program-yubikey --serial 1002
+must token enroll rita --yubikey --serial 1002
+must vault arm
+
+# ------------------------------------------------------ before any config
+bgrun custody check
+check "check without custody config exits 1" is_rc 1
+check "an account without channels is named" has_out "channels-missing .*111122223333 (prod)"
+check "unattested custodians are named" has_out "attestation-missing .*alice"
+check "a group below threshold is critical" has_out "^critical .*threshold-unreachable.*group password"
+check "every check is recorded" eval 'bgrun audit show --event custody.check --json; [ "$(grep -c . "$out")" -eq 1 ]'
+check "violations are recorded as custody.violation" last_event custody.violation
+
+# ---------------------------------------------------------------- config
+good() {
+	cat <<J
+{"format":"breakglass-config-v1","custody":{"max_age_days":90,"rotation_days":7,
+"accounts":[{"account":"111122223333","email_inbox":[$1],"phone":[$2],
+"mfa_devices":[{"name":"yubikey-1","holders":["dave","erin"]},{"name":"yubikey-2","holders":["erin","frank"]}]}],
+"personal_emails":{"alice":"$3","bob":"bob@example.com","carol":"carol@example.com","dave":"dave@example.com","erin":"erin@example.com","frank":"frank@example.com"}}}
+J
+}
+good '"ops-a","ops-b"' '"tel-c","tel-d"' alice@example.com >"$dir/good.json"
+cp "$st/breakglass.json" "$dir/before.json"
+for c in 'unknown-top {"format":"breakglass-config-v1","policy":{}}' \
+    'bad-format {"format":"breakglass-config-v2"}' \
+    'no-format {"custody":{}}' \
+    'custody-key {"format":"breakglass-config-v1","custody":{"max_age":9}}' \
+    'zero-age {"format":"breakglass-config-v1","custody":{"max_age_days":0}}' \
+    'dup-key {"format":"breakglass-config-v1","custody":{},"custody":{}}' \
+    'alerts-url {"format":"breakglass-config-v1","alerts":{"sinks":[{"name":"s","type":"slack","url":"http://example.com/x"}]}}' \
+    'trailing {"format":"breakglass-config-v1"} x'; do
+	name=${c%% *}
+	printf '%s\n' "${c#* }" >"$dir/bad.json"
+	bgrun config set "$dir/bad.json"
+	check "config set refuses $name" is_rc 1
+	check "config set $name leaves breakglass.json alone" cmp -s "$st/breakglass.json" "$dir/before.json"
+done
+check "a refused config set is recorded" last_event config.refused
+bgrun config set "$dir/good.json"
+check "config set exits 0" is_rc 0
+bgrun vault verify
+check "vault verify accepts the audited change" is_rc 0
+check "config set is recorded" eval 'bgrun audit show --event config.changed --json; grep -q "breakglass.json" "$out"'
+bgrun config show
+check "config show prints the custody section" has_out '"email_inbox"'
+# a webhook secret is never shown
+printf '{"format":"breakglass-config-v1","alerts":{"sinks":[{"name":"w","type":"webhook","url":"http://127.0.0.1:9/x","secret":"c2VjcmV0LXNlY3JldC1zZWNyZXQtMTIzNDU2Nzg5MA=="}]},"custody":%s}\n' \
+    "$(python3 -c 'import json,sys; print(json.dumps(json.load(open(sys.argv[1]))["custody"]))' "$dir/good.json")" >"$dir/secret.json"
+must config set "$dir/secret.json"
+bgrun config show
+check "config show hides a webhook secret" eval '! grep -q c2VjcmV0 "$out" && grep -q "(hidden)" "$out"'
+must config set "$dir/good.json"
+
+# ---------------------------------------------------------------- attest
+for p in alice bob carol dave erin frank ops-a ops-b tel-c tel-d; do
+	bgrun custody attest $p
+	check "custody attest $p exits 0" is_rc 0
+done
+check "an attestation shows the statement" eval 'bgrun audit show --event custody.attested --actor erin --json; grep -q "mfa_device yubikey-2" "$out"'
+bgrun custody attest alice
+check "custody attest names the shares checked" has_out "1 share(s) opened and checked"
+bgrun custody attest rita
+check "someone holding nothing cannot attest" is_rc 1
+check "the refusal says why" has_err "nothing to attest"
+bgrun custody attest nobody
+check "an unknown person cannot attest" is_rc 1
+bgrun custody check
+check "all attested: check exits 0" is_rc 0
+check "all attested: the table says ok" has_out "0 critical, 0 violation(s), 0 warning(s): ok"
+bgrun custody check --json
+check "check --json is JSON with counts" eval 'python3 -c "import json,sys; d=json.load(open(sys.argv[1])); sys.exit(d[\"counts\"][\"violation\"]!=0)" "$out"'
+check "no secret in the log" eval '! grep -q "BEGIN\|priv" "$st/audit/entries.jsonl"'
+
+# ------------------------------------------------- each rule broken once
+good '"ops-a","ops-b"' '"tel-c","ops-a"' alice@example.com >"$dir/c.json"
+must config set "$dir/c.json"
+bgrun custody check
+check "inbox and phone sharing a person exits 1" is_rc 1
+check "... naming the person and account" has_out "ops-a holds both the root e-mail inbox and the phone number of account 111122223333"
+good '"ops-a"' '"tel-c","tel-d"' alice@example.com >"$dir/c.json"
+must config set "$dir/c.json"
+bgrun custody check
+check "a channel with one holder is named" has_out "email_inbox of account 111122223333 has 1 holder(s) (ops-a)"
+good '"ops-a","ops-b"' '"tel-c","tel-d"' aws-root@example.com >"$dir/c.json"
+must config set "$dir/c.json"
+bgrun custody check
+check "the root e-mail as a personal address is named" has_out "personal address of alice"
+good '"ops-a","ops-b","zed"' '"tel-c","tel-d"' alice@example.com >"$dir/c.json"
+must config set "$dir/c.json"
+bgrun custody check
+check "a holder not in the vault is named" has_out "zed (email_inbox of account 111122223333) is not a person in the vault"
+must config set "$dir/good.json"
+must custodian add alice --group mfa
+bgrun custody check
+check "a person in the password and MFA groups is named" has_out "alice is in both password group password and MFA group mfa"
+must custodian remove alice --group mfa
+must custodian remove carol --group password
+must custodian remove bob --group password
+bgrun custody check
+check "a group of one is named" has_out "group password has 1 member"
+check "... and cannot reach its threshold" has_out "^critical .*group password of account 111122223333 cannot reach its threshold 2"
+must custodian add bob --group password
+must custodian add carol --group password
+bgrun custody check
+check "rules restored: check exits 0" is_rc 0
+
+# ------------------------------------------------------------ wrong token
+"$vfido" "$virt" knob dave wrong-secret on >/dev/null
+bgrun custody attest dave
+check "a token giving another secret fails attest" is_rc 1
+check "the failure is recorded" last_event custody.attest_failed
+"$vfido" "$virt" knob dave wrong-secret off >/dev/null
+bgrun custody check
+check "a failed attestation is a violation" is_rc 1
+check "... naming the token's owner" has_out "attestation-failed .* of dave failed its last attestation"
+"$vyk" "$virt" program 1001 2 --key 00112233445566778899aabbccddeeff00112233 >/dev/null
+bgrun custody attest frank
+check "a reprogrammed YubiKey fails attest" is_rc 1
+check "... as the wrong token" has_err "different secret\|wrong token"
+must custody attest dave
+bgrun custody check
+check "frank's failure stays until he attests" has_out "of frank failed its last attestation"
+check "dave's failure cleared by a new attestation" eval '! grep -q "of dave failed" "$out"'
+
+# ---------------------------------------------- forged and altered entries
+line=$(grep '"custody.attested"' "$st/audit/entries.jsonl" | grep '"actor":"bob"' | tail -1)
+detail=$(python3 -c 'import json,sys; print(json.dumps(json.loads(sys.argv[1])["detail"]))' "$line")
+altered=$(python3 -c 'import json,sys; d=json.loads(sys.argv[1]); d["statement"]=d["statement"].replace("share 111122223333 password", "share 111122223333 mfa"); print(json.dumps(d))' "$detail")
+forge custody.attested bob "$altered"
+check "the forger can append (it holds the audit key)" is_rc 0
+bgrun audit verify
+check "the log still verifies" is_rc 0
+bgrun custody check
+check "an altered FIDO2 statement is rejected: exit 3" is_rc 3
+check "... with the reason" has_out "attestation of bob in audit entry .* rejected: the FIDO2 signature does not verify"
+nosig=$(python3 -c 'import json,sys; d=json.loads(sys.argv[1]); d["sig"]=""; d["authdata"]=""; print(json.dumps(d))' "$detail")
+forge custody.attested bob "$nosig"
+bgrun custody check --json
+check "a FIDO2 attestation without signature is rejected" eval 'python3 -c "import json,sys; d=json.load(open(sys.argv[1])); sys.exit(d[\"rejected_attestations\"]!=2)" "$out"'
+forge custody.attested carol "$detail"
+bgrun custody check
+check "bob's statement under carol's name is rejected" has_out "attestation of carol in audit entry .* rejected"
+
+# ------------------------------------------------- staleness and rotation
+if [ -n "$clock" ]; then
+	# a fresh state for the clock tests: the forged entries stay above
+	mv "$st" "$dir/state-forged"
+	must init --account 111122223333 --account-name prod --root-email aws-root@example.com
+	for p in alice bob carol; do must custodian add $p --group password; done
+	for p in dave erin; do must custodian add $p --group mfa; done
+	must requester add rita
+	must policy set --threshold password=2 --threshold mfa=2
+	for p in alice bob carol dave erin; do
+		"$vfido" "$virt" create ${p}2 >/dev/null
+		must token enroll $p --fido2 --device "$("$vfido" "$virt" path ${p}2)"
+	done
+	"$vyk" "$virt" create 1004 >/dev/null; must token program-yubikey --serial 1004
+	must token enroll rita --yubikey --serial 1004
+	must vault arm
+	printf '{"format":"breakglass-config-v1","custody":{"max_age_days":30,"accounts":[{"account":"111122223333","email_inbox":["alice","bob"],"phone":["dave","erin"],"mfa_devices":[{"name":"k1","holders":["dave","erin"]},{"name":"k2","holders":["erin","dave"]}]}],"personal_emails":{"alice":"a@example.com","bob":"b@example.com","carol":"c@example.com","dave":"d@example.com","erin":"e@example.com"}}}\n' >"$dir/c2.json"
+	must config set "$dir/c2.json"
+	for p in alice bob carol dave erin; do must custody attest $p; done
+	bgrun custody check
+	check "clock: all fresh exits 0" is_rc 0
+	advance 29
+	bgrun custody check
+	check "clock: 29 days on, still fresh" is_rc 0
+	advance 2
+	bgrun custody check
+	check "clock: 31 days on, stale is a violation" has_out "attestation-stale .*alice .*31 days ago, limit 30"
+	check "clock: ... and thresholds are critical" has_out "^critical .*group mfa of account 111122223333 cannot reach"
+	must custody attest alice
+	must custody attest bob
+	bgrun custody check
+	check "clock: password group reachable again" eval '! grep -q "group password of account 111122223333 cannot" "$out"'
+	check "clock: mfa still critical" has_out "group mfa of account 111122223333 cannot reach its threshold 2 .*fresh 0"
+	for p in carol dave erin; do must custody attest $p; done
+	# a release marks the items needing rotation
+	must seal 111122223333 root-password --generate
+	must request 111122223333 --reason "custody drill" --as rita
+	id=$(ls "$st/requests" | head -1); id=${id%.json}
+	for p in alice bob; do must approve "$id" --as $p; done
+	must release "$id" --as rita
+	bgrun custody check
+	check "clock: a fresh release is a warning" has_out "^warning .*needs-rotation .*root-password of account 111122223333 was released"
+	check "clock: ... not a violation" is_rc 0
+	advance 8
+	bgrun custody check
+	check "clock: 8 days unrotated is a violation" has_out "^violation .*needs-rotation .*not re-sealed within 7 days"
+	check "clock: ... exit 1" is_rc 1
+	must seal 111122223333 root-password --generate
+	bgrun custody check
+	check "clock: re-sealing clears it" eval '! grep -q needs-rotation "$out"'
+	bgrun audit verify
+	check "clock: the log verifies" is_rc 0
+else
+	echo "# skipped: no fake clock (tests/virtual/clock) for staleness and rotation"
+fi
+
+echo "# $pass passed, $failed failed"
+[ "$failed" -eq 0 ]
