@@ -42,6 +42,34 @@ key_file_private(const char *path)
 	return BG_OK;
 }
 
+/*
+ * The key as OpenSSL writes it: one PEM block of the 48-byte DER of RFC
+ * 8410's OneAsymmetricKey with the Ed25519 seed last. Taken apart here
+ * because OpenSSL's generic decoder costs about a millisecond per process,
+ * paid by every command; anything else goes to that decoder.
+ */
+static EVP_PKEY *
+pkcs8_ed25519(const char *pem, size_t len)
+{
+	static const char head[] = "-----BEGIN PRIVATE KEY-----\n";
+	static const char tail[] = "\n-----END PRIVATE KEY-----\n";
+	static const uint8_t prefix[16] = { 0x30, 0x2e, 0x02, 0x01, 0x00, 0x30,
+	    0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20 };
+	const size_t hl = sizeof(head) - 1, tl = sizeof(tail) - 1;
+	uint8_t der[48];
+	EVP_PKEY *k = NULL;
+
+	if (len != hl + 64 + tl || memcmp(pem, head, hl) != 0 ||
+	    memcmp(pem + hl + 64, tail, tl) != 0 ||
+	    bg_b64_decode_exact(pem + hl, 64, der, sizeof(der)) != BG_OK)
+		return NULL;
+	if (memcmp(der, prefix, sizeof(prefix)) == 0)
+		k = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL,
+		    der + sizeof(prefix), 32);
+	bg_wipe(der, sizeof(der));
+	return k;
+}
+
 int
 bg_keys_load_priv(const char *dir, EVP_PKEY **priv)
 {
@@ -56,7 +84,9 @@ bg_keys_load_priv(const char *dir, EVP_PKEY **priv)
 	    (r = bg_file_read(path, KEY_FILE_MAX, &buf, &len)) != BG_OK)
 		return r;
 	r = BG_EFORMAT;
-	if ((bio = BIO_new_mem_buf(buf, (int)len)) != NULL &&
+	if ((*priv = pkcs8_ed25519(buf, len)) != NULL)
+		r = BG_OK;
+	else if ((bio = BIO_new_mem_buf(buf, (int)len)) != NULL &&
 	    (*priv = PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL)) != NULL &&
 	    EVP_PKEY_is_a(*priv, "ED25519"))
 		r = BG_OK;

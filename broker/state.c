@@ -37,10 +37,15 @@ bg_state_open(struct bg_state *st, const char *dir)
 	return r;
 }
 
+static void recorded_free(struct bg_state_recorded *rec);
+
 void
 bg_state_close(struct bg_state *st)
 {
 	bg_audit_close(&st->log);
+	recorded_free(st->rec);
+	st->rec = NULL;
+	st->rec_size = 0;
 }
 
 static int
@@ -267,11 +272,12 @@ bg_state_note(struct bg_state *st, const struct bg_audit_event *ev)
 
 /* ------------------------------------------------------------- verify */
 
-struct recorded {
+struct bg_state_recorded {
 	char (*file)[128];
 	char (*hash)[65];
 	size_t n, cap;
 };
+#define recorded bg_state_recorded
 
 static int
 recorded_set(struct recorded *rec, const char *file, const char *hash)
@@ -302,17 +308,57 @@ recorded_set(struct recorded *rec, const char *file, const char *hash)
 	return BG_OK;
 }
 
+/*
+ * The common case without a JSON parse: record() puts "file" and "sha256"
+ * last in the detail, which is the entry's last member, so such a line
+ * ends exactly so. Returns 1 when it does (file and hash filled in).
+ */
+static int
+tail_fields(const char *line, size_t len, char file[128], char hash[65])
+{
+	static const char mid[] = "\",\"sha256\":\"";
+	static const char head[] = ",\"file\":\"";
+	const char *end = line + len, *h, *f;
+	size_t hl, fl;
+
+	if (len < 4 || memcmp(end - 3, "\"}}", 3) != 0)
+		return 0;
+	for (h = end - 3; h > line && h[-1] != '"'; h--)
+		;
+	hl = (size_t)(end - 3 - h);
+	if (hl != 0 && hl != 64)
+		return 0;
+	if ((size_t)(h - line) < sizeof(mid) - 1 ||
+	    memcmp(h - (sizeof(mid) - 1), mid, sizeof(mid) - 1) != 0)
+		return 0;
+	for (f = h - (sizeof(mid) - 1); f > line && f[-1] != '"'; f--)
+		;
+	fl = (size_t)(h - (sizeof(mid) - 1) - f);
+	if (fl == 0 || fl >= 128 || (size_t)(f - line) < sizeof(head) - 1 ||
+	    memcmp(f - (sizeof(head) - 1), head, sizeof(head) - 1) != 0 ||
+	    memchr(f, '\\', fl) != NULL || memchr(h, '\\', hl) != NULL)
+		return 0;
+	memcpy(file, f, fl);
+	file[fl] = '\0';
+	memcpy(hash, h, hl);
+	hash[hl] = '\0';
+	return 1;
+}
+
 /* Every entry whose detail names a state file and its hash; last wins. */
 static int
 collect(void *ctx, uint64_t seq, const char *line, size_t len)
 {
 	struct bg_audit_entry e;
 	const char *file, *hash;
+	char f[128], h[65];
 	int r = BG_OK;
 
 	(void)seq;
 	if (memmem(line, len, "\"sha256\":", 9) == NULL)
 		return BG_OK;
+	if (tail_fields(line, len, f, h))
+		return recorded_set(ctx, f, h);
 	if ((r = bg_audit_entry_parse(line, len, &e)) != BG_OK)
 		return r;
 	if (bg_json_get_str(e.detail, "file", 127, &file) == BG_OK &&
@@ -538,22 +584,54 @@ note_problem(void *ctx, const char *file, const char *problem)
 	bg_set_why("%s %s", file, problem);
 }
 
+static void
+recorded_free(struct recorded *rec)
+{
+	if (rec == NULL)
+		return;
+	free(rec->file);
+	free(rec->hash);
+	free(rec);
+}
+
+/* Brings the writer's cache of recorded hashes up to the log's size. */
+static int
+recorded_update(struct bg_state *st)
+{
+	uint64_t size = bg_audit_size(st->log);
+	int r;
+
+	if (st->rec == NULL) {
+		if ((st->rec = calloc(1, sizeof(*st->rec))) == NULL)
+			return BG_ENOMEM;
+		st->rec_size = 0;
+	}
+	if (st->rec_size >= size)
+		return BG_OK;
+	if ((r = bg_audit_foreach(st->log, st->rec_size, size, collect,
+	    st->rec)) != BG_OK) {
+		recorded_free(st->rec);
+		st->rec = NULL;
+		return r;
+	}
+	st->rec_size = size;
+	return BG_OK;
+}
+
 int
 bg_state_check_files(struct bg_state *st, const char *const *names, size_t n)
 {
-	struct recorded rec = { NULL, NULL, 0, 0 };
 	size_t i;
 	int r;
 
 	if (st->log == NULL)
 		return BG_EINVAL;
-	r = bg_audit_foreach(st->log, 0, bg_audit_size(st->log), collect, &rec);
-	for (i = 0; i < n && r == BG_OK; i++)
-		if (check_file(st->dir, names[i], &rec, note_problem, NULL))
-			r = BG_ETAMPER;
-	free(rec.file);
-	free(rec.hash);
-	return r;
+	if ((r = recorded_update(st)) != BG_OK)
+		return r;
+	for (i = 0; i < n; i++)
+		if (check_file(st->dir, names[i], st->rec, note_problem, NULL))
+			return BG_ETAMPER;
+	return BG_OK;
 }
 
 int

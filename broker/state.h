@@ -16,10 +16,15 @@
 
 #define BG_STATE_FILE_MAX (4u << 20)	/* largest state file read */
 
+struct bg_state_recorded;
+
 struct bg_state {
 	char dir[1024];
 	char audit_dir[1024];
 	bg_audit_t *log;	/* writer handle while the state is open */
+	/* the hashes the log records per file, read up to rec_size */
+	struct bg_state_recorded *rec;
+	uint64_t rec_size;
 };
 
 /*
