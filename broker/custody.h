@@ -82,6 +82,8 @@ int bg_custody_config_parse(const char *text, size_t len,
 int bg_custody_config_load(const struct bg_state *st,
     struct bg_custody_config *cfg);
 void bg_custody_config_free(struct bg_custody_config *cfg);
+/* cfg with the defaults and no account. */
+void bg_custody_config_defaults(struct bg_custody_config *cfg);
 /* The account's channels, or NULL. */
 const struct bg_custody_account *bg_custody_config_account(
     const struct bg_custody_config *cfg, const char *account);

@@ -213,6 +213,25 @@ out:
 	return r;
 }
 
+/* Here, not in custody_config.c, so the parser needs no state layer. */
+int
+bg_custody_config_load(const struct bg_state *st,
+    struct bg_custody_config *cfg)
+{
+	cJSON *j = NULL;
+	int r;
+
+	memset(cfg, 0, sizeof(*cfg));
+	if ((r = bg_state_read(st, "breakglass.json", &j)) == BG_ENOENT) {
+		bg_custody_config_defaults(cfg);
+		return BG_OK;
+	}
+	if (r == BG_OK)
+		r = bg_custody_config_from_json(j, cfg);
+	cJSON_Delete(j);
+	return r;
+}
+
 int
 bg_custody_attest(struct bg_cer *c, const struct bg_custody_config *cfg,
     const char *person)

@@ -27,9 +27,9 @@ struct pstate {
 	uint64_t ok_seq, ok_time, fail_seq;
 	char *ok_stmt;			/* the latest verified statement */
 	char fail_token[2 * BG_TOKEN_ID_LEN + 1];
-	char fail_err[64];
+	char fail_err[128];
 	int tok_state[BG_VAULT_TOKENS_MAX];	/* 0 none, 1 ok, -1 failed */
-	char tok_err[BG_VAULT_TOKENS_MAX][64];
+	char tok_err[BG_VAULT_TOKENS_MAX][128];
 };
 
 struct chk {
@@ -581,7 +581,7 @@ on_failed(struct chk *k, const struct bg_audit_entry *e)
 		return 0;	/* a failure of nobody we know counts for nobody */
 	s = &k->ps[p - k->v->people];
 	(void)bg_json_get_str(e->detail, "token", 2 * BG_TOKEN_ID_LEN, &tok);
-	(void)bg_json_get_str(e->detail, "error", 63, &err);
+	(void)bg_json_get_str(e->detail, "error", 127, &err);
 	s->has_fail = 1;
 	s->fail_seq = e->seq;
 	snprintf(s->fail_token, sizeof(s->fail_token), "%s", tok);

@@ -202,8 +202,8 @@ emails(const cJSON *o, struct bg_custody_config *cfg)
 	return BG_OK;
 }
 
-static void
-defaults(struct bg_custody_config *cfg)
+void
+bg_custody_config_defaults(struct bg_custody_config *cfg)
 {
 	cfg->max_age_days = BG_CUSTODY_AGE_DEFAULT;
 	cfg->rotation_days = BG_CUSTODY_ROTATION_DEFAULT;
@@ -217,7 +217,7 @@ bg_custody_config_from_json(const cJSON *root, struct bg_custody_config *cfg)
 	int r;
 
 	memset(cfg, 0, sizeof(*cfg));
-	defaults(cfg);
+	bg_custody_config_defaults(cfg);
 	bg_clear_why();
 	if (!cJSON_IsObject(root)) {
 		bg_set_why("breakglass.json is not a JSON object");
@@ -269,24 +269,6 @@ bg_custody_config_parse(const char *text, size_t len,
 		return BG_EFORMAT;
 	}
 	r = bg_custody_config_from_json(j, cfg);
-	cJSON_Delete(j);
-	return r;
-}
-
-int
-bg_custody_config_load(const struct bg_state *st,
-    struct bg_custody_config *cfg)
-{
-	cJSON *j = NULL;
-	int r;
-
-	memset(cfg, 0, sizeof(*cfg));
-	if ((r = bg_state_read(st, "breakglass.json", &j)) == BG_ENOENT) {
-		defaults(cfg);
-		return BG_OK;
-	}
-	if (r == BG_OK)
-		r = bg_custody_config_from_json(j, cfg);
 	cJSON_Delete(j);
 	return r;
 }

@@ -59,7 +59,7 @@ bgrun() {
 # set-up steps that must work
 must() { bgrun "$@"; if [ "$rc" -ne 0 ]; then bad "set-up: $*"; exit 1; fi; }
 forge() {
-	env LD_PRELOAD="${clock}" BG_FAKE_CLOCK_FILE="$now_file" \
+	env "${asan_env[@]}" LD_PRELOAD="${clock}" BG_FAKE_CLOCK_FILE="$now_file" \
 	    "$forge" "$st/audit" "$@" >"$out" 2>"$err"
 	rc=$?
 }
@@ -213,7 +213,8 @@ check "the failure is recorded" last_event custody.attest_failed
 "$vfido" "$virt" knob dave wrong-secret off >/dev/null
 bgrun custody check
 check "a failed attestation is a violation" is_rc 1
-check "... naming the token's owner" has_out "attestation-failed .* of dave failed its last attestation"
+check "... naming the token's owner and the error" has_out "attestation-failed .* of dave failed its last attestation (.*secret"
+
 "$vyk" "$virt" program 1001 2 --key 00112233445566778899aabbccddeeff00112233 >/dev/null
 bgrun custody attest frank
 check "a reprogrammed YubiKey fails attest" is_rc 1
