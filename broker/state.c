@@ -276,33 +276,92 @@ struct bg_state_recorded {
 	char (*file)[128];
 	char (*hash)[65];
 	size_t n, cap;
+	size_t *slot;		/* open addressing: index + 1, 0 empty */
+	size_t nslot;		/* a power of two > 2n, or 0 */
 };
 #define recorded bg_state_recorded
+
+static size_t
+name_hash(const char *s)
+{
+	size_t h = 14695981039346656037u;	/* FNV-1a */
+
+	while (*s != '\0')
+		h = (h ^ (unsigned char)*s++) * 1099511628211u;
+	return h;
+}
+
+/* The index of file in rec, or rec->n. */
+static size_t
+recorded_find(const struct recorded *rec, const char *file)
+{
+	size_t m, i;
+
+	if (rec->nslot == 0)
+		return rec->n;
+	m = rec->nslot - 1;
+	for (i = name_hash(file) & m; rec->slot[i] != 0; i = (i + 1) & m)
+		if (strcmp(rec->file[rec->slot[i] - 1], file) == 0)
+			return rec->slot[i] - 1;
+	return rec->n;
+}
+
+/* Rebuilds the slots for capacity cap (entries 0..n). */
+static int
+recorded_rehash(struct recorded *rec, size_t cap)
+{
+	size_t nslot = 16, i, j;
+	size_t *slot;
+
+	while (nslot < 2 * cap)
+		nslot *= 2;
+	if ((slot = calloc(nslot, sizeof(*slot))) == NULL)
+		return BG_ENOMEM;
+	for (i = 0; i < rec->n; i++) {
+		for (j = name_hash(rec->file[i]) & (nslot - 1); slot[j] != 0;
+		    j = (j + 1) & (nslot - 1))
+			;
+		slot[j] = i + 1;
+	}
+	free(rec->slot);
+	rec->slot = slot;
+	rec->nslot = nslot;
+	return BG_OK;
+}
+
+static int
+recorded_grow(struct recorded *rec)
+{
+	size_t c = rec->cap ? rec->cap * 2 : 16;
+	void *f = realloc(rec->file, c * sizeof(rec->file[0]));
+	void *h = f == NULL ? NULL : realloc(rec->hash, c * sizeof(rec->hash[0]));
+
+	if (f != NULL)
+		rec->file = f;
+	if (h == NULL)
+		return BG_ENOMEM;
+	rec->hash = h;
+	rec->cap = c;
+	return recorded_rehash(rec, c);
+}
 
 static int
 recorded_set(struct recorded *rec, const char *file, const char *hash)
 {
-	size_t i;
+	size_t i, m;
+	int r;
 
 	if (strlen(file) >= sizeof(rec->file[0]) || strlen(hash) > 64)
 		return BG_EFORMAT;
-	for (i = 0; i < rec->n; i++)
-		if (strcmp(rec->file[i], file) == 0)
-			break;
-	if (i == rec->n) {
-		if (rec->n == rec->cap) {
-			size_t c = rec->cap ? rec->cap * 2 : 16;
-			void *f = realloc(rec->file, c * sizeof(rec->file[0]));
-			void *h = f == NULL ? NULL :
-			    realloc(rec->hash, c * sizeof(rec->hash[0]));
-			if (f != NULL)
-				rec->file = f;
-			if (h == NULL)
-				return BG_ENOMEM;
-			rec->hash = h;
-			rec->cap = c;
-		}
-		memcpy(rec->file[rec->n++], file, strlen(file) + 1);
+	if ((i = recorded_find(rec, file)) == rec->n) {
+		if (rec->n == rec->cap && (r = recorded_grow(rec)) != BG_OK)
+			return r;
+		memcpy(rec->file[rec->n], file, strlen(file) + 1);
+		m = rec->nslot - 1;
+		for (i = name_hash(file) & m; rec->slot[i] != 0; i = (i + 1) & m)
+			;
+		rec->slot[i] = ++rec->n;
+		i = rec->n - 1;
 	}
 	memcpy(rec->hash[i], hash, strlen(hash) + 1);
 	return BG_OK;
@@ -355,10 +414,10 @@ collect(void *ctx, uint64_t seq, const char *line, size_t len)
 	int r = BG_OK;
 
 	(void)seq;
-	if (memmem(line, len, "\"sha256\":", 9) == NULL)
-		return BG_OK;
 	if (tail_fields(line, len, f, h))
 		return recorded_set(ctx, f, h);
+	if (memmem(line, len, "\"sha256\":", 9) == NULL)
+		return BG_OK;
 	if ((r = bg_audit_entry_parse(line, len, &e)) != BG_OK)
 		return r;
 	if (bg_json_get_str(e.detail, "file", 127, &file) == BG_OK &&
@@ -373,12 +432,9 @@ check_file(const char *dir, const char *name, const struct recorded *rec,
     bg_state_report_fn report, void *ctx)
 {
 	char path[BG_PATH_MAX], hex[65];
-	const char *want = NULL;
-	size_t i;
+	size_t i = recorded_find(rec, name);
+	const char *want = i < rec->n ? rec->hash[i] : NULL;
 
-	for (i = 0; i < rec->n; i++)
-		if (strcmp(rec->file[i], name) == 0)
-			want = rec->hash[i];
 	if (state_path(dir, name, path, sizeof(path)) != BG_OK ||
 	    file_hash(path, hex) != BG_OK) {
 		report(ctx, name, "cannot be read");
@@ -453,7 +509,7 @@ settle_all(const char *dir)
 int
 bg_state_verify(const char *dir, bg_state_report_fn report, void *ctx)
 {
-	struct recorded rec = { NULL, NULL, 0, 0 };
+	struct recorded rec = { NULL, NULL, 0, 0, NULL, 0 };
 	struct bg_audit_verify_result vres;
 	char audit_dir[BG_PATH_MAX];
 	bg_audit_t *log = NULL;
@@ -487,6 +543,7 @@ bg_state_verify(const char *dir, bg_state_report_fn report, void *ctx)
 out:
 	free(rec.file);
 	free(rec.hash);
+	free(rec.slot);
 	return r;
 }
 
@@ -526,17 +583,14 @@ static int
 settle(struct bg_state *st, const char *name, const struct recorded *rec)
 {
 	char path[BG_PATH_MAX], pend[BG_PATH_MAX], hex[65];
-	const char *want = NULL;
-	size_t i;
+	size_t i = recorded_find(rec, name);
+	const char *want = i < rec->n ? rec->hash[i] : NULL;
 	int r;
 
 	if ((r = state_path(st->dir, name, path, sizeof(path))) != BG_OK ||
 	    (r = pending_path(path, pend, sizeof(pend))) != BG_OK ||
 	    (r = file_hash(pend, hex)) != BG_OK)
 		return r;
-	for (i = 0; i < rec->n; i++)
-		if (strcmp(rec->file[i], name) == 0)
-			want = rec->hash[i];
 	if (want != NULL && strcmp(want, hex) == 0) {
 		if (rename(pend, path) != 0)
 			return bg_err_from_errno(errno);
@@ -554,7 +608,7 @@ settle(struct bg_state *st, const char *name, const struct recorded *rec)
 static int
 recover_pending(struct bg_state *st)
 {
-	struct recorded rec = { NULL, NULL, 0, 0 };
+	struct recorded rec = { NULL, NULL, 0, 0, NULL, 0 };
 	char (*names)[128];
 	size_t i, n = 0;
 	int r;
@@ -572,6 +626,7 @@ out:
 	free(names);
 	free(rec.file);
 	free(rec.hash);
+	free(rec.slot);
 	return r;
 }
 
@@ -591,6 +646,7 @@ recorded_free(struct recorded *rec)
 		return;
 	free(rec->file);
 	free(rec->hash);
+	free(rec->slot);
 	free(rec);
 }
 
