@@ -279,24 +279,21 @@ release_detail(const struct rel *r, int reveal_seed, cJSON **d)
 	return BG_OK;
 }
 
-/* release.done (with the request file), then the items' rotation mark. */
+/*
+ * First the items' rotation mark (items.rotation_due), then release.done
+ * with the request file: a crash between leaves items marked and the
+ * request open for another try, never a release without its mark.
+ */
 static int
 record_release(struct rel *r, const char *requester, int reveal_seed)
 {
-	struct bg_audit_event ev = { "items.released", requester,
+	struct bg_audit_event ev = { "items.rotation_due", requester,
 	    r->acct->id, bg_request_id(r->f->rq), NULL };
 	struct bg_vault_account *a = (struct bg_vault_account *)r->acct;
 	cJSON *d = NULL;
 	size_t i;
 	int rc;
 
-	r->f->state = BG_RQ_RELEASED;
-	r->f->closed = r->c->now;
-	if ((rc = release_detail(r, reveal_seed, &d)) == BG_OK)
-		rc = cer_save(r->c, r->f, "release.done", requester, d);
-	cJSON_Delete(d);
-	if (rc != BG_OK)
-		return rc;
 	for (i = 0; i < bg_request_nitems(r->f->rq); i++) {
 		struct bg_vault_item *it = bg_vault_item(a,
 		    bg_request_items(r->f->rq)[i]);
@@ -304,11 +301,14 @@ record_release(struct rel *r, const char *requester, int reveal_seed)
 		it->needs_rotation = 1;
 		it->released = r->c->now;
 	}
-	if (bg_vault_save(&r->c->st, r->c->v, &ev) != BG_OK)
-		fprintf(stderr, "breakglass: WARNING: the release is recorded "
-		    "but the items could not be marked for rotation: %s\n",
-		    bg_why());
-	return BG_OK;
+	if ((rc = bg_vault_save(&r->c->st, r->c->v, &ev)) != BG_OK)
+		return rc;
+	r->f->state = BG_RQ_RELEASED;
+	r->f->closed = r->c->now;
+	if ((rc = release_detail(r, reveal_seed, &d)) == BG_OK)
+		rc = cer_save(r->c, r->f, "release.done", requester, d);
+	cJSON_Delete(d);
+	return rc;
 }
 
 static int

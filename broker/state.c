@@ -565,6 +565,12 @@ find_pending(const char *dir, const char *sub, char (*names)[128], size_t max,
 		return errno == ENOENT || errno == ENOTDIR ? BG_OK :
 		    bg_err_from_errno(errno);
 	while ((de = readdir(d)) != NULL && *n < max) {
+		if (strstr(de->d_name, PENDING ".tmp.") != NULL) {
+			/* a staging file's own temp, left by a crash while we
+			 * did not hold the lock: never named by the log */
+			(void)unlinkat(dirfd(d), de->d_name, 0);
+			continue;
+		}
 		len = strlen(de->d_name);
 		if (len <= strlen(PENDING) || strcmp(de->d_name + len -
 		    strlen(PENDING), PENDING) != 0)
