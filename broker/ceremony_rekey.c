@@ -212,7 +212,7 @@ static int
 rekey(struct rk *k, const char *account, const char *const *with,
     size_t nwith, int new_key)
 {
-	size_t i, done = 0;
+	size_t i, j, done = 0;
 	int r;
 
 	if ((r = rk_stale(k, new_key)) != BG_OK)
@@ -221,6 +221,13 @@ rekey(struct rk *k, const char *account, const char *const *with,
 		bg_set_why("no account %s in the vault", account);
 		return BG_ENOENT;
 	}
+	for (i = 0; i < nwith; i++)
+		for (j = 0; j < i; j++)
+			if (bg_name_same(with[i], with[j])) {
+				bg_set_why("%s is named twice: each person's "
+				    "share counts once", with[i]);
+				return BG_EINVAL;
+			}
 	for (i = 0; i < nwith; i++)
 		if ((r = rk_collect(k, with[i], account)) != BG_OK)
 			return r;
@@ -253,7 +260,8 @@ bg_cer_rekey(struct bg_cer *c, const char *account, const char *group,
 		return BG_ENOMEM;
 	}
 	if ((r = rekey(k, account, with, nwith, new_key)) != BG_OK)
-		r = cer_refuse(c, "rekey", "", account ? account : "", "", r);
+		r = cer_refuse(c, "rekey", "", account ? account : "", with[0],
+		    r);
 	bg_secure_free(&k->sh, k->shlen);
 	free(k);
 	return r;

@@ -57,6 +57,33 @@ expected_statement(const struct rel *r, const struct bg_rq_approval *ap,
 	return BG_OK;
 }
 
+/*
+ * A statement that is not the expected one: made for this request under
+ * a group key since replaced (a rekey; an ordinary refusal), or made for
+ * another request or edited (tampering).
+ */
+static int
+stale_or_forged(const struct rel *r, const struct bg_rq_approval *ap)
+{
+	struct bg_statement was, now;
+	char text[BG_STATEMENT_MAX];
+	size_t len;
+
+	if (bg_statement_parse(ap->statement, ap->statement_len, &was) ==
+	    BG_OK && bg_request_statement(r->f->rq, r->c->v->id, ap->group,
+	    ap->custodian, was.share_sha256, &now) == BG_OK &&
+	    bg_statement_build(&now, text, sizeof(text), &len) == BG_OK &&
+	    len == ap->statement_len && memcmp(text, ap->statement, len) == 0) {
+		bg_set_why("the approval of %s was made before group %s was "
+		    "re-keyed; its share is no longer valid: open a new "
+		    "request", ap->custodian, ap->group);
+		return BG_EPERM;
+	}
+	bg_set_why("the approval of %s was not made for this request "
+	    "(copied or edited)", ap->custodian);
+	return BG_ETAMPER;
+}
+
 /* One approval: the statement this request implies, and its signature. */
 static int
 check_approval(const struct rel *r, const struct bg_rq_approval *ap)
@@ -71,11 +98,8 @@ check_approval(const struct rel *r, const struct bg_rq_approval *ap)
 
 	if ((rc = expected_statement(r, ap, text, &len)) != BG_OK)
 		return rc;
-	if (len != ap->statement_len || memcmp(text, ap->statement, len) != 0) {
-		bg_set_why("the approval of %s was not made for this request "
-		    "(copied or edited)", ap->custodian);
-		return BG_ETAMPER;
-	}
+	if (len != ap->statement_len || memcmp(text, ap->statement, len) != 0)
+		return stale_or_forged(r, ap);
 	d = p->tokens[bg_vault_person_token(p, ap->touch.token)];
 	if (bg_token_desc_kind(d) != BG_TOKEN_FIDO2)
 		return ap->touch.signed_ ? BG_ETAMPER : BG_OK;

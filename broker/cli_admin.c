@@ -457,6 +457,11 @@ set_threshold(bg_policy_t *p, const char *spec)
 	}
 	memcpy(group, spec, (size_t)(eq - spec));
 	group[eq - spec] = '\0';
+	if (t == 0) {
+		bg_set_why("a threshold of 0 would let anyone release: use 1 "
+		    "to %d", BG_POLICY_MEMBERS_MAX);
+		return BG_ERANGE;
+	}
 	return bg_policy_set_threshold(p, group, (unsigned)t);
 }
 

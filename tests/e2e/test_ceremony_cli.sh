@@ -672,17 +672,15 @@ refused "carol (removed) approves" 1 "not in a group" \
     request.refused approve carol "$RB" -- approve "$RB" --as carol
 refused "rekey without --new-key while carol holds a share" 1 \
     "carol left group password" \
-    request.refused rekey '' '' -- rekey password --with alice --with bob
+    request.refused rekey alice '' -- rekey password --with alice --with bob
 refused "rekey --new-key with one custodian (below the threshold)" 1 \
     "group password: 1 of 2 shares" \
-    request.refused rekey '' '' -- rekey password --with alice --new-key
+    request.refused rekey alice '' -- rekey password --with alice --new-key
 refused "rekey --new-key with an mfa custodian for the password group" 1 \
     "group password: 1 of 2 shares" \
-    request.refused rekey '' '' -- rekey password --with alice --with dave --new-key
-refused "rekey --new-key with alice twice" 1 "rekey refused" \
-    request.refused rekey '' '' -- rekey password --with alice --with alice --new-key
-check "KNOWN BUG (ceremony_rekey.c: a repeated --with is not named; Shamir's duplicate x surfaces as a bare 'invalid argument'): the refusal names alice" \
-    has_err "alice"
+    request.refused rekey alice '' -- rekey password --with alice --with dave --new-key
+refused "rekey --new-key with alice twice" 1 "alice is named twice" \
+    request.refused rekey alice '' -- rekey password --with alice --with alice --new-key
 cp "$ST/vault.json" "$dir/vault.before-rekey.json"
 pub_before=$(pyq get "$ST/vault.json" "j['accounts'][0]['keys'][0]['public']")
 n0=$(audit_n)
@@ -708,9 +706,9 @@ check "approvals made before the rekey: release refused" not_rc0
 check "approvals made before the rekey: nothing printed" lacks_out_f "$PW"
 check "approvals made before the rekey: refusal recorded" \
     logged "$n0" request.refused rita "$RA" release
-check "KNOWN BUG (ceremony_release.c expected_statement: a legitimate rekey is reported as tampering): pre-rekey approvals refused with exit 1, not 3" is_rc 1
-check "KNOWN BUG (same): the refusal says the key changed (rekeyed), not 'copied or edited'" \
-    has_err "rekeyed"
+check "pre-rekey approvals are refused with exit 1, not as tampering" is_rc 1
+check "the refusal says the group was re-keyed, not 'copied or edited'" \
+    has_err "re-keyed"
 
 request R5 --reason "after the rekey" --ticket CHG-12
 R5=$rid
