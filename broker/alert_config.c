@@ -20,8 +20,8 @@
 static const char *const default_events[] = {
 	"request.open", "approval.granted", "approval.denied",
 	"approval.failed", "release.done", "request.refused",
-	"custody.violation", "audit.verify_failed", "vault.verify_failed",
-	"alert.dead",
+	"custody.violation", "custody.attest_failed", "audit.verify_failed",
+	"vault.verify_failed", "vault.refused", "alert.dead",
 };
 #define NDEFAULT (sizeof(default_events) / sizeof(default_events[0]))
 
