@@ -208,7 +208,10 @@ int bg_fsync_parent(const char *path);
 int bg_mkdir_private(const char *path);
 /* Longest path we build; longer state directories are refused. */
 #define BG_PATH_MAX 1024
-/* Joins a and b with '/' into out; BG_ETOOBIG when it does not fit. */
+/*
+ * Joins a and b with '/' into out; BG_ETOOBIG when it does not fit,
+ * BG_EINVAL when out is a or b (join into a fresh buffer).
+ */
 int bg_path_join(char *out, size_t outsz, const char *a, const char *b);
 
 /* ------------------------------------------------------------------- JSON */

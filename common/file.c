@@ -342,6 +342,9 @@ bg_path_join(char *out, size_t outsz, const char *a, const char *b)
 
 	if (out == NULL || outsz == 0 || a == NULL || b == NULL)
 		return BG_EINVAL;
+	/* snprintf may not read what it writes: out must not be a or b */
+	if (out == a || out == b)
+		return BG_EINVAL;
 	n = snprintf(out, outsz, "%s/%s", a, b);
 	if (n < 0) {
 		out[0] = '\0';
