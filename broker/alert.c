@@ -1,3 +1,4 @@
+#define _GNU_SOURCE	/* memmem */
 /*
  * broker/ alerts over HTTP (broker/alert.h, docs/alerts.md): which sinks
  * get an audit entry, delivery runs with backoff and dead letters, and
@@ -281,8 +282,9 @@ parse_u64(const char *s, unsigned long long *out)
  * A process killed between an audit append and its spool leaves an entry
  * without alerts; the next run spools every entry from the cursor on
  * (spooling is idempotent; an alert already delivered may go again, with
- * the same idempotency key). The cursor starts at the log's size when
- * sinks are first configured, and is dropped when none are.
+ * the same idempotency key). Without a cursor, the first run starts at
+ * the entry that recorded the configuration (config_seq); the cursor is
+ * dropped when no sink is configured.
  */
 struct catch_ctx {
 	const char *state_dir;
@@ -338,6 +340,21 @@ cursor_write(const char *path, uint64_t seq)
 	return bg_file_replace(path, buf, (size_t)n, 0600);
 }
 
+/*
+ * Without a cursor (no run has finished since sinks were configured),
+ * alerts start at the last entry that recorded breakglass.json, or at the
+ * log's start: a process killed before its first run loses nothing.
+ */
+static int
+config_seq(void *ctx, uint64_t seq, const char *line, size_t len)
+{
+	static const char pat[] = "\"file\":\"breakglass.json\"";
+
+	if (memmem(line, len, pat, sizeof(pat) - 1) != NULL)
+		*(uint64_t *)ctx = seq;
+	return BG_OK;
+}
+
 static int
 catch_up(const char *state_dir, const struct bg_alert_config *cfg)
 {
@@ -361,6 +378,9 @@ catch_up(const char *state_dir, const struct bg_alert_config *cfg)
 	if ((r = bg_audit_open(dir, BG_AUDIT_READ, &log)) != BG_OK)
 		return r == BG_ENOENT ? BG_OK : r;	/* no log: nothing to do */
 	size = bg_audit_size(log);
+	if (!have && (r = bg_audit_foreach(log, 0, size, config_seq,
+	    &from)) == BG_OK)
+		have = 1;
 	if (have && from < size &&
 	    (r = bg_audit_checkpoint(log, &cp, &c.cp_len)) == BG_OK) {
 		c.cp = cp;
