@@ -72,6 +72,17 @@ struct bg_token_opts;
 int bg_cli_enroll_person(struct bg_cli *cli, const char *person, int kind,
     const struct bg_token_opts *o);
 /* cli_ceremony.c */
+/*
+ * Opens the vault for a command (bg_cer_begin) with the token options:
+ * prompts on stderr, the PIN from --pin-fd when pin_fd is not NULL.
+ * Returns an exit code; BG_EXIT_OK when c is open.
+ */
+struct bg_cer;
+int bg_cli_cer_begin(struct bg_cli *cli, struct bg_cer *c,
+    const char *pin_fd);
+/* Closes c, delivers alerts, and maps r to an exit code (with why). */
+int bg_cli_cer_finish(struct bg_cli *cli, struct bg_cer *c, const char *what,
+    int r);
 int bg_cli_seal(struct bg_cli *cli, int argc, char **argv);
 int bg_cli_request(struct bg_cli *cli, int argc, char **argv);
 int bg_cli_approve(struct bg_cli *cli, int argc, char **argv);

@@ -24,9 +24,8 @@ prompt(void *ctx, const char *msg)
 	fprintf(stderr, "%s\n", msg);
 }
 
-/* Opens the ceremony with the token options (--pin-fd). */
-static int
-begin(struct bg_cli *cli, struct bg_cer *c, const char *pin_fd)
+int
+bg_cli_cer_begin(struct bg_cli *cli, struct bg_cer *c, const char *pin_fd)
 {
 	struct bg_token_opts o = bg_token_opts_default();
 	unsigned long long fd;
@@ -45,8 +44,9 @@ begin(struct bg_cli *cli, struct bg_cer *c, const char *pin_fd)
 	return BG_EXIT_OK;
 }
 
-static int
-finish(struct bg_cli *cli, struct bg_cer *c, const char *what, int r)
+int
+bg_cli_cer_finish(struct bg_cli *cli, struct bg_cer *c, const char *what,
+    int r)
 {
 	char why[512];
 
@@ -103,7 +103,7 @@ bg_cli_request(struct bg_cli *cli, int argc, char **argv)
 		free(copy);
 		return BG_EXIT_USAGE;
 	}
-	if ((r = begin(cli, &c, pin)) != BG_EXIT_OK) {
+	if ((r = bg_cli_cer_begin(cli, &c, pin)) != BG_EXIT_OK) {
 		free(copy);
 		return r;
 	}
@@ -114,7 +114,7 @@ bg_cli_request(struct bg_cli *cli, int argc, char **argv)
 		(void)bg_cer_status(&c, id);
 	}
 	free(copy);
-	return finish(cli, &c, "request refused", r);
+	return bg_cli_cer_finish(cli, &c, "request refused", r);
 }
 
 /* ============================================================= approve */
@@ -135,9 +135,9 @@ bg_cli_approve(struct bg_cli *cli, int argc, char **argv)
 	if (bg_cli_opts(argc, argv, opts, pos, 1, &npos) != 0 || npos != 1 ||
 	    as == NULL)
 		return BG_EXIT_USAGE;
-	if ((r = begin(cli, &c, pin)) != BG_EXIT_OK)
+	if ((r = bg_cli_cer_begin(cli, &c, pin)) != BG_EXIT_OK)
 		return r;
-	return finish(cli, &c, "approval refused", bg_cer_approve(&c, pos[0],
+	return bg_cli_cer_finish(cli, &c, "approval refused", bg_cer_approve(&c, pos[0],
 	    as));
 }
 
@@ -158,12 +158,12 @@ bg_cli_deny(struct bg_cli *cli, int argc, char **argv)
 	if (bg_cli_opts(argc, argv, opts, pos, 1, &npos) != 0 || npos != 1 ||
 	    as == NULL || reason == NULL)
 		return BG_EXIT_USAGE;
-	if ((r = begin(cli, &c, pin)) != BG_EXIT_OK)
+	if ((r = bg_cli_cer_begin(cli, &c, pin)) != BG_EXIT_OK)
 		return r;
 	r = bg_cer_deny(&c, pos[0], as, reason);
 	if (r == BG_OK)
 		printf("request %s denied by %s\n", pos[0], as);
-	return finish(cli, &c, "denial refused", r);
+	return bg_cli_cer_finish(cli, &c, "denial refused", r);
 }
 
 /* ============================================================= release */
@@ -231,12 +231,12 @@ bg_cli_release(struct bg_cli *cli, int argc, char **argv)
 	if (bg_cli_opts(argc, argv, opts, pos, 1, &npos) != 0 || npos != 1 ||
 	    as == NULL)
 		return BG_EXIT_USAGE;
-	if ((r = begin(cli, &c, pin)) != BG_EXIT_OK)
+	if ((r = bg_cli_cer_begin(cli, &c, pin)) != BG_EXIT_OK)
 		return r;
 	if ((r = bg_cer_release(&c, pos[0], as, reveal, &items, &n)) == BG_OK)
 		show_items(items, n, reveal);
 	bg_released_free(&items, n);
-	return finish(cli, &c, "release refused", r);
+	return bg_cli_cer_finish(cli, &c, "release refused", r);
 }
 
 /* ============================================================== status */
@@ -249,9 +249,9 @@ bg_cli_status(struct bg_cli *cli, int argc, char **argv)
 
 	if (argc > 1)
 		return BG_EXIT_USAGE;
-	if ((r = begin(cli, &c, NULL)) != BG_EXIT_OK)
+	if ((r = bg_cli_cer_begin(cli, &c, NULL)) != BG_EXIT_OK)
 		return r;
-	return finish(cli, &c, "status", bg_cer_status(&c, argc ? argv[0] :
+	return bg_cli_cer_finish(cli, &c, "status", bg_cer_status(&c, argc ? argv[0] :
 	    NULL));
 }
 
@@ -275,8 +275,8 @@ bg_cli_rekey(struct bg_cli *cli, int argc, char **argv)
 	if (bg_cli_opts(argc, argv, opts, pos, 1, &npos) != 0 || npos != 1 ||
 	    nwith == 0)
 		return BG_EXIT_USAGE;
-	if ((r = begin(cli, &c, pin)) != BG_EXIT_OK)
+	if ((r = bg_cli_cer_begin(cli, &c, pin)) != BG_EXIT_OK)
 		return r;
-	return finish(cli, &c, "rekey refused", bg_cer_rekey(&c, account,
+	return bg_cli_cer_finish(cli, &c, "rekey refused", bg_cer_rekey(&c, account,
 	    pos[0], with, nwith, new_key));
 }

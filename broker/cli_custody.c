@@ -16,59 +16,6 @@
 
 #define VIOLATIONS_RECORDED 64	/* findings kept in one audit entry */
 
-static void
-prompt(void *ctx, const char *msg)
-{
-	(void)ctx;
-	fprintf(stderr, "%s\n", msg);
-}
-
-static int
-begin(struct bg_cli *cli, struct bg_cer *c, const char *pin_fd)
-{
-	struct bg_token_opts o = bg_token_opts_default();
-	unsigned long long fd;
-	int r;
-
-	o.prompt = prompt;
-	if (pin_fd != NULL) {
-		if (bg_cli_u64(pin_fd, &fd) != 0 || fd > INT_MAX) {
-			bg_cli_error("--pin-fd takes a descriptor number");
-			return BG_EXIT_USAGE;
-		}
-		o.pin_fd = (int)fd;
-	}
-	if ((r = bg_cer_begin(c, cli->state, stdout, &o)) != BG_OK)
-		return bg_cli_fail("cannot open the vault", r);
-	return BG_EXIT_OK;
-}
-
-static int
-finish(struct bg_cli *cli, struct bg_cer *c, const char *what, int r)
-{
-	char why[512];
-
-	snprintf(why, sizeof(why), "%s", bg_why());
-	bg_cer_end(c);
-	bg_alert_deliver(cli->state);
-	if (r == BG_OK)
-		return BG_EXIT_OK;
-	bg_set_why("%s", why);
-	return bg_cli_fail(what, r);
-}
-
-/* The state files custody judges must be the ones the log recorded. */
-static int
-state_intact(struct bg_cer *c)
-{
-	int r;
-
-	if ((r = bg_state_check_file(&c->st, "vault.json")) != BG_OK ||
-	    (r = bg_state_check_file(&c->st, "breakglass.json")) != BG_OK)
-		return r;
-	return BG_OK;
-}
-
 /* ============================================================== attest */
 
 static int
@@ -86,17 +33,16 @@ cmd_attest(struct bg_cli *cli, int argc, char **argv)
 
 	if (bg_cli_opts(argc, argv, opts, pos, 1, &npos) != 0 || npos != 1)
 		return BG_EXIT_USAGE;
-	if ((r = begin(cli, &c, pin_fd)) != BG_EXIT_OK)
+	if ((r = bg_cli_cer_begin(cli, &c, pin_fd)) != BG_EXIT_OK)
 		return r;
 	memset(&cfg, 0, sizeof(cfg));
-	if ((r = state_intact(&c)) != BG_OK ||
-	    (r = bg_custody_config_load(&c.st, &cfg)) != BG_OK)
+	if ((r = bg_custody_config_load(&c.st, &cfg)) != BG_OK)
 		r = bg_cer_refused(&c, "custody.refused", "custody attest", "",
 		    "", pos[0], r);
 	else
 		r = bg_custody_attest(&c, &cfg, pos[0]);
 	bg_custody_config_free(&cfg);
-	return finish(cli, &c, "custody attest", r);
+	return bg_cli_cer_finish(cli, &c, "custody attest", r);
 }
 
 /* =============================================================== check */
@@ -214,14 +160,10 @@ cmd_check(struct bg_cli *cli, int argc, char **argv)
 
 	if (bg_cli_opts(argc, argv, opts, pos, 0, &npos) != 0)
 		return BG_EXIT_USAGE;
-	if ((r = begin(cli, &c, NULL)) != BG_EXIT_OK)
+	if ((r = bg_cli_cer_begin(cli, &c, NULL)) != BG_EXIT_OK)
 		return r;
 	memset(&cfg, 0, sizeof(cfg));
 	memset(&rep, 0, sizeof(rep));
-	if ((r = state_intact(&c)) != BG_OK) {
-		r = unable(&c, "state-tampered", r);
-		goto out;
-	}
 	if ((r = bg_custody_config_load(&c.st, &cfg)) != BG_OK) {
 		r = unable(&c, "config-invalid", r);
 		goto out;
@@ -244,8 +186,8 @@ out:
 	bg_custody_config_free(&cfg);
 	bg_custody_report_free(&rep);
 	if (r != BG_OK)
-		return finish(cli, &c, "custody check", r);
-	(void)finish(cli, &c, "custody check", BG_OK);
+		return bg_cli_cer_finish(cli, &c, "custody check", r);
+	(void)bg_cli_cer_finish(cli, &c, "custody check", BG_OK);
 	return code;
 }
 
@@ -265,7 +207,7 @@ cmd_holder_add(struct bg_cli *cli, int argc, char **argv)
 
 	if (bg_cli_opts(argc, argv, opts, pos, 1, &npos) != 0 || npos != 1)
 		return BG_EXIT_USAGE;
-	if ((r = begin(cli, &c, NULL)) != BG_EXIT_OK)
+	if ((r = bg_cli_cer_begin(cli, &c, NULL)) != BG_EXIT_OK)
 		return r;
 	if ((like = bg_vault_person_like(c.v, pos[0])) != NULL) {
 		bg_set_why("%s is already a person in the vault", like->name);
@@ -287,7 +229,7 @@ cmd_holder_add(struct bg_cli *cli, int argc, char **argv)
 		r = bg_cer_refused(&c, "vault.refused", "custody holder add",
 		    "", "", pos[0], r);
 	cJSON_Delete(d);
-	return finish(cli, &c, "custody holder add", r);
+	return bg_cli_cer_finish(cli, &c, "custody holder add", r);
 }
 
 static int
