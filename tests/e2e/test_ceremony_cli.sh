@@ -44,13 +44,8 @@ pre_yk=$5
 mode=${6:-plain}
 command -v python3 >/dev/null || { echo "python3 is needed" >&2; exit 2; }
 
-asan_env=()
-if [ "$mode" = asan ]; then
-	asan_env=(ASAN_OPTIONS="verify_asan_link_order=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}")
-fi
+. "${BASH_SOURCE%/*}/lib.sh"
 
-pass=0
-failed=0
 dir=$(mktemp -d "${TMPDIR:-/tmp}/bg_ceremony_cli.XXXXXX") || exit 1
 trap 'rm -rf "$dir"' EXIT
 virt=$dir/virtual
@@ -63,24 +58,8 @@ ST=$dir/state		# the state directory the commands use
 A1=111122223333
 A2=444455556666
 
-ok() {
-	pass=$((pass + 1))
-	echo "ok - $1"
-}
 
-bad() {
-	failed=$((failed + 1))
-	echo "FAIL - $1 (exit $rc)"
-	sed 's/^/    stdout: /' "$out"
-	sed 's/^/    stderr: /' "$err"
-}
 
-# check DESC CONDITION...: one result line
-check() {
-	local desc=$1
-	shift
-	if "$@"; then ok "$desc"; else bad "$desc"; fi
-}
 
 # The shipped binary under the preload libraries; rc, $out and $err hold
 # the result. Redirections of the call (<<<) reach the binary.
@@ -99,7 +78,6 @@ bgq() {
 	cat "$qerr" >>"$dir/all.stderr"
 }
 
-is_rc() { [ "$rc" -eq "$1" ]; }
 # absent STRING FILE|DIR...: no file (binary-safe, recursive) holds STRING;
 # a grep error is not "absent"
 absent() {
@@ -109,9 +87,7 @@ absent() {
 	[ $? -eq 1 ]
 }
 not_rc0() { [ "$rc" -ne 0 ]; }
-has_out() { grep -q -- "$1" "$out"; }
 has_out_f() { grep -qF -- "$1" "$out"; }
-has_err() { grep -q -- "$1" "$err"; }
 lacks_out() { ! grep -q -- "$1" "$out"; }
 # fixed strings (secrets hold regex characters); grep errors count as found
 lacks_out_f() { grep -qF -- "$1" "$out"; [ $? -eq 1 ]; }

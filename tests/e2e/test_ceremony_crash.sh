@@ -46,10 +46,6 @@ for a in "${@:6}"; do
 	case $a in asan|plain) mode=$a ;; esac
 done
 
-asan_env=()
-if [ "$mode" = asan ]; then
-	asan_env=(ASAN_OPTIONS="verify_asan_link_order=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}")
-fi
 
 seed=${BG_CRASH_SEED:-$(( ($(date +%s%N) / 1000) % 32768 ))}
 budget=${BG_CRASH_SECONDS:-60}
@@ -59,8 +55,8 @@ echo "# seed $seed (BG_CRASH_SEED=$seed repeats it), budget $budget s," \
     "$min_iter..$max_iter kills per command, $mode build"
 RANDOM=$seed
 
-pass=0
-failed=0
+bad_note="seed $seed"
+. "${BASH_SOURCE%/*}/lib.sh"
 dir=$(mktemp -d "${TMPDIR:-/tmp}/bg_cer_crash.XXXXXX") || exit 1
 trap 'rm -rf "$dir"' EXIT
 virt=$dir/virtual
@@ -70,23 +66,8 @@ out=$dir/stdout
 err=$dir/stderr
 start=$SECONDS
 
-ok() {
-	pass=$((pass + 1))
-	echo "ok - $1"
-}
 
-bad() {
-	failed=$((failed + 1))
-	echo "FAIL - $1 (exit $rc; seed $seed)"
-	sed 's/^/    stdout: /' "$out"
-	sed 's/^/    stderr: /' "$err"
-}
 
-check() {
-	local desc=$1
-	shift
-	if "$@"; then ok "$desc"; else bad "$desc"; fi
-}
 
 # Quiet checks for the many iterations: only failures are printed, and
 # each iteration ends with one "ok" line if everything held.
@@ -120,9 +101,6 @@ bgrun() {
 }
 run() { must "$*" bgrun "$@"; }
 
-is_rc() { [ "$rc" -eq "$1" ]; }
-has_out() { grep -q -- "$1" "$out"; }
-has_err() { grep -q -- "$1" "$err"; }
 
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
 

@@ -43,13 +43,8 @@ if [ ! -r "$vectors" ]; then
 fi
 command -v python3 >/dev/null || { echo "FAIL - python3 is needed"; exit 1; }
 
-asan_env=()
-if [ "$mode" = asan ]; then
-	asan_env=(ASAN_OPTIONS="verify_asan_link_order=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}")
-fi
+. "${BASH_SOURCE%/*}/lib.sh"
 
-pass=0
-failed=0
 dir=$(mktemp -d "${TMPDIR:-/tmp}/bg_cer_time.XXXXXX") || exit 1
 trap 'rm -rf "$dir"' EXIT
 virt=$dir/virtual
@@ -59,23 +54,8 @@ err=$dir/stderr
 clock=$dir/clock
 start=$SECONDS
 
-ok() {
-	pass=$((pass + 1))
-	echo "ok - $1"
-}
 
-bad() {
-	failed=$((failed + 1))
-	echo "FAIL - $1 (exit $rc)"
-	sed 's/^/    stdout: /' "$out"
-	sed 's/^/    stderr: /' "$err"
-}
 
-check() {
-	local desc=$1
-	shift
-	if "$@"; then ok "$desc"; else bad "$desc"; fi
-}
 
 # A setup step that must work; the test cannot go on without it.
 must() {
@@ -111,9 +91,6 @@ bgrun() {
 }
 run() { must "$*" bgrun "$state" "$@"; }
 
-is_rc() { [ "$rc" -eq "$1" ]; }
-has_out() { grep -q -- "$1" "$out"; }
-has_err() { grep -q -- "$1" "$err"; }
 refused_with() { [ "$rc" -eq 1 ] && grep -q -- "$1" "$err"; }
 
 # HOTP (RFC 4226) / TOTP (RFC 6238), independent of the product: python3

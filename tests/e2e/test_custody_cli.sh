@@ -19,13 +19,8 @@ bg=$1 vfido=$2 vyk=$3 pre_fido=$4 pre_yk=$5 forge=$6
 mode=${7:-plain}
 clock=${8:-}
 
-asan_env=()
-if [ "$mode" = asan ]; then
-	asan_env=(ASAN_OPTIONS="verify_asan_link_order=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}")
-fi
+. "${BASH_SOURCE%/*}/lib.sh"
 
-pass=0
-failed=0
 dir=$(mktemp -d "${TMPDIR:-/tmp}/bg_custody_cli.XXXXXX") || exit 1
 trap 'rm -rf "$dir"' EXIT
 virt=$dir/virtual
@@ -42,14 +37,6 @@ else
 	clock=
 fi
 
-ok() { pass=$((pass + 1)); echo "ok - $1"; }
-bad() {
-	failed=$((failed + 1))
-	echo "FAIL - $1 (exit $rc)"
-	sed 's/^/    stdout: /' "$out"
-	sed 's/^/    stderr: /' "$err"
-}
-check() { local desc=$1; shift; if "$@"; then ok "$desc"; else bad "$desc"; fi; }
 
 bgrun() {
 	env "${asan_env[@]}" LD_PRELOAD="$preload" BG_FAKE_CLOCK_FILE="$now_file" \
@@ -65,9 +52,6 @@ forge() {
 }
 advance() { echo $(( $(cat "$now_file") + $1 * 86400 )) >"$now_file"; }
 
-is_rc() { [ "$rc" -eq "$1" ]; }
-has_out() { grep -q -- "$1" "$out"; }
-has_err() { grep -q -- "$1" "$err"; }
 last_event() { bgrun audit show --json; tail -1 "$out" | grep -q "\"event\":\"$1\""; }
 events() { bgrun audit show --event "$1" --json; grep -c . "$out"; }
 

@@ -21,13 +21,8 @@ pre_fido=$4
 pre_yk=$5
 mode=${6:-plain}
 
-asan_env=()
-if [ "$mode" = asan ]; then
-	asan_env=(ASAN_OPTIONS="verify_asan_link_order=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}")
-fi
+. "${BASH_SOURCE%/*}/lib.sh"
 
-pass=0
-failed=0
 dir=$(mktemp -d "${TMPDIR:-/tmp}/bg_token_cli.XXXXXX") || exit 1
 trap 'rm -rf "$dir"' EXIT
 virt=$dir/virtual
@@ -38,24 +33,8 @@ err=$dir/stderr
 PIN=4711-open
 SERIAL=5150
 
-ok() {
-	pass=$((pass + 1))
-	echo "ok - $1"
-}
 
-bad() {
-	failed=$((failed + 1))
-	echo "FAIL - $1 (exit $rc)"
-	sed 's/^/    stdout: /' "$out"
-	sed 's/^/    stderr: /' "$err"
-}
 
-# check DESC CONDITION...: one result line
-check() {
-	local desc=$1
-	shift
-	if "$@"; then ok "$desc"; else bad "$desc"; fi
-}
 
 # The shipped binary under the preload libraries; rc, $out and $err hold
 # the result. Redirections of the call (3<<<PIN) reach the binary.
@@ -66,9 +45,6 @@ bgrun() {
 	rc=$?
 }
 
-is_rc() { [ "$rc" -eq "$1" ]; }
-has_out() { grep -q -- "$1" "$out"; }
-has_err() { grep -q -- "$1" "$err"; }
 fails_with_message() { [ "$rc" -ne 0 ] && [ -s "$err" ]; }
 
 # emulator tools (not preloaded)
