@@ -96,8 +96,7 @@ bg_box_seal(const uint8_t pub[32], const char *label, const void *aad,
 		r = BG_ECRYPTO;
 		goto out;
 	}
-	if ((r = bg_x25519_public(eph, out)) != BG_OK ||
-	    (r = bg_x25519(eph, pub, ss)) != BG_OK ||
+	if ((r = bg_x25519_with_public(eph, pub, ss, out)) != BG_OK ||
 	    (r = box_keys(ss, out, pub, label, km)) != BG_OK ||
 	    (r = bg_aes256gcm_seal(km, km + 32, aad, aadlen, pt, ptlen, out + 32,
 	    out + 32 + ptlen)) != BG_OK)
@@ -128,8 +127,7 @@ bg_box_open(const uint8_t priv[32], const char *label, const void *aad,
 	}
 	if ((n = boxlen - BG_BOX_OVERHEAD) > ptsz)
 		return BG_ETOOBIG;
-	if ((r = bg_x25519_public(priv, pub)) != BG_OK ||
-	    (r = bg_x25519(priv, box, ss)) != BG_OK ||
+	if ((r = bg_x25519_with_public(priv, box, ss, pub)) != BG_OK ||
 	    (r = box_keys(ss, box, pub, label, km)) != BG_OK ||
 	    (r = bg_aes256gcm_open(km, km + 32, aad, aadlen, box + 32, n,
 	    box + 32 + n, pt)) != BG_OK) {

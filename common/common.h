@@ -135,6 +135,9 @@ int bg_x25519_public(const uint8_t priv[32], uint8_t pub[32]);
 /* X25519 shared secret; BG_ECRYPTO for a low-order peer (all-zero output). */
 int bg_x25519(const uint8_t priv[32], const uint8_t peer[32],
     uint8_t shared[32]);
+/* Both at once: the shared secret, and priv's public key into mypub. */
+int bg_x25519_with_public(const uint8_t priv[32], const uint8_t peer[32],
+    uint8_t shared[32], uint8_t mypub[32]);
 
 /* AES-256-GCM with a 12-byte nonce and a 16-byte tag (NIST SP 800-38D). */
 int bg_aes256gcm_seal(const uint8_t key[32], const uint8_t nonce[12],

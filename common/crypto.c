@@ -57,12 +57,13 @@ bg_x25519_public(const uint8_t priv[32], uint8_t pub[32])
 }
 
 int
-bg_x25519(const uint8_t priv[32], const uint8_t peer[32], uint8_t shared[32])
+bg_x25519_with_public(const uint8_t priv[32], const uint8_t peer[32],
+    uint8_t shared[32], uint8_t mypub[32])
 {
 	static const uint8_t zero[32];
 	EVP_PKEY *k = NULL, *p = NULL;
 	EVP_PKEY_CTX *ctx = NULL;
-	size_t len = 32;
+	size_t len = 32, plen = 32;
 	int ok;
 
 	if (priv == NULL || peer == NULL || shared == NULL)
@@ -74,11 +75,19 @@ bg_x25519(const uint8_t priv[32], const uint8_t peer[32], uint8_t shared[32])
 	    EVP_PKEY_derive_init(ctx) == 1 &&
 	    EVP_PKEY_derive_set_peer(ctx, p) == 1 &&
 	    EVP_PKEY_derive(ctx, shared, &len) == 1 && len == 32 &&
-	    CRYPTO_memcmp(shared, zero, 32) != 0;	/* RFC 7748 6.1 */
+	    CRYPTO_memcmp(shared, zero, 32) != 0 &&	/* RFC 7748 6.1 */
+	    (mypub == NULL || (EVP_PKEY_get_raw_public_key(k, mypub, &plen) ==
+	    1 && plen == 32));
 	EVP_PKEY_CTX_free(ctx);
 	EVP_PKEY_free(k);
 	EVP_PKEY_free(p);
 	if (!ok)
 		bg_wipe(shared, 32);
 	return ok ? BG_OK : BG_ECRYPTO;
+}
+
+int
+bg_x25519(const uint8_t priv[32], const uint8_t peer[32], uint8_t shared[32])
+{
+	return bg_x25519_with_public(priv, peer, shared, NULL);
 }
