@@ -17,16 +17,9 @@
 static void
 tampered(struct bg_cer *c, int err)
 {
-	char why[512];
-	cJSON *d = cJSON_CreateObject();
+	struct bg_audit_event ev = { "vault.verify_failed", "", "", "", NULL };
 
-	snprintf(why, sizeof(why), "%s", bg_why());
-	if (d != NULL && cJSON_AddStringToObject(d, "error", bg_strerror(err)) &&
-	    cJSON_AddStringToObject(d, "reason", why))
-		(void)bg_state_note(&c->st, &(struct bg_audit_event){
-		    "vault.verify_failed", "", "", "", d });
-	cJSON_Delete(d);
-	bg_set_why("%s", why);
+	(void)bg_state_note_failure(&c->st, &ev, NULL, NULL, err);
 }
 
 int
@@ -85,21 +78,9 @@ int
 bg_cer_refused(struct bg_cer *c, const char *event, const char *cmd,
     const char *id, const char *account, const char *actor, int err)
 {
-	char why[512];
-	cJSON *d;
-	int r;
+	struct bg_audit_event ev = { event, actor, account, id, NULL };
 
-	snprintf(why, sizeof(why), "%s", bg_why());
-	if ((d = cJSON_CreateObject()) == NULL ||
-	    !cJSON_AddStringToObject(d, "command", cmd) ||
-	    !cJSON_AddStringToObject(d, "error", bg_strerror(err)) ||
-	    !cJSON_AddStringToObject(d, "reason", why))
-		r = BG_ENOMEM;
-	else
-		r = cer_note(c, event, actor, account, id, d);
-	cJSON_Delete(d);
-	bg_set_why("%s", why);
-	return r == BG_OK ? err : r;
+	return bg_state_note_failure(&c->st, &ev, "command", cmd, err);
 }
 
 static void

@@ -187,19 +187,10 @@ granted_detail(const struct bg_rq_approval *ap, const uint8_t sum[32],
 static int
 failed(struct bg_cer *c, const struct ap *a, int err)
 {
-	char why[512];
-	cJSON *d = cJSON_CreateObject();
-	int r = BG_ENOMEM;
+	struct bg_audit_event ev = { "approval.failed", a->p->name,
+	    bg_request_account(a->f->rq), bg_request_id(a->f->rq), NULL };
 
-	snprintf(why, sizeof(why), "%s", bg_why());
-	if (d != NULL && cJSON_AddStringToObject(d, "group", a->group) &&
-	    cJSON_AddStringToObject(d, "error", bg_strerror(err)) &&
-	    cJSON_AddStringToObject(d, "reason", why))
-		r = cer_note(c, "approval.failed", a->p->name,
-		    bg_request_account(a->f->rq), bg_request_id(a->f->rq), d);
-	cJSON_Delete(d);
-	bg_set_why("%s", why);
-	return r == BG_OK ? err : r;
+	return bg_state_note_failure(&c->st, &ev, "group", a->group, err);
 }
 
 static int

@@ -54,21 +54,9 @@ secrets_each(cJSON *root, int wipe)
 static int
 refused(struct bg_state *st, const char *cmd, int err)
 {
-	char why[512];
-	cJSON *d = cJSON_CreateObject();
-	int r = BG_ENOMEM;
+	struct bg_audit_event ev = { "config.refused", "", "", "", NULL };
 
-	snprintf(why, sizeof(why), "%s", bg_why());
-	if (d != NULL && cJSON_AddStringToObject(d, "command", cmd) &&
-	    cJSON_AddStringToObject(d, "error", bg_strerror(err)) &&
-	    cJSON_AddStringToObject(d, "reason", why)) {
-		struct bg_audit_event ev = { "config.refused", "", "", "", d };
-
-		r = bg_state_note(st, &ev);
-	}
-	cJSON_Delete(d);
-	bg_set_why("%s", why);
-	return r == BG_OK ? err : r;
+	return bg_state_note_failure(st, &ev, "command", cmd, err);
 }
 
 /* ================================================================ show */

@@ -179,18 +179,10 @@ static int
 record_failed(struct bg_cer *c, const char *person, const char *token,
     int err)
 {
-	char why[512];
-	cJSON *d = cJSON_CreateObject();
-	int r = BG_ENOMEM;
+	struct bg_audit_event ev = { "custody.attest_failed", person, "", "",
+	    NULL };
 
-	snprintf(why, sizeof(why), "%s", bg_why());
-	if (d != NULL && cJSON_AddStringToObject(d, "token", token) &&
-	    cJSON_AddStringToObject(d, "error", bg_strerror(err)) &&
-	    cJSON_AddStringToObject(d, "reason", why))
-		r = cer_note(c, "custody.attest_failed", person, "", "", d);
-	cJSON_Delete(d);
-	bg_set_why("%s", why);
-	return r == BG_OK ? err : r;
+	return bg_state_note_failure(&c->st, &ev, "token", token, err);
 }
 
 static int

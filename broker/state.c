@@ -270,6 +270,28 @@ bg_state_note(struct bg_state *st, const struct bg_audit_event *ev)
 	return append(st, ev);
 }
 
+int
+bg_state_note_failure(struct bg_state *st, const struct bg_audit_event *ev,
+    const char *key, const char *val, int err)
+{
+	struct bg_audit_event e = *ev;
+	char why[512];
+	cJSON *d = cJSON_CreateObject();
+	int r = BG_ENOMEM;
+
+	snprintf(why, sizeof(why), "%s", bg_why());
+	if (d != NULL && (key == NULL || cJSON_AddStringToObject(d, key,
+	    val) != NULL) &&
+	    cJSON_AddStringToObject(d, "error", bg_strerror(err)) != NULL &&
+	    cJSON_AddStringToObject(d, "reason", why) != NULL) {
+		e.detail = d;
+		r = bg_state_note(st, &e);
+	}
+	cJSON_Delete(d);
+	bg_set_why("%s", why);
+	return r == BG_OK ? err : r;
+}
+
 /* ------------------------------------------------------------- verify */
 
 struct bg_state_recorded {

@@ -56,6 +56,15 @@ int bg_state_write(struct bg_state *st, const char *name, const cJSON *doc,
 int bg_state_note(struct bg_state *st, const struct bg_audit_event *ev);
 
 /*
+ * Records a refusal or failure: ev (its detail ignored) with a detail of
+ * key: val (when key is not NULL), "error" (err's name) and "reason"
+ * (bg_why()). Returns err, or the audit failure when the entry cannot be
+ * made; bg_why() is kept for the caller's message.
+ */
+int bg_state_note_failure(struct bg_state *st, const struct bg_audit_event *ev,
+    const char *key, const char *val, int err);
+
+/*
  * Compares STATE/name with the last hash the log recorded for it (reading
  * the whole log): BG_ETAMPER, bg_why() saying how, when they differ.
  */
