@@ -15,7 +15,6 @@ struct rel {
 	struct bg_cer *c;
 	struct bg_rqfile *f;
 	const struct bg_vault_account *acct;
-	int valid[BG_RQ_APPROVALS_MAX];
 	uint8_t *rqpriv;		/* locked, 32 bytes */
 	uint8_t *gpriv;			/* locked, 32 per group */
 	const char *groups[BG_POLICY_GROUPS_MAX];
@@ -120,11 +119,9 @@ check_approvals(struct rel *r)
 	size_t i;
 	int rc;
 
-	for (i = 0; i < r->f->napprovals; i++) {
+	for (i = 0; i < r->f->napprovals; i++)
 		if ((rc = check_approval(r, &r->f->approvals[i])) != BG_OK)
 			return rc;
-		r->valid[i] = 1;
-	}
 	if ((rc = cer_quorum(r->c, r->f, why, sizeof(why))) != BG_OK)
 		bg_set_why("no quorum: %s", why);
 	return rc;
@@ -215,7 +212,7 @@ combine_group(struct rel *r, size_t g)
 	    i++) {
 		const struct bg_rq_approval *ap = &r->f->approvals[i];
 
-		if (!r->valid[i] || strcmp(ap->group, k->group) != 0)
+		if (strcmp(ap->group, k->group) != 0)	/* all checked */
 			continue;
 		ys[n] = sh + n * BG_SHARE_LEN;
 		xs[n] = ap->x;

@@ -69,15 +69,13 @@ typedef int (*change_fn)(struct bg_cer *c, void *arg, struct change *ch);
 static int
 run_change(struct bg_cli *cli, const char *cmd, change_fn fn, void *arg)
 {
-	struct bg_token_opts o = bg_token_opts_default();
 	struct change ch = { cmd, NULL, "", "", NULL };
 	struct bg_audit_event ev;
 	struct bg_cer c;
-	char why[512];
 	int r;
 
-	if ((r = bg_cer_begin(&c, cli->state, stdout, &o)) != BG_OK)
-		return bg_cli_fail("cannot open the vault", r);
+	if ((r = bg_cli_cer_begin(cli, &c, NULL)) != BG_EXIT_OK)
+		return r;
 	if ((r = fn(&c, arg, &ch)) != BG_OK) {
 		r = bg_cer_refused(&c, "vault.refused", cmd, "", ch.account,
 		    ch.actor, r);
@@ -87,13 +85,7 @@ run_change(struct bg_cli *cli, const char *cmd, change_fn fn, void *arg)
 		r = bg_vault_save(&c.st, c.v, &ev);
 	}
 	cJSON_Delete(ch.detail);
-	snprintf(why, sizeof(why), "%s", bg_why());
-	bg_cer_end(&c);
-	bg_alert_deliver(cli->state);
-	if (r == BG_OK)
-		return BG_EXIT_OK;
-	bg_set_why("%s", why);
-	return bg_cli_fail(cmd, r);
+	return bg_cli_cer_finish(cli, &c, cmd, r);
 }
 
 /* ================================================================ init */
