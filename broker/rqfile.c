@@ -281,6 +281,9 @@ read_all(const cJSON *j, struct bg_rqfile *f)
 	    (r = read_text(j, "denied_by", f->denied_by, BG_NAME_MAX)) ||
 	    (r = read_text(j, "denial", f->denial, BG_REASON_MAX)))
 		return r;
+	if ((f->state == BG_RQ_DENIED) != (f->denied_by[0] != '\0') ||
+	    (f->denied_by[0] != '\0' && !bg_name_valid(f->denied_by)))
+		return bad("denied_by");
 	if ((r = bg_vjson_get_time(j, "closed", 1, &f->closed, "closed")))
 		return r;
 	if ((f->state == BG_RQ_OPEN) != (f->closed == 0))
