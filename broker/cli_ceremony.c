@@ -189,6 +189,8 @@ show_totp(const struct bg_released *it, int reveal_seed)
 			printf("%s seed (base32): %s\n", it->name, b32);
 		bg_wipe(b32, sizeof(b32));
 	}
+	bg_wipe(code, sizeof(code));
+	bg_wipe(next, sizeof(next));
 	bg_totp_wipe(t);
 	bg_secure_free(&t, sizeof(*t));
 }
