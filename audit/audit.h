@@ -1,5 +1,5 @@
 /*
- * audit: the append-only, signed, verifiable audit log (DESIGN section 6).
+ * audit: the append-only, signed, verifiable audit log (docs/design.md §6).
  *
  * Files in the audit directory:
  *   entries.jsonl     one JSON entry per line, hashed exactly as stored

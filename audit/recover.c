@@ -421,26 +421,6 @@ removed_append(void)
 	return BG_ETAMPER;
 }
 
-/*
- * A torn slot explained by a crash (a tail follows the older checkpoint)
- * is rewritten with the current checkpoint before the tail is cut, so a
- * damaged slot is never left beside an exact fit, which means removal.
- */
-int
-bg_log_heal_slot(struct bg_audit *log)
-{
-	int pos = 1 - log->slot_pos, r;
-
-	if ((r = bg_slots_write(log->slots_fd, pos, log->gen + 1, log->note,
-	    log->note_len)) != BG_OK)
-		return r;
-	if (fdatasync(log->slots_fd) != 0)
-		return bg_io_err(-1);
-	log->slot_pos = pos;
-	log->gen++;
-	return BG_OK;
-}
-
 /* Slow path: rebuild derived files from the entries, check, cut the tail. */
 static int
 slow_state(struct bg_audit *log, struct bg_slot *s, int pos, uint64_t fsz,

@@ -193,3 +193,23 @@ bg_checkpoint_open(const char *note, size_t len,
 	/* our origin line is our key name: a checkpoint of another log fails */
 	return strcmp(cp->origin, key->name) == 0 ? BG_OK : BG_ESIG;
 }
+
+/*
+ * A torn slot explained by a crash (a tail follows the older checkpoint)
+ * is rewritten with the current checkpoint before the tail is cut, so a
+ * damaged slot is never left beside an exact fit, which means removal.
+ */
+int
+bg_log_heal_slot(struct bg_audit *log)
+{
+	int pos = 1 - log->slot_pos, r;
+
+	if ((r = bg_slots_write(log->slots_fd, pos, log->gen + 1, log->note,
+	    log->note_len)) != BG_OK)
+		return r;
+	if (fdatasync(log->slots_fd) != 0)
+		return bg_io_err(-1);
+	log->slot_pos = pos;
+	log->gen++;
+	return BG_OK;
+}

@@ -149,7 +149,7 @@ int bg_aes256gcm_open(const uint8_t key[32], const uint8_t nonce[12],
     const uint8_t tag[16], uint8_t *pt);
 
 /*
- * A box sealed to an X25519 public key (DESIGN section 5): a fresh
+ * A box sealed to an X25519 public key (docs/design.md §5): a fresh
  * ephemeral key pair; key and nonce = HKDF-SHA256(ikm = X25519(eph, pub),
  * salt = eph_pub || pub, info = "breakglass/v1/box/" || label); AES-256-GCM
  * over the plaintext with the caller's AAD (what the box is bound to).

@@ -1,5 +1,5 @@
 /*
- * Custodian-group policies (DESIGN 2.1): which groups an item needs, how
+ * Custodian-group policies (docs/design.md §2.1): which groups an item needs, how
  * many distinct members of each must approve, and the rules around a
  * request (expiry, time lock, self-approval).
  *
@@ -593,7 +593,7 @@ check_group_names(const bg_policy_t *p, size_t g, struct msg *e)
 }
 
 /*
- * DESIGN 1: "at least two people able to reach it". A group of one is a
+ * docs/design.md §1: "at least two people able to reach it". A group of one is a
  * single point of loss and lets one person hold the group key alone.
  */
 static int
@@ -623,7 +623,7 @@ check_group_counts(const struct bg_group *gr, struct msg *e)
 	return 0;
 }
 
-/* DESIGN 2.1: config that lets one person satisfy two groups. */
+/* docs/design.md §2.1: config that lets one person satisfy two groups. */
 static int
 check_overlap(const bg_policy_t *p, size_t g, struct msg *e)
 {
@@ -708,7 +708,7 @@ item_approvals(const bg_policy_t *p, const struct bg_item *it)
 }
 
 /*
- * DESIGN 2.1 "no single person": with self-approval the requester can be
+ * docs/design.md §2.1 "no single person": with self-approval the requester can be
  * the only approver of an item needing a single approval.
  */
 static int
@@ -1394,7 +1394,7 @@ judge(const bg_policy_t *p, const struct needed *nd,
 		report_skipped(p, nd, ap, nap, m);
 		return -1;
 	}
-	/* DESIGN 2.1, whatever the policy says: never one person alone. */
+	/* docs/design.md §2.1, whatever the policy says: never one person alone. */
 	if (people + (requester_counted ? 0 : 1) < 2) {
 		msg_add(m, "only one person takes part: release needs at "
 		    "least two");

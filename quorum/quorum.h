@@ -1,6 +1,6 @@
 /*
  * quorum: Shamir secret sharing, share commitments, custodian-group
- * policies, approval statements and request objects (DESIGN section 5).
+ * policies, approval statements and request objects (docs/design.md §5).
  *
  * Knows nothing of tokens, vaults or files.
  */
@@ -91,7 +91,7 @@ int bg_rfc3339_parse(const char *s, size_t len, uint64_t *t);
 /* ============================================================== policies */
 
 /*
- * A policy (DESIGN 2.1): custodian groups, each with a threshold t and its
+ * A policy (docs/design.md §2.1): custodian groups, each with a threshold t and its
  * members; items (root-password, root-mfa, notes) and the groups each
  * needs; how long a request lives; an optional time lock between quorum
  * and release; whether a requester may approve their own request.
@@ -228,7 +228,7 @@ int bg_policy_quorum_met(const bg_policy_t *p, const char *const *groups,
 /* =================================================== approval statements */
 
 /*
- * The bytes a custodian approves (DESIGN 5): one "key value" line each,
+ * The bytes a custodian approves (docs/design.md §5): one "key value" line each,
  * '\n'-terminated, in this order and no other:
  *   format breakglass-approval-v1
  *   vault <32 lower-case hex>
@@ -290,7 +290,7 @@ int bg_statement_describe(const char *text, size_t len, const char *reason,
 /* ============================================================== requests */
 
 /*
- * A request's canonical fields (DESIGN 5, 7): who asks for which items of
+ * A request's canonical fields (docs/design.md §5, §7): who asks for which items of
  * which account, why, until when, and the X25519 public key that
  * approvers re-encrypt shares to. requests/<id>.json holds this object
  * beside the approvals; its JSON form, keys in this order:

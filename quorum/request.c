@@ -1,5 +1,5 @@
 /*
- * Requests (DESIGN 5, 7): the canonical fields of a break-glass request,
+ * Requests (docs/design.md §5, §7): the canonical fields of a break-glass request,
  * as strict JSON, and the approval statements derived from them.
  *
  * Everything that reaches an approver's screen starts here: names are

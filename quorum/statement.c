@@ -1,5 +1,5 @@
 /*
- * Approval statements (DESIGN 5): the canonical text a custodian approves
+ * Approval statements (docs/design.md §5): the canonical text a custodian approves
  * and a FIDO2 token signs (its SHA-256 is the clientDataHash).
  *
  * One statement has one text: every field has a single spelling (lower-case

@@ -1,5 +1,5 @@
 /*
- * Token secret -> X25519 key (DESIGN section 5): HKDF-SHA256 with the
+ * Token secret -> X25519 key (docs/design.md §5): HKDF-SHA256 with the
  * enrollment id as salt, then X25519 (RFC 7748 clamps the scalar).
  */
 #include <string.h>

@@ -1,5 +1,5 @@
 /*
- * tokens: hardware token drivers behind one interface (DESIGN sections 5, 8).
+ * tokens: hardware token drivers behind one interface (docs/design.md §5, §8).
  *
  * Two kinds: FIDO2 keys through libfido2 (ES256 credential with
  * hmac-secret, rp id "breakglass") and YubiKeys through libykpers

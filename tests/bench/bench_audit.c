@@ -1,5 +1,5 @@
 /*
- * bench_audit: speed of the audit log (DESIGN section 6) against baselines
+ * bench_audit: speed of the audit log (docs/design.md §6) against baselines
  * measured in the same run, on the same machine and disk.
  *
  * How to run (after a RelWithDebInfo build without sanitizers, e.g. the

@@ -1,5 +1,5 @@
 /*
- * bench_ceremony: CPU time of one whole break-glass ceremony (DESIGN
+ * bench_ceremony: CPU time of one whole break-glass ceremony (docs/design.md
  * sections 2 and 5), split into the broker's own work ("ours") and the
  * work of the emulated devices, in one process, on software tokens.
  *
@@ -87,10 +87,10 @@
 
 #include "common/common.h"
 #include "audit/audit.h"
-#include "broker/ceremony.h"
-#include "broker/secret.h"
-#include "broker/state.h"
-#include "broker/vault.h"
+#include "broker/ceremony/ceremony.h"
+#include "broker/secrets/secrets.h"
+#include "broker/state/state.h"
+#include "broker/vault/vault.h"
 #include "tokens/token.h"
 #include "vfido.h"
 #include "vyk.h"

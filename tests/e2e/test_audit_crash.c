@@ -1,5 +1,5 @@
 /*
- * Crash safety of the audit log (DESIGN 6: an entry is acknowledged only
+ * Crash safety of the audit log (docs/design.md §6: an entry is acknowledged only
  * after it and its checkpoint are on disk; a torn tail after a crash is
  * repaired on open without losing any acknowledged entry).
  *

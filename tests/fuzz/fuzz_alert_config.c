@@ -1,6 +1,6 @@
 /*
  * fuzz_alert_config: the "alerts" member of breakglass.json and the alert
- * URL rule (broker/alert_config.c). Neither may crash or leak; what the
+ * URL rule (broker/alerts/config.c). Neither may crash or leak; what the
  * parser accepts must hold its invariants: at most 16 uniquely named
  * sinks, URLs that pass the URL rule (http:// only to loopback), a 16 to
  * 64-byte secret for webhooks and none for Slack, sane limits.
@@ -13,7 +13,7 @@
 #include <strings.h>
 
 #include "common/common.h"
-#include "broker/alert_int.h"
+#include "broker/alerts/alerts.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

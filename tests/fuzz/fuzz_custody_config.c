@@ -1,6 +1,6 @@
 /*
  * fuzz_custody_config: the "custody" member of breakglass.json
- * (broker/custody_config.c). It may not crash or leak; what it accepts
+ * (broker/custody/config.c). It may not crash or leak; what it accepts
  * must hold its invariants: days in range, valid distinct account ids,
  * 1..16 distinct valid holder names per channel, at most 8 MFA devices
  * with distinct names, valid personal addresses under distinct names.
@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "common/common.h"
-#include "broker/custody.h"
+#include "broker/custody/custody.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

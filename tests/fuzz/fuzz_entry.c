@@ -1,5 +1,5 @@
 /*
- * fuzz_entry: audit entry lines (DESIGN section 6) through the strict
+ * fuzz_entry: audit entry lines (docs/design.md §6) through the strict
  * parser, bg_audit_entry_parse, and the fast scan verify and recovery use,
  * bg_entry_scan. Neither may crash on any bytes; when they accept a line,
  * what they return must hold the documented invariants, the two must agree,

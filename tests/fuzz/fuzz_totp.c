@@ -1,5 +1,5 @@
 /*
- * fuzz_totp: otpauth:// key URIs and typed base32 secrets (broker/totp.c).
+ * fuzz_totp: otpauth:// key URIs and typed base32 secrets (broker/secrets/totp.c).
  * Neither parser may crash; what they accept must be in range and give a
  * code; what they refuse must leave the struct wiped.
  */
@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "common/common.h"
-#include "broker/secret.h"
+#include "broker/secrets/secrets.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

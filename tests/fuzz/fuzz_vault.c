@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "broker/ceremony.h"
+#include "broker/ceremony/ceremony.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -21,7 +21,7 @@
 
 #include "common/common.h"
 #include "audit/audit.h"
-#include "broker/alert_int.h"
+#include "broker/alerts/internal.h"
 
 /* base64 of the bytes 1..32 */
 #define SECRET_B64 "AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHyA="

@@ -1,5 +1,5 @@
 /*
- * Recovery-channel custody (broker/custody*.c) without hardware: the
+ * Recovery-channel custody (broker/custody/) without hardware: the
  * config parser against good and malformed sections, and the check
  * against a vault of software-keyed YubiKey descriptors and a real audit
  * log holding attestation entries, fresh, stale, failed and forged. Each
@@ -20,7 +20,7 @@
 #include <openssl/rand.h>
 
 #include "tests/unit/testutil.h"
-#include "broker/custody.h"
+#include "broker/custody/custody.h"
 
 #define DAY 86400u
 #define NPEOPLE 10

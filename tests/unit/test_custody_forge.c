@@ -1,7 +1,7 @@
 /*
  * test_custody_forge AUDIT_DIR EVENT ACTOR DETAIL_JSON: appends one entry
  * to a log, as an attacker holding the host's audit signing key could
- * (DESIGN 2: root on the host outside a ceremony). Used by
+ * (docs/design.md §2: root on the host outside a ceremony). Used by
  * tests/e2e/test_custody_cli.sh to prove that a forged or altered
  * attestation is rejected by 'custody check' even though the log itself
  * verifies. Not a test on its own; never installed.

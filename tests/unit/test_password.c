@@ -1,6 +1,6 @@
 /*
  * tests/unit/test_password.c: the AWS root password rule of
- * broker/password.c, the embedded common-password list and the generator.
+ * broker/secrets/password.c, the embedded common-password list and the generator.
  *
  * Every rule is broken once and named in the reason, which never holds
  * the password. The list entries that pass the AWS rule (computed here
@@ -24,7 +24,7 @@
 #include "tests/unit/testutil.h"
 
 #include "common/common.h"
-#include "broker/secret.h"
+#include "broker/secrets/secrets.h"
 
 #define WORDLISTS BG_VECTORS "/password_policy/wordlists/"
 #define JOHN WORDLISTS "john-data/password.lst"

@@ -1,5 +1,5 @@
 /*
- * Custodian-group policies (quorum/policy.c, DESIGN 2.1): the default
+ * Custodian-group policies (quorum/policy.c, docs/design.md §2.1): the default
  * template, validation naming the group, person or item at fault, the
  * strict JSON form and its round trip, and the quorum decision itself,
  * which must hold even for a policy that never passed validation.
@@ -173,7 +173,7 @@ test_invalid_groups(void **state)
 	    "group \"mfa\": threshold 3 is above its 2 members");
 	check_invalid(G_PW ",{'name':'mfa','threshold':1,'members':[]}",
 	    I_PW "," I_MFA, TAIL, "group \"mfa\" has no members");
-	/* DESIGN 1: at least two people able to reach it */
+	/* docs/design.md §1: at least two people able to reach it */
 	check_invalid(G_PW ",{'name':'mfa','threshold':1,'members':"
 	    "['carol']}", I_PW "," I_MFA, TAIL,
 	    "group \"mfa\" has one member (\"carol\")");
@@ -191,7 +191,7 @@ test_invalid_groups(void **state)
 	check_invalid("", I_PW, TAIL, "1..16 groups");
 }
 
-/* DESIGN 2.1: config that lets one person satisfy two groups. */
+/* docs/design.md §2.1: config that lets one person satisfy two groups. */
 static void
 test_invalid_overlap(void **state)
 {
@@ -245,7 +245,7 @@ test_invalid_rules(void **state)
 	check_invalid(G_PW "," G_MFA, I_PW "," I_MFA,
 	    "'request_expiry_seconds':3600,'timelock_seconds':3600,"
 	    "'self_approval':false", "time lock (3600 s) is not shorter");
-	/* DESIGN 2.1: with self-approval one person could be the quorum */
+	/* docs/design.md §2.1: with self-approval one person could be the quorum */
 	check_invalid(G_PW ",{'name':'mfa','threshold':2,'members':"
 	    "['carol','dave','erin']}", I_PW "," I_MFA,
 	    "'request_expiry_seconds':14400,'timelock_seconds':0,"
@@ -824,7 +824,7 @@ test_quorum_requester(void **state)
 	bg_policy_free(&p);
 }
 
-/* DESIGN 2.1 holds at run time even for a policy validation refuses. */
+/* docs/design.md §2.1 holds at run time even for a policy validation refuses. */
 static void
 test_quorum_never_one_person(void **state)
 {

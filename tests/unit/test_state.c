@@ -21,7 +21,7 @@
 #include <openssl/evp.h>
 
 #include "common/common.h"
-#include "broker/state.h"
+#include "broker/state/state.h"
 
 struct fx {
 	char dir[64];

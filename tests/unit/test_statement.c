@@ -1,5 +1,5 @@
 /*
- * Approval statements (quorum/statement.c, DESIGN 5): the canonical text
+ * Approval statements (quorum/statement.c, docs/design.md §5): the canonical text
  * (a known answer), build -> parse -> identical, one text per statement
  * (every single-byte change, deletion or insertion either fails to parse
  * or parses to a different statement with a different SHA-256), refusal

@@ -1,7 +1,7 @@
 /*
  * tests/unit/test_tokens.c: the token drivers (tokens/token.h) against the
  * software tokens of tests/virtual, through the real libfido2 and the real
- * libykpers (DESIGN 8).
+ * libykpers (docs/design.md §8).
  *
  * Only the public tokens API is driven; the emulator APIs build fixtures,
  * turn knobs and compute expected values on their own code paths, so every

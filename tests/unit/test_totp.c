@@ -1,5 +1,5 @@
 /*
- * tests/unit/test_totp.c: TOTP and the key URI of broker/totp.c.
+ * tests/unit/test_totp.c: TOTP and the key URI of broker/secrets/totp.c.
  *
  * Codes equal every row of RFC 6238 Appendix B and RFC 4226 Appendix D as
  * shipped by pyca/cryptography (parsed from the files: the SHA256 seed is
@@ -27,7 +27,7 @@
 #include "tests/unit/testutil.h"
 
 #include "common/common.h"
-#include "broker/secret.h"
+#include "broker/secrets/secrets.h"
 
 #define TWOFACTOR BG_VECTORS "/crypto_vectors/pyca_cryptography_vectors/" \
 	"twofactor/"

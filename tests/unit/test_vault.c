@@ -16,7 +16,7 @@
 
 #include <openssl/rand.h>
 
-#include "broker/vault.h"
+#include "broker/vault/vault.h"
 
 #define NPEOPLE 6
 static const char *const names[NPEOPLE] = { "alice", "bob", "carol", "dave",

@@ -1,5 +1,5 @@
 /*
- * libbgclock.so: a fake wall clock for tests (DESIGN 2.7: the shipped
+ * libbgclock.so: a fake wall clock for tests (docs/design.md §2.7: the shipped
  * binary has no way to move its clock; tests preload this library).
  *
  *   BG_FAKE_CLOCK_FILE=FILE LD_PRELOAD=libbgclock.so breakglass ...

@@ -412,7 +412,7 @@ test_fixed_vs_lt64(void **state)
 	yk_close_key(yk);
 }
 
-/* DESIGN 8: ykcore needs room for a whole report past the 28 bytes read. */
+/* docs/design.md §8: ykcore needs room for a whole report past the 28 bytes read. */
 static void
 test_response_buffer(void **state)
 {

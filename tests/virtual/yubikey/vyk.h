@@ -1,5 +1,5 @@
 /*
- * vyk: software YubiKeys for tests (DESIGN 8). Test-only; never linked
+ * vyk: software YubiKeys for tests (docs/design.md §8). Test-only; never linked
  * into the shipped binary.
  *
  * Each key is a directory $BASE/yubikey/<serial>/ holding a small text

@@ -1,0 +1,812 @@
+/*
+ * Setting up the vault: init, account add, custodian, requester, policy,
+ * token enroll NAME, vault arm, vault show. Every change is recorded
+ * before it is written; every refusal is recorded as "vault.refused".
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/common.h"
+#include "broker/alerts/alerts.h"
+#include "broker/ceremony/ceremony.h"
+#include "broker/cli/cli.h"
+#include "broker/secrets/secrets.h"
+
+/* ======================================================= one change */
+
+/* A change of the vault: fn edits c->v and says what to record. */
+struct change {
+	const char *cmd;
+	const char *event;
+	const char *actor;
+	const char *account;
+	cJSON *detail;		/* owned; freed after */
+};
+
+typedef int (*change_fn)(struct bg_cer *c, void *arg, struct change *ch);
+
+static int
+run_change(struct bg_cli *cli, const char *cmd, change_fn fn, void *arg)
+{
+	struct change ch = { cmd, NULL, "", "", NULL };
+	struct bg_audit_event ev;
+	struct bg_cer c;
+	int r;
+
+	if ((r = bg_cli_cer_begin(cli, &c, NULL)) != BG_EXIT_OK)
+		return r;
+	if ((r = fn(&c, arg, &ch)) != BG_OK) {
+		r = bg_cer_refused(&c, "vault.refused", cmd, "", ch.account,
+		    ch.actor, r);
+	} else if (ch.event != NULL) {
+		ev = (struct bg_audit_event){ ch.event, ch.actor, ch.account,
+		    "", ch.detail };
+		r = bg_vault_save(&c.st, c.v, &ev);
+	}
+	cJSON_Delete(ch.detail);
+	return bg_cli_cer_finish(cli, &c, cmd, r);
+}
+
+/* ================================================================ init */
+
+struct acct_args {
+	const char *id, *name, *email;
+};
+
+static int
+parse_account(int argc, char **argv, struct acct_args *a, int positional)
+{
+	const char *pos[1];
+	size_t npos;
+	struct bg_cli_opt opts[] = {
+		{ "--account", &a->id, NULL, NULL, 0, NULL },
+		{ "--account-name", &a->name, NULL, NULL, 0, NULL },
+		{ "--root-email", &a->email, NULL, NULL, 0, NULL },
+		{ NULL, NULL, NULL, NULL, 0, NULL },
+	};
+
+	memset(a, 0, sizeof(*a));
+	if (bg_cli_opts(argc, argv, opts, pos, (size_t)positional, &npos) != 0)
+		return -1;
+	if (positional && npos == 1 && a->id == NULL)
+		a->id = pos[0];
+	return a->id && a->name && a->email ? 0 : -1;
+}
+
+static int
+account_detail(const struct bg_vault_account *a, cJSON **d)
+{
+	if ((*d = cJSON_CreateObject()) == NULL ||
+	    !cJSON_AddStringToObject(*d, "name", a->name) ||
+	    !cJSON_AddStringToObject(*d, "root_email", a->email))
+		return BG_ENOMEM;
+	return BG_OK;
+}
+
+static int
+init_files(struct bg_state *st, const struct acct_args *a)
+{
+	struct bg_audit_event ev = { "config.init", "", "", "", NULL };
+	struct bg_vault *v = NULL;
+	cJSON *cfg = cJSON_CreateObject(), *d = NULL;
+	int r = BG_ENOMEM;
+
+	if (cfg == NULL || !cJSON_AddStringToObject(cfg, "format",
+	    "breakglass-config-v1"))
+		goto out;
+	if ((r = bg_vault_new(&v)) != BG_OK ||
+	    (r = bg_vault_add_account(v, a->id, a->name, a->email)) != BG_OK ||
+	    (r = account_detail(&v->accounts[0], &d)) != BG_OK)
+		goto out;
+	if ((r = bg_state_write(st, "breakglass.json", cfg, &ev)) != BG_OK)
+		goto out;
+	ev = (struct bg_audit_event){ "vault.init", "", a->id, "", d };
+	if ((r = bg_vault_save(st, v, &ev)) == BG_OK)
+		printf("vault %s created in %s with account %s (%s)\n",
+		    v->id_hex, st->dir, a->id, a->name);
+out:
+	cJSON_Delete(cfg);
+	cJSON_Delete(d);
+	bg_vault_free(&v);
+	return r;
+}
+
+int
+bg_cli_init(struct bg_cli *cli, int argc, char **argv)
+{
+	struct acct_args a;
+	struct bg_state st;
+	char path[BG_PATH_MAX];
+	int r;
+
+	if (parse_account(argc, argv, &a, 0) != 0)
+		return BG_EXIT_USAGE;
+	if (bg_path_join(path, sizeof(path), cli->state, BG_VAULT_FILE) ==
+	    BG_OK && access(path, F_OK) == 0) {
+		bg_cli_error("a vault already exists in %s", cli->state);
+		return BG_EXIT_FAIL;
+	}
+	if ((r = bg_mkdir_private(cli->state)) != BG_OK)
+		return bg_cli_fail("cannot create the state directory", r);
+	if (access(cli->audit_dir, F_OK) != 0 &&
+	    (r = bg_audit_init(cli->audit_dir, NULL)) != BG_OK)
+		return bg_cli_fail("cannot create the audit log", r);
+	if ((r = bg_state_open(&st, cli->state)) != BG_OK)
+		return bg_cli_fail("cannot open the state directory", r);
+	r = init_files(&st, &a);
+	bg_state_close(&st);
+	return r == BG_OK ? BG_EXIT_OK : bg_cli_fail("init failed", r);
+}
+
+/* ============================================================ accounts */
+
+static int
+do_account_add(struct bg_cer *c, void *arg, struct change *ch)
+{
+	const struct acct_args *a = arg;
+	int r;
+
+	ch->account = a->id;
+	if ((r = bg_vault_add_account(c->v, a->id, a->name, a->email)) != BG_OK)
+		return r;
+	ch->event = "account.added";
+	if ((r = account_detail(bg_vault_account(c->v, a->id), &ch->detail)))
+		return r;
+	printf("account %s (%s) added; run 'breakglass vault arm' to key it\n",
+	    a->id, a->name);
+	return BG_OK;
+}
+
+static int
+cmd_account_add(struct bg_cli *cli, int argc, char **argv)
+{
+	struct acct_args a;
+
+	if (parse_account(argc, argv, &a, 1) != 0)
+		return BG_EXIT_USAGE;
+	return run_change(cli, "account add", do_account_add, &a);
+}
+
+int
+bg_cli_account(struct bg_cli *cli, int argc, char **argv)
+{
+	static const struct bg_cli_cmd cmds[] = {
+		{ "add", cmd_account_add, "account add ID --account-name NAME "
+		    "--root-email ADDR" },
+		{ NULL, NULL, NULL },
+	};
+
+	return bg_cli_dispatch(cli, "account", cmds, argc, argv);
+}
+
+/* =============================================================== people */
+
+struct person_args {
+	const char *name, *group;
+	int requester, remove;
+};
+
+static int
+person_detail(const struct person_args *a, cJSON **d)
+{
+	if ((*d = cJSON_CreateObject()) == NULL ||
+	    (a->group && !cJSON_AddStringToObject(*d, "group", a->group)))
+		return BG_ENOMEM;
+	return BG_OK;
+}
+
+static int
+do_person(struct bg_cer *c, void *arg, struct change *ch)
+{
+	const struct person_args *a = arg;
+	int r;
+
+	ch->actor = "";
+	if (a->remove) {
+		if ((r = bg_policy_remove_member(c->v->policy, a->group,
+		    a->name)) != BG_OK)
+			return r;
+		ch->event = "custodian.removed";
+		printf("%s removed from group %s; until 'breakglass rekey %s "
+		    "--new-key', their share still exists\n", a->name,
+		    a->group, a->group);
+	} else if ((r = bg_vault_add_person(c->v, a->name, a->requester,
+	    NULL)) != BG_OK) {
+		return r;
+	} else if (a->group != NULL) {
+		if ((r = bg_policy_add_member(c->v->policy, a->group,
+		    a->name)) != BG_OK)
+			return r;
+		ch->event = "custodian.added";
+		printf("%s added to group %s\n", a->name, a->group);
+	} else {
+		ch->event = "requester.added";
+		printf("%s may open requests\n", a->name);
+	}
+	return person_detail(a, &ch->detail);
+}
+
+static int
+cmd_custodian_change(struct bg_cli *cli, int argc, char **argv, int remove)
+{
+	struct person_args a = { NULL, NULL, 0, remove };
+	struct bg_cli_opt opts[] = {
+		{ "--group", &a.group, NULL, NULL, 0, NULL },
+		{ NULL, NULL, NULL, NULL, 0, NULL },
+	};
+	const char *pos[1];
+	size_t npos;
+
+	if (bg_cli_opts(argc, argv, opts, pos, 1, &npos) != 0 || npos != 1 ||
+	    a.group == NULL)
+		return BG_EXIT_USAGE;
+	a.name = pos[0];
+	return run_change(cli, remove ? "custodian remove" : "custodian add",
+	    do_person, &a);
+}
+
+static int
+cmd_custodian_add(struct bg_cli *cli, int argc, char **argv)
+{
+	return cmd_custodian_change(cli, argc, argv, 0);
+}
+
+static int
+cmd_custodian_remove(struct bg_cli *cli, int argc, char **argv)
+{
+	return cmd_custodian_change(cli, argc, argv, 1);
+}
+
+/* Prints the groups, their members and tokens; records the reading. */
+static int
+do_list(struct bg_cer *c, void *arg, struct change *ch)
+{
+	const bg_policy_t *p = c->v->policy;
+	const struct bg_vault_person *who;
+	char sum[256];
+	size_t g, m, t;
+
+	int r;
+
+	(void)arg;
+	ch->event = NULL;
+	if ((r = bg_state_note(&c->st, &(struct bg_audit_event){ "vault.read",
+	    "", "", "", NULL })) != BG_OK)	/* recorded before it is shown */
+		return r;
+	for (g = 0; g < bg_policy_ngroups(p); g++) {
+		printf("group %s (threshold %u)\n", bg_policy_group_name(p, g),
+		    bg_policy_group_threshold(p, g));
+		for (m = 0; m < bg_policy_group_nmembers(p, g); m++) {
+			who = bg_vault_person(c->v, bg_policy_group_member(p,
+			    g, m));
+			printf("  %s\n", bg_policy_group_member(p, g, m));
+			for (t = 0; who != NULL && t < who->ntokens; t++) {
+				bg_token_desc_summary(who->tokens[t], sum,
+				    sizeof(sum));
+				printf("    token %s\n", sum);
+			}
+			if (who == NULL || who->ntokens == 0)
+				printf("    (no token enrolled)\n");
+		}
+	}
+	return BG_OK;
+}
+
+static int
+cmd_custodian_list(struct bg_cli *cli, int argc, char **argv)
+{
+	(void)argv;
+	if (argc != 0)
+		return BG_EXIT_USAGE;
+	return run_change(cli, "custodian list", do_list, NULL);
+}
+
+int
+bg_cli_custodian(struct bg_cli *cli, int argc, char **argv)
+{
+	static const struct bg_cli_cmd cmds[] = {
+		{ "add", cmd_custodian_add, "custodian add NAME --group G" },
+		{ "remove", cmd_custodian_remove,
+		    "custodian remove NAME --group G" },
+		{ "list", cmd_custodian_list, "custodian list" },
+		{ NULL, NULL, NULL },
+	};
+
+	return bg_cli_dispatch(cli, "custodian", cmds, argc, argv);
+}
+
+static int
+cmd_requester_add(struct bg_cli *cli, int argc, char **argv)
+{
+	struct person_args a = { NULL, NULL, 1, 0 };
+
+	if (argc != 1 || argv[0][0] == '-')
+		return BG_EXIT_USAGE;
+	a.name = argv[0];
+	return run_change(cli, "requester add", do_person, &a);
+}
+
+int
+bg_cli_requester(struct bg_cli *cli, int argc, char **argv)
+{
+	static const struct bg_cli_cmd cmds[] = {
+		{ "add", cmd_requester_add, "requester add NAME" },
+		{ NULL, NULL, NULL },
+	};
+
+	return bg_cli_dispatch(cli, "requester", cmds, argc, argv);
+}
+
+/* =============================================================== tokens */
+
+struct enroll_args {
+	const char *person;
+	int kind;
+	const struct bg_token_opts *o;
+};
+
+static int
+do_enroll(struct bg_cer *c, void *arg, struct change *ch)
+{
+	const struct enroll_args *a = arg;
+	bg_token_desc_t *d = NULL;
+	char sum[256];
+	int r;
+
+	ch->actor = a->person;
+	if (bg_vault_person(c->v, a->person) == NULL) {
+		bg_set_why("no person named '%s' (custodian add or requester "
+		    "add first)", a->person);
+		return BG_ENOENT;
+	}
+	if ((r = bg_token_enroll((enum bg_token_kind)a->kind, a->o, &d)) !=
+	    BG_OK)
+		return r;
+	if ((r = bg_vault_add_token(c->v, a->person, d)) != BG_OK) {
+		bg_token_desc_free(&d);
+		return r;
+	}
+	bg_token_desc_summary(d, sum, sizeof(sum));
+	printf("enrolled for %s: %s\n", a->person, sum);
+	if ((ch->detail = cJSON_CreateObject()) == NULL ||
+	    !cJSON_AddStringToObject(ch->detail, "token", bg_token_desc_id(d)) ||
+	    !cJSON_AddStringToObject(ch->detail, "summary", sum))
+		return BG_ENOMEM;
+	ch->event = "token.enrolled";
+	return BG_OK;
+}
+
+int
+bg_cli_enroll_person(struct bg_cli *cli, const char *person, int kind,
+    const struct bg_token_opts *o)
+{
+	struct enroll_args a = { person, kind, o };
+
+	return run_change(cli, "token enroll", do_enroll, &a);
+}
+
+/* =============================================================== policy */
+
+struct policy_args {
+	const char *thresholds[BG_POLICY_GROUPS_MAX];
+	size_t nthresholds;
+	const char *expiry, *timelock, *self;
+	int show;
+};
+
+static int
+set_threshold(bg_policy_t *p, const char *spec)
+{
+	char group[BG_NAME_MAX + 1];
+	const char *eq = strchr(spec, '=');
+	unsigned long long t;
+
+	if (eq == NULL || (size_t)(eq - spec) > BG_NAME_MAX ||
+	    bg_cli_u64(eq + 1, &t) != 0 || t > BG_POLICY_MEMBERS_MAX) {
+		bg_set_why("--threshold takes GROUP=N");
+		return BG_EINVAL;
+	}
+	memcpy(group, spec, (size_t)(eq - spec));
+	group[eq - spec] = '\0';
+	if (t == 0) {
+		bg_set_why("a threshold of 0 would let anyone release: use 1 "
+		    "to %d", BG_POLICY_MEMBERS_MAX);
+		return BG_ERANGE;
+	}
+	return bg_policy_set_threshold(p, group, (unsigned)t);
+}
+
+static int
+set_seconds(bg_policy_t *p, const char *s, int (*set)(bg_policy_t *,
+    uint64_t))
+{
+	unsigned long long v;
+
+	if (s == NULL)
+		return BG_OK;
+	if (bg_cli_u64(s, &v) != 0) {
+		bg_set_why("'%s' is not a number of seconds", s);
+		return BG_EINVAL;
+	}
+	return set(p, v);
+}
+
+static int
+print_policy(const bg_policy_t *p)
+{
+	char why[1024];
+	cJSON *j = NULL;
+	char *text;
+	int r;
+
+	if ((r = bg_policy_to_json(p, &j)) != BG_OK)
+		return r;
+	if ((text = cJSON_Print(j)) != NULL)
+		printf("%s\n", text);
+	free(text);
+	cJSON_Delete(j);
+	if (bg_policy_validate(p, why, sizeof(why)) != BG_OK)
+		printf("not yet valid: %s\n", why);
+	else if (why[0] != '\0')
+		printf("warnings:\n%s\n", why);
+	return BG_OK;
+}
+
+static int
+do_policy(struct bg_cer *c, void *arg, struct change *ch)
+{
+	const struct policy_args *a = arg;
+	bg_policy_t *p = c->v->policy;
+	size_t i;
+	int r = BG_OK;
+
+	for (i = 0; i < a->nthresholds && r == BG_OK; i++)
+		r = set_threshold(p, a->thresholds[i]);
+	if (r == BG_OK)
+		r = set_seconds(p, a->expiry, bg_policy_set_expiry);
+	if (r == BG_OK)
+		r = set_seconds(p, a->timelock, bg_policy_set_timelock);
+	if (r == BG_OK && a->self != NULL) {
+		if (strcmp(a->self, "on") != 0 && strcmp(a->self, "off") != 0) {
+			bg_set_why("--self-approval takes on or off");
+			return BG_EINVAL;
+		}
+		r = bg_policy_set_self_approval(p, strcmp(a->self, "on") == 0);
+	}
+	if (r != BG_OK)
+		return r;
+	if (a->show) {
+		if ((r = bg_state_note(&c->st, &(struct bg_audit_event){
+		    "vault.read", "", "", "", NULL })) != BG_OK)
+			return r;
+		return print_policy(p);
+	}
+	ch->event = "policy.changed";
+	if ((r = bg_policy_to_json(p, &ch->detail)) != BG_OK)
+		return r;
+	return print_policy(p);
+}
+
+int
+bg_cli_policy(struct bg_cli *cli, int argc, char **argv)
+{
+	struct policy_args a;
+	struct bg_cli_opt opts[] = {
+		{ "--threshold", NULL, NULL, a.thresholds, BG_POLICY_GROUPS_MAX,
+		    &a.nthresholds },
+		{ "--expiry", &a.expiry, NULL, NULL, 0, NULL },
+		{ "--timelock", &a.timelock, NULL, NULL, 0, NULL },
+		{ "--self-approval", &a.self, NULL, NULL, 0, NULL },
+		{ NULL, NULL, NULL, NULL, 0, NULL },
+	};
+	const char *pos[1];
+	size_t npos;
+
+	memset(&a, 0, sizeof(a));
+	if (argc < 1)
+		return BG_EXIT_USAGE;
+	if (strcmp(argv[0], "show") == 0 && argc == 1)
+		a.show = 1;
+	else if (strcmp(argv[0], "set") != 0 || argc < 2 ||
+	    bg_cli_opts(argc - 1, argv + 1, opts, pos, 0, &npos) != 0) {
+		fprintf(stderr, "usage: breakglass policy show\n"
+		    "       breakglass policy set [--threshold GROUP=N]... "
+		    "[--expiry SECONDS] [--timelock SECONDS] "
+		    "[--self-approval on|off]\n");
+		return BG_EXIT_USAGE;
+	}
+	return run_change(cli, a.show ? "policy show" : "policy set",
+	    do_policy, &a);
+}
+
+/* ================================================================ vault */
+
+static int
+do_arm(struct bg_cer *c, void *arg, struct change *ch)
+{
+	size_t armed;
+	int r;
+
+	(void)arg;
+	if ((r = bg_vault_arm(c->v, &armed)) != BG_OK)
+		return r;
+	if (armed == 0) {
+		printf("every account is armed already\n");
+		return BG_OK;
+	}
+	ch->event = "vault.armed";
+	if ((ch->detail = cJSON_CreateObject()) == NULL ||
+	    !cJSON_AddNumberToObject(ch->detail, "keys", (double)armed))
+		return BG_ENOMEM;
+	printf("armed: %zu group key(s) made, split among the custodians' "
+	    "tokens; the private keys are gone\n", armed);
+	return BG_OK;
+}
+
+int
+bg_cli_vault_arm(struct bg_cli *cli, int argc, char **argv)
+{
+	(void)argv;
+	if (argc != 0)
+		return BG_EXIT_USAGE;
+	return run_change(cli, "vault arm", do_arm, NULL);
+}
+
+static void
+show_account(const struct bg_vault_account *a)
+{
+	char ts[BG_RFC3339_LEN + 1];
+	size_t i;
+
+	printf("account %s (%s), root e-mail %s\n", a->id, a->name, a->email);
+	for (i = 0; i < a->nkeys; i++)
+		printf("  group %-12s armed: %u of %zu, key epoch %llu\n",
+		    a->keys[i].group, a->keys[i].threshold, a->keys[i].nshares,
+		    (unsigned long long)a->keys[i].epoch);
+	if (a->nkeys == 0)
+		printf("  not armed\n");
+	for (i = 0; i < a->nitems; i++) {
+		bg_rfc3339_format(a->items[i].sealed, ts);
+		printf("  item %-16s %-8s v%llu sealed %s%s\n", a->items[i].name,
+		    bg_item_kind_str(a->items[i].kind),
+		    (unsigned long long)a->items[i].version, ts,
+		    a->items[i].needs_rotation ? "  NEEDS ROTATION" : "");
+	}
+}
+
+static int
+do_show(struct bg_cer *c, void *arg, struct change *ch)
+{
+	size_t i;
+	int r;
+
+	(void)arg;
+	(void)ch;
+	if ((r = bg_state_note(&c->st, &(struct bg_audit_event){ "vault.read",
+	    "", "", "", NULL })) != BG_OK)
+		return r;
+	printf("vault %s\n", c->v->id_hex);
+	for (i = 0; i < c->v->naccounts; i++)
+		show_account(&c->v->accounts[i]);
+	for (i = 0; i < c->v->npeople; i++)
+		printf("person %s%s, %zu token(s)\n", c->v->people[i].name,
+		    c->v->people[i].requester ? " (requester)" : "",
+		    c->v->people[i].ntokens);
+	return BG_OK;
+}
+
+int
+bg_cli_vault_show(struct bg_cli *cli, int argc, char **argv)
+{
+	(void)argv;
+	if (argc != 0)
+		return BG_EXIT_USAGE;
+	return run_change(cli, "vault show", do_show, NULL);
+}
+
+/* ================================================================= seal */
+
+struct seal_args {
+	const char *account, *item, *otpauth, *base32, *length;
+	int generate, note;
+	char *generated;	/* locked: shown once the seal is recorded */
+};
+
+#define SEAL_BUF (BG_VAULT_ITEM_MAX + 1)
+
+/* A secret from stdin: one line, or (for notes) everything up to EOF. */
+static int
+read_secret(int whole, uint8_t *buf, size_t *len)
+{
+	ssize_t n;
+
+	if (!whole)
+		return bg_read_line(STDIN_FILENO, (char *)buf, SEAL_BUF - 1, len);
+	*len = 0;
+	while ((n = read(STDIN_FILENO, buf + *len, SEAL_BUF - *len)) > 0)
+		if ((*len += (size_t)n) == SEAL_BUF) {
+			bg_set_why("the note is longer than %d bytes",
+			    BG_VAULT_ITEM_MAX);
+			return BG_ETOOBIG;
+		}
+	return n < 0 ? BG_EIO : BG_OK;
+}
+
+static int
+password_item(struct seal_args *a, const struct bg_vault_account *acct,
+    uint8_t *buf, size_t *len)
+{
+	unsigned long long n = BG_PW_GEN_LEN;
+	int r;
+
+	if (a->length != NULL && (bg_cli_u64(a->length, &n) != 0 ||
+	    !a->generate)) {
+		bg_set_why("--length N goes with --generate");
+		return BG_EINVAL;
+	}
+	if (a->generate) {
+		if ((r = bg_pw_generate((size_t)n, acct->name, acct->email,
+		    (char *)buf, SEAL_BUF)) != BG_OK)
+			return r;
+		*len = strlen((char *)buf);
+		memcpy(a->generated, buf, *len + 1);
+		return BG_OK;
+	}
+	if ((r = read_secret(0, buf, len)) != BG_OK)
+		return r;
+	return bg_pw_check((char *)buf, *len, acct->name, acct->email, NULL);
+}
+
+static int
+totp_item(const struct seal_args *a, uint8_t *buf, size_t *len)
+{
+	struct bg_totp *t = bg_secure_alloc(sizeof(*t));
+	const char *src = a->otpauth ? a->otpauth : a->base32;
+	char *line = NULL;
+	size_t n;
+	int r;
+
+	if (t == NULL || (line = bg_secure_alloc(SEAL_BUF)) == NULL) {
+		bg_secure_free(&t, sizeof(*t));
+		return BG_ENOMEM;
+	}
+	if (src == NULL || (a->otpauth && a->base32)) {
+		bg_set_why("root-mfa takes --otpauth URI or --base32 SECRET "
+		    "(- reads it from standard input)");
+		r = BG_EINVAL;
+	} else if (strcmp(src, "-") == 0) {
+		r = bg_read_line(STDIN_FILENO, line, SEAL_BUF - 1, &n);
+		src = line;
+	} else {
+		r = BG_OK;
+	}
+	if (r == BG_OK)
+		r = a->otpauth ? bg_totp_parse_uri(src, t) :
+		    bg_totp_from_base32(src, t);
+	if (r == BG_OK)
+		r = bg_totp_pack(t, buf, len);
+	bg_totp_wipe(t);
+	bg_secure_free(&t, sizeof(*t));
+	bg_secure_free(&line, SEAL_BUF);
+	return r;
+}
+
+/* A note needs every group unless the policy already names it. */
+static int
+note_policy(bg_policy_t *p, const char *item)
+{
+	const char *groups[BG_POLICY_GROUPS_MAX], *one[1] = { item };
+	size_t g, n;
+
+	if (bg_policy_groups_for_items(p, one, 1, groups, BG_POLICY_GROUPS_MAX,
+	    &n) == BG_OK)
+		return BG_OK;
+	for (g = 0; g < bg_policy_ngroups(p) && g < BG_POLICY_GROUPS_MAX; g++)
+		groups[g] = bg_policy_group_name(p, g);
+	return bg_policy_set_item(p, item, groups, g);
+}
+
+static int
+item_kind(const struct seal_args *a, enum bg_item_kind *kind)
+{
+	int pw = strcmp(a->item, "root-password") == 0;
+	int mfa = strcmp(a->item, "root-mfa") == 0;
+
+	*kind = pw ? BG_ITEM_PASSWORD : mfa ? BG_ITEM_TOTP : BG_ITEM_NOTE;
+	if (!bg_name_valid(a->item) || (a->note && (pw || mfa)) ||
+	    (!a->note && !pw && !mfa)) {
+		bg_set_why("seal root-password, root-mfa, or NAME --note");
+		return BG_EINVAL;
+	}
+	if ((a->generate || a->length) && !pw) {
+		bg_set_why("--generate is for root-password");
+		return BG_EINVAL;
+	}
+	if ((a->otpauth || a->base32) && !mfa) {
+		bg_set_why("--otpauth and --base32 are for root-mfa");
+		return BG_EINVAL;
+	}
+	return BG_OK;
+}
+
+static int
+do_seal(struct bg_cer *c, void *arg, struct change *ch)
+{
+	struct seal_args *a = arg;
+	struct bg_vault_account *acct;
+	enum bg_item_kind kind;
+	uint8_t *buf;
+	size_t len = 0;
+	int r;
+
+	ch->account = a->account;
+	if ((acct = bg_vault_account(c->v, a->account)) == NULL) {
+		bg_set_why("no account %s in the vault", a->account);
+		return BG_ENOENT;
+	}
+	if ((r = item_kind(a, &kind)) != BG_OK)
+		return r;
+	if ((buf = bg_secure_alloc(SEAL_BUF)) == NULL)
+		return BG_ENOMEM;
+	r = kind == BG_ITEM_PASSWORD ? password_item(a, acct, buf, &len) :
+	    kind == BG_ITEM_TOTP ? totp_item(a, buf, &len) :
+	    read_secret(1, buf, &len);
+	if (r == BG_OK && kind == BG_ITEM_NOTE)
+		r = note_policy(c->v->policy, a->item);
+	if (r == BG_OK)
+		r = bg_vault_seal(c->v, acct, a->item, kind, buf, len, c->now);
+	bg_secure_free(&buf, SEAL_BUF);
+	if (r != BG_OK)
+		return r;
+	ch->event = "item.sealed";
+	if ((ch->detail = cJSON_CreateObject()) == NULL ||
+	    !cJSON_AddStringToObject(ch->detail, "item", a->item) ||
+	    !cJSON_AddStringToObject(ch->detail, "kind", bg_item_kind_str(kind)) ||
+	    !cJSON_AddNumberToObject(ch->detail, "version",
+	    (double)bg_vault_item(acct, a->item)->version))
+		return BG_ENOMEM;
+	return BG_OK;
+}
+
+int
+bg_cli_seal(struct bg_cli *cli, int argc, char **argv)
+{
+	struct seal_args a;
+	struct bg_cli_opt opts[] = {
+		{ "--generate", NULL, &a.generate, NULL, 0, NULL },
+		{ "--length", &a.length, NULL, NULL, 0, NULL },
+		{ "--otpauth", &a.otpauth, NULL, NULL, 0, NULL },
+		{ "--base32", &a.base32, NULL, NULL, 0, NULL },
+		{ "--note", NULL, &a.note, NULL, 0, NULL },
+		{ NULL, NULL, NULL, NULL, 0, NULL },
+	};
+	const char *pos[2];
+	size_t npos;
+	int r;
+
+	memset(&a, 0, sizeof(a));
+	if (bg_cli_opts(argc, argv, opts, pos, 2, &npos) != 0 || npos != 2) {
+		fprintf(stderr, "usage: breakglass seal ACCOUNT root-password "
+		    "[--generate [--length N]]   (else from stdin)\n"
+		    "       breakglass seal ACCOUNT root-mfa --otpauth URI|- | "
+		    "--base32 SECRET|-\n"
+		    "       breakglass seal ACCOUNT NAME --note   (text from "
+		    "stdin)\n");
+		return BG_EXIT_USAGE;
+	}
+	a.account = pos[0];
+	a.item = pos[1];
+	if ((a.generated = bg_secure_alloc(SEAL_BUF)) == NULL)
+		return bg_cli_fail("seal", BG_ENOMEM);
+	a.generated[0] = '\0';
+	r = run_change(cli, "seal", do_seal, &a);
+	if (r == BG_EXIT_OK)
+		printf("sealed %s of account %s\n", a.item, a.account);
+	if (r == BG_EXIT_OK && a.generated[0] != '\0')
+		printf("generated root password for %s (set it in AWS now; it "
+		    "is shown only this once):\n%s\n", a.account, a.generated);
+	bg_secure_free(&a.generated, SEAL_BUF);
+	return r;
+}

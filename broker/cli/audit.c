@@ -1,0 +1,308 @@
+/* breakglass audit ...: the audit log's commands. */
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/common.h"
+#include "audit/audit.h"
+#include "broker/cli/cli.h"
+#include "broker/alerts/alerts.h"
+
+#define NOTE_MAX 1024
+#define CHECKPOINT_FILE_MAX 8192
+
+static int
+open_log(struct bg_cli *cli, enum bg_audit_mode mode, bg_audit_t **log)
+{
+	int r;
+
+	if ((r = bg_audit_open(cli->audit_dir, mode, log)) != BG_OK)
+		return bg_cli_fail("cannot open the audit log", r);
+	return BG_EXIT_OK;
+}
+
+static int
+cmd_init(struct bg_cli *cli, int argc, char **argv)
+{
+	const char *origin = NULL;
+	char vkey[256];
+	bg_audit_t *log = NULL;
+	int r;
+
+	if (argc == 2 && strcmp(argv[0], "--origin") == 0)
+		origin = argv[1];
+	else if (argc != 0)
+		return BG_EXIT_USAGE;
+	if ((r = bg_mkdir_private(cli->state)) != BG_OK)
+		return bg_cli_fail("cannot create the state directory", r);
+	if ((r = bg_audit_init(cli->audit_dir, origin)) != BG_OK)
+		return bg_cli_fail(r == BG_EEXIST ? "an audit log already exists" :
+		    "cannot create the audit log", r);
+	if ((r = open_log(cli, BG_AUDIT_READ, &log)) != BG_EXIT_OK)
+		return r;
+	bg_audit_verifier_key(log, vkey, sizeof(vkey));
+	printf("audit log created in %s\nverifier key: %s\n", cli->audit_dir,
+	    vkey);
+	bg_audit_close(&log);
+	return BG_EXIT_OK;
+}
+
+static const char *
+login_name(void)
+{
+	struct passwd *pw = getpwuid(getuid());
+
+	return pw != NULL ? pw->pw_name : "unknown";
+}
+
+static int
+cmd_note(struct bg_cli *cli, int argc, char **argv)
+{
+	struct bg_audit_event ev = { "operator.note", NULL, "", "", NULL };
+	bg_audit_t *log = NULL;
+	uint64_t seq;
+	cJSON *detail;
+	int r;
+
+	if (argc == 3 && strcmp(argv[1], "--as") == 0)
+		ev.actor = argv[2];
+	else if (argc != 1)
+		return BG_EXIT_USAGE;
+	if (ev.actor == NULL)
+		ev.actor = login_name();
+	if (strlen(argv[0]) == 0 || strlen(argv[0]) > NOTE_MAX) {
+		bg_cli_error("a note has 1 to %d bytes", NOTE_MAX);
+		return BG_EXIT_USAGE;
+	}
+	if ((detail = cJSON_CreateObject()) == NULL ||
+	    cJSON_AddStringToObject(detail, "text", argv[0]) == NULL) {
+		cJSON_Delete(detail);
+		return bg_cli_fail("cannot build the entry", BG_ENOMEM);
+	}
+	ev.detail = detail;
+	if ((r = open_log(cli, BG_AUDIT_WRITE, &log)) == BG_EXIT_OK) {
+		if ((r = bg_audit_append(log, &ev, &seq)) == BG_OK)
+			printf("recorded as entry %llu\n", (unsigned long long)seq);
+		r = r == BG_OK ? BG_EXIT_OK : bg_cli_fail("cannot record the note", r);
+	}
+	bg_audit_close(&log);
+	cJSON_Delete(detail);
+	return r;
+}
+
+static int
+cmd_checkpoint(struct bg_cli *cli, int argc, char **argv)
+{
+	bg_audit_t *log = NULL;
+	char *note = NULL;
+	size_t len;
+	int r;
+
+	(void)argv;
+	if (argc != 0)
+		return BG_EXIT_USAGE;
+	if ((r = open_log(cli, BG_AUDIT_READ, &log)) != BG_EXIT_OK)
+		return r;
+	if ((r = bg_audit_checkpoint(log, &note, &len)) == BG_OK)
+		fwrite(note, 1, len, stdout);
+	free(note);
+	bg_audit_close(&log);
+	return r == BG_OK ? BG_EXIT_OK : bg_cli_fail("checkpoint", r);
+}
+
+static int
+cmd_vkey(struct bg_cli *cli, int argc, char **argv)
+{
+	bg_audit_t *log = NULL;
+	char vkey[256];
+	int r;
+
+	(void)argv;
+	if (argc != 0)
+		return BG_EXIT_USAGE;
+	if ((r = open_log(cli, BG_AUDIT_READ, &log)) != BG_EXIT_OK)
+		return r;
+	if ((r = bg_audit_verifier_key(log, vkey, sizeof(vkey))) == BG_OK)
+		printf("%s\n", vkey);
+	bg_audit_close(&log);
+	return r == BG_OK ? BG_EXIT_OK : bg_cli_fail("verifier key", r);
+}
+
+static void
+print_b64(const char *label, const uint8_t h[32])
+{
+	char b64[64];
+
+	bg_b64_encode(h, 32, b64, sizeof(b64));
+	printf("%s%s\n", label, b64);
+}
+
+static void
+print_proof(const struct bg_audit_proof *p, int consistency)
+{
+	size_t i;
+
+	if (consistency) {
+		printf("old size %llu\nnew size %llu\n",
+		    (unsigned long long)p->index, (unsigned long long)p->size);
+		print_b64("old root ", p->old_root);
+	} else {
+		printf("leaf index %llu\ntree size %llu\n",
+		    (unsigned long long)p->index, (unsigned long long)p->size);
+		print_b64("leaf hash ", p->leaf);
+	}
+	print_b64("root ", p->root);
+	for (i = 0; i < p->len; i++)
+		print_b64("proof ", p->hash[i]);
+}
+
+/* Inclusion proof of entry a in size b, or consistency between a and b. */
+static int
+run_proof(struct bg_cli *cli, int consistency, uint64_t a, uint64_t b)
+{
+	struct bg_audit_proof p;
+	bg_audit_t *log = NULL;
+	int r;
+
+	if ((r = open_log(cli, BG_AUDIT_READ, &log)) != BG_EXIT_OK)
+		return r;
+	r = consistency ? bg_audit_prove_consistency(log, a, b, &p) :
+	    bg_audit_prove(log, a, b, &p);
+	if (r == BG_OK)
+		print_proof(&p, consistency);
+	bg_audit_close(&log);
+	return r == BG_OK ? BG_EXIT_OK : bg_cli_fail(consistency ?
+	    "consistency proof" : "inclusion proof", r);
+}
+
+static int
+cmd_prove(struct bg_cli *cli, int argc, char **argv)
+{
+	unsigned long long seq, size = 0;
+
+	if (!((argc == 1 || (argc == 3 && strcmp(argv[1], "--size") == 0 &&
+	    bg_cli_u64(argv[2], &size) == 0)) && bg_cli_u64(argv[0], &seq) == 0))
+		return BG_EXIT_USAGE;
+	return run_proof(cli, 0, seq, size);
+}
+
+static int
+cmd_consistency(struct bg_cli *cli, int argc, char **argv)
+{
+	unsigned long long old_size, new_size;
+
+	if (argc != 2 || bg_cli_u64(argv[0], &old_size) != 0 ||
+	    bg_cli_u64(argv[1], &new_size) != 0 || new_size == 0)
+		return BG_EXIT_USAGE;
+	return run_proof(cli, 1, old_size, new_size);
+}
+
+static void
+progress(void *ctx, uint64_t done, uint64_t total)
+{
+	(void)ctx;
+	fprintf(stderr, "\rverifying: %llu / %llu entries",
+	    (unsigned long long)done, (unsigned long long)total);
+	if (done >= total)
+		fputc('\n', stderr);
+}
+
+static int
+read_arg_file(const char *path, size_t max, char **buf, size_t *len)
+{
+	int r;
+
+	if ((r = bg_file_read(path, max, buf, len)) != BG_OK)
+		bg_cli_error("cannot read %s: %s", path, bg_strerror(r));
+	return r;
+}
+
+static int
+verify_args(int argc, char **argv, struct bg_audit_verify_opts *o,
+    char **cp, char **key)
+{
+	size_t len;
+	int i;
+
+	for (i = 0; i + 1 < argc; i += 2) {
+		if (strcmp(argv[i], "--checkpoint") == 0 && *cp == NULL) {
+			if (read_arg_file(argv[i + 1], CHECKPOINT_FILE_MAX, cp,
+			    &o->old_checkpoint_len) != BG_OK)
+				return BG_EXIT_FAIL;
+			o->old_checkpoint = *cp;
+		} else if (strcmp(argv[i], "--key") == 0 && *key == NULL) {
+			if (read_arg_file(argv[i + 1], 1024, key, &len) != BG_OK)
+				return BG_EXIT_FAIL;
+			(*key)[strcspn(*key, "\n")] = '\0';
+			o->vkey = *key;
+		} else
+			return BG_EXIT_USAGE;
+	}
+	return i == argc ? BG_EXIT_OK : BG_EXIT_USAGE;
+}
+
+static int
+verify_report(int r, const struct bg_audit_verify_result *res)
+{
+	if (r == BG_OK) {
+		printf("ok: %llu entries verified against the signed checkpoint\n",
+		    (unsigned long long)res->entries);
+		if (res->reason[0] != '\0')
+			fprintf(stderr, "breakglass: %s\n", res->reason);
+		return BG_EXIT_OK;
+	}
+	if (r != BG_ETAMPER && r != BG_ECONSIST && r != BG_ESIG)
+		return bg_cli_fail("cannot verify the audit log", r);
+	if (res->bad)
+		printf("TAMPERED: entry %llu: %s\n",
+		    (unsigned long long)res->bad_seq, res->reason);
+	else
+		printf("TAMPERED: %s\n", res->reason);
+	return BG_EXIT_TAMPER;
+}
+
+static int
+cmd_verify(struct bg_cli *cli, int argc, char **argv)
+{
+	struct bg_audit_verify_opts o;
+	struct bg_audit_verify_result res;
+	char *cp = NULL, *key = NULL;
+	int r;
+
+	memset(&o, 0, sizeof(o));
+	if ((r = verify_args(argc, argv, &o, &cp, &key)) == BG_EXIT_OK) {
+		if (isatty(STDERR_FILENO))
+			o.progress = progress;
+		r = verify_report(bg_audit_verify(cli->audit_dir, &o, &res), &res);
+		if (r == BG_EXIT_TAMPER)
+			bg_alert_report(cli->state, "audit.verify_failed",
+			    res.reason);
+	}
+	free(cp);
+	free(key);
+	return r;
+}
+
+int bg_cli_audit_show(struct bg_cli *cli, int argc, char **argv);
+int
+bg_cli_audit(struct bg_cli *cli, int argc, char **argv)
+{
+	static const struct bg_cli_cmd cmds[] = {
+		{ "init", cmd_init, "audit init [--origin NAME]" },
+		{ "note", cmd_note, "audit note TEXT [--as NAME]" },
+		{ "show", bg_cli_audit_show, "audit show [--seq A..B] "
+		    "[--since TIME] [--until TIME] [--event E] [--actor A] "
+		    "[--account X] [--request R] [--json]" },
+		{ "verify", cmd_verify, "audit verify [--checkpoint FILE] "
+		    "[--key FILE]" },
+		{ "checkpoint", cmd_checkpoint, "audit checkpoint" },
+		{ "prove", cmd_prove, "audit prove SEQ [--size N]" },
+		{ "consistency", cmd_consistency, "audit consistency OLD NEW" },
+		{ "verifier-key", cmd_vkey, "audit verifier-key" },
+		{ NULL, NULL, NULL },
+	};
+
+	return bg_cli_dispatch(cli, "audit", cmds, argc, argv);
+}

@@ -1,0 +1,242 @@
+/*
+ * The ceremony on the command line: request, approve, deny, release,
+ * status, rekey. The people present read standard output; errors go to
+ * standard error.
+ */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "common/common.h"
+#include "broker/alerts/alerts.h"
+#include "broker/ceremony/ceremony.h"
+#include "broker/cli/cli.h"
+#include "broker/secrets/secrets.h"
+
+#define LIST_MAX 32
+
+/* Splits a comma-separated list in place. */
+static int
+split_list(char *s, const char **out, size_t max, size_t *n)
+{
+	char *tok, *save = NULL;
+
+	*n = 0;
+	for (tok = strtok_r(s, ",", &save); tok != NULL;
+	    tok = strtok_r(NULL, ",", &save)) {
+		if (*n >= max)
+			return -1;
+		out[(*n)++] = tok;
+	}
+	return *n > 0 ? 0 : -1;
+}
+
+/* ============================================================= request */
+
+int
+bg_cli_request(struct bg_cli *cli, int argc, char **argv)
+{
+	const char *reason = NULL, *ticket = NULL, *items = NULL, *as = NULL;
+	const char *pin = NULL, *pos[1], *list[LIST_MAX];
+	char id[BG_REQUEST_ID_LEN + 1], *copy = NULL;
+	struct bg_cli_opt opts[] = {
+		{ "--reason", &reason, NULL, NULL, 0, NULL },
+		{ "--ticket", &ticket, NULL, NULL, 0, NULL },
+		{ "--items", &items, NULL, NULL, 0, NULL },
+		{ "--as", &as, NULL, NULL, 0, NULL },
+		{ "--pin-fd", &pin, NULL, NULL, 0, NULL },
+		{ NULL, NULL, NULL, NULL, 0, NULL },
+	};
+	struct bg_cer c;
+	size_t npos, n = 0;
+	int r;
+
+	if (bg_cli_opts(argc, argv, opts, pos, 1, &npos) != 0 || npos != 1 ||
+	    reason == NULL || as == NULL)
+		return BG_EXIT_USAGE;
+	if (items != NULL && ((copy = strdup(items)) == NULL ||
+	    split_list(copy, list, LIST_MAX, &n) != 0)) {
+		free(copy);
+		return BG_EXIT_USAGE;
+	}
+	if ((r = bg_cli_cer_begin(cli, &c, pin)) != BG_EXIT_OK) {
+		free(copy);
+		return r;
+	}
+	r = bg_cer_request(&c, pos[0], reason, ticket, list, n, as, id);
+	if (r == BG_OK) {
+		printf("request %s opened by %s for account %s\n", id, as,
+		    pos[0]);
+		(void)bg_cer_status(&c, id);
+	}
+	free(copy);
+	return bg_cli_cer_finish(cli, &c, "request refused", r);
+}
+
+/* ============================================================= approve */
+
+int
+bg_cli_approve(struct bg_cli *cli, int argc, char **argv)
+{
+	const char *as = NULL, *pin = NULL, *pos[1];
+	struct bg_cli_opt opts[] = {
+		{ "--as", &as, NULL, NULL, 0, NULL },
+		{ "--pin-fd", &pin, NULL, NULL, 0, NULL },
+		{ NULL, NULL, NULL, NULL, 0, NULL },
+	};
+	struct bg_cer c;
+	size_t npos;
+	int r;
+
+	if (bg_cli_opts(argc, argv, opts, pos, 1, &npos) != 0 || npos != 1 ||
+	    as == NULL)
+		return BG_EXIT_USAGE;
+	if ((r = bg_cli_cer_begin(cli, &c, pin)) != BG_EXIT_OK)
+		return r;
+	return bg_cli_cer_finish(cli, &c, "approval refused", bg_cer_approve(&c, pos[0],
+	    as));
+}
+
+int
+bg_cli_deny(struct bg_cli *cli, int argc, char **argv)
+{
+	const char *as = NULL, *pin = NULL, *reason = NULL, *pos[1];
+	struct bg_cli_opt opts[] = {
+		{ "--as", &as, NULL, NULL, 0, NULL },
+		{ "--reason", &reason, NULL, NULL, 0, NULL },
+		{ "--pin-fd", &pin, NULL, NULL, 0, NULL },
+		{ NULL, NULL, NULL, NULL, 0, NULL },
+	};
+	struct bg_cer c;
+	size_t npos;
+	int r;
+
+	if (bg_cli_opts(argc, argv, opts, pos, 1, &npos) != 0 || npos != 1 ||
+	    as == NULL || reason == NULL)
+		return BG_EXIT_USAGE;
+	if ((r = bg_cli_cer_begin(cli, &c, pin)) != BG_EXIT_OK)
+		return r;
+	r = bg_cer_deny(&c, pos[0], as, reason);
+	if (r == BG_OK)
+		printf("request %s denied by %s\n", pos[0], as);
+	return bg_cli_cer_finish(cli, &c, "denial refused", r);
+}
+
+/* ============================================================= release */
+
+static void
+show_totp(const struct bg_released *it, int reveal_seed)
+{
+	struct bg_totp *t = bg_secure_alloc(sizeof(*t));
+	char code[16], next[16], b32[BG_TOTP_B32_MAX + 1];
+	uint64_t now = (uint64_t)time(NULL);
+	unsigned left = 0;
+
+	if (t == NULL || bg_totp_unpack(it->data, it->len, t) != BG_OK ||
+	    bg_totp_code(t, now, code, sizeof(code), &left) != BG_OK ||
+	    bg_totp_code(t, now + t->period, next, sizeof(next), NULL) !=
+	    BG_OK) {
+		printf("%s: cannot compute a code\n", it->name);
+	} else {
+		printf("%s: code %s (%u s left), next %s\n", it->name, code,
+		    left, next);
+		if (reveal_seed && bg_totp_b32_encode(t->key, t->key_len, b32,
+		    sizeof(b32)) == BG_OK)
+			printf("%s seed (base32): %s\n", it->name, b32);
+		bg_wipe(b32, sizeof(b32));
+	}
+	bg_wipe(code, sizeof(code));
+	bg_wipe(next, sizeof(next));
+	bg_totp_wipe(t);
+	bg_secure_free(&t, sizeof(*t));
+}
+
+static void
+show_items(const struct bg_released *items, size_t n, int reveal_seed)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (items[i].kind == BG_ITEM_TOTP)
+			show_totp(&items[i], reveal_seed);
+		else if (items[i].kind == BG_ITEM_PASSWORD)
+			printf("%s: %s\n", items[i].name, (char *)items[i].data);
+		else
+			printf("%s:\n%s\n", items[i].name,
+			    (char *)items[i].data);
+	}
+	printf("these items are now marked \"needs rotation\": rotate them "
+	    "and seal the new values\n");
+	fflush(stdout);
+}
+
+int
+bg_cli_release(struct bg_cli *cli, int argc, char **argv)
+{
+	const char *as = NULL, *pin = NULL, *pos[1];
+	int reveal = 0;
+	struct bg_cli_opt opts[] = {
+		{ "--as", &as, NULL, NULL, 0, NULL },
+		{ "--pin-fd", &pin, NULL, NULL, 0, NULL },
+		{ "--reveal-seed", NULL, &reveal, NULL, 0, NULL },
+		{ NULL, NULL, NULL, NULL, 0, NULL },
+	};
+	struct bg_released *items = NULL;
+	struct bg_cer c;
+	size_t npos, n = 0;
+	int r;
+
+	if (bg_cli_opts(argc, argv, opts, pos, 1, &npos) != 0 || npos != 1 ||
+	    as == NULL)
+		return BG_EXIT_USAGE;
+	if ((r = bg_cli_cer_begin(cli, &c, pin)) != BG_EXIT_OK)
+		return r;
+	if ((r = bg_cer_release(&c, pos[0], as, reveal, &items, &n)) == BG_OK)
+		show_items(items, n, reveal);
+	bg_released_free(&items, n);
+	return bg_cli_cer_finish(cli, &c, "release refused", r);
+}
+
+/* ============================================================== status */
+
+int
+bg_cli_status(struct bg_cli *cli, int argc, char **argv)
+{
+	struct bg_cer c;
+	int r;
+
+	if (argc > 1)
+		return BG_EXIT_USAGE;
+	if ((r = bg_cli_cer_begin(cli, &c, NULL)) != BG_EXIT_OK)
+		return r;
+	return bg_cli_cer_finish(cli, &c, "status", bg_cer_status(&c, argc ? argv[0] :
+	    NULL));
+}
+
+/* =============================================================== rekey */
+
+int
+bg_cli_rekey(struct bg_cli *cli, int argc, char **argv)
+{
+	const char *account = NULL, *pin = NULL, *pos[1], *with[LIST_MAX];
+	size_t npos, nwith = 0;
+	int new_key = 0, r;
+	struct bg_cli_opt opts[] = {
+		{ "--with", NULL, NULL, with, LIST_MAX, &nwith },
+		{ "--account", &account, NULL, NULL, 0, NULL },
+		{ "--new-key", NULL, &new_key, NULL, 0, NULL },
+		{ "--pin-fd", &pin, NULL, NULL, 0, NULL },
+		{ NULL, NULL, NULL, NULL, 0, NULL },
+	};
+	struct bg_cer c;
+
+	if (bg_cli_opts(argc, argv, opts, pos, 1, &npos) != 0 || npos != 1 ||
+	    nwith == 0)
+		return BG_EXIT_USAGE;
+	if ((r = bg_cli_cer_begin(cli, &c, pin)) != BG_EXIT_OK)
+		return r;
+	return bg_cli_cer_finish(cli, &c, "rekey refused", bg_cer_rekey(&c, account,
+	    pos[0], with, nwith, new_key));
+}

@@ -1,0 +1,99 @@
+/*
+ * broker/ CLI plumbing shared by the subcommand files. Only main() exits;
+ * subcommands return an exit code.
+ */
+#ifndef BG_CLI_H
+#define BG_CLI_H
+
+#include <stddef.h>
+
+/* Exit codes (docs/cli.md). */
+enum bg_exit {
+	BG_EXIT_OK = 0,
+	BG_EXIT_FAIL = 1,	/* the operation failed; nothing was changed */
+	BG_EXIT_USAGE = 2,	/* bad command line */
+	BG_EXIT_TAMPER = 3,	/* tampering detected */
+};
+
+struct bg_cli {
+	const char *state;	/* state directory */
+	char audit_dir[1024];	/* state/audit */
+};
+
+/* Prints "breakglass: msg" (and the library's detail, if any) to stderr. */
+void bg_cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Maps a BG_E* code from an operation to an exit code and prints it. */
+int bg_cli_fail(const char *what, int err);
+/* Parses a decimal u64 strictly. 0 on success. */
+int bg_cli_u64(const char *s, unsigned long long *out);
+
+/* A subcommand table, ended by a NULL name. */
+struct bg_cli_cmd {
+	const char *name;
+	int (*fn)(struct bg_cli *cli, int argc, char **argv);
+	const char *usage;
+};
+/* Runs argv[0] from cmds; prints usage on BG_EXIT_USAGE. */
+int bg_cli_dispatch(struct bg_cli *cli, const char *group,
+    const struct bg_cli_cmd *cmds, int argc, char **argv);
+
+/*
+ * Options of one command: "--name VALUE" (val set) or "--name" (flag
+ * set); repeat == 1 lets a valued option appear up to max times, its
+ * values collected in vals. Other words are positional (at most maxpos).
+ * Returns 0, or -1 for an unknown or repeated option or a missing value.
+ */
+struct bg_cli_opt {
+	const char *name;
+	const char **val;	/* valued option */
+	int *flag;		/* or a flag */
+	const char **vals;	/* or repeated: up to max values */
+	size_t max, *n;
+};
+int bg_cli_opts(int argc, char **argv, const struct bg_cli_opt *opts,
+    const char **pos, size_t maxpos, size_t *npos);
+
+int bg_cli_audit(struct bg_cli *cli, int argc, char **argv);
+int bg_cli_token(struct bg_cli *cli, int argc, char **argv);
+int bg_cli_vault(struct bg_cli *cli, int argc, char **argv);
+int bg_cli_password(struct bg_cli *cli, int argc, char **argv);
+int bg_cli_audit_show(struct bg_cli *cli, int argc, char **argv);
+int bg_cli_alerts(struct bg_cli *cli, int argc, char **argv);
+/* admin.c: the vault's set-up */
+int bg_cli_init(struct bg_cli *cli, int argc, char **argv);
+int bg_cli_account(struct bg_cli *cli, int argc, char **argv);
+int bg_cli_custodian(struct bg_cli *cli, int argc, char **argv);
+int bg_cli_requester(struct bg_cli *cli, int argc, char **argv);
+int bg_cli_policy(struct bg_cli *cli, int argc, char **argv);
+int bg_cli_vault_arm(struct bg_cli *cli, int argc, char **argv);
+int bg_cli_vault_show(struct bg_cli *cli, int argc, char **argv);
+/* token enroll NAME ...: enrolls a token for a person in the vault. */
+struct bg_token_opts;
+int bg_cli_enroll_person(struct bg_cli *cli, const char *person, int kind,
+    const struct bg_token_opts *o);
+/* session.c, ceremony.c */
+/*
+ * Opens the vault for a command (bg_cer_begin) with the token options:
+ * prompts on stderr, the PIN from --pin-fd when pin_fd is not NULL.
+ * Returns an exit code; BG_EXIT_OK when c is open.
+ */
+struct bg_cer;
+/* Token prompts (touch, PIN) go to standard error. */
+void bg_cli_prompt(void *ctx, const char *msg);
+int bg_cli_cer_begin(struct bg_cli *cli, struct bg_cer *c,
+    const char *pin_fd);
+/* Closes c, delivers alerts, and maps r to an exit code (with why). */
+int bg_cli_cer_finish(struct bg_cli *cli, struct bg_cer *c, const char *what,
+    int r);
+int bg_cli_seal(struct bg_cli *cli, int argc, char **argv);
+int bg_cli_request(struct bg_cli *cli, int argc, char **argv);
+int bg_cli_approve(struct bg_cli *cli, int argc, char **argv);
+int bg_cli_deny(struct bg_cli *cli, int argc, char **argv);
+int bg_cli_release(struct bg_cli *cli, int argc, char **argv);
+int bg_cli_status(struct bg_cli *cli, int argc, char **argv);
+int bg_cli_rekey(struct bg_cli *cli, int argc, char **argv);
+/* custody.c, config.c (docs/custody.md) */
+int bg_cli_custody(struct bg_cli *cli, int argc, char **argv);
+int bg_cli_config(struct bg_cli *cli, int argc, char **argv);
+
+#endif

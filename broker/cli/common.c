@@ -1,0 +1,107 @@
+/*
+ * broker/cli/: what every command shares: errors and exit codes, strict
+ * numbers, subcommand tables, options.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/common.h"
+#include "broker/cli/cli.h"
+
+void
+bg_cli_error(const char *fmt, ...)
+{
+	const char *why = bg_why();
+	va_list ap;
+
+	fputs("breakglass: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	if (why[0] != '\0')
+		fprintf(stderr, ": %s", why);
+	fputc('\n', stderr);
+}
+
+int
+bg_cli_fail(const char *what, int err)
+{
+	bg_cli_error("%s: %s", what, bg_strerror(err));
+	if (err == BG_ETAMPER || err == BG_ECONSIST || err == BG_ESIG)
+		return BG_EXIT_TAMPER;
+	return BG_EXIT_FAIL;
+}
+
+int
+bg_cli_u64(const char *s, unsigned long long *out)
+{
+	char *end;
+
+	if (s == NULL || *s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	*out = strtoull(s, &end, 10);
+	return errno != 0 || *end != '\0' ? -1 : 0;
+}
+
+int
+bg_cli_dispatch(struct bg_cli *cli, const char *group,
+    const struct bg_cli_cmd *cmds, int argc, char **argv)
+{
+	const struct bg_cli_cmd *c;
+	int r;
+
+	for (c = cmds; argc > 0 && c->name != NULL; c++) {
+		if (strcmp(argv[0], c->name) != 0)
+			continue;
+		if ((r = c->fn(cli, argc - 1, argv + 1)) == BG_EXIT_USAGE)
+			fprintf(stderr, "usage: breakglass %s\n", c->usage);
+		return r;
+	}
+	fprintf(stderr, "usage: breakglass %s COMMAND; commands:\n", group);
+	for (c = cmds; c->name != NULL; c++)
+		fprintf(stderr, "  breakglass %s\n", c->usage);
+	return BG_EXIT_USAGE;
+}
+
+int
+bg_cli_opts(int argc, char **argv, const struct bg_cli_opt *opts,
+    const char **pos, size_t maxpos, size_t *npos)
+{
+	const struct bg_cli_opt *o;
+	int i;
+
+	*npos = 0;
+	for (i = 0; i < argc; i++) {
+		if (strncmp(argv[i], "--", 2) != 0) {
+			if (*npos >= maxpos)
+				return -1;
+			pos[(*npos)++] = argv[i];
+			continue;
+		}
+		for (o = opts; o->name != NULL; o++)
+			if (strcmp(o->name, argv[i]) == 0)
+				break;
+		if (o->name == NULL)
+			return -1;
+		if (o->flag != NULL) {
+			if (*o->flag)
+				return -1;
+			*o->flag = 1;
+		} else if (i + 1 >= argc) {
+			return -1;
+		} else if (o->vals != NULL) {
+			if (*o->n >= o->max)
+				return -1;
+			o->vals[(*o->n)++] = argv[++i];
+		} else {
+			if (*o->val != NULL)
+				return -1;
+			*o->val = argv[++i];
+		}
+	}
+	return 0;
+}

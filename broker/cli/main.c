@@ -1,0 +1,167 @@
+/*
+ * breakglass: hardware-token-backed break-glass access broker.
+ * The only place that exits.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "common/common.h"
+#include "audit/audit.h"
+#include "broker/cli/cli.h"
+
+#define DEFAULT_STATE "/var/lib/breakglass"
+
+static void
+usage(FILE *f)
+{
+	fputs("usage: breakglass [--state DIR] COMMAND ...\n"
+	    "\n"
+	    "audit commands:\n"
+	    "  audit init [--origin NAME]       create the signed audit log\n"
+	    "  audit note TEXT [--as NAME]      add an operator's entry\n"
+	    "  audit show [filters] [--json]    list entries\n"
+	    "  audit verify [--checkpoint FILE] [--key FILE]\n"
+	    "                                   check the whole log\n"
+	    "  audit checkpoint                 print the latest signed checkpoint\n"
+	    "  audit prove SEQ [--size N]       inclusion proof of an entry\n"
+	    "  audit consistency OLD NEW        consistency proof between sizes\n"
+	    "  audit verifier-key               print the C2SP verifier key\n"
+	    "\n"
+	    "vault commands (docs/ceremony.md):\n"
+	    "  init --account ID --account-name NAME --root-email ADDR\n"
+	    "  account add ID --account-name NAME --root-email ADDR\n"
+	    "  custodian add|remove NAME --group G; custodian list\n"
+	    "  requester add NAME\n"
+	    "  policy show; policy set [--threshold G=N] [--expiry S] "
+	    "[--timelock S] [--self-approval on|off]\n"
+	    "  token enroll NAME --fido2|--yubikey [options]\n"
+	    "  vault arm | show | verify\n"
+	    "  seal ACCOUNT root-password [--generate] | root-mfa --otpauth "
+	    "URI|- | NAME --note\n"
+	    "\n"
+	    "ceremony commands:\n"
+	    "  request ACCOUNT --reason TEXT [--ticket ID] [--items A,B] "
+	    "--as REQUESTER\n"
+	    "  approve ID --as CUSTODIAN [--pin-fd N]\n"
+	    "  deny ID --as NAME --reason TEXT\n"
+	    "  release ID --as REQUESTER [--reveal-seed]\n"
+	    "  status [ID]\n"
+	    "  rekey GROUP --with NAME... [--account ID] [--new-key]\n"
+	    "\n"
+	    "password commands:\n"
+	    "  password generate [--length N] [--account-name NAME] "
+	    "[--root-email ADDR]\n"
+	    "                                   a root password meeting the rule\n"
+	    "  password check [--account-name NAME] [--root-email ADDR]\n"
+	    "                                   check the password on stdin\n"
+	    "\n"
+	    "token commands:\n"
+	    "  token list                       connected FIDO2 keys and YubiKeys\n"
+	    "  token enroll --fido2|--yubikey ... --out FILE\n"
+	    "                                   enroll a token into a descriptor\n"
+	    "  token check FILE                 touch: does the token still unlock?\n"
+	    "  token program-yubikey --serial N [--slot 1|2] [--force]\n"
+	    "                                   new HMAC-SHA1 secret, touch required\n"
+	    "\n"
+	    "alert commands:\n"
+	    "  alerts status                    queued, failed and dead alerts\n"
+	    "  alerts flush                     deliver every queued alert now\n"
+	    "  alerts test SINK                 send an audited test alert\n"
+	    "\n"
+	    "custody commands (docs/custody.md):\n"
+	    "  custody attest NAME [--pin-fd N] touch: prove shares open, attest\n"
+	    "                                   the recovery channels held\n"
+	    "  custody check [--json]           rules, attestations, thresholds,\n"
+	    "                                   rotation; exit 1 on a violation\n"
+	    "  custody holder add NAME          a channel holder (no other role)\n"
+	    "  config show | config set FILE    breakglass.json, validated, audited\n"
+	    "\n"
+	    "The state directory is --state, else $BREAKGLASS_STATE, else "
+	    DEFAULT_STATE ".\n"
+	    "Exit codes: 0 ok, 1 failed, 2 usage, 3 tampering detected.\n", f);
+}
+
+static int
+cli_state(struct bg_cli *cli, int *argc, char ***argv)
+{
+	cli->state = getenv("BREAKGLASS_STATE");
+	if (*argc >= 2 && strcmp((*argv)[0], "--state") == 0) {
+		cli->state = (*argv)[1];
+		*argc -= 2;
+		*argv += 2;
+	}
+	if (cli->state == NULL || cli->state[0] == '\0')
+		cli->state = DEFAULT_STATE;
+	if (bg_path_join(cli->audit_dir, sizeof(cli->audit_dir), cli->state,
+	    "audit") != BG_OK) {
+		bg_cli_error("state directory path is too long");
+		return -1;
+	}
+	return 0;
+}
+
+/* Top-level commands; each file cli_*.c serves one or more. */
+static const struct {
+	const char *name;
+	int (*fn)(struct bg_cli *, int, char **);
+} commands[] = {
+	{ "audit", bg_cli_audit },
+	{ "token", bg_cli_token },
+	{ "vault", bg_cli_vault },
+	{ "password", bg_cli_password },
+	{ "init", bg_cli_init },
+	{ "account", bg_cli_account },
+	{ "custodian", bg_cli_custodian },
+	{ "requester", bg_cli_requester },
+	{ "policy", bg_cli_policy },
+	{ "seal", bg_cli_seal },
+	{ "request", bg_cli_request },
+	{ "approve", bg_cli_approve },
+	{ "deny", bg_cli_deny },
+	{ "release", bg_cli_release },
+	{ "status", bg_cli_status },
+	{ "rekey", bg_cli_rekey },
+	{ "alerts", bg_cli_alerts },
+	{ "custody", bg_cli_custody },
+	{ "config", bg_cli_config },
+	{ NULL, NULL },
+};
+
+int
+main(int argc, char **argv)
+{
+	struct bg_cli cli;
+	size_t i;
+
+	umask(077);
+	/* secrets pass through this process (PINs, token secrets): no core
+	 * dumps, no ptrace by other users' processes */
+	if (bg_no_dump() != BG_OK) {
+		bg_cli_error("cannot make the process undumpable");
+		return BG_EXIT_FAIL;
+	}
+	if (!bg_secure_locked())
+		fprintf(stderr, "breakglass: WARNING: secrets cannot be held in "
+		    "locked memory (raise the memlock limit, ulimit -l)\n");
+	argc--;
+	argv++;
+	if (cli_state(&cli, &argc, &argv) != 0)
+		return BG_EXIT_USAGE;
+	if (argc < 1) {
+		usage(stderr);
+		return BG_EXIT_USAGE;
+	}
+	if (strcmp(argv[0], "help") == 0 || strcmp(argv[0], "--help") == 0) {
+		usage(stdout);
+		return BG_EXIT_OK;
+	}
+	for (i = 0; commands[i].name != NULL; i++)
+		if (strcmp(argv[0], commands[i].name) == 0)
+			return commands[i].fn(&cli, argc - 1, argv + 1);
+	bg_cli_error("unknown command '%s' (see 'breakglass help')", argv[0]);
+	return BG_EXIT_USAGE;
+}

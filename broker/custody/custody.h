@@ -1,0 +1,142 @@
+/*
+ * broker/ recovery-channel custody (docs/design.md §1, issue 5): who holds
+ * the root e-mail inbox, the account phone number and the root MFA
+ * devices; custodians and channel holders attesting with their tokens
+ * that they still hold what they hold; and the checks that judge it all.
+ *
+ * The configuration is the "custody" member of STATE/breakglass.json.
+ * Attestations live only in the audit log ("custody.attested",
+ * "custody.attest_failed"): the log is the record, and a FIDO2
+ * attestation's signature is re-verified against the enrolled key every
+ * time it is counted. docs/custody.md describes the formats and rules.
+ */
+#ifndef BG_CUSTODY_H
+#define BG_CUSTODY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+
+#include "broker/vault/vault.h"
+
+#define BG_CUSTODY_ATTEST_FORMAT "breakglass-custody-attestation-v1"
+#define BG_CUSTODY_HOLDERS_MAX 16	/* people per channel */
+#define BG_CUSTODY_MFA_MAX 8		/* AWS: up to 8 root MFA devices */
+#define BG_CUSTODY_EMAILS_MAX BG_VAULT_PEOPLE_MAX
+#define BG_CUSTODY_AGE_DEFAULT 90	/* days an attestation stays fresh */
+#define BG_CUSTODY_AGE_MAX 3650
+#define BG_CUSTODY_ROTATION_DEFAULT 7	/* days to re-seal a released item */
+#define BG_CUSTODY_ROTATION_MAX 365
+#define BG_CUSTODY_STATEMENT_MAX 8192
+
+/* ------------------------------------------------------------- config */
+
+struct bg_custody_names {
+	char name[BG_CUSTODY_HOLDERS_MAX][BG_NAME_MAX + 1];
+	size_t n;
+};
+
+struct bg_custody_mfa {
+	char name[BG_NAME_MAX + 1];	/* the device, e.g. "yubikey-1" */
+	struct bg_custody_names holders;
+};
+
+struct bg_custody_account {
+	char account[BG_ACCOUNT_MAX + 1];
+	struct bg_custody_names email_inbox;	/* who can read root's mail */
+	struct bg_custody_names phone;		/* who holds the number */
+	struct bg_custody_mfa mfa[BG_CUSTODY_MFA_MAX];
+	size_t nmfa;
+};
+
+struct bg_custody_email {
+	char person[BG_NAME_MAX + 1];
+	char email[BG_EMAIL_MAX + 1];
+};
+
+struct bg_custody_config {
+	int present;			/* breakglass.json has "custody" */
+	uint64_t max_age_days;
+	uint64_t rotation_days;
+	struct bg_custody_account *accounts;
+	size_t naccounts;
+	struct bg_custody_email *emails;	/* personal addresses */
+	size_t nemails;
+};
+
+/*
+ * Parses the "custody" member of the breakglass.json object root
+ * strictly (unknown or duplicate keys, bad names, accounts, addresses,
+ * numbers out of range, a name twice in one channel, an account twice:
+ * BG_EFORMAT or BG_ERANGE with bg_why() naming the place). No "custody"
+ * member: BG_OK with the defaults and no account. Free with
+ * bg_custody_config_free(), also after a failure.
+ */
+int bg_custody_config_from_json(const cJSON *root,
+    struct bg_custody_config *cfg);
+/* The same from a whole breakglass.json text of len bytes. */
+int bg_custody_config_parse(const char *text, size_t len,
+    struct bg_custody_config *cfg);
+/* Reads STATE/breakglass.json (missing: the defaults) and parses it. */
+int bg_custody_config_load(const struct bg_state *st,
+    struct bg_custody_config *cfg);
+void bg_custody_config_free(struct bg_custody_config *cfg);
+/* cfg with the defaults and no account. */
+void bg_custody_config_defaults(struct bg_custody_config *cfg);
+/* The account's channels, or NULL. */
+const struct bg_custody_account *bg_custody_config_account(
+    const struct bg_custody_config *cfg, const char *account);
+
+/* -------------------------------------------------------------- check */
+
+enum bg_custody_sev {
+	BG_CUSTODY_WARNING = 1,
+	BG_CUSTODY_VIOLATION = 2,
+	BG_CUSTODY_CRITICAL = 3,
+};
+
+struct bg_custody_finding {
+	enum bg_custody_sev sev;
+	char rule[32];		/* e.g. "groups-disjoint", "stale" */
+	char message[512];	/* names the people and channels */
+};
+
+struct bg_custody_report {
+	struct bg_custody_finding *f;
+	size_t n, cap;
+	size_t count[4];	/* by severity */
+	int rejected;		/* attestation entries that did not verify */
+};
+
+/*
+ * Judges the vault, the configuration and the attestations in the log
+ * (read through log, entries [0, size)) at time now: the static rules,
+ * attestation age and failures, group thresholds reachable with fresh
+ * custodians, items needing rotation. Fills rep (free with
+ * bg_custody_report_free); BG_OK even when it finds violations.
+ */
+int bg_custody_check(const struct bg_vault *v,
+    const struct bg_custody_config *cfg, bg_audit_t *log, uint64_t now,
+    struct bg_custody_report *rep);
+void bg_custody_report_free(struct bg_custody_report *rep);
+const char *bg_custody_sev_str(enum bg_custody_sev s);
+/* The report as JSON (findings and counts); caller cJSON_Delete()s. */
+int bg_custody_report_json(const struct bg_custody_report *rep,
+    size_t max, cJSON **out);
+
+/* ------------------------------------------------------------- attest */
+
+struct bg_cer;
+/*
+ * The person touches a token; every share they hold sealed to it is
+ * opened and checked against its commitment, then wiped (nothing is
+ * released); the statement (vault, person, time, token, the shares
+ * checked and the channels cfg says they hold) is signed by a FIDO2
+ * token and recorded as "custody.attested". A failure is recorded as
+ * "custody.attest_failed" and returned.
+ */
+int bg_custody_attest(struct bg_cer *c, const struct bg_custody_config *cfg,
+    const char *person);
+
+#endif /* BG_CUSTODY_H */

@@ -1,0 +1,86 @@
+/*
+ * broker/ state directory (docs/design.md §7): JSON files replaced
+ * atomically, each change recorded in the audit log *before* it takes
+ * effect, with the new file's SHA-256, so that an edited, added or removed
+ * file is detected by comparing the files with what the log recorded.
+ */
+#ifndef BG_STATE_H
+#define BG_STATE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+
+#include "audit/audit.h"
+
+#define BG_STATE_FILE_MAX (4u << 20)	/* largest state file read */
+
+struct bg_state_recorded;
+
+struct bg_state {
+	char dir[1024];
+	char audit_dir[1024];
+	bg_audit_t *log;	/* writer handle while the state is open */
+	/* the hashes the log records per file, read up to rec_size */
+	struct bg_state_recorded *rec;
+	uint64_t rec_size;
+};
+
+/*
+ * Opens the state directory for a command that may change it: takes the
+ * audit log's writer lock (one changing command at a time). Close with
+ * bg_state_close().
+ */
+int bg_state_open(struct bg_state *st, const char *dir);
+void bg_state_close(struct bg_state *st);
+
+/*
+ * Reads STATE/name (a path relative to the state directory, e.g.
+ * "vault.json" or "requests/<id>.json") as strict JSON. BG_ENOENT when it
+ * does not exist. Caller cJSON_Delete()s *out.
+ */
+int bg_state_read(const struct bg_state *st, const char *name, cJSON **out);
+
+/*
+ * Writes doc to STATE/name: first the audit entry ev, whose detail gains
+ * "file" and "sha256" (of the bytes about to be written), made durable;
+ * then the atomic replace. If the audit append fails, nothing is written.
+ * If the replace fails after the entry, a "state.write_failed" entry
+ * records the file's actual hash so the log stays the truth.
+ */
+int bg_state_write(struct bg_state *st, const char *name, const cJSON *doc,
+    const struct bg_audit_event *ev);
+
+/* Records an event that changes no file (refusals, failures, reads). */
+int bg_state_note(struct bg_state *st, const struct bg_audit_event *ev);
+
+/*
+ * Records a refusal or failure: ev (its detail ignored) with a detail of
+ * key: val (when key is not NULL), "error" (err's name) and "reason"
+ * (bg_why()). Returns err, or the audit failure when the entry cannot be
+ * made; bg_why() is kept for the caller's message.
+ */
+int bg_state_note_failure(struct bg_state *st, const struct bg_audit_event *ev,
+    const char *key, const char *val, int err);
+
+/*
+ * Compares STATE/name with the last hash the log recorded for it (reading
+ * the whole log): BG_ETAMPER, bg_why() saying how, when they differ.
+ */
+int bg_state_check_file(struct bg_state *st, const char *name);
+/* The same for n files, reading the log once. */
+int bg_state_check_files(struct bg_state *st, const char *const *names,
+    size_t n);
+
+/*
+ * Compares every state file (vault.json, breakglass.json and the
+ * files under requests/) with the last hash the audit log recorded for it.
+ * Calls report(ctx, file, problem) for each mismatch; BG_OK when all
+ * match, BG_ETAMPER otherwise.
+ */
+typedef void (*bg_state_report_fn)(void *ctx, const char *file,
+    const char *problem);
+int bg_state_verify(const char *dir, bg_state_report_fn report, void *ctx);
+
+#endif /* BG_STATE_H */

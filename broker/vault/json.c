@@ -1,0 +1,512 @@
+/* vault.json: the strict JSON form of struct bg_vault (vault.h). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "broker/vault/vault.h"
+
+static const char *const kind_names[] = { "", "password", "totp", "note" };
+
+const char *
+bg_item_kind_str(enum bg_item_kind kind)
+{
+	return kind >= BG_ITEM_PASSWORD && kind <= BG_ITEM_NOTE ?
+	    kind_names[kind] : "?";
+}
+
+/* ============================================================== writing */
+
+int
+bg_vjson_add_b64(cJSON *o, const char *key, const uint8_t *data, size_t len)
+{
+	size_t n = bg_b64_len(len);
+	char *s = malloc(n);
+	int r = BG_ENOMEM;
+
+	if (s != NULL && (r = bg_b64_encode(data, len, s, n)) == BG_OK)
+		r = cJSON_AddStringToObject(o, key, s) ? BG_OK : BG_ENOMEM;
+	free(s);
+	return r;
+}
+
+int
+bg_vjson_add_time(cJSON *o, const char *key, uint64_t t)
+{
+	char ts[BG_RFC3339_LEN + 1] = "";
+
+	if (t != 0 && bg_rfc3339_format(t, ts) != BG_OK)
+		return BG_ERANGE;
+	return cJSON_AddStringToObject(o, key, ts) ? BG_OK : BG_ENOMEM;
+}
+
+static int
+add_num(cJSON *o, const char *key, uint64_t n)
+{
+	return cJSON_AddNumberToObject(o, key, (double)n) ? BG_OK : BG_ENOMEM;
+}
+
+/* Appends a new object to array; *o is it (owned by the array). */
+int
+bg_vjson_push_obj(cJSON *array, cJSON **o)
+{
+	if ((*o = cJSON_CreateObject()) == NULL)
+		return BG_ENOMEM;
+	if (!cJSON_AddItemToArray(array, *o)) {
+		cJSON_Delete(*o);
+		return BG_ENOMEM;
+	}
+	return BG_OK;
+}
+
+static int
+person_to_json(const struct bg_vault_person *p, cJSON *o)
+{
+	cJSON *toks, *t;
+	size_t i;
+	int r;
+
+	if (!cJSON_AddStringToObject(o, "name", p->name) ||
+	    !cJSON_AddBoolToObject(o, "requester", p->requester) ||
+	    (toks = cJSON_AddArrayToObject(o, "tokens")) == NULL)
+		return BG_ENOMEM;
+	for (i = 0; i < p->ntokens; i++) {
+		if ((r = bg_token_desc_to_json(p->tokens[i], &t)) != BG_OK)
+			return r;
+		if (!cJSON_AddItemToArray(toks, t)) {
+			cJSON_Delete(t);
+			return BG_ENOMEM;
+		}
+	}
+	return BG_OK;
+}
+
+static int
+share_to_json(const struct bg_vault_share *s, cJSON *o)
+{
+	cJSON *boxes, *b;
+	size_t i;
+	int r;
+
+	if (!cJSON_AddStringToObject(o, "person", s->person) ||
+	    (r = add_num(o, "x", s->x)) != BG_OK ||
+	    (r = bg_vjson_add_b64(o, "commit", s->commit, sizeof(s->commit))) != BG_OK)
+		return BG_ENOMEM;
+	if ((boxes = cJSON_AddArrayToObject(o, "boxes")) == NULL)
+		return BG_ENOMEM;
+	for (i = 0; i < s->nbox; i++)
+		if ((r = bg_vjson_push_obj(boxes, &b)) != BG_OK ||
+		    !cJSON_AddStringToObject(b, "token", s->token[i]) ||
+		    (r = bg_vjson_add_b64(b, "box", s->box[i], BG_SHARE_BOX_LEN)) != BG_OK)
+			return BG_ENOMEM;
+	return BG_OK;
+}
+
+static int
+gkey_to_json(const struct bg_vault_gkey *k, cJSON *o)
+{
+	cJSON *shares, *s;
+	size_t i;
+	int r;
+
+	if (!cJSON_AddStringToObject(o, "group", k->group) ||
+	    (r = add_num(o, "threshold", k->threshold)) != BG_OK ||
+	    (r = add_num(o, "epoch", k->epoch)) != BG_OK ||
+	    (r = bg_vjson_add_b64(o, "public", k->pub, 32)) != BG_OK ||
+	    (shares = cJSON_AddArrayToObject(o, "shares")) == NULL)
+		return BG_ENOMEM;
+	for (i = 0; i < k->nshares; i++)
+		if ((r = bg_vjson_push_obj(shares, &s)) != BG_OK ||
+		    (r = share_to_json(&k->shares[i], s)) != BG_OK)
+			return r;
+	return BG_OK;
+}
+
+static int
+item_to_json(const struct bg_vault_item *it, cJSON *o)
+{
+	cJSON *keys, *k;
+	size_t i;
+	int r;
+
+	if (!cJSON_AddStringToObject(o, "name", it->name) ||
+	    !cJSON_AddStringToObject(o, "kind", bg_item_kind_str(it->kind)) ||
+	    (r = add_num(o, "version", it->version)) != BG_OK ||
+	    (r = bg_vjson_add_time(o, "sealed", it->sealed)) != BG_OK ||
+	    (r = bg_vjson_add_time(o, "released", it->released)) != BG_OK ||
+	    !cJSON_AddBoolToObject(o, "needs_rotation", it->needs_rotation) ||
+	    (r = bg_vjson_add_b64(o, "data", it->data, it->data_len)) != BG_OK ||
+	    (keys = cJSON_AddArrayToObject(o, "keys")) == NULL)
+		return BG_ENOMEM;
+	for (i = 0; i < it->nkeys; i++)
+		if ((r = bg_vjson_push_obj(keys, &k)) != BG_OK ||
+		    !cJSON_AddStringToObject(k, "group", it->keys[i].group) ||
+		    (r = add_num(k, "epoch", it->keys[i].epoch)) != BG_OK ||
+		    (r = bg_vjson_add_b64(k, "box", it->keys[i].box,
+		    BG_ITEM_KEY_BOX_LEN)) != BG_OK)
+			return BG_ENOMEM;
+	return BG_OK;
+}
+
+static int
+account_to_json(const struct bg_vault_account *a, cJSON *o)
+{
+	cJSON *keys, *items, *e;
+	size_t i;
+	int r;
+
+	if (!cJSON_AddStringToObject(o, "id", a->id) ||
+	    !cJSON_AddStringToObject(o, "name", a->name) ||
+	    !cJSON_AddStringToObject(o, "root_email", a->email) ||
+	    (keys = cJSON_AddArrayToObject(o, "keys")) == NULL ||
+	    (items = cJSON_AddArrayToObject(o, "items")) == NULL)
+		return BG_ENOMEM;
+	for (i = 0; i < a->nkeys; i++)
+		if ((r = bg_vjson_push_obj(keys, &e)) != BG_OK ||
+		    (r = gkey_to_json(&a->keys[i], e)) != BG_OK)
+			return r;
+	for (i = 0; i < a->nitems; i++)
+		if ((r = bg_vjson_push_obj(items, &e)) != BG_OK ||
+		    (r = item_to_json(&a->items[i], e)) != BG_OK)
+			return r;
+	return BG_OK;
+}
+
+static int
+vault_fill_json(const struct bg_vault *v, cJSON *j)
+{
+	cJSON *pol = NULL, *people, *accounts, *e;
+	size_t i;
+	int r;
+
+	if (!cJSON_AddStringToObject(j, "format", BG_VAULT_FORMAT) ||
+	    !cJSON_AddStringToObject(j, "vault", v->id_hex) ||
+	    (r = bg_vjson_add_time(j, "created", v->created)) != BG_OK)
+		return BG_ENOMEM;
+	if ((r = bg_policy_to_json(v->policy, &pol)) != BG_OK ||
+	    (r = bg_json_add(j, "policy", pol)) != BG_OK)
+		return r;
+	if ((people = cJSON_AddArrayToObject(j, "people")) == NULL ||
+	    (accounts = cJSON_AddArrayToObject(j, "accounts")) == NULL)
+		return BG_ENOMEM;
+	for (i = 0; i < v->npeople; i++)
+		if ((r = bg_vjson_push_obj(people, &e)) != BG_OK ||
+		    (r = person_to_json(&v->people[i], e)) != BG_OK)
+			return r;
+	for (i = 0; i < v->naccounts; i++)
+		if ((r = bg_vjson_push_obj(accounts, &e)) != BG_OK ||
+		    (r = account_to_json(&v->accounts[i], e)) != BG_OK)
+			return r;
+	return BG_OK;
+}
+
+int
+bg_vault_to_json(const struct bg_vault *v, cJSON **j)
+{
+	int r;
+
+	if ((*j = cJSON_CreateObject()) == NULL)
+		return BG_ENOMEM;
+	if ((r = vault_fill_json(v, *j)) != BG_OK) {
+		cJSON_Delete(*j);
+		*j = NULL;
+	}
+	return r;
+}
+
+/* ============================================================== reading */
+
+/* Each reader below fails with BG_EFORMAT and bg_why() naming the place. */
+static int
+bad(const char *where, const char *what)
+{
+	bg_set_why("vault.json: %s: %s", where, what);
+	return BG_EFORMAT;
+}
+
+static int
+get_name(const cJSON *o, const char *key, char *out, size_t outsz,
+    int (*valid)(const char *), const char *where)
+{
+	const char *s;
+
+	if (bg_json_get_str(o, key, outsz - 1, &s) != BG_OK || !valid(s))
+		return bad(where, key);
+	memcpy(out, s, strlen(s) + 1);
+	return BG_OK;
+}
+
+int
+bg_vjson_get_time(const cJSON *o, const char *key, int optional, uint64_t *t,
+    const char *where)
+{
+	const char *s;
+
+	*t = 0;
+	if (bg_json_get_str(o, key, BG_RFC3339_LEN, &s) != BG_OK)
+		return bad(where, key);
+	if (s[0] == '\0' && optional)
+		return BG_OK;
+	if (bg_rfc3339_parse(s, strlen(s), t) != BG_OK || *t == 0)
+		return bad(where, key);
+	return BG_OK;
+}
+
+/* Calls fn for each object of array key (at most max). */
+int
+bg_vjson_each(const cJSON *o, const char *key, size_t max, const char *where,
+    int (*fn)(void *ctx, const cJSON *e, size_t i), void *ctx, size_t *n)
+{
+	const cJSON *arr, *e;
+	size_t i = 0;
+	int r;
+
+	if (bg_json_get_array(o, key, &arr) != BG_OK)
+		return bad(where, key);
+	if ((size_t)cJSON_GetArraySize(arr) > max)
+		return bad(where, "too many entries");
+	cJSON_ArrayForEach(e, arr) {
+		if (!cJSON_IsObject(e))
+			return bad(where, key);
+		if (n != NULL)	/* counted first: freeing sees a partial one */
+			*n = i + 1;
+		if ((r = fn(ctx, e, i)) != BG_OK)
+			return r;
+		i++;
+	}
+	return BG_OK;
+}
+
+static void *
+alloc_array(const cJSON *o, const char *key, size_t elsize)
+{
+	const cJSON *arr = cJSON_GetObjectItemCaseSensitive(o, key);
+	int n = cJSON_IsArray(arr) ? cJSON_GetArraySize(arr) : 0;
+
+	return calloc(n > 0 ? (size_t)n : 1, elsize);
+}
+
+static int
+read_token(void *ctx, const cJSON *e, size_t i)
+{
+	struct bg_vault_person *p = ctx;
+
+	if (bg_token_desc_from_json(e, &p->tokens[i]) != BG_OK)
+		return bad(p->name, "a token descriptor");
+	p->ntokens = i + 1;
+	return BG_OK;
+}
+
+static int
+read_person(void *ctx, const cJSON *e, size_t i)
+{
+	static const char *const keys[] = { "name", "requester", "tokens",
+	    NULL };
+	struct bg_vault_person *p = &((struct bg_vault *)ctx)->people[i];
+
+	if (bg_json_only_keys(e, keys) != BG_OK)
+		return bad("people", "unknown or repeated key");
+	if (get_name(e, "name", p->name, sizeof(p->name), bg_name_valid,
+	    "people") != BG_OK || bg_json_get_bool(e, "requester",
+	    &p->requester) != BG_OK)
+		return bad("people", "name or requester");
+	return bg_vjson_each(e, "tokens", BG_VAULT_TOKENS_MAX, p->name, read_token, p,
+	    NULL);
+}
+
+static int
+read_box(void *ctx, const cJSON *e, size_t i)
+{
+	static const char *const keys[] = { "token", "box", NULL };
+	struct bg_vault_share *s = ctx;
+	const char *tok;
+
+	if (bg_json_only_keys(e, keys) != BG_OK ||
+	    bg_json_get_str(e, "token", 2 * BG_TOKEN_ID_LEN, &tok) != BG_OK ||
+	    strlen(tok) != 2 * BG_TOKEN_ID_LEN ||
+	    bg_json_get_b64(e, "box", s->box[i], BG_SHARE_BOX_LEN) != BG_OK)
+		return bad(s->person, "a share box");
+	memcpy(s->token[i], tok, sizeof(s->token[i]));
+	s->nbox = i + 1;
+	return BG_OK;
+}
+
+static int
+read_share(void *ctx, const cJSON *e, size_t i)
+{
+	static const char *const keys[] = { "person", "x", "commit", "boxes",
+	    NULL };
+	struct bg_vault_share *s = &((struct bg_vault_gkey *)ctx)->shares[i];
+	uint64_t x;
+
+	if (bg_json_only_keys(e, keys) != BG_OK ||
+	    get_name(e, "person", s->person, sizeof(s->person), bg_name_valid,
+	    "share") != BG_OK ||
+	    bg_json_get_u64(e, "x", 1, BG_SHAMIR_MAX, &x) != BG_OK ||
+	    bg_json_get_b64(e, "commit", s->commit, sizeof(s->commit)) != BG_OK)
+		return bad("share", "person, x or commit");
+	s->x = (uint8_t)x;
+	return bg_vjson_each(e, "boxes", BG_VAULT_TOKENS_MAX, s->person, read_box, s,
+	    NULL);
+}
+
+static int
+read_gkey(void *ctx, const cJSON *e, size_t i)
+{
+	static const char *const keys[] = { "group", "threshold", "epoch",
+	    "public", "shares", NULL };
+	struct bg_vault_gkey *k = &((struct bg_vault_account *)ctx)->keys[i];
+	uint64_t t;
+
+	if (bg_json_only_keys(e, keys) != BG_OK ||
+	    get_name(e, "group", k->group, sizeof(k->group), bg_name_valid,
+	    "keys") != BG_OK ||
+	    bg_json_get_u64(e, "threshold", 1, BG_SHAMIR_MAX, &t) != BG_OK ||
+	    bg_json_get_u64(e, "epoch", 1, BG_JSON_INT_MAX, &k->epoch) != BG_OK ||
+	    bg_json_get_b64(e, "public", k->pub, 32) != BG_OK)
+		return bad("keys", "group, threshold, epoch or public");
+	k->threshold = (unsigned)t;
+	if ((k->shares = alloc_array(e, "shares", sizeof(*k->shares))) == NULL)
+		return BG_ENOMEM;
+	return bg_vjson_each(e, "shares", BG_SHAMIR_MAX, k->group, read_share, k,
+	    &k->nshares);
+}
+
+static int
+read_item_key(void *ctx, const cJSON *e, size_t i)
+{
+	static const char *const keys[] = { "group", "epoch", "box", NULL };
+	struct bg_item_key *k = &((struct bg_vault_item *)ctx)->keys[i];
+
+	if (bg_json_only_keys(e, keys) != BG_OK ||
+	    get_name(e, "group", k->group, sizeof(k->group), bg_name_valid,
+	    "item keys") != BG_OK ||
+	    bg_json_get_u64(e, "epoch", 1, BG_JSON_INT_MAX, &k->epoch) != BG_OK ||
+	    bg_json_get_b64(e, "box", k->box, BG_ITEM_KEY_BOX_LEN) != BG_OK)
+		return bad("item keys", "group, epoch or box");
+	return BG_OK;
+}
+
+static int
+read_kind(const cJSON *e, enum bg_item_kind *kind)
+{
+	const char *s;
+	int k;
+
+	if (bg_json_get_str(e, "kind", 16, &s) != BG_OK)
+		return BG_EFORMAT;
+	for (k = BG_ITEM_PASSWORD; k <= BG_ITEM_NOTE; k++)
+		if (strcmp(s, kind_names[k]) == 0) {
+			*kind = (enum bg_item_kind)k;
+			return BG_OK;
+		}
+	return BG_EFORMAT;
+}
+
+static int
+read_item(void *ctx, const cJSON *e, size_t i)
+{
+	static const char *const keys[] = { "name", "kind", "version",
+	    "sealed", "released", "needs_rotation", "data", "keys", NULL };
+	struct bg_vault_item *it = &((struct bg_vault_account *)ctx)->items[i];
+	const char *data;
+	size_t max = BG_VAULT_ITEM_MAX + BG_BOX_OVERHEAD;
+
+	if (bg_json_only_keys(e, keys) != BG_OK ||
+	    get_name(e, "name", it->name, sizeof(it->name), bg_name_valid,
+	    "items") != BG_OK || read_kind(e, &it->kind) != BG_OK ||
+	    bg_json_get_u64(e, "version", 1, BG_JSON_INT_MAX, &it->version) ||
+	    bg_vjson_get_time(e, "sealed", 0, &it->sealed, it->name) != BG_OK ||
+	    bg_vjson_get_time(e, "released", 1, &it->released, it->name) != BG_OK ||
+	    bg_json_get_bool(e, "needs_rotation", &it->needs_rotation) ||
+	    bg_json_get_str(e, "data", 2 * max, &data) != BG_OK)
+		return bad("items", "name, kind, version, times or data");
+	if ((it->data = malloc(max)) == NULL)
+		return BG_ENOMEM;
+	if (bg_b64_decode(data, strlen(data), it->data, max, &it->data_len) !=
+	    BG_OK || it->data_len <= BG_BOX_OVERHEAD)
+		return bad(it->name, "data");
+	return bg_vjson_each(e, "keys", BG_POLICY_GROUPS_MAX, it->name, read_item_key,
+	    it, &it->nkeys);
+}
+
+static int
+read_account(void *ctx, const cJSON *e, size_t i)
+{
+	static const char *const keys[] = { "id", "name", "root_email",
+	    "keys", "items", NULL };
+	struct bg_vault_account *a = &((struct bg_vault *)ctx)->accounts[i];
+	int r;
+
+	if (bg_json_only_keys(e, keys) != BG_OK ||
+	    get_name(e, "id", a->id, sizeof(a->id), bg_account_valid,
+	    "accounts") != BG_OK ||
+	    get_name(e, "name", a->name, sizeof(a->name),
+	    bg_vault_account_name_valid, a->id) != BG_OK ||
+	    get_name(e, "root_email", a->email, sizeof(a->email),
+	    bg_vault_email_valid, a->id) != BG_OK)
+		return bad("accounts", "id, name or root_email");
+	if ((a->keys = alloc_array(e, "keys", sizeof(*a->keys))) == NULL ||
+	    (a->items = alloc_array(e, "items", sizeof(*a->items))) == NULL)
+		return BG_ENOMEM;
+	if ((r = bg_vjson_each(e, "keys", BG_POLICY_GROUPS_MAX, a->id, read_gkey, a,
+	    &a->nkeys)) != BG_OK)
+		return r;
+	return bg_vjson_each(e, "items", BG_POLICY_ITEMS_MAX, a->id, read_item, a,
+	    &a->nitems);
+}
+
+static int
+read_top(const cJSON *j, struct bg_vault *v)
+{
+	static const char *const keys[] = { "format", "vault", "created",
+	    "policy", "people", "accounts", NULL };
+	const cJSON *pol;
+	const char *s;
+	int r;
+
+	if (bg_json_only_keys(j, keys) != BG_OK)
+		return bad("top level", "unknown, missing or repeated key");
+	if (bg_json_get_str(j, "format", 64, &s) != BG_OK ||
+	    strcmp(s, BG_VAULT_FORMAT) != 0)
+		return bad("format", "not " BG_VAULT_FORMAT);
+	if (bg_json_get_str(j, "vault", 32, &s) != BG_OK || strlen(s) != 32 ||
+	    bg_hex_decode_exact(s, 32, v->id, 16) != BG_OK)
+		return bad("vault", "not 32 hex digits");
+	bg_hex_encode(v->id, 16, v->id_hex, sizeof(v->id_hex));
+	if (strcmp(s, v->id_hex) != 0)
+		return bad("vault", "not lower-case hex");
+	if ((r = bg_vjson_get_time(j, "created", 0, &v->created, "created")) != BG_OK)
+		return r;
+	if (bg_json_get_obj(j, "policy", &pol) != BG_OK ||
+	    bg_policy_from_json(pol, &v->policy) != BG_OK)
+		return bad("policy", bg_why());
+	if ((v->people = alloc_array(j, "people", sizeof(*v->people))) == NULL ||
+	    (v->accounts = alloc_array(j, "accounts",
+	    sizeof(*v->accounts))) == NULL)
+		return BG_ENOMEM;
+	if ((r = bg_vjson_each(j, "people", BG_VAULT_PEOPLE_MAX, "people", read_person,
+	    v, &v->npeople)) != BG_OK)
+		return r;
+	return bg_vjson_each(j, "accounts", BG_VAULT_ACCOUNTS_MAX, "accounts",
+	    read_account, v, &v->naccounts);
+}
+
+int
+bg_vault_from_json(const cJSON *j, struct bg_vault **out)
+{
+	struct bg_vault *v;
+	int r;
+
+	*out = NULL;
+	if (!cJSON_IsObject(j))
+		return bad("top level", "not an object");
+	if ((v = calloc(1, sizeof(*v))) == NULL)
+		return BG_ENOMEM;
+	if ((r = read_top(j, v)) == BG_OK)
+		r = bg_vault_check(v);
+	if (r != BG_OK) {
+		bg_vault_free(&v);
+		return r;
+	}
+	*out = v;
+	return BG_OK;
+}
