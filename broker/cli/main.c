@@ -15,10 +15,15 @@
 
 #define DEFAULT_STATE "/var/lib/breakglass"
 
+#ifndef BG_VERSION
+#error "BG_VERSION (the project version) must be defined by the build"
+#endif
+
 static void
 usage(FILE *f)
 {
 	fputs("usage: breakglass [--state DIR] COMMAND ...\n"
+	    "       breakglass --help | --version\n"
 	    "\n"
 	    "audit commands:\n"
 	    "  audit init [--origin NAME]       create the signed audit log\n"
@@ -104,6 +109,18 @@ cli_state(struct bg_cli *cli, int *argc, char ***argv)
 	return 0;
 }
 
+/* --help and --version: output that nobody read is a failure (>/dev/full) */
+static int
+stdout_done(void)
+{
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		bg_cli_error("cannot write to standard output: %s",
+		    strerror(errno));
+		return BG_EXIT_FAIL;
+	}
+	return BG_EXIT_OK;
+}
+
 /* Top-level commands; each file cli_*.c serves one or more. */
 static const struct {
 	const char *name;
@@ -149,6 +166,10 @@ main(int argc, char **argv)
 		    "locked memory (raise the memlock limit, ulimit -l)\n");
 	argc--;
 	argv++;
+	if (argc == 1 && strcmp(argv[0], "--version") == 0) {
+		printf("breakglass %s\n", BG_VERSION);
+		return stdout_done();
+	}
 	if (cli_state(&cli, &argc, &argv) != 0)
 		return BG_EXIT_USAGE;
 	if (argc < 1) {
@@ -157,7 +178,7 @@ main(int argc, char **argv)
 	}
 	if (strcmp(argv[0], "help") == 0 || strcmp(argv[0], "--help") == 0) {
 		usage(stdout);
-		return BG_EXIT_OK;
+		return stdout_done();
 	}
 	for (i = 0; commands[i].name != NULL; i++)
 		if (strcmp(argv[0], commands[i].name) == 0)
