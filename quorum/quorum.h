@@ -51,6 +51,137 @@ int bg_share_commit(const uint8_t vault_id[16], const char *group, uint8_t x,
 /* GF(2^8) product (exposed for tests); constant time. */
 uint8_t bg_gf256_mul(uint8_t a, uint8_t b);
 
+/* ================================================ one-time slots (v2) */
+
+/*
+ * docs/design.md §5.2. An item version's key K (32 bytes) is split into
+ * nslots one-time slots. For slot j: a fresh XOR split K = A_{0,j} xor
+ * ... xor A_{G-1,j}, one part per group the item needs, and each part
+ * Shamir-split t_g of n_g. An approval reveals one member's share of one
+ * slot; parts of different slots are independent, so shares of different
+ * slots never combine to K.
+ */
+#define BG_SLOT_KEY_LEN 32
+#define BG_SLOTS_MAX 256		/* slots per item version */
+#define BG_SLOTS_DEFAULT 32
+#define BG_SLOT_GROUPS_MAX 8		/* groups one item needs */
+#define BG_LABEL_MAX 1024
+#define BG_COMMITMENTS_MAX (4u << 20)	/* bytes of a commitments file */
+
+/*
+ * A label: what a box or a commitment is bound to, as a tag followed by
+ * fields, each length-prefixed (u16, big-endian) or fixed-width (u64), so
+ * no two field lists give the same bytes. A field that does not fit marks
+ * the label bad; bg_label_ok() says so (BG_ETOOBIG) and every user of a
+ * bad label refuses it.
+ */
+struct bg_label {
+	uint8_t b[BG_LABEL_MAX];
+	size_t len;
+	int bad;
+};
+void bg_label_init(struct bg_label *l, const char *tag);
+void bg_label_str(struct bg_label *l, const char *s);
+void bg_label_bin(struct bg_label *l, const void *p, size_t n);
+void bg_label_u64(struct bg_label *l, uint64_t v);
+int bg_label_ok(const struct bg_label *l);
+
+/* A group an item needs: threshold t of n members (x = 1..n). */
+struct bg_slot_group {
+	unsigned t, n;
+};
+
+/*
+ * Splits key into nslots fresh slots for ngroups groups. shares[g] (the
+ * caller's locked memory, n_g * nslots * 32 bytes) gets member x's shares
+ * of every slot, contiguous per member (one box each): see
+ * bg_slot_share_at(). parts (ngroups * nslots * 32 bytes, locked; may be
+ * NULL) gets the XOR parts for the part commitments: bg_slot_part_at().
+ * BG_ERANGE for a bad count or threshold.
+ */
+int bg_slots_split(const uint8_t key[BG_SLOT_KEY_LEN],
+    const struct bg_slot_group *groups, size_t ngroups, size_t nslots,
+    uint8_t *const *shares, uint8_t *parts);
+/* Member x's (1-based) share of slot j within one group's vectors. */
+uint8_t *bg_slot_share_at(uint8_t *shares, size_t nslots, uint8_t x,
+    size_t j);
+/* Group g's part of slot j. */
+uint8_t *bg_slot_part_at(uint8_t *parts, size_t nslots, size_t g, size_t j);
+/* key = parts[0] xor ... xor parts[nparts-1] (one slot's parts). */
+void bg_slots_join(const uint8_t *const *parts, size_t nparts,
+    uint8_t key[BG_SLOT_KEY_LEN]);
+
+/*
+ * Commitments, each SHA-256 over its own tag, the item version's label,
+ * (slot, group[, x]) and the value: of K, of group g's part of a slot,
+ * and of member x's share of a slot.
+ */
+int bg_slot_key_commit(const struct bg_label *version,
+    const uint8_t key[BG_SLOT_KEY_LEN], uint8_t out[BG_COMMIT_LEN]);
+int bg_slot_part_commit(const struct bg_label *version, uint32_t slot,
+    uint8_t group, const uint8_t part[BG_SLOT_KEY_LEN],
+    uint8_t out[BG_COMMIT_LEN]);
+int bg_slot_share_commit(const struct bg_label *version, uint32_t slot,
+    uint8_t group, uint8_t x, const uint8_t share[BG_SLOT_KEY_LEN],
+    uint8_t out[BG_COMMIT_LEN]);
+
+/*
+ * What a box of an item version is bound to (docs/design.md §5.2). The
+ * opener builds the label from signed data and the vault's membership,
+ * never from the box's own file.
+ */
+struct bg_slot_box_id {
+	const uint8_t *vault;	/* the vault's fingerprint (or id) */
+	size_t vault_len;
+	const char *account, *item;
+	uint64_t version, epoch;
+	const char *group;	/* member boxes and approvals */
+	uint8_t x;		/* the member's x, 1..255 */
+	const char *person, *token;
+	uint32_t nslots;	/* member boxes */
+};
+/* The item version: vault, account, item, version, epoch. */
+int bg_slot_version_label(const struct bg_slot_box_id *id,
+    struct bg_label *l);
+/* Member x's box of all its shares: version, group, x, person, token, N. */
+int bg_slot_box_label(const struct bg_slot_box_id *id, struct bg_label *l);
+/* One share re-sealed to a request key: request hash, version, slot,
+ * group, x, person, token. */
+int bg_slot_approval_label(const struct bg_slot_box_id *id,
+    const uint8_t rqhash[32], uint32_t slot, struct bg_label *l);
+
+/*
+ * All commitments of one item version, and their binary file
+ * (quorum/commitments.c gives the layout). The sealer signs its root.
+ */
+typedef struct bg_commitments bg_commitments_t;
+/* From a split: shares and parts as bg_slots_split() laid them out. */
+int bg_commitments_make(const struct bg_label *version,
+    const uint8_t key[BG_SLOT_KEY_LEN], const struct bg_slot_group *groups,
+    size_t ngroups, uint32_t nslots, const uint8_t *const *shares,
+    const uint8_t *parts, bg_commitments_t **out);
+/* *buf is the caller's to free(). */
+int bg_commitments_encode(const bg_commitments_t *c, uint8_t **buf,
+    size_t *len);
+/* Strict: exact length, counts and thresholds in range (BG_EFORMAT). */
+int bg_commitments_decode(const uint8_t *buf, size_t len,
+    bg_commitments_t **out);
+int bg_commitments_root(const uint8_t *buf, size_t len, uint8_t root[32]);
+void bg_commitments_free(bg_commitments_t **c);
+uint32_t bg_commitments_nslots(const bg_commitments_t *c);
+size_t bg_commitments_ngroups(const bg_commitments_t *c);
+struct bg_slot_group bg_commitments_group(const bg_commitments_t *c,
+    size_t g);
+/* BG_OK when the value is the one committed, BG_ETAMPER if not. */
+int bg_commitments_check_share(const bg_commitments_t *c,
+    const struct bg_label *version, size_t g, uint8_t x, uint32_t slot,
+    const uint8_t share[BG_SLOT_KEY_LEN]);
+int bg_commitments_check_part(const bg_commitments_t *c,
+    const struct bg_label *version, size_t g, uint32_t slot,
+    const uint8_t part[BG_SLOT_KEY_LEN]);
+int bg_commitments_check_key(const bg_commitments_t *c,
+    const struct bg_label *version, const uint8_t key[BG_SLOT_KEY_LEN]);
+
 /* ================================================================ names */
 
 /*

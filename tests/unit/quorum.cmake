@@ -1,2 +1,4 @@
 # Shamir sharing over GF(2^8) and share commitments (quorum/).
 bg_unit_test(test_shamir SOURCES test_shamir.c LIBS bg_quorum bg_common)
+# One-time slots and their commitments (quorum/slots.c, commitments.c).
+bg_unit_test(test_slots SOURCES test_slots.c LIBS bg_quorum bg_common)
