@@ -35,7 +35,7 @@ pre_yk=$5
 pre_clock=$6
 mode=${7:-plain}
 here=$(cd "$(dirname "$0")" && pwd)
-vectors=${8:-$here/../../../shared/vectors/crypto_vectors/pyca_cryptography_vectors/twofactor/rfc-6238.txt}
+vectors=${8:-$here/../vectors/crypto_vectors/pyca_cryptography_vectors/twofactor/rfc-6238.txt}
 
 if [ ! -r "$vectors" ]; then
 	echo "FAIL - RFC 6238 vectors not found at $vectors"
