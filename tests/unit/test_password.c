@@ -4,13 +4,14 @@
  *
  * Every rule is broken once and named in the reason, which never holds
  * the password. The list entries that pass the AWS rule (computed here
- * from john's and zxcvbn's lists by an independent check: SOURCES.md
- * counts 1 + 14) are refused as common, and so is every entry of every
- * list through bg_pw_is_common() (which proves the build-time skeletons
- * match the run-time ones) and every dictionary word dressed up with a
- * capital, a digit and a symbol. 10,000 generated passwords all pass,
- * have the length asked for, hold every class and are distinct; an RNG
- * failure (RAND_bytes wrapped with --wrap) leaves no password behind.
+ * from john's and zxcvbn's lists by an independent check;
+ * docs/passwords.md counts 1 + 14) are refused as common, and so is
+ * every entry of every list through bg_pw_is_common() (which proves the
+ * build-time skeletons match the run-time ones) and every dictionary
+ * word dressed up with a capital, a digit and a symbol. 10,000 generated
+ * passwords all pass, have the length asked for, hold every class and
+ * are distinct; an RNG failure (RAND_bytes wrapped with --wrap) leaves
+ * no password behind.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -26,11 +27,12 @@
 #include "common/common.h"
 #include "broker/secrets/secrets.h"
 
-#define WORDLISTS BG_VECTORS "/password_policy/wordlists/"
-#define JOHN WORDLISTS "john-data/password.lst"
-#define ZXCVBN WORDLISTS "zxcvbn/passwords.txt"
-#define CRACKLIB WORDLISTS "cracklib-runtime/cracklib-small"
-#define WAMERICAN WORDLISTS "wamerican/american-english"
+/* The lists the build embedded, from Debian packages (docs/passwords.md);
+ * tests/unit/secrets.cmake passes their paths. */
+#define JOHN BG_WORDLIST_JOHN
+#define ZXCVBN BG_WORDLIST_ZXCVBN
+#define CRACKLIB BG_WORDLIST_CRACKLIB
+#define WAMERICAN BG_WORDLIST_WAMERICAN
 
 /* The AWS root rule, written again here without looking at password.c. */
 static const char aws_symbols[] = "!@#$%^&*()<>[]{}|_+-=";
