@@ -292,6 +292,30 @@ merkle_reverse(uint8_t proof[][BG_HASH_LEN], size_t len)
 }
 
 /*
+ * One step down the tree (start, size) toward leaf m: into the left
+ * subtree (the right one's hash goes into the proof), or into the right
+ * one (the left one's hash goes in, and m becomes relative to it).
+ */
+static int
+merkle_descend(bg_merkle_get_fn get, void *ctx, int left, uint64_t *start,
+    uint64_t *size, uint64_t *m, uint8_t out[BG_HASH_LEN])
+{
+	uint64_t k = merkle_split(*size);
+	int r;
+
+	if (left) {
+		r = merkle_range(get, ctx, *start + k, *size - k, out);
+		*size = k;
+	} else {
+		r = merkle_range(get, ctx, *start, k, out);
+		*start += k;
+		*size -= k;
+		*m -= k;
+	}
+	return r;
+}
+
+/*
  * RFC 9162 2.1.3.1 PATH(m, D[n]), walked from the root down: the sibling
  * subtree of each step is appended, then the list is reversed so the proof
  * runs from the leaf up, as the recursive definition produces it.
@@ -300,7 +324,7 @@ int
 bg_merkle_inclusion_proof(bg_merkle_get_fn get, void *ctx, uint64_t index,
     uint64_t n, uint8_t proof[][BG_HASH_LEN], size_t *prooflen)
 {
-	uint64_t start = 0, size = n, m = index, k;
+	uint64_t start = 0, size = n, m = index;
 	size_t len = 0;
 	int r;
 
@@ -312,18 +336,8 @@ bg_merkle_inclusion_proof(bg_merkle_get_fn get, void *ctx, uint64_t index,
 	while (size > 1) {
 		if (len >= BG_MERKLE_MAX_PROOF)
 			return BG_EINTERNAL;
-		k = merkle_split(size);
-		if (m < k) {
-			r = merkle_range(get, ctx, start + k, size - k,
-			    proof[len++]);
-			size = k;
-		} else {
-			r = merkle_range(get, ctx, start, k, proof[len++]);
-			start += k;
-			size -= k;
-			m -= k;
-		}
-		if (r != BG_OK)
+		if ((r = merkle_descend(get, ctx, m < merkle_split(size),
+		    &start, &size, &m, proof[len++])) != BG_OK)
 			return r;
 	}
 	merkle_reverse(proof, len);
@@ -339,9 +353,9 @@ int
 bg_merkle_consistency_proof(bg_merkle_get_fn get, void *ctx, uint64_t m,
     uint64_t n, uint8_t proof[][BG_HASH_LEN], size_t *prooflen)
 {
-	uint64_t start = 0, size = n, k;
+	uint64_t start = 0, size = n;
 	size_t len = 0;
-	int b = 1, r = BG_OK;
+	int b = 1, left, r = BG_OK;
 
 	if (get == NULL || proof == NULL || prooflen == NULL)
 		return BG_EINVAL;
@@ -351,19 +365,11 @@ bg_merkle_consistency_proof(bg_merkle_get_fn get, void *ctx, uint64_t m,
 	while (m != size) {
 		if (len >= BG_MERKLE_MAX_PROOF)
 			return BG_EINTERNAL;
-		k = merkle_split(size);
-		if (m <= k) {
-			r = merkle_range(get, ctx, start + k, size - k,
-			    proof[len++]);
-			size = k;
-		} else {
-			r = merkle_range(get, ctx, start, k, proof[len++]);
-			start += k;
-			size -= k;
-			m -= k;
+		left = m <= merkle_split(size);
+		if (!left)
 			b = 0;
-		}
-		if (r != BG_OK)
+		if ((r = merkle_descend(get, ctx, left, &start, &size, &m,
+		    proof[len++])) != BG_OK)
 			return r;
 	}
 	/* SUBPROOF(m, D[m], false) = {MTH(D[m])} */

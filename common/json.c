@@ -141,6 +141,24 @@ get_item(const cJSON *obj, const char *key, const cJSON **item)
 	return *item == NULL ? BG_ENOENT : BG_OK;
 }
 
+/* The item under key when is() accepts its type. */
+static int
+get_typed(const cJSON *obj, const char *key, cJSON_bool (*is)(const cJSON *),
+    const cJSON **out)
+{
+	const cJSON *it = NULL;
+	int r;
+
+	if (out == NULL)
+		return BG_EINVAL;
+	if ((r = get_item(obj, key, &it)) != BG_OK)
+		return r;
+	if (!is(it))
+		return BG_EFORMAT;
+	*out = it;
+	return BG_OK;
+}
+
 int
 bg_json_get_str(const cJSON *obj, const char *key, size_t maxlen,
     const char **out)
@@ -150,9 +168,9 @@ bg_json_get_str(const cJSON *obj, const char *key, size_t maxlen,
 
 	if (out == NULL)
 		return BG_EINVAL;
-	if ((r = get_item(obj, key, &it)) != BG_OK)
+	if ((r = get_typed(obj, key, cJSON_IsString, &it)) != BG_OK)
 		return r;
-	if (!cJSON_IsString(it) || it->valuestring == NULL)
+	if (it->valuestring == NULL)
 		return BG_EFORMAT;
 	if (strlen(it->valuestring) > maxlen)
 		return BG_ERANGE;
@@ -171,10 +189,8 @@ bg_json_get_u64(const cJSON *obj, const char *key, uint64_t min,
 
 	if (out == NULL || min > max)
 		return BG_EINVAL;
-	if ((r = get_item(obj, key, &it)) != BG_OK)
+	if ((r = get_typed(obj, key, cJSON_IsNumber, &it)) != BG_OK)
 		return r;
-	if (!cJSON_IsNumber(it))
-		return BG_EFORMAT;
 	d = it->valuedouble;
 	/* !(d >= 0) also catches NaN; the bounds keep the cast defined. */
 	if (!isfinite(d) || !(d >= 0.0) || d > (double)BG_JSON_INT_MAX)
@@ -187,23 +203,6 @@ bg_json_get_u64(const cJSON *obj, const char *key, uint64_t min,
 	return BG_OK;
 }
 
-/* The item under key when is() accepts its type. */
-static int
-get_typed(const cJSON *obj, const char *key, cJSON_bool (*is)(const cJSON *),
-    const cJSON **out)
-{
-	const cJSON *it = NULL;
-	int r;
-
-	if (out == NULL)
-		return BG_EINVAL;
-	if ((r = get_item(obj, key, &it)) != BG_OK)
-		return r;
-	if (!is(it))
-		return BG_EFORMAT;
-	*out = it;
-	return BG_OK;
-}
 
 int
 bg_json_get_bool(const cJSON *obj, const char *key, int *out)

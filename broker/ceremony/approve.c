@@ -22,26 +22,13 @@ struct ap {
 	uint8_t share_sha256[32];
 };
 
-/* The share box of token tok (an index of p's tokens) in s, or -1. */
-static int
-box_of(const struct bg_vault_share *s, const struct bg_vault_person *p,
-    size_t tok)
-{
-	size_t b;
-
-	for (b = 0; b < s->nbox; b++)
-		if (strcmp(s->token[b], bg_token_desc_id(p->tokens[tok])) == 0)
-			return (int)b;
-	return -1;
-}
-
 /* The statement for token tok: it names the share sealed to that token. */
 static int
 ap_statement(void *ctx, size_t tok, uint8_t hash[32])
 {
 	struct ap *a = ctx;
 	struct bg_statement st;
-	int b = box_of(a->s, a->p, tok), r;
+	int b = bg_vault_share_box(a->s, a->p, tok), r;
 
 	if (b < 0) {
 		bg_set_why("%s's share is not sealed to this token (rekey "
@@ -150,7 +137,8 @@ move_share(struct ap *a, const bg_token_key_t *key, size_t tok,
 	if (share == NULL)
 		return BG_ENOMEM;
 	r = bg_vault_share_open(a->c->v, acct, a->k, a->s,
-	    (size_t)box_of(a->s, a->p, tok), bg_token_key_bytes(key), share);
+	    (size_t)bg_vault_share_box(a->s, a->p, tok),
+	    bg_token_key_bytes(key), share);
 	if (r == BG_OK && (aadlen = cer_aad_approval(a->c, a->f, a->group,
 	    a->p->name, a->s->x, aad, sizeof(aad))) == 0)
 		r = BG_EINTERNAL;

@@ -85,6 +85,10 @@ int bg_cli_cer_begin(struct bg_cli *cli, struct bg_cer *c,
 /* Closes c, delivers alerts, and maps r to an exit code (with why). */
 int bg_cli_cer_finish(struct bg_cli *cli, struct bg_cer *c, const char *what,
     int r);
+/* The same for a command that opened only the state. */
+struct bg_state;
+int bg_cli_state_finish(struct bg_cli *cli, struct bg_state *st,
+    const char *what, int r);
 int bg_cli_seal(struct bg_cli *cli, int argc, char **argv);
 int bg_cli_request(struct bg_cli *cli, int argc, char **argv);
 int bg_cli_approve(struct bg_cli *cli, int argc, char **argv);

@@ -66,7 +66,7 @@ cmd_show(struct bg_cli *cli, int argc, char **argv)
 	struct bg_audit_event ev = { "config.read", "", "", "", NULL };
 	struct bg_state st;
 	cJSON *j = NULL;
-	char *s = NULL, why[512];
+	char *s = NULL;
 	int r;
 
 	(void)argv;
@@ -86,13 +86,7 @@ cmd_show(struct bg_cli *cli, int argc, char **argv)
 	}
 	free(s);
 	cJSON_Delete(j);
-	snprintf(why, sizeof(why), "%s", bg_why());
-	bg_state_close(&st);
-	bg_alert_deliver(cli->state);
-	if (r == BG_OK)
-		return BG_EXIT_OK;
-	bg_set_why("%s", why);
-	return bg_cli_fail("config show", r);
+	return bg_cli_state_finish(cli, &st, "config show", r);
 }
 
 /* ================================================================= set */
@@ -168,7 +162,7 @@ cmd_set(struct bg_cli *cli, int argc, char **argv)
 	struct bg_audit_event ev = { "config.changed", "", "", "", NULL };
 	struct bg_state st;
 	cJSON *j = NULL, *d = NULL;
-	char *text = NULL, why[512];
+	char *text = NULL;
 	size_t len = 0;
 	int r;
 
@@ -198,13 +192,7 @@ cmd_set(struct bg_cli *cli, int argc, char **argv)
 		secrets_each(j, 1);
 	cJSON_Delete(j);
 	cJSON_Delete(d);
-	snprintf(why, sizeof(why), "%s", bg_why());
-	bg_state_close(&st);
-	bg_alert_deliver(cli->state);
-	if (r == BG_OK)
-		return BG_EXIT_OK;
-	bg_set_why("%s", why);
-	return bg_cli_fail("config set", r);
+	return bg_cli_state_finish(cli, &st, "config set", r);
 }
 
 int

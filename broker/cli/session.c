@@ -38,17 +38,35 @@ bg_cli_cer_begin(struct bg_cli *cli, struct bg_cer *c, const char *pin_fd)
 	return BG_EXIT_OK;
 }
 
-int
-bg_cli_cer_finish(struct bg_cli *cli, struct bg_cer *c, const char *what,
-    int r)
+/* Closes (cer or st), delivers alerts, maps r to an exit code. */
+static int
+finish(struct bg_cli *cli, struct bg_cer *c, struct bg_state *st,
+    const char *what, int r)
 {
 	char why[512];
 
 	snprintf(why, sizeof(why), "%s", bg_why());
-	bg_cer_end(c);
+	if (c != NULL)
+		bg_cer_end(c);
+	else
+		bg_state_close(st);
 	bg_alert_deliver(cli->state);
 	if (r == BG_OK)
 		return BG_EXIT_OK;
 	bg_set_why("%s", why);
 	return bg_cli_fail(what, r);
+}
+
+int
+bg_cli_cer_finish(struct bg_cli *cli, struct bg_cer *c, const char *what,
+    int r)
+{
+	return finish(cli, c, NULL, what, r);
+}
+
+int
+bg_cli_state_finish(struct bg_cli *cli, struct bg_state *st,
+    const char *what, int r)
+{
+	return finish(cli, NULL, st, what, r);
 }

@@ -56,19 +56,6 @@ holds(const struct bg_custody_names *n, const char *person)
 	return 0;
 }
 
-/* The share box of p's token tok in s, or -1. */
-static int
-box_of(const struct bg_vault_share *s, const struct bg_vault_person *p,
-    size_t tok)
-{
-	size_t b;
-
-	for (b = 0; b < s->nbox; b++)
-		if (strcmp(s->token[b], bg_token_desc_id(p->tokens[tok])) == 0)
-			return (int)b;
-	return -1;
-}
-
 static int
 share_lines(struct att *a, size_t tok)
 {
@@ -82,7 +69,7 @@ share_lines(struct att *a, size_t tok)
 			const struct bg_vault_gkey *g = &v->accounts[i].keys[k];
 
 			if ((s = bg_vault_share(g, a->p->name)) == NULL ||
-			    box_of(s, a->p, tok) < 0)
+			    bg_vault_share_box(s, a->p, tok) < 0)
 				continue;
 			if ((r = put(a, "share %s %s %llu %u\n",
 			    v->accounts[i].id, g->group,
@@ -162,7 +149,7 @@ prove_shares(struct att *a, const bg_token_key_t *key, size_t tok)
 			const struct bg_vault_gkey *g = &v->accounts[i].keys[k];
 
 			if ((s = bg_vault_share(g, a->p->name)) == NULL ||
-			    (b = box_of(s, a->p, tok)) < 0)
+			    (b = bg_vault_share_box(s, a->p, tok)) < 0)
 				continue;
 			r = bg_vault_share_open(v, &v->accounts[i], g, s,
 			    (size_t)b, bg_token_key_bytes(key), share);

@@ -351,3 +351,16 @@ bg_vault_check(const struct bg_vault *v)
 	return BG_OK;
 }
 
+int
+bg_vault_share_box(const struct bg_vault_share *s,
+    const struct bg_vault_person *p, size_t tok)
+{
+	size_t b;
+
+	if (s == NULL || p == NULL || tok >= p->ntokens)
+		return -1;
+	for (b = 0; b < s->nbox; b++)
+		if (strcmp(s->token[b], bg_token_desc_id(p->tokens[tok])) == 0)
+			return (int)b;
+	return -1;
+}

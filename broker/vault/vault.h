@@ -157,6 +157,9 @@ struct bg_vault_share *bg_vault_share(const struct bg_vault_gkey *k,
     const char *person);
 /* The index of desc's token id among p's tokens, or -1. */
 int bg_vault_person_token(const struct bg_vault_person *p, const char *id);
+/* The box in s sealed to p's token tok (an index of p's tokens), or -1. */
+int bg_vault_share_box(const struct bg_vault_share *s,
+    const struct bg_vault_person *p, size_t tok);
 
 /* ------------------------------------------------------------- editing */
 
