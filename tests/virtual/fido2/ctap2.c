@@ -455,12 +455,15 @@ get_info(struct ctx *c, cbor_item_t **out)
 	static const char *const extensions[] = { "credProtect",
 	    "hmac-secret" };
 	static const char *const transports[] = { "usb" };
+	size_t next = (c->st.knobs & VF_KNOB_NO_HMAC_SECRET) ? 1 : 2;
 	cbor_item_t *m;
 
+	if (c->st.knobs & VF_KNOB_GETINFO_ERROR)
+		return (VF_ERR_OTHER);
 	if ((m = cbor_new_definite_map(8)) == NULL)
 		return (VF_ERR_OTHER);
 	if (put(m, cbor_build_uint8(1), strings(versions, 2)) < 0 ||
-	    put(m, cbor_build_uint8(2), strings(extensions, 2)) < 0 ||
+	    put(m, cbor_build_uint8(2), strings(extensions, next)) < 0 ||
 	    put(m, cbor_build_uint8(3), bytes(c->st.aaguid, 16)) < 0 ||
 	    put(m, cbor_build_uint8(4), info_options(c)) < 0 ||
 	    put(m, cbor_build_uint8(5), cbor_build_uint16(MAX_MSG_SIZE)) < 0 ||
@@ -806,6 +809,7 @@ struct mc {
 	int			 hmac;		/* hmac-secret requested */
 	uint64_t		 prot;		/* credProtect, 0 if absent */
 	int			 uv;
+	int			 up;
 };
 
 static uint8_t
@@ -1024,10 +1028,12 @@ mc_reply(struct ctx *c, const struct mc *mc, const struct vf_cred *cred,
 {
 	unsigned char	 id[VF_CRED_ID_LEN], *acd = NULL, *ad = NULL;
 	size_t		 acd_len = 0, ad_len = 0;
-	uint8_t		 flags = AD_UP | AD_AT;
+	uint8_t		 flags = AD_AT;
 	cbor_item_t	*m = NULL;
 	int		 fmt_u2f = (c->st.knobs & VF_KNOB_ATTEST_U2F) != 0;
 
+	if (mc->up)
+		flags |= AD_UP;
 	if (mc->uv)
 		flags |= AD_UV;
 	if (mc->hmac || mc->prot)
@@ -1060,14 +1066,19 @@ make_credential(struct ctx *c, const cbor_item_t *req, cbor_item_t **out)
 	memset(&mc, 0, sizeof(mc));
 	if ((r = mc_parse(req, &mc)) != VF_OK)
 		return (r);
+	/* a key that does not know an extension ignores it (6.1.2 step 5) */
+	if (c->st.knobs & (VF_KNOB_NO_HMAC_SECRET | VF_KNOB_IGNORE_HMAC_SECRET))
+		mc.hmac = 0;
 	if ((r = check_puat(c, req, 8, 9, mc.cdh, mc.cdh_len, &mc.uv)) !=
 	    VF_OK)
 		return (r);
 	/* a PIN-protected token requires it for makeCredential (6.1.2 s4) */
 	if (!mc.uv && c->st.has_pin)
 		return (VF_ERR_PIN_REQUIRED);
-	if ((r = mc_excluded(c, req, &mc)) != VF_OK ||
-	    (r = user_presence(c)) != VF_OK)
+	if ((r = mc_excluded(c, req, &mc)) != VF_OK)
+		return (r);
+	mc.up = !(c->st.knobs & VF_KNOB_MAKECRED_NO_UP);
+	if (mc.up && (r = user_presence(c)) != VF_OK)
 		return (r);
 	if (mc_new_cred(&mc, &cred) < 0)
 		return (VF_ERR_OTHER);

@@ -131,6 +131,7 @@ cmd_init(struct vf_dev *dev, uint32_t cid, const unsigned char *data,
 {
 	unsigned char	resp[17];
 	uint32_t	newcid = cid;
+	unsigned	knobs = 0;
 
 	if (len != 8)
 		return (q_error(dev, cid, VF_HERR_INVALID_LEN));
@@ -145,7 +146,11 @@ cmd_init(struct vf_dev *dev, uint32_t cid, const unsigned char *data,
 	resp[13] = 1;				/* major */
 	resp[14] = 0;				/* minor */
 	resp[15] = 0;				/* build */
-	resp[16] = VF_CAP_CBOR | VF_CAP_NMSG;
+	/* the u2f-only knob: a CTAP1 key (MSG, which is not emulated) */
+	if (vf_state_peek_knobs(dev->dir, &knobs) < 0)
+		return (-1);
+	dev->u2f_only = (knobs & VF_KNOB_U2F_ONLY) != 0;
+	resp[16] = dev->u2f_only ? 0 : VF_CAP_CBOR | VF_CAP_NMSG;
 	return (q_message(dev, cid, VF_CMD_INIT, resp, sizeof(resp), 0));
 }
 
@@ -199,6 +204,8 @@ dispatch(struct vf_dev *dev, uint32_t cid, uint8_t cmd,
 	case VF_CMD_PING:
 		return (q_message(dev, cid, VF_CMD_PING, data, len, 0));
 	case VF_CMD_CBOR:
+		if (dev->u2f_only)
+			return (q_error(dev, cid, VF_HERR_INVALID_CMD));
 		return (cmd_cbor(dev, cid, data, len));
 	default:	/* MSG (we are NMSG), LOCK, WINK, vendor */
 		return (q_error(dev, cid, VF_HERR_INVALID_CMD));

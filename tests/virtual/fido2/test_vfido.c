@@ -1053,6 +1053,125 @@ test_remove_during_op(void **state)
 	cred_free(&cr);
 }
 
+/* u2f-only: INIT offers no CBOR; libfido2 opens a U2F device */
+static void
+test_u2f_only(void **state)
+{
+	struct fx	*fx = *state;
+	fido_dev_t	*dev;
+	int		 r;
+
+	create(fx, "a", NULL);
+	knob(fx, "a", BG_VFIDO_KNOB_U2F_ONLY, 1);
+	assert_non_null(dev = try_open(fx, "a", &r));
+	assert_int_equal(r, FIDO_OK);
+	assert_false(fido_dev_is_fido2(dev));
+	assert_int_equal(fido_dev_flags(dev) & FIDO_CAP_CBOR, 0);
+	close_dev(&dev);
+	knob(fx, "a", BG_VFIDO_KNOB_U2F_ONLY, 0);
+	dev = open_dev(fx, "a");
+	close_dev(&dev);
+}
+
+/* getinfo-error: with U2F fallback off the open fails with its status */
+static void
+test_getinfo_error(void **state)
+{
+	struct fx	*fx = *state;
+	fido_dev_t	*dev;
+	int		 r;
+
+	create(fx, "a", NULL);
+	knob(fx, "a", BG_VFIDO_KNOB_GETINFO_ERROR, 1);
+	assert_null(try_open(fx, "a", &r));
+	assert_int_equal(r, FIDO_ERR_ERR_OTHER);
+	knob(fx, "a", BG_VFIDO_KNOB_GETINFO_ERROR, 0);
+	dev = open_dev(fx, "a");
+	close_dev(&dev);
+}
+
+static int
+info_has_hmac_secret(fido_dev_t *dev)
+{
+	fido_cbor_info_t	*ci;
+	char			**ext;
+	int			 found = 0;
+
+	assert_non_null(ci = fido_cbor_info_new());
+	assert_int_equal(fido_dev_get_cbor_info(dev, ci), FIDO_OK);
+	ext = fido_cbor_info_extensions_ptr(ci);
+	for (size_t i = 0; i < fido_cbor_info_extensions_len(ci); i++)
+		found |= strcmp(ext[i], "hmac-secret") == 0;
+	fido_cbor_info_free(&ci);
+	return (found);
+}
+
+/*
+ * no-hmac-secret / ignore-hmac-secret: the extension is ignored, so the
+ * authenticator data has no extension output (ED clear) and libfido2's
+ * fido_cred_verify() refuses it; getInfo lists it only for the latter.
+ */
+static void
+no_hmac_secret(void **state, const char *k, int listed)
+{
+	struct fx	*fx = *state;
+	fido_dev_t	*dev;
+	fido_cred_t	*c;
+
+	create(fx, "a", NULL);
+	knob(fx, "a", k, 1);
+	dev = open_dev(fx, "a");
+	assert_int_equal(info_has_hmac_secret(dev), listed);
+	c = new_cred_req(FIDO_EXT_HMAC_SECRET, 0);
+	assert_int_equal(fido_dev_make_cred(dev, c, NULL), FIDO_OK);
+	assert_int_equal(fido_cred_flags(c) & 0x80, 0);
+	assert_int_not_equal(fido_cred_flags(c) & 0x01, 0);
+	assert_int_not_equal(fido_cred_verify(c), FIDO_OK);
+	fido_cred_free(&c);
+	/* without the knob: listed, and the output comes back */
+	knob(fx, "a", k, 0);
+	assert_int_equal(info_has_hmac_secret(dev), 1);
+	c = new_cred_req(FIDO_EXT_HMAC_SECRET, 0);
+	assert_int_equal(fido_dev_make_cred(dev, c, NULL), FIDO_OK);
+	assert_int_not_equal(fido_cred_flags(c) & 0x80, 0);
+	assert_int_equal(fido_cred_verify(c), FIDO_OK);
+	fido_cred_free(&c);
+	close_dev(&dev);
+}
+
+static void
+test_no_hmac_secret(void **state)
+{
+	no_hmac_secret(state, BG_VFIDO_KNOB_NO_HMAC_SECRET, 0);
+}
+
+static void
+test_ignore_hmac_secret(void **state)
+{
+	no_hmac_secret(state, BG_VFIDO_KNOB_IGNORE_HMAC_SECRET, 1);
+}
+
+/* no-up-at-makecred: no touch, UP clear, fido_cred_verify() refuses */
+static void
+test_no_up_at_makecred(void **state)
+{
+	struct fx	*fx = *state;
+	fido_dev_t	*dev;
+	fido_cred_t	*c;
+
+	create(fx, "a", NULL);
+	knob(fx, "a", BG_VFIDO_KNOB_MAKECRED_NO_UP, 1);
+	dev = open_dev(fx, "a");
+	c = new_cred_req(FIDO_EXT_HMAC_SECRET, 0);
+	assert_int_equal(fido_dev_make_cred(dev, c, NULL), FIDO_OK);
+	assert_int_equal(fido_cred_flags(c) & 0x01, 0);
+	assert_int_not_equal(fido_cred_flags(c) & 0x80, 0);
+	assert_int_not_equal(fido_cred_verify(c), FIDO_OK);
+	assert_int_equal(touches(fx, "a"), 0);
+	fido_cred_free(&c);
+	close_dev(&dev);
+}
+
 static void
 test_bad_signature(void **state)
 {
@@ -1415,6 +1534,11 @@ main(void)
 		T(test_no_touch),
 		T(test_removed),
 		T(test_remove_during_op),
+		T(test_u2f_only),
+		T(test_getinfo_error),
+		T(test_no_hmac_secret),
+		T(test_ignore_hmac_secret),
+		T(test_no_up_at_makecred),
 		T(test_bad_signature),
 		T(test_wrong_secret),
 		T(test_modified_cred_id),

@@ -54,6 +54,18 @@
  * "pin-proto1-only"   getInfo offers only PIN/UV auth protocol 1; protocol 2
  *                     requests fail with CTAP1_ERR_INVALID_PARAMETER.
  * "attest-u2f"        makeCredential answers with "fido-u2f" attestation.
+ * "u2f-only"          a CTAP1/U2F key: CTAPHID INIT offers no CBOR (and
+ *                     CBOR requests are ERR_INVALID_CMD); libfido2 opens
+ *                     it and fido_dev_is_fido2() is false.
+ * "getinfo-error"     authenticatorGetInfo answers CTAP1_ERR_OTHER (0x7f);
+ *                     with U2F fallback disabled libfido2's open fails
+ *                     with FIDO_ERR_ERR_OTHER.
+ * "no-hmac-secret"    a FIDO2 key without hmac-secret: getInfo does not
+ *                     list it and makeCredential ignores the extension.
+ * "ignore-hmac-secret" getInfo lists hmac-secret, but makeCredential
+ *                     ignores it (no extension output, ED flag clear).
+ * "no-up-at-makecred" makeCredential asks for no touch and leaves the UP
+ *                     flag clear in its authenticator data.
  */
 #define BG_VFIDO_KNOB_NO_TOUCH		"no-touch"
 #define BG_VFIDO_KNOB_REMOVED		"removed"
@@ -62,6 +74,11 @@
 #define BG_VFIDO_KNOB_WRONG_SECRET	"wrong-secret"
 #define BG_VFIDO_KNOB_PIN_PROTO1_ONLY	"pin-proto1-only"
 #define BG_VFIDO_KNOB_ATTEST_U2F	"attest-u2f"
+#define BG_VFIDO_KNOB_U2F_ONLY		"u2f-only"
+#define BG_VFIDO_KNOB_GETINFO_ERROR	"getinfo-error"
+#define BG_VFIDO_KNOB_NO_HMAC_SECRET	"no-hmac-secret"
+#define BG_VFIDO_KNOB_IGNORE_HMAC_SECRET "ignore-hmac-secret"
+#define BG_VFIDO_KNOB_MAKECRED_NO_UP	"no-up-at-makecred"
 
 /*
  * Creates device NAME under BASE/fido2/ (BASE and BASE/fido2 are created

@@ -19,6 +19,11 @@
 #define VF_KNOB_WRONG_SECRET	0x10u
 #define VF_KNOB_PIN_PROTO1_ONLY	0x20u
 #define VF_KNOB_ATTEST_U2F	0x40u
+#define VF_KNOB_U2F_ONLY	0x80u
+#define VF_KNOB_GETINFO_ERROR	0x100u
+#define VF_KNOB_NO_HMAC_SECRET	0x200u
+#define VF_KNOB_IGNORE_HMAC_SECRET 0x400u
+#define VF_KNOB_MAKECRED_NO_UP	0x800u
 
 /* CTAPHID (CTAP 2.1 11.2.9) */
 #define VF_REPORT_LEN		64
@@ -92,6 +97,7 @@ struct vf_state {
 struct vf_dev {
 	char		*dir;		/* BASE/fido2/NAME */
 	int		 dead;		/* unplugged: all io fails */
+	int		 u2f_only;	/* INIT said so: no CBOR */
 	int		 vanishing;	/* unplugged once the queue drains */
 	uint32_t	 cid_first;	/* channels [cid_first, cid_next) */
 	uint32_t	 cid_next;
