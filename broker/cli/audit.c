@@ -177,6 +177,11 @@ run_proof(struct bg_cli *cli, int consistency, uint64_t a, uint64_t b)
 	    "consistency proof" : "inclusion proof", r);
 }
 
+/*
+ * bg_audit_prove() takes size 0 for "the current size"; on the command
+ * line that is what leaving --size out means, and "--size 0" asks for a
+ * tree with no entries, which holds none to prove.
+ */
 static int
 cmd_prove(struct bg_cli *cli, int argc, char **argv)
 {
@@ -185,6 +190,13 @@ cmd_prove(struct bg_cli *cli, int argc, char **argv)
 	if (!((argc == 1 || (argc == 3 && strcmp(argv[1], "--size") == 0 &&
 	    bg_cli_u64(argv[2], &size) == 0)) && bg_cli_u64(argv[0], &seq) == 0))
 		return BG_EXIT_USAGE;
+	if (argc == 3 && size == 0) {
+		bg_clear_why();
+		bg_cli_error("--size 0: an empty tree has no entries to prove; "
+		    "give a size above SEQ, or leave --size out for the "
+		    "current size");
+		return BG_EXIT_USAGE;
+	}
 	return run_proof(cli, 0, seq, size);
 }
 
@@ -194,8 +206,14 @@ cmd_consistency(struct bg_cli *cli, int argc, char **argv)
 	unsigned long long old_size, new_size;
 
 	if (argc != 2 || bg_cli_u64(argv[0], &old_size) != 0 ||
-	    bg_cli_u64(argv[1], &new_size) != 0 || new_size == 0)
+	    bg_cli_u64(argv[1], &new_size) != 0)
 		return BG_EXIT_USAGE;
+	if (new_size == 0) {	/* 0 would mean "current" to the library */
+		bg_clear_why();
+		bg_cli_error("NEW 0: an empty tree has nothing to be "
+		    "consistent with; need 0 < OLD <= NEW");
+		return BG_EXIT_USAGE;
+	}
 	return run_proof(cli, 1, old_size, new_size);
 }
 
