@@ -319,7 +319,8 @@ bg_token_desc_from_json(const cJSON *o, bg_token_desc_t **out)
 		    yk_from_json(o, d);
 	if (r != BG_OK) {
 		if (bg_why()[0] == '\0')
-			bg_set_why("the token descriptor is malformed");
+			bg_set_why("a token descriptor field is missing, "
+			    "unknown, or of the wrong type or length");
 		bg_token_desc_free(&d);
 		return r;
 	}

@@ -205,6 +205,14 @@ still_present(const char *path)
 	return found;
 }
 
+/* bg_strerror(BG_EREMOVED) says what happened; the detail, what to do. */
+static int
+removed(const char *path)
+{
+	bg_set_why("reconnect the token (%s) and try again", path);
+	return BG_EREMOVED;
+}
+
 /*
  * libfido2 reports a token pulled out mid-operation as a transport error
  * or, during the key agreement of hmac-secret, as FIDO_ERR_INTERNAL: ask
@@ -213,10 +221,8 @@ still_present(const char *path)
 static int
 removed_or(int r, const char *path)
 {
-	if ((r == BG_EDEVICE || r == BG_EREMOVED) && !still_present(path)) {
-		bg_set_why("the token was removed during the operation");
-		return BG_EREMOVED;
-	}
+	if ((r == BG_EDEVICE || r == BG_EREMOVED) && !still_present(path))
+		return removed(path);
 	return r;
 }
 
@@ -258,10 +264,8 @@ find_dev(const bg_token_desc_t *d, const struct bg_token_opts *o,
 		return BG_OK;
 	if (seen == 0)
 		return BG_ENODEV;
-	if (lost[0] != '\0' && !still_present(lost)) {
-		bg_set_why("the token was removed during the operation");
-		return BG_EREMOVED;
-	}
+	if (lost[0] != '\0' && !still_present(lost))
+		return removed(lost);
 	if (d == NULL) {
 		bg_set_why("%zu FIDO2 tokens are connected: name one with "
 		    "--device", seen);

@@ -11,16 +11,31 @@
 #include "common/common.h"
 #include "broker/cli/cli.h"
 
+/*
+ * A detail already said by the message (bg_cli_fail's detail that repeats
+ * bg_strerror, or a why that a caller formatted in) is not said twice.
+ */
 void
 bg_cli_error(const char *fmt, ...)
 {
 	const char *why = bg_why();
+	char msg[1024];
 	va_list ap;
+	int n;
 
-	fputs("breakglass: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	n = vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	fputs("breakglass: ", stderr);
+	if (n >= 0 && (size_t)n < sizeof(msg)) {
+		fputs(msg, stderr);
+		if (strstr(msg, why) != NULL)
+			why = "";
+	} else {		/* too long to compare: say it all */
+		va_start(ap, fmt);
+		vfprintf(stderr, fmt, ap);
+		va_end(ap);
+	}
 	if (why[0] != '\0')
 		fprintf(stderr, ": %s", why);
 	fputc('\n', stderr);
@@ -29,7 +44,14 @@ bg_cli_error(const char *fmt, ...)
 int
 bg_cli_fail(const char *what, int err)
 {
-	bg_cli_error("%s: %s", what, bg_strerror(err));
+	const char *text = bg_strerror(err);
+
+	/* a detail that holds the code's text says it better: "approve:
+	 * carol: the token was not touched in time", not that twice */
+	if (bg_why()[0] != '\0' && strstr(bg_why(), text) != NULL)
+		bg_cli_error("%s", what);
+	else
+		bg_cli_error("%s: %s", what, text);
 	if (err == BG_ETAMPER || err == BG_ECONSIST || err == BG_ESIG)
 		return BG_EXIT_TAMPER;
 	return BG_EXIT_FAIL;

@@ -146,6 +146,19 @@ check "check of a malformed descriptor fails with a message" \
 bgrun token check "$dir/missing.json"
 check "check of a missing file fails with a message" fails_with_message
 
+# --------------------------------------------- each cause said, once
+# (a refusal names its real cause; no part of a message comes twice)
+says_once() { [ "$(grep -o -- "$1" "$err" | wc -l)" -eq 1 ]; }
+lacks_err() { ! grep -q -- "$1" "$err"; }
+
+"$vfido" "$virt" knob alice remove-during-op on >/dev/null
+bgrun token check "$F"
+check "pulled out during check: fails with a message" fails_with_message
+check "pulled out during check: says removed, once" \
+    says_once "the token was removed during the operation"
+check "pulled out during check: says to reconnect it" has_err "reconnect the token"
+"$vfido" "$virt" knob alice removed off >/dev/null
+
 # ---------------------------------------------------------- bad usage
 usage() {
 	bgrun "$@"

@@ -41,6 +41,7 @@
 
 #include "common/common.h"
 #include "tokens/token.h"
+#include "broker/cli/cli.h"
 #include "vfido.h"
 #include "vyk.h"
 
@@ -1058,6 +1059,109 @@ test_fido2_removed_during_enroll(void **state)
 	assert_null(d);
 }
 
+/* ------------------------------------------- what a failure says */
+
+/*
+ * What bg_cli_fail(what, err) prints (broker/cli/common.c, linked in):
+ * the line, NUL-terminated, into out.
+ */
+static void
+cli_says(const char *what, int err, char *out, size_t outsz)
+{
+	char path[PATH_LEN];
+	size_t n;
+	FILE *f;
+	int fd, saved;
+
+	snprintf(path, sizeof(path), "%s/stderr.txt", base);
+	fflush(stderr);
+	assert_true((saved = dup(STDERR_FILENO)) >= 0);
+	assert_true((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600)) >= 0);
+	assert_true(dup2(fd, STDERR_FILENO) >= 0);
+	close(fd);
+	(void)bg_cli_fail(what, err);
+	fflush(stderr);
+	assert_true(dup2(saved, STDERR_FILENO) >= 0);
+	close(saved);
+	assert_non_null(f = fopen(path, "r"));
+	n = fread(out, 1, outsz - 1, f);
+	out[n] = '\0';
+	fclose(f);
+}
+
+static size_t
+count_of(const char *hay, const char *needle)
+{
+	size_t n = 0;
+
+	for (; (hay = strstr(hay, needle)) != NULL; hay += strlen(needle))
+		n++;
+	return n;
+}
+
+static void
+assert_has(const char *s, const char *part)
+{
+	if (strstr(s, part) == NULL)
+		fail_msg("\"%s\" does not say \"%s\"", s, part);
+}
+
+/*
+ * A token pulled out: the code says so, the detail says what to do, and
+ * the line says "removed" once (it used to say the same twice).
+ */
+static void
+test_fido2_removed_said_once(void **state)
+{
+	struct bg_token_opts o = opts();
+	char path[PATH_LEN], line[1024];
+	bg_token_desc_t *d;
+
+	(void)state;
+	vf_create("ruth", NULL);
+	assert_int_equal(bg_vfido_path(base, "ruth", path, sizeof(path)), 0);
+	d = enroll(BG_TOKEN_FIDO2, &o);
+	vf_knob("ruth", BG_VFIDO_KNOB_REMOVE_DURING_OP, 1);
+	assert_err(unlock_err(d, &o), BG_EREMOVED);
+	assert_null(strstr(bg_why(), bg_strerror(BG_EREMOVED)));
+	assert_has(bg_why(), path);
+	cli_says("the token did NOT unlock", BG_EREMOVED, line, sizeof(line));
+	assert_int_equal(count_of(line, "removed during the operation"), 1);
+	assert_has(line, "reconnect the token");
+	/* pulled while enrolling, after the credential was asked for */
+	vf_knob("ruth", BG_VFIDO_KNOB_REMOVED, 0);
+	vf_knob("ruth", BG_VFIDO_KNOB_REMOVE_DURING_OP, 1);
+	bg_token_desc_free(&d);
+	assert_err(bg_token_enroll(BG_TOKEN_FIDO2, &o, &d), BG_EREMOVED);
+	cli_says("enrollment failed", BG_EREMOVED, line, sizeof(line));
+	assert_int_equal(count_of(line, "removed during the operation"), 1);
+}
+
+/* bg_cli_fail says a detail that repeats the code's text once. */
+static void
+test_cli_fail_says_each_thing_once(void **state)
+{
+	char line[1024];
+
+	(void)state;
+	bg_set_why("carol: %s", bg_strerror(BG_ETIMEOUT));
+	cli_says("approve", BG_ETIMEOUT, line, sizeof(line));
+	assert_string_equal(line, "breakglass: approve: carol: the token was "
+	    "not touched in time\n");
+	bg_set_why("the token was not touched");
+	cli_says("approve", BG_ETIMEOUT, line, sizeof(line));
+	assert_string_equal(line, "breakglass: approve: the token was not "
+	    "touched in time\n");
+	bg_set_why("carol's key");
+	cli_says("approve", BG_ETIMEOUT, line, sizeof(line));
+	assert_string_equal(line, "breakglass: approve: the token was not "
+	    "touched in time: carol's key\n");
+	bg_clear_why();
+	cli_says("approve", BG_ETIMEOUT, line, sizeof(line));
+	assert_string_equal(line, "breakglass: approve: the token was not "
+	    "touched in time\n");
+}
+
 static void
 test_fido2_bad_signature(void **state)
 {
@@ -1922,6 +2026,8 @@ main(void)
 		T(test_fido2_pulled_during_assertion),
 		T(test_fido2_removed_at_touch_prompt),
 		T(test_fido2_removed_during_enroll),
+		T(test_fido2_removed_said_once),
+		T(test_cli_fail_says_each_thing_once),
 		T(test_fido2_bad_signature),
 		T(test_fido2_wrong_secret_never_gives_a_key),
 		T(test_fido2_uv_mode_edited_is_refused),

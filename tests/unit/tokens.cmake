@@ -12,8 +12,11 @@ bg_unit_test(test_crypto SOURCES test_crypto.c LIBS bg_common)
 #    executable; ld exports them because libykpers references them, so
 #    libykpers binds its libusb calls to them instead of libusb-1.0.
 # test_token_list_sees_virtual_devices fails if either binding is lost.
+# broker/cli/common.c is linked in for what bg_cli_fail() prints of a
+# token's failure.
 bg_unit_test(test_tokens
   SOURCES test_tokens.c ${CMAKE_SOURCE_DIR}/tests/virtual/fido2/preload.c
+    ${CMAKE_SOURCE_DIR}/broker/cli/common.c
     $<TARGET_OBJECTS:bg_vyk_usb>
   LIBS bg_tokens bg_vfido bg_vyk bg_common PkgConfig::OPENSSL
     ${CMAKE_DL_LIBS})
