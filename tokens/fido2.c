@@ -25,6 +25,7 @@
 #define MAX_DEVS 64
 #define FLAG_UP 0x01
 #define FLAG_UV 0x04
+#define FLAG_ED 0x80		/* extension data included */
 
 static const char enroll_domain[] = "breakglass/v1/enroll";
 
@@ -125,27 +126,44 @@ bg_fido2_list(struct bg_token_dev **devs, size_t *n, size_t *cap)
 
 /* -------------------------------------------------------- finding a token */
 
+/* Is a token with this path still listed? */
 static int
-dev_open(const fido_dev_info_t *di, const struct bg_token_opts *o,
-    fido_dev_t **out)
+still_present(const char *path)
 {
-	fido_dev_t *dev;
-	int e;
+	fido_dev_info_t *infos;
+	size_t i, cnt = 0;
+	int found = 0;
 
-	if ((dev = fido_dev_new_with_info(di)) == NULL)
-		return BG_ENOMEM;
-	if ((e = fido_dev_open_with_info(dev)) != FIDO_OK ||
-	    (e = fido_dev_set_timeout(dev, bg_token_timeout(o))) != FIDO_OK) {
-		fido_dev_free(&dev);
-		return fido_err(e, "opening the FIDO2 token");
+	if (manifest(&infos, &cnt) != BG_OK)
+		return 1;	/* cannot tell: do not claim removal */
+	for (i = 0; i < cnt && !found; i++)
+		found = strcmp(fido_dev_info_path(fido_dev_info_ptr(infos, i)),
+		    path) == 0;
+	fido_dev_info_free(&infos, MAX_DEVS);
+	return found;
+}
+
+/*
+ * Why a listed key did not open. With U2F fallback off, libfido2's open
+ * ends with getInfo and fails with its error (src/dev.c,
+ * fido_dev_open_rx): a CTAP status or a reply that is not CBOR can only
+ * come from there. A transport error may also be the CTAPHID INIT; a key
+ * that cannot be opened at all is gone since the listing.
+ */
+static int
+open_failed(int e, const char *path)
+{
+	if (e > 0 || e == FIDO_ERR_RX_NOT_CBOR || e == FIDO_ERR_RX_INVALID_CBOR) {
+		bg_set_why("the key at %s did not answer getInfo: %s", path,
+		    fido_strerr(e));
+		return BG_EDEVICE;
 	}
-	if (!fido_dev_is_fido2(dev)) {
-		fido_dev_close(dev);
-		fido_dev_free(&dev);
-		return BG_ENODEV;
+	if ((e == FIDO_ERR_RX || e == FIDO_ERR_TX) && still_present(path)) {
+		bg_set_why("the key at %s did not answer when opened (CTAPHID "
+		    "INIT or getInfo): %s", path, fido_strerr(e));
+		return BG_EDEVICE;
 	}
-	*out = dev;
-	return BG_OK;
+	return BG_ENODEV;
 }
 
 static void
@@ -155,6 +173,39 @@ dev_close(fido_dev_t **dev)
 		fido_dev_close(*dev);
 		fido_dev_free(dev);
 	}
+}
+
+/*
+ * Opens a listed key: BG_ENODEV when it is gone, BG_EDEVICE (reason in
+ * bg_why) when it answers but cannot serve breakglass.
+ */
+static int
+dev_open(const fido_dev_info_t *di, const struct bg_token_opts *o,
+    fido_dev_t **out)
+{
+	const char *path = fido_dev_info_path(di);
+	fido_dev_t *dev;
+	int e;
+
+	if ((dev = fido_dev_new_with_info(di)) == NULL)
+		return BG_ENOMEM;
+	if ((e = fido_dev_open_with_info(dev)) != FIDO_OK) {
+		fido_dev_free(&dev);
+		return open_failed(e, path);
+	}
+	if ((e = fido_dev_set_timeout(dev, bg_token_timeout(o))) != FIDO_OK) {
+		dev_close(&dev);
+		return fido_err(e, "opening the FIDO2 token");
+	}
+	/* no CBOR capability in CTAPHID INIT: a U2F (CTAP1) key */
+	if (!fido_dev_is_fido2(dev)) {
+		dev_close(&dev);
+		bg_set_why("the key at %s does not speak CTAP2 (U2F only): "
+		    "breakglass needs a FIDO2 key with hmac-secret", path);
+		return BG_EDEVICE;
+	}
+	*out = dev;
+	return BG_OK;
 }
 
 /*
@@ -188,23 +239,6 @@ info_match(const fido_dev_info_t *di, const struct bg_token_opts *o)
 	return o->device == NULL || strcmp(o->device, fido_dev_info_path(di)) == 0;
 }
 
-/* Is a token with this path still listed? */
-static int
-still_present(const char *path)
-{
-	fido_dev_info_t *infos;
-	size_t i, cnt = 0;
-	int found = 0;
-
-	if (manifest(&infos, &cnt) != BG_OK)
-		return 1;	/* cannot tell: do not claim removal */
-	for (i = 0; i < cnt && !found; i++)
-		found = strcmp(fido_dev_info_path(fido_dev_info_ptr(infos, i)),
-		    path) == 0;
-	fido_dev_info_free(&infos, MAX_DEVS);
-	return found;
-}
-
 /* bg_strerror(BG_EREMOVED) says what happened; the detail, what to do. */
 static int
 removed(const char *path)
@@ -226,6 +260,45 @@ removed_or(int r, const char *path)
 	return r;
 }
 
+/* The first key that was listed but could not serve, and why. */
+struct skipped {
+	int r;
+	char why[512];
+};
+
+static void
+skip(struct skipped *s, int r)
+{
+	if (s->r == BG_OK && r != BG_ENODEV) {
+		s->r = r;
+		snprintf(s->why, sizeof(s->why), "%s", bg_why());
+	}
+}
+
+/*
+ * When no key served: for enrollment the reason a key was skipped; for a
+ * credential, "not on any connected token" (callers try the person's next
+ * token on that) with the skipped key named.
+ */
+static int
+none_found(const bg_token_desc_t *d, size_t seen, const struct skipped *s)
+{
+	if (s->r == BG_OK && seen == 0)
+		return BG_ENODEV;
+	if (d == NULL && seen == 0) {
+		bg_set_why("%s", s->why);
+		return s->r;
+	}
+	if (d == NULL) {
+		bg_set_why("%zu FIDO2 tokens are connected: name one with "
+		    "--device", seen);
+		return BG_EINVAL;
+	}
+	if (s->r != BG_OK)
+		bg_set_why("skipped: %s", s->why);
+	return BG_ENOCRED;
+}
+
 /*
  * The token to use: for enrollment (d == NULL) the one given or the only
  * one; otherwise the one holding the credential, found by probing.
@@ -236,6 +309,7 @@ find_dev(const bg_token_desc_t *d, const struct bg_token_opts *o,
 {
 	fido_dev_info_t *infos;
 	fido_dev_t *dev = NULL;
+	struct skipped sk = { BG_OK, "" };
 	size_t i, cnt = 0, seen = 0;
 	char lost[256] = "";
 	int r, found;
@@ -245,8 +319,13 @@ find_dev(const bg_token_desc_t *d, const struct bg_token_opts *o,
 		return r;
 	for (i = 0; i < cnt && *out == NULL; i++) {
 		const fido_dev_info_t *di = fido_dev_info_ptr(infos, i);
-		if (!info_match(di, o) || dev_open(di, o, &dev) != BG_OK)
+		if (!info_match(di, o))
 			continue;
+		bg_clear_why();
+		if ((r = dev_open(di, o, &dev)) != BG_OK) {
+			skip(&sk, r);
+			continue;
+		}
 		seen++;
 		found = d == NULL ? cnt == 1 || o->device != NULL : probe(dev, d);
 		if (found == 1) {
@@ -262,16 +341,9 @@ find_dev(const bg_token_desc_t *d, const struct bg_token_opts *o,
 	bg_clear_why();
 	if (*out != NULL)
 		return BG_OK;
-	if (seen == 0)
-		return BG_ENODEV;
 	if (lost[0] != '\0' && !still_present(lost))
 		return removed(lost);
-	if (d == NULL) {
-		bg_set_why("%zu FIDO2 tokens are connected: name one with "
-		    "--device", seen);
-		return BG_EINVAL;
-	}
-	return BG_ENOCRED;
+	return none_found(d, seen, &sk);
 }
 
 /* ------------------------------------------------------------- asserting */
@@ -522,7 +594,8 @@ check_attestation(const fido_cred_t *c, const struct bg_token_opts *o)
 	else
 		e = o->trust_pem != NULL ? FIDO_ERR_INVALID_ARGUMENT : FIDO_OK;
 	if (e != FIDO_OK) {
-		bg_set_why("the attestation statement does not verify");
+		bg_set_why("the attestation statement does not verify (%s)",
+		    fido_strerr(e));
 		return BG_EATTEST;
 	}
 	if (o->trust_pem != NULL)
@@ -545,9 +618,6 @@ dup_blob(uint8_t **dst, size_t *dlen, const unsigned char *src, size_t len)
 static int
 take_cred(bg_token_desc_t *d, const fido_cred_t *c, const uint8_t *cdh)
 {
-	if ((fido_cred_flags(c) & FLAG_UP) == 0)
-		return BG_ENOUP;
-	/* hmac-secret support shows in the first assertion (first_secret) */
 	if (fido_cred_id_len(c) == 0 || fido_cred_id_len(c) > sizeof(d->cred_id) ||
 	    fido_cred_pubkey_len(c) != sizeof(d->cred_pub) ||
 	    fido_cred_aaguid_len(c) != sizeof(d->aaguid) ||
@@ -569,6 +639,29 @@ take_cred(bg_token_desc_t *d, const fido_cred_t *c, const uint8_t *cdh)
 	return BG_OK;
 }
 
+/*
+ * What the new credential's authenticator data must say: the user was
+ * present, and extension outputs (ED) came back: the only extension asked
+ * for is hmac-secret (CTAP 2.1 12.5; a key that does not know an
+ * extension ignores it, 6.1.2 step 5).
+ */
+static int
+check_made(const fido_cred_t *c)
+{
+	if ((fido_cred_flags(c) & FLAG_UP) == 0) {
+		bg_set_why("the token did not assert user presence when it "
+		    "created the credential (UP flag clear)");
+		return BG_ENOUP;
+	}
+	if ((fido_cred_flags(c) & FLAG_ED) == 0) {
+		bg_set_why("the token ignored the hmac-secret extension when it "
+		    "created the credential: breakglass needs a FIDO2 key with "
+		    "hmac-secret");
+		return BG_EDEVICE;
+	}
+	return BG_OK;
+}
+
 static int
 make_cred(fido_dev_t *dev, bg_token_desc_t *d, const struct bg_token_opts *o,
     const char *pin)
@@ -586,7 +679,10 @@ make_cred(fido_dev_t *dev, bg_token_desc_t *d, const struct bg_token_opts *o,
 		r = pin_retries(dev, fido_err(e, "creating the credential"));
 		goto out;
 	}
-	if ((r = check_attestation(c, o)) == BG_OK)
+	/* before the attestation: fido_cred_verify() fails on both, and
+	 * "does not verify" would hide the cause */
+	if ((r = check_made(c)) == BG_OK &&
+	    (r = check_attestation(c, o)) == BG_OK)
 		r = take_cred(d, c, cdh);
 out:
 	fido_cred_free(&c);
@@ -612,6 +708,34 @@ first_secret(fido_dev_t *dev, bg_token_desc_t *d,
 	return r;
 }
 
+/* getInfo lists hmac-secret (CTAP 2.1 6.4): checked before any touch. */
+static int
+has_hmac_secret(fido_dev_t *dev, const char *path)
+{
+	fido_cbor_info_t *ci;
+	char **ext;
+	size_t i, n;
+	int e, found = 0;
+
+	if ((ci = fido_cbor_info_new()) == NULL)
+		return BG_ENOMEM;
+	if ((e = fido_dev_get_cbor_info(dev, ci)) != FIDO_OK) {
+		fido_cbor_info_free(&ci);
+		return fido_err(e, "reading the token's getInfo");
+	}
+	ext = fido_cbor_info_extensions_ptr(ci);
+	n = fido_cbor_info_extensions_len(ci);
+	for (i = 0; i < n && !found; i++)
+		found = strcmp(ext[i], "hmac-secret") == 0;
+	fido_cbor_info_free(&ci);
+	if (!found) {
+		bg_set_why("the key at %s lacks the hmac-secret extension: "
+		    "breakglass needs a FIDO2 key with hmac-secret", path);
+		return BG_EDEVICE;
+	}
+	return BG_OK;
+}
+
 int
 bg_fido2_enroll(const struct bg_token_opts *o, bg_token_desc_t **out)
 {
@@ -624,6 +748,7 @@ bg_fido2_enroll(const struct bg_token_opts *o, bg_token_desc_t **out)
 		return BG_ENOMEM;
 	if ((r = find_dev(NULL, o, &dev, d->model, sizeof(d->model), path,
 	    sizeof(path))) != BG_OK ||
+	    (r = has_hmac_secret(dev, path)) != BG_OK ||
 	    (r = choose_uv(dev, o->uv, &d->uv)) != BG_OK)
 		goto out;
 	/* a token with a PIN wants it to create credentials */

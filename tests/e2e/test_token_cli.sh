@@ -159,6 +159,44 @@ check "pulled out during check: says removed, once" \
 check "pulled out during check: says to reconnect it" has_err "reconnect the token"
 "$vfido" "$virt" knob alice removed off >/dev/null
 
+# keys that token list shows but that cannot serve
+"$vfido" "$virt" create odd >/dev/null || exit 1
+odd=$("$vfido" "$virt" path odd)
+"$vfido" "$virt" knob odd u2f-only on >/dev/null
+bgrun token list
+check "token list shows the U2F-only key" has_out "^fido2 *$odd "
+bgrun token enroll --fido2 --device "$odd" --out "$dir/odd.json"
+check "U2F-only key: enroll fails with a message" fails_with_message
+check "U2F-only key: says it does not speak CTAP2" \
+    has_err "the key at $odd does not speak CTAP2 (U2F only)"
+check "U2F-only key: does not say no token found" lacks_err "no token found"
+"$vfido" "$virt" knob odd u2f-only off >/dev/null
+
+"$vfido" "$virt" knob odd getinfo-error on >/dev/null
+bgrun token enroll --fido2 --device "$odd" --out "$dir/odd.json"
+check "getInfo fails: enroll fails with a message" fails_with_message
+check "getInfo fails: says so" has_err "the key at $odd did not answer getInfo"
+check "getInfo fails: does not say no token found" lacks_err "no token found"
+"$vfido" "$virt" knob odd getinfo-error off >/dev/null
+
+"$vfido" "$virt" knob odd no-hmac-secret on >/dev/null
+bgrun token enroll --fido2 --device "$odd" --out "$dir/odd.json"
+check "no hmac-secret: enroll fails with a message" fails_with_message
+check "no hmac-secret: says so" has_err "lacks the hmac-secret extension"
+check "no hmac-secret: does not blame the attestation" lacks_err "attestation"
+"$vfido" "$virt" knob odd no-hmac-secret off >/dev/null
+
+"$vfido" "$virt" knob odd no-up-at-makecred on >/dev/null
+bgrun token enroll --fido2 --device "$odd" --out "$dir/odd.json"
+check "no UP at makeCredential: enroll fails with a message" fails_with_message
+check "no UP at makeCredential: says so" \
+    has_err "did not assert user presence when it created the credential"
+check "no UP at makeCredential: does not blame the attestation" \
+    lacks_err "attestation"
+"$vfido" "$virt" knob odd no-up-at-makecred off >/dev/null
+check "no refused enrollment wrote a descriptor" test ! -e "$dir/odd.json"
+"$vfido" "$virt" knob odd removed on >/dev/null
+
 # ---------------------------------------------------------- bad usage
 usage() {
 	bgrun "$@"

@@ -1162,6 +1162,110 @@ test_cli_fail_says_each_thing_once(void **state)
 	    "touched in time\n");
 }
 
+/* A key that token list shows but that cannot serve is named, with why. */
+static void
+test_fido2_u2f_only_key_is_named(void **state)
+{
+	struct bg_token_opts o = opts();
+	struct bg_token_dev *devs = NULL;
+	char path[PATH_LEN];
+	bg_token_desc_t *d = NULL, *e;
+	size_t n = 0;
+
+	(void)state;
+	vf_create("ugo", NULL);
+	vf_knob("ugo", BG_VFIDO_KNOB_U2F_ONLY, 1);
+	assert_int_equal(bg_vfido_path(base, "ugo", path, sizeof(path)), 0);
+	assert_err(bg_token_list(&devs, &n), BG_OK);
+	assert_int_equal(n, 1);
+	assert_string_equal(devs[0].path, path);
+	free(devs);
+	assert_err(bg_token_enroll(BG_TOKEN_FIDO2, &o, &d), BG_EDEVICE);
+	assert_null(d);
+	assert_has(bg_why(), path);
+	assert_has(bg_why(), "does not speak CTAP2 (U2F only)");
+	assert_has(bg_why(), "needs a FIDO2 key with hmac-secret");
+	o.device = path;
+	assert_err(bg_token_enroll(BG_TOKEN_FIDO2, &o, &d), BG_EDEVICE);
+	assert_has(bg_why(), "does not speak CTAP2 (U2F only)");
+	/* unlocking: not on any usable key (callers try the person's next
+	 * token on that), the key skipped named */
+	o = opts();
+	vf_create("vic", NULL);
+	assert_int_equal(bg_vfido_path(base, "vic", path, sizeof(path)), 0);
+	o.device = path;
+	e = enroll(BG_TOKEN_FIDO2, &o);
+	vf_knob("vic", BG_VFIDO_KNOB_REMOVED, 1);
+	o = opts();
+	assert_err(unlock_err(e, &o), BG_ENOCRED);
+	assert_has(bg_why(), "skipped: the key at");
+	assert_has(bg_why(), "does not speak CTAP2 (U2F only)");
+	bg_token_desc_free(&e);
+}
+
+static void
+test_fido2_getinfo_failure_is_named(void **state)
+{
+	struct bg_token_opts o = opts();
+	char path[PATH_LEN];
+	bg_token_desc_t *d = NULL;
+
+	(void)state;
+	vf_create("gil", NULL);
+	vf_knob("gil", BG_VFIDO_KNOB_GETINFO_ERROR, 1);
+	assert_int_equal(bg_vfido_path(base, "gil", path, sizeof(path)), 0);
+	assert_err(bg_token_enroll(BG_TOKEN_FIDO2, &o, &d), BG_EDEVICE);
+	assert_null(d);
+	assert_has(bg_why(), path);
+	assert_has(bg_why(), "did not answer getInfo");
+	assert_has(bg_why(), "FIDO_ERR_ERR_OTHER");
+	vf_knob("gil", BG_VFIDO_KNOB_GETINFO_ERROR, 0);
+	d = enroll(BG_TOKEN_FIDO2, &o);
+	bg_token_desc_free(&d);
+}
+
+/*
+ * Enrollment names what the key lacks, not the attestation (which
+ * libfido2's fido_cred_verify() refuses for the same reasons).
+ */
+static void
+test_fido2_enroll_names_missing_features(void **state)
+{
+	struct bg_token_opts o = opts();
+	char path[PATH_LEN];
+	bg_token_desc_t *d = NULL;
+
+	(void)state;
+	vf_create("hal", NULL);
+	assert_int_equal(bg_vfido_path(base, "hal", path, sizeof(path)), 0);
+	/* no hmac-secret in getInfo: refused before any touch */
+	vf_knob("hal", BG_VFIDO_KNOB_NO_HMAC_SECRET, 1);
+	assert_err(bg_token_enroll(BG_TOKEN_FIDO2, &o, &d), BG_EDEVICE);
+	assert_null(d);
+	assert_has(bg_why(), "lacks the hmac-secret extension");
+	assert_has(bg_why(), path);
+	assert_int_equal(vf_touches("hal"), 0);
+	vf_knob("hal", BG_VFIDO_KNOB_NO_HMAC_SECRET, 0);
+	/* listed, but ignored by makeCredential */
+	vf_knob("hal", BG_VFIDO_KNOB_IGNORE_HMAC_SECRET, 1);
+	assert_err(bg_token_enroll(BG_TOKEN_FIDO2, &o, &d), BG_EDEVICE);
+	assert_null(d);
+	assert_has(bg_why(), "ignored the hmac-secret extension");
+	vf_knob("hal", BG_VFIDO_KNOB_IGNORE_HMAC_SECRET, 0);
+	/* no UP flag at makeCredential, with and without --trust */
+	vf_knob("hal", BG_VFIDO_KNOB_MAKECRED_NO_UP, 1);
+	assert_err(bg_token_enroll(BG_TOKEN_FIDO2, &o, &d), BG_ENOUP);
+	assert_null(d);
+	assert_has(bg_why(), "did not assert user presence when it created");
+	assert_int_equal(bg_vfido_ca_path(base, path, sizeof(path)), 0);
+	o.trust_pem = path;
+	assert_err(bg_token_enroll(BG_TOKEN_FIDO2, &o, &d), BG_ENOUP);
+	assert_null(d);
+	vf_knob("hal", BG_VFIDO_KNOB_MAKECRED_NO_UP, 0);
+	d = enroll(BG_TOKEN_FIDO2, &o);
+	bg_token_desc_free(&d);
+}
+
 static void
 test_fido2_bad_signature(void **state)
 {
@@ -2028,6 +2132,9 @@ main(void)
 		T(test_fido2_removed_during_enroll),
 		T(test_fido2_removed_said_once),
 		T(test_cli_fail_says_each_thing_once),
+		T(test_fido2_u2f_only_key_is_named),
+		T(test_fido2_getinfo_failure_is_named),
+		T(test_fido2_enroll_names_missing_features),
 		T(test_fido2_bad_signature),
 		T(test_fido2_wrong_secret_never_gives_a_key),
 		T(test_fido2_uv_mode_edited_is_refused),
