@@ -159,6 +159,27 @@ check "pulled out during check: says removed, once" \
 check "pulled out during check: says to reconnect it" has_err "reconnect the token"
 "$vfido" "$virt" knob alice removed off >/dev/null
 
+bgrun token enroll --fido2 --device "$alice" --uv pin --out "$dir/uvpin.json"
+check "--uv pin without a PIN: fails with a message" fails_with_message
+check "--uv pin without a PIN: says what was asked" \
+    has_err "cannot give the user verification asked for"
+check "--uv pin without a PIN: names no enrolled one" lacks_err "enrolled one"
+check "--uv pin without a PIN: says to set a PIN" has_err "has no PIN"
+check "--uv pin without a PIN: writes no descriptor" test ! -e "$dir/uvpin.json"
+
+# the same for a person in a vault (token enroll NAME)
+bgrun init --account 111122223333 --account-name prod \
+    --root-email root@example.com
+check "init of a vault exits 0" is_rc 0
+bgrun custodian add uma --group password
+check "custodian add exits 0" is_rc 0
+bgrun token enroll uma --fido2 --device "$alice" --uv pin
+check "token enroll NAME --uv pin without a PIN: fails" fails_with_message
+check "token enroll NAME --uv pin without a PIN: says what was asked" \
+    has_err "cannot give the user verification asked for"
+check "token enroll NAME --uv pin without a PIN: names no enrolled one" \
+    lacks_err "enrolled one"
+
 # keys that token list shows but that cannot serve
 "$vfido" "$virt" create odd >/dev/null || exit 1
 odd=$("$vfido" "$virt" path odd)
