@@ -121,32 +121,51 @@ stdout_done(void)
 	return BG_EXIT_OK;
 }
 
-/* Top-level commands; each file cli_*.c serves one or more. */
-static const struct {
-	const char *name;
-	int (*fn)(struct bg_cli *, int, char **);
-} commands[] = {
-	{ "audit", bg_cli_audit },
-	{ "token", bg_cli_token },
-	{ "vault", bg_cli_vault },
-	{ "password", bg_cli_password },
-	{ "init", bg_cli_init },
-	{ "account", bg_cli_account },
-	{ "custodian", bg_cli_custodian },
-	{ "requester", bg_cli_requester },
-	{ "policy", bg_cli_policy },
-	{ "seal", bg_cli_seal },
-	{ "request", bg_cli_request },
-	{ "approve", bg_cli_approve },
-	{ "deny", bg_cli_deny },
-	{ "release", bg_cli_release },
-	{ "status", bg_cli_status },
-	{ "rekey", bg_cli_rekey },
-	{ "alerts", bg_cli_alerts },
-	{ "custody", bg_cli_custody },
-	{ "config", bg_cli_config },
-	{ NULL, NULL },
+/*
+ * Top-level commands; each file of broker/cli/ serves one or more. A
+ * group of subcommands prints its own usage; the others have theirs here.
+ */
+static const struct bg_cli_cmd commands[] = {
+	{ "audit", bg_cli_audit, NULL },
+	{ "token", bg_cli_token, NULL },
+	{ "vault", bg_cli_vault, NULL },
+	{ "password", bg_cli_password, NULL },
+	{ "init", bg_cli_init,
+	    "init --account ID --account-name NAME --root-email ADDR" },
+	{ "account", bg_cli_account, NULL },
+	{ "custodian", bg_cli_custodian, NULL },
+	{ "requester", bg_cli_requester, NULL },
+	{ "policy", bg_cli_policy, NULL },
+	{ "seal", bg_cli_seal,
+	    "seal ACCOUNT root-password [--generate [--length N]] | "
+	    "root-mfa --otpauth URI|- | --base32 SECRET|- | NAME --note" },
+	{ "request", bg_cli_request,
+	    "request ACCOUNT --reason TEXT [--ticket ID] [--items A,B] "
+	    "--as REQUESTER [--pin-fd N]" },
+	{ "approve", bg_cli_approve, "approve ID --as CUSTODIAN [--pin-fd N]" },
+	{ "deny", bg_cli_deny, "deny ID --as NAME --reason TEXT [--pin-fd N]" },
+	{ "release", bg_cli_release,
+	    "release ID --as REQUESTER [--reveal-seed] [--pin-fd N]" },
+	{ "status", bg_cli_status, "status [ID]" },
+	{ "rekey", bg_cli_rekey,
+	    "rekey GROUP --with NAME... [--account ID] [--new-key] "
+	    "[--pin-fd N]" },
+	{ "alerts", bg_cli_alerts, NULL },
+	{ "custody", bg_cli_custody, NULL },
+	{ "config", bg_cli_config, NULL },
+	{ NULL, NULL, NULL },
 };
+
+/* Runs one command; a usage error names the command's usage. */
+static int
+run(const struct bg_cli_cmd *cmd, struct bg_cli *cli, int argc, char **argv)
+{
+	int r = cmd->fn(cli, argc, argv);
+
+	if (r == BG_EXIT_USAGE && cmd->usage != NULL)
+		fprintf(stderr, "usage: breakglass %s\n", cmd->usage);
+	return r;
+}
 
 int
 main(int argc, char **argv)
@@ -182,7 +201,7 @@ main(int argc, char **argv)
 	}
 	for (i = 0; commands[i].name != NULL; i++)
 		if (strcmp(argv[0], commands[i].name) == 0)
-			return commands[i].fn(&cli, argc - 1, argv + 1);
+			return run(&commands[i], &cli, argc - 1, argv + 1);
 	bg_cli_error("unknown command '%s' (see 'breakglass help')", argv[0]);
 	return BG_EXIT_USAGE;
 }

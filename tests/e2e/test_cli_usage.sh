@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Every command given bad arguments exits 2, says how to call it, and
+# changes nothing (the state directory is not even created).
+# Usage: test_cli_usage.sh BREAKGLASS
+set -u
+bin=$1
+work=$(mktemp -d "${TMPDIR:-/tmp}/bg-usage.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+out=$work/out err=$work/err rc=0
+. "$(dirname "$0")/lib.sh"
+
+run() { "$bin" --state "$work/state" "$@" >"$out" 2>"$err"; rc=$?; }
+says() { grep -qF -- "$1" "$err"; }
+
+# command, then what its usage line must start with
+cases=(
+  "init|init --account ID"
+  "init --account 1|init --account ID"
+  "seal|seal ACCOUNT"
+  "request|request ACCOUNT --reason TEXT"
+  "request 111122223333 --reason x|request ACCOUNT --reason TEXT"
+  "approve|approve ID --as CUSTODIAN"
+  "approve abc|approve ID --as CUSTODIAN"
+  "approve --as alice|approve ID --as CUSTODIAN"
+  "deny abc --as bob|deny ID --as NAME --reason TEXT"
+  "release|release ID --as REQUESTER"
+  "release abc --as rita --bogus|release ID --as REQUESTER"
+  "status a b|status [ID]"
+  "rekey|rekey GROUP --with NAME"
+  "audit prove|audit prove SEQ"
+  "vault|vault COMMAND"
+  "custody attest|custody attest NAME"
+  "alerts test|alerts test SINK"
+)
+for c in "${cases[@]}"; do
+  cmd=${c%%|*} want=${c#*|}
+  # shellcheck disable=SC2086
+  run $cmd
+  check "$cmd: exit 2" is_rc 2
+  check "$cmd: says 'usage: breakglass $want'" says "usage: breakglass $want"
+  check "$cmd: nothing created" test ! -e "$work/state"
+done
+run frobnicate
+check "an unknown command: exit 2" is_rc 2
+check "an unknown command: named" has_err "unknown command 'frobnicate'"
+
+echo "$pass passed, $failed failed"
+[ "$failed" -eq 0 ]
