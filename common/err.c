@@ -46,7 +46,7 @@ static const struct bg_errmsg bg_errmsgs[] = {
 	    "challenge-response" },
 	{ BG_ESERIAL, "no YubiKey with that serial number is connected" },
 	{ BG_ERESPONSE, "the token's response has the wrong size or form" },
-	{ BG_EUV, "user verification mode differs from the enrolled one" },
+	{ BG_EUV, "the token cannot give the user verification asked for" },
 	{ BG_EDEVICE, "the token reported an error" },
 	{ BG_EATTEST, "attestation does not chain to a trusted root" },
 };

@@ -92,6 +92,15 @@ cmd_note(struct bg_cli *cli, int argc, char **argv)
 	return r;
 }
 
+/* A command without arguments that only reads the log. */
+static int
+open_read_only(struct bg_cli *cli, int argc, bg_audit_t **log)
+{
+	if (argc != 0)
+		return BG_EXIT_USAGE;
+	return open_log(cli, BG_AUDIT_READ, log);
+}
+
 static int
 cmd_checkpoint(struct bg_cli *cli, int argc, char **argv)
 {
@@ -101,9 +110,7 @@ cmd_checkpoint(struct bg_cli *cli, int argc, char **argv)
 	int r;
 
 	(void)argv;
-	if (argc != 0)
-		return BG_EXIT_USAGE;
-	if ((r = open_log(cli, BG_AUDIT_READ, &log)) != BG_EXIT_OK)
+	if ((r = open_read_only(cli, argc, &log)) != BG_EXIT_OK)
 		return r;
 	if ((r = bg_audit_checkpoint(log, &note, &len)) == BG_OK)
 		fwrite(note, 1, len, stdout);
@@ -120,9 +127,7 @@ cmd_vkey(struct bg_cli *cli, int argc, char **argv)
 	int r;
 
 	(void)argv;
-	if (argc != 0)
-		return BG_EXIT_USAGE;
-	if ((r = open_log(cli, BG_AUDIT_READ, &log)) != BG_EXIT_OK)
+	if ((r = open_read_only(cli, argc, &log)) != BG_EXIT_OK)
 		return r;
 	if ((r = bg_audit_verifier_key(log, vkey, sizeof(vkey))) == BG_OK)
 		printf("%s\n", vkey);

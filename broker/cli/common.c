@@ -41,32 +41,10 @@ bg_cli_error(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
-/*
- * Set by commands that enroll a token: bg_strerror(BG_EUV) speaks of "the
- * enrolled one", and at enrollment there is none yet.
- */
-static int enrolling;
-
-void bg_cli_enrolling(void);	/* token.c declares it too */
-
-void
-bg_cli_enrolling(void)
-{
-	enrolling = 1;
-}
-
-static const char *
-fail_text(int err)
-{
-	if (enrolling && err == BG_EUV)
-		return "the token cannot give the user verification asked for";
-	return bg_strerror(err);
-}
-
 int
 bg_cli_fail(const char *what, int err)
 {
-	const char *text = fail_text(err);
+	const char *text = bg_strerror(err);
 
 	/* a detail that holds the code's text says it better: "approve:
 	 * carol: the token was not touched in time", not that twice */

@@ -15,7 +15,6 @@
 #define DESC_FILE_MAX 65536
 
 /* common.c: failures from here on are an enrollment's (cli.h's place) */
-void bg_cli_enrolling(void);
 
 static int
 cmd_list(struct bg_cli *cli, int argc, char **argv)
@@ -136,7 +135,6 @@ cmd_enroll(struct bg_cli *cli, int argc, char **argv)
 	int r;
 
 	(void)cli;
-	bg_cli_enrolling();
 	memset(&a, 0, sizeof(a));
 	a.o = bg_token_opts_default();
 	a.o.prompt = bg_cli_prompt;

@@ -24,10 +24,3 @@ target_include_directories(test_tokens PRIVATE
   ${CMAKE_SOURCE_DIR}/tests/virtual/fido2
   ${CMAKE_SOURCE_DIR}/tests/virtual/yubikey)
 set_tests_properties(test_tokens PROPERTIES TIMEOUT 180)
-# breakglass audit prove / consistency as shipped (tests/e2e/): sizes that
-# hold no such entry are refused. Belongs in tests/e2e/CMakeLists.txt with
-# the other scripts; kept here until that file can take it.
-add_test(NAME audit_cli
-  COMMAND bash ${CMAKE_SOURCE_DIR}/tests/e2e/test_audit_cli.sh
-    $<TARGET_FILE:breakglass>)
-set_tests_properties(audit_cli PROPERTIES TIMEOUT 120)
