@@ -290,8 +290,8 @@ none_found(const bg_token_desc_t *d, size_t seen, const struct skipped *s)
 		return s->r;
 	}
 	if (d == NULL) {
-		bg_set_why("%zu FIDO2 tokens are connected: name one with "
-		    "--device", seen);
+		bg_set_why("%zu FIDO2 token%s connected: name one with "
+		    "--device", seen, seen == 1 ? " is" : "s are");
 		return BG_EINVAL;
 	}
 	if (s->r != BG_OK)
