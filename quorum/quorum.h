@@ -500,4 +500,184 @@ int bg_request_statement(const bg_request_t *rq, const uint8_t vault[16],
     const char *group, const char *custodian,
     const uint8_t share_sha256[32], struct bg_statement *st);
 
+/* ============================== v2 requests and approval statements */
+
+/*
+ * The two objects of vault format v2 that tokens sign (docs/design.md
+ * §5.2): a request, signed by the requester, and an approval statement,
+ * signed by a custodian, each naming its one-time slots. Both are
+ * canonical texts: one "key value" line each, '\n'-terminated, in a
+ * fixed order, binary as lower-case hex, numbers in decimal without
+ * leading zeros, times as RFC 3339 UTC seconds. One object has one text:
+ * parsing accepts exactly what building writes (and checks so by
+ * rebuilding), every line once and in order, no CR, no trailing bytes.
+ * Repeated lines follow their count ("entries <n>"), so a truncated text
+ * or one with a line dropped is malformed, never another object.
+ * A refusal is BG_EFORMAT with bg_why() naming the line, e.g.
+ * "request: line 8 (entry): the slot must be below 256".
+ *
+ * The structs hold fixed-size arrays (several KB): allocate them, do not
+ * put them on the stack. Nothing here is secret.
+ */
+#define BG_FINGERPRINT_LEN 32	/* vault fingerprint, chain head: SHA-256 */
+#define BG_REQUEST2_NONCE_LEN 16
+#define BG_TOKEN_HEX_LEN 32	/* token ids in hex (token.h: 16 bytes) */
+
+/* One slot of one item version a request asks for. */
+struct bg_request2_entry {
+	char item[BG_NAME_MAX + 1];
+	uint64_t version;	/* >= 1 */
+	uint32_t slot;		/* < BG_SLOTS_MAX */
+};
+
+/*
+ * The request (breakglass-request-v2), lines in this order:
+ *   format breakglass-request-v2
+ *   vault <64 hex>		the vault fingerprint
+ *   chain <64 hex>		the chain head it was made under
+ *   id <32 hex>			the request id
+ *   requester <name>
+ *   account <account id>
+ *   entries <n>			1..BG_POLICY_ITEMS_MAX, then n lines of
+ *   entry <item> <version> <slot>	sorted by item name (byte order), each
+ *				item once (ignoring case)
+ *   created <YYYY-MM-DDTHH:MM:SSZ>
+ *   expiry <YYYY-MM-DDTHH:MM:SSZ>	after created, at most
+ *				BG_POLICY_EXPIRY_MAX later
+ *   reason-sha256 <64 hex>	SHA-256 of the reason (bg_reason_sha256)
+ *   ticket <ticket> or "ticket -" for none
+ *   nonce <32 hex>
+ *   request-key <64 hex>		X25519 public key, not all zero
+ *
+ * The reason is signed by its hash and carried beside the text (the
+ * request file): it is free UTF-8 with spaces, and a hash keeps the
+ * signed text one token per field and bounded. Whoever shows it checks
+ * it against reason-sha256 first (bg_request2_describe does). The hash is
+ * plain SHA-256, as in v1: it sits inside the tagged text, which is what
+ * is signed.
+ */
+#define BG_REQUEST2_FORMAT "breakglass-request-v2"
+#define BG_REQUEST2_TAG "breakglass/v2/request"
+/* bytes of the longest text: 1 KB of fixed lines, < 96 per entry */
+#define BG_REQUEST2_MAX (1024 + 96 * BG_POLICY_ITEMS_MAX)
+
+struct bg_request2 {
+	uint8_t vault[BG_FINGERPRINT_LEN];	/* or the vault id, zero-padded,
+						 * until governance exists */
+	uint8_t chain[BG_FINGERPRINT_LEN];
+	char id[BG_REQUEST_ID_LEN + 1];
+	char requester[BG_NAME_MAX + 1];
+	char account[BG_ACCOUNT_MAX + 1];
+	size_t nentries;
+	struct bg_request2_entry entry[BG_POLICY_ITEMS_MAX];
+	uint64_t created;	/* seconds since the epoch, UTC */
+	uint64_t expiry;
+	uint8_t reason_sha256[32];
+	char ticket[BG_TICKET_MAX + 1];	/* "" for none; 1..BG_TICKET_MAX
+					 * printable ASCII, no space, not "-" */
+	uint8_t nonce[BG_REQUEST2_NONCE_LEN];
+	uint8_t key[32];	/* X25519 public key */
+};
+
+/*
+ * Writes the canonical text (not NUL-terminated) to out, its length to
+ * *len. BG_EINVAL (bg_why() naming the field) for a field breaking its
+ * rule, BG_ETOOBIG when outsz is short (BG_REQUEST2_MAX always suffices).
+ */
+int bg_request2_build(const struct bg_request2 *rq, char *out, size_t outsz,
+    size_t *len);
+/*
+ * Strict parse of exactly len bytes into the caller's *rq; BG_EFORMAT
+ * (bg_why() naming the line) otherwise, and *rq is zeroed. BG_ENOMEM.
+ */
+int bg_request2_parse(const char *text, size_t len, struct bg_request2 *rq);
+/*
+ * SHA-256("breakglass/v2/request" || 0x00 || text), after a strict parse
+ * (BG_EFORMAT when it fails): what the requester's token signs (FIDO2:
+ * as clientDataHash), and what approval statements name as
+ * request-sha256.
+ */
+int bg_request2_hash(const char *text, size_t len, uint8_t out[32]);
+/*
+ * What an approver is shown, NUL-terminated in out: every field of the
+ * strictly parsed text, its hash, and the reason. The reason (required,
+ * at most BG_REASON_MAX bytes) must hash to reason-sha256, BG_ETAMPER
+ * otherwise; it is shown with every byte outside printable ASCII as
+ * \xNN, so it cannot drive the terminal. BG_ETOOBIG rather than a
+ * truncated view; 2 * BG_REQUEST2_MAX + 4 * reason_len + 512 bytes
+ * always suffice. out is "" on any failure.
+ */
+int bg_request2_describe(const char *text, size_t len, const char *reason,
+    size_t reason_len, char *out, size_t outsz);
+
+/* One slot an approval statement opened (or refused to). */
+struct bg_statement2_entry {
+	char item[BG_NAME_MAX + 1];
+	uint64_t version;	/* >= 1 */
+	uint32_t slot;		/* < BG_SLOTS_MAX */
+	uint64_t epoch;
+	uint8_t x;		/* the approver's x in the group, 1..255 */
+	uint8_t opened[32];	/* SHA-256 of the member's box opened */
+	uint8_t written[32];	/* SHA-256 of the box written for it */
+};
+
+#define BG_DECISION_APPROVE 1
+#define BG_DECISION_DENY 2
+
+/*
+ * The approval statement (breakglass-approval-v2), lines in this order:
+ *   format breakglass-approval-v2
+ *   vault <64 hex>		the vault fingerprint
+ *   chain <64 hex>		the chain head
+ *   request-sha256 <64 hex>	bg_request2_hash() of the request
+ *   log-size <u64>		the audit log the approver saw: size
+ *   log-root <64 hex>		and root
+ *   group <name>
+ *   person <name>
+ *   token <32 hex>		the token id
+ *   decision approve|deny
+ *   entries <n>			1..BG_POLICY_ITEMS_MAX, then n lines of
+ *   entry <item> <version> <slot> <epoch> <x> <opened> <written>
+ *				sorted by item name, each item once
+ *				(ignoring case); opened and written are 64
+ *				hex: all zero for deny (nothing was
+ *				opened), neither all zero for approve
+ */
+#define BG_STATEMENT2_FORMAT "breakglass-approval-v2"
+#define BG_STATEMENT2_TAG "breakglass/v2/approval"
+/* bytes of the longest text: 1 KB of fixed lines, < 256 per entry */
+#define BG_STATEMENT2_MAX (1024 + 256 * BG_POLICY_ITEMS_MAX)
+
+struct bg_statement2 {
+	uint8_t vault[BG_FINGERPRINT_LEN];
+	uint8_t chain[BG_FINGERPRINT_LEN];
+	uint8_t request[32];
+	uint64_t log_size;
+	uint8_t log_root[32];
+	char group[BG_NAME_MAX + 1];
+	char person[BG_NAME_MAX + 1];
+	char token[BG_TOKEN_HEX_LEN + 1];	/* lower-case hex */
+	int decision;		/* BG_DECISION_APPROVE or BG_DECISION_DENY */
+	size_t nentries;
+	struct bg_statement2_entry entry[BG_POLICY_ITEMS_MAX];
+};
+
+/* As bg_request2_build (BG_STATEMENT2_MAX always suffices). */
+int bg_statement2_build(const struct bg_statement2 *st, char *out,
+    size_t outsz, size_t *len);
+/* As bg_request2_parse. */
+int bg_statement2_parse(const char *text, size_t len,
+    struct bg_statement2 *st);
+/* SHA-256("breakglass/v2/approval" || 0x00 || text) after a strict
+ * parse: the approver's token signs it (FIDO2: as clientDataHash). */
+int bg_statement2_hash(const char *text, size_t len, uint8_t out[32]);
+/*
+ * What an approver is shown before signing, NUL-terminated in out: every
+ * field of the strictly parsed text and nothing else. BG_ETOOBIG rather
+ * than a truncated view; 2 * BG_STATEMENT2_MAX bytes always suffice. out
+ * is "" on any failure.
+ */
+int bg_statement2_describe(const char *text, size_t len, char *out,
+    size_t outsz);
+
 #endif /* BG_QUORUM_H */
