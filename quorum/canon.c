@@ -8,6 +8,7 @@
  */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/evp.h>
@@ -368,4 +369,141 @@ bg_out_escaped(struct bg_out *o, const char *s, size_t n)
 		else
 			bg_out_put(o, "\\x%02x", b);
 	}
+}
+
+/* ------------------------------------------------------------ the kinds */
+
+/* The text of a checked object in a fresh buffer (caller frees). */
+static char *
+render_alloc(const struct bg_canon_kind *k, const void *obj, size_t *len)
+{
+	struct bg_out o;
+	char *buf;
+
+	if ((buf = malloc(k->max + 1)) == NULL)
+		return NULL;
+	bg_out_init(&o, buf, k->max + 1);
+	k->render(&o, obj);
+	if (o.full) {	/* cannot happen for a checked object */
+		free(buf);
+		return NULL;
+	}
+	*len = o.len;
+	return buf;
+}
+
+int
+bg_canon_build(const struct bg_canon_kind *k, const void *obj, char *out,
+    size_t outsz, size_t *len)
+{
+	struct bg_fault f;
+	char *buf;
+	size_t n;
+
+	bg_clear_why();
+	if (obj == NULL || out == NULL || len == NULL)
+		return BG_EINVAL;
+	*len = 0;
+	if (k->check(obj, &f) != 0) {
+		bg_set_why("%s: invalid %s: %s", k->what, f.key, f.rule);
+		return BG_EINVAL;
+	}
+	if ((buf = render_alloc(k, obj, &n)) == NULL)
+		return BG_ENOMEM;
+	if (n > outsz) {
+		free(buf);
+		return BG_ETOOBIG;
+	}
+	memcpy(out, buf, n);
+	free(buf);
+	*len = n;
+	return BG_OK;
+}
+
+/* 0 when the text is the one obj builds to. */
+static int
+same_text(const struct bg_canon_kind *k, const void *obj, const char *text,
+    size_t len)
+{
+	char *buf;
+	size_t n;
+	int r;
+
+	if ((buf = render_alloc(k, obj, &n)) == NULL)
+		return BG_ENOMEM;
+	r = n == len && memcmp(buf, text, len) == 0 ? 0 : BG_EFORMAT;
+	free(buf);
+	return r;
+}
+
+static int
+parse(const struct bg_canon_kind *k, const char *text, size_t len,
+    void *obj)
+{
+	struct bg_canon c;
+	struct bg_fault f;
+	int r;
+
+	bg_canon_init(&c, k->what, text, len);
+	if (len == 0 || len > k->max) {
+		(void)bg_canon_fail(&c, 1, "format", "the text is empty or "
+		    "longer than %zu bytes", k->max);
+		return BG_EFORMAT;
+	}
+	if (k->take(&c, obj) != 0)
+		return BG_EFORMAT;
+	if (k->check(obj, &f) != 0) {
+		(void)bg_canon_fail(&c, f.line, f.key, "%s", f.rule);
+		return BG_EFORMAT;
+	}
+	if ((r = same_text(k, obj, text, len)) == BG_EFORMAT)
+		(void)bg_canon_fail(&c, 1, "format", "not in canonical form");
+	return r;
+}
+
+int
+bg_canon_parse(const struct bg_canon_kind *k, const char *text, size_t len,
+    void *obj)
+{
+	int r;
+
+	bg_clear_why();
+	if (text == NULL || obj == NULL)
+		return BG_EINVAL;
+	memset(obj, 0, k->size);
+	if ((r = parse(k, text, len, obj)) != BG_OK)
+		memset(obj, 0, k->size);
+	return r;
+}
+
+void *
+bg_canon_parse_alloc(const struct bg_canon_kind *k, const char *text,
+    size_t len, int *r)
+{
+	void *obj;
+
+	if ((obj = malloc(k->size)) == NULL) {
+		*r = BG_ENOMEM;
+		return NULL;
+	}
+	if ((*r = bg_canon_parse(k, text, len, obj)) != BG_OK) {
+		free(obj);
+		return NULL;
+	}
+	return obj;
+}
+
+int
+bg_canon_hash(const struct bg_canon_kind *k, const char *text, size_t len,
+    uint8_t out[32])
+{
+	void *obj;
+	int r;
+
+	if (text == NULL || out == NULL)
+		return BG_EINVAL;
+	if ((obj = bg_canon_parse_alloc(k, text, len, &r)) == NULL)
+		return r;
+	free(obj);
+	return bg_tagged_sha256(k->tag, text, len, out);
 }

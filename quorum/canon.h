@@ -113,4 +113,32 @@ void bg_out_hex_labelled(struct bg_out *o, const char *label,
 /* Printable ASCII as is (backslash doubled), any other byte as \xNN. */
 void bg_out_escaped(struct bg_out *o, const char *s, size_t n);
 
+/*
+ * A kind of canonical signed text (a v2 request, an approval statement):
+ * how to read its fields, check them and write them. The functions below
+ * do the rest the same way for every kind.
+ */
+struct bg_canon_kind {
+	const char *what;	/* for bg_why(): "request" */
+	const char *tag;	/* of its hash: "breakglass/v2/request" */
+	size_t max;		/* bytes of the text */
+	size_t size;		/* of the object */
+	int (*take)(struct bg_canon *c, void *obj);
+	int (*check)(const void *obj, struct bg_fault *f);
+	void (*render)(struct bg_out *o, const void *obj);
+};
+/* The text of a valid obj into out (BG_EINVAL, why naming the field). */
+int bg_canon_build(const struct bg_canon_kind *k, const void *obj, char *out,
+    size_t outsz, size_t *len);
+/* Strict parse: the fields, their checks, and canonical form; obj is
+ * zeroed unless BG_OK. */
+int bg_canon_parse(const struct bg_canon_kind *k, const char *text,
+    size_t len, void *obj);
+/* The same into fresh memory (caller frees), or NULL with *r set. */
+void *bg_canon_parse_alloc(const struct bg_canon_kind *k, const char *text,
+    size_t len, int *r);
+/* The tagged hash of a text that parses. */
+int bg_canon_hash(const struct bg_canon_kind *k, const char *text,
+    size_t len, uint8_t out[32]);
+
 #endif /* BG_QUORUM_CANON_H */

@@ -434,6 +434,8 @@ typedef struct bg_request bg_request_t;
 #define BG_REQUEST_FORMAT "breakglass-request-v1"
 #define BG_REASON_MAX 1024	/* bytes */
 #define BG_TICKET_MAX 128	/* bytes */
+/* "" (none) or 1..BG_TICKET_MAX bytes of printable ASCII, no space. */
+int bg_ticket_valid(const char *s);
 
 struct bg_request_fields {
 	const char *id;		/* NULL: a fresh random id */

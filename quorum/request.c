@@ -74,9 +74,8 @@ reason_valid(const char *s)
 	return text;
 }
 
-/* "" (none) or 1..BG_TICKET_MAX bytes of printable ASCII, no space. */
-static int
-ticket_valid(const char *s)
+int
+bg_ticket_valid(const char *s)
 {
 	size_t n;
 
@@ -131,7 +130,7 @@ bad_field(const struct bg_request_fields *f)
 	if (!reason_valid(f->reason))
 		return "reason (one line of UTF-8, 1..1024 bytes, no control "
 		    "or direction-changing characters)";
-	if (f->ticket != NULL && !ticket_valid(f->ticket))
+	if (f->ticket != NULL && !bg_ticket_valid(f->ticket))
 		return "ticket (at most 128 printable ASCII characters, no "
 		    "space)";
 	if (!items_valid(f->items, f->nitems))

@@ -28,17 +28,11 @@ enum {
 
 /* ------------------------------------------------------------- the rules */
 
-/* "" (none) or 1..BG_TICKET_MAX bytes of printable ASCII without space,
- * and not the "-" that spells none. */
+/* A v1 ticket (bg_ticket_valid), and not the "-" that spells none. */
 static int
 ticket_valid(const char *s)
 {
-	size_t n;
-
-	for (n = 0; s[n] != '\0'; n++)
-		if (n >= BG_TICKET_MAX || s[n] < 0x21 || s[n] > 0x7e)
-			return 0;
-	return strcmp(s, TICKET_NONE) != 0;
+	return bg_ticket_valid(s) && strcmp(s, TICKET_NONE) != 0;
 }
 
 static int
@@ -171,53 +165,6 @@ render(struct bg_out *o, const struct bg_request2 *rq)
 	bg_out_hex_line(o, "request-key", rq->key, sizeof(rq->key));
 }
 
-/* The text of a checked request in a fresh buffer (caller frees). */
-static char *
-render_alloc(const struct bg_request2 *rq, size_t *len)
-{
-	struct bg_out o;
-	char *buf;
-
-	if ((buf = malloc(BG_REQUEST2_MAX + 1)) == NULL)
-		return NULL;
-	bg_out_init(&o, buf, BG_REQUEST2_MAX + 1);
-	render(&o, rq);
-	if (o.full) {	/* cannot happen for a checked request */
-		free(buf);
-		return NULL;
-	}
-	*len = o.len;
-	return buf;
-}
-
-int
-bg_request2_build(const struct bg_request2 *rq, char *out, size_t outsz,
-    size_t *len)
-{
-	struct bg_fault f;
-	char *buf;
-	size_t n;
-
-	bg_clear_why();
-	if (rq == NULL || out == NULL || len == NULL)
-		return BG_EINVAL;
-	*len = 0;
-	if (request_check(rq, &f) != 0) {
-		bg_set_why(WHAT ": invalid %s: %s", f.key, f.rule);
-		return BG_EINVAL;
-	}
-	if ((buf = render_alloc(rq, &n)) == NULL)
-		return BG_ENOMEM;
-	if (n > outsz) {
-		free(buf);
-		return BG_ETOOBIG;
-	}
-	memcpy(out, buf, n);
-	free(buf);
-	*len = n;
-	return BG_OK;
-}
-
 /* ---------------------------------------------------------------- parse */
 
 static int
@@ -316,88 +263,46 @@ take_fields(struct bg_canon *c, struct bg_request2 *rq)
 	return bg_canon_end(c, "request-key");
 }
 
-/* 0 when the text is the one rq builds to. */
 static int
-same_text(const struct bg_request2 *rq, const char *text, size_t len)
+take_v(struct bg_canon *c, void *obj)
 {
-	char *buf;
-	size_t n;
-	int r;
-
-	if ((buf = render_alloc(rq, &n)) == NULL)
-		return BG_ENOMEM;
-	r = n == len && memcmp(buf, text, len) == 0 ? 0 : BG_EFORMAT;
-	free(buf);
-	return r;
+	return take_fields(c, obj);
 }
 
 static int
-parse(const char *text, size_t len, struct bg_request2 *rq)
+check_v(const void *obj, struct bg_fault *f)
 {
-	struct bg_canon c;
-	struct bg_fault f;
-	int r;
+	return request_check(obj, f);
+}
 
-	bg_canon_init(&c, WHAT, text, len);
-	if (len == 0 || len > BG_REQUEST2_MAX) {
-		(void)bg_canon_fail(&c, 1, "format", "the text is empty or "
-		    "longer than %d bytes", BG_REQUEST2_MAX);
-		return BG_EFORMAT;
-	}
-	if (take_fields(&c, rq) != 0)
-		return BG_EFORMAT;
-	if (request_check(rq, &f) != 0) {
-		(void)bg_canon_fail(&c, f.line, f.key, "%s", f.rule);
-		return BG_EFORMAT;
-	}
-	if ((r = same_text(rq, text, len)) == BG_EFORMAT)
-		(void)bg_canon_fail(&c, 1, "format", "not in canonical form");
-	return r;
+static void
+render_v(struct bg_out *o, const void *obj)
+{
+	render(o, obj);
+}
+
+static const struct bg_canon_kind kind = {
+	WHAT, BG_REQUEST2_TAG, BG_REQUEST2_MAX, sizeof(struct bg_request2), take_v,
+	check_v, render_v,
+};
+
+int
+bg_request2_build(const struct bg_request2 *rq, char *out, size_t outsz,
+    size_t *len)
+{
+	return bg_canon_build(&kind, rq, out, outsz, len);
 }
 
 int
 bg_request2_parse(const char *text, size_t len, struct bg_request2 *rq)
 {
-	int r;
-
-	bg_clear_why();
-	if (text == NULL || rq == NULL)
-		return BG_EINVAL;
-	memset(rq, 0, sizeof(*rq));
-	if ((r = parse(text, len, rq)) != BG_OK)
-		memset(rq, 0, sizeof(*rq));
-	return r;
-}
-
-/* A parsed copy of the text in fresh memory (caller frees), or NULL. */
-static struct bg_request2 *
-parse_alloc(const char *text, size_t len, int *r)
-{
-	struct bg_request2 *rq;
-
-	if ((rq = malloc(sizeof(*rq))) == NULL) {
-		*r = BG_ENOMEM;
-		return NULL;
-	}
-	if ((*r = bg_request2_parse(text, len, rq)) != BG_OK) {
-		free(rq);
-		return NULL;
-	}
-	return rq;
+	return bg_canon_parse(&kind, text, len, rq);
 }
 
 int
 bg_request2_hash(const char *text, size_t len, uint8_t out[32])
 {
-	struct bg_request2 *rq;
-	int r;
-
-	if (text == NULL || out == NULL)
-		return BG_EINVAL;
-	if ((rq = parse_alloc(text, len, &r)) == NULL)
-		return r;
-	free(rq);
-	return bg_tagged_sha256(BG_REQUEST2_TAG, text, len, out);
+	return bg_canon_hash(&kind, text, len, out);
 }
 
 /* -------------------------------------------------------------- describe */
@@ -500,7 +405,7 @@ bg_request2_describe(const char *text, size_t len, const char *reason,
 	if (text == NULL || reason == NULL || out == NULL || outsz == 0)
 		return BG_EINVAL;
 	bg_out_init(&o, out, outsz);
-	if ((rq = parse_alloc(text, len, &r)) == NULL)
+	if ((rq = bg_canon_parse_alloc(&kind, text, len, &r)) == NULL)
 		return r;
 	r = describe(rq, text, len, reason, reason_len, &o);
 	free(rq);

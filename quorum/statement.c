@@ -17,6 +17,7 @@
 #include <openssl/evp.h>
 
 #include "common/common.h"
+#include "quorum/canon.h"
 #include "quorum/quorum.h"
 
 /* ------------------------------------------------------------------ time */
@@ -357,55 +358,8 @@ bg_reason_sha256(const char *reason, size_t len, uint8_t out[32])
 
 /* -------------------------------------------------------------- describe */
 
-/* Output that fails rather than truncates. */
-struct out {
-	char *buf;
-	size_t size;
-	size_t len;
-	int full;
-};
-
-static void put(struct out *o, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
 static void
-put(struct out *o, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (o->full)
-		return;
-	va_start(ap, fmt);
-	n = vsnprintf(o->buf + o->len, o->size - o->len, fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= o->size - o->len) {
-		o->full = 1;
-		return;
-	}
-	o->len += (size_t)n;
-}
-
-/* Printable ASCII as is (backslash doubled), every other byte as \xNN. */
-static void
-put_escaped(struct out *o, const char *s, size_t len)
-{
-	unsigned char b;
-	size_t i;
-
-	for (i = 0; i < len && !o->full; i++) {
-		b = (unsigned char)s[i];
-		if (b == '\\')
-			put(o, "\\\\");
-		else if (b >= 0x20 && b < 0x7f)
-			put(o, "%c", b);
-		else
-			put(o, "\\x%02x", b);
-	}
-}
-
-static void
-put_fields(struct out *o, const struct bg_statement *st)
+put_fields(struct bg_out *o, const struct bg_statement *st)
 {
 	char vault[33], reason[65], share[65], expiry[BG_RFC3339_LEN + 1];
 
@@ -414,16 +368,16 @@ put_fields(struct out *o, const struct bg_statement *st)
 	(void)bg_hex_encode(st->reason_sha256, 32, reason, sizeof(reason));
 	(void)bg_hex_encode(st->share_sha256, 32, share, sizeof(share));
 	(void)bg_rfc3339_format(st->expiry, expiry);
-	put(o, "Approval statement (%s):\n", BG_STATEMENT_FORMAT);
-	put(o, "  vault          %s\n", vault);
-	put(o, "  request        %s\n", st->request);
-	put(o, "  account        %s\n", st->account);
-	put(o, "  requester      %s\n", st->requester);
-	put(o, "  reason-sha256  %s\n", reason);
-	put(o, "  expires        %s (UTC)\n", expiry);
-	put(o, "  group          %s\n", st->group);
-	put(o, "  custodian      %s\n", st->custodian);
-	put(o, "  share-sha256   %s\n", share);
+	bg_out_put(o, "Approval statement (%s):\n", BG_STATEMENT_FORMAT);
+	bg_out_put(o, "  vault          %s\n", vault);
+	bg_out_put(o, "  request        %s\n", st->request);
+	bg_out_put(o, "  account        %s\n", st->account);
+	bg_out_put(o, "  requester      %s\n", st->requester);
+	bg_out_put(o, "  reason-sha256  %s\n", reason);
+	bg_out_put(o, "  expires        %s (UTC)\n", expiry);
+	bg_out_put(o, "  group          %s\n", st->group);
+	bg_out_put(o, "  custodian      %s\n", st->custodian);
+	bg_out_put(o, "  share-sha256   %s\n", share);
 }
 
 /* 0 when reason hashes to the statement's reason-sha256. */
@@ -444,7 +398,7 @@ bg_statement_describe(const char *text, size_t len, const char *reason,
     size_t reason_len, char *out, size_t outsz)
 {
 	struct bg_statement st;
-	struct out o;
+	struct bg_out o;
 	int r;
 
 	bg_clear_why();
@@ -461,15 +415,12 @@ bg_statement_describe(const char *text, size_t len, const char *reason,
 		    "reason-sha256");
 		return r;
 	}
-	o.buf = out;
-	o.size = outsz;
-	o.len = 0;
-	o.full = 0;
+	bg_out_init(&o, out, outsz);
 	put_fields(&o, &st);
 	if (reason != NULL) {
-		put(&o, "  reason (matches reason-sha256):\n    \"");
-		put_escaped(&o, reason, reason_len);
-		put(&o, "\"\n");
+		bg_out_put(&o, "  reason (matches reason-sha256):\n    \"");
+		bg_out_escaped(&o, reason, reason_len);
+		bg_out_put(&o, "\"\n");
 	}
 	if (o.full) {
 		out[0] = '\0';

@@ -156,53 +156,6 @@ render(struct bg_out *o, const struct bg_statement2 *st)
 		put_entry_line(o, &st->entry[i]);
 }
 
-/* The text of a checked statement in a fresh buffer (caller frees). */
-static char *
-render_alloc(const struct bg_statement2 *st, size_t *len)
-{
-	struct bg_out o;
-	char *buf;
-
-	if ((buf = malloc(BG_STATEMENT2_MAX + 1)) == NULL)
-		return NULL;
-	bg_out_init(&o, buf, BG_STATEMENT2_MAX + 1);
-	render(&o, st);
-	if (o.full) {	/* cannot happen for a checked statement */
-		free(buf);
-		return NULL;
-	}
-	*len = o.len;
-	return buf;
-}
-
-int
-bg_statement2_build(const struct bg_statement2 *st, char *out, size_t outsz,
-    size_t *len)
-{
-	struct bg_fault f;
-	char *buf;
-	size_t n;
-
-	bg_clear_why();
-	if (st == NULL || out == NULL || len == NULL)
-		return BG_EINVAL;
-	*len = 0;
-	if (statement_check(st, &f) != 0) {
-		bg_set_why(WHAT ": invalid %s: %s", f.key, f.rule);
-		return BG_EINVAL;
-	}
-	if ((buf = render_alloc(st, &n)) == NULL)
-		return BG_ENOMEM;
-	if (n > outsz) {
-		free(buf);
-		return BG_ETOOBIG;
-	}
-	memcpy(out, buf, n);
-	free(buf);
-	*len = n;
-	return BG_OK;
-}
-
 /* ---------------------------------------------------------------- parse */
 
 static int
@@ -311,87 +264,46 @@ take_fields(struct bg_canon *c, struct bg_statement2 *st)
 	return take_entries(c, st);
 }
 
-/* 0 when the text is the one st builds to. */
 static int
-same_text(const struct bg_statement2 *st, const char *text, size_t len)
+take_v(struct bg_canon *c, void *obj)
 {
-	char *buf;
-	size_t n;
-	int r;
-
-	if ((buf = render_alloc(st, &n)) == NULL)
-		return BG_ENOMEM;
-	r = n == len && memcmp(buf, text, len) == 0 ? 0 : BG_EFORMAT;
-	free(buf);
-	return r;
+	return take_fields(c, obj);
 }
 
 static int
-parse(const char *text, size_t len, struct bg_statement2 *st)
+check_v(const void *obj, struct bg_fault *f)
 {
-	struct bg_canon c;
-	struct bg_fault f;
-	int r;
+	return statement_check(obj, f);
+}
 
-	bg_canon_init(&c, WHAT, text, len);
-	if (len == 0 || len > BG_STATEMENT2_MAX) {
-		(void)bg_canon_fail(&c, 1, "format", "the text is empty or "
-		    "longer than %d bytes", BG_STATEMENT2_MAX);
-		return BG_EFORMAT;
-	}
-	if (take_fields(&c, st) != 0)
-		return BG_EFORMAT;
-	if (statement_check(st, &f) != 0) {
-		(void)bg_canon_fail(&c, f.line, f.key, "%s", f.rule);
-		return BG_EFORMAT;
-	}
-	if ((r = same_text(st, text, len)) == BG_EFORMAT)
-		(void)bg_canon_fail(&c, 1, "format", "not in canonical form");
-	return r;
+static void
+render_v(struct bg_out *o, const void *obj)
+{
+	render(o, obj);
+}
+
+static const struct bg_canon_kind kind = {
+	WHAT, BG_STATEMENT2_TAG, BG_STATEMENT2_MAX, sizeof(struct bg_statement2), take_v,
+	check_v, render_v,
+};
+
+int
+bg_statement2_build(const struct bg_statement2 *st, char *out, size_t outsz,
+    size_t *len)
+{
+	return bg_canon_build(&kind, st, out, outsz, len);
 }
 
 int
 bg_statement2_parse(const char *text, size_t len, struct bg_statement2 *st)
 {
-	int r;
-
-	bg_clear_why();
-	if (text == NULL || st == NULL)
-		return BG_EINVAL;
-	memset(st, 0, sizeof(*st));
-	if ((r = parse(text, len, st)) != BG_OK)
-		memset(st, 0, sizeof(*st));
-	return r;
-}
-
-static struct bg_statement2 *
-parse_alloc(const char *text, size_t len, int *r)
-{
-	struct bg_statement2 *st;
-
-	if ((st = malloc(sizeof(*st))) == NULL) {
-		*r = BG_ENOMEM;
-		return NULL;
-	}
-	if ((*r = bg_statement2_parse(text, len, st)) != BG_OK) {
-		free(st);
-		return NULL;
-	}
-	return st;
+	return bg_canon_parse(&kind, text, len, st);
 }
 
 int
 bg_statement2_hash(const char *text, size_t len, uint8_t out[32])
 {
-	struct bg_statement2 *st;
-	int r;
-
-	if (text == NULL || out == NULL)
-		return BG_EINVAL;
-	if ((st = parse_alloc(text, len, &r)) == NULL)
-		return r;
-	free(st);
-	return bg_tagged_sha256(BG_STATEMENT2_TAG, text, len, out);
+	return bg_canon_hash(&kind, text, len, out);
 }
 
 /* -------------------------------------------------------------- describe */
@@ -444,7 +356,7 @@ bg_statement2_describe(const char *text, size_t len, char *out, size_t outsz)
 	if (text == NULL || out == NULL || outsz == 0)
 		return BG_EINVAL;
 	bg_out_init(&o, out, outsz);
-	if ((st = parse_alloc(text, len, &r)) == NULL)
+	if ((st = bg_canon_parse_alloc(&kind, text, len, &r)) == NULL)
 		return r;
 	put_statement(&o, st);
 	free(st);
