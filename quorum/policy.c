@@ -1,13 +1,20 @@
 /*
  * Custodian-group policies (docs/design.md §2.1): which groups an item needs, how
  * many distinct members of each must approve, and the rules around a
- * request (expiry, time lock, self-approval).
+ * request (expiry, time lock).
+ *
+ * The policy floor (docs/design.md §5.2): every threshold is at least 2; no
+ * person is in two groups; no requester is in a group (every item is
+ * requestable by every requester, so their own share would count toward
+ * their own request, offline); so self-approval, kept in the JSON form
+ * for files written before, is never allowed.
  *
  * Three layers, each failing closed on its own:
- *  - parsing and editing check syntax and bounds (names, counts, ranges);
+ *  - parsing and editing check syntax and bounds (names, counts, ranges),
+ *    so a file or template the floor refuses can still be read and fixed;
  *  - bg_policy_validate() judges the whole and names what is wrong;
  *  - bg_policy_quorum_met() trusts neither: it re-checks membership,
- *    distinct people and self-approval on every call.
+ *    distinct people, thresholds and the requester on every call.
  *
  * Names grant by exact spelling (membership, the groups an item needs) and
  * restrict ignoring case (duplicates, one person in two groups, distinct
@@ -266,8 +273,8 @@ bg_policy_default(bg_policy_t **out)
 	*out = NULL;
 	if ((p = policy_new()) == NULL)
 		return BG_ENOMEM;
-	if ((r = bg_policy_add_group(p, "password", 1)) != BG_OK ||
-	    (r = bg_policy_add_group(p, "mfa", 1)) != BG_OK ||
+	if ((r = bg_policy_add_group(p, "password", 2)) != BG_OK ||
+	    (r = bg_policy_add_group(p, "mfa", 2)) != BG_OK ||
 	    (r = bg_policy_set_item(p, "root-password", pw, 1)) != BG_OK ||
 	    (r = bg_policy_set_item(p, "root-mfa", mfa, 1)) != BG_OK) {
 		bg_policy_free(&p);
@@ -593,6 +600,28 @@ check_group_names(const bg_policy_t *p, size_t g, struct msg *e)
 }
 
 /*
+ * docs/design.md §5.2 policy floor: t_g >= 2. With t = 1 every share is the
+ * group key itself (quorum/quorum.h, bg_shamir_split), so one member, or
+ * one approval re-sealed to a request key, stands for the whole group.
+ */
+static int
+check_threshold(const struct bg_group *gr, struct msg *e)
+{
+	if (gr->threshold == 0) {
+		msg_add(e, "group \"%s\": threshold 0 would release without "
+		    "approval: it must be at least 2", gr->name);
+		return -1;
+	}
+	if (gr->threshold < 2) {
+		msg_add(e, "group \"%s\": threshold %u lets one person's share "
+		    "stand for the whole group: it must be at least 2",
+		    gr->name, gr->threshold);
+		return -1;
+	}
+	return 0;
+}
+
+/*
  * docs/design.md §1: "at least two people able to reach it". A group of one is a
  * single point of loss and lets one person hold the group key alone.
  */
@@ -610,11 +639,8 @@ check_group_counts(const struct bg_group *gr, struct msg *e)
 		    gr->member[0]);
 		return -1;
 	}
-	if (gr->threshold == 0) {
-		msg_add(e, "group \"%s\": threshold 0 would release without "
-		    "approval: it must be at least 1", gr->name);
+	if (check_threshold(gr, e) != 0)
 		return -1;
-	}
 	if (gr->threshold > gr->nmember) {
 		msg_add(e, "group \"%s\": threshold %u is above its %zu "
 		    "members", gr->name, gr->threshold, gr->nmember);
@@ -695,37 +721,20 @@ check_item(const bg_policy_t *p, size_t i, struct msg *e)
 	return check_item_groups(p, it, e);
 }
 
-/* Sum of the thresholds of the groups it needs (all known). */
-static unsigned
-item_approvals(const bg_policy_t *p, const struct bg_item *it)
-{
-	unsigned sum = 0;
-	size_t k;
-
-	for (k = 0; k < it->ngroup; k++)
-		sum += p->group[find_group(p, it->group[k])].threshold;
-	return sum;
-}
-
 /*
- * docs/design.md §2.1 "no single person": with self-approval the requester can be
- * the only approver of an item needing a single approval.
+ * docs/design.md §5.2 policy floor: a requester is never a member, so an
+ * approval of their own could only come from a share they must not hold.
+ * The switch stays in the JSON form so that files written before still
+ * parse; on, it is refused.
  */
 static int
 check_self_approval(const bg_policy_t *p, struct msg *e)
 {
-	size_t i;
-
 	if (!p->self_approval)
 		return 0;
-	for (i = 0; i < p->nitem; i++)
-		if (item_approvals(p, &p->item[i]) < 2) {
-			msg_add(e, "self-approval is on and item \"%s\" needs "
-			    "a single approval: its requester could release it "
-			    "alone", p->item[i].name);
-			return -1;
-		}
-	return 0;
+	msg_add(e, "self-approval is on: " BG_POLICY_NO_SELF_APPROVAL ": turn "
+	    "it off");
+	return -1;
 }
 
 static int
@@ -782,10 +791,6 @@ warnings(const bg_policy_t *p, struct msg *w)
 	const struct bg_group *gr;
 	size_t g;
 
-	if (p->self_approval)
-		msg_add(w, "WARNING: self-approval is ON: a requester may "
-		    "approve their own request, so release needs one person "
-		    "fewer\n");
 	for (g = 0; g < p->ngroup; g++) {
 		gr = &p->group[g];
 		if (gr->threshold == gr->nmember)
@@ -818,6 +823,90 @@ bg_policy_validate(const bg_policy_t *p, char *why, size_t whysz)
 	}
 	warnings(p, &w);
 	return BG_OK;
+}
+
+int
+bg_policy_check_floor(const bg_policy_t *p, char *why, size_t whysz)
+{
+	char err[256];
+	struct msg e, w;
+	size_t g;
+	int bad;
+
+	bg_clear_why();
+	msg_init(&w, why, whysz);
+	if (p == NULL || p->ngroup > BG_POLICY_GROUPS_MAX) {
+		msg_add(&w, "no policy");
+		return BG_EINVAL;
+	}
+	msg_init(&e, err, sizeof(err));
+	bad = check_self_approval(p, &e);
+	for (g = 0; g < p->ngroup && !bad; g++)
+		bad = check_threshold(&p->group[g], &e);
+	if (!bad)
+		return BG_OK;
+	msg_add(&w, "%s", err);
+	bg_set_why("%s", err);
+	return BG_EPERM;
+}
+
+/*
+ * docs/design.md §5.2 policy floor: 0, or -1 after writing to m that person
+ * (ignoring case) is a member of one of the groups idx[0..n) of p.
+ */
+static int
+requester_in(const bg_policy_t *p, const size_t *idx, size_t n,
+    const char *person, int for_request, struct msg *m)
+{
+	const struct bg_group *gr;
+	size_t k;
+
+	for (k = 0; k < n; k++) {
+		gr = &p->group[idx[k]];
+		if (!has_member_ci(gr, person))
+			continue;
+		msg_add(m, "requester \"%s\" is a member of group \"%s\"%s: a "
+		    "requester may not be a custodian, since their own share "
+		    "would count toward their own request, offline", person,
+		    gr->name, for_request ? ", which this request needs" : "");
+		return -1;
+	}
+	return 0;
+}
+
+int
+bg_policy_requester_check(const bg_policy_t *p, const char *person,
+    const char *const *groups, size_t ngroups, char *why, size_t whysz)
+{
+	size_t idx[BG_POLICY_GROUPS_MAX], k, n;
+	char buf[512];
+	struct msg m, w;
+	int g;
+
+	bg_clear_why();
+	msg_init(&w, why, whysz);
+	if (p == NULL || !bg_name_valid(person) ||
+	    p->ngroup > BG_POLICY_GROUPS_MAX ||
+	    (groups == NULL && ngroups != 0) || ngroups > BG_POLICY_GROUPS_MAX)
+		return BG_EINVAL;
+	n = groups == NULL ? p->ngroup : ngroups;
+	for (k = 0; k < n; k++) {
+		if (groups == NULL) {
+			idx[k] = k;
+		} else if (groups[k] == NULL ||
+		    (g = find_group(p, groups[k])) < 0) {
+			bg_set_why("group %zu is not in the policy", k + 1);
+			return BG_EINVAL;
+		} else {
+			idx[k] = (size_t)g;
+		}
+	}
+	msg_init(&m, buf, sizeof(buf));
+	if (requester_in(p, idx, n, person, groups != NULL, &m) == 0)
+		return BG_OK;
+	msg_add(&w, "%s", buf);
+	bg_set_why("%s", buf);
+	return BG_EPERM;
 }
 
 /* ------------------------------------------------------------------ JSON */
@@ -1296,23 +1385,41 @@ approvals_ok(const struct bg_approval *ap, size_t n)
 	return 0;
 }
 
-/* Without self-approval the requester may approve nothing at all. */
+/*
+ * The requester may approve nothing at all, whatever the policy's
+ * self-approval switch says (docs/design.md §5.2 policy floor).
+ */
 static int
-self_approved(const bg_policy_t *p, const struct bg_approval *ap, size_t n,
-    const char *requester, struct msg *m)
+self_approved(const struct bg_approval *ap, size_t n, const char *requester,
+    struct msg *m)
 {
 	size_t i;
 
-	if (p->self_approval)
-		return 0;
 	for (i = 0; i < n; i++)
 		if (bg_name_same(ap[i].person, requester)) {
 			msg_add(m, "requester \"%s\" approved for group \"%s\": "
-			    "this policy does not allow self-approval",
-			    requester, ap[i].group);
+			    "self-approval is never allowed", requester,
+			    ap[i].group);
 			return 1;
 		}
 	return 0;
+}
+
+/*
+ * The floor of the needed groups, for a policy that may never have passed
+ * validation: each needs at least 2 approvals, and the requester is a
+ * member of none.
+ */
+static int
+floor_broken(const bg_policy_t *p, const struct needed *nd,
+    const char *requester, struct msg *m)
+{
+	size_t k;
+
+	for (k = 0; k < nd->n; k++)
+		if (check_threshold(&p->group[nd->idx[k]], m) != 0)
+			return 1;
+	return requester_in(p, nd->idx, nd->n, requester, 1, m) != 0;
 }
 
 static const char *
@@ -1378,24 +1485,26 @@ judge(const bg_policy_t *p, const struct needed *nd,
 {
 	unsigned got[BG_POLICY_GROUPS_MAX] = { 0 };
 	size_t i, k, people = 0;
-	int requester_counted = 0;
 
-	if (self_approved(p, ap, nap, requester, m))
+	if (self_approved(ap, nap, requester, m) ||
+	    floor_broken(p, nd, requester, m))
 		return -1;
 	for (i = 0; i < nap; i++) {
 		if (counts(p, nd, ap, i, &k) != COUNTED)
 			continue;
 		got[k]++;
 		people++;
-		if (bg_name_same(ap[i].person, requester))
-			requester_counted = 1;
 	}
 	if (report_short(p, nd, got, m)) {
 		report_skipped(p, nd, ap, nap, m);
 		return -1;
 	}
-	/* docs/design.md §2.1, whatever the policy says: never one person alone. */
-	if (people + (requester_counted ? 0 : 1) < 2) {
+	/*
+	 * docs/design.md §2.1, whatever the policy says: never one person
+	 * alone. Past the floor a met quorum has at least two counted people
+	 * besides the requester; kept so that no later change can undo it.
+	 */
+	if (people < 2) {
 		msg_add(m, "only one person takes part: release needs at "
 		    "least two");
 		return -1;

@@ -225,13 +225,21 @@ int bg_rfc3339_parse(const char *s, size_t len, uint64_t *t);
  * A policy (docs/design.md §2.1): custodian groups, each with a threshold t and its
  * members; items (root-password, root-mfa, notes) and the groups each
  * needs; how long a request lives; an optional time lock between quorum
- * and release; whether a requester may approve their own request.
+ * and release; and a self-approval switch that is kept in the JSON form
+ * for older files but may never be on.
+ *
+ * The policy floor (docs/design.md §5.2): every t >= 2; no person in two
+ * groups; no requester in any group (every requester may request every
+ * item, so their own share would count toward their own request,
+ * offline); self-approval off. Requesters are not part of the policy (the
+ * vault knows them): bg_policy_requester_check() judges one person.
  *
  * Parsing and editing check syntax and bounds only, so a template without
- * members (bg_policy_default) can be stored; bg_policy_validate() judges
- * the whole and must pass before a policy guards anything.
- * bg_policy_quorum_met() does not trust the policy it is given: it
- * re-checks membership and distinct people itself.
+ * members (bg_policy_default) or an older file with a threshold of 1 can
+ * be stored and fixed; bg_policy_validate() judges the whole and must pass
+ * before a policy guards anything. bg_policy_quorum_met() does not trust
+ * the policy it is given: it re-checks membership, distinct people, the
+ * thresholds and the requester itself.
  */
 typedef struct bg_policy bg_policy_t;
 
@@ -246,7 +254,7 @@ typedef struct bg_policy bg_policy_t;
 #define BG_POLICY_TIMELOCK_MAX 259200		/* 72 hours */
 
 /*
- * The template: groups "password" and "mfa" (threshold 1, no members yet),
+ * The template: groups "password" and "mfa" (threshold 2, no members yet),
  * items "root-password" needing "password" and "root-mfa" needing "mfa",
  * requests expiring after 4 hours, no time lock, no self-approval. It does
  * not validate until each group has members. Caller frees *p with
@@ -266,7 +274,7 @@ int bg_policy_from_json(const cJSON *j, bg_policy_t **p);
 /*
  * The JSON form, keys in this order:
  *   {"format":"breakglass-policy-v1",
- *    "groups":[{"name":"password","threshold":1,"members":["alice","bob"]},..],
+ *    "groups":[{"name":"password","threshold":2,"members":["alice","bob"]},..],
  *    "items":[{"name":"root-password","groups":["password"]},..],
  *    "request_expiry_seconds":14400,"timelock_seconds":0,
  *    "self_approval":false}
@@ -276,12 +284,34 @@ int bg_policy_to_json(const bg_policy_t *p, cJSON **j);
 
 /*
  * Judges the policy. On failure (BG_EINVAL) why holds one sentence naming
- * the group, person or item at fault (also in bg_why()). On BG_OK why
- * holds the warnings, one per line, or "" when there are none; callers
- * show them: a policy with self-approval always warns. why may be NULL
- * when whysz is 0; longer text is truncated.
+ * the group, person or item at fault (also in bg_why()): among others a
+ * threshold below 2 and self-approval on. On BG_OK why holds the
+ * warnings, one per line, or "" when there are none; callers show them.
+ * why may be NULL when whysz is 0; longer text is truncated.
  */
 int bg_policy_validate(const bg_policy_t *p, char *why, size_t whysz);
+
+/* Why self-approval is refused, for every place that says so. */
+#define BG_POLICY_NO_SELF_APPROVAL "a requester may never be a member of a " \
+    "group guarding what they request (their own share would count " \
+    "offline), so they have no approval to give"
+
+/*
+ * Only the floor of the policy itself: self-approval off, then every
+ * threshold at least 2 (BG_EPERM, why and bg_why() in the words
+ * bg_policy_validate() uses). For a policy that must stay within the floor
+ * while other problems are only flagged (an armed vault).
+ */
+int bg_policy_check_floor(const bg_policy_t *p, char *why, size_t whysz);
+
+/*
+ * BG_EPERM when person, a requester, is (ignoring case) a member of one of
+ * groups[0..ngroups) (names of p's groups, e.g. those a request needs), or
+ * of any group of p when groups is NULL: why and bg_why() name the group.
+ * BG_EINVAL for bad arguments or a group p does not define.
+ */
+int bg_policy_requester_check(const bg_policy_t *p, const char *person,
+    const char *const *groups, size_t ngroups, char *why, size_t whysz);
 
 /*
  * Editing. Names must be valid (BG_EINVAL); BG_EEXIST for a group already
@@ -289,6 +319,8 @@ int bg_policy_validate(const bg_policy_t *p, char *why, size_t whysz);
  * an unknown group, BG_ETOOBIG when a table is full, BG_ERANGE for a
  * threshold outside 1..BG_POLICY_MEMBERS_MAX or a duration out of bounds.
  * bg_policy_set_item() adds the item or replaces the groups it needs.
+ * A threshold of 1 and self-approval on are stored (as older files hold
+ * them) and refused by bg_policy_validate().
  */
 int bg_policy_add_group(bg_policy_t *p, const char *group, unsigned threshold);
 int bg_policy_set_threshold(bg_policy_t *p, const char *group,
@@ -345,12 +377,13 @@ struct bg_approval {
  * listed once, ngroups >= 1) has at least its threshold of approvals from
  * distinct people who are exactly-spelled members of it; a person counts
  * once in all (a second approval, or one for a second group, is not
- * counted); approvals for other groups or by non-members are not counted;
- * unless p allows self-approval, any approval by the requester refuses the
- * whole (BG_EPERM); and at least two distinct people take part (the
- * requester and the counted approvers), whatever p says. Otherwise
- * BG_EPERM, with why saying what is missing, e.g. "mfa: 1 of 2", and
- * which approvals were not counted; BG_EINVAL for bad arguments.
+ * counted); approvals for other groups or by non-members are not counted.
+ * Whatever p says (it may never have passed validation), the floor holds:
+ * any approval by the requester refuses the whole, self-approval switch or
+ * not; so does a needed group with a threshold below 2, or one the
+ * requester is a member of (ignoring case). Otherwise BG_EPERM, with why
+ * saying what is missing, e.g. "mfa: 1 of 2", and which approvals were
+ * not counted; BG_EINVAL for bad arguments.
  */
 int bg_policy_quorum_met(const bg_policy_t *p, const char *const *groups,
     size_t ngroups, const struct bg_approval *approvals, size_t napprovals,

@@ -1,8 +1,13 @@
 /*
  * Custodian-group policies (quorum/policy.c, docs/design.md §2.1): the default
  * template, validation naming the group, person or item at fault, the
- * strict JSON form and its round trip, and the quorum decision itself,
- * which must hold even for a policy that never passed validation.
+ * policy floor (docs/design.md §5.2: thresholds of at least 2, no
+ * self-approval, no requester in a group), the strict JSON form and its
+ * round trip, and the quorum decision itself, which must hold even for a
+ * policy that never passed validation.
+ *
+ * Fixtures use thresholds of 2 with three members, so that a check about
+ * something else is neither stopped by the floor nor warned about.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -19,8 +24,9 @@
 #include "quorum/quorum.h"
 
 /* Policy JSON pieces, with ' for " to keep them readable. */
-#define G_PW "{'name':'password','threshold':1,'members':['alice','bob']}"
-#define G_MFA "{'name':'mfa','threshold':1,'members':['carol','dave']}"
+#define G_PW "{'name':'password','threshold':2,'members':['alice','bob'," \
+    "'hana']}"
+#define G_MFA "{'name':'mfa','threshold':2,'members':['carol','dave','ivan']}"
 #define I_PW "{'name':'root-password','groups':['password']}"
 #define I_MFA "{'name':'root-mfa','groups':['mfa']}"
 #define TAIL "'request_expiry_seconds':14400,'timelock_seconds':0," \
@@ -69,6 +75,8 @@ load(const char *groups, const char *items, const char *tail)
 	return p;
 }
 
+static void check_refused(const char *text, const char *want);
+
 /* Validation refuses p with a message holding want (and bg_why too). */
 static void
 assert_invalid(bg_policy_t *p, const char *want)
@@ -91,7 +99,7 @@ assert_valid(const bg_policy_t *p, const char *warnings)
 	assert_string_equal(why, warnings);
 }
 
-/* The default template, with two people in each group. */
+/* The default template, with three people in each group (G_PW, G_MFA). */
 static bg_policy_t *
 populated(void)
 {
@@ -100,8 +108,10 @@ populated(void)
 	assert_int_equal(bg_policy_default(&p), BG_OK);
 	assert_int_equal(bg_policy_add_member(p, "password", "alice"), BG_OK);
 	assert_int_equal(bg_policy_add_member(p, "password", "bob"), BG_OK);
+	assert_int_equal(bg_policy_add_member(p, "password", "hana"), BG_OK);
 	assert_int_equal(bg_policy_add_member(p, "mfa", "carol"), BG_OK);
 	assert_int_equal(bg_policy_add_member(p, "mfa", "dave"), BG_OK);
+	assert_int_equal(bg_policy_add_member(p, "mfa", "ivan"), BG_OK);
 	return p;
 }
 
@@ -117,8 +127,9 @@ test_default_template(void **state)
 	assert_int_equal(bg_policy_ngroups(p), 2);
 	assert_string_equal(bg_policy_group_name(p, 0), "password");
 	assert_string_equal(bg_policy_group_name(p, 1), "mfa");
-	assert_int_equal(bg_policy_group_threshold(p, 0), 1);
-	assert_int_equal(bg_policy_group_threshold(p, 1), 1);
+	/* docs/design.md §5.2: the template starts at the floor */
+	assert_int_equal(bg_policy_group_threshold(p, 0), 2);
+	assert_int_equal(bg_policy_group_threshold(p, 1), 2);
 	assert_int_equal(bg_policy_group_nmembers(p, 0), 0);
 	assert_null(bg_policy_group_name(p, 2));
 	assert_int_equal(bg_policy_nitems(p), 2);
@@ -171,21 +182,21 @@ test_invalid_groups(void **state)
 	check_invalid(G_PW ",{'name':'mfa','threshold':3,'members':"
 	    "['carol','dave']}", I_PW "," I_MFA, TAIL,
 	    "group \"mfa\": threshold 3 is above its 2 members");
-	check_invalid(G_PW ",{'name':'mfa','threshold':1,'members':[]}",
+	check_invalid(G_PW ",{'name':'mfa','threshold':2,'members':[]}",
 	    I_PW "," I_MFA, TAIL, "group \"mfa\" has no members");
 	/* docs/design.md §1: at least two people able to reach it */
-	check_invalid(G_PW ",{'name':'mfa','threshold':1,'members':"
+	check_invalid(G_PW ",{'name':'mfa','threshold':2,'members':"
 	    "['carol']}", I_PW "," I_MFA, TAIL,
 	    "group \"mfa\" has one member (\"carol\")");
 	check_invalid(G_PW "," G_MFA "," G_MFA, I_PW "," I_MFA, TAIL,
 	    "group \"mfa\" is defined twice");
-	check_invalid(G_PW "," G_MFA ",{'name':'MFA','threshold':1,"
+	check_invalid(G_PW "," G_MFA ",{'name':'MFA','threshold':2,"
 	    "'members':['erin','frank']}", I_PW "," I_MFA, TAIL,
 	    "group \"MFA\" is defined twice");
-	check_invalid(G_PW ",{'name':'mfa','threshold':1,'members':"
+	check_invalid(G_PW ",{'name':'mfa','threshold':2,'members':"
 	    "['carol','dave','carol']}", I_PW "," I_MFA, TAIL,
 	    "group \"mfa\": person \"carol\" is listed twice");
-	check_invalid(G_PW ",{'name':'mfa','threshold':1,'members':"
+	check_invalid(G_PW ",{'name':'mfa','threshold':2,'members':"
 	    "['carol','dave','CAROL']}", I_PW "," I_MFA, TAIL,
 	    "group \"mfa\": person \"CAROL\" is listed twice");
 	check_invalid("", I_PW, TAIL, "1..16 groups");
@@ -196,21 +207,21 @@ static void
 test_invalid_overlap(void **state)
 {
 	(void)state;
-	check_invalid("{'name':'password','threshold':1,'members':"
+	check_invalid("{'name':'password','threshold':2,'members':"
 	    "['alice','carol']}," G_MFA, I_PW "," I_MFA, TAIL,
 	    "person \"carol\" is in groups \"password\" and \"mfa\": one "
 	    "person must not satisfy two groups");
-	check_invalid("{'name':'password','threshold':1,'members':"
-	    "['alice','bob']},{'name':'mfa','threshold':1,'members':"
+	check_invalid("{'name':'password','threshold':2,'members':"
+	    "['alice','bob']},{'name':'mfa','threshold':2,'members':"
 	    "['carol','bob']}", I_PW "," I_MFA, TAIL,
 	    "person \"bob\" is in groups \"password\" and \"mfa\"");
 	/* another spelling of the same person */
-	check_invalid("{'name':'password','threshold':1,'members':"
-	    "['alice','Bob']},{'name':'mfa','threshold':1,'members':"
+	check_invalid("{'name':'password','threshold':2,'members':"
+	    "['alice','Bob']},{'name':'mfa','threshold':2,'members':"
 	    "['carol','bob']}", I_PW "," I_MFA, TAIL,
 	    "person \"Bob\" is in groups \"password\" and \"mfa\"");
 	/* a third group no item needs yet is one edit away from live */
-	check_invalid(G_PW "," G_MFA ",{'name':'spare','threshold':1,"
+	check_invalid(G_PW "," G_MFA ",{'name':'spare','threshold':2,"
 	    "'members':['dave','erin']}", I_PW "," I_MFA, TAIL,
 	    "person \"dave\" is in groups \"mfa\" and \"spare\"");
 }
@@ -245,12 +256,148 @@ test_invalid_rules(void **state)
 	check_invalid(G_PW "," G_MFA, I_PW "," I_MFA,
 	    "'request_expiry_seconds':3600,'timelock_seconds':3600,"
 	    "'self_approval':false", "time lock (3600 s) is not shorter");
-	/* docs/design.md §2.1: with self-approval one person could be the quorum */
+	/* docs/design.md §5.2: self-approval is refused (test_floor_self_approval) */
 	check_invalid(G_PW ",{'name':'mfa','threshold':2,'members':"
 	    "['carol','dave','erin']}", I_PW "," I_MFA,
 	    "'request_expiry_seconds':14400,'timelock_seconds':0,"
-	    "'self_approval':true", "self-approval is on and item "
-	    "\"root-password\" needs a single approval");
+	    "'self_approval':true", "self-approval is on: a requester may "
+	    "never be a member");
+}
+
+/* ----------------------------------------------------- the policy floor */
+
+#define T1_MSG "group \"mfa\": threshold 1 lets one person's share stand " \
+    "for the whole group: it must be at least 2"
+#define SELF_MSG "self-approval is on: a requester may never be a member " \
+    "of a group guarding what they request (their own share would " \
+    "count offline), so they have no approval to give: turn it off"
+
+/* bg_policy_check_floor refuses p with a message holding want. */
+static void
+assert_below_floor(const bg_policy_t *p, const char *want)
+{
+	char why[512];
+
+	assert_int_equal(bg_policy_check_floor(p, why, sizeof(why)), BG_EPERM);
+	if (strstr(why, want) == NULL)
+		fail_msg("floor message \"%s\" lacks \"%s\"", why, want);
+	assert_non_null(strstr(bg_why(), want));
+}
+
+/* docs/design.md §5.2: every t_g >= 2; 1 makes each share the group key. */
+static void
+test_floor_threshold(void **state)
+{
+	bg_policy_t *p;
+	char why[64];
+
+	(void)state;
+	/* t = 1 as a file holds it: read, then refused with the reason */
+	check_invalid(G_PW ",{'name':'mfa','threshold':1,'members':"
+	    "['carol','dave','ivan']}", I_PW "," I_MFA, TAIL, T1_MSG);
+	/* on a group no item needs too: one edit away from live */
+	check_invalid(G_PW "," G_MFA ",{'name':'spare','threshold':1,"
+	    "'members':['erin','frank','gina']}", I_PW "," I_MFA, TAIL,
+	    "group \"spare\": threshold 1 lets one person's share");
+	/* t = 1 by editing: stored, refused by validation and the floor */
+	p = populated();
+	assert_int_equal(bg_policy_set_threshold(p, "mfa", 1), BG_OK);
+	assert_int_equal(bg_policy_group_threshold(p, 1), 1);
+	assert_invalid(p, T1_MSG);
+	assert_below_floor(p, T1_MSG);
+	/* t = 0 never gets in: not by editing ... */
+	assert_int_equal(bg_policy_set_threshold(p, "mfa", 0), BG_ERANGE);
+	assert_int_equal(bg_policy_group_threshold(p, 1), 1);
+	assert_int_equal(bg_policy_add_group(p, "ops", 0), BG_ERANGE);
+	assert_int_equal(bg_policy_ngroups(p), 2);
+	/* ... nor from a file (test_json_ranges) */
+	check_refused(policy_text(G_PW ",{'name':'mfa','threshold':0,"
+	    "'members':['carol','dave','ivan']}", I_PW "," I_MFA, TAIL),
+	    "group \"mfa\": threshold must be a number 1..64");
+	/* back at 2 it passes both */
+	assert_int_equal(bg_policy_set_threshold(p, "mfa", 2), BG_OK);
+	assert_valid(p, "");
+	assert_int_equal(bg_policy_check_floor(p, why, sizeof(why)), BG_OK);
+	assert_string_equal(why, "");
+	/* the floor alone ignores what validation only flags */
+	assert_int_equal(bg_policy_remove_member(p, "mfa", "carol"), BG_OK);
+	assert_int_equal(bg_policy_remove_member(p, "mfa", "dave"), BG_OK);
+	assert_invalid(p, "group \"mfa\" has one member");
+	assert_int_equal(bg_policy_check_floor(p, NULL, 0), BG_OK);
+	assert_int_equal(bg_policy_check_floor(NULL, NULL, 0), BG_EINVAL);
+	bg_policy_free(&p);
+}
+
+/* docs/design.md §5.2: a requester is never a member, so never approves. */
+static void
+test_floor_self_approval(void **state)
+{
+	bg_policy_t *p;
+
+	(void)state;
+	/* an older file with self-approval on is read, and refused */
+	p = load(G_PW "," G_MFA, I_PW "," I_MFA, "'request_expiry_seconds':"
+	    "14400,'timelock_seconds':0,'self_approval':true");
+	assert_int_equal(bg_policy_self_approval(p), 1);
+	assert_invalid(p, SELF_MSG);
+	assert_below_floor(p, SELF_MSG);
+	/* said first by the floor, before a threshold below it */
+	assert_int_equal(bg_policy_set_threshold(p, "mfa", 1), BG_OK);
+	assert_below_floor(p, SELF_MSG);
+	assert_int_equal(bg_policy_set_threshold(p, "mfa", 2), BG_OK);
+	/* off, the same policy passes */
+	assert_int_equal(bg_policy_set_self_approval(p, 0), BG_OK);
+	assert_valid(p, "");
+	assert_int_equal(bg_policy_check_floor(p, NULL, 0), BG_OK);
+	/* on by editing: stored, refused */
+	assert_int_equal(bg_policy_set_self_approval(p, 1), BG_OK);
+	assert_invalid(p, SELF_MSG);
+	bg_policy_free(&p);
+}
+
+/* docs/design.md §5.2: no requester in a group guarding what they request. */
+static void
+test_floor_requester(void **state)
+{
+	static const char *const pw[] = { "password" };
+	static const char *const mfa[] = { "mfa" };
+	static const char *const ops[] = { "ops" };
+	bg_policy_t *p = populated();
+	char why[512];
+
+	(void)state;
+	assert_int_equal(bg_policy_requester_check(p, "carol", NULL, 0, why,
+	    sizeof(why)), BG_EPERM);
+	assert_string_equal(why, "requester \"carol\" is a member of group "
+	    "\"mfa\": a requester may not be a custodian, since their own "
+	    "share would count toward their own request, offline");
+	assert_string_equal(bg_why(), why);
+	/* another spelling is the same person */
+	assert_int_equal(bg_policy_requester_check(p, "CAROL", NULL, 0, why,
+	    sizeof(why)), BG_EPERM);
+	assert_non_null(strstr(why, "group \"mfa\""));
+	/* the groups of one request: named as such */
+	assert_int_equal(bg_policy_requester_check(p, "carol", mfa, 1, why,
+	    sizeof(why)), BG_EPERM);
+	assert_non_null(strstr(why, "\"mfa\", which this request needs"));
+	/* a request not needing her group is not hers to hold a share of */
+	assert_int_equal(bg_policy_requester_check(p, "carol", pw, 1, why,
+	    sizeof(why)), BG_OK);
+	assert_string_equal(why, "");
+	assert_int_equal(bg_policy_requester_check(p, "zoe", NULL, 0, why,
+	    sizeof(why)), BG_OK);
+	/* bad arguments */
+	assert_int_equal(bg_policy_requester_check(p, "carol", ops, 1, why,
+	    sizeof(why)), BG_EINVAL);
+	assert_int_equal(bg_policy_requester_check(p, "carol", NULL, 1, why,
+	    sizeof(why)), BG_EINVAL);
+	assert_int_equal(bg_policy_requester_check(p, "z oe", NULL, 0, why,
+	    sizeof(why)), BG_EINVAL);
+	assert_int_equal(bg_policy_requester_check(NULL, "zoe", NULL, 0, NULL,
+	    0), BG_EINVAL);
+	/* validation knows no requesters: the vault asks per person */
+	assert_valid(p, "");
+	bg_policy_free(&p);
 }
 
 static void
@@ -259,18 +406,22 @@ test_warnings(void **state)
 	bg_policy_t *p;
 
 	(void)state;
-	/* self-approval, where allowed at all, is said loudly */
+	/*
+	 * self-approval used to pass with a loud warning; the floor refuses
+	 * it now (test_floor_self_approval), so it is never only a warning
+	 */
 	p = load("{'name':'password','threshold':2,'members':['alice','bob',"
 	    "'erin']},{'name':'mfa','threshold':2,'members':['carol','dave',"
 	    "'frank']}", I_PW "," I_MFA, "'request_expiry_seconds':14400,"
 	    "'timelock_seconds':0,'self_approval':true");
-	assert_valid(p, "WARNING: self-approval is ON: a requester may approve "
-	    "their own request, so release needs one person fewer\n");
+	assert_invalid(p, "self-approval is on");
+	assert_int_equal(bg_policy_set_self_approval(p, 0), BG_OK);
+	assert_valid(p, "");
 	bg_policy_free(&p);
 	/* no spare member; a group nothing needs */
 	p = load("{'name':'password','threshold':2,'members':['alice','bob']},"
-	    G_MFA ",{'name':'spare','threshold':1,'members':['erin',"
-	    "'frank']}", I_PW "," I_MFA, TAIL);
+	    G_MFA ",{'name':'spare','threshold':2,'members':['erin',"
+	    "'frank','gina']}", I_PW "," I_MFA, TAIL);
 	assert_valid(p, "warning: group \"password\" needs all 2 of its "
 	    "members: losing one token locks away what it guards\n"
 	    "warning: group \"spare\" is needed by no item\n");
@@ -289,6 +440,7 @@ test_validate_args(void **state)
 	assert_int_equal(bg_policy_validate(p, NULL, 0), BG_OK);
 	/* a short buffer truncates, terminated */
 	assert_int_equal(bg_policy_remove_member(p, "mfa", "dave"), BG_OK);
+	assert_int_equal(bg_policy_remove_member(p, "mfa", "ivan"), BG_OK);
 	assert_int_equal(bg_policy_validate(p, why, sizeof(why)), BG_EINVAL);
 	assert_string_equal(why, "group \"");
 	bg_policy_free(&p);
@@ -306,12 +458,12 @@ test_editing(void **state)
 	unsigned i;
 
 	(void)state;
-	assert_int_equal(bg_policy_add_group(p, "MFA", 1), BG_EEXIST);
+	assert_int_equal(bg_policy_add_group(p, "MFA", 2), BG_EEXIST);
 	assert_int_equal(bg_policy_add_group(p, "ops", 0), BG_ERANGE);
 	assert_int_equal(bg_policy_add_group(p, "ops", 65), BG_ERANGE);
-	assert_int_equal(bg_policy_add_group(p, "o ps", 1), BG_EINVAL);
+	assert_int_equal(bg_policy_add_group(p, "o ps", 2), BG_EINVAL);
 	assert_int_equal(bg_policy_set_threshold(p, "mfa", 0), BG_ERANGE);
-	assert_int_equal(bg_policy_set_threshold(p, "nope", 1), BG_ENOENT);
+	assert_int_equal(bg_policy_set_threshold(p, "nope", 2), BG_ENOENT);
 	assert_int_equal(bg_policy_add_member(p, "mfa", "Carol"), BG_EEXIST);
 	assert_int_equal(bg_policy_add_member(p, "nope", "x"), BG_ENOENT);
 	assert_int_equal(bg_policy_add_member(p, "mfa", "-x"), BG_EINVAL);
@@ -334,8 +486,10 @@ test_editing(void **state)
 	assert_int_equal(bg_policy_set_timelock(p, 300), BG_OK);
 	assert_invalid(p, "time lock (300 s)");
 	assert_int_equal(bg_policy_set_timelock(p, 0), BG_OK);
-	/* a group of one after a member leaves */
+	/* a group of one after two members leave */
 	assert_int_equal(bg_policy_remove_member(p, "mfa", "carol"), BG_OK);
+	assert_int_equal(bg_policy_group_nmembers(p, 1), 2);
+	assert_int_equal(bg_policy_remove_member(p, "mfa", "ivan"), BG_OK);
 	assert_int_equal(bg_policy_group_nmembers(p, 1), 1);
 	assert_string_equal(bg_policy_group_member(p, 1, 0), "dave");
 	assert_invalid(p, "group \"mfa\" has one member (\"dave\")");
@@ -347,9 +501,9 @@ test_editing(void **state)
 	assert_int_equal(bg_policy_add_member(p, "mfa", "last"), BG_ETOOBIG);
 	for (i = 2; i < BG_POLICY_GROUPS_MAX; i++) {
 		snprintf(name, sizeof(name), "g%u", i);
-		assert_int_equal(bg_policy_add_group(p, name, 1), BG_OK);
+		assert_int_equal(bg_policy_add_group(p, name, 2), BG_OK);
 	}
-	assert_int_equal(bg_policy_add_group(p, "last", 1), BG_ETOOBIG);
+	assert_int_equal(bg_policy_add_group(p, "last", 2), BG_ETOOBIG);
 	bg_policy_free(&p);
 }
 
@@ -449,6 +603,8 @@ test_json_round_trip(void **state)
 	assert_int_equal(bg_policy_expiry(q), 7 * 86400);
 	assert_int_equal(bg_policy_timelock(q), 72 * 3600);
 	assert_int_equal(bg_policy_self_approval(q), 1);
+	/* read, as an older file holds it, and refused */
+	assert_invalid(q, "self-approval is on");
 	free(s1);
 	free(s2);
 	bg_policy_free(&p);
@@ -478,13 +634,13 @@ test_json_strict_keys(void **state)
 {
 	cJSON *j;
 	bg_policy_t *p = NULL;
-	const char *dup = "{\"name\":\"mfa\",\"threshold\":1,"
+	const char *dup = "{\"name\":\"mfa\",\"threshold\":2,"
 	    "\"members\":[\"carol\",\"dave\"],\"members\":[\"eve\",\"x\"]}";
 
 	(void)state;
 	check_refused(policy_text(GROUPS2, ITEMS2, TAIL ",'extra':1"),
 	    "no other");
-	check_refused(policy_text(G_PW ",{'name':'mfa','threshold':1,"
+	check_refused(policy_text(G_PW ",{'name':'mfa','threshold':2,"
 	    "'members':['carol','dave'],'admin':true}", ITEMS2, TAIL),
 	    "groups[1]");
 	check_refused(policy_text(GROUPS2, I_PW ",{'name':'root-mfa',"
@@ -528,14 +684,14 @@ test_json_strict_types(void **state)
 	check_refused(policy_text(G_PW ",{'name':'mfa','threshold':true,"
 	    "'members':['carol','dave']}", ITEMS2, TAIL),
 	    "group \"mfa\": threshold");
-	check_refused(policy_text(G_PW ",{'name':'mfa','threshold':1,"
+	check_refused(policy_text(G_PW ",{'name':'mfa','threshold':2,"
 	    "'members':'carol'}", ITEMS2, TAIL), "group \"mfa\": members");
-	check_refused(policy_text(G_PW ",{'name':'mfa','threshold':1,"
+	check_refused(policy_text(G_PW ",{'name':'mfa','threshold':2,"
 	    "'members':['carol',7]}", ITEMS2, TAIL), "group \"mfa\": members");
-	check_refused(policy_text(G_PW ",{'name':'mfa','threshold':1,"
+	check_refused(policy_text(G_PW ",{'name':'mfa','threshold':2,"
 	    "'members':['carol',['dave']]}", ITEMS2, TAIL),
 	    "group \"mfa\": members");
-	check_refused(policy_text(G_PW ",{'name':7,'threshold':1,"
+	check_refused(policy_text(G_PW ",{'name':7,'threshold':2,"
 	    "'members':['carol','dave']}", ITEMS2, TAIL), "groups[1]");
 	check_refused(policy_text(G_PW ",[]", ITEMS2, TAIL), "groups[1]");
 	check_refused(policy_text(GROUPS2, I_PW ",{'name':'root-mfa',"
@@ -587,26 +743,26 @@ test_json_ranges(void **state)
 	    "'request_expiry_seconds':1e300,'timelock_seconds':0,"
 	    "'self_approval':false"), "request_expiry_seconds");
 	/* names: the group is named, the bad value is not echoed */
-	check_refused(policy_text(G_PW ",{'name':'mfa','threshold':1,"
+	check_refused(policy_text(G_PW ",{'name':'mfa','threshold':2,"
 	    "'members':['carol','da ve']}", ITEMS2, TAIL),
 	    "group \"mfa\": members");
-	check_refused(policy_text(G_PW ",{'name':'mfa','threshold':1,"
+	check_refused(policy_text(G_PW ",{'name':'mfa','threshold':2,"
 	    "'members':['carol','\\u001b[2J']}", ITEMS2, TAIL),
 	    "group \"mfa\": members");
-	check_refused(policy_text(G_PW ",{'name':'mfa','threshold':1,"
+	check_refused(policy_text(G_PW ",{'name':'mfa','threshold':2,"
 	    "'members':['carol','']}", ITEMS2, TAIL), "group \"mfa\"");
-	check_refused(policy_text(G_PW ",{'name':'mfa','threshold':1,"
+	check_refused(policy_text(G_PW ",{'name':'mfa','threshold':2,"
 	    "'members':['carol','\\u00e9ve']}", ITEMS2, TAIL),
 	    "group \"mfa\"");
-	check_refused(policy_text(G_PW ",{'name':'mfa','threshold':1,"
+	check_refused(policy_text(G_PW ",{'name':'mfa','threshold':2,"
 	    "'members':['carol','" A16 A16 A16 A16 "a']}", ITEMS2, TAIL), "group \"mfa\"");
-	check_refused(policy_text(G_PW ",{'name':'m fa','threshold':1,"
+	check_refused(policy_text(G_PW ",{'name':'m fa','threshold':2,"
 	    "'members':['carol','dave']}", ITEMS2, TAIL), "groups[1]");
 	check_refused(policy_text(GROUPS2, I_PW ",{'name':'root mfa',"
 	    "'groups':['mfa']}", TAIL), "items[1]");
 	/* table sizes */
 	for (i = 0; i < BG_POLICY_GROUPS_MAX + 1; i++) {
-		snprintf(g, sizeof(g), "%s{'name':'g%zu','threshold':1,"
+		snprintf(g, sizeof(g), "%s{'name':'g%zu','threshold':2,"
 		    "'members':['a%zu','b%zu']}", i ? "," : "", i, i, i);
 		memcpy(groups + off, g, strlen(g) + 1);
 		off += strlen(g);
@@ -662,7 +818,7 @@ test_groups_for_items(void **state)
 	bg_policy_free(&p);
 }
 
-/* password: 1 of {alice, bob}; mfa: 2 of {carol, dave, erin}. */
+/* password: 2 of {alice, bob, hana}; mfa: 2 of {carol, dave, erin}. */
 static bg_policy_t *
 ceremony_policy(void)
 {
@@ -708,12 +864,14 @@ test_quorum_exact(void **state)
 	char why[512];
 
 	(void)state;
-	assert_int_equal(met(p, "zoe", why, sizeof(why), 3, "alice",
-	    "password", "carol", "mfa", "dave", "mfa"), BG_OK);
+	assert_int_equal(met(p, "zoe", why, sizeof(why), 4, "alice",
+	    "password", "bob", "password", "carol", "mfa", "dave", "mfa"),
+	    BG_OK);
 	assert_string_equal(why, "");
 	/* more than enough is enough; order does not matter */
-	assert_int_equal(met(p, "zoe", why, sizeof(why), 4, "erin", "mfa",
-	    "bob", "password", "carol", "mfa", "alice", "password"), BG_OK);
+	assert_int_equal(met(p, "zoe", why, sizeof(why), 6, "erin", "mfa",
+	    "bob", "password", "carol", "mfa", "alice", "password", "hana",
+	    "password", "dave", "mfa"), BG_OK);
 	bg_policy_free(&p);
 }
 
@@ -724,12 +882,12 @@ test_quorum_short(void **state)
 	char why[512];
 
 	(void)state;
-	assert_int_equal(met(p, "zoe", why, sizeof(why), 2, "alice",
-	    "password", "carol", "mfa"), BG_EPERM);
+	assert_int_equal(met(p, "zoe", why, sizeof(why), 3, "alice",
+	    "password", "bob", "password", "carol", "mfa"), BG_EPERM);
 	assert_string_equal(why, "mfa: 1 of 2");
 	assert_string_equal(bg_why(), "mfa: 1 of 2");
 	assert_int_equal(met(p, "zoe", why, sizeof(why), 0), BG_EPERM);
-	assert_string_equal(why, "password: 0 of 1; mfa: 0 of 2");
+	assert_string_equal(why, "password: 0 of 2; mfa: 0 of 2");
 	bg_policy_free(&p);
 }
 
@@ -741,26 +899,31 @@ test_quorum_distinct_people(void **state)
 
 	(void)state;
 	/* the same person twice in one group counts once */
-	assert_int_equal(met(p, "zoe", why, sizeof(why), 3, "alice",
-	    "password", "carol", "mfa", "carol", "mfa"), BG_EPERM);
+	assert_int_equal(met(p, "zoe", why, sizeof(why), 4, "alice",
+	    "password", "hana", "password", "carol", "mfa", "carol", "mfa"),
+	    BG_EPERM);
 	assert_why(why, "mfa: 1 of 2");
 	assert_why(why, "\"carol\" for \"mfa\": already counted");
 	/* another spelling is the same person, and not a member */
-	assert_int_equal(met(p, "zoe", why, sizeof(why), 3, "alice",
-	    "password", "carol", "mfa", "CAROL", "mfa"), BG_EPERM);
+	assert_int_equal(met(p, "zoe", why, sizeof(why), 4, "alice",
+	    "password", "hana", "password", "carol", "mfa", "CAROL", "mfa"),
+	    BG_EPERM);
 	assert_why(why, "mfa: 1 of 2");
 	/* a non-member's approval is not counted */
-	assert_int_equal(met(p, "zoe", why, sizeof(why), 3, "alice",
-	    "password", "carol", "mfa", "eve", "mfa"), BG_EPERM);
+	assert_int_equal(met(p, "zoe", why, sizeof(why), 4, "alice",
+	    "password", "hana", "password", "carol", "mfa", "eve", "mfa"),
+	    BG_EPERM);
 	assert_why(why, "mfa: 1 of 2 (not counted: \"eve\" for \"mfa\": not "
 	    "a member)");
 	/* a member of the other group approving here is not counted */
-	assert_int_equal(met(p, "zoe", why, sizeof(why), 3, "alice",
-	    "password", "carol", "mfa", "bob", "mfa"), BG_EPERM);
+	assert_int_equal(met(p, "zoe", why, sizeof(why), 4, "alice",
+	    "password", "hana", "password", "carol", "mfa", "bob", "mfa"),
+	    BG_EPERM);
 	assert_why(why, "\"bob\" for \"mfa\": not a member");
 	/* approvals for a group not needed count for nothing */
-	assert_int_equal(met(p, "zoe", why, sizeof(why), 3, "alice",
-	    "password", "carol", "mfa", "dave", "ops"), BG_EPERM);
+	assert_int_equal(met(p, "zoe", why, sizeof(why), 4, "alice",
+	    "password", "hana", "password", "carol", "mfa", "dave", "ops"),
+	    BG_EPERM);
 	assert_why(why, "\"dave\" for \"ops\": group not needed");
 	bg_policy_free(&p);
 }
@@ -769,31 +932,37 @@ test_quorum_distinct_people(void **state)
 static void
 test_quorum_person_in_two_groups(void **state)
 {
-	bg_policy_t *p = load("{'name':'password','threshold':1,'members':"
-	    "['alice','carol']},{'name':'mfa','threshold':2,'members':"
+	bg_policy_t *p = load("{'name':'password','threshold':2,'members':"
+	    "['alice','carol','hana']},{'name':'mfa','threshold':2,'members':"
 	    "['carol','dave','erin']}", ITEMS2, TAIL);
 	char why[512];
 
 	(void)state;
 	assert_invalid(p, "person \"carol\" is in groups \"password\" and "
 	    "\"mfa\"");
-	assert_int_equal(met(p, "zoe", why, sizeof(why), 3, "carol",
-	    "password", "carol", "mfa", "dave", "mfa"), BG_EPERM);
-	assert_why(why, "mfa: 1 of 2");
-	assert_why(why, "\"carol\" for \"mfa\": already counted");
+	assert_int_equal(met(p, "zoe", why, sizeof(why), 4, "carol",
+	    "password", "alice", "password", "carol", "mfa", "dave", "mfa"),
+	    BG_EPERM);
+	assert_string_equal(why, "mfa: 1 of 2 (not counted: \"carol\" for "
+	    "\"mfa\": already counted)");
 	/* whichever group comes first */
-	assert_int_equal(met(p, "zoe", why, sizeof(why), 3, "carol", "mfa",
-	    "dave", "mfa", "carol", "password"), BG_EPERM);
-	assert_why(why, "password: 0 of 1");
-	/* with a second person it is met */
 	assert_int_equal(met(p, "zoe", why, sizeof(why), 4, "carol", "mfa",
-	    "dave", "mfa", "carol", "password", "alice", "password"), BG_OK);
+	    "dave", "mfa", "carol", "password", "alice", "password"),
+	    BG_EPERM);
+	assert_string_equal(why, "password: 1 of 2 (not counted: \"carol\" "
+	    "for \"password\": already counted)");
+	/* with a second person it is met */
+	assert_int_equal(met(p, "zoe", why, sizeof(why), 5, "carol", "mfa",
+	    "dave", "mfa", "carol", "password", "alice", "password", "hana",
+	    "password"), BG_OK);
 	bg_policy_free(&p);
 }
 
 static void
 test_quorum_requester(void **state)
 {
+	static const char *const mfa[] = { "mfa" };
+	struct bg_approval ap[2] = { { "carol", "mfa" }, { "dave", "mfa" } };
 	bg_policy_t *p = ceremony_policy();
 	char why[512];
 
@@ -803,24 +972,42 @@ test_quorum_requester(void **state)
 	    "password", "bob", "password", "carol", "mfa", "dave", "mfa"),
 	    BG_EPERM);
 	assert_why(why, "requester \"alice\" approved for group \"password\": "
-	    "this policy does not allow self-approval");
+	    "self-approval is never allowed");
 	assert_int_equal(met(p, "ALICE", why, sizeof(why), 4, "alice",
 	    "password", "bob", "password", "carol", "mfa", "dave", "mfa"),
 	    BG_EPERM);
 	assert_why(why, "self-approval");
-	/* even for a group that is not needed */
-	assert_int_equal(met(p, "zoe", why, sizeof(why), 4, "bob",
-	    "password", "carol", "mfa", "dave", "mfa", "zoe", "ops"),
+	/* even for a group that is not needed, the rest being met */
+	assert_int_equal(met(p, "zoe", why, sizeof(why), 5, "bob",
+	    "password", "hana", "password", "carol", "mfa", "dave", "mfa",
+	    "zoe", "ops"), BG_EPERM);
+	assert_why(why, "requester \"zoe\" approved for group \"ops\"");
+	/*
+	 * docs/design.md §5.2: a requester who is a member of a needed group
+	 * is refused even without approving: their share would count offline
+	 */
+	assert_int_equal(met(p, "alice", why, sizeof(why), 4, "bob",
+	    "password", "hana", "password", "carol", "mfa", "dave", "mfa"),
 	    BG_EPERM);
-	/* the requester may be a member who does not approve */
-	assert_int_equal(met(p, "alice", why, sizeof(why), 3, "bob",
-	    "password", "carol", "mfa", "dave", "mfa"), BG_OK);
-	/* with self-approval the requester's approval counts */
-	assert_int_equal(bg_policy_set_threshold(p, "password", 2), BG_OK);
+	assert_string_equal(why, "requester \"alice\" is a member of group "
+	    "\"password\", which this request needs: a requester may not be a "
+	    "custodian, since their own share would count toward their own "
+	    "request, offline");
+	assert_int_equal(met(p, "Alice", why, sizeof(why), 4, "bob",
+	    "password", "hana", "password", "carol", "mfa", "dave", "mfa"),
+	    BG_EPERM);
+	assert_why(why, "is a member of group \"password\"");
+	/* her group not needed: this request holds no share of hers */
+	assert_int_equal(bg_policy_quorum_met(p, mfa, 1, ap, 2, "alice", why,
+	    sizeof(why)), BG_OK);
+	/* the self-approval switch (a policy validation refuses) changes
+	 * nothing: the requester's approval still refuses the whole */
 	assert_int_equal(bg_policy_set_self_approval(p, 1), BG_OK);
+	assert_invalid(p, "self-approval is on");
 	assert_int_equal(met(p, "alice", why, sizeof(why), 4, "alice",
 	    "password", "bob", "password", "carol", "mfa", "dave", "mfa"),
-	    BG_OK);
+	    BG_EPERM);
+	assert_why(why, "self-approval is never allowed");
 	bg_policy_free(&p);
 }
 
@@ -834,14 +1021,25 @@ test_quorum_never_one_person(void **state)
 	char why[512];
 
 	(void)state;
+	/* a threshold of 1: one approval would stand for the group */
+	assert_int_equal(bg_policy_set_threshold(p, "password", 1), BG_OK);
+	assert_invalid(p, "group \"password\": threshold 1 lets one person's "
+	    "share stand for the whole group");
+	assert_int_equal(bg_policy_quorum_met(p, pw, 1, &ap, 1, "bob", why,
+	    sizeof(why)), BG_EPERM);
+	assert_why(why, "group \"password\": threshold 1 lets one person's "
+	    "share stand for the whole group: it must be at least 2");
+	/* with self-approval on too, the requester alone is refused */
 	assert_int_equal(bg_policy_set_self_approval(p, 1), BG_OK);
-	assert_invalid(p, "self-approval is on and item \"root-password\"");
 	assert_int_equal(bg_policy_quorum_met(p, pw, 1, &ap, 1, "alice", why,
 	    sizeof(why)), BG_EPERM);
-	assert_why(why, "only one person takes part");
-	/* a second person makes it two */
-	assert_int_equal(bg_policy_quorum_met(p, pw, 1, &ap, 1, "bob", why,
-	    sizeof(why)), BG_OK);
+	assert_why(why, "self-approval is never allowed");
+	/* at the floor two people approve; the requester is a third */
+	assert_int_equal(bg_policy_set_self_approval(p, 0), BG_OK);
+	assert_int_equal(bg_policy_set_threshold(p, "password", 2), BG_OK);
+	assert_int_equal(bg_policy_quorum_met(p, pw, 1, &ap, 1, "zoe", why,
+	    sizeof(why)), BG_EPERM);
+	assert_why(why, "password: 1 of 2");
 	bg_policy_free(&p);
 }
 
@@ -888,6 +1086,9 @@ main(void)
 		cmocka_unit_test(test_invalid_overlap),
 		cmocka_unit_test(test_invalid_items),
 		cmocka_unit_test(test_invalid_rules),
+		cmocka_unit_test(test_floor_threshold),
+		cmocka_unit_test(test_floor_self_approval),
+		cmocka_unit_test(test_floor_requester),
 		cmocka_unit_test(test_warnings),
 		cmocka_unit_test(test_validate_args),
 		cmocka_unit_test(test_editing),
