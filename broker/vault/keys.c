@@ -91,7 +91,11 @@ seal_share(const struct bg_vault *v, const struct bg_vault_account *a,
 	return BG_OK;
 }
 
-/* The members of group g in the policy, each with a token. */
+/*
+ * The members of group g in the policy, each with a token and none a
+ * requester (docs/design.md §5.2 policy floor: a requester's own share
+ * would count toward their own request, offline).
+ */
 static int
 members(const struct bg_vault *v, const char *group, size_t *g,
     const struct bg_vault_person **out, size_t *n)
@@ -109,8 +113,14 @@ members(const struct bg_vault *v, const char *group, size_t *g,
 	m = bg_policy_group_nmembers(v->policy, *g);
 	for (i = 0; i < m; i++) {
 		name = bg_policy_group_member(v->policy, *g, i);
-		if ((out[i] = bg_vault_person(v, name)) == NULL ||
-		    out[i]->ntokens == 0) {
+		if ((out[i] = bg_vault_person(v, name)) != NULL &&
+		    out[i]->requester) {
+			/* names the group in bg_why() */
+			(void)bg_policy_requester_check(v->policy, name, NULL, 0,
+			    NULL, 0);
+			return BG_EPERM;
+		}
+		if (out[i] == NULL || out[i]->ntokens == 0) {
 			bg_set_why("%s (group %s) has no token enrolled: run "
 			    "'breakglass token enroll %s ...'", name, group,
 			    name);
@@ -118,6 +128,27 @@ members(const struct bg_vault *v, const char *group, size_t *g,
 		}
 	}
 	*n = m;
+	return BG_OK;
+}
+
+/*
+ * Who group's key is split among (n of them) and its threshold t, within
+ * the floor whoever calls: with t = 1 each share is the key itself.
+ */
+static int
+split_plan(const struct bg_vault *v, const char *group,
+    const struct bg_vault_person **who, size_t *n, unsigned *t)
+{
+	size_t g;
+	int r;
+
+	if ((r = members(v, group, &g, who, n)) != BG_OK)
+		return r;
+	if ((*t = bg_policy_group_threshold(v->policy, g)) < 2) {
+		bg_set_why("group %s: threshold %u: a group key is split at "
+		    "least 2 of n", group, *t);
+		return BG_EPERM;
+	}
 	return BG_OK;
 }
 
@@ -129,13 +160,12 @@ split_into(const struct bg_vault *v, const struct bg_vault_account *a,
 	const struct bg_vault_person *who[BG_POLICY_MEMBERS_MAX];
 	struct bg_vault_share *shares = NULL;
 	uint8_t *sh = NULL;
-	size_t g, n = 0, i, shlen = 0;
+	size_t n = 0, i, shlen = 0;
 	unsigned t;
 	int r;
 
-	if ((r = members(v, k->group, &g, who, &n)) != BG_OK)
+	if ((r = split_plan(v, k->group, who, &n, &t)) != BG_OK)
 		return r;
-	t = bg_policy_group_threshold(v->policy, g);
 	shlen = n * BG_SHARE_LEN;
 	r = BG_ENOMEM;
 	if ((sh = bg_secure_alloc(shlen)) == NULL ||
@@ -184,8 +214,9 @@ arm_one(struct bg_vault *v, struct bg_vault_account *a, const char *group)
 	return r;
 }
 
+/* Every member of every group has a token and is not a requester. */
 static int
-all_have_tokens(const struct bg_vault *v)
+all_members_ok(const struct bg_vault *v)
 {
 	const struct bg_vault_person *who[BG_POLICY_MEMBERS_MAX];
 	size_t g, i, n;
@@ -215,7 +246,7 @@ bg_vault_arm(struct bg_vault *v, size_t *armed)
 		bg_set_why("no account in the vault");
 		return BG_EPERM;
 	}
-	if ((r = all_have_tokens(v)) != BG_OK)	/* before any change */
+	if ((r = all_members_ok(v)) != BG_OK)	/* before any change */
 		return r;
 	for (i = 0; i < v->naccounts; i++)
 		for (g = 0; g < bg_policy_ngroups(v->policy); g++) {
@@ -567,8 +598,11 @@ int
 bg_vault_resplit(struct bg_vault *v, struct bg_vault_account *a,
     const char *group, const uint8_t priv[32], int new_key)
 {
+	const struct bg_vault_person *who[BG_POLICY_MEMBERS_MAX];
 	struct bg_vault_gkey *k = bg_vault_gkey(a, group);
 	uint8_t pub[32], *fresh = NULL;
+	size_t n;
+	unsigned t;
 	int r;
 
 	if (k == NULL)
@@ -579,6 +613,9 @@ bg_vault_resplit(struct bg_vault *v, struct bg_vault_account *a,
 		bg_set_why("group %s: not the group's private key", group);
 		return BG_ETAMPER;
 	}
+	/* refused before the key pair or the items change */
+	if ((r = split_plan(v, group, who, &n, &t)) != BG_OK)
+		return r;
 	if (!new_key)
 		return split_into(v, a, k, priv);
 	if ((fresh = bg_secure_alloc(32)) == NULL)

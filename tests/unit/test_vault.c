@@ -1,7 +1,8 @@
 /*
  * The vault's cryptography and file format without hardware: tokens are
  * descriptors whose X25519 private keys the test knows, so shares can be
- * opened directly. Forged, moved, truncated and tampered parts must fail.
+ * opened directly. Forged, moved, truncated and tampered parts must fail,
+ * and so must arming or re-splitting below the policy floor.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -352,6 +353,116 @@ test_arm_refusals(void **state)
 	    "password"), NULL);
 }
 
+/* The vault holds no group key of any account. */
+static void
+assert_unarmed(const struct fx *f)
+{
+	size_t i;
+
+	for (i = 0; i < f->v->naccounts; i++)
+		assert_int_equal(f->v->accounts[i].nkeys, 0);
+}
+
+/* docs/design.md §5.2 policy floor: a threshold of 1 is never armed. */
+static void
+test_arm_refuses_threshold_one(void **state)
+{
+	struct fx *f = *state;
+	size_t armed = 9;
+
+	assert_int_equal(bg_policy_set_threshold(f->v->policy, "mfa", 1),
+	    BG_OK);
+	assert_int_equal(bg_vault_arm(f->v, &armed), BG_EPERM);
+	assert_int_equal(armed, 0);
+	assert_non_null(strstr(bg_why(), "group \"mfa\": threshold 1 lets one "
+	    "person's share stand for the whole group: it must be at least 2"));
+	assert_unarmed(f);
+	/* back at 2 it arms */
+	assert_int_equal(bg_policy_set_threshold(f->v->policy, "mfa", 2),
+	    BG_OK);
+	arm(f);
+}
+
+/*
+ * docs/design.md §5.2 policy floor: a requester in a group would hold a
+ * share of the key guarding what they request. Refused before any key is
+ * made, whichever way they came to be both.
+ */
+static void
+test_arm_refuses_requester_in_group(void **state)
+{
+	struct fx *f = *state;
+	uint8_t priv[32];
+	size_t armed = 9;
+
+	/* a custodian who is also made a requester */
+	assert_int_equal(bg_vault_add_person(f->v, "erin", 1, NULL), BG_OK);
+	assert_int_equal(bg_vault_arm(f->v, &armed), BG_EPERM);
+	assert_int_equal(armed, 0);
+	assert_string_equal(bg_why(), "requester \"erin\" is a member of group "
+	    "\"mfa\": a requester may not be a custodian, since their own "
+	    "share would count toward their own request, offline");
+	assert_unarmed(f);
+	bg_vault_person(f->v, "erin")->requester = 0;
+	/* a requester, with a token, who is also added to a group */
+	assert_int_equal(RAND_bytes(priv, 32), 1);
+	assert_int_equal(bg_vault_add_person(f->v, "rita", 1, NULL), BG_OK);
+	assert_int_equal(bg_vault_add_token(f->v, "rita", fake_token(priv,
+	    2000)), BG_OK);
+	assert_int_equal(bg_policy_add_member(f->v->policy, "password",
+	    "rita"), BG_OK);
+	assert_int_equal(bg_vault_arm(f->v, &armed), BG_EPERM);
+	assert_non_null(strstr(bg_why(), "requester \"rita\" is a member of "
+	    "group \"password\""));
+	assert_unarmed(f);
+	/* out of the group, the same vault arms */
+	assert_int_equal(bg_policy_remove_member(f->v->policy, "password",
+	    "rita"), BG_OK);
+	arm(f);
+	assert_null(bg_vault_share(bg_vault_gkey(&f->v->accounts[0],
+	    "password"), "rita"));
+}
+
+/* A re-split keeps the floor too, whoever calls it (rekey validates first). */
+static void
+test_resplit_refuses_floor(void **state)
+{
+	struct fx *f = *state;
+	struct bg_vault_account *a;
+	struct bg_vault_gkey *k;
+	uint8_t priv[32], pub[32], commit[BG_COMMIT_LEN];
+
+	arm(f);
+	a = bg_vault_account(f->v, "111122223333");
+	assert_int_equal(combine_two(f, a, "password", "alice", "bob", priv),
+	    BG_OK);
+	k = bg_vault_gkey(a, "password");
+	memcpy(pub, k->pub, 32);
+	memcpy(commit, k->shares[0].commit, BG_COMMIT_LEN);
+	/* a threshold of 1 */
+	assert_int_equal(bg_policy_set_threshold(f->v->policy, "password", 1),
+	    BG_OK);
+	assert_int_equal(bg_vault_resplit(f->v, a, "password", priv, 0),
+	    BG_EPERM);
+	assert_non_null(strstr(bg_why(), "threshold 1"));
+	assert_int_equal(bg_vault_resplit(f->v, a, "password", priv, 1),
+	    BG_EPERM);
+	assert_int_equal(bg_policy_set_threshold(f->v->policy, "password", 2),
+	    BG_OK);
+	/* a member who became a requester */
+	bg_vault_person(f->v, "carol")->requester = 1;
+	assert_int_equal(bg_vault_resplit(f->v, a, "password", priv, 0),
+	    BG_EPERM);
+	assert_non_null(strstr(bg_why(), "requester \"carol\""));
+	/* nothing changed: same key, epoch, threshold and shares */
+	k = bg_vault_gkey(a, "password");
+	assert_memory_equal(k->pub, pub, 32);
+	assert_int_equal(k->epoch, 1);
+	assert_int_equal(k->threshold, 2);
+	assert_int_equal(k->nshares, 3);
+	assert_memory_equal(k->shares[0].commit, commit, BG_COMMIT_LEN);
+}
+
 /* ------------------------------------------------------------ the file */
 
 static char *
@@ -473,6 +584,12 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_arm_refusals, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_arm_refuses_threshold_one,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_arm_refuses_requester_in_group, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_resplit_refuses_floor,
+		    setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_file_round_trip_and_forgeries, setup, teardown),
 	};
