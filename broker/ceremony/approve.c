@@ -46,7 +46,12 @@ ap_statement(void *ctx, size_t tok, uint8_t hash[32])
 	return hash == NULL ? BG_OK : bg_statement_hash(a->text, a->len, hash);
 }
 
-/* The group of the request this custodian approves for. */
+/*
+ * The group of the request this custodian approves for. Whatever the
+ * policy's self-approval switch says, the requester approves nothing, and
+ * nobody approves for a requester who is a member of a group the request
+ * needs (docs/design.md §5.2 policy floor): their own share would count.
+ */
 static int
 pick_group(struct ap *a)
 {
@@ -55,8 +60,7 @@ pick_group(struct ap *a)
 	size_t i, n;
 	int r;
 
-	if (bg_name_same(a->p->name, requester) &&
-	    !bg_policy_self_approval(a->c->v->policy)) {
+	if (bg_name_same(a->p->name, requester)) {
 		bg_set_why("%s opened this request and cannot approve it",
 		    a->p->name);
 		return BG_EPERM;
@@ -67,7 +71,9 @@ pick_group(struct ap *a)
 			    a->p->name);
 			return BG_EEXIST;
 		}
-	if ((r = cer_groups(a->c, a->f, groups, &n)) != BG_OK)
+	if ((r = cer_groups(a->c, a->f, groups, &n)) != BG_OK ||
+	    (r = bg_policy_requester_check(a->c->v->policy, requester, groups,
+	    n, NULL, 0)) != BG_OK)
 		return r;
 	for (i = 0; i < n; i++)
 		if (bg_policy_is_member(a->c->v->policy, groups[i], a->p->name)) {

@@ -439,6 +439,26 @@ requester_ok(struct bg_cer *c, const char *requester,
 	return BG_OK;
 }
 
+/*
+ * docs/design.md §5.2 policy floor, at run time: whatever let it into the
+ * vault (a vault armed before the floor, a hand-made state), a requester
+ * who is a member of a group the items need would hold a share of it.
+ */
+static int
+requester_outside(struct bg_cer *c, const char *requester,
+    const char *const *items, size_t nitems)
+{
+	const char *groups[BG_POLICY_GROUPS_MAX];
+	size_t n;
+	int r;
+
+	if ((r = bg_policy_groups_for_items(c->v->policy, items, nitems, groups,
+	    BG_POLICY_GROUPS_MAX, &n)) != BG_OK)
+		return r;
+	return bg_policy_requester_check(c->v->policy, requester, groups, n,
+	    NULL, 0);
+}
+
 int
 bg_cer_request(struct bg_cer *c, const char *account, const char *reason,
     const char *ticket, const char *const *items, size_t nitems,
@@ -462,7 +482,8 @@ bg_cer_request(struct bg_cer *c, const char *account, const char *reason,
 		items = defaults;
 	}
 	if ((r = requester_ok(c, requester, &p)) != BG_OK ||
-	    (r = check_items(a, items, nitems)) != BG_OK)
+	    (r = check_items(a, items, nitems)) != BG_OK ||
+	    (r = requester_outside(c, p->name, items, nitems)) != BG_OK)
 		return cer_refuse(c, "request", "", account, requester, r);
 	if ((f = calloc(1, sizeof(*f))) == NULL ||
 	    (priv = bg_secure_alloc(32)) == NULL) {

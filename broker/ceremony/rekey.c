@@ -208,6 +208,29 @@ rk_record(struct rk *k, const char *account, int new_key, size_t done)
 	return r;
 }
 
+/*
+ * The policy the group is split for passes validation, the floor included
+ * (docs/design.md §5.2: t >= 2, no requester a member), before anyone
+ * touches a token: a re-split must not make what arming refuses.
+ */
+static int
+rk_policy(struct rk *k)
+{
+	const struct bg_vault *v = k->c->v;
+	char why[512];
+	size_t i;
+
+	if (bg_policy_validate(v->policy, why, sizeof(why)) != BG_OK) {
+		bg_set_why("the policy cannot be met: %s", why);
+		return BG_EPERM;
+	}
+	for (i = 0; i < v->npeople; i++)
+		if (v->people[i].requester && bg_policy_requester_check(
+		    v->policy, v->people[i].name, NULL, 0, NULL, 0) != BG_OK)
+			return BG_EPERM;
+	return BG_OK;
+}
+
 static int
 rekey(struct rk *k, const char *account, const char *const *with,
     size_t nwith, int new_key)
@@ -215,7 +238,7 @@ rekey(struct rk *k, const char *account, const char *const *with,
 	size_t i, j, done = 0;
 	int r;
 
-	if ((r = rk_stale(k, new_key)) != BG_OK)
+	if ((r = rk_policy(k)) != BG_OK || (r = rk_stale(k, new_key)) != BG_OK)
 		return r;
 	if (account != NULL && bg_vault_account(k->c->v, account) == NULL) {
 		bg_set_why("no account %s in the vault", account);

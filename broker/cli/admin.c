@@ -2,6 +2,11 @@
  * Setting up the vault: init, account add, custodian, requester, policy,
  * token enroll NAME, vault arm, vault show. Every change is recorded
  * before it is written; every refusal is recorded as "vault.refused".
+ *
+ * Before 'vault arm' a policy may be incomplete: problems are saved and
+ * shown as "not yet valid", and arm refuses them. Once armed, a change
+ * that breaks the policy floor (docs/design.md §5.2: thresholds of at
+ * least 2, self-approval off, no requester in a group) is refused.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,6 +52,51 @@ run_change(struct bg_cli *cli, const char *cmd, change_fn fn, void *arg)
 	}
 	cJSON_Delete(ch.detail);
 	return bg_cli_cer_finish(cli, &c, cmd, r);
+}
+
+/* ========================================================== the floor */
+
+/* 1 once any account has a group key. */
+static int
+vault_armed(const struct bg_vault *v)
+{
+	size_t i;
+
+	for (i = 0; i < v->naccounts; i++)
+		if (v->accounts[i].nkeys > 0)
+			return 1;
+	return 0;
+}
+
+/* BG_EPERM, why naming them, when a requester is in a group. */
+static int
+requesters_ok(const struct bg_vault *v, char *why, size_t whysz)
+{
+	size_t i;
+
+	for (i = 0; i < v->npeople; i++)
+		if (v->people[i].requester && bg_policy_requester_check(
+		    v->policy, v->people[i].name, NULL, 0, why, whysz) != BG_OK)
+			return BG_EPERM;
+	return BG_OK;
+}
+
+/*
+ * After person joined a group or became a requester: when they are now
+ * both, refused on an armed vault (bg_why() says why); before arming,
+ * BG_OK with why saying it, to be flagged. why is "" otherwise.
+ */
+static int
+person_floor(const struct bg_vault *v, const char *person, char *why,
+    size_t whysz)
+{
+	const struct bg_vault_person *p = bg_vault_person(v, person);
+
+	why[0] = '\0';
+	if (p == NULL || !p->requester || bg_policy_requester_check(v->policy,
+	    person, NULL, 0, why, whysz) == BG_OK)
+		return BG_OK;
+	return vault_armed(v) ? BG_EPERM : BG_OK;
 }
 
 /* ================================================================ init */
@@ -201,6 +251,7 @@ static int
 do_person(struct bg_cer *c, void *arg, struct change *ch)
 {
 	const struct person_args *a = arg;
+	char why[512] = "";
 	int r;
 
 	ch->actor = "";
@@ -217,14 +268,19 @@ do_person(struct bg_cer *c, void *arg, struct change *ch)
 		return r;
 	} else if (a->group != NULL) {
 		if ((r = bg_policy_add_member(c->v->policy, a->group,
-		    a->name)) != BG_OK)
+		    a->name)) != BG_OK || (r = person_floor(c->v, a->name,
+		    why, sizeof(why))) != BG_OK)
 			return r;
 		ch->event = "custodian.added";
 		printf("%s added to group %s\n", a->name, a->group);
 	} else {
+		if ((r = person_floor(c->v, a->name, why, sizeof(why))) != BG_OK)
+			return r;
 		ch->event = "requester.added";
 		printf("%s may open requests\n", a->name);
 	}
+	if (why[0] != '\0')
+		printf("not yet valid: %s\n", why);
 	return person_detail(a, &ch->detail);
 }
 
@@ -411,7 +467,7 @@ set_threshold(bg_policy_t *p, const char *spec)
 	memcpy(group, spec, (size_t)(eq - spec));
 	group[eq - spec] = '\0';
 	if (t == 0) {
-		bg_set_why("a threshold of 0 would let anyone release: use 1 "
+		bg_set_why("a threshold of 0 would let anyone release: use 2 "
 		    "to %d", BG_POLICY_MEMBERS_MAX);
 		return BG_ERANGE;
 	}
@@ -433,25 +489,60 @@ set_seconds(bg_policy_t *p, const char *s, int (*set)(bg_policy_t *,
 	return set(p, v);
 }
 
+/* The policy, then what keeps it from being armed, or its warnings. */
 static int
-print_policy(const bg_policy_t *p)
+print_policy(const struct bg_vault *v)
 {
 	char why[1024];
 	cJSON *j = NULL;
 	char *text;
 	int r;
 
-	if ((r = bg_policy_to_json(p, &j)) != BG_OK)
+	if ((r = bg_policy_to_json(v->policy, &j)) != BG_OK)
 		return r;
 	if ((text = cJSON_Print(j)) != NULL)
 		printf("%s\n", text);
 	free(text);
 	cJSON_Delete(j);
-	if (bg_policy_validate(p, why, sizeof(why)) != BG_OK)
+	if (bg_policy_validate(v->policy, why, sizeof(why)) != BG_OK ||
+	    requesters_ok(v, why, sizeof(why)) != BG_OK)
 		printf("not yet valid: %s\n", why);
 	else if (why[0] != '\0')
 		printf("warnings:\n%s\n", why);
 	return BG_OK;
+}
+
+/*
+ * --self-approval: off is kept (it clears an older file's true); on is
+ * refused, however the rest of the policy stands.
+ */
+static int
+set_self(bg_policy_t *p, const char *self)
+{
+	if (strcmp(self, "off") == 0)
+		return bg_policy_set_self_approval(p, 0);
+	if (strcmp(self, "on") == 0) {
+		bg_set_why("self-approval cannot be turned on: "
+		    BG_POLICY_NO_SELF_APPROVAL);
+		return BG_EPERM;
+	}
+	bg_set_why("--self-approval takes on or off");
+	return BG_EINVAL;
+}
+
+/* An armed vault's policy stays within the floor: thresholds, switch. */
+static int
+armed_floor(const struct bg_vault *v)
+{
+	char why[512];
+	int r;
+
+	if (!vault_armed(v) || (r = bg_policy_check_floor(v->policy, why,
+	    sizeof(why))) == BG_OK)
+		return BG_OK;
+	bg_set_why("the vault is armed, so its policy must keep the floor: %s",
+	    why);
+	return r;
 }
 
 static int
@@ -468,25 +559,22 @@ do_policy(struct bg_cer *c, void *arg, struct change *ch)
 		r = set_seconds(p, a->expiry, bg_policy_set_expiry);
 	if (r == BG_OK)
 		r = set_seconds(p, a->timelock, bg_policy_set_timelock);
-	if (r == BG_OK && a->self != NULL) {
-		if (strcmp(a->self, "on") != 0 && strcmp(a->self, "off") != 0) {
-			bg_set_why("--self-approval takes on or off");
-			return BG_EINVAL;
-		}
-		r = bg_policy_set_self_approval(p, strcmp(a->self, "on") == 0);
-	}
+	if (r == BG_OK && a->self != NULL)
+		r = set_self(p, a->self);
+	if (r == BG_OK && !a->show)
+		r = armed_floor(c->v);
 	if (r != BG_OK)
 		return r;
 	if (a->show) {
 		if ((r = bg_state_note(&c->st, &(struct bg_audit_event){
 		    "vault.read", "", "", "", NULL })) != BG_OK)
 			return r;
-		return print_policy(p);
+		return print_policy(c->v);
 	}
 	ch->event = "policy.changed";
 	if ((r = bg_policy_to_json(p, &ch->detail)) != BG_OK)
 		return r;
-	return print_policy(p);
+	return print_policy(c->v);
 }
 
 int
@@ -514,7 +602,7 @@ bg_cli_policy(struct bg_cli *cli, int argc, char **argv)
 		fprintf(stderr, "usage: breakglass policy show\n"
 		    "       breakglass policy set [--threshold GROUP=N]... "
 		    "[--expiry SECONDS] [--timelock SECONDS] "
-		    "[--self-approval on|off]\n");
+		    "[--self-approval off]   (N >= 2; on is refused)\n");
 		return BG_EXIT_USAGE;
 	}
 	return run_change(cli, a.show ? "policy show" : "policy set",

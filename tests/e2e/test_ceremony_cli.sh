@@ -22,14 +22,17 @@
 # function) until the product is fixed.
 #
 # Sections: setup; 1. the ceremony (values released checked: the generated
-# password, RFC 6238 codes, the note); 2. refusals (quorum, self-approval,
-# twice, unknown/malformed ids, wrong group, denied/released requests, the
-# wrong person releasing, tokens not touched / unplugged / swapped / reset /
-# signing wrongly, arming with a member without a token, bad thresholds,
-# one person in two groups); 5. deny; 3. tampering (request files edited,
-# approvals copied, vault.json edited on copies, a stolen copy without
-# tokens, no secret in any file in any encoding); 4. rekey after a
-# custodian leaves.
+# password, RFC 6238 codes, the note); 2. refusals (quorum, the requester
+# approving, twice, unknown/malformed ids, wrong group, denied/released
+# requests, the wrong person releasing, tokens not touched / unplugged /
+# swapped / reset / signing wrongly, arming with a member without a token,
+# bad thresholds, one person in two groups); 5. deny; 6. the policy floor
+# (docs/design.md §5.2: thresholds of 1, self-approval, a requester in a
+# group; refused on the armed vault, and at run time on a copy whose
+# policy was changed and re-recorded with the audit key); 3. tampering
+# (request files edited, approvals copied, vault.json edited on copies, a
+# stolen copy without tokens, no secret in any file in any encoding); 4.
+# rekey after a custodian leaves.
 set -u
 
 if [ $# -lt 5 ]; then
@@ -162,6 +165,60 @@ elif cmd == "totp":
     now = int(time.time())
     sys.exit(0 if any(got == code(t) and nxt == code(t + 30)
                       for t in (now, now - 30)) else 1)
+elif cmd == "forge":
+    # forge STATE FILE: what whoever holds the state and its audit signing
+    # key can do: record FILE's current bytes in the log (an entry naming
+    # its SHA-256) and sign a checkpoint over the new tree (docs/audit.md)
+    # with the openssl tool, so that vault verify and audit verify accept
+    # the edit
+    import subprocess, tempfile
+    state, name = sys.argv[2:4]
+    ad = os.path.join(state, "audit")
+    keyf = os.path.join(ad, "signing.key")
+    with open(os.path.join(state, name), "rb") as f:
+        sha = hashlib.sha256(f.read()).hexdigest()
+    with open(os.path.join(ad, "entries.jsonl"), "rb") as f:
+        lines = f.read().split(b"\n")[:-1]
+    e = {"seq": len(lines), "time": json.loads(lines[-1])["time"],
+         "event": "policy.changed", "actor": "", "account": "",
+         "request": "", "detail": {"file": name, "sha256": sha}}
+    lines.append(json.dumps(e, separators=(",", ":")).encode())
+    with open(os.path.join(ad, "entries.jsonl"), "ab") as f:
+        f.write(lines[-1] + b"\n")
+    def mth(ls):    # RFC 9162 2.1.1
+        if len(ls) == 1:
+            return hashlib.sha256(b"\0" + ls[0]).digest()
+        k = 1
+        while 2 * k < len(ls):
+            k *= 2
+        return hashlib.sha256(b"\1" + mth(ls[:k]) + mth(ls[k:])).digest()
+    with open(os.path.join(ad, "verifier.vkey")) as f:
+        origin = f.read().split("+")[0]
+    pub = subprocess.run(["openssl", "pkey", "-in", keyf, "-pubout",
+                          "-outform", "DER"], check=True,
+                         capture_output=True).stdout[-32:]
+    kid = hashlib.sha256(origin.encode() + b"\n\x01" + pub).digest()[:4]
+    text = "%s\n%d\n%s\n" % (origin, len(lines),
+                             base64.b64encode(mth(lines)).decode())
+    fd, tf = tempfile.mkstemp()     # openssl 3.0 signs Ed25519 from a file
+    with os.fdopen(fd, "w") as f:
+        f.write(text)
+    sig = subprocess.run(["openssl", "pkeyutl", "-sign", "-rawin",
+                          "-inkey", keyf, "-in", tf], check=True,
+                         capture_output=True).stdout
+    os.unlink(tf)
+    note = (text + "\n\u2014 %s %s\n" % (origin, base64.b64encode(
+        kid + sig).decode())).encode()
+    # checkpoint.slots: the slot not holding the newest, generation + 1
+    with open(os.path.join(ad, "checkpoint.slots"), "r+b") as f:
+        b = f.read()
+        gen = [struct.unpack("<Q", b[i + 8:i + 16])[0]
+               if b[i:i + 8] == b"BGCKPT1\n" else -1 for i in (0, 4096)]
+        hdr = b"BGCKPT1\n" + struct.pack("<QI", max(gen) + 1, len(note)) + \
+            b"\0" * 4
+        slot = hdr + hashlib.sha256(hdr + note).digest() + note
+        f.seek(0 if gen[0] < gen[1] else 4096)
+        f.write(slot + b"\0" * (4096 - len(slot)))
 elif cmd == "note":
     # note FILE TEXTFILE: the release printed the note's text exactly
     with open(sys.argv[2]) as f:
@@ -506,10 +563,34 @@ refused "vault arm with a threshold above the member count" 1 \
     vault.refused "vault arm" '' '' -- vault arm
 refused "a threshold of 0" 1 "range" \
     vault.refused "policy set" '' '' -- policy set --threshold password=0
-setup policy set --threshold password=2
+check "a threshold of 0: says the floor is 2" has_err "use 2 to 64"
+# docs/design.md §5.2: mfa=1 from above is kept, flagged, and never armed
+T1="group \"mfa\": threshold 1 lets one person's share stand for the whole group: it must be at least 2"
+bgrun policy set --threshold password=2
+check "policy set leaving mfa at threshold 1: exit 0 (not armed yet)" is_rc 0
+check "policy set leaving mfa at threshold 1: flagged with the reason" \
+    has_out_f "not yet valid: $T1"
+refused "vault arm with an mfa threshold of 1" 1 "$T1" \
+    vault.refused "vault arm" '' '' -- vault arm
+refused "policy set --self-approval on" 1 \
+    "self-approval cannot be turned on: a requester may never be a member" \
+    vault.refused "policy set" '' '' -- policy set --self-approval on
+bgq policy show
+check "the refused self-approval left it off" \
+    grep -q '"self_approval":.*false' "$qout"
+setup policy set --self-approval off --threshold mfa=2
 refused "vault arm when gina has no token" 1 "gina" \
     vault.refused "vault arm" '' '' -- vault arm
 check "the refusal tells how to fix it" has_err "token enroll gina"
+# a custodian made a requester before arming: kept, flagged, never armed
+RQ="requester \"dave\" is a member of group \"mfa\": a requester may not be a custodian"
+bgrun requester add dave
+check "requester add of a custodian, not armed yet: exit 0" is_rc 0
+check "requester add of a custodian: flagged with the reason" has_out_f "not yet valid: $RQ"
+bgrun policy show
+check "policy show names the requester in a group" has_out_f "not yet valid: $RQ"
+refused "vault arm with a requester in a group" 1 "$RQ" \
+    vault.refused "vault arm" '' '' -- vault arm
 setup custodian remove gina --group mfa
 setup custodian add alice --group mfa
 refused "vault arm with alice in both groups" 1 \
@@ -518,6 +599,58 @@ refused "vault arm with alice in both groups" 1 \
 bgq vault show
 check "the second vault is still not armed" grep -q "not armed" "$qout"
 ST=$MAIN
+
+# ===================================================== 6. the policy floor
+echo "# 6. the policy floor on the armed vault"
+refused "requester add alice, a custodian, on the armed vault" 1 \
+    "requester \"alice\" is a member of group \"password\": a requester may not be a custodian" \
+    vault.refused "requester add" '' '' -- requester add alice
+refused "custodian add rita, a requester, on the armed vault" 1 \
+    "requester \"rita\" is a member of group \"mfa\": a requester may not be a custodian" \
+    vault.refused "custodian add" '' '' -- custodian add rita --group mfa
+refused "policy set --threshold mfa=1 on the armed vault" 1 \
+    "the vault is armed, so its policy must keep the floor: $T1" \
+    vault.refused "policy set" '' '' -- policy set --threshold mfa=1
+refused "policy set --self-approval on, on the armed vault" 1 \
+    "self-approval cannot be turned on" \
+    vault.refused "policy set" '' '' -- policy set --self-approval on
+bgq vault show
+check "rita is still only a requester" grep -q "^person rita (requester)" "$qout"
+
+# No command puts a requester into a group of an armed vault; whoever holds
+# the state and its audit signing key can (docs/design.md §2.8: in scope).
+# On a copy: a request fully approved and one approved by alice, then rita
+# written into the mfa group and the change re-recorded with the log's key,
+# so vault verify sees nothing wrong and only the run-time checks stand.
+echo "# 6. the floor at run time (a copy, re-recorded with the audit key)"
+MAIN=$ST
+ST=$dir/state-floor
+cp -a "$MAIN" "$ST"
+request RF --reason "floor: full quorum before the change" --items root-password,root-mfa
+RF=$rid
+for p in alice bob dave frank; do approve "$RF" "$p" RF; done
+request RG --reason "floor: one approval before the change"
+RG=$rid
+approve "$RG" alice RG
+pyq edit "$ST/vault.json" "[g for g in j['policy']['groups'] if g['name']=='mfa'][0]['members'].append('rita')"
+pyq forge "$ST" vault.json
+check "the re-recorded copy passes vault verify and audit verify" verifies
+RQM="requester \"rita\" is a member of group \"mfa\", which this request needs"
+refused "request by rita, now in the mfa group" 1 "$RQM" \
+    request.refused request rita '' -- request "$A1" --as rita --reason "floor"
+refused "an mfa custodian approves rita's request" 1 "$RQM" \
+    request.refused approve erin "$RG" -- approve "$RG" --as erin
+refused "a password custodian approves rita's request" 1 "$RQM" \
+    request.refused approve bob "$RG" -- approve "$RG" --as bob
+refused "release of the request approved before the change" 1 \
+    "no quorum: $RQM" \
+    request.refused release rita "$RF" -- release "$RF" --as rita
+check "the refused release printed no password" lacks_out_f "$PW"
+bgq status "$RF"
+check "status names the requester in the group" grep -qF "$RQM" "$qout"
+ST=$MAIN
+rm -rf "$dir/state-floor"
+check "main state: vault and audit verify" verifies
 
 # ========================================================= 3. tampering
 echo "# 3. tampering"
