@@ -45,9 +45,9 @@ int
 bg_shamir_split(const uint8_t *secret, size_t len, unsigned t, unsigned n,
     uint8_t *shares)
 {
-	uint8_t coef[BG_SHAMIR_MAX], y;
+	uint8_t coef[BG_SHAMIR_MAX], *rnd = NULL, y;
+	size_t b, rlen = 0;
 	unsigned i, j, k;
-	size_t b;
 	int r = BG_OK;
 
 	if (secret == NULL || shares == NULL || len == 0 ||
@@ -55,12 +55,17 @@ bg_shamir_split(const uint8_t *secret, size_t len, unsigned t, unsigned n,
 		return BG_EINVAL;
 	if (t < 1 || t > n || n > BG_SHAMIR_MAX)
 		return BG_ERANGE;
+	/* every coefficient in one draw: a RAND_bytes call per byte of the
+	 * secret cost more than the arithmetic (bench_slots) */
+	rlen = (size_t)(t - 1) * len;
+	if (rlen > 0 && (rnd = bg_secure_alloc(rlen)) == NULL)
+		return BG_ENOMEM;
+	if (rlen > 0 && RAND_bytes(rnd, (int)rlen) != 1)
+		r = BG_ECRYPTO;
 	for (b = 0; b < len && r == BG_OK; b++) {
 		coef[0] = secret[b];
-		if (t > 1 && RAND_bytes(coef + 1, (int)(t - 1)) != 1) {
-			r = BG_ECRYPTO;
-			break;
-		}
+		if (t > 1)
+			memcpy(coef + 1, rnd + b * (t - 1), t - 1);
 		for (i = 0; i < n; i++) {
 			/* Horner: f(x) at x = i + 1 */
 			for (y = 0, j = t; j-- > 0;)
@@ -70,6 +75,7 @@ bg_shamir_split(const uint8_t *secret, size_t len, unsigned t, unsigned n,
 		}
 	}
 	bg_wipe(coef, sizeof(coef));
+	bg_secure_free(&rnd, rlen);
 	if (r != BG_OK)
 		for (k = 0; k < n; k++)
 			bg_wipe(shares + (size_t)k * len, len);
