@@ -41,6 +41,19 @@ int bg_shamir_combine(const uint8_t *xs, const uint8_t *const *ys,
     unsigned k, size_t len, uint8_t *secret);
 
 /*
+ * Resharing without a dealer (docs/design.md §5.2): holder xi, one of the
+ * k distinct non-zero xs of S, turns its share (len bytes) into n2 pieces
+ * of a t2-of-n2 split of lambda_i * share (pieces + j * len for new x =
+ * j + 1; the caller's locked memory). BG_EINVAL when xi is not in xs.
+ */
+int bg_shamir_reshare(const uint8_t *xs, unsigned k, uint8_t xi,
+    const uint8_t *share, size_t len, unsigned t2, unsigned n2,
+    uint8_t *pieces);
+/* A new member's share: the XOR of the k pieces addressed to it. */
+void bg_shamir_reshare_join(const uint8_t *const *pieces, unsigned k,
+    size_t len, uint8_t *share);
+
+/*
  * Share commitment: SHA-256("breakglass/v1/share-commitment" || 0x00 ||
  * vault_id(16) || len(group) (1 byte) || group || x || share), so a bad
  * share is named before combining.

@@ -94,6 +94,7 @@ distinct(const uint8_t *xs, unsigned k)
 	return 1;
 }
 
+
 /* Lagrange basis polynomial i at x: prod_{j != i} (x - xj) / (xi - xj). */
 static uint8_t
 basis(const uint8_t *xs, unsigned k, unsigned i, uint8_t x)
@@ -147,6 +148,55 @@ bg_shamir_combine(const uint8_t *xs, const uint8_t *const *ys, unsigned k,
 		if (xs[i] == 0)
 			return BG_EINVAL;
 	return bg_shamir_interpolate(xs, ys, k, len, 0, secret);
+}
+
+/*
+ * Resharing (docs/design.md 5.2, "Rekey by resharing"): holder x_i of the
+ * set S = xs[0..k) multiplies its share by its Lagrange coefficient at 0,
+ * lambda_i = prod_{m in S, m != i} x_m / (x_m xor x_i), and splits the
+ * product t2 of n2. Each new member XORs the k pieces addressed to it: the
+ * results are a fresh t2-of-n2 sharing of the same secret. No holder ever
+ * sees another holder's share or the secret.
+ */
+int
+bg_shamir_reshare(const uint8_t *xs, unsigned k, uint8_t xi,
+    const uint8_t *share, size_t len, unsigned t2, unsigned n2,
+    uint8_t *pieces)
+{
+	uint8_t lambda, *y;
+	unsigned i;
+	size_t b;
+	int r;
+
+	if (xs == NULL || share == NULL || pieces == NULL || k == 0 ||
+	    k > BG_SHAMIR_MAX || len == 0 || len > BG_SHAMIR_SECRET_MAX ||
+	    xi == 0 || !distinct(xs, k))
+		return BG_EINVAL;
+	for (i = 0; i < k && xs[i] != xi; i++)
+		;
+	if (i == k || memchr(xs, 0, k) != NULL)
+		return BG_EINVAL;	/* xi must be in S, S without 0 */
+	lambda = basis(xs, k, i, 0);
+	if ((y = bg_secure_alloc(len)) == NULL)
+		return BG_ENOMEM;
+	for (b = 0; b < len; b++)
+		y[b] = bg_gf256_mul(lambda, share[b]);
+	r = bg_shamir_split(y, len, t2, n2, pieces);
+	bg_secure_free(&y, len);
+	return r;
+}
+
+void
+bg_shamir_reshare_join(const uint8_t *const *pieces, unsigned k, size_t len,
+    uint8_t *share)
+{
+	unsigned i;
+	size_t b;
+
+	memset(share, 0, len);
+	for (i = 0; i < k; i++)
+		for (b = 0; b < len; b++)
+			share[b] ^= pieces[i][b];
 }
 
 int

@@ -227,6 +227,81 @@ test_commitments(void **state)
 	assert_int_equal(bg_share_commit(vid, "", 1, share, 32, c2), BG_EINVAL);
 }
 
+/*
+ * Resharing 2-of-3 to 3-of-5 through the holders S (each holder's pieces
+ * made in its own call, as in its own process): every 3 of the 5 new
+ * shares give the secret, no 2 do.
+ */
+static void
+reshare_from(const uint8_t *old, const uint8_t *S, unsigned k, uint8_t *neu)
+{
+	uint8_t pieces[5][5 * 32];
+	const uint8_t *mine[5];
+	unsigned i, j;
+
+	for (i = 0; i < k; i++)
+		assert_int_equal(bg_shamir_reshare(S, k, S[i],
+		    old + (size_t)(S[i] - 1) * 32, 32, 3, 5, pieces[i]), BG_OK);
+	for (j = 0; j < 5; j++) {
+		for (i = 0; i < k; i++)
+			mine[i] = pieces[i] + j * 32;
+		bg_shamir_reshare_join(mine, k, 32, neu + j * 32);
+	}
+}
+
+static void
+test_reshare(void **state)
+{
+	uint8_t secret[32], old[3 * 32], neu[5 * 32], got[32], xs[3];
+	const uint8_t *ys[3];
+	const uint8_t S2[2] = { 1, 3 }, S3[3] = { 1, 2, 3 }, bad[2] = { 1, 0 };
+	uint8_t pieces[5 * 32];
+	unsigned a, b, c;
+
+	(void)state;
+	assert_int_equal(RAND_bytes(secret, 32), 1);
+	assert_int_equal(bg_shamir_split(secret, 32, 2, 3, old), BG_OK);
+	reshare_from(old, S2, 2, neu);
+	for (a = 1; a <= 5; a++)
+		for (b = a + 1; b <= 5; b++) {
+			xs[0] = (uint8_t)a, xs[1] = (uint8_t)b;
+			ys[0] = neu + (a - 1) * 32, ys[1] = neu + (b - 1) * 32;
+			assert_int_equal(bg_shamir_combine(xs, ys, 2, 32, got),
+			    BG_OK);
+			assert_memory_not_equal(got, secret, 32);
+			for (c = b + 1; c <= 5; c++) {
+				xs[2] = (uint8_t)c;
+				ys[2] = neu + (c - 1) * 32;
+				assert_int_equal(bg_shamir_combine(xs, ys, 3,
+				    32, got), BG_OK);
+				assert_memory_equal(got, secret, 32);
+			}
+		}
+	/* more holders than the threshold work too */
+	reshare_from(old, S3, 3, neu);
+	xs[0] = 2, xs[1] = 4, xs[2] = 5;
+	ys[0] = neu + 32, ys[1] = neu + 96, ys[2] = neu + 128;
+	assert_int_equal(bg_shamir_combine(xs, ys, 3, 32, got), BG_OK);
+	assert_memory_equal(got, secret, 32);
+	/* one holder's pieces alone are not a sharing of the secret */
+	assert_int_equal(bg_shamir_reshare(S2, 2, 1, old, 32, 3, 5, pieces),
+	    BG_OK);
+	xs[0] = 1, xs[1] = 2, xs[2] = 3;
+	ys[0] = pieces, ys[1] = pieces + 32, ys[2] = pieces + 64;
+	assert_int_equal(bg_shamir_combine(xs, ys, 3, 32, got), BG_OK);
+	assert_memory_not_equal(got, secret, 32);
+	/* a holder outside S, x = 0 in S, a repeated x: refused */
+	assert_int_equal(bg_shamir_reshare(S2, 2, 2, old + 32, 32, 3, 5,
+	    pieces), BG_EINVAL);
+	assert_int_equal(bg_shamir_reshare(bad, 2, 1, old, 32, 3, 5, pieces),
+	    BG_EINVAL);
+	xs[0] = 1, xs[1] = 1;
+	assert_int_equal(bg_shamir_reshare(xs, 2, 1, old, 32, 3, 5, pieces),
+	    BG_EINVAL);
+	assert_int_equal(bg_shamir_reshare(S2, 2, 1, old, 32, 6, 5, pieces),
+	    BG_ERANGE);
+}
+
 int
 main(void)
 {
@@ -237,6 +312,7 @@ main(void)
 		cmocka_unit_test(test_255_shares),
 		cmocka_unit_test(test_bad_parameters),
 		cmocka_unit_test(test_commitments),
+		cmocka_unit_test(test_reshare),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
