@@ -94,7 +94,14 @@ static int
 cli_state(struct bg_cli *cli, int *argc, char ***argv)
 {
 	cli->state = getenv("BREAKGLASS_STATE");
-	if (*argc >= 2 && strcmp((*argv)[0], "--state") == 0) {
+	if (*argc >= 1 && strcmp((*argv)[0], "--state") == 0) {
+		/* an empty --state (an unset variable in a script) must not
+		 * fall back to the production state */
+		if (*argc < 2 || (*argv)[1][0] == '\0') {
+			bg_cli_error("--state takes a directory (it was empty "
+			    "or missing)");
+			return -1;
+		}
 		cli->state = (*argv)[1];
 		*argc -= 2;
 		*argv += 2;

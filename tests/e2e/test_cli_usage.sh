@@ -40,6 +40,14 @@ for c in "${cases[@]}"; do
   check "$cmd: says 'usage: breakglass $want'" says "usage: breakglass $want"
   check "$cmd: nothing created" test ! -e "$work/state"
 done
+# an empty or missing --state is an error, never the default state
+"$bin" --state "" status >"$out" 2>"$err"; rc=$?
+check "--state '': exit 2" is_rc 2
+check "--state '': says it was empty" says "--state takes a directory"
+"$bin" --state >"$out" 2>"$err"; rc=$?
+check "--state alone: exit 2" is_rc 2
+check "--state alone: says it was missing" says "--state takes a directory"
+
 run frobnicate
 check "an unknown command: exit 2" is_rc 2
 check "an unknown command: named" has_err "unknown command 'frobnicate'"
