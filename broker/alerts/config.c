@@ -16,7 +16,7 @@
 #include "audit/audit.h"
 #include "broker/alerts/internal.h"
 
-/* Events that alert when a sink lists none (issue 5, docs/alerts.md). */
+/* Events that alert when a sink lists none (docs/alerts.md). */
 static const char *const default_events[] = {
 	"request.open", "approval.granted", "approval.denied",
 	"approval.failed", "release.done", "request.refused",

@@ -1,5 +1,5 @@
 /*
- * broker/ the break-glass ceremony (docs/design.md §2, §5): request,
+ * broker/ceremony/: the break-glass ceremony (docs/design.md §2, §5): request,
  * approve, deny, release, status, rekey; and the request files
  * (requests/<id>.json) they keep.
  *

@@ -1,5 +1,5 @@
 /*
- * broker/ CLI plumbing shared by the subcommand files. Only main() exits;
+ * broker/cli/: what the command files share. Only main() exits;
  * subcommands return an exit code.
  */
 #ifndef BG_CLI_H
@@ -7,7 +7,7 @@
 
 #include <stddef.h>
 
-/* Exit codes (docs/cli.md). */
+/* Exit codes (README "CLI reference", breakglass(1)). */
 enum bg_exit {
 	BG_EXIT_OK = 0,
 	BG_EXIT_FAIL = 1,	/* the operation failed; nothing was changed */

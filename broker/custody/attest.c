@@ -192,7 +192,7 @@ out:
 	return r;
 }
 
-/* Here, not in custody_config.c, so the parser needs no state layer. */
+/* Here, not in config.c, so the parser needs no state layer. */
 int
 bg_custody_config_load(const struct bg_state *st,
     struct bg_custody_config *cfg)

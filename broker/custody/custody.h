@@ -1,5 +1,5 @@
 /*
- * broker/ recovery-channel custody (docs/design.md §1, issue 5): who holds
+ * broker/custody/: recovery-channel custody (docs/design.md §1): who holds
  * the root e-mail inbox, the account phone number and the root MFA
  * devices; custodians and channel holders attesting with their tokens
  * that they still hold what they hold; and the checks that judge it all.

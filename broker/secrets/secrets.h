@@ -1,5 +1,5 @@
 /*
- * broker/secrets/secrets.h: the two kinds of root material the broker makes or
+ * broker/secrets/: the two kinds of root material the broker makes or
  * checks itself: the AWS root password (bg_pw_) and the root MFA TOTP
  * seed (bg_totp_). docs/design.md §1.
  *

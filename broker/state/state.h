@@ -1,5 +1,5 @@
 /*
- * broker/ state directory (docs/design.md §7): JSON files replaced
+ * broker/state/: the state directory (docs/design.md §7): JSON files replaced
  * atomically, each change recorded in the audit log *before* it takes
  * effect, with the new file's SHA-256, so that an edited, added or removed
  * file is detected by comparing the files with what the log recorded.

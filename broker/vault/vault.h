@@ -1,5 +1,5 @@
 /*
- * broker/ vault (docs/design.md §5, §7): accounts, people and their
+ * broker/vault/: the vault (docs/design.md §5.1, §7): accounts, people and their
  * tokens, the policy, each (account, group) key pair split into Shamir
  * shares encrypted to tokens, and the sealed items. vault.json holds all
  * of it and no secret in clear.
