@@ -207,12 +207,12 @@ bg_cli_status(struct bg_cli *cli, int argc, char **argv)
 	struct bg_cer c;
 	int r;
 
-	if (argc > 1)
+	if (argc > 1 || (argc == 1 && strncmp(argv[0], "--", 2) == 0))
 		return BG_EXIT_USAGE;
 	if ((r = bg_cli_cer_begin(cli, &c, NULL)) != BG_EXIT_OK)
 		return r;
-	return bg_cli_cer_finish(cli, &c, "status", bg_cer_status(&c, argc ? argv[0] :
-	    NULL));
+	return bg_cli_cer_finish(cli, &c, "status",
+	    bg_cer_status(&c, argc ? argv[0] : NULL));
 }
 
 /* =============================================================== rekey */

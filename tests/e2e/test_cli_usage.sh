@@ -26,6 +26,7 @@ cases=(
   "release|release ID --as REQUESTER"
   "release abc --as rita --bogus|release ID --as REQUESTER"
   "status a b|status [ID]"
+  "status --frob|status [ID]"
   "rekey|rekey GROUP --with NAME"
   "audit prove|audit prove SEQ"
   "vault|vault COMMAND"
