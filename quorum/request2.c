@@ -102,8 +102,9 @@ times_check(const struct bg_request2 *rq, struct bg_fault *f)
 
 /* 0 when every field keeps its rule; else -1 and *f names the first. */
 static int
-request_check(const struct bg_request2 *rq, struct bg_fault *f)
+request_check(const void *obj, struct bg_fault *f)
 {
+	const struct bg_request2 *rq = obj;
 	unsigned created = L_CREATED(rq->nentries);
 
 	if (!bg_request_id_valid(rq->id))
@@ -139,8 +140,9 @@ put_time_line(struct bg_out *o, const char *key, uint64_t t)
 
 /* The canonical text of a checked request into o. */
 static void
-render(struct bg_out *o, const struct bg_request2 *rq)
+render(struct bg_out *o, const void *obj)
 {
+	const struct bg_request2 *rq = obj;
 	const struct bg_request2_entry *e;
 	size_t i;
 
@@ -240,8 +242,9 @@ take_times_ok(struct bg_canon *c, const struct bg_request2 *rq)
 }
 
 static int
-take_fields(struct bg_canon *c, struct bg_request2 *rq)
+take_fields(struct bg_canon *c, void *obj)
 {
+	struct bg_request2 *rq = obj;
 	if (bg_canon_literal(c, "format", BG_REQUEST2_FORMAT) != 0 ||
 	    bg_canon_hex(c, "vault", rq->vault, sizeof(rq->vault)) != 0 ||
 	    bg_canon_hex(c, "chain", rq->chain, sizeof(rq->chain)) != 0 ||
@@ -263,27 +266,9 @@ take_fields(struct bg_canon *c, struct bg_request2 *rq)
 	return bg_canon_end(c, "request-key");
 }
 
-static int
-take_v(struct bg_canon *c, void *obj)
-{
-	return take_fields(c, obj);
-}
-
-static int
-check_v(const void *obj, struct bg_fault *f)
-{
-	return request_check(obj, f);
-}
-
-static void
-render_v(struct bg_out *o, const void *obj)
-{
-	render(o, obj);
-}
-
 static const struct bg_canon_kind kind = {
-	WHAT, BG_REQUEST2_TAG, BG_REQUEST2_MAX, sizeof(struct bg_request2), take_v,
-	check_v, render_v,
+	WHAT, BG_REQUEST2_TAG, BG_REQUEST2_MAX, sizeof(struct bg_request2),
+	take_fields, request_check, render,
 };
 
 int

@@ -96,8 +96,9 @@ entry_check(const struct bg_statement2 *st, size_t i, struct bg_fault *f)
 
 /* 0 when every field keeps its rule; else -1 and *f names the first. */
 static int
-statement_check(const struct bg_statement2 *st, struct bg_fault *f)
+statement_check(const void *obj, struct bg_fault *f)
 {
+	const struct bg_statement2 *st = obj;
 	size_t i;
 
 	if (!bg_name_valid(st->group))
@@ -137,8 +138,9 @@ put_entry_line(struct bg_out *o, const struct bg_statement2_entry *e)
 
 /* The canonical text of a checked statement into o. */
 static void
-render(struct bg_out *o, const struct bg_statement2 *st)
+render(struct bg_out *o, const void *obj)
 {
+	const struct bg_statement2 *st = obj;
 	size_t i;
 
 	bg_out_put(o, "format %s\n", BG_STATEMENT2_FORMAT);
@@ -245,8 +247,9 @@ take_entries(struct bg_canon *c, struct bg_statement2 *st)
 }
 
 static int
-take_fields(struct bg_canon *c, struct bg_statement2 *st)
+take_fields(struct bg_canon *c, void *obj)
 {
+	struct bg_statement2 *st = obj;
 	if (bg_canon_literal(c, "format", BG_STATEMENT2_FORMAT) != 0 ||
 	    bg_canon_hex(c, "vault", st->vault, sizeof(st->vault)) != 0 ||
 	    bg_canon_hex(c, "chain", st->chain, sizeof(st->chain)) != 0 ||
@@ -264,27 +267,9 @@ take_fields(struct bg_canon *c, struct bg_statement2 *st)
 	return take_entries(c, st);
 }
 
-static int
-take_v(struct bg_canon *c, void *obj)
-{
-	return take_fields(c, obj);
-}
-
-static int
-check_v(const void *obj, struct bg_fault *f)
-{
-	return statement_check(obj, f);
-}
-
-static void
-render_v(struct bg_out *o, const void *obj)
-{
-	render(o, obj);
-}
-
 static const struct bg_canon_kind kind = {
-	WHAT, BG_STATEMENT2_TAG, BG_STATEMENT2_MAX, sizeof(struct bg_statement2), take_v,
-	check_v, render_v,
+	WHAT, BG_STATEMENT2_TAG, BG_STATEMENT2_MAX, sizeof(struct bg_statement2),
+	take_fields, statement_check, render,
 };
 
 int
