@@ -251,6 +251,79 @@ int bg_vault_open_item(const struct bg_vault *v,
     const struct bg_group_priv *keys, size_t nkeys, uint8_t **out,
     size_t *outlen);
 
+/* ============================================ v2 item versions (§5.2) */
+
+/*
+ * docs/design.md §5.2: an item version sealed into one-time slots. Built
+ * and tested on its own; vault.json and the ceremony do not use it yet.
+ * The vault's id stands for the fingerprint until governance (§5.4).
+ */
+#define BG_V2_BOX_LEN(nslots) \
+	((size_t)(nslots) * BG_SLOT_KEY_LEN + BG_BOX_OVERHEAD)
+
+struct bg_v2_member {
+	char person[BG_NAME_MAX + 1];
+	uint8_t x;				/* 1..n, policy order */
+	char token[BG_VAULT_TOKENS_MAX][2 * BG_TOKEN_ID_LEN + 1];
+	uint8_t *box[BG_VAULT_TOKENS_MAX];	/* BG_V2_BOX_LEN bytes */
+	size_t ntokens;
+};
+
+struct bg_v2_group {
+	char name[BG_NAME_MAX + 1];
+	unsigned t;
+	struct bg_v2_member *m;
+	size_t n;
+};
+
+struct bg_v2_version {
+	char account[BG_ACCOUNT_MAX + 1];
+	char item[BG_NAME_MAX + 1];
+	uint64_t version, epoch;
+	uint32_t nslots;
+	struct bg_v2_group g[BG_SLOT_GROUPS_MAX];	/* the item's groups */
+	size_t ng;
+	uint8_t *data;		/* nonce || AES-256-GCM(K, value) || tag */
+	size_t data_len;
+	uint8_t *commitments;	/* the binary commitments file */
+	size_t commitments_len;
+	uint8_t root[32];	/* its root: what the sealer signs */
+};
+
+/*
+ * Seals len bytes as version of item of account a in nslots slots for the
+ * members the policy names now (each needs a token; thresholds below 2
+ * are refused). *out is the caller's: bg_v2_version_free().
+ */
+int bg_v2_seal(const struct bg_vault *v, const struct bg_vault_account *a,
+    const char *item, uint64_t version, uint32_t nslots,
+    const uint8_t *value, size_t len, struct bg_v2_version **out);
+void bg_v2_version_free(struct bg_v2_version **ver);
+/*
+ * Member x of the version's group g opens their box for token tok with
+ * that token's key and takes their share of slot (locked memory of the
+ * caller), checked against its commitment (BG_ETAMPER).
+ */
+int bg_v2_take_share(const struct bg_vault *v, const struct bg_v2_version *ver,
+    size_t g, uint8_t x, size_t tok, const uint8_t tokpriv[32],
+    uint32_t slot, uint8_t share[BG_SLOT_KEY_LEN]);
+
+/* One group's shares of one slot. */
+struct bg_v2_shares {
+	const uint8_t *xs;
+	const uint8_t *const *ys;
+	unsigned k;
+};
+/*
+ * The value, from per_group[g] (t of each group's shares of slot): every
+ * share, every part and K checked against the commitments (BG_ETAMPER
+ * names what failed), then decrypted. *out is locked memory of *outlen + 1
+ * bytes (NUL-terminated): bg_secure_free(out, *outlen + 1).
+ */
+int bg_v2_open(const struct bg_vault *v, const struct bg_v2_version *ver,
+    uint32_t slot, const struct bg_v2_shares *per_group, uint8_t **out,
+    size_t *outlen);
+
 const char *bg_item_kind_str(enum bg_item_kind kind);
 
 /* JSON helpers shared by vault.json and the request files. */
