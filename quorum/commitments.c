@@ -164,6 +164,11 @@ bg_commitments_encode(const bg_commitments_t *c, uint8_t **buf, size_t *len)
 	if (c == NULL || buf == NULL || len == NULL)
 		return BG_EINVAL;
 	*len = encoded_len(c);
+	if (*len > BG_COMMITMENTS_MAX) {	/* decode would refuse it */
+		bg_set_why("commitments: %zu bytes, above %u: fewer slots or "
+		    "members", *len, (unsigned)BG_COMMITMENTS_MAX);
+		return BG_ETOOBIG;
+	}
 	if ((*buf = p = malloc(*len)) == NULL)
 		return BG_ENOMEM;
 	memcpy(p, MAGIC, MAGIC_LEN);
@@ -213,6 +218,20 @@ decode_header(const uint8_t *buf, size_t len, struct bg_slot_group *g,
 	return BG_OK;
 }
 
+/* The file's length for this header (0 when it cannot be one). */
+static size_t
+expected_len(const struct bg_slot_group *g, size_t ngroups, uint32_t nslots)
+{
+	size_t i, members = 0;
+
+	if (nslots == 0 || nslots > BG_SLOTS_MAX)
+		return 0;
+	for (i = 0; i < ngroups; i++)
+		members += g[i].n;
+	return MAGIC_LEN + 4 + 1 + 2 * ngroups + BG_COMMIT_LEN +
+	    (ngroups + members) * nslots * BG_COMMIT_LEN;
+}
+
 int
 bg_commitments_decode(const uint8_t *buf, size_t len, bg_commitments_t **out)
 {
@@ -233,6 +252,11 @@ bg_commitments_decode(const uint8_t *buf, size_t len, bg_commitments_t **out)
 	}
 	if ((r = decode_header(buf, len, g, &ngroups, &nslots, &hdr)) != BG_OK)
 		return r;
+	if (len != expected_len(g, ngroups, nslots)) {
+		bg_set_why("commitments: %zu bytes, not what the header says",
+		    len);
+		return BG_EFORMAT;
+	}
 	if ((r = alloc_set(g, ngroups, nslots, &c)) != BG_OK) {
 		bg_set_why("commitments: bad slot count or threshold");
 		return r == BG_ENOMEM ? r : BG_EFORMAT;

@@ -55,12 +55,13 @@ bg_shamir_split(const uint8_t *secret, size_t len, unsigned t, unsigned n,
 		return BG_EINVAL;
 	if (t < 1 || t > n || n > BG_SHAMIR_MAX)
 		return BG_ERANGE;
-	/* every coefficient in one draw: a RAND_bytes call per byte of the
-	 * secret cost more than the arithmetic (bench_slots) */
+	/* every coefficient in one draw (as secret as the secret: the
+	 * private generator); a call per byte of the secret cost more than
+	 * the arithmetic (bench_slots) */
 	rlen = (size_t)(t - 1) * len;
 	if (rlen > 0 && (rnd = bg_secure_alloc(rlen)) == NULL)
 		return BG_ENOMEM;
-	if (rlen > 0 && RAND_bytes(rnd, (int)rlen) != 1)
+	if (rlen > 0 && RAND_priv_bytes(rnd, (int)rlen) != 1)
 		r = BG_ECRYPTO;
 	for (b = 0; b < len && r == BG_OK; b++) {
 		coef[0] = secret[b];

@@ -105,7 +105,7 @@ slot_parts(const uint8_t key[BG_SLOT_KEY_LEN], size_t ngroups, uint8_t *parts,
 	memcpy(last, key, BG_SLOT_KEY_LEN);
 	for (g = 0; g + 1 < ngroups; g++) {
 		uint8_t *a = parts + g * stride;
-		if (RAND_bytes(a, BG_SLOT_KEY_LEN) != 1)
+		if (RAND_priv_bytes(a, BG_SLOT_KEY_LEN) != 1)
 			return BG_ECRYPTO;
 		for (b = 0; b < BG_SLOT_KEY_LEN; b++)
 			last[b] ^= a[b];

@@ -6,8 +6,11 @@
  * sealer will sign. Built and tested; vault.json and the ceremony do not
  * use it yet (vault format v1 is what runs).
  *
- * Every label is built from the vault's membership and the version's
- * coordinates, never read from a box's own bytes.
+ * Every label is built from the version record, never read from a box's
+ * own bytes; the record is accepted only when it is the version the caller
+ * expects (the signed request's coordinates) with the commitments root the
+ * sealer signed (bg_v2_expect). Until vault.json carries records, the
+ * caller takes both from its own seal.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -300,10 +303,40 @@ bg_v2_seal(const struct bg_vault *v, const struct bg_vault_account *a,
 
 /* ============================================================= opening */
 
+/*
+ * The record is what the caller trusts: the coordinates the signed request
+ * names and the commitments root the sealer signed. A record planted from
+ * another version, or with other commitments, is refused.
+ */
+static int
+expected(const struct bg_v2_version *ver, const struct bg_v2_expect *want)
+{
+	uint8_t root[32];
+
+	if (want == NULL || want->account == NULL || want->item == NULL ||
+	    want->root == NULL)
+		return BG_EINVAL;
+	if (strcmp(ver->account, want->account) != 0 ||
+	    strcmp(ver->item, want->item) != 0 ||
+	    ver->version != want->version) {
+		bg_set_why("the version record is not %s/%s version %llu",
+		    want->account, want->item,
+		    (unsigned long long)want->version);
+		return BG_ETAMPER;
+	}
+	if (bg_commitments_root(ver->commitments, ver->commitments_len,
+	    root) != BG_OK || bg_ct_memcmp(root, want->root, 32) != 0) {
+		bg_set_why("the commitments are not the ones the sealer "
+		    "signed");
+		return BG_ETAMPER;
+	}
+	return BG_OK;
+}
+
 int
 bg_v2_take_share(const struct bg_vault *v, const struct bg_v2_version *ver,
-    size_t g, uint8_t x, size_t tok, const uint8_t tokpriv[32],
-    uint32_t slot, uint8_t share[BG_SLOT_KEY_LEN])
+    const struct bg_v2_expect *want, size_t g, uint8_t x, size_t tok,
+    const uint8_t tokpriv[32], uint32_t slot, uint8_t share[BG_SLOT_KEY_LEN])
 {
 	const struct bg_v2_member *m;
 	bg_commitments_t *c = NULL;
@@ -318,6 +351,12 @@ bg_v2_take_share(const struct bg_vault *v, const struct bg_v2_version *ver,
 	m = &ver->g[g].m[x - 1];
 	if (tok >= m->ntokens)
 		return BG_EINVAL;
+	if (m->x != x) {
+		bg_set_why("the version record's members are out of order");
+		return BG_ETAMPER;
+	}
+	if ((r = expected(ver, want)) != BG_OK)
+		return r;
 	vlen = (size_t)ver->nslots * BG_SLOT_KEY_LEN;
 	if ((vec = bg_secure_alloc(vlen)) == NULL)
 		return BG_ENOMEM;
@@ -387,8 +426,8 @@ join_key(const bg_commitments_t *c, const struct bg_label *l,
 
 int
 bg_v2_open(const struct bg_vault *v, const struct bg_v2_version *ver,
-    uint32_t slot, const struct bg_v2_shares *per_group, uint8_t **out,
-    size_t *outlen)
+    const struct bg_v2_expect *want, uint32_t slot,
+    const struct bg_v2_shares *per_group, uint8_t **out, size_t *outlen)
 {
 	bg_commitments_t *c = NULL;
 	uint8_t *parts = NULL, *key = NULL;
@@ -401,6 +440,8 @@ bg_v2_open(const struct bg_vault *v, const struct bg_v2_version *ver,
 	    ver->data_len < NONCE_LEN + TAG_LEN)
 		return BG_EINVAL;
 	*out = NULL;
+	if ((r = expected(ver, want)) != BG_OK)
+		return r;
 	plen = ver->ng * BG_SLOT_KEY_LEN;
 	len = ver->data_len - NONCE_LEN - TAG_LEN;
 	r = BG_ENOMEM;

@@ -300,13 +300,23 @@ int bg_v2_seal(const struct bg_vault *v, const struct bg_vault_account *a,
     const uint8_t *value, size_t len, struct bg_v2_version **out);
 void bg_v2_version_free(struct bg_v2_version **ver);
 /*
+ * What the caller trusts about a version record: the coordinates the
+ * signed request names and the commitments root the sealer signed. A
+ * record that differs is refused (BG_ETAMPER) before anything is opened.
+ */
+struct bg_v2_expect {
+	const char *account, *item;
+	uint64_t version;
+	const uint8_t *root;	/* 32 bytes */
+};
+/*
  * Member x of the version's group g opens their box for token tok with
  * that token's key and takes their share of slot (locked memory of the
  * caller), checked against its commitment (BG_ETAMPER).
  */
 int bg_v2_take_share(const struct bg_vault *v, const struct bg_v2_version *ver,
-    size_t g, uint8_t x, size_t tok, const uint8_t tokpriv[32],
-    uint32_t slot, uint8_t share[BG_SLOT_KEY_LEN]);
+    const struct bg_v2_expect *want, size_t g, uint8_t x, size_t tok,
+    const uint8_t tokpriv[32], uint32_t slot, uint8_t share[BG_SLOT_KEY_LEN]);
 
 /* One group's shares of one slot. */
 struct bg_v2_shares {
@@ -321,8 +331,8 @@ struct bg_v2_shares {
  * bytes (NUL-terminated): bg_secure_free(out, *outlen + 1).
  */
 int bg_v2_open(const struct bg_vault *v, const struct bg_v2_version *ver,
-    uint32_t slot, const struct bg_v2_shares *per_group, uint8_t **out,
-    size_t *outlen);
+    const struct bg_v2_expect *want, uint32_t slot,
+    const struct bg_v2_shares *per_group, uint8_t **out, size_t *outlen);
 
 const char *bg_item_kind_str(enum bg_item_kind kind);
 

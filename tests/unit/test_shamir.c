@@ -302,6 +302,43 @@ test_reshare(void **state)
 	    BG_ERANGE);
 }
 
+/*
+ * Every byte of a secret has its own random coefficients. Were one set
+ * reused across bytes, one share and the secret's commitment would give
+ * the secret byte by byte (256 guesses per split). For t = 2 the slope of
+ * byte b is (y1 ^ y2) / (1 ^ 2); for t = 3 the top coefficient is
+ * ((y1 ^ s) ^ (y2 ^ s) / 2) / (1 ^ 2).
+ */
+static void
+test_coefficients_fresh_per_byte(void **state)
+{
+	uint8_t secret[32], sh[3 * 32], c[32];
+	const uint8_t inv2 = 0x8d, inv3 = 0xf6;
+	size_t b, same;
+
+	(void)state;
+	assert_int_equal(bg_gf256_mul(2, inv2), 1);
+	assert_int_equal(bg_gf256_mul(3, inv3), 1);
+	assert_int_equal(RAND_bytes(secret, 32), 1);
+	assert_int_equal(bg_shamir_split(secret, 32, 2, 3, sh), BG_OK);
+	for (b = 0; b < 32; b++)
+		c[b] = bg_gf256_mul((uint8_t)(sh[b] ^ sh[32 + b]), inv3);
+	for (b = 1, same = 1; b < 32; b++)
+		same += c[b] == c[0];
+	assert_true(same < 8);	/* 32 equal by chance: 2^-248 */
+	assert_int_equal(bg_shamir_split(secret, 32, 3, 3, sh), BG_OK);
+	for (b = 0; b < 32; b++) {
+		uint8_t g1 = (uint8_t)(sh[b] ^ secret[b]);
+		uint8_t g2 = bg_gf256_mul((uint8_t)(sh[32 + b] ^ secret[b]),
+		    inv2);
+
+		c[b] = bg_gf256_mul((uint8_t)(g1 ^ g2), inv3);
+	}
+	for (b = 1, same = 1; b < 32; b++)
+		same += c[b] == c[0];
+	assert_true(same < 8);
+}
+
 int
 main(void)
 {
@@ -313,6 +350,7 @@ main(void)
 		cmocka_unit_test(test_bad_parameters),
 		cmocka_unit_test(test_commitments),
 		cmocka_unit_test(test_reshare),
+		cmocka_unit_test(test_coefficients_fresh_per_byte),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
