@@ -148,11 +148,18 @@ bg_commitments_make(const struct bg_label *version,
 	return r;
 }
 
+/* The file's length for ngroups groups of members members in all. */
+static size_t
+file_len(size_t ngroups, size_t members, uint32_t nslots)
+{
+	return MAGIC_LEN + 4 + 1 + 2 * ngroups + BG_COMMIT_LEN +
+	    (ngroups + members) * nslots * BG_COMMIT_LEN;
+}
+
 static size_t
 encoded_len(const bg_commitments_t *c)
 {
-	return MAGIC_LEN + 4 + 1 + 2 * c->ngroups + BG_COMMIT_LEN +
-	    (c->nparts + c->nshares) * BG_COMMIT_LEN;
+	return file_len(c->ngroups, c->nshares / c->nslots, c->nslots);
 }
 
 int
@@ -228,8 +235,7 @@ expected_len(const struct bg_slot_group *g, size_t ngroups, uint32_t nslots)
 		return 0;
 	for (i = 0; i < ngroups; i++)
 		members += g[i].n;
-	return MAGIC_LEN + 4 + 1 + 2 * ngroups + BG_COMMIT_LEN +
-	    (ngroups + members) * nslots * BG_COMMIT_LEN;
+	return file_len(ngroups, members, nslots);
 }
 
 int
@@ -260,12 +266,6 @@ bg_commitments_decode(const uint8_t *buf, size_t len, bg_commitments_t **out)
 	if ((r = alloc_set(g, ngroups, nslots, &c)) != BG_OK) {
 		bg_set_why("commitments: bad slot count or threshold");
 		return r == BG_ENOMEM ? r : BG_EFORMAT;
-	}
-	if (len != encoded_len(c)) {
-		bg_set_why("commitments: %zu bytes, expected %zu", len,
-		    encoded_len(c));
-		bg_commitments_free(&c);
-		return BG_EFORMAT;
 	}
 	buf += hdr;
 	memcpy(c->key, buf, BG_COMMIT_LEN);

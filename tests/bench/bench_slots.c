@@ -29,10 +29,7 @@
  *      and the wipe of K, the shares and the parts. The secure buffers are
  *      allocated once, outside the timing (bg_slots_split still allocates
  *      its own scratch on every call, as it does in real use).
- *  (2) each of those parts alone, in a loop, and their sum; and, not in
- *      the sum, the RAND_bytes calls bg_slots_split makes (N x 32 bytes,
- *      then 64 N calls of 1 byte: bg_shamir_split draws its coefficients
- *      one secret byte at a time), to show their share of the split.
+ *  (2) each of those parts alone, in a loop, and their sum.
  *  (3) the release side: build one member's box label, open that member
  *      box (bg_box_open of N * 32 bytes), take its slot j share; decode
  *      the commitments file and recompute its root (the one the sealer
@@ -738,24 +735,6 @@ op_wipe(struct cfg *c)
 	wipe_secrets(c, &c->w);
 }
 
-/* Not part of the seal: the RAND_bytes calls bg_slots_split makes (per
- * slot 32 bytes for the first group's part, then one call per secret
- * byte per group in bg_shamir_split, t - 1 = 1 byte each), to see their
- * share of the split. */
-static void
-op_splitrand(struct cfg *c)
-{
-	uint8_t b[KL];
-	uint32_t j;
-	size_t k;
-
-	for (j = 0; j < c->n; j++) {
-		rand_bytes(b, KL);
-		for (k = 0; k < NGROUPS * KL; k++)
-			rand_bytes(b, T - 1);
-	}
-}
-
 /* (3) */
 static void
 prep_rel(struct cfg *c)
@@ -875,7 +854,7 @@ struct op {
 enum {
 	O_BASE_BOX, O_BASE_SHA,
 	O_SEAL, O_KEY, O_LABELS, O_SPLIT, O_BOXES, O_CMAKE, O_CENC, O_CROOT,
-	O_VALUE, O_WIPE, O_SPLITRAND,
+	O_VALUE, O_WIPE,
 	O_REL, O_ROPEN, O_RDECODE, O_RSHARES, O_RCOMBINE, O_RPARTS, O_RKEY,
 	O_RVALUE,
 	NOPS
@@ -902,8 +881,6 @@ static const struct op ops[NOPS] = {
 	[O_VALUE] = { "  nonce + AES-GCM of 64 B", NULL, NULL, op_value,
 	    chk_value },
 	[O_WIPE] = { "  wipe K, shares, parts", NULL, NULL, op_wipe, NULL },
-	[O_SPLITRAND] = { "  (+) split's 65N RAND_bytes calls", NULL, NULL,
-	    op_splitrand, NULL },
 	[O_REL] = { "(3) release side, whole", NULL, prep_rel, op_rel,
 	    chk_rel },
 	[O_ROPEN] = { "  label + open 1 member box", rel_ready, NULL,

@@ -20,6 +20,7 @@
 #include <openssl/rand.h>
 
 #include "tests/unit/testutil.h"
+#include "tests/unit/faketoken.h"
 #include "broker/custody/custody.h"
 
 #define DAY 86400u
@@ -46,28 +47,14 @@ struct fx {
 	uint64_t now;
 };
 
+/* A token whose key nobody keeps: custody tests never open its boxes. */
 static bg_token_desc_t *
 fake_token(unsigned serial)
 {
-	uint8_t priv[32], pub[32], id[16], ch[64];
-	char pubb64[64], idhex[33], chb64[100], text[512];
-	bg_token_desc_t *d = NULL;
-	cJSON *j;
+	uint8_t priv[32];
 
 	assert_int_equal(RAND_bytes(priv, 32), 1);
-	assert_int_equal(bg_x25519_public(priv, pub), BG_OK);
-	assert_int_equal(RAND_bytes(id, sizeof(id)), 1);
-	assert_int_equal(RAND_bytes(ch, sizeof(ch)), 1);
-	bg_b64_encode(pub, 32, pubb64, sizeof(pubb64));
-	bg_hex_encode(id, 16, idhex, sizeof(idhex));
-	bg_b64_encode(ch, 64, chb64, sizeof(chb64));
-	snprintf(text, sizeof(text), "{\"kind\":\"yubikey\",\"id\":\"%s\","
-	    "\"x25519\":\"%s\",\"serial\":%u,\"slot\":2,\"challenge\":\"%s\","
-	    "\"model\":\"test\"}", idhex, pubb64, serial, chb64);
-	assert_non_null(j = bg_json_parse(text, strlen(text)));
-	assert_int_equal(bg_token_desc_from_json(j, &d), BG_OK);
-	cJSON_Delete(j);
-	return d;
+	return tu_fake_token(priv, serial);
 }
 
 static int

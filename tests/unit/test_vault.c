@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "tests/unit/testutil.h"
+#include "tests/unit/faketoken.h"
 
 #include <openssl/rand.h>
 
@@ -27,30 +28,6 @@ struct fx {
 	struct bg_vault *v;
 	uint8_t priv[NPEOPLE][32];	/* each person's token key */
 };
-
-/* A YubiKey descriptor for a token whose private key is priv. */
-static bg_token_desc_t *
-fake_token(const uint8_t priv[32], unsigned serial)
-{
-	uint8_t pub[32], id[16], ch[64];
-	char pubb64[64], idhex[33], chb64[100], text[512];
-	bg_token_desc_t *d = NULL;
-	cJSON *j;
-
-	assert_int_equal(bg_x25519_public(priv, pub), BG_OK);
-	assert_int_equal(RAND_bytes(id, sizeof(id)), 1);
-	assert_int_equal(RAND_bytes(ch, sizeof(ch)), 1);
-	bg_b64_encode(pub, 32, pubb64, sizeof(pubb64));
-	bg_hex_encode(id, 16, idhex, sizeof(idhex));
-	bg_b64_encode(ch, 64, chb64, sizeof(chb64));
-	snprintf(text, sizeof(text), "{\"kind\":\"yubikey\",\"id\":\"%s\","
-	    "\"x25519\":\"%s\",\"serial\":%u,\"slot\":2,\"challenge\":\"%s\","
-	    "\"model\":\"test\"}", idhex, pubb64, serial, chb64);
-	assert_non_null(j = bg_json_parse(text, strlen(text)));
-	assert_int_equal(bg_token_desc_from_json(j, &d), BG_OK);
-	cJSON_Delete(j);
-	return d;
-}
 
 static int
 setup(void **state)
@@ -69,7 +46,7 @@ setup(void **state)
 		assert_int_equal(bg_vault_add_person(f->v, names[i], 0, NULL),
 		    BG_OK);
 		assert_int_equal(bg_vault_add_token(f->v, names[i],
-		    fake_token(f->priv[i], 1000 + (unsigned)i)), BG_OK);
+		    tu_fake_token(f->priv[i], 1000 + (unsigned)i)), BG_OK);
 		assert_int_equal(bg_policy_add_member(f->v->policy,
 		    i < 3 ? "password" : "mfa", names[i]), BG_OK);
 	}
@@ -407,7 +384,7 @@ test_arm_refuses_requester_in_group(void **state)
 	/* a requester, with a token, who is also added to a group */
 	assert_int_equal(RAND_bytes(priv, 32), 1);
 	assert_int_equal(bg_vault_add_person(f->v, "rita", 1, NULL), BG_OK);
-	assert_int_equal(bg_vault_add_token(f->v, "rita", fake_token(priv,
+	assert_int_equal(bg_vault_add_token(f->v, "rita", tu_fake_token(priv,
 	    2000)), BG_OK);
 	assert_int_equal(bg_policy_add_member(f->v->policy, "password",
 	    "rita"), BG_OK);
