@@ -12,10 +12,11 @@
 #include "common/common.h"
 #include "tokens/internal.h"
 
-static const char *const fido2_keys[] = { "kind", "id", "x25519", "cred_id",
-    "cred_pubkey", "salt", "uv", "aaguid", "model", "attestation", NULL };
-static const char *const yk_keys[] = { "kind", "id", "x25519", "serial",
-    "slot", "challenge", "model", NULL };
+static const char *const fido2_keys[] = { "kind", "id", "x25519", "ed25519",
+    "cred_id", "cred_pubkey", "salt", "uv", "aaguid", "model", "attestation",
+    NULL };
+static const char *const yk_keys[] = { "kind", "id", "x25519", "ed25519",
+    "serial", "slot", "challenge", "model", NULL };
 static const char *const att_keys[] = { "fmt", "authdata", "sig", "x5c",
     "cdh", NULL };
 
@@ -61,6 +62,12 @@ const uint8_t *
 bg_token_desc_public(const bg_token_desc_t *d)
 {
 	return d->pub;
+}
+
+const uint8_t *
+bg_token_desc_sign_public(const bg_token_desc_t *d)
+{
+	return d->sign_pub;
 }
 
 const char *
@@ -176,7 +183,8 @@ bg_token_desc_to_json(const bg_token_desc_t *d, cJSON **json)
 	if (cJSON_AddStringToObject(o, "kind", d->kind == BG_TOKEN_FIDO2 ?
 	    "fido2" : "yubikey") != NULL &&
 	    cJSON_AddStringToObject(o, "id", d->id_hex) != NULL &&
-	    add_b64(o, "x25519", d->pub, sizeof(d->pub)) == BG_OK)
+	    add_b64(o, "x25519", d->pub, sizeof(d->pub)) == BG_OK &&
+	    add_b64(o, "ed25519", d->sign_pub, sizeof(d->sign_pub)) == BG_OK)
 		r = d->kind == BG_TOKEN_FIDO2 ? fido2_to_json(d, o) :
 		    yk_to_json(d, o);
 	if (r != BG_OK) {
@@ -288,7 +296,9 @@ common_from_json(const cJSON *o, bg_token_desc_t *d)
 
 	if (bg_json_get_str(o, "id", 2 * BG_TOKEN_ID_LEN, &id) != BG_OK ||
 	    bg_hex_decode_exact(id, strlen(id), d->id, sizeof(d->id)) != BG_OK ||
-	    bg_json_get_b64(o, "x25519", d->pub, sizeof(d->pub)) != BG_OK)
+	    bg_json_get_b64(o, "x25519", d->pub, sizeof(d->pub)) != BG_OK ||
+	    bg_json_get_b64(o, "ed25519", d->sign_pub,
+	    sizeof(d->sign_pub)) != BG_OK)
 		return BG_EFORMAT;
 	bg_hex_encode(d->id, sizeof(d->id), d->id_hex, sizeof(d->id_hex));
 	return BG_OK;

@@ -2,6 +2,8 @@
 #ifndef BG_TOKENS_INTERNAL_H
 #define BG_TOKENS_INTERNAL_H
 
+#include <openssl/types.h>
+
 #include "tokens/token.h"
 
 #define FIDO2_CRED_ID_MAX 1024
@@ -15,6 +17,7 @@ struct bg_token_desc {
 	uint8_t id[BG_TOKEN_ID_LEN];
 	char id_hex[2 * BG_TOKEN_ID_LEN + 1];
 	uint8_t pub[BG_TOKEN_X25519_LEN];
+	uint8_t sign_pub[32];		/* Ed25519 */
 	/* FIDO2 */
 	uint8_t cred_id[FIDO2_CRED_ID_MAX];
 	size_t cred_id_len;
@@ -34,14 +37,19 @@ struct bg_token_desc {
 
 struct bg_token_key {
 	uint8_t priv[32];
+	uint8_t id[BG_TOKEN_ID_LEN];	/* salt of the signing key */
 };
 
 /* desc.c */
 bg_token_desc_t *bg_desc_new(enum bg_token_kind kind);
 int bg_desc_set_secret(bg_token_desc_t *d, const uint8_t *secret, size_t len);
-/* Derives the key from secret and checks it against d->pub. */
+/* Derives the key from secret and checks it against d->pub, d->sign_pub. */
 int bg_desc_key(const bg_token_desc_t *d, const uint8_t *secret, size_t len,
     bg_token_key_t **key);
+
+/* derive.c: the Ed25519 signing key of xpriv; the caller EVP_PKEY_free()s. */
+int bg_sign_pkey(const uint8_t id[BG_TOKEN_ID_LEN], const uint8_t xpriv[32],
+    EVP_PKEY **pkey);
 
 /* pin.c: a NUL-terminated PIN in secure memory; free with bg_pin_free. */
 int bg_pin_read(const struct bg_token_opts *o, char **pin);

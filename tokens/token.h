@@ -7,6 +7,8 @@
  * or challenge fixed at enrollment; HKDF-SHA256 turns it into an X25519
  * private key whose public key is stored in the descriptor, so data can be
  * encrypted to a token without touching it and only the token decrypts.
+ * That key also gives an Ed25519 signing key, whose public key is in the
+ * descriptor too: every token signs, YubiKeys included.
  *
  * This module knows nothing of groups, vaults or requests.
  */
@@ -95,6 +97,8 @@ void bg_token_desc_free(bg_token_desc_t **desc);
 enum bg_token_kind bg_token_desc_kind(const bg_token_desc_t *desc);
 /* The token's X25519 public key (BG_TOKEN_X25519_LEN bytes). */
 const uint8_t *bg_token_desc_public(const bg_token_desc_t *desc);
+/* The token's Ed25519 public key (32 bytes): the "ed25519" field. */
+const uint8_t *bg_token_desc_sign_public(const bg_token_desc_t *desc);
 /* 32 hex characters naming the enrollment. */
 const char *bg_token_desc_id(const bg_token_desc_t *desc);
 /* FIDO2: UV mode; YubiKey: BG_TOKEN_UV_NONE. */
@@ -110,9 +114,10 @@ typedef struct bg_token_key bg_token_key_t;
 
 /*
  * Touches the token for its secret, derives the X25519 private key and
- * checks it against the descriptor's public key: a token that gives a
- * different secret is BG_EWRONGTOKEN, never a wrong key. Caller frees *key
- * with bg_token_key_free().
+ * checks it, and the Ed25519 public key derived from it, against the
+ * descriptor's public keys: a token that gives a different secret (or a
+ * descriptor whose "ed25519" was edited) is BG_EWRONGTOKEN, never a wrong
+ * key. Caller frees *key with bg_token_key_free().
  */
 int bg_token_unlock(const bg_token_desc_t *desc, const struct bg_token_opts *o,
     bg_token_key_t **key);
@@ -154,6 +159,50 @@ int bg_token_sign(const bg_token_desc_t *desc, const struct bg_token_opts *o,
  */
 int bg_token_verify(const bg_token_desc_t *desc, const uint8_t hash[32],
     const struct bg_token_assertion *a);
+
+/* ------------------------------------------------ sign (every token) */
+
+/*
+ * Every token key, FIDO2 or YubiKey, gives an Ed25519 signing key: the seed
+ * is HKDF-SHA256(ikm = the 32-byte X25519 private key, salt = the token id,
+ * info = "breakglass/v2/token-sign"), held in locked memory only and wiped
+ * after each use. Its public key is the descriptor's "ed25519" field, so a
+ * signature is checked offline with the descriptor alone. Unlike a FIDO2
+ * assertion, a signature proves that the token key was derived (the token
+ * was touched) by the signer, not that the token was touched for this one
+ * message. Signatures are pure Ed25519 (RFC 8032), 64 bytes.
+ */
+#define BG_TOKEN_SIG_LEN 64
+
+/*
+ * Signs msg (len bytes; msg may be NULL when len is 0) with the signing key
+ * of an unlocked token. The key knows its token id.
+ */
+int bg_token_key_sign(const bg_token_key_t *key, const uint8_t *msg,
+    size_t len, uint8_t sig[BG_TOKEN_SIG_LEN]);
+
+/*
+ * Checks sig over msg with the descriptor's "ed25519" public key: BG_OK or
+ * BG_ESIG (BG_EINVAL for NULL arguments, BG_ENOMEM).
+ */
+int bg_token_sig_verify(const bg_token_desc_t *desc, const uint8_t *msg,
+    size_t len, const uint8_t sig[BG_TOKEN_SIG_LEN]);
+
+/*
+ * The same signature from a raw X25519 private key and the token id it was
+ * derived for, without a token: for tests and the test programs that play
+ * a token.
+ */
+int bg_token_sign_raw(const uint8_t id[BG_TOKEN_ID_LEN],
+    const uint8_t xpriv[32], const uint8_t *msg, size_t len,
+    uint8_t sig[BG_TOKEN_SIG_LEN]);
+
+/*
+ * The Ed25519 public key of the signing key of X25519 private key xpriv
+ * for token id: what enrollment writes as "ed25519" (and tests compute).
+ */
+int bg_token_sign_public(const uint8_t id[BG_TOKEN_ID_LEN],
+    const uint8_t xpriv[32], uint8_t pub[32]);
 
 /* ------------------------------------------------------------- YubiKey */
 

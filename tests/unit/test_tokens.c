@@ -1887,6 +1887,8 @@ test_desc_round_trip(void **state)
 		assert_string_equal(bg_token_desc_id(e), bg_token_desc_id(d[i]));
 		assert_memory_equal(bg_token_desc_public(e),
 		    bg_token_desc_public(d[i]), 32);
+		assert_memory_equal(bg_token_desc_sign_public(e),
+		    bg_token_desc_sign_public(d[i]), 32);
 		bg_token_desc_free(&e);
 		cJSON_Delete(j);
 		free(t1);
@@ -2000,9 +2002,11 @@ test_desc_strict_parsing(void **state)
 	assert_format(yj, NULL, "kind", cJSON_CreateString("fido2"));
 	/* exact lengths */
 	b64_lengths(fj, "x25519", 32);
+	b64_lengths(fj, "ed25519", 32);
 	b64_lengths(fj, "salt", 32);
 	b64_lengths(fj, "cred_pubkey", 64);
 	b64_lengths(yj, "x25519", 32);
+	b64_lengths(yj, "ed25519", 32);
 	b64_lengths(yj, "challenge", 64);
 	assert_format(fj, NULL, "cred_id", cJSON_CreateString(""));
 	assert_format(fj, NULL, "id", cJSON_CreateString("00112233"));
@@ -2042,6 +2046,357 @@ test_desc_strict_parsing(void **state)
 	bg_token_desc_free(&yd);
 }
 
+/* ------------------------------------------------------ token signatures */
+
+#define SIGN_MSG	"breakglass approval: request 7, account 111122223333"
+#define SIGN_LEN	(sizeof(SIGN_MSG) - 1)
+
+/*
+ * Known answers computed with Python hmac (HKDF-SHA256 to the seed) and
+ * the openssl CLI (pkey for the public key, pkeyutl -rawin to sign), for
+ * the first key of test_derive_known_answers.
+ */
+static void
+test_sign_known_answers(void **state)
+{
+	static const char xpriv_hex[] =
+	    "aebc41c8b41fddb89f545d84a91945c3c4961061fcf73fc5d734dc42ced72fb3";
+	static const char pub_hex[] =
+	    "dfe1bf614e15603acd2fe1514660a2fdb3e3374a9c25c86e80ff6f9d39e90f64";
+	static const char sig_hex[] =
+	    "c48fa7ad510e7200f7117f9838eaac9b8c8e2264f236c99cda734924abf7dec5"
+	    "252e9df0b7dcd7e8103e79cdb902d9b0638916c4dce096793ad1332c4275ba02";
+	static const uint8_t msg[] = "breakglass";
+	uint8_t id[16], xpriv[32], pub[32], sig[BG_TOKEN_SIG_LEN], want[64];
+	EVP_PKEY *pk;
+	EVP_MD_CTX *ctx;
+	size_t b;
+
+	(void)state;
+	for (b = 0; b < sizeof(id); b++)
+		id[b] = (uint8_t)(0xa0 + b);
+	unhex(xpriv_hex, xpriv, 32);
+	assert_err(bg_token_sign_public(id, xpriv, pub), BG_OK);
+	unhex(pub_hex, want, 32);
+	assert_memory_equal(pub, want, 32);
+	assert_err(bg_token_sign_raw(id, xpriv, msg, sizeof(msg) - 1, sig),
+	    BG_OK);
+	unhex(sig_hex, want, 64);
+	assert_memory_equal(sig, want, 64);
+
+	/* OpenSSL itself, not tokens/, accepts it */
+	assert_non_null(pk = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519,
+	    NULL, pub, 32));
+	assert_non_null(ctx = EVP_MD_CTX_new());
+	assert_int_equal(EVP_DigestVerifyInit_ex(ctx, NULL, NULL, NULL, NULL,
+	    pk, NULL), 1);
+	assert_int_equal(EVP_DigestVerify(ctx, sig, 64, msg, sizeof(msg) - 1),
+	    1);
+	EVP_MD_CTX_free(ctx);
+	EVP_PKEY_free(pk);
+
+	/* the id is the salt: the same X25519 key for another id signs
+	 * with another key */
+	id[15] ^= 1;
+	assert_err(bg_token_sign_public(id, xpriv, want), BG_OK);
+	assert_memory_not_equal(want, pub, 32);
+	/* the signing key is not the X25519 key's public key */
+	assert_int_equal(bg_x25519_public(xpriv, want), BG_OK);
+	assert_memory_not_equal(want, pub, 32);
+}
+
+static bg_token_desc_t *
+enroll_vf(const char *name)
+{
+	struct bg_token_opts o = opts();
+	char path[PATH_LEN];
+
+	vf_create(name, NULL);
+	assert_int_equal(bg_vfido_path(base, name, path, sizeof(path)), 0);
+	o.device = path;
+	return enroll(BG_TOKEN_FIDO2, &o);
+}
+
+static bg_token_desc_t *
+enroll_vk(unsigned serial)
+{
+	struct bg_token_opts o = opts();
+
+	vk_create(serial);
+	o.serial = serial;
+	assert_err(bg_token_yk_program(&o, 0), BG_OK);
+	return enroll(BG_TOKEN_YUBIKEY, &o);
+}
+
+/* The descriptor's "ed25519" is the signing key of the X25519 key the
+ * emulator's own computation gives (id and priv from the caller). */
+static void
+assert_sign_public(const bg_token_desc_t *d, const uint8_t id[16],
+    const uint8_t priv[32])
+{
+	uint8_t pub[32];
+	cJSON *j = to_json(d);
+
+	assert_err(bg_token_sign_public(id, priv, pub), BG_OK);
+	assert_memory_equal(bg_token_desc_sign_public(d), pub, 32);
+	assert_int_equal(jb64(j, "ed25519", pub, sizeof(pub)), 32);
+	assert_memory_equal(bg_token_desc_sign_public(d), pub, 32);
+	cJSON_Delete(j);
+}
+
+/* k signs SIGN_MSG into sig; d verifies it; bg_token_sign_raw with the id
+ * and the key bytes gives the same signature (Ed25519 is deterministic). */
+static void
+assert_signs(const bg_token_desc_t *d, const bg_token_key_t *k,
+    uint8_t sig[BG_TOKEN_SIG_LEN])
+{
+	uint8_t id[16], raw[BG_TOKEN_SIG_LEN];
+
+	assert_err(bg_token_key_sign(k, (const uint8_t *)SIGN_MSG, SIGN_LEN,
+	    sig), BG_OK);
+	assert_err(bg_token_sig_verify(d, (const uint8_t *)SIGN_MSG, SIGN_LEN,
+	    sig), BG_OK);
+	unhex(bg_token_desc_id(d), id, 16);
+	assert_err(bg_token_sign_raw(id, bg_token_key_bytes(k),
+	    (const uint8_t *)SIGN_MSG, SIGN_LEN, raw), BG_OK);
+	assert_memory_equal(sig, raw, BG_TOKEN_SIG_LEN);
+}
+
+/* Both kinds sign once unlocked, and their descriptors verify. */
+static void
+test_sign_fido2_and_yubikey_after_unlock(void **state)
+{
+	struct bg_token_assertion *a = calloc(1, sizeof(*a));
+	struct bg_token_opts o = opts();
+	uint8_t secret[32], chal[64], id[16], resp[20], priv[32], pub[32];
+	uint8_t sig[BG_TOKEN_SIG_LEN], sig2[BG_TOKEN_SIG_LEN], hash[32] = { 9 };
+	bg_token_desc_t *fd, *yd, *e;
+	bg_token_key_t *k, *k2 = NULL;
+	cJSON *j;
+
+	(void)state;
+	assert_non_null(a);
+	fd = enroll_vf("sam");
+	yd = enroll_vk(SERIAL_A);
+	/* enrollment wrote the signing key of the expected token key */
+	fido2_expected_secret("sam", fd, 0, secret, id);
+	assert_int_equal(bg_token_derive(id, secret, 32, priv, pub), BG_OK);
+	assert_sign_public(fd, id, priv);
+	yk_challenge(yd, chal, id);
+	assert_int_equal(bg_vyk_expected(base, SERIAL_A, 2, chal, 64, resp),
+	    BG_OK);
+	assert_int_equal(bg_token_derive(id, resp, 20, priv, pub), BG_OK);
+	assert_sign_public(yd, id, priv);
+
+	/* FIDO2: unlock, sign; the key of an approval signs the same */
+	k = unlock(fd, &o);
+	assert_fido2_key("sam", fd, 0, k);
+	assert_signs(fd, k, sig);
+	assert_err(bg_token_sign(fd, &o, hash, a, &k2), BG_OK);
+	assert_err(bg_token_key_sign(k2, (const uint8_t *)SIGN_MSG, SIGN_LEN,
+	    sig2), BG_OK);
+	assert_memory_equal(sig, sig2, sizeof(sig));
+	bg_token_key_free(&k2);
+	/* an empty message */
+	assert_err(bg_token_key_sign(k, NULL, 0, sig2), BG_OK);
+	assert_err(bg_token_sig_verify(fd, NULL, 0, sig2), BG_OK);
+	assert_err(bg_token_sig_verify(fd, (const uint8_t *)"", 0, sig2),
+	    BG_OK);
+	assert_err(bg_token_sig_verify(fd, (const uint8_t *)"x", 1, sig2),
+	    BG_ESIG);
+	bg_token_key_free(&k);
+
+	/* YubiKey: unlock, sign */
+	k = unlock(yd, &o);
+	assert_yk_key(yd, SERIAL_A, 2, k);
+	assert_signs(yd, k, sig);
+	bg_token_key_free(&k);
+
+	/* the descriptor as stored (JSON, parsed back) verifies */
+	j = to_json(yd);
+	e = must_from_json(j);
+	assert_memory_equal(bg_token_desc_sign_public(e),
+	    bg_token_desc_sign_public(yd), 32);
+	assert_err(bg_token_sig_verify(e, (const uint8_t *)SIGN_MSG, SIGN_LEN,
+	    sig), BG_OK);
+	bg_token_desc_free(&e);
+	cJSON_Delete(j);
+	bg_token_desc_free(&fd);
+	bg_token_desc_free(&yd);
+	free(a);
+}
+
+/* Every byte of the message and of the signature counts, and a
+ * signature is the signing token's only. */
+static void
+test_sign_forgeries_refused(void **state)
+{
+	struct bg_token_opts o = opts();
+	uint8_t msg[SIGN_LEN], fsig[BG_TOKEN_SIG_LEN], ysig[BG_TOKEN_SIG_LEN];
+	uint8_t bad[BG_TOKEN_SIG_LEN];
+	bg_token_desc_t *fd, *yd;
+	bg_token_key_t *k;
+	size_t i;
+
+	(void)state;
+	fd = enroll_vf("tom");
+	yd = enroll_vk(SERIAL_A);
+	k = unlock(fd, &o);
+	assert_signs(fd, k, fsig);
+	bg_token_key_free(&k);
+	k = unlock(yd, &o);
+	assert_signs(yd, k, ysig);
+	bg_token_key_free(&k);
+
+	memcpy(msg, SIGN_MSG, SIGN_LEN);
+	for (i = 0; i < SIGN_LEN; i++) {
+		msg[i] ^= 0x01;
+		assert_err(bg_token_sig_verify(fd, msg, SIGN_LEN, fsig),
+		    BG_ESIG);
+		assert_err(bg_token_sig_verify(yd, msg, SIGN_LEN, ysig),
+		    BG_ESIG);
+		msg[i] ^= 0x01;
+	}
+	/* a byte more or less */
+	assert_err(bg_token_sig_verify(fd, msg, SIGN_LEN - 1, fsig), BG_ESIG);
+	assert_err(bg_token_sig_verify(yd, (const uint8_t *)SIGN_MSG "!",
+	    SIGN_LEN + 1, ysig), BG_ESIG);
+	for (i = 0; i < BG_TOKEN_SIG_LEN; i++) {
+		memcpy(bad, fsig, sizeof(bad));
+		bad[i] ^= 0x01;
+		assert_err(bg_token_sig_verify(fd, msg, SIGN_LEN, bad),
+		    BG_ESIG);
+		memcpy(bad, ysig, sizeof(bad));
+		bad[i] ^= 0x80;
+		assert_err(bg_token_sig_verify(yd, msg, SIGN_LEN, bad),
+		    BG_ESIG);
+	}
+	memset(bad, 0, sizeof(bad));
+	assert_err(bg_token_sig_verify(fd, msg, SIGN_LEN, bad), BG_ESIG);
+	/* another token's signature over the same message */
+	assert_err(bg_token_sig_verify(fd, msg, SIGN_LEN, ysig), BG_ESIG);
+	assert_err(bg_token_sig_verify(yd, msg, SIGN_LEN, fsig), BG_ESIG);
+	/* the originals still verify */
+	assert_err(bg_token_sig_verify(fd, msg, SIGN_LEN, fsig), BG_OK);
+	assert_err(bg_token_sig_verify(yd, msg, SIGN_LEN, ysig), BG_OK);
+	bg_token_desc_free(&fd);
+	bg_token_desc_free(&yd);
+}
+
+/* Four tokens, four signing keys, none of them an X25519 key. */
+static void
+test_sign_keys_differ_between_tokens(void **state)
+{
+	struct bg_token_opts o = opts();
+	uint8_t sig[4][BG_TOKEN_SIG_LEN];
+	bg_token_desc_t *d[4], *again;
+	bg_token_key_t *k;
+	size_t i, n;
+
+	(void)state;
+	d[0] = enroll_vf("uma");
+	d[1] = enroll_vf("vic");
+	d[2] = enroll_vk(SERIAL_A);
+	d[3] = enroll_vk(SERIAL_B);
+	for (i = 0; i < 4; i++) {
+		k = unlock(d[i], &o);
+		assert_signs(d[i], k, sig[i]);
+		bg_token_key_free(&k);
+	}
+	for (i = 0; i < 4; i++) {
+		assert_memory_not_equal(bg_token_desc_sign_public(d[i]),
+		    bg_token_desc_public(d[i]), 32);
+		for (n = 0; n < 4; n++) {
+			if (n == i)
+				continue;
+			assert_memory_not_equal(bg_token_desc_sign_public(d[i]),
+			    bg_token_desc_sign_public(d[n]), 32);
+			assert_memory_not_equal(sig[i], sig[n],
+			    BG_TOKEN_SIG_LEN);
+			assert_err(bg_token_sig_verify(d[i],
+			    (const uint8_t *)SIGN_MSG, SIGN_LEN, sig[n]),
+			    BG_ESIG);
+		}
+	}
+	/* the same YubiKey enrolled again (a new id and challenge): a new
+	 * signing key, and the old signature is not the new enrollment's */
+	o.serial = SERIAL_A;
+	again = enroll(BG_TOKEN_YUBIKEY, &o);
+	assert_memory_not_equal(bg_token_desc_sign_public(again),
+	    bg_token_desc_sign_public(d[2]), 32);
+	assert_err(bg_token_sig_verify(again, (const uint8_t *)SIGN_MSG,
+	    SIGN_LEN, sig[2]), BG_ESIG);
+	bg_token_desc_free(&again);
+	for (i = 0; i < 4; i++)
+		bg_token_desc_free(&d[i]);
+}
+
+/*
+ * "ed25519" is required and exactly 32 bytes. A well-formed one that is
+ * not the token's parses (a descriptor cannot tell without a touch), but
+ * the unlock refuses it and the token's signatures do not verify with it.
+ */
+static void
+test_sign_desc_field(void **state)
+{
+	struct bg_token_opts o = opts();
+	uint8_t buf[64], sig[BG_TOKEN_SIG_LEN];
+	bg_token_desc_t *d[2], *e;
+	bg_token_key_t *k;
+	cJSON *j, *other;
+	char cut[64], *t;
+	const char *s;
+	size_t i;
+
+	(void)state;
+	d[0] = enroll_vf("wes");
+	d[1] = enroll_vk(SERIAL_A);
+	memset(buf, 0x5a, sizeof(buf));
+	for (i = 0; i < 2; i++) {
+		j = to_json(d[i]);
+		s = jstr(j, "ed25519");
+		assert_int_equal(strlen(s), 44);
+		/* missing, truncated, too long, empty, not base64, a number */
+		assert_format(j, NULL, "ed25519", NULL);
+		t = b64(buf, 31);
+		assert_format(j, NULL, "ed25519", cJSON_CreateString(t));
+		free(t);
+		snprintf(cut, sizeof(cut), "%.40s", s);	/* 30 bytes */
+		assert_format(j, NULL, "ed25519", cJSON_CreateString(cut));
+		snprintf(cut, sizeof(cut), "%.43s", s);	/* padding cut */
+		assert_format(j, NULL, "ed25519", cJSON_CreateString(cut));
+		t = b64(buf, 33);
+		assert_format(j, NULL, "ed25519", cJSON_CreateString(t));
+		free(t);
+		t = b64(buf, 64);
+		assert_format(j, NULL, "ed25519", cJSON_CreateString(t));
+		free(t);
+		assert_format(j, NULL, "ed25519", cJSON_CreateString(""));
+		assert_format(j, NULL, "ed25519",
+		    cJSON_CreateString("not base64!"));
+		assert_format(j, NULL, "ed25519", cJSON_CreateNumber(32));
+
+		/* the other token's signing key in this descriptor */
+		other = to_json(d[1 - i]);
+		jset_str(j, "ed25519", jstr(other, "ed25519"));
+		e = must_from_json(j);
+		assert_memory_equal(bg_token_desc_public(e),
+		    bg_token_desc_public(d[i]), 32);
+		assert_err(unlock_err(e, &o), BG_EWRONGTOKEN);
+		assert_non_null(strstr(bg_why(), "signing key"));
+		k = unlock(d[i], &o);
+		assert_signs(d[i], k, sig);
+		bg_token_key_free(&k);
+		assert_err(bg_token_sig_verify(e, (const uint8_t *)SIGN_MSG,
+		    SIGN_LEN, sig), BG_ESIG);
+		bg_token_desc_free(&e);
+		cJSON_Delete(other);
+		cJSON_Delete(j);
+	}
+	bg_token_desc_free(&d[0]);
+	bg_token_desc_free(&d[1]);
+}
+
 static void
 test_null_arguments(void **state)
 {
@@ -2050,7 +2405,8 @@ test_null_arguments(void **state)
 	struct bg_token_dev *devs = NULL;
 	bg_token_desc_t *fd, *yd, *d = NULL;
 	bg_token_key_t *k = NULL;
-	uint8_t hash[32] = { 4 };
+	uint8_t hash[32] = { 4 }, id[16] = { 5 }, pub[32];
+	uint8_t sig[BG_TOKEN_SIG_LEN] = { 0 };
 	cJSON *j = NULL;
 	size_t n;
 
@@ -2096,6 +2452,18 @@ test_null_arguments(void **state)
 	assert_err(bg_token_verify(NULL, hash, a), BG_EINVAL);
 	assert_err(bg_token_verify(fd, NULL, a), BG_EINVAL);
 	assert_err(bg_token_verify(fd, hash, NULL), BG_EINVAL);
+	/* token signatures (hash stands for a message and a key) */
+	assert_err(bg_token_key_sign(NULL, hash, 32, sig), BG_EINVAL);
+	assert_err(bg_token_sig_verify(NULL, hash, 32, sig), BG_EINVAL);
+	assert_err(bg_token_sig_verify(fd, NULL, 32, sig), BG_EINVAL);
+	assert_err(bg_token_sig_verify(fd, hash, 32, NULL), BG_EINVAL);
+	assert_err(bg_token_sign_raw(NULL, hash, hash, 32, sig), BG_EINVAL);
+	assert_err(bg_token_sign_raw(id, NULL, hash, 32, sig), BG_EINVAL);
+	assert_err(bg_token_sign_raw(id, hash, NULL, 32, sig), BG_EINVAL);
+	assert_err(bg_token_sign_raw(id, hash, hash, 32, NULL), BG_EINVAL);
+	assert_err(bg_token_sign_public(NULL, hash, pub), BG_EINVAL);
+	assert_err(bg_token_sign_public(id, NULL, pub), BG_EINVAL);
+	assert_err(bg_token_sign_public(id, hash, NULL), BG_EINVAL);
 	assert_null(k);
 	assert_null(bg_token_key_bytes(NULL));
 	bg_token_key_free(NULL);
@@ -2152,6 +2520,11 @@ main(void)
 		T(test_yk_program_existing_slot),
 		T(test_desc_round_trip),
 		T(test_desc_strict_parsing),
+		T(test_sign_known_answers),
+		T(test_sign_fido2_and_yubikey_after_unlock),
+		T(test_sign_forgeries_refused),
+		T(test_sign_keys_differ_between_tokens),
+		T(test_sign_desc_field),
 		T(test_null_arguments),
 	};
 
