@@ -296,6 +296,12 @@ bg_commitments_root(const uint8_t *buf, size_t len, uint8_t root[32])
 	return ok ? BG_OK : BG_ECRYPTO;
 }
 
+const uint8_t *
+bg_commitments_key(const bg_commitments_t *c)
+{
+	return c->key;
+}
+
 uint32_t
 bg_commitments_nslots(const bg_commitments_t *c)
 {

@@ -51,6 +51,7 @@ struct bg_policy {
 	uint64_t expiry;
 	uint64_t timelock;
 	int self_approval;
+	uint32_t slots;
 };
 
 #define NAME_RULE "1..64 of A-Z a-z 0-9 . _ @ -, starting with a letter " \
@@ -248,6 +249,7 @@ policy_new(void)
 	if ((p = calloc(1, sizeof(*p))) == NULL)
 		return NULL;
 	p->expiry = BG_POLICY_EXPIRY_DEFAULT;
+	p->slots = BG_SLOTS_DEFAULT;
 	return p;
 }
 
@@ -527,6 +529,23 @@ uint64_t
 bg_policy_timelock(const bg_policy_t *p)
 {
 	return p == NULL ? 0 : p->timelock;
+}
+
+uint32_t
+bg_policy_slots(const bg_policy_t *p)
+{
+	return p != NULL ? p->slots : 0;
+}
+
+int
+bg_policy_set_slots(bg_policy_t *p, uint32_t slots)
+{
+	if (p == NULL)
+		return BG_EINVAL;
+	if (slots < BG_POLICY_SLOTS_MIN || slots > BG_SLOTS_MAX)
+		return BG_ERANGE;
+	p->slots = slots;
+	return BG_OK;
 }
 
 int
@@ -912,7 +931,8 @@ bg_policy_requester_check(const bg_policy_t *p, const char *person,
 /* ------------------------------------------------------------------ JSON */
 
 static const char *const policy_keys[] = { "format", "groups", "items",
-    "request_expiry_seconds", "timelock_seconds", "self_approval", NULL };
+    "request_expiry_seconds", "timelock_seconds", "self_approval", "slots",
+    NULL };
 static const char *const group_keys[] = { "name", "threshold", "members",
     NULL };
 static const char *const item_keys[] = { "name", "groups", NULL };
@@ -1046,6 +1066,7 @@ static int
 scalars_from_json(const cJSON *o, bg_policy_t *p)
 {
 	const char *fmt;
+	uint64_t slots;
 
 	if (bg_json_get_str(o, "format", 64, &fmt) != BG_OK ||
 	    strcmp(fmt, BG_POLICY_FORMAT) != 0) {
@@ -1070,6 +1091,13 @@ scalars_from_json(const cJSON *o, bg_policy_t *p)
 		bg_set_why("policy: \"self_approval\" must be true or false");
 		return BG_EFORMAT;
 	}
+	if (bg_json_get_u64(o, "slots", BG_POLICY_SLOTS_MIN, BG_SLOTS_MAX,
+	    &slots) != BG_OK) {
+		bg_set_why("policy: \"slots\" must be a number %u..%u",
+		    BG_POLICY_SLOTS_MIN, BG_SLOTS_MAX);
+		return BG_ERANGE;
+	}
+	p->slots = (uint32_t)slots;
 	return BG_OK;
 }
 
@@ -1085,8 +1113,8 @@ bg_policy_from_json(const cJSON *j, bg_policy_t **out)
 	*out = NULL;
 	if (bg_json_only_keys(j, policy_keys) != BG_OK) {
 		bg_set_why("policy: an object with the keys format, groups, "
-		    "items, request_expiry_seconds, timelock_seconds and "
-		    "self_approval, each once, and no other");
+		    "items, request_expiry_seconds, timelock_seconds, "
+		    "self_approval and slots, each once, and no other");
 		return BG_EFORMAT;
 	}
 	if ((p = policy_new()) == NULL)
@@ -1187,7 +1215,8 @@ bg_policy_to_json(const bg_policy_t *p, cJSON **out)
 	    cJSON_CreateNumber((double)p->expiry)) != 0 ||
 	    bg_json_add(o, "timelock_seconds",
 	    cJSON_CreateNumber((double)p->timelock)) != 0 ||
-	    bg_json_add(o, "self_approval", cJSON_CreateBool(p->self_approval)) != 0) {
+	    bg_json_add(o, "self_approval", cJSON_CreateBool(p->self_approval)) != 0 ||
+	    bg_json_add(o, "slots", cJSON_CreateNumber((double)p->slots)) != 0) {
 		cJSON_Delete(o);
 		return BG_ENOMEM;
 	}

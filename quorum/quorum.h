@@ -182,6 +182,8 @@ int bg_commitments_decode(const uint8_t *buf, size_t len,
 int bg_commitments_root(const uint8_t *buf, size_t len, uint8_t root[32]);
 void bg_commitments_free(bg_commitments_t **c);
 uint32_t bg_commitments_nslots(const bg_commitments_t *c);
+/* The key commitment (BG_COMMIT_LEN bytes, owned by c). */
+const uint8_t *bg_commitments_key(const bg_commitments_t *c);
 size_t bg_commitments_ngroups(const bg_commitments_t *c);
 struct bg_slot_group bg_commitments_group(const bg_commitments_t *c,
     size_t g);
@@ -265,6 +267,7 @@ typedef struct bg_policy bg_policy_t;
 #define BG_POLICY_EXPIRY_MAX 604800		/* 7 days */
 #define BG_POLICY_EXPIRY_DEFAULT 14400		/* 4 hours */
 #define BG_POLICY_TIMELOCK_MAX 259200		/* 72 hours */
+#define BG_POLICY_SLOTS_MIN 4			/* slots per item version */
 
 /*
  * The template: groups "password" and "mfa" (threshold 2, no members yet),
@@ -290,7 +293,7 @@ int bg_policy_from_json(const cJSON *j, bg_policy_t **p);
  *    "groups":[{"name":"password","threshold":2,"members":["alice","bob"]},..],
  *    "items":[{"name":"root-password","groups":["password"]},..],
  *    "request_expiry_seconds":14400,"timelock_seconds":0,
- *    "self_approval":false}
+ *    "self_approval":false,"slots":32}
  * Caller cJSON_Delete()s *j.
  */
 int bg_policy_to_json(const bg_policy_t *p, cJSON **j);
@@ -366,6 +369,10 @@ size_t bg_policy_item_ngroups(const bg_policy_t *p, size_t i);
 const char *bg_policy_item_group(const bg_policy_t *p, size_t i, size_t k);
 uint64_t bg_policy_expiry(const bg_policy_t *p);	/* seconds */
 uint64_t bg_policy_timelock(const bg_policy_t *p);	/* seconds */
+/* One-time slots per sealed item version (docs/design.md §5.2). */
+uint32_t bg_policy_slots(const bg_policy_t *p);
+/* BG_ERANGE outside BG_POLICY_SLOTS_MIN..BG_SLOTS_MAX. */
+int bg_policy_set_slots(bg_policy_t *p, uint32_t slots);
 int bg_policy_self_approval(const bg_policy_t *p);	/* 1 on, 0 off */
 
 /*

@@ -263,6 +263,38 @@ bg_state_write(struct bg_state *st, const char *name, const cJSON *doc,
 }
 
 int
+bg_state_put_blob(struct bg_state *st, const char *name, const void *data,
+    size_t len)
+{
+	char path[BG_PATH_MAX];
+	int r;
+
+	if (st == NULL || name == NULL || data == NULL)
+		return BG_EINVAL;
+	if ((r = state_path(st->dir, name, path, sizeof(path))) != BG_OK ||
+	    (r = parent_dir(st->dir, name)) != BG_OK ||
+	    (r = bg_file_replace(path, data, len, 0600)) != BG_OK)
+		return r;
+	return bg_fsync_parent(path);
+}
+
+int
+bg_state_get_blob(const struct bg_state *st, const char *name, size_t max,
+    uint8_t **data, size_t *len)
+{
+	char path[BG_PATH_MAX], *text = NULL;
+	int r;
+
+	*data = NULL;
+	*len = 0;
+	if ((r = state_path(st->dir, name, path, sizeof(path))) != BG_OK ||
+	    (r = bg_file_read(path, max, &text, len)) != BG_OK)
+		return r;
+	*data = (uint8_t *)text;
+	return BG_OK;
+}
+
+int
 bg_state_note(struct bg_state *st, const struct bg_audit_event *ev)
 {
 	if (st->log == NULL || ev == NULL)

@@ -52,6 +52,18 @@ int bg_state_read(const struct bg_state *st, const char *name, cJSON **out);
 int bg_state_write(struct bg_state *st, const char *name, const cJSON *doc,
     const struct bg_audit_event *ev);
 
+/*
+ * Content-addressed files (e.g. versions/<64 hex>.bin): the name is the
+ * hash of the bytes, and a file recorded in the log (vault.json) names
+ * it, so they need no audit entry of their own. put replaces atomically
+ * and syncs; get reads at most max bytes (BG_ENOENT when absent; *data is
+ * the caller's to free()). The reader checks the bytes against the name.
+ */
+int bg_state_put_blob(struct bg_state *st, const char *name, const void *data,
+    size_t len);
+int bg_state_get_blob(const struct bg_state *st, const char *name, size_t max,
+    uint8_t **data, size_t *len);
+
 /* Records an event that changes no file (refusals, failures, reads). */
 int bg_state_note(struct bg_state *st, const struct bg_audit_event *ev);
 

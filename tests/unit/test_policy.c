@@ -30,7 +30,7 @@
 #define I_PW "{'name':'root-password','groups':['password']}"
 #define I_MFA "{'name':'root-mfa','groups':['mfa']}"
 #define TAIL "'request_expiry_seconds':14400,'timelock_seconds':0," \
-    "'self_approval':false"
+    "'self_approval':false,'slots':32"
 
 /* The JSON text of a policy from its pieces, ' turned into ". */
 static char *
@@ -255,12 +255,12 @@ test_invalid_rules(void **state)
 	(void)state;
 	check_invalid(G_PW "," G_MFA, I_PW "," I_MFA,
 	    "'request_expiry_seconds':3600,'timelock_seconds':3600,"
-	    "'self_approval':false", "time lock (3600 s) is not shorter");
+	    "'self_approval':false,'slots':32", "time lock (3600 s) is not shorter");
 	/* docs/design.md §5.2: self-approval is refused (test_floor_self_approval) */
 	check_invalid(G_PW ",{'name':'mfa','threshold':2,'members':"
 	    "['carol','dave','erin']}", I_PW "," I_MFA,
 	    "'request_expiry_seconds':14400,'timelock_seconds':0,"
-	    "'self_approval':true", "self-approval is on: a requester may "
+	    "'self_approval':true,'slots':32", "self-approval is on: a requester may "
 	    "never be a member");
 }
 
@@ -337,7 +337,7 @@ test_floor_self_approval(void **state)
 	(void)state;
 	/* an older file with self-approval on is read, and refused */
 	p = load(G_PW "," G_MFA, I_PW "," I_MFA, "'request_expiry_seconds':"
-	    "14400,'timelock_seconds':0,'self_approval':true");
+	    "14400,'timelock_seconds':0,'self_approval':true,'slots':32");
 	assert_int_equal(bg_policy_self_approval(p), 1);
 	assert_invalid(p, SELF_MSG);
 	assert_below_floor(p, SELF_MSG);
@@ -413,7 +413,7 @@ test_warnings(void **state)
 	p = load("{'name':'password','threshold':2,'members':['alice','bob',"
 	    "'erin']},{'name':'mfa','threshold':2,'members':['carol','dave',"
 	    "'frank']}", I_PW "," I_MFA, "'request_expiry_seconds':14400,"
-	    "'timelock_seconds':0,'self_approval':true");
+	    "'timelock_seconds':0,'self_approval':true,'slots':32");
 	assert_invalid(p, "self-approval is on");
 	assert_int_equal(bg_policy_set_self_approval(p, 0), BG_OK);
 	assert_valid(p, "");
@@ -652,7 +652,7 @@ test_json_strict_keys(void **state)
 	    "'dave']}", ITEMS2, TAIL), "threshold");
 	/* duplicate keys: refused by the text parser ... */
 	check_refused(policy_text(GROUPS2, ITEMS2,
-	    TAIL ",'self_approval':true"), NULL);
+	    TAIL ",'self_approval':true,'slots':32"), NULL);
 	/* ... and by bg_policy_from_json for a tree from a laxer parser */
 	assert_non_null(j = cJSON_Parse(policy_text(G_PW, ITEMS2, TAIL)));
 	assert_true(cJSON_AddItemToArray(cJSON_GetObjectItem(j, "groups"),
@@ -674,7 +674,7 @@ test_json_strict_types(void **state)
 	check_refused(policy_text(GROUPS2, ITEMS2, TAIL) + 1, NULL);
 	check_refused("{\"format\":\"breakglass-policy-v2\",\"groups\":[],"
 	    "\"items\":[],\"request_expiry_seconds\":14400,"
-	    "\"timelock_seconds\":0,\"self_approval\":false}", "format");
+	    "\"timelock_seconds\":0,\"self_approval\":false,\"slots\":32}", "format");
 	check_refused(policy_text(G_PW ",{'name':'mfa','threshold':'1',"
 	    "'members':['carol','dave']}", ITEMS2, TAIL),
 	    "group \"mfa\": threshold must be a number 1..64");
@@ -698,19 +698,19 @@ test_json_strict_types(void **state)
 	    "'groups':'mfa'}", TAIL), "item \"root-mfa\": groups");
 	check_refused(policy_text(GROUPS2, ITEMS2,
 	    "'request_expiry_seconds':'14400','timelock_seconds':0,"
-	    "'self_approval':false"), "request_expiry_seconds");
+	    "'self_approval':false,'slots':32"), "request_expiry_seconds");
 	check_refused(policy_text(GROUPS2, ITEMS2,
 	    "'request_expiry_seconds':14400,'timelock_seconds':0,"
-	    "'self_approval':0"), "self_approval");
+	    "'self_approval':0,'slots':32"), "self_approval");
 	check_refused(policy_text(GROUPS2, ITEMS2,
 	    "'request_expiry_seconds':14400,'timelock_seconds':null,"
-	    "'self_approval':false"), "timelock_seconds");
+	    "'self_approval':false,'slots':32"), "timelock_seconds");
 	check_refused(policy_text(GROUPS2, ITEMS2,
 	    "'request_expiry_seconds':14400,'timelock_seconds':0,"
-	    "'self_approval':'false'"), "self_approval");
+	    "'self_approval':'false','slots':32"), "self_approval");
 	check_refused("{\"format\":\"breakglass-policy-v1\",\"groups\":{},"
 	    "\"items\":[],\"request_expiry_seconds\":14400,"
-	    "\"timelock_seconds\":0,\"self_approval\":false}", "\"groups\"");
+	    "\"timelock_seconds\":0,\"self_approval\":false,\"slots\":32}", "\"groups\"");
 }
 
 static void
@@ -732,16 +732,26 @@ test_json_ranges(void **state)
 	    "group \"mfa\": threshold");
 	check_refused(policy_text(GROUPS2, ITEMS2,
 	    "'request_expiry_seconds':299,'timelock_seconds':0,"
-	    "'self_approval':false"), "request_expiry_seconds");
+	    "'self_approval':false,'slots':32"), "request_expiry_seconds");
 	check_refused(policy_text(GROUPS2, ITEMS2,
 	    "'request_expiry_seconds':604801,'timelock_seconds':0,"
-	    "'self_approval':false"), "request_expiry_seconds");
+	    "'self_approval':false,'slots':32"), "request_expiry_seconds");
 	check_refused(policy_text(GROUPS2, ITEMS2,
 	    "'request_expiry_seconds':14400,'timelock_seconds':259201,"
-	    "'self_approval':false"), "timelock_seconds");
+	    "'self_approval':false,'slots':32"), "timelock_seconds");
 	check_refused(policy_text(GROUPS2, ITEMS2,
 	    "'request_expiry_seconds':1e300,'timelock_seconds':0,"
-	    "'self_approval':false"), "request_expiry_seconds");
+	    "'self_approval':false,'slots':32"), "request_expiry_seconds");
+	/* one-time slots per item version: 4..256, required */
+	check_refused(policy_text(GROUPS2, ITEMS2,
+	    "'request_expiry_seconds':14400,'timelock_seconds':0,"
+	    "'self_approval':false,'slots':3"), "\"slots\" must be");
+	check_refused(policy_text(GROUPS2, ITEMS2,
+	    "'request_expiry_seconds':14400,'timelock_seconds':0,"
+	    "'self_approval':false,'slots':257"), "\"slots\" must be");
+	check_refused(policy_text(GROUPS2, ITEMS2,
+	    "'request_expiry_seconds':14400,'timelock_seconds':0,"
+	    "'self_approval':false"), "slots");
 	/* names: the group is named, the bad value is not echoed */
 	check_refused(policy_text(G_PW ",{'name':'mfa','threshold':2,"
 	    "'members':['carol','da ve']}", ITEMS2, TAIL),

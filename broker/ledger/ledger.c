@@ -1,0 +1,361 @@
+/*
+ * The ledger (ledger.h): one pass over the audit log, keeping the entries
+ * that open, approve, reach quorum on and close requests.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/common.h"
+#include "broker/ledger/ledger.h"
+
+#define ENTRIES_MAX BG_POLICY_ITEMS_MAX
+
+struct lrq {
+	char id[BG_REQUEST_ID_LEN + 1];
+	char requester[BG_NAME_MAX + 1];
+	uint64_t expiry;
+	int closed, quorum;
+	struct bg_ledger_slot e[ENTRIES_MAX];
+	size_t ne;
+};
+
+struct bg_ledger {
+	struct lrq *rq;
+	size_t nrq, caprq;
+	struct bg_ledger_burn *burn;
+	size_t nburn, capburn;
+	struct bg_ledger_slot *exposed;	/* slot unused */
+	size_t nexposed, capexposed;
+	struct bg_ledger_slot tmp[ENTRIES_MAX];	/* one entry's slots */
+};
+
+static void *
+grow(void *arrp, size_t *n, size_t *cap, size_t el)
+{
+	void **arr = arrp;
+	char *p;
+
+	if (*n == *cap) {
+		size_t c = *cap ? 2 * *cap : 16;
+
+		if ((p = realloc(*arr, c * el)) == NULL)
+			return NULL;
+		*arr = p;
+		*cap = c;
+	}
+	p = (char *)*arr + (*n)++ * el;
+	memset(p, 0, el);
+	return p;
+}
+
+static struct lrq *
+find_rq(const bg_ledger_t *l, const char *id)
+{
+	size_t i;
+
+	for (i = l->nrq; i-- > 0;)
+		if (strcmp(l->rq[i].id, id) == 0)
+			return &l->rq[i];
+	return NULL;
+}
+
+/* Seconds of an entry's time ("YYYY-MM-DDTHH:MM:SS.mmmZ"); 0 if odd. */
+static uint64_t
+entry_time(const char *s)
+{
+	char buf[BG_RFC3339_LEN + 1];
+	uint64_t t;
+
+	if (s == NULL || strlen(s) < BG_RFC3339_LEN - 1)
+		return 0;
+	memcpy(buf, s, BG_RFC3339_LEN - 1);
+	buf[BG_RFC3339_LEN - 1] = 'Z';
+	buf[BG_RFC3339_LEN] = '\0';
+	return bg_rfc3339_parse(buf, BG_RFC3339_LEN, &t) == BG_OK ? t : 0;
+}
+
+/* The entries array of a detail, each checked; unknown shapes are skipped. */
+/* A whole number in lo..hi that JSON carries exactly: the ceremony writes no other. */
+static int
+whole(const cJSON *n, double lo, double hi)
+{
+	return cJSON_IsNumber(n) && n->valuedouble >= lo &&
+	    n->valuedouble <= hi && n->valuedouble == (double)(uint64_t)n->valuedouble;
+}
+
+static size_t
+read_entries(const cJSON *d, const char *account, struct bg_ledger_slot *out)
+{
+	const cJSON *arr = cJSON_GetObjectItemCaseSensitive(d, "entries"), *e;
+	const cJSON *item, *ver, *slot;
+	size_t n = 0;
+
+	cJSON_ArrayForEach(e, arr) {
+		if (n == ENTRIES_MAX)
+			break;
+		item = cJSON_GetObjectItemCaseSensitive(e, "item");
+		ver = cJSON_GetObjectItemCaseSensitive(e, "version");
+		slot = cJSON_GetObjectItemCaseSensitive(e, "slot");
+		if (!cJSON_IsString(item) || !bg_name_valid(item->valuestring) ||
+		    !whole(ver, 1, (double)BG_JSON_INT_MAX) ||
+		    !whole(slot, 0, BG_SLOTS_MAX - 1))
+			continue;
+		snprintf(out[n].account, sizeof(out[n].account), "%s", account);
+		snprintf(out[n].item, sizeof(out[n].item), "%s",
+		    item->valuestring);
+		out[n].version = (uint64_t)ver->valuedouble;
+		out[n].slot = (uint32_t)slot->valuedouble;
+		n++;
+	}
+	return n;
+}
+
+static int
+same_slot(const struct bg_ledger_slot *a, const struct bg_ledger_slot *b)
+{
+	return a->version == b->version && a->slot == b->slot &&
+	    strcmp(a->account, b->account) == 0 &&
+	    strcmp(a->item, b->item) == 0;
+}
+
+static int
+on_open(bg_ledger_t *l, const struct bg_audit_entry *e)
+{
+	const cJSON *x = cJSON_GetObjectItemCaseSensitive(e->detail, "expiry");
+	struct lrq *q;
+
+	if (!bg_request_id_valid(e->request) || find_rq(l, e->request) != NULL)
+		return BG_OK;
+	if ((q = grow(&l->rq, &l->nrq, &l->caprq, sizeof(*q))) == NULL)
+		return BG_ENOMEM;
+	snprintf(q->id, sizeof(q->id), "%s", e->request);
+	snprintf(q->requester, sizeof(q->requester), "%s", e->actor);
+	if (!cJSON_IsString(x) || bg_rfc3339_parse(x->valuestring,
+	    strlen(x->valuestring), &q->expiry) != BG_OK)
+		q->expiry = 0;
+	q->ne = read_entries(e->detail, e->account, q->e);
+	return BG_OK;
+}
+
+static int
+on_granted(bg_ledger_t *l, const struct bg_audit_entry *e)
+{
+	struct bg_ledger_slot *s = l->tmp;
+	struct bg_ledger_burn *b;
+	size_t n = read_entries(e->detail, e->account, s), i;
+
+	for (i = 0; i < n; i++) {
+		if (bg_ledger_burned(l, &s[i]) != NULL)
+			continue;	/* the first approval burned it */
+		if ((b = grow(&l->burn, &l->nburn, &l->capburn,
+		    sizeof(*b))) == NULL)
+			return BG_ENOMEM;
+		b->s = s[i];
+		snprintf(b->request, sizeof(b->request), "%s", e->request);
+		snprintf(b->person, sizeof(b->person), "%s", e->actor);
+		b->time = entry_time(e->time);
+	}
+	return BG_OK;
+}
+
+static int
+on_quorum(bg_ledger_t *l, const struct bg_audit_entry *e)
+{
+	struct bg_ledger_slot *s = l->tmp, *x;
+	struct lrq *q = find_rq(l, e->request);
+	size_t n = read_entries(e->detail, e->account, s), i;
+
+	if (q != NULL)
+		q->quorum = 1;
+	for (i = 0; i < n; i++) {
+		if ((x = grow(&l->exposed, &l->nexposed, &l->capexposed,
+		    sizeof(*x))) == NULL)
+			return BG_ENOMEM;
+		*x = s[i];
+	}
+	return BG_OK;
+}
+
+static int
+on_entry(void *ctx, uint64_t seq, const char *line, size_t len)
+{
+	bg_ledger_t *l = ctx;
+	struct bg_audit_entry e;
+	struct lrq *q;
+	int r = BG_OK;
+
+	(void)seq;
+	if (bg_audit_entry_parse(line, len, &e) != BG_OK)
+		return BG_EFORMAT;
+	if (strcmp(e.event, "request.open") == 0)
+		r = on_open(l, &e);
+	else if (strcmp(e.event, "approval.granted") == 0)
+		r = on_granted(l, &e);
+	else if (strcmp(e.event, "request.quorum_met") == 0)
+		r = on_quorum(l, &e);
+	else if ((strcmp(e.event, "approval.denied") == 0 ||
+	    strcmp(e.event, "release.done") == 0) &&
+	    (q = find_rq(l, e.request)) != NULL)
+		q->closed = 1;
+	bg_audit_entry_free(&e);
+	return r;
+}
+
+int
+bg_ledger_read(bg_audit_t *log, bg_ledger_t **out)
+{
+	bg_ledger_t *l;
+	int r;
+
+	*out = NULL;
+	if ((l = calloc(1, sizeof(*l))) == NULL)
+		return BG_ENOMEM;
+	if ((r = bg_audit_foreach(log, 0, bg_audit_size(log), on_entry,
+	    l)) != BG_OK) {
+		bg_ledger_free(&l);
+		return r;
+	}
+	*out = l;
+	return BG_OK;
+}
+
+void
+bg_ledger_free(bg_ledger_t **lp)
+{
+	bg_ledger_t *l;
+
+	if (lp == NULL || (l = *lp) == NULL)
+		return;
+	free(l->rq);
+	free(l->burn);
+	free(l->exposed);
+	free(l);
+	*lp = NULL;
+}
+
+const struct bg_ledger_burn *
+bg_ledger_burned(const bg_ledger_t *l, const struct bg_ledger_slot *s)
+{
+	size_t i;
+
+	for (i = 0; i < l->nburn; i++)
+		if (same_slot(&l->burn[i].s, s))
+			return &l->burn[i];
+	return NULL;
+}
+
+uint32_t
+bg_ledger_nburned(const bg_ledger_t *l, const char *account, const char *item,
+    uint64_t version)
+{
+	uint32_t n = 0;
+	size_t i;
+
+	for (i = 0; i < l->nburn; i++)
+		if (l->burn[i].s.version == version &&
+		    strcmp(l->burn[i].s.account, account) == 0 &&
+		    strcmp(l->burn[i].s.item, item) == 0)
+			n++;
+	return n;
+}
+
+int
+bg_ledger_exposed(const bg_ledger_t *l, const char *account, const char *item,
+    uint64_t version)
+{
+	size_t i;
+
+	for (i = 0; i < l->nexposed; i++)
+		if (l->exposed[i].version == version &&
+		    strcmp(l->exposed[i].account, account) == 0 &&
+		    strcmp(l->exposed[i].item, item) == 0)
+			return 1;
+	return 0;
+}
+
+static int
+open_at(const struct lrq *q, uint64_t now)
+{
+	return !q->closed && now < q->expiry;
+}
+
+int
+bg_ledger_reserved(const bg_ledger_t *l, const struct bg_ledger_slot *s,
+    const char *id, uint64_t now)
+{
+	size_t i, k;
+
+	for (i = 0; i < l->nrq; i++) {
+		if ((id != NULL && strcmp(l->rq[i].id, id) == 0) ||
+		    !open_at(&l->rq[i], now))
+			continue;
+		for (k = 0; k < l->rq[i].ne; k++)
+			if (same_slot(&l->rq[i].e[k], s))
+				return 1;
+	}
+	return 0;
+}
+
+size_t
+bg_ledger_open_requests(const bg_ledger_t *l, const char *requester,
+    uint64_t now)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < l->nrq; i++)
+		if (bg_name_same(l->rq[i].requester, requester) &&
+		    open_at(&l->rq[i], now))
+			n++;
+	return n;
+}
+
+size_t
+bg_ledger_burns_by(const bg_ledger_t *l, const char *person, uint64_t since)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < l->nburn; i++)
+		if (bg_name_same(l->burn[i].person, person) &&
+		    l->burn[i].time >= since)
+			n++;
+	return n;
+}
+
+int
+bg_ledger_closed(const bg_ledger_t *l, const char *id)
+{
+	const struct lrq *q = find_rq(l, id);
+
+	return q != NULL && q->closed;
+}
+
+int
+bg_ledger_quorum(const bg_ledger_t *l, const char *id)
+{
+	const struct lrq *q = find_rq(l, id);
+
+	return q != NULL && q->quorum;
+}
+
+int
+bg_ledger_add_entries(cJSON *d, const char *const *items,
+    const uint64_t *versions, const uint32_t *slots, size_t n)
+{
+	cJSON *arr, *o;
+	size_t i;
+
+	if ((arr = cJSON_AddArrayToObject(d, "entries")) == NULL)
+		return BG_ENOMEM;
+	for (i = 0; i < n; i++) {
+		if ((o = cJSON_CreateObject()) == NULL ||
+		    !cJSON_AddItemToArray(arr, o))
+			return BG_ENOMEM;
+		if (!cJSON_AddStringToObject(o, "item", items[i]) ||
+		    !cJSON_AddNumberToObject(o, "version",
+		    (double)versions[i]) ||
+		    !cJSON_AddNumberToObject(o, "slot", (double)slots[i]))
+			return BG_ENOMEM;
+	}
+	return BG_OK;
+}

@@ -1,0 +1,78 @@
+/*
+ * broker/ledger/: what the audit log says about one-time slots and
+ * requests (docs/design.md §5.2). A slot is burned when an approval entry
+ * names it; there is no flag in any state file to clear. The same reading
+ * gives the open requests per requester, the burns per custodian, and the
+ * versions a quorum has exposed, so editing vault.json or a request file
+ * changes none of them.
+ *
+ * The ledger trusts the log it is given: the log is signed and
+ * hash-chained, and bg_state_open() refuses one that does not verify.
+ */
+#ifndef BG_LEDGER_H
+#define BG_LEDGER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+
+#include "audit/audit.h"
+#include "quorum/quorum.h"
+
+/* One (account, item, version, slot). */
+struct bg_ledger_slot {
+	char account[BG_ACCOUNT_MAX + 1];
+	char item[BG_NAME_MAX + 1];
+	uint64_t version;
+	uint32_t slot;
+};
+
+/* A burn: the first approval that named the slot. */
+struct bg_ledger_burn {
+	struct bg_ledger_slot s;
+	char request[BG_REQUEST_ID_LEN + 1];
+	char person[BG_NAME_MAX + 1];
+	uint64_t time;
+};
+
+typedef struct bg_ledger bg_ledger_t;
+
+/* Reads the whole log (entries 0..size). Free with bg_ledger_free(). */
+int bg_ledger_read(bg_audit_t *log, bg_ledger_t **l);
+void bg_ledger_free(bg_ledger_t **l);
+
+/* The burn of the slot, or NULL when no approval has named it. */
+const struct bg_ledger_burn *bg_ledger_burned(const bg_ledger_t *l,
+    const struct bg_ledger_slot *s);
+/* Slots of the version burned so far. */
+uint32_t bg_ledger_nburned(const bg_ledger_t *l, const char *account,
+    const char *item, uint64_t version);
+/* 1 when a recorded quorum named the version: exposed until rotated. */
+int bg_ledger_exposed(const bg_ledger_t *l, const char *account,
+    const char *item, uint64_t version);
+/*
+ * 1 when another request (not id) still open at now names the slot, so a
+ * new request picks another one.
+ */
+int bg_ledger_reserved(const bg_ledger_t *l, const struct bg_ledger_slot *s,
+    const char *id, uint64_t now);
+/* Requests of requester still open at now (neither closed nor expired). */
+size_t bg_ledger_open_requests(const bg_ledger_t *l, const char *requester,
+    uint64_t now);
+/* Burns by person at or after since. */
+size_t bg_ledger_burns_by(const bg_ledger_t *l, const char *person,
+    uint64_t since);
+/* 1 when the request was closed (denied or released) in the log. */
+int bg_ledger_closed(const bg_ledger_t *l, const char *id);
+/* 1 when a quorum was recorded for the request. */
+int bg_ledger_quorum(const bg_ledger_t *l, const char *id);
+
+/*
+ * The "entries" array of an audit detail naming slots:
+ * [{"item":..,"version":..,"slot":..}, ...]. Added to detail d.
+ */
+int bg_ledger_add_entries(cJSON *d, const char *const *items,
+    const uint64_t *versions, const uint32_t *slots, size_t n);
+
+#endif /* BG_LEDGER_H */
