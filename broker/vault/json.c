@@ -1,4 +1,5 @@
 /* vault.json: the strict JSON form of struct bg_vault (vault.h). */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -80,42 +81,39 @@ person_to_json(const struct bg_vault_person *p, cJSON *o)
 }
 
 static int
-share_to_json(const struct bg_vault_share *s, cJSON *o)
+member_to_json(const struct bg_v2_member *m, uint32_t nslots, cJSON *o)
 {
 	cJSON *boxes, *b;
-	size_t i;
+	size_t t;
 	int r;
 
-	if (!cJSON_AddStringToObject(o, "person", s->person) ||
-	    (r = add_num(o, "x", s->x)) != BG_OK ||
-	    (r = bg_vjson_add_b64(o, "commit", s->commit, sizeof(s->commit))) != BG_OK)
+	if (!cJSON_AddStringToObject(o, "person", m->person) ||
+	    (r = add_num(o, "x", m->x)) != BG_OK ||
+	    (boxes = cJSON_AddArrayToObject(o, "boxes")) == NULL)
 		return BG_ENOMEM;
-	if ((boxes = cJSON_AddArrayToObject(o, "boxes")) == NULL)
-		return BG_ENOMEM;
-	for (i = 0; i < s->nbox; i++)
+	for (t = 0; t < m->ntokens; t++)
 		if ((r = bg_vjson_push_obj(boxes, &b)) != BG_OK ||
-		    !cJSON_AddStringToObject(b, "token", s->token[i]) ||
-		    (r = bg_vjson_add_b64(b, "box", s->box[i], BG_SHARE_BOX_LEN)) != BG_OK)
+		    !cJSON_AddStringToObject(b, "token", m->token[t]) ||
+		    (r = bg_vjson_add_b64(b, "box", m->box[t],
+		    BG_V2_BOX_LEN(nslots))) != BG_OK)
 			return BG_ENOMEM;
 	return BG_OK;
 }
 
 static int
-gkey_to_json(const struct bg_vault_gkey *k, cJSON *o)
+group_to_json(const struct bg_v2_group *g, uint32_t nslots, cJSON *o)
 {
-	cJSON *shares, *s;
+	cJSON *members, *e;
 	size_t i;
 	int r;
 
-	if (!cJSON_AddStringToObject(o, "group", k->group) ||
-	    (r = add_num(o, "threshold", k->threshold)) != BG_OK ||
-	    (r = add_num(o, "epoch", k->epoch)) != BG_OK ||
-	    (r = bg_vjson_add_b64(o, "public", k->pub, 32)) != BG_OK ||
-	    (shares = cJSON_AddArrayToObject(o, "shares")) == NULL)
+	if (!cJSON_AddStringToObject(o, "name", g->name) ||
+	    (r = add_num(o, "threshold", g->t)) != BG_OK ||
+	    (members = cJSON_AddArrayToObject(o, "members")) == NULL)
 		return BG_ENOMEM;
-	for (i = 0; i < k->nshares; i++)
-		if ((r = bg_vjson_push_obj(shares, &s)) != BG_OK ||
-		    (r = share_to_json(&k->shares[i], s)) != BG_OK)
+	for (i = 0; i < g->n; i++)
+		if ((r = bg_vjson_push_obj(members, &e)) != BG_OK ||
+		    (r = member_to_json(&g->m[i], nslots, e)) != BG_OK)
 			return r;
 	return BG_OK;
 }
@@ -123,46 +121,47 @@ gkey_to_json(const struct bg_vault_gkey *k, cJSON *o)
 static int
 item_to_json(const struct bg_vault_item *it, cJSON *o)
 {
-	cJSON *keys, *k;
+	const struct bg_v2_version *ver = it->ver;
+	char root[65];
+	cJSON *groups, *g;
 	size_t i;
 	int r;
 
+	bg_hex_encode(ver->root, 32, root, sizeof(root));
 	if (!cJSON_AddStringToObject(o, "name", it->name) ||
 	    !cJSON_AddStringToObject(o, "kind", bg_item_kind_str(it->kind)) ||
 	    (r = add_num(o, "version", it->version)) != BG_OK ||
 	    (r = bg_vjson_add_time(o, "sealed", it->sealed)) != BG_OK ||
-	    (r = bg_vjson_add_time(o, "released", it->released)) != BG_OK ||
-	    !cJSON_AddBoolToObject(o, "needs_rotation", it->needs_rotation) ||
-	    (r = bg_vjson_add_b64(o, "data", it->data, it->data_len)) != BG_OK ||
-	    (keys = cJSON_AddArrayToObject(o, "keys")) == NULL)
+	    !cJSON_AddStringToObject(o, "sealer", it->sealer) ||
+	    !cJSON_AddStringToObject(o, "sealer_token", it->sealer_token) ||
+	    (r = bg_vjson_add_b64(o, "signature", it->sig,
+	    sizeof(it->sig))) != BG_OK ||
+	    (r = add_num(o, "epoch", ver->epoch)) != BG_OK ||
+	    (r = add_num(o, "slots", ver->nslots)) != BG_OK ||
+	    !cJSON_AddStringToObject(o, "commitments", root) ||
+	    (r = bg_vjson_add_b64(o, "data", ver->data,
+	    ver->data_len)) != BG_OK ||
+	    (groups = cJSON_AddArrayToObject(o, "groups")) == NULL)
 		return BG_ENOMEM;
-	for (i = 0; i < it->nkeys; i++)
-		if ((r = bg_vjson_push_obj(keys, &k)) != BG_OK ||
-		    !cJSON_AddStringToObject(k, "group", it->keys[i].group) ||
-		    (r = add_num(k, "epoch", it->keys[i].epoch)) != BG_OK ||
-		    (r = bg_vjson_add_b64(k, "box", it->keys[i].box,
-		    BG_ITEM_KEY_BOX_LEN)) != BG_OK)
-			return BG_ENOMEM;
+	for (i = 0; i < ver->ng; i++)
+		if ((r = bg_vjson_push_obj(groups, &g)) != BG_OK ||
+		    (r = group_to_json(&ver->g[i], ver->nslots, g)) != BG_OK)
+			return r;
 	return BG_OK;
 }
 
 static int
 account_to_json(const struct bg_vault_account *a, cJSON *o)
 {
-	cJSON *keys, *items, *e;
+	cJSON *items, *e;
 	size_t i;
 	int r;
 
 	if (!cJSON_AddStringToObject(o, "id", a->id) ||
 	    !cJSON_AddStringToObject(o, "name", a->name) ||
 	    !cJSON_AddStringToObject(o, "root_email", a->email) ||
-	    (keys = cJSON_AddArrayToObject(o, "keys")) == NULL ||
 	    (items = cJSON_AddArrayToObject(o, "items")) == NULL)
 		return BG_ENOMEM;
-	for (i = 0; i < a->nkeys; i++)
-		if ((r = bg_vjson_push_obj(keys, &e)) != BG_OK ||
-		    (r = gkey_to_json(&a->keys[i], e)) != BG_OK)
-			return r;
 	for (i = 0; i < a->nitems; i++)
 		if ((r = bg_vjson_push_obj(items, &e)) != BG_OK ||
 		    (r = item_to_json(&a->items[i], e)) != BG_OK)
@@ -312,77 +311,78 @@ read_person(void *ctx, const cJSON *e, size_t i)
 	    NULL);
 }
 
+/* A member's box: its token and bytes (member, with the slot count). */
+struct rd_member {
+	struct bg_v2_member *m;
+	uint32_t nslots;
+};
+
 static int
 read_box(void *ctx, const cJSON *e, size_t i)
 {
 	static const char *const keys[] = { "token", "box", NULL };
-	struct bg_vault_share *s = ctx;
-	const char *tok;
+	struct rd_member *rm = ctx;
+	struct bg_v2_member *m = rm->m;
+	size_t len = BG_V2_BOX_LEN(rm->nslots), n;
+	const char *tok, *box;
 
 	if (bg_json_only_keys(e, keys) != BG_OK ||
 	    bg_json_get_str(e, "token", 2 * BG_TOKEN_ID_LEN, &tok) != BG_OK ||
 	    strlen(tok) != 2 * BG_TOKEN_ID_LEN ||
-	    bg_json_get_b64(e, "box", s->box[i], BG_SHARE_BOX_LEN) != BG_OK)
-		return bad(s->person, "a share box");
-	memcpy(s->token[i], tok, sizeof(s->token[i]));
-	s->nbox = i + 1;
+	    bg_json_get_str(e, "box", bg_b64_len(len), &box) != BG_OK)
+		return bad(m->person, "a box");
+	memcpy(m->token[i], tok, sizeof(m->token[i]));
+	if ((m->box[i] = malloc(len)) == NULL)
+		return BG_ENOMEM;
+	m->ntokens = i + 1;
+	if (bg_b64_decode(box, strlen(box), m->box[i], len, &n) != BG_OK ||
+	    n != len)
+		return bad(m->person, "a box of the wrong length");
 	return BG_OK;
 }
 
+struct rd_group {
+	struct bg_v2_group *g;
+	uint32_t nslots;
+};
+
 static int
-read_share(void *ctx, const cJSON *e, size_t i)
+read_member(void *ctx, const cJSON *e, size_t i)
 {
-	static const char *const keys[] = { "person", "x", "commit", "boxes",
-	    NULL };
-	struct bg_vault_share *s = &((struct bg_vault_gkey *)ctx)->shares[i];
+	static const char *const keys[] = { "person", "x", "boxes", NULL };
+	struct rd_group *rg = ctx;
+	struct rd_member rm = { &rg->g->m[i], rg->nslots };
 	uint64_t x;
 
 	if (bg_json_only_keys(e, keys) != BG_OK ||
-	    get_name(e, "person", s->person, sizeof(s->person), bg_name_valid,
-	    "share") != BG_OK ||
-	    bg_json_get_u64(e, "x", 1, BG_SHAMIR_MAX, &x) != BG_OK ||
-	    bg_json_get_b64(e, "commit", s->commit, sizeof(s->commit)) != BG_OK)
-		return bad("share", "person, x or commit");
-	s->x = (uint8_t)x;
-	return bg_vjson_each(e, "boxes", BG_VAULT_TOKENS_MAX, s->person, read_box, s,
-	    NULL);
+	    get_name(e, "person", rm.m->person, sizeof(rm.m->person),
+	    bg_name_valid, "members") != BG_OK ||
+	    bg_json_get_u64(e, "x", 1, BG_SHAMIR_MAX, &x) != BG_OK)
+		return bad(rg->g->name, "a member's person or x");
+	rm.m->x = (uint8_t)x;
+	return bg_vjson_each(e, "boxes", BG_VAULT_TOKENS_MAX, rm.m->person,
+	    read_box, &rm, NULL);
 }
 
 static int
-read_gkey(void *ctx, const cJSON *e, size_t i)
+read_group(void *ctx, const cJSON *e, size_t i)
 {
-	static const char *const keys[] = { "group", "threshold", "epoch",
-	    "public", "shares", NULL };
-	struct bg_vault_gkey *k = &((struct bg_vault_account *)ctx)->keys[i];
+	static const char *const keys[] = { "name", "threshold", "members",
+	    NULL };
+	struct bg_v2_version *ver = ctx;
+	struct rd_group rg = { &ver->g[i], ver->nslots };
 	uint64_t t;
 
 	if (bg_json_only_keys(e, keys) != BG_OK ||
-	    get_name(e, "group", k->group, sizeof(k->group), bg_name_valid,
-	    "keys") != BG_OK ||
-	    bg_json_get_u64(e, "threshold", 1, BG_SHAMIR_MAX, &t) != BG_OK ||
-	    bg_json_get_u64(e, "epoch", 1, BG_JSON_INT_MAX, &k->epoch) != BG_OK ||
-	    bg_json_get_b64(e, "public", k->pub, 32) != BG_OK)
-		return bad("keys", "group, threshold, epoch or public");
-	k->threshold = (unsigned)t;
-	if ((k->shares = alloc_array(e, "shares", sizeof(*k->shares))) == NULL)
+	    get_name(e, "name", rg.g->name, sizeof(rg.g->name),
+	    bg_name_valid, "groups") != BG_OK ||
+	    bg_json_get_u64(e, "threshold", 2, BG_SHAMIR_MAX, &t) != BG_OK)
+		return bad(ver->item, "a group's name or threshold (2..255)");
+	rg.g->t = (unsigned)t;
+	if ((rg.g->m = alloc_array(e, "members", sizeof(*rg.g->m))) == NULL)
 		return BG_ENOMEM;
-	return bg_vjson_each(e, "shares", BG_SHAMIR_MAX, k->group, read_share, k,
-	    &k->nshares);
-}
-
-static int
-read_item_key(void *ctx, const cJSON *e, size_t i)
-{
-	static const char *const keys[] = { "group", "epoch", "box", NULL };
-	struct bg_item_key *k = &((struct bg_vault_item *)ctx)->keys[i];
-
-	if (bg_json_only_keys(e, keys) != BG_OK ||
-	    get_name(e, "group", k->group, sizeof(k->group), bg_name_valid,
-	    "item keys") != BG_OK ||
-	    bg_json_get_u64(e, "epoch", 1, BG_JSON_INT_MAX, &k->epoch) != BG_OK ||
-	    bg_json_get_b64(e, "box", k->box, BG_ITEM_KEY_BOX_LEN) != BG_OK)
-		return bad("item keys", "group, epoch or box");
-	return BG_OK;
+	return bg_vjson_each(e, "members", BG_SHAMIR_MAX, rg.g->name,
+	    read_member, &rg, &rg.g->n);
 }
 
 static int
@@ -402,39 +402,79 @@ read_kind(const cJSON *e, enum bg_item_kind *kind)
 }
 
 static int
+read_seal(const cJSON *e, struct bg_vault_item *it)
+{
+	const char *tok;
+
+	if (get_name(e, "sealer", it->sealer, sizeof(it->sealer),
+	    bg_name_valid, it->name) != BG_OK ||
+	    bg_json_get_str(e, "sealer_token", 2 * BG_TOKEN_ID_LEN,
+	    &tok) != BG_OK || strlen(tok) != 2 * BG_TOKEN_ID_LEN ||
+	    bg_json_get_b64(e, "signature", it->sig, sizeof(it->sig)) != BG_OK)
+		return bad(it->name, "sealer, sealer_token or signature");
+	memcpy(it->sealer_token, tok, sizeof(it->sealer_token));
+	return BG_OK;
+}
+
+/* The version record; its coordinates are the enclosing item's. */
+static int
+read_version(const cJSON *e, const char *account, struct bg_vault_item *it)
+{
+	struct bg_v2_version *ver;
+	const char *root, *data;
+	size_t max = BG_VAULT_ITEM_MAX + 28;
+	uint64_t n;
+
+	if ((ver = it->ver = calloc(1, sizeof(*ver))) == NULL)
+		return BG_ENOMEM;
+	snprintf(ver->account, sizeof(ver->account), "%s", account);
+	snprintf(ver->item, sizeof(ver->item), "%s", it->name);
+	ver->version = it->version;
+	if (bg_json_get_u64(e, "epoch", 1, BG_JSON_INT_MAX, &ver->epoch) ||
+	    bg_json_get_u64(e, "slots", 1, BG_SLOTS_MAX, &n) != BG_OK)
+		return bad(it->name, "epoch or slots");
+	ver->nslots = (uint32_t)n;
+	if (bg_json_get_str(e, "commitments", 64, &root) != BG_OK ||
+	    strlen(root) != 64 ||
+	    bg_hex_decode_exact(root, 64, ver->root, 32) != BG_OK)
+		return bad(it->name, "commitments (64 hex digits)");
+	if (bg_json_get_str(e, "data", 2 * max, &data) != BG_OK)
+		return bad(it->name, "data");
+	if ((ver->data = malloc(max)) == NULL)
+		return BG_ENOMEM;
+	if (bg_b64_decode(data, strlen(data), ver->data, max,
+	    &ver->data_len) != BG_OK || ver->data_len < 28)
+		return bad(it->name, "data");
+	return bg_vjson_each(e, "groups", BG_SLOT_GROUPS_MAX, it->name,
+	    read_group, ver, &ver->ng);
+}
+
+static int
 read_item(void *ctx, const cJSON *e, size_t i)
 {
 	static const char *const keys[] = { "name", "kind", "version",
-	    "sealed", "released", "needs_rotation", "data", "keys", NULL };
-	struct bg_vault_item *it = &((struct bg_vault_account *)ctx)->items[i];
-	const char *data;
-	size_t max = BG_VAULT_ITEM_MAX + BG_BOX_OVERHEAD;
+	    "sealed", "sealer", "sealer_token", "signature", "epoch", "slots",
+	    "commitments", "data", "groups", NULL };
+	struct bg_vault_account *a = ctx;
+	struct bg_vault_item *it = &a->items[i];
 
 	if (bg_json_only_keys(e, keys) != BG_OK ||
 	    get_name(e, "name", it->name, sizeof(it->name), bg_name_valid,
 	    "items") != BG_OK || read_kind(e, &it->kind) != BG_OK ||
 	    bg_json_get_u64(e, "version", 1, BG_JSON_INT_MAX, &it->version) ||
-	    bg_vjson_get_time(e, "sealed", 0, &it->sealed, it->name) != BG_OK ||
-	    bg_vjson_get_time(e, "released", 1, &it->released, it->name) != BG_OK ||
-	    bg_json_get_bool(e, "needs_rotation", &it->needs_rotation) ||
-	    bg_json_get_str(e, "data", 2 * max, &data) != BG_OK)
-		return bad("items", "name, kind, version, times or data");
-	if ((it->data = malloc(max)) == NULL)
-		return BG_ENOMEM;
-	if (bg_b64_decode(data, strlen(data), it->data, max, &it->data_len) !=
-	    BG_OK || it->data_len <= BG_BOX_OVERHEAD)
-		return bad(it->name, "data");
-	return bg_vjson_each(e, "keys", BG_POLICY_GROUPS_MAX, it->name, read_item_key,
-	    it, &it->nkeys);
+	    bg_vjson_get_time(e, "sealed", 0, &it->sealed, it->name) != BG_OK)
+		return bad("items", "name, kind, version or sealed");
+	if (read_seal(e, it) != BG_OK)
+		return BG_EFORMAT;
+	return read_version(e, a->id, it);
 }
 
 static int
 read_account(void *ctx, const cJSON *e, size_t i)
 {
 	static const char *const keys[] = { "id", "name", "root_email",
-	    "keys", "items", NULL };
+	    "items", NULL };
 	struct bg_vault_account *a = &((struct bg_vault *)ctx)->accounts[i];
-	int r;
 
 	if (bg_json_only_keys(e, keys) != BG_OK ||
 	    get_name(e, "id", a->id, sizeof(a->id), bg_account_valid,
@@ -444,12 +484,8 @@ read_account(void *ctx, const cJSON *e, size_t i)
 	    get_name(e, "root_email", a->email, sizeof(a->email),
 	    bg_vault_email_valid, a->id) != BG_OK)
 		return bad("accounts", "id, name or root_email");
-	if ((a->keys = alloc_array(e, "keys", sizeof(*a->keys))) == NULL ||
-	    (a->items = alloc_array(e, "items", sizeof(*a->items))) == NULL)
+	if ((a->items = alloc_array(e, "items", sizeof(*a->items))) == NULL)
 		return BG_ENOMEM;
-	if ((r = bg_vjson_each(e, "keys", BG_POLICY_GROUPS_MAX, a->id, read_gkey, a,
-	    &a->nkeys)) != BG_OK)
-		return r;
 	return bg_vjson_each(e, "items", BG_POLICY_ITEMS_MAX, a->id, read_item, a,
 	    &a->nitems);
 }
@@ -465,6 +501,15 @@ read_top(const cJSON *j, struct bg_vault *v)
 
 	if (bg_json_only_keys(j, keys) != BG_OK)
 		return bad("top level", "unknown, missing or repeated key");
+	if (bg_json_get_str(j, "format", 64, &s) == BG_OK &&
+	    strcmp(s, "breakglass-vault-v1") == 0) {
+		bg_set_why("vault.json is of format breakglass-vault-v1, whose "
+		    "approvals could be pooled offline (docs/design.md 5.1); "
+		    "this version does not read it: set the vault up again "
+		    "with 'breakglass init' in a new state directory and seal "
+		    "fresh root credentials");
+		return BG_EFORMAT;
+	}
 	if (bg_json_get_str(j, "format", 64, &s) != BG_OK ||
 	    strcmp(s, BG_VAULT_FORMAT) != 0)
 		return bad("format", "not " BG_VAULT_FORMAT);
@@ -477,8 +522,12 @@ read_top(const cJSON *j, struct bg_vault *v)
 	if ((r = bg_vjson_get_time(j, "created", 0, &v->created, "created")) != BG_OK)
 		return r;
 	if (bg_json_get_obj(j, "policy", &pol) != BG_OK ||
-	    bg_policy_from_json(pol, &v->policy) != BG_OK)
-		return bad("policy", bg_why());
+	    bg_policy_from_json(pol, &v->policy) != BG_OK) {
+		char why[256];	/* bad() writes the buffer bg_why reads */
+
+		snprintf(why, sizeof(why), "%s", bg_why());
+		return bad("policy", why);
+	}
 	if ((v->people = alloc_array(j, "people", sizeof(*v->people))) == NULL ||
 	    (v->accounts = alloc_array(j, "accounts",
 	    sizeof(*v->accounts))) == NULL)

@@ -35,11 +35,8 @@ account_free(struct bg_vault_account *a)
 {
 	size_t i;
 
-	for (i = 0; i < a->nkeys; i++)
-		free(a->keys[i].shares);
 	for (i = 0; i < a->nitems; i++)
-		free(a->items[i].data);
-	free(a->keys);
+		bg_v2_version_free(&a->items[i].ver);
 	free(a->items);
 }
 
@@ -98,17 +95,6 @@ bg_vault_person_like(const struct bg_vault *v, const char *name)
 	return NULL;
 }
 
-struct bg_vault_gkey *
-bg_vault_gkey(const struct bg_vault_account *a, const char *group)
-{
-	size_t i;
-
-	for (i = 0; i < a->nkeys; i++)
-		if (strcmp(a->keys[i].group, group) == 0)
-			return &a->keys[i];
-	return NULL;
-}
-
 struct bg_vault_item *
 bg_vault_item(const struct bg_vault_account *a, const char *name)
 {
@@ -117,17 +103,6 @@ bg_vault_item(const struct bg_vault_account *a, const char *name)
 	for (i = 0; i < a->nitems; i++)
 		if (strcmp(a->items[i].name, name) == 0)
 			return &a->items[i];
-	return NULL;
-}
-
-struct bg_vault_share *
-bg_vault_share(const struct bg_vault_gkey *k, const char *person)
-{
-	size_t i;
-
-	for (i = 0; i < k->nshares; i++)
-		if (strcmp(k->shares[i].person, person) == 0)
-			return &k->shares[i];
 	return NULL;
 }
 
@@ -286,32 +261,52 @@ inconsistent(const char *what, const char *a, const char *b)
 }
 
 static int
-check_gkey(const struct bg_vault *v, const struct bg_vault_account *a,
-    const struct bg_vault_gkey *k)
+check_member(const struct bg_vault *v, const struct bg_vault_item *it,
+    const struct bg_v2_group *g, size_t i)
 {
-	const struct bg_vault_person *p;
-	size_t i, j, b;
+	const struct bg_v2_member *m = &g->m[i];
+	const struct bg_vault_person *p = bg_vault_person(v, m->person);
+	size_t t, j;
 
-	if (bg_vault_gkey(a, k->group) != k)
-		return inconsistent("group keyed twice", a->id, k->group);
-	if (k->nshares < k->threshold)
-		return inconsistent("fewer shares than the threshold",
-		    a->id, k->group);
-	for (i = 0; i < k->nshares; i++) {
-		const struct bg_vault_share *s = &k->shares[i];
+	if (p == NULL)
+		return inconsistent("a box held by nobody known", it->name,
+		    m->person);
+	if (m->x != i + 1 || m->ntokens == 0)
+		return inconsistent("members out of order or without a box",
+		    it->name, m->person);
+	for (t = 0; t < m->ntokens; t++)
+		if (bg_vault_person_token(p, m->token[t]) < 0)
+			return inconsistent("a box for an unknown token",
+			    it->name, m->person);
+	for (j = 0; j < i; j++)
+		if (bg_name_same(g->m[j].person, m->person))
+			return inconsistent("a member repeated", it->name,
+			    m->person);
+	return BG_OK;
+}
 
-		if ((p = bg_vault_person(v, s->person)) == NULL)
-			return inconsistent("a share held by nobody known",
-			    k->group, s->person);
-		for (b = 0; b < s->nbox; b++)
-			if (bg_vault_person_token(p, s->token[b]) < 0)
-				return inconsistent("a share for an unknown "
-				    "token", k->group, s->person);
-		for (j = 0; j < i; j++)
-			if (k->shares[j].x == s->x ||
-			    bg_name_same(k->shares[j].person, s->person))
-				return inconsistent("a share repeated",
-				    k->group, s->person);
+static int
+check_item(const struct bg_vault *v, const struct bg_vault_account *a,
+    const struct bg_vault_item *it)
+{
+	const struct bg_v2_version *ver = it->ver;
+	size_t g, j, m;
+	int r;
+
+	if (bg_vault_item(a, it->name) != it || ver == NULL || ver->ng == 0)
+		return inconsistent("item repeated or without groups", a->id,
+		    it->name);
+	for (g = 0; g < ver->ng; g++) {
+		if (ver->g[g].t < 2 || ver->g[g].n < ver->g[g].t)
+			return inconsistent("a threshold below 2 or above the "
+			    "members", it->name, ver->g[g].name);
+		for (j = 0; j < g; j++)
+			if (strcmp(ver->g[j].name, ver->g[g].name) == 0)
+				return inconsistent("a group repeated",
+				    it->name, ver->g[g].name);
+		for (m = 0; m < ver->g[g].n; m++)
+			if ((r = check_member(v, it, &ver->g[g], m)) != BG_OK)
+				return r;
 	}
 	return BG_OK;
 }
@@ -324,14 +319,9 @@ check_account(const struct bg_vault *v, const struct bg_vault_account *a)
 
 	if (bg_vault_account(v, a->id) != a)
 		return inconsistent("listed twice", "account", a->id);
-	for (i = 0; i < a->nkeys; i++)
-		if ((r = check_gkey(v, a, &a->keys[i])) != BG_OK)
-			return r;
 	for (i = 0; i < a->nitems; i++)
-		if (bg_vault_item(a, a->items[i].name) != &a->items[i] ||
-		    a->items[i].nkeys == 0)
-			return inconsistent("item repeated or keyless",
-			    a->id, a->items[i].name);
+		if ((r = check_item(v, a, &a->items[i])) != BG_OK)
+			return r;
 	return BG_OK;
 }
 
@@ -349,18 +339,4 @@ bg_vault_check(const struct bg_vault *v)
 		if ((r = check_account(v, &v->accounts[i])) != BG_OK)
 			return r;
 	return BG_OK;
-}
-
-int
-bg_vault_share_box(const struct bg_vault_share *s,
-    const struct bg_vault_person *p, size_t tok)
-{
-	size_t b;
-
-	if (s == NULL || p == NULL || tok >= p->ntokens)
-		return -1;
-	for (b = 0; b < s->nbox; b++)
-		if (strcmp(s->token[b], bg_token_desc_id(p->tokens[tok])) == 0)
-			return (int)b;
-	return -1;
 }

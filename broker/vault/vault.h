@@ -1,22 +1,25 @@
 /*
- * broker/vault/: the vault (docs/design.md §5.1, §7): accounts, people and their
- * tokens, the policy, each (account, group) key pair split into Shamir
- * shares encrypted to tokens, and the sealed items. vault.json holds all
- * of it and no secret in clear.
+ * broker/vault/: the vault (docs/design.md §5.2, §7): accounts, people and
+ * their tokens, the policy, and the sealed items, each item's current
+ * version in one-time slots. vault.json holds all of it and no secret in
+ * clear; each version's commitments file (versions/<root>.bin) is named
+ * by its root, which the sealer's token signed.
  *
- * Construction:
- *  - Each account has one X25519 key pair per custodian group, so a
- *    quorum for one account opens nothing of another. The private key
- *    exists only as shares: bg_shamir_split over its 32 bytes, share x of
- *    a person sealed (bg_box_seal, label "share") to each of their tokens,
- *    with a commitment (bg_share_commit) naming a bad share.
- *  - An item is sealed under a fresh item key pair (label "item"); the
- *    item private key is split by XOR into one part per group the item
- *    needs, each part sealed to that group's public key (label
- *    "item-key"). Opening needs every one of those groups; sealing needs
- *    only public keys.
- *  - Every box's AAD names the vault, account, group or item, version or
- *    epoch, and person and x for shares, so no box can be moved.
+ * Construction (vault format v2):
+ *  - An item version is sealed under a fresh key K. K is split into N
+ *    one-time slots: per slot a fresh XOR split of K into one part per
+ *    group the item needs, each part Shamir-split t of n among the
+ *    group's members. Member x of a group gets one box per token holding
+ *    their shares of every slot.
+ *  - A request names one slot per item; an approval opens the approver's
+ *    box and re-seals their share of that slot only (to the request key);
+ *    a slot burns on its first approval. Shares of different slots never
+ *    combine to K, so approvals given to different requests never pool.
+ *  - Every box's label names the vault, account, item, version, epoch,
+ *    group, x, person and token; the opener builds it from the signed
+ *    request and the vault, never from the box's file.
+ *  - There are no group keys: arming only checks that every member of
+ *    every group holds a token and the policy passes its floor.
  *
  * The structs are the broker's own; no other module sees them.
  */
@@ -33,17 +36,16 @@
 #include "tokens/token.h"
 #include "broker/state/state.h"
 
-#define BG_VAULT_FORMAT "breakglass-vault-v1"
+#define BG_VAULT_FORMAT "breakglass-vault-v2"
 #define BG_VAULT_FILE "vault.json"
+#define BG_VAULT_VERSIONS_DIR "versions"
 #define BG_VAULT_ACCOUNTS_MAX 64
 #define BG_VAULT_PEOPLE_MAX 256
 #define BG_VAULT_TOKENS_MAX 2		/* per person */
 #define BG_VAULT_ITEM_MAX 4096		/* bytes of one item in clear */
 #define BG_ACCOUNT_NAME_MAX 64
 #define BG_EMAIL_MAX 254
-#define BG_SHARE_LEN 32
-#define BG_SHARE_BOX_LEN (BG_SHARE_LEN + BG_BOX_OVERHEAD)
-#define BG_ITEM_KEY_BOX_LEN (32 + BG_BOX_OVERHEAD)
+#define BG_SEAL_SIG_LEN 64
 
 enum bg_item_kind {
 	BG_ITEM_PASSWORD = 1,	/* root-password: the password's bytes */
@@ -58,50 +60,24 @@ struct bg_vault_person {
 	size_t ntokens;
 };
 
-struct bg_vault_share {
-	char person[BG_NAME_MAX + 1];
-	uint8_t x;
-	uint8_t commit[BG_COMMIT_LEN];
-	char token[BG_VAULT_TOKENS_MAX][2 * BG_TOKEN_ID_LEN + 1];
-	uint8_t box[BG_VAULT_TOKENS_MAX][BG_SHARE_BOX_LEN];
-	size_t nbox;
-};
+struct bg_v2_version;
 
-/* One (account, group) key pair, armed. */
-struct bg_vault_gkey {
-	char group[BG_NAME_MAX + 1];
-	unsigned threshold;
-	uint64_t epoch;		/* 1 at arming, +1 per new key */
-	uint8_t pub[32];
-	struct bg_vault_share *shares;
-	size_t nshares;
-};
-
-struct bg_item_key {
-	char group[BG_NAME_MAX + 1];
-	uint64_t epoch;		/* of the group key it is sealed to */
-	uint8_t box[BG_ITEM_KEY_BOX_LEN];
-};
-
+/* An item: its current version, sealed into one-time slots. */
 struct bg_vault_item {
 	char name[BG_NAME_MAX + 1];
 	enum bg_item_kind kind;
 	uint64_t version;	/* 1, 2, ... per name */
 	uint64_t sealed;	/* time of sealing */
-	uint64_t released;	/* time of the last release, 0 never */
-	int needs_rotation;	/* released since sealed */
-	uint8_t *data;		/* box of the item's bytes */
-	size_t data_len;
-	struct bg_item_key keys[BG_POLICY_GROUPS_MAX];
-	size_t nkeys;
+	char sealer[BG_NAME_MAX + 1];			/* who sealed it */
+	char sealer_token[2 * BG_TOKEN_ID_LEN + 1];	/* with this token */
+	uint8_t sig[BG_SEAL_SIG_LEN];	/* the token's signature: seal message */
+	struct bg_v2_version *ver;
 };
 
 struct bg_vault_account {
 	char id[BG_ACCOUNT_MAX + 1];
 	char name[BG_ACCOUNT_NAME_MAX + 1];
 	char email[BG_EMAIL_MAX + 1];
-	struct bg_vault_gkey *keys;
-	size_t nkeys;
 	struct bg_vault_item *items;
 	size_t nitems;
 };
@@ -124,19 +100,27 @@ int bg_vault_new(struct bg_vault **v);
 void bg_vault_free(struct bg_vault **v);
 /*
  * Strict parse of vault.json (every key, type, length, name and
- * reference checked; BG_EFORMAT with bg_why() naming the place).
+ * reference checked; BG_EFORMAT with bg_why() naming the place). A vault
+ * of format v1 is refused with a message saying to set it up again.
+ * Each version's commitments are not in the JSON: only their root;
+ * bg_vault_load() reads them.
  */
 int bg_vault_from_json(const cJSON *j, struct bg_vault **v);
 int bg_vault_to_json(const struct bg_vault *v, cJSON **j);
 /*
- * The references between the parts: every key's group in the policy,
- * every share holder a person with the token named, x and holders
- * distinct, at least threshold shares; accounts and people distinct.
+ * The references between the parts: accounts, people and items distinct;
+ * every version record is its item's (account, name, version), its
+ * members people of the vault with the tokens named, x = 1..n in order,
+ * thresholds at least 2.
  */
 int bg_vault_check(const struct bg_vault *v);
-/* Reads STATE/vault.json; BG_ENOENT before 'breakglass init'. */
+/*
+ * Reads STATE/vault.json and each version's STATE/versions/<root>.bin,
+ * checked against the root (BG_ETAMPER otherwise); BG_ENOENT before
+ * 'breakglass init'.
+ */
 int bg_vault_load(const struct bg_state *st, struct bg_vault **v);
-/* Writes it, ev recorded first (bg_state_write). */
+/* Writes the commitments files, then vault.json, ev recorded first. */
 int bg_vault_save(struct bg_state *st, const struct bg_vault *v,
     const struct bg_audit_event *ev);
 
@@ -149,17 +133,10 @@ struct bg_vault_person *bg_vault_person(const struct bg_vault *v,
     const char *name);
 struct bg_vault_person *bg_vault_person_like(const struct bg_vault *v,
     const char *name);
-struct bg_vault_gkey *bg_vault_gkey(const struct bg_vault_account *a,
-    const char *group);
 struct bg_vault_item *bg_vault_item(const struct bg_vault_account *a,
     const char *name);
-struct bg_vault_share *bg_vault_share(const struct bg_vault_gkey *k,
-    const char *person);
 /* The index of desc's token id among p's tokens, or -1. */
 int bg_vault_person_token(const struct bg_vault_person *p, const char *id);
-/* The box in s sealed to p's token tok (an index of p's tokens), or -1. */
-int bg_vault_share_box(const struct bg_vault_share *s,
-    const struct bg_vault_person *p, size_t tok);
 
 /* ------------------------------------------------------------- editing */
 
@@ -179,84 +156,47 @@ int bg_vault_add_token(struct bg_vault *v, const char *person,
 int bg_vault_account_name_valid(const char *s);
 int bg_vault_email_valid(const char *s);
 
-/* ---------------------------------------------------------- group keys */
+/* ------------------------------------------------------------- sealing */
 
 /*
- * Arms every (account, group) without a key: a fresh key pair, split
- * t of n among the group's members, each share sealed to each of the
- * member's tokens; the private key is wiped. Validates the policy first;
- * BG_EPERM with bg_why() naming the member without a token or the policy
- * problem. *armed counts the keys made (0: nothing to do).
+ * Whether items can be sealed now: the policy passes bg_policy_validate()
+ * and every member of every group the items need holds a token. BG_EPERM
+ * with bg_why() (and why, when given) naming what is missing.
  */
-int bg_vault_arm(struct bg_vault *v, size_t *armed);
+int bg_vault_ready(const struct bg_vault *v, char *why, size_t whysz);
 
 /*
- * Re-splits the group key of account whose private key is priv (checked
- * against the stored public key: BG_ETAMPER otherwise) for the group's
- * current members and threshold. With new_key, a fresh key pair replaces
- * it and every item part sealed to the old key is re-sealed to the new
- * one (opened with priv), so shares made before are useless.
- */
-int bg_vault_resplit(struct bg_vault *v, struct bg_vault_account *a,
-    const char *group, const uint8_t priv[32], int new_key);
-
-/* The people holding a share of k who are no longer in the group. */
-size_t bg_vault_stale_holders(const struct bg_vault *v,
-    const struct bg_vault_gkey *k, const char **names, size_t max);
-
-/*
- * Opens person's share of (account, group) with a token key (that of
- * token id tok) and checks its commitment. share gets BG_SHARE_LEN bytes
- * (caller's locked memory), *x its x.
- */
-int bg_vault_share_open(const struct bg_vault *v,
-    const struct bg_vault_account *a, const struct bg_vault_gkey *k,
-    const struct bg_vault_share *s, size_t box, const uint8_t tokpriv[32],
-    uint8_t share[BG_SHARE_LEN]);
-/* BG_OK when share is the one committed for (k, s); BG_ETAMPER if not. */
-int bg_vault_share_check(const struct bg_vault *v, const struct bg_vault_gkey *k,
-    uint8_t x, const uint8_t share[BG_SHARE_LEN]);
-/*
- * Combines shares (xs[i], ys[i]) of k into priv (locked memory) and
- * checks priv's public key against k's: BG_ETAMPER when it differs.
- */
-int bg_vault_combine(const struct bg_vault_gkey *k, const uint8_t *xs,
-    const uint8_t *const *ys, unsigned n, uint8_t priv[32]);
-
-/* --------------------------------------------------------------- items */
-
-/*
- * Seals len bytes as item name of account a (a new version when it
- * exists; needs_rotation cleared). The groups are those the policy names
- * for the item; each must be armed for a (BG_EPERM otherwise).
+ * Seals len bytes as item name of account a: a new version (1 for a new
+ * item, the next one otherwise) in the policy's number of slots for the
+ * members the policy names now. The item is not signed yet: the caller
+ * has the sealer's token sign bg_vault_seal_message() and sets sealer,
+ * sealer_token and sig before saving. *it points into a->items.
  */
 int bg_vault_seal(struct bg_vault *v, struct bg_vault_account *a,
     const char *name, enum bg_item_kind kind, const uint8_t *data,
-    size_t len, uint64_t now);
-
-/* A group's private key, as a ceremony recovered it. */
-struct bg_group_priv {
-	const char *group;
-	const uint8_t *priv;	/* 32 bytes */
-};
-
+    size_t len, uint64_t now, struct bg_vault_item **it);
 /*
- * Opens item it of a with the group keys given (each group the item
- * needs must be among them: BG_EPERM otherwise). *out is locked memory of
- * *outlen bytes (+1, NUL-terminated), freed by the caller with
- * bg_secure_free(out, *outlen + 1).
+ * What the sealer's token signs: SHA-256 over a tag, the item version's
+ * label, the sealer's name, SHA-256 of the sealed value's ciphertext, the
+ * key commitment and the commitments root.
  */
-int bg_vault_open_item(const struct bg_vault *v,
-    const struct bg_vault_account *a, const struct bg_vault_item *it,
-    const struct bg_group_priv *keys, size_t nkeys, uint8_t **out,
-    size_t *outlen);
+int bg_vault_seal_message(const struct bg_vault *v,
+    const struct bg_vault_item *it, const char *sealer, uint8_t msg[32]);
+/*
+ * BG_OK when it was sealed by a person of the vault with the token named,
+ * its signature verifies over bg_vault_seal_message(), and its record is
+ * the item's own (account, name, version); BG_ETAMPER otherwise.
+ */
+int bg_vault_item_verify(const struct bg_vault *v,
+    const struct bg_vault_account *a, const struct bg_vault_item *it);
+/* The group index of name in the version, or -1. */
+int bg_vault_item_group(const struct bg_vault_item *it, const char *name);
 
 /* ============================================ v2 item versions (§5.2) */
 
 /*
- * docs/design.md §5.2: an item version sealed into one-time slots. Built
- * and tested on its own; vault.json and the ceremony do not use it yet.
- * The vault's id stands for the fingerprint until governance (§5.4).
+ * docs/design.md §5.2: an item version sealed into one-time slots. The
+ * vault's id stands for the fingerprint until governance (§5.4).
  */
 #define BG_V2_BOX_LEN(nslots) \
 	((size_t)(nslots) * BG_SLOT_KEY_LEN + BG_BOX_OVERHEAD)
