@@ -1,6 +1,9 @@
 /*
- * approve: the custodian reads exactly what they approve, touches a
- * token, and their share moves from their token to the request key.
+ * approve (docs/design.md §5.2): the custodian reads exactly what they
+ * approve, touches a token, and for each item of their group their share
+ * of the request's one slot moves from their box to the request key.
+ * Everything that can refuse does so before the touch; the writer lock is
+ * held throughout, so nothing checked changes before the write.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,37 +17,16 @@ struct ap {
 	struct bg_cer *c;
 	struct bg_rqfile *f;
 	const struct bg_vault_person *p;
-	const struct bg_vault_gkey *k;
-	const struct bg_vault_share *s;
 	const char *group;
-	char text[BG_STATEMENT_MAX];
+	/* the items of the approver's group: item, group index, x */
+	struct bg_vault_item *it[BG_POLICY_ITEMS_MAX];
+	size_t g[BG_POLICY_ITEMS_MAX];
+	uint8_t x[BG_POLICY_ITEMS_MAX];
+	size_t n;
+	struct bg_statement2 st;
+	char text[BG_STATEMENT2_MAX];
 	size_t len;
-	uint8_t share_sha256[32];
 };
-
-/* The statement for token tok: it names the share sealed to that token. */
-static int
-ap_statement(void *ctx, size_t tok, uint8_t hash[32])
-{
-	struct ap *a = ctx;
-	struct bg_statement st;
-	int b = bg_vault_share_box(a->s, a->p, tok), r;
-
-	if (b < 0) {
-		bg_set_why("%s's share is not sealed to this token (rekey "
-		    "needed)", a->p->name);
-		return BG_ENOENT;
-	}
-	if (EVP_Digest(a->s->box[b], BG_SHARE_BOX_LEN, a->share_sha256, NULL,
-	    EVP_sha256(), NULL) != 1)
-		return BG_ECRYPTO;
-	if ((r = bg_request_statement(a->f->rq, a->c->v->id, a->group,
-	    a->p->name, a->share_sha256, &st)) != BG_OK ||
-	    (r = bg_statement_build(&st, a->text, sizeof(a->text),
-	    &a->len)) != BG_OK)
-		return r;
-	return hash == NULL ? BG_OK : bg_statement_hash(a->text, a->len, hash);
-}
 
 /*
  * The group of the request this custodian approves for. Whatever the
@@ -84,98 +66,196 @@ pick_group(struct ap *a)
 	return BG_EPERM;
 }
 
+/* The approver's x in group g of the version, from the vault's record. */
 static int
-find_share(struct ap *a)
+member_x(const struct bg_vault_item *it, size_t g, const char *person,
+    uint8_t *x)
 {
-	const struct bg_vault_account *acct;
+	size_t m;
 
-	acct = bg_vault_account(a->c->v, bg_request_account(a->f->rq));
-	if (acct == NULL || (a->k = bg_vault_gkey(acct, a->group)) == NULL) {
-		bg_set_why("group %s of this account is not armed", a->group);
-		return BG_ENOENT;
-	}
-	if ((a->s = bg_vault_share(a->k, a->p->name)) == NULL) {
-		bg_set_why("%s holds no share of group %s's current key "
-		    "(rekey needed)", a->p->name, a->group);
-		return BG_ENOENT;
+	for (m = 0; m < it->ver->g[g].n; m++)
+		if (strcmp(it->ver->g[g].m[m].person, person) == 0) {
+			*x = it->ver->g[g].m[m].x;
+			return BG_OK;
+		}
+	bg_set_why("%s holds no share of %s version %llu (added after it "
+	    "was sealed: seal it again)", person, it->name,
+	    (unsigned long long)it->version);
+	return BG_ENOENT;
+}
+
+/* The slot is not burned by another request (the log says). */
+static int
+slot_free(struct ap *a, const bg_ledger_t *l, const struct bg_request2_entry *e)
+{
+	const struct bg_ledger_burn *b;
+	struct bg_ledger_slot s;
+
+	memset(&s, 0, sizeof(s));
+	snprintf(s.account, sizeof(s.account), "%s", a->f->rq2->account);
+	snprintf(s.item, sizeof(s.item), "%s", e->item);
+	s.version = e->version;
+	s.slot = e->slot;
+	if ((b = bg_ledger_burned(l, &s)) != NULL &&
+	    strcmp(b->request, bg_request_id(a->f->rq)) != 0) {
+		bg_set_why("slot %u of %s version %llu was burned by request "
+		    "%s: this request cannot reach a quorum; open a new one",
+		    e->slot, e->item, (unsigned long long)e->version,
+		    b->request);
+		return BG_EPERM;
 	}
 	return BG_OK;
 }
 
-/* Shows the custodian every field they sign, and nothing else. */
+/* Every entry of the approver's group: its version, slot and share. */
+static int
+plan(struct ap *a, const bg_ledger_t *l)
+{
+	const struct bg_request2_entry *e;
+	size_t i;
+	int g, r;
+
+	for (i = 0; i < a->f->rq2->nentries; i++) {
+		e = &a->f->rq2->entry[i];
+		if ((r = cer_item(a->c, a->f, e, &a->it[a->n])) != BG_OK)
+			return r;
+		if ((g = bg_vault_item_group(a->it[a->n], a->group)) < 0)
+			continue;
+		if ((r = slot_free(a, l, e)) != BG_OK ||
+		    (r = member_x(a->it[a->n], (size_t)g, a->p->name,
+		    &a->x[a->n])) != BG_OK)
+			return r;
+		a->g[a->n++] = (size_t)g;
+	}
+	if (a->n == 0) {
+		bg_set_why("no item of this request needs group %s", a->group);
+		return BG_EPERM;
+	}
+	return BG_OK;
+}
+
+static int
+caps(struct ap *a, const bg_ledger_t *l)
+{
+	if (bg_ledger_burns_by(l, a->p->name, a->c->now - 86400) >=
+	    BG_BURNS_PER_DAY_MAX) {
+		bg_set_why("%s has approved %d times in 24 hours: the cap on "
+		    "burning slots (docs/ceremony.md)", a->p->name,
+		    BG_BURNS_PER_DAY_MAX);
+		return BG_EPERM;
+	}
+	return BG_OK;
+}
+
+/* Shows the custodian the request, every field, and its reason. */
 static int
 show(struct ap *a)
 {
 	const char *reason = bg_request_reason(a->f->rq);
-	size_t i, sz = 2 * BG_STATEMENT_MAX + 4 * strlen(reason) + 64;
+	size_t sz = 2 * BG_REQUEST2_MAX + 4 * strlen(reason) + 512;
 	char *out = malloc(sz);
 	int r;
 
 	if (out == NULL)
 		return BG_ENOMEM;
-	if ((r = ap_statement(a, 0, NULL)) == BG_OK &&
-	    (r = bg_statement_describe(a->text, a->len, reason,
-	    strlen(reason), out, sz)) == BG_OK) {
-		fprintf(a->c->out, "%s approves:\n%s", a->p->name, out);
-		fprintf(a->c->out, "  items:");
-		for (i = 0; i < bg_request_nitems(a->f->rq); i++)
-			fprintf(a->c->out, " %s", bg_request_items(a->f->rq)[i]);
-		fprintf(a->c->out, "\n  ticket: %s\n",
-		    bg_request_ticket(a->f->rq)[0] ?
-		    bg_request_ticket(a->f->rq) : "(none)");
-	}
+	if ((r = bg_request2_describe(a->f->text, a->f->text_len, reason,
+	    strlen(reason), out, sz)) == BG_OK)
+		fprintf(a->c->out, "%s approves for group %s:\n%s", a->p->name,
+		    a->group, out);
 	free(out);
 	return r;
 }
 
-/* Opens the share with the token key and seals it to the request key. */
 static int
-move_share(struct ap *a, const bg_token_key_t *key, size_t tok,
-    struct bg_rq_approval *ap)
+sha256(const void *p, size_t n, uint8_t out[32])
 {
-	const struct bg_vault_account *acct =
-	    bg_vault_account(a->c->v, bg_request_account(a->f->rq));
-	uint8_t *share = bg_secure_alloc(BG_SHARE_LEN);
-	char aad[512];
-	size_t aadlen, len;
+	return EVP_Digest(p, n, out, NULL, EVP_sha256(), NULL) == 1 ? BG_OK :
+	    BG_ECRYPTO;
+}
+
+/* Item k: the member's share of the slot, re-sealed to the request key. */
+static int
+move_share(struct ap *a, size_t k, const bg_token_key_t *key,
+    const char *token, struct bg_rq_share *out, struct bg_statement2_entry *se)
+{
+	const struct bg_vault_item *it = a->it[k];
+	const struct bg_request2_entry *e = cer_entry(a->f, it->name);
+	const struct bg_v2_member *m = &it->ver->g[a->g[k]].m[a->x[k] - 1];
+	struct bg_v2_expect want = { it->ver->account, it->name, it->version,
+	    it->ver->root };
+	uint8_t *share;
+	struct bg_label l;
+	size_t t, len;
 	int r;
 
-	if (share == NULL)
+	for (t = 0; t < m->ntokens; t++)
+		if (strcmp(m->token[t], token) == 0)
+			break;
+	if (t == m->ntokens) {
+		bg_set_why("%s's share of %s is not sealed to this token (it "
+		    "was enrolled after sealing)", a->p->name, it->name);
+		return BG_ENOENT;
+	}
+	if ((share = bg_secure_alloc(BG_SLOT_KEY_LEN)) == NULL)
 		return BG_ENOMEM;
-	r = bg_vault_share_open(a->c->v, acct, a->k, a->s,
-	    (size_t)bg_vault_share_box(a->s, a->p, tok),
-	    bg_token_key_bytes(key), share);
-	if (r == BG_OK && (aadlen = cer_aad_approval(a->c, a->f, a->group,
-	    a->p->name, a->s->x, aad, sizeof(aad))) == 0)
-		r = BG_EINTERNAL;
-	if (r == BG_OK)
-		r = bg_box_seal(bg_request_key(a->f->rq), "approval-share", aad,
-		    aadlen, share, BG_SHARE_LEN, ap->share, sizeof(ap->share),
-		    &len);
-	bg_secure_free(&share, BG_SHARE_LEN);
-	ap->x = a->s->x;
-	return r;
+	if ((r = bg_v2_take_share(a->c->v, it->ver, &want, a->g[k], a->x[k],
+	    t, bg_token_key_bytes(key), e->slot, share)) == BG_OK &&
+	    (r = cer_approval_label(a->c, a->f, it, a->g[k], a->x[k], token,
+	    &l)) == BG_OK)
+		r = bg_box_seal(bg_request_key(a->f->rq), "approval-share",
+		    l.b, l.len, share, BG_SLOT_KEY_LEN, out->box,
+		    sizeof(out->box), &len);
+	bg_secure_free(&share, BG_SLOT_KEY_LEN);
+	if (r != BG_OK)
+		return r;
+	snprintf(out->item, sizeof(out->item), "%s", it->name);
+	snprintf(se->item, sizeof(se->item), "%s", it->name);
+	se->version = it->version;
+	se->slot = e->slot;
+	se->epoch = it->ver->epoch;
+	se->x = a->x[k];
+	if ((r = sha256(m->box[t], BG_V2_BOX_LEN(it->ver->nslots),
+	    se->opened)) != BG_OK)
+		return r;
+	return sha256(out->box, sizeof(out->box), se->written);
+}
+
+/* The statement: what this approval opened and wrote, for this request. */
+static int
+statement(struct ap *a, const char *token)
+{
+	struct bg_audit_proof proof;
+	int r;
+
+	cer_vault_fp(a->c, a->st.vault);
+	memcpy(a->st.request, a->f->hash, 32);
+	if ((r = bg_audit_prove(a->c->st.log, 0, 0, &proof)) != BG_OK)
+		return r;
+	a->st.log_size = proof.size;
+	memcpy(a->st.log_root, proof.root, 32);
+	snprintf(a->st.group, sizeof(a->st.group), "%s", a->group);
+	snprintf(a->st.person, sizeof(a->st.person), "%s", a->p->name);
+	snprintf(a->st.token, sizeof(a->st.token), "%s", token);
+	a->st.decision = BG_DECISION_APPROVE;
+	a->st.nentries = a->n;
+	return bg_statement2_build(&a->st, a->text, sizeof(a->text), &a->len);
 }
 
 static int
-granted_detail(const struct bg_rq_approval *ap, const uint8_t sum[32],
-    cJSON **d)
+sign(struct ap *a, const bg_token_key_t *key, struct bg_rq_approval *ap)
 {
-	char hex[65];
+	uint8_t h[32];
 	int r;
 
-	bg_hex_encode(sum, 32, hex, sizeof(hex));
-	if ((*d = cJSON_CreateObject()) == NULL ||
-	    !cJSON_AddStringToObject(*d, "group", ap->group) ||
-	    !cJSON_AddStringToObject(*d, "token", ap->touch.token) ||
-	    !cJSON_AddStringToObject(*d, "statement", ap->statement) ||
-	    !cJSON_AddStringToObject(*d, "share_sha256", hex))
-		return BG_ENOMEM;
-	if ((r = bg_vjson_add_b64(*d, "authdata", ap->touch.as.authdata,
-	    ap->touch.signed_ ? ap->touch.as.authdata_len : 0)) != BG_OK)
+	if ((r = bg_statement2_hash(a->text, a->len, h)) != BG_OK ||
+	    (r = bg_token_key_sign(key, h, sizeof(h), ap->sig)) != BG_OK)
 		return r;
-	return bg_vjson_add_b64(*d, "sig", ap->touch.as.sig,
-	    ap->touch.signed_ ? ap->touch.as.sig_len : 0);
+	if ((ap->statement = malloc(a->len + 1)) == NULL)
+		return BG_ENOMEM;
+	memcpy(ap->statement, a->text, a->len);
+	ap->statement[a->len] = '\0';
+	ap->statement_len = a->len;
+	return BG_OK;
 }
 
 static int
@@ -187,83 +267,183 @@ failed(struct bg_cer *c, const struct ap *a, int err)
 	return bg_state_note_failure(&c->st, &ev, "group", a->group, err);
 }
 
+/* One touch; every share of the approver's group moved and signed for. */
+static int
+take(struct ap *a, struct bg_rq_approval *ap)
+{
+	bg_token_key_t *key = NULL;
+	struct bg_touch t;
+	size_t tok, k;
+	int r;
+
+	if ((r = bg_cer_touch(a->c, a->p, NULL, NULL, &t, &key, &tok)) ==
+	    BG_OK) {
+		for (k = 0; k < a->n && r == BG_OK; k++)
+			r = move_share(a, k, key, t.token, &ap->share[k],
+			    &a->st.entry[k]);
+		ap->nshare = a->n;
+		if (r == BG_OK && (r = statement(a, t.token)) == BG_OK)
+			r = sign(a, key, ap);
+	}
+	bg_token_key_free(&key);
+	memcpy(ap->token, t.token, sizeof(ap->token));
+	return r;
+}
+
+static int
+granted_detail(const struct ap *a, const struct bg_rq_approval *ap,
+    cJSON **d)
+{
+	const char *items[BG_POLICY_ITEMS_MAX];
+	uint64_t vers[BG_POLICY_ITEMS_MAX];
+	uint32_t slots[BG_POLICY_ITEMS_MAX];
+	char hex[65];
+	size_t k;
+
+	for (k = 0; k < a->n; k++) {
+		items[k] = a->st.entry[k].item;
+		vers[k] = a->st.entry[k].version;
+		slots[k] = a->st.entry[k].slot;
+	}
+	bg_hex_encode(a->f->hash, 32, hex, sizeof(hex));
+	if ((*d = cJSON_CreateObject()) == NULL ||
+	    !cJSON_AddStringToObject(*d, "group", ap->group) ||
+	    !cJSON_AddStringToObject(*d, "token", ap->token) ||
+	    !cJSON_AddStringToObject(*d, "statement", ap->statement) ||
+	    !cJSON_AddStringToObject(*d, "request_sha256", hex))
+		return BG_ENOMEM;
+	return bg_ledger_add_entries(*d, items, vers, slots, a->n);
+}
+
+/*
+ * request.quorum_met naming the entries in which[] (or near_quorum
+ * naming them all, which is NULL).
+ */
+static int
+note_quorum(struct ap *a, const int *which)
+{
+	const char *items[BG_POLICY_ITEMS_MAX];
+	uint64_t vers[BG_POLICY_ITEMS_MAX];
+	uint32_t slots[BG_POLICY_ITEMS_MAX];
+	const struct bg_request2 *q = a->f->rq2;
+	cJSON *d;
+	size_t i, n;
+	int r;
+
+	for (i = 0, n = 0; i < q->nentries; i++) {
+		if (which != NULL && !which[i])
+			continue;
+		items[n] = q->entry[i].item;
+		vers[n] = q->entry[i].version;
+		slots[n++] = q->entry[i].slot;
+	}
+	if ((d = cJSON_CreateObject()) == NULL)
+		return BG_ENOMEM;
+	if ((r = bg_ledger_add_entries(d, items, vers, slots, n)) == BG_OK)
+		r = bg_cer_note(a->c, which != NULL ? "request.quorum_met" :
+		    "request.near_quorum", a->p->name, q->account, q->id, d);
+	cJSON_Delete(d);
+	return r;
+}
+
+/*
+ * Quorum = release, per item: the items whose every group this approval
+ * brings to its threshold are exposed, and request.quorum_met names them
+ * (alerted) before the shares are written; one short of the request's
+ * quorum in every group is recorded as request.near_quorum after.
+ */
 static int
 grant(struct ap *a)
 {
 	struct bg_rq_approval *ap = &a->f->approvals[a->f->napprovals];
-	bg_token_key_t *key = NULL;
+	int before[BG_POLICY_ITEMS_MAX], now[BG_POLICY_ITEMS_MAX];
 	cJSON *d = NULL;
-	size_t tok;
-	int r;
+	size_t i;
+	int r, near = 0, met, newly = 0;
 
 	memset(ap, 0, sizeof(*ap));
-	if ((r = bg_cer_touch(a->c, a->p, ap_statement, a, &ap->touch, &key,
-	    &tok)) != BG_OK || (r = move_share(a, key, tok, ap)) != BG_OK) {
-		bg_token_key_free(&key);
+	if ((r = cer_items_met(a->c, a->f, before)) != BG_OK)
+		return r;
+	if ((r = take(a, ap)) != BG_OK)
 		return failed(a->c, a, r);
-	}
-	bg_token_key_free(&key);
 	snprintf(ap->group, sizeof(ap->group), "%s", a->group);
 	snprintf(ap->custodian, sizeof(ap->custodian), "%s", a->p->name);
-	memcpy(ap->statement, a->text, a->len);
-	ap->statement[a->len] = '\0';
-	ap->statement_len = a->len;
 	ap->time = a->c->now;
 	a->f->napprovals++;
-	if ((r = granted_detail(ap, a->share_sha256, &d)) == BG_OK)
+	if ((r = cer_items_met(a->c, a->f, now)) != BG_OK)
+		return r;
+	for (i = 0; i < a->f->rq2->nentries; i++) {
+		now[i] = now[i] && !before[i];
+		newly |= now[i];
+	}
+	met = cer_quorum(a->c, a->f, NULL, 0, &near) == BG_OK;
+	if (newly && (r = note_quorum(a, now)) != BG_OK)
+		return r;
+	if ((r = granted_detail(a, ap, &d)) == BG_OK)
 		r = cer_save(a->c, a->f, "approval.granted", a->p->name, d);
 	cJSON_Delete(d);
+	if (r == BG_OK && !met && near)
+		r = note_quorum(a, NULL);
 	return r;
 }
 
 static int
 approve(struct ap *a, const char *custodian)
 {
+	bg_ledger_t *l = NULL;
 	int r;
 
 	if ((a->p = bg_cer_person(a->c, custodian)) == NULL)
 		return BG_ENOENT;
 	if ((r = cer_open_check(a->c, a->f)) != BG_OK ||
-	    (r = pick_group(a)) != BG_OK || (r = find_share(a)) != BG_OK)
+	    (r = pick_group(a)) != BG_OK)
 		return r;
 	if (a->f->napprovals >= BG_RQ_APPROVALS_MAX) {
 		bg_set_why("too many approvals");
 		return BG_ETOOBIG;
 	}
-	return show(a);
+	if ((r = cer_ledger(a->c, &l)) == BG_OK &&
+	    (r = caps(a, l)) == BG_OK)
+		r = plan(a, l);
+	bg_ledger_free(&l);
+	return r == BG_OK ? show(a) : r;
 }
 
 int
 bg_cer_approve(struct bg_cer *c, const char *id, const char *custodian)
 {
-	struct ap a;
+	struct ap *a;
 	struct bg_rq_approval *more;
 	char why[512];
 	int r;
 
-	memset(&a, 0, sizeof(a));
-	a.c = c;
-	if ((r = cer_load(c, id, &a.f)) != BG_OK)
-		return cer_refuse(c, "approve", id, "", custodian, r);
-	if ((r = approve(&a, custodian)) != BG_OK) {
-		r = cer_refuse(c, "approve", id, bg_request_account(a.f->rq),
+	if ((a = calloc(1, sizeof(*a))) == NULL)
+		return BG_ENOMEM;
+	a->c = c;
+	if ((r = cer_load(c, id, &a->f)) != BG_OK) {
+		r = cer_refuse(c, "approve", id, "", custodian, r);
+		goto out;
+	}
+	if ((r = approve(a, custodian)) != BG_OK) {
+		r = cer_refuse(c, "approve", id, bg_request_account(a->f->rq),
 		    custodian, r);
 		goto out;
 	}
-	if ((more = realloc(a.f->approvals, (a.f->napprovals + 1) *
+	if ((more = realloc(a->f->approvals, (a->f->napprovals + 1) *
 	    sizeof(*more))) == NULL) {
 		r = BG_ENOMEM;
 		goto out;
 	}
-	a.f->approvals = more;
-	if ((r = grant(&a)) != BG_OK)
+	a->f->approvals = more;
+	if ((r = grant(a)) != BG_OK)
 		goto out;
-	if (cer_quorum(c, a.f, why, sizeof(why)) == BG_OK)
+	if (cer_quorum(c, a->f, why, sizeof(why), NULL) == BG_OK)
 		fprintf(c->out, "approved; the quorum is met: %s may release "
-		    "request %s\n", bg_request_requester(a.f->rq), id);
+		    "request %s\n", bg_request_requester(a->f->rq), id);
 	else
 		fprintf(c->out, "approved; still missing: %s\n", why);
 out:
-	bg_rqfile_free(&a.f);
+	bg_rqfile_free(&a->f);
+	free(a);
 	return r;
 }

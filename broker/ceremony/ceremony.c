@@ -89,6 +89,43 @@ rq_name(const char *id, char out[RQ_PATH_MAX])
 	snprintf(out, RQ_PATH_MAX, "requests/%s.json", id);
 }
 
+void
+cer_vault_fp(const struct bg_cer *c, uint8_t fp[BG_FINGERPRINT_LEN])
+{
+	memset(fp, 0, BG_FINGERPRINT_LEN);
+	memcpy(fp, c->v->id, sizeof(c->v->id));
+}
+
+static int
+unsigned_request(const char *why)
+{
+	bg_set_why("the request is not one the requester's token signed for "
+	    "this vault: %s", why);
+	return BG_ETAMPER;
+}
+
+/* Made for this vault by one of its requesters, signed by their token. */
+static int
+verify_request(struct bg_cer *c, const struct bg_rqfile *f)
+{
+	const struct bg_vault_person *p;
+	uint8_t fp[BG_FINGERPRINT_LEN];
+	int tok;
+
+	cer_vault_fp(c, fp);
+	if (memcmp(f->rq2->vault, fp, sizeof(fp)) != 0)
+		return unsigned_request("made for another vault");
+	if ((p = bg_vault_person(c->v, f->rq2->requester)) == NULL ||
+	    !p->requester)
+		return unsigned_request("its requester is not one");
+	if ((tok = bg_vault_person_token(p, f->token)) < 0)
+		return unsigned_request("the token is not the requester's");
+	if (bg_token_sig_verify(p->tokens[tok], f->hash, sizeof(f->hash),
+	    f->sig) != BG_OK)
+		return unsigned_request("the signature does not verify");
+	return BG_OK;
+}
+
 int
 cer_load(struct bg_cer *c, const char *id, struct bg_rqfile **f)
 {
@@ -110,9 +147,12 @@ cer_load(struct bg_cer *c, const char *id, struct bg_rqfile **f)
 	    (r = bg_rqfile_from_json(j, f)) == BG_OK &&
 	    strcmp(bg_request_id((*f)->rq), id) != 0) {
 		bg_set_why("%s holds another request", name);
-		bg_rqfile_free(f);
 		r = BG_ETAMPER;
 	}
+	if (r == BG_OK)
+		r = verify_request(c, *f);
+	if (r != BG_OK)
+		bg_rqfile_free(f);
 	cJSON_Delete(j);
 	return r;
 }
@@ -214,85 +254,202 @@ cer_groups(struct bg_cer *c, const struct bg_rqfile *f, const char **groups,
 	    BG_POLICY_GROUPS_MAX, n);
 }
 
+int
+cer_request_key_label(const struct bg_cer *c, const struct bg_rqfile *f,
+    struct bg_label *l)
+{
+	bg_label_init(l, "breakglass/v2/request-key");
+	bg_label_bin(l, c->v->id, sizeof(c->v->id));
+	bg_label_str(l, bg_request_id(f->rq));
+	bg_label_bin(l, f->hash, sizeof(f->hash));
+	return bg_label_ok(l);
+}
+
+int
+cer_approval_label(const struct bg_cer *c, const struct bg_rqfile *f,
+    const struct bg_vault_item *it, size_t g, uint8_t x, const char *token,
+    struct bg_label *l)
+{
+	const struct bg_request2_entry *e = cer_entry(f, it->name);
+	const struct bg_v2_version *ver = it->ver;
+	struct bg_slot_box_id id;
+
+	if (e == NULL || g >= ver->ng || x == 0 || x > ver->g[g].n)
+		return BG_EINVAL;
+	memset(&id, 0, sizeof(id));
+	id.vault = c->v->id;
+	id.vault_len = sizeof(c->v->id);
+	id.account = ver->account;
+	id.item = ver->item;
+	id.version = ver->version;
+	id.epoch = ver->epoch;
+	id.group = ver->g[g].name;
+	id.x = x;
+	id.person = ver->g[g].m[x - 1].person;
+	id.token = token;
+	return bg_slot_approval_label(&id, f->hash, e->slot, l);
+}
+
+const struct bg_request2_entry *
+cer_entry(const struct bg_rqfile *f, const char *item)
+{
+	size_t i;
+
+	for (i = 0; i < f->rq2->nentries; i++)
+		if (strcmp(f->rq2->entry[i].item, item) == 0)
+			return &f->rq2->entry[i];
+	return NULL;
+}
+
+int
+cer_item(struct bg_cer *c, const struct bg_rqfile *f,
+    const struct bg_request2_entry *e, struct bg_vault_item **out)
+{
+	struct bg_vault_account *a = bg_vault_account(c->v, f->rq2->account);
+	struct bg_vault_item *it;
+
+	*out = NULL;
+	if (a == NULL || (it = bg_vault_item(a, e->item)) == NULL) {
+		bg_set_why("account %s has no item '%s'", f->rq2->account,
+		    e->item);
+		return BG_ENOENT;
+	}
+	if (it->version != e->version) {
+		bg_set_why("%s was sealed again (version %llu, the request "
+		    "names %llu): open a new request", e->item,
+		    (unsigned long long)it->version,
+		    (unsigned long long)e->version);
+		return BG_EPERM;
+	}
+	if (e->slot >= it->ver->nslots) {
+		bg_set_why("%s version %llu has no slot %u", e->item,
+		    (unsigned long long)e->version, e->slot);
+		return BG_EPERM;
+	}
+	*out = it;
+	return bg_vault_item_verify(c->v, a, it);
+}
+
+int
+cer_approval_ok(struct bg_cer *c, const struct bg_rqfile *f,
+    const struct bg_rq_approval *ap)
+{
+	const struct bg_vault_person *p = bg_vault_person(c->v, ap->custodian);
+	struct bg_statement2 *st;
+	uint8_t fp[BG_FINGERPRINT_LEN], h[32];
+	int tok, r = BG_ETAMPER;
+
+	if ((st = calloc(1, sizeof(*st))) == NULL)
+		return BG_ENOMEM;
+	cer_vault_fp(c, fp);
+	if (p != NULL && (tok = bg_vault_person_token(p, ap->token)) >= 0 &&
+	    bg_statement2_parse(ap->statement, ap->statement_len, st) ==
+	    BG_OK && memcmp(st->vault, fp, sizeof(fp)) == 0 &&
+	    bg_ct_memcmp(st->request, f->hash, 32) == 0 &&
+	    st->decision == BG_DECISION_APPROVE &&
+	    strcmp(st->person, ap->custodian) == 0 &&
+	    strcmp(st->group, ap->group) == 0 &&
+	    strcmp(st->token, ap->token) == 0 &&
+	    bg_statement2_hash(ap->statement, ap->statement_len, h) == BG_OK &&
+	    bg_token_sig_verify(p->tokens[tok], h, 32, ap->sig) == BG_OK)
+		r = BG_OK;
+	free(st);
+	if (r != BG_OK)
+		bg_set_why("the approval of %s is not a signed statement for "
+		    "this request (copied or edited)", ap->custodian);
+	return r;
+}
+
+/* Whether every group has at least its threshold less one. */
 static int
-rq_hash_hex(const struct bg_rqfile *f, char hex[65])
+near_quorum(struct bg_cer *c, const char *const *groups, size_t n,
+    const struct bg_approval *ap, size_t nap)
 {
-	uint8_t h[32];
-	int r;
+	size_t g, i, k;
 
-	if ((r = bg_rqfile_request_hash(f, h)) != BG_OK)
-		return r;
-	return bg_hex_encode(h, 32, hex, 65);
+	for (g = 0; g < n; g++) {
+		for (i = 0, k = 0; i < nap; i++)
+			if (strcmp(ap[i].group, groups[g]) == 0 &&
+			    bg_policy_is_member(c->v->policy, groups[g],
+			    ap[i].person))
+				k++;
+		for (i = 0; i < bg_policy_ngroups(c->v->policy); i++)
+			if (strcmp(bg_policy_group_name(c->v->policy, i),
+			    groups[g]) == 0 && k + 1 <
+			    bg_policy_group_threshold(c->v->policy, i))
+				return 0;
+	}
+	return 1;
 }
 
-size_t
-cer_aad_approval(const struct bg_cer *c, const struct bg_rqfile *f,
-    const char *group, const char *custodian, uint8_t x, char *out,
-    size_t outsz)
+/* The approvals that count: signed statements for this request. */
+static int
+valid_approvals(struct bg_cer *c, const struct bg_rqfile *f,
+    struct bg_approval **ap, size_t *k)
 {
-	char hex[65];
-	int n;
+	size_t i;
 
-	if (rq_hash_hex(f, hex) != BG_OK)
-		return 0;
-	n = snprintf(out, outsz, "breakglass/v1/approval-share\nvault %s\n"
-	    "request %s\nrequest-sha256 %s\ngroup %s\ncustodian %s\nx %u\n",
-	    c->v->id_hex, bg_request_id(f->rq), hex, group, custodian, x);
-	return n > 0 && (size_t)n < outsz ? (size_t)n : 0;
-}
-
-size_t
-cer_aad_request_key(const struct bg_cer *c, const struct bg_rqfile *f,
-    char *out, size_t outsz)
-{
-	char hex[65];
-	int n;
-
-	if (rq_hash_hex(f, hex) != BG_OK)
-		return 0;
-	n = snprintf(out, outsz, "breakglass/v1/request-key\nvault %s\n"
-	    "request %s\nrequest-sha256 %s\n", c->v->id_hex,
-	    bg_request_id(f->rq), hex);
-	return n > 0 && (size_t)n < outsz ? (size_t)n : 0;
+	*k = 0;
+	if ((*ap = calloc(f->napprovals + 1, sizeof(**ap))) == NULL)
+		return BG_ENOMEM;
+	for (i = 0; i < f->napprovals; i++)
+		if (cer_approval_ok(c, f, &f->approvals[i]) == BG_OK) {
+			(*ap)[*k].person = f->approvals[i].custodian;
+			(*ap)[(*k)++].group = f->approvals[i].group;
+		}
+	return BG_OK;
 }
 
 int
 cer_quorum(struct bg_cer *c, const struct bg_rqfile *f, char *why,
-    size_t whysz)
+    size_t whysz, int *near)
 {
 	const char *groups[BG_POLICY_GROUPS_MAX];
 	struct bg_approval *ap;
-	size_t i, n;
+	size_t n, k;
 	int r;
 
-	if ((r = cer_groups(c, f, groups, &n)) != BG_OK)
+	if (near != NULL)
+		*near = 0;
+	if ((r = cer_groups(c, f, groups, &n)) != BG_OK ||
+	    (r = valid_approvals(c, f, &ap, &k)) != BG_OK)
 		return r;
-	if ((ap = calloc(f->napprovals + 1, sizeof(*ap))) == NULL)
-		return BG_ENOMEM;
-	for (i = 0; i < f->napprovals; i++) {
-		ap[i].person = f->approvals[i].custodian;
-		ap[i].group = f->approvals[i].group;
-	}
-	r = bg_policy_quorum_met(c->v->policy, groups, n, ap, f->napprovals,
+	r = bg_policy_quorum_met(c->v->policy, groups, n, ap, k,
 	    bg_request_requester(f->rq), why, whysz);
+	if (near != NULL)
+		*near = near_quorum(c, groups, n, ap, k);
 	free(ap);
 	return r;
 }
 
-/* ============================================================== request */
-
-struct rq_ctx {
-	struct bg_rqfile *f;
-	uint8_t hash[32];
-};
-
-static int
-rq_hash(void *ctx, size_t i, uint8_t hash[32])
+int
+cer_items_met(struct bg_cer *c, const struct bg_rqfile *f, int *met)
 {
-	(void)i;
-	memcpy(hash, ((struct rq_ctx *)ctx)->hash, 32);
+	const char *groups[BG_POLICY_GROUPS_MAX], *item;
+	struct bg_approval *ap;
+	size_t i, n, k;
+	int r;
+
+	if ((r = valid_approvals(c, f, &ap, &k)) != BG_OK)
+		return r;
+	for (i = 0; i < f->rq2->nentries; i++) {
+		item = f->rq2->entry[i].item;
+		met[i] = bg_policy_groups_for_items(c->v->policy, &item, 1,
+		    groups, BG_POLICY_GROUPS_MAX, &n) == BG_OK &&
+		    bg_policy_quorum_met(c->v->policy, groups, n, ap, k,
+		    bg_request_requester(f->rq), NULL, 0) == BG_OK;
+	}
+	free(ap);
 	return BG_OK;
 }
+
+int
+cer_ledger(struct bg_cer *c, bg_ledger_t **l)
+{
+	return bg_ledger_read(c->st.log, l);
+}
+
+/* ============================================================== request */
 
 /* Default items: the account's root-password and root-mfa. */
 static size_t
@@ -300,10 +457,10 @@ default_items(const struct bg_vault_account *a, const char **items)
 {
 	size_t n = 0;
 
-	if (bg_vault_item(a, "root-password") != NULL)
-		items[n++] = "root-password";
 	if (bg_vault_item(a, "root-mfa") != NULL)
 		items[n++] = "root-mfa";
+	if (bg_vault_item(a, "root-password") != NULL)
+		items[n++] = "root-password";
 	return n;
 }
 
@@ -317,6 +474,10 @@ check_items(const struct bg_vault_account *a, const char *const *items,
 		bg_set_why("account %s has nothing sealed to ask for", a->id);
 		return BG_ENOENT;
 	}
+	if (n > BG_POLICY_ITEMS_MAX) {
+		bg_set_why("too many items");
+		return BG_ETOOBIG;
+	}
 	for (i = 0; i < n; i++)
 		if (bg_vault_item(a, items[i]) == NULL) {
 			bg_set_why("account %s has no sealed item '%s'", a->id,
@@ -326,22 +487,158 @@ check_items(const struct bg_vault_account *a, const char *const *items,
 	return BG_OK;
 }
 
+/* The lowest slot of the version neither burned nor named by an open
+ * request (docs/design.md §5.2). */
+static int
+pick_slot(struct bg_cer *c, const bg_ledger_t *l,
+    const struct bg_vault_account *a, const struct bg_vault_item *it,
+    struct bg_request2_entry *e)
+{
+	struct bg_ledger_slot s;
+	uint32_t j;
+
+	memset(&s, 0, sizeof(s));
+	snprintf(s.account, sizeof(s.account), "%s", a->id);
+	snprintf(s.item, sizeof(s.item), "%s", it->name);
+	s.version = it->version;
+	for (j = 0; j < it->ver->nslots; j++) {
+		s.slot = j;
+		if (bg_ledger_burned(l, &s) == NULL &&
+		    !bg_ledger_reserved(l, &s, NULL, c->now)) {
+			snprintf(e->item, sizeof(e->item), "%s", it->name);
+			e->version = it->version;
+			e->slot = j;
+			return BG_OK;
+		}
+	}
+	bg_set_why("%s of account %s has no slot left (all %u burned or "
+	    "held by open requests): seal it again (rotate)", it->name, a->id,
+	    it->ver->nslots);
+	return BG_EPERM;
+}
+
+static int
+entry_cmp(const void *x, const void *y)
+{
+	return strcmp(((const struct bg_request2_entry *)x)->item,
+	    ((const struct bg_request2_entry *)y)->item);
+}
+
+/* The entries: each item's signed version and a free slot, by name. */
+static int
+pick_entries(struct bg_cer *c, const struct bg_vault_account *a,
+    const char *const *items, size_t n, struct bg_request2 *q)
+{
+	bg_ledger_t *l = NULL;
+	struct bg_vault_item *it;
+	size_t i;
+	int r;
+
+	if ((r = cer_ledger(c, &l)) != BG_OK)
+		return r;
+	if (bg_ledger_open_requests(l, q->requester, c->now) >=
+	    BG_RQ_OPEN_MAX) {
+		bg_set_why("%s already has %d open requests: deny or release "
+		    "one first", q->requester, BG_RQ_OPEN_MAX);
+		r = BG_EPERM;
+	}
+	for (i = 0; i < n && r == BG_OK; i++) {
+		it = bg_vault_item(a, items[i]);
+		if ((r = bg_vault_item_verify(c->v, a, it)) == BG_OK)
+			r = pick_slot(c, l, a, it, &q->entry[i]);
+	}
+	q->nentries = n;
+	qsort(q->entry, n, sizeof(q->entry[0]), entry_cmp);
+	bg_ledger_free(&l);
+	return r;
+}
+
+/* The fields as bg_request_t holds them (and checks them). */
+static int
+request_fields(struct bg_cer *c, const char *reason, struct bg_rqfile *f)
+{
+	const char *items[BG_POLICY_ITEMS_MAX];
+	struct bg_request_fields rf;
+	size_t i;
+	int r;
+
+	memset(&rf, 0, sizeof(rf));
+	for (i = 0; i < f->rq2->nentries; i++)
+		items[i] = f->rq2->entry[i].item;
+	rf.id = f->rq2->id;
+	rf.account = f->rq2->account;
+	rf.requester = f->rq2->requester;
+	rf.reason = reason;
+	rf.ticket = f->rq2->ticket;
+	rf.items = items;
+	rf.nitems = f->rq2->nentries;
+	rf.created = f->rq2->created;
+	rf.expiry = f->rq2->expiry;
+	memcpy(rf.key, f->rq2->key, 32);
+	if ((r = bg_request_new(&rf, &f->rq)) != BG_OK)
+		return r;
+	return bg_request_conforms(f->rq, c->v->policy);
+}
+
+/* The signed text and the fields of the request, from what was asked. */
+static int
+new_request(struct bg_cer *c, const struct bg_vault_account *a,
+    const char *reason, const char *ticket, const char *const *items,
+    size_t nitems, const char *requester, const uint8_t pub[32],
+    struct bg_rqfile *f)
+{
+	struct bg_request2 *q = f->rq2;
+	uint8_t rid[16];
+	int r;
+
+	if (ticket != NULL && ticket[0] != '\0' && (!bg_ticket_valid(ticket) ||
+	    strcmp(ticket, "-") == 0)) {
+		bg_set_why("request: invalid ticket (at most %d printable ASCII "
+		    "characters, no space, not \"-\")", BG_TICKET_MAX);
+		return BG_EINVAL;
+	}
+	cer_vault_fp(c, q->vault);
+	if (RAND_bytes(rid, sizeof(rid)) != 1 ||
+	    RAND_bytes(q->nonce, sizeof(q->nonce)) != 1)
+		return BG_ECRYPTO;
+	bg_hex_encode(rid, sizeof(rid), q->id, sizeof(q->id));
+	snprintf(q->requester, sizeof(q->requester), "%s", requester);
+	snprintf(q->account, sizeof(q->account), "%s", a->id);
+	snprintf(q->ticket, sizeof(q->ticket), "%s", ticket ? ticket : "");
+	q->created = c->now;
+	q->expiry = c->now + bg_policy_expiry(c->v->policy);
+	memcpy(q->key, pub, 32);
+	if ((r = bg_reason_sha256(reason, strlen(reason),
+	    q->reason_sha256)) != BG_OK ||
+	    (r = pick_entries(c, a, items, nitems, q)) != BG_OK ||
+	    (r = request_fields(c, reason, f)) != BG_OK)
+		return r;
+	if ((f->text = malloc(BG_REQUEST2_MAX + 1)) == NULL)
+		return BG_ENOMEM;
+	if ((r = bg_request2_build(q, f->text, BG_REQUEST2_MAX,
+	    &f->text_len)) != BG_OK)
+		return r;
+	f->text[f->text_len] = '\0';
+	f->state = BG_RQ_OPEN;
+	return bg_request2_hash(f->text, f->text_len, f->hash);
+}
+
 /* The request's key pair: private half sealed to each requester token. */
 static int
 seal_request_key(struct bg_cer *c, struct bg_rqfile *f,
     const struct bg_vault_person *p, const uint8_t priv[32])
 {
-	char aad[512];
-	size_t i, aadlen, len;
-	int r = BG_OK;
+	struct bg_label l;
+	size_t i, len;
+	int r;
 
-	if ((aadlen = cer_aad_request_key(c, f, aad, sizeof(aad))) == 0)
-		return BG_EINTERNAL;
+	if ((r = cer_request_key_label(c, f, &l)) != BG_OK)
+		return r;
 	for (i = 0; i < p->ntokens && r == BG_OK; i++) {
 		memcpy(f->key_token[i], bg_token_desc_id(p->tokens[i]),
 		    sizeof(f->key_token[i]));
 		r = bg_box_seal(bg_token_desc_public(p->tokens[i]),
-		    "request-key", aad, aadlen, priv, 32, f->key_box[i],
+		    "request-key", l.b, l.len, priv, 32, f->key_box[i],
 		    BG_RQ_KEY_BOX_LEN, &len);
 	}
 	f->nkey = p->ntokens;
@@ -349,72 +646,59 @@ seal_request_key(struct bg_cer *c, struct bg_rqfile *f,
 }
 
 static int
-new_request(struct bg_cer *c, const char *account, const char *reason,
-    const char *ticket, const char *const *items, size_t nitems,
-    const char *requester, const uint8_t pub[32], struct bg_rqfile *f)
-{
-	struct bg_request_fields rf;
-	int r;
-
-	memset(&rf, 0, sizeof(rf));
-	rf.account = account;
-	rf.requester = requester;
-	rf.reason = reason;
-	rf.ticket = ticket;
-	rf.items = items;
-	rf.nitems = nitems;
-	rf.created = c->now;
-	rf.expiry = c->now + bg_policy_expiry(c->v->policy);
-	memcpy(rf.key, pub, 32);
-	if ((r = bg_request_new(&rf, &f->rq)) != BG_OK ||
-	    (r = bg_request_conforms(f->rq, c->v->policy)) != BG_OK)
-		return r;
-	f->state = BG_RQ_OPEN;
-	return BG_OK;
-}
-
-static int
 request_detail(const struct bg_rqfile *f, cJSON **d)
 {
-	char ts[BG_RFC3339_LEN + 1], hex[65];
-	uint8_t h[32];
-	cJSON *items;
+	const char *items[BG_POLICY_ITEMS_MAX];
+	uint64_t vers[BG_POLICY_ITEMS_MAX];
+	uint32_t slots[BG_POLICY_ITEMS_MAX];
+	char ts[BG_RFC3339_LEN + 1], hex[65], rqh[65];
+	const char *reason = bg_request_reason(f->rq);
+	cJSON *arr;
+	size_t i;
 	int r;
 
-	const char *reason = bg_request_reason(f->rq);
-	if ((r = bg_reason_sha256(reason, strlen(reason), h)) != BG_OK ||
-	    (r = bg_hex_encode(h, 32, hex, sizeof(hex))) != BG_OK ||
-	    (r = bg_rfc3339_format(bg_request_expiry(f->rq), ts)) != BG_OK)
+	for (i = 0; i < f->rq2->nentries; i++) {
+		items[i] = f->rq2->entry[i].item;
+		vers[i] = f->rq2->entry[i].version;
+		slots[i] = f->rq2->entry[i].slot;
+	}
+	bg_hex_encode(f->rq2->reason_sha256, 32, hex, sizeof(hex));
+	bg_hex_encode(f->hash, 32, rqh, sizeof(rqh));
+	if ((r = bg_rfc3339_format(bg_request_expiry(f->rq), ts)) != BG_OK)
 		return r;
 	if ((*d = cJSON_CreateObject()) == NULL ||
-	    (items = cJSON_CreateStringArray(bg_request_items(f->rq),
-	    (int)bg_request_nitems(f->rq))) == NULL ||
-	    bg_json_add(*d, "items", items) != BG_OK ||
+	    (arr = cJSON_CreateStringArray(items, (int)i)) == NULL ||
+	    bg_json_add(*d, "items", arr) != BG_OK ||
 	    !cJSON_AddStringToObject(*d, "reason", reason) ||
 	    !cJSON_AddStringToObject(*d, "reason_sha256", hex) ||
 	    !cJSON_AddStringToObject(*d, "ticket", bg_request_ticket(f->rq)) ||
 	    !cJSON_AddStringToObject(*d, "expiry", ts) ||
-	    !cJSON_AddStringToObject(*d, "token", f->proof.token))
+	    !cJSON_AddStringToObject(*d, "token", f->token) ||
+	    !cJSON_AddStringToObject(*d, "request_sha256", rqh))
 		return BG_ENOMEM;
-	return BG_OK;
+	return bg_ledger_add_entries(*d, items, vers, slots, i);
 }
 
+/* The requester's touch: their token signs the request's hash. */
 static int
 open_request(struct bg_cer *c, struct bg_rqfile *f,
     const struct bg_vault_person *p)
 {
-	struct rq_ctx x = { f, { 0 } };
 	bg_token_key_t *key = NULL;
+	struct bg_touch t;
 	cJSON *d = NULL;
 	size_t tok;
 	int r;
 
-	if ((r = bg_rqfile_request_hash(f, x.hash)) != BG_OK)
-		return r;
-	if ((r = bg_cer_touch(c, p, rq_hash, &x, &f->proof, &key, &tok)) != BG_OK)
+	if ((r = bg_cer_touch(c, p, NULL, NULL, &t, &key, &tok)) != BG_OK ||
+	    (r = bg_token_key_sign(key, f->hash, sizeof(f->hash),
+	    f->sig)) != BG_OK) {
+		bg_token_key_free(&key);
 		return cer_refuse(c, "request", bg_request_id(f->rq),
 		    bg_request_account(f->rq), p->name, r);
+	}
 	bg_token_key_free(&key);
+	memcpy(f->token, t.token, sizeof(f->token));
 	if ((r = request_detail(f, &d)) == BG_OK)
 		r = cer_save(c, f, "request.open", p->name, d);
 	cJSON_Delete(d);
@@ -441,8 +725,8 @@ requester_ok(struct bg_cer *c, const char *requester,
 
 /*
  * docs/design.md §5.2 policy floor, at run time: whatever let it into the
- * vault (a vault armed before the floor, a hand-made state), a requester
- * who is a member of a group the items need would hold a share of it.
+ * vault (a hand-made state), a requester who is a member of a group the
+ * items need would hold a share of it.
  */
 static int
 requester_outside(struct bg_cer *c, const char *requester,
@@ -459,6 +743,27 @@ requester_outside(struct bg_cer *c, const char *requester,
 	    NULL, 0);
 }
 
+static int
+make_request(struct bg_cer *c, struct bg_vault_account *a,
+    const char *reason, const char *ticket, const char *const *items,
+    size_t nitems, struct bg_vault_person *p, struct bg_rqfile *f)
+{
+	uint8_t *priv, pub[32];
+	int r;
+
+	if ((priv = bg_secure_alloc(32)) == NULL)
+		return BG_ENOMEM;
+	if ((r = RAND_priv_bytes(priv, 32) == 1 ? BG_OK : BG_ECRYPTO) ||
+	    (r = bg_x25519_public(priv, pub)) ||
+	    (r = new_request(c, a, reason, ticket, items, nitems, p->name, pub,
+	    f)) != BG_OK)
+		r = cer_refuse(c, "request", "", a->id, p->name, r);
+	else if ((r = seal_request_key(c, f, p, priv)) == BG_OK)
+		r = open_request(c, f, p);
+	bg_secure_free(&priv, 32);
+	return r;
+}
+
 int
 bg_cer_request(struct bg_cer *c, const char *account, const char *reason,
     const char *ticket, const char *const *items, size_t nitems,
@@ -468,7 +773,6 @@ bg_cer_request(struct bg_cer *c, const char *account, const char *reason,
 	struct bg_vault_person *p = NULL;
 	struct bg_vault_account *a;
 	struct bg_rqfile *f = NULL;
-	uint8_t *priv = NULL, pub[32];
 	int r;
 
 	id[0] = '\0';
@@ -486,20 +790,13 @@ bg_cer_request(struct bg_cer *c, const char *account, const char *reason,
 	    (r = requester_outside(c, p->name, items, nitems)) != BG_OK)
 		return cer_refuse(c, "request", "", account, requester, r);
 	if ((f = calloc(1, sizeof(*f))) == NULL ||
-	    (priv = bg_secure_alloc(32)) == NULL) {
-		free(f);
+	    (f->rq2 = calloc(1, sizeof(*f->rq2))) == NULL) {
+		bg_rqfile_free(&f);
 		return BG_ENOMEM;
 	}
-	if ((r = RAND_priv_bytes(priv, 32) == 1 ? BG_OK : BG_ECRYPTO) ||
-	    (r = bg_x25519_public(priv, pub)) ||
-	    (r = new_request(c, account, reason, ticket, items, nitems,
-	    requester, pub, f)) != BG_OK) {
-		r = cer_refuse(c, "request", "", account, requester, r);
-	} else if ((r = seal_request_key(c, f, p, priv)) == BG_OK &&
-	    (r = open_request(c, f, p)) == BG_OK) {
+	if ((r = make_request(c, a, reason, ticket, items, nitems, p, f)) ==
+	    BG_OK)
 		memcpy(id, bg_request_id(f->rq), BG_REQUEST_ID_LEN + 1);
-	}
-	bg_secure_free(&priv, 32);
 	bg_rqfile_free(&f);
 	return r;
 }
@@ -546,6 +843,18 @@ may_deny(struct bg_cer *c, const struct bg_rqfile *f, const char *person)
 int
 cer_open_check(struct bg_cer *c, const struct bg_rqfile *f)
 {
+	bg_ledger_t *l = NULL;
+	int closed, r;
+
+	if ((r = cer_ledger(c, &l)) != BG_OK)
+		return r;
+	closed = bg_ledger_closed(l, bg_request_id(f->rq));
+	bg_ledger_free(&l);
+	if (closed && f->state == BG_RQ_OPEN) {
+		bg_set_why("request %s was closed in the audit log but its "
+		    "file says open", bg_request_id(f->rq));
+		return BG_ETAMPER;
+	}
 	if (f->state != BG_RQ_OPEN) {
 		bg_set_why("request %s is %s", bg_request_id(f->rq),
 		    bg_rq_state_str(f->state));

@@ -15,9 +15,14 @@
 
 #include "broker/vault/vault.h"
 
-#define BG_RQFILE_FORMAT "breakglass-request-file-v1"
+#define BG_RQFILE_FORMAT "breakglass-request-file-v2"
 #define BG_RQ_KEY_BOX_LEN (32 + BG_BOX_OVERHEAD)
+#define BG_RQ_SHARE_BOX_LEN (BG_SLOT_KEY_LEN + BG_BOX_OVERHEAD)
 #define BG_RQ_APPROVALS_MAX 256
+/* Caps (docs/ceremony.md): open requests per requester, and slots one
+ * custodian may burn in a day. */
+#define BG_RQ_OPEN_MAX 3
+#define BG_BURNS_PER_DAY_MAX 8
 
 enum bg_rq_state { BG_RQ_OPEN = 1, BG_RQ_DENIED, BG_RQ_RELEASED };
 
@@ -28,24 +33,36 @@ struct bg_touch {
 	struct bg_token_assertion as;
 };
 
+/* One slot share an approval re-sealed to the request key. */
+struct bg_rq_share {
+	char item[BG_NAME_MAX + 1];
+	uint8_t box[BG_RQ_SHARE_BOX_LEN];
+};
+
 struct bg_rq_approval {
 	char group[BG_NAME_MAX + 1];
 	char custodian[BG_NAME_MAX + 1];
 	uint64_t time;
-	char statement[BG_STATEMENT_MAX + 1];
+	char token[2 * BG_TOKEN_ID_LEN + 1];	/* the token that signed */
+	char *statement;		/* breakglass-approval-v2 text */
 	size_t statement_len;
-	struct bg_touch touch;
-	uint8_t x;
-	uint8_t share[BG_SHARE_BOX_LEN];	/* sealed to the request key */
+	uint8_t sig[BG_TOKEN_SIG_LEN];	/* over bg_statement2_hash() */
+	struct bg_rq_share share[BG_POLICY_ITEMS_MAX];
+	size_t nshare;
 };
 
 struct bg_rqfile {
-	bg_request_t *rq;
+	bg_request_t *rq;		/* its fields, from the signed text */
+	struct bg_request2 *rq2;	/* the signed request */
+	char *text;			/* breakglass-request-v2 text */
+	size_t text_len;
+	uint8_t hash[32];		/* bg_request2_hash() */
+	char token[2 * BG_TOKEN_ID_LEN + 1];	/* the requester's, signing */
+	uint8_t sig[BG_TOKEN_SIG_LEN];
 	enum bg_rq_state state;
 	char key_token[BG_VAULT_TOKENS_MAX][2 * BG_TOKEN_ID_LEN + 1];
 	uint8_t key_box[BG_VAULT_TOKENS_MAX][BG_RQ_KEY_BOX_LEN];
 	size_t nkey;
-	struct bg_touch proof;		/* the requester's, over the request */
 	struct bg_rq_approval *approvals;
 	size_t napprovals;
 	char denied_by[BG_NAME_MAX + 1];
@@ -53,11 +70,14 @@ struct bg_rqfile {
 	uint64_t closed;		/* time denied or released, 0 open */
 };
 
+/*
+ * Strict parse: the request text is parsed strictly and its reason must
+ * hash to reason-sha256. Signatures are the ceremony's to check (it knows
+ * the tokens).
+ */
 int bg_rqfile_from_json(const cJSON *j, struct bg_rqfile **f);
 int bg_rqfile_to_json(const struct bg_rqfile *f, cJSON **j);
 void bg_rqfile_free(struct bg_rqfile **f);
-/* SHA-256 of the request object's canonical (unformatted) JSON. */
-int bg_rqfile_request_hash(const struct bg_rqfile *f, uint8_t out[32]);
 const char *bg_rq_state_str(enum bg_rq_state s);
 
 /* ================================================================ ceremony */
@@ -84,9 +104,10 @@ int bg_cer_refused(struct bg_cer *c, const char *event, const char *cmd,
 
 /*
  * Opens a request for items of account (all of its root-password and
- * root-mfa when nitems is 0): the requester touches a token, the request
- * key's private half is sealed to the requester's tokens. id gets the
- * request id.
+ * root-mfa when nitems is 0): per item its current version and the lowest
+ * slot neither burned nor named by another open request; the requester's
+ * token signs the request text, the request key's private half is sealed
+ * to the requester's tokens. id gets the request id.
  */
 int bg_cer_request(struct bg_cer *c, const char *account, const char *reason,
     const char *ticket, const char *const *items, size_t nitems,
@@ -117,10 +138,8 @@ void bg_released_free(struct bg_released **items, size_t n);
 int bg_cer_status(struct bg_cer *c, const char *id);
 
 /*
- * Re-splits group's key for each armed account (or only account) for the
- * group's current members and threshold, from the shares of the people
- * in with[] (each touches a token once). new_key replaces the key pair;
- * without it, a member removed since the last split is refused.
+ * Rekey by resharing (docs/design.md §5.2) is not built for vault format
+ * v2 yet: refused (BG_EPERM) with what to do instead, and recorded.
  */
 int bg_cer_rekey(struct bg_cer *c, const char *account, const char *group,
     const char *const *with, size_t nwith, int new_key);

@@ -3,6 +3,7 @@
 #define BG_CER_INT_H
 
 #include "broker/ceremony/ceremony.h"
+#include "broker/ledger/ledger.h"
 
 #define RQ_PATH_MAX (sizeof("requests/.json") + BG_REQUEST_ID_LEN)
 
@@ -14,7 +15,9 @@ int cer_refuse(struct bg_cer *c, const char *cmd, const char *id,
     const char *account, const char *actor, int err);
 /*
  * Loads requests/<id>.json after checking it is the version the audit
- * log last recorded (BG_ETAMPER otherwise).
+ * log last recorded, then the request itself: made for this vault, by a
+ * requester of it, signed by one of the requester's tokens (BG_ETAMPER
+ * otherwise, bg_why() saying which).
  */
 int cer_load(struct bg_cer *c, const char *id, struct bg_rqfile **f);
 /* Writes it; the event is recorded first with the file's hash. */
@@ -25,20 +28,57 @@ int cer_save(struct bg_cer *c, const struct bg_rqfile *f, const char *event,
 int cer_groups(struct bg_cer *c, const struct bg_rqfile *f,
     const char **groups, size_t *n);
 
-/* AAD of a share sealed to the request key, and of the request key. */
-size_t cer_aad_approval(const struct bg_cer *c, const struct bg_rqfile *f,
-    const char *group, const char *custodian, uint8_t x, char *out,
-    size_t outsz);
-size_t cer_aad_request_key(const struct bg_cer *c, const struct bg_rqfile *f,
-    char *out, size_t outsz);
+/* The vault id as the 32-byte fingerprint field (zero-padded). */
+void cer_vault_fp(const struct bg_cer *c, uint8_t fp[BG_FINGERPRINT_LEN]);
 
-/* BG_EPERM unless the request is open and not expired. */
+/* Label of the request key's box, bound to the request's hash. */
+int cer_request_key_label(const struct bg_cer *c, const struct bg_rqfile *f,
+    struct bg_label *l);
+/*
+ * Label of member x's share of the request's slot of item it, re-sealed
+ * to the request key: built from the signed request and the vault.
+ */
+int cer_approval_label(const struct bg_cer *c, const struct bg_rqfile *f,
+    const struct bg_vault_item *it, size_t g, uint8_t x, const char *token,
+    struct bg_label *l);
+
+/* The request's entry for item, or NULL. */
+const struct bg_request2_entry *cer_entry(const struct bg_rqfile *f,
+    const char *item);
+/*
+ * The signed item version a request entry names: present, the version
+ * current, the slot in range, the sealer's signature good. BG_EPERM
+ * (rotated, no such slot) or BG_ETAMPER with bg_why() saying which.
+ */
+int cer_item(struct bg_cer *c, const struct bg_rqfile *f,
+    const struct bg_request2_entry *e, struct bg_vault_item **it);
+
+/* BG_EPERM unless the request is open (file and log) and not expired. */
 int cer_open_check(struct bg_cer *c, const struct bg_rqfile *f);
 /* Free text shown to people (reasons): no control character. */
 int cer_text_ok(const char *s, size_t max);
 
-/* The open request's approvals as the policy counts them. */
+/*
+ * BG_OK when approval ap is a statement for this very request (its hash),
+ * by its custodian, group and token, approving, signed by that token.
+ */
+int cer_approval_ok(struct bg_cer *c, const struct bg_rqfile *f,
+    const struct bg_rq_approval *ap);
+/*
+ * The request's approvals as the policy counts them; only those for
+ * which cer_approval_ok() holds count. *near (may be NULL) is 1 when
+ * every group has at least its threshold less one.
+ */
 int cer_quorum(struct bg_cer *c, const struct bg_rqfile *f, char *why,
-    size_t whysz);
+    size_t whysz, int *near);
+
+/*
+ * Per entry of the request, whether its item's groups all have their
+ * threshold of counted approvals: met[i] (nentries of them).
+ */
+int cer_items_met(struct bg_cer *c, const struct bg_rqfile *f, int *met);
+
+/* The ledger of the open state's log. */
+int cer_ledger(struct bg_cer *c, bg_ledger_t **l);
 
 #endif

@@ -1,13 +1,14 @@
 /*
- * release: every approval re-checked, the quorum counted, the requester's
- * token opens the request key, the shares are combined and checked, the
- * items opened; release.done is durable before anything is returned.
+ * release (docs/design.md §5.2): every approval re-checked against this
+ * request's hash, the quorum counted, the requester's token opens the
+ * request key, each item's slot shares are opened and checked against the
+ * sealer-signed commitments (a bad share names its approver), K is
+ * checked against its commitment, the items opened; release.done is
+ * durable before anything is returned.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include <openssl/evp.h>
 
 #include "broker/ceremony/internal.h"
 
@@ -16,100 +17,7 @@ struct rel {
 	struct bg_rqfile *f;
 	const struct bg_vault_account *acct;
 	uint8_t *rqpriv;		/* locked, 32 bytes */
-	uint8_t *gpriv;			/* locked, 32 per group */
-	const char *groups[BG_POLICY_GROUPS_MAX];
-	size_t ngroups;
 };
-
-/* ============================================== re-checking approvals */
-
-static int
-expected_statement(const struct rel *r, const struct bg_rq_approval *ap,
-    char *text, size_t *len)
-{
-	const struct bg_vault_gkey *k = bg_vault_gkey(r->acct, ap->group);
-	const struct bg_vault_person *p = bg_vault_person(r->c->v,
-	    ap->custodian);
-	const struct bg_vault_share *s;
-	struct bg_statement st;
-	uint8_t sum[32];
-	size_t b;
-	int t;
-
-	if (k == NULL || p == NULL || (s = bg_vault_share(k, p->name)) == NULL ||
-	    (t = bg_vault_person_token(p, ap->touch.token)) < 0 ||
-	    s->x != ap->x) {
-		bg_set_why("the approval of %s is for a key or token the vault "
-		    "no longer has (rekeyed?)", ap->custodian);
-		return BG_EPERM;
-	}
-	for (b = 0; b < s->nbox; b++)
-		if (strcmp(s->token[b], ap->touch.token) == 0)
-			break;
-	if (b == s->nbox || EVP_Digest(s->box[b], BG_SHARE_BOX_LEN, sum, NULL,
-	    EVP_sha256(), NULL) != 1)
-		return BG_EPERM;
-	if (bg_request_statement(r->f->rq, r->c->v->id, ap->group,
-	    ap->custodian, sum, &st) != BG_OK ||
-	    bg_statement_build(&st, text, BG_STATEMENT_MAX, len) != BG_OK)
-		return BG_EPERM;
-	return BG_OK;
-}
-
-/*
- * A statement that is not the expected one: made for this request under
- * a group key since replaced (a rekey; an ordinary refusal), or made for
- * another request or edited (tampering).
- */
-static int
-stale_or_forged(const struct rel *r, const struct bg_rq_approval *ap)
-{
-	struct bg_statement was, now;
-	char text[BG_STATEMENT_MAX];
-	size_t len;
-
-	if (bg_statement_parse(ap->statement, ap->statement_len, &was) ==
-	    BG_OK && bg_request_statement(r->f->rq, r->c->v->id, ap->group,
-	    ap->custodian, was.share_sha256, &now) == BG_OK &&
-	    bg_statement_build(&now, text, sizeof(text), &len) == BG_OK &&
-	    len == ap->statement_len && memcmp(text, ap->statement, len) == 0) {
-		bg_set_why("the approval of %s was made before group %s was "
-		    "re-keyed; its share is no longer valid: open a new "
-		    "request", ap->custodian, ap->group);
-		return BG_EPERM;
-	}
-	bg_set_why("the approval of %s was not made for this request "
-	    "(copied or edited)", ap->custodian);
-	return BG_ETAMPER;
-}
-
-/* One approval: the statement this request implies, and its signature. */
-static int
-check_approval(const struct rel *r, const struct bg_rq_approval *ap)
-{
-	const struct bg_vault_person *p = bg_vault_person(r->c->v,
-	    ap->custodian);
-	const bg_token_desc_t *d;
-	char text[BG_STATEMENT_MAX];
-	uint8_t hash[32];
-	size_t len;
-	int rc;
-
-	if ((rc = expected_statement(r, ap, text, &len)) != BG_OK)
-		return rc;
-	if (len != ap->statement_len || memcmp(text, ap->statement, len) != 0)
-		return stale_or_forged(r, ap);
-	d = p->tokens[bg_vault_person_token(p, ap->touch.token)];
-	if (bg_token_desc_kind(d) != BG_TOKEN_FIDO2)
-		return ap->touch.signed_ ? BG_ETAMPER : BG_OK;
-	if (!ap->touch.signed_ || bg_statement_hash(text, len, hash) != BG_OK ||
-	    bg_token_verify(d, hash, &ap->touch.as) != BG_OK) {
-		bg_set_why("the approval of %s has no valid signature",
-		    ap->custodian);
-		return BG_ESIG;
-	}
-	return BG_OK;
-}
 
 /* Every approval must check (any that does not is refused), then count. */
 static int
@@ -120,9 +28,10 @@ check_approvals(struct rel *r)
 	int rc;
 
 	for (i = 0; i < r->f->napprovals; i++)
-		if ((rc = check_approval(r, &r->f->approvals[i])) != BG_OK)
+		if ((rc = cer_approval_ok(r->c, r->f,
+		    &r->f->approvals[i])) != BG_OK)
 			return rc;
-	if ((rc = cer_quorum(r->c, r->f, why, sizeof(why))) != BG_OK)
+	if ((rc = cer_quorum(r->c, r->f, why, sizeof(why), NULL)) != BG_OK)
 		bg_set_why("no quorum: %s", why);
 	return rc;
 }
@@ -144,15 +53,13 @@ timelock(const struct rel *r)
 	return BG_OK;
 }
 
-/* ============================================================ the keys */
-
 static int
 open_request_key(struct rel *r, const struct bg_vault_person *p)
 {
 	bg_token_key_t *key = NULL;
 	struct bg_touch t;
-	char aad[512];
-	size_t tok, i, aadlen, len;
+	struct bg_label l;
+	size_t tok, i, len;
 	int rc;
 
 	if ((rc = bg_cer_touch(r->c, p, NULL, NULL, &t, &key, &tok)) != BG_OK)
@@ -161,10 +68,9 @@ open_request_key(struct rel *r, const struct bg_vault_person *p)
 		if (strcmp(r->f->key_token[i], t.token) == 0)
 			break;
 	rc = BG_EPERM;
-	if (i < r->f->nkey && (aadlen = cer_aad_request_key(r->c, r->f, aad,
-	    sizeof(aad))) > 0)
-		rc = bg_box_open(bg_token_key_bytes(key), "request-key", aad,
-		    aadlen, r->f->key_box[i], BG_RQ_KEY_BOX_LEN, r->rqpriv, 32,
+	if (i < r->f->nkey && cer_request_key_label(r->c, r->f, &l) == BG_OK)
+		rc = bg_box_open(bg_token_key_bytes(key), "request-key", l.b,
+		    l.len, r->f->key_box[i], BG_RQ_KEY_BOX_LEN, r->rqpriv, 32,
 		    &len);
 	bg_token_key_free(&key);
 	if (rc != BG_OK)
@@ -173,88 +79,129 @@ open_request_key(struct rel *r, const struct bg_vault_person *p)
 	return rc;
 }
 
-/* Opens approval ap's share with the request key and checks it. */
-static int
-open_share(struct rel *r, const struct bg_rq_approval *ap, uint8_t *share)
+/* The box of item in approval ap, or NULL. */
+static const struct bg_rq_share *
+share_of(const struct bg_rq_approval *ap, const char *item)
 {
-	const struct bg_vault_gkey *k = bg_vault_gkey(r->acct, ap->group);
-	char aad[512];
-	size_t aadlen, len;
-	int rc;
+	size_t i;
 
-	if ((aadlen = cer_aad_approval(r->c, r->f, ap->group, ap->custodian,
-	    ap->x, aad, sizeof(aad))) == 0)
-		return BG_EINTERNAL;
-	if ((rc = bg_box_open(r->rqpriv, "approval-share", aad, aadlen,
-	    ap->share, sizeof(ap->share), share, BG_SHARE_LEN, &len)) != BG_OK) {
-		bg_set_why("bad share: the share of %s (group %s) does not open "
-		    "(request edited after approval?)", ap->custodian,
+	for (i = 0; i < ap->nshare; i++)
+		if (strcmp(ap->share[i].item, item) == 0)
+			return &ap->share[i];
+	return NULL;
+}
+
+/*
+ * Opens approval ap's share of item it (group g) with the request key;
+ * the label and x come from the vault's record of the version, never from
+ * the request file.
+ */
+static int
+open_share(struct rel *r, const struct bg_vault_item *it, size_t g,
+    const struct bg_rq_approval *ap, uint8_t *x, uint8_t *share)
+{
+	const struct bg_v2_group *grp = &it->ver->g[g];
+	const struct bg_rq_share *sh = share_of(ap, it->name);
+	struct bg_label l;
+	size_t m, len;
+
+	for (m = 0; m < grp->n; m++)
+		if (strcmp(grp->m[m].person, ap->custodian) == 0)
+			break;
+	if (sh == NULL || m == grp->n)
+		return BG_ENOENT;
+	*x = grp->m[m].x;
+	if (cer_approval_label(r->c, r->f, it, g, *x, ap->token, &l) != BG_OK ||
+	    bg_box_open(r->rqpriv, "approval-share", l.b, l.len, sh->box,
+	    sizeof(sh->box), share, BG_SLOT_KEY_LEN, &len) != BG_OK) {
+		bg_set_why("bad share: the share of %s (group %s) does not "
+		    "open (request edited after approval?)", ap->custodian,
 		    ap->group);
 		return BG_ETAMPER;
 	}
-	return bg_vault_share_check(r->c->v, k, ap->x, share);
+	return BG_OK;
 }
 
-/* Combines the shares of group g into r->gpriv + 32 g. */
+/* One group's shares of the item's slot: t of them, each opened. */
 static int
-combine_group(struct rel *r, size_t g)
+group_shares(struct rel *r, const struct bg_vault_item *it, size_t g,
+    uint8_t *xs, const uint8_t **ys, uint8_t *sh, unsigned *k)
 {
-	const struct bg_vault_gkey *k = bg_vault_gkey(r->acct, r->groups[g]);
-	const uint8_t *ys[BG_POLICY_MEMBERS_MAX];
-	uint8_t xs[BG_POLICY_MEMBERS_MAX], *sh;
-	size_t i, shlen = BG_POLICY_MEMBERS_MAX * BG_SHARE_LEN;
-	unsigned n = 0;
-	int rc = BG_OK;
+	const struct bg_v2_group *grp = &it->ver->g[g];
+	size_t i;
+	int rc;
 
-	if ((sh = bg_secure_alloc(shlen)) == NULL)
-		return BG_ENOMEM;
-	for (i = 0; i < r->f->napprovals && n < k->threshold && rc == BG_OK;
-	    i++) {
+	*k = 0;
+	for (i = 0; i < r->f->napprovals && *k < grp->t; i++) {
 		const struct bg_rq_approval *ap = &r->f->approvals[i];
 
-		if (strcmp(ap->group, k->group) != 0)	/* all checked */
+		if (strcmp(ap->group, grp->name) != 0)	/* all checked */
 			continue;
-		ys[n] = sh + n * BG_SHARE_LEN;
-		xs[n] = ap->x;
-		if ((rc = open_share(r, ap, sh + n * BG_SHARE_LEN)) == BG_OK)
-			n++;
+		ys[*k] = sh + *k * BG_SLOT_KEY_LEN;
+		rc = open_share(r, it, g, ap, &xs[*k], sh + *k * BG_SLOT_KEY_LEN);
+		if (rc == BG_ENOENT)
+			continue;
+		if (rc != BG_OK)
+			return rc;
+		++*k;
 	}
-	if (rc == BG_OK)
-		rc = bg_vault_combine(k, xs, ys, n, r->gpriv + 32 * g);
-	bg_secure_free(&sh, shlen);
-	return rc;
+	return BG_OK;
 }
 
-/* ============================================================ the items */
+#define SH_MAX (BG_SLOT_GROUPS_MAX * BG_POLICY_MEMBERS_MAX)
+
+/* The item's value from every group's shares of the request's slot. */
+static int
+open_item(struct rel *r, const struct bg_vault_item *it,
+    struct bg_released *out)
+{
+	const struct bg_request2_entry *e = cer_entry(r->f, it->name);
+	struct bg_v2_expect want = { it->ver->account, it->name, it->version,
+	    it->ver->root };
+	struct bg_v2_shares per[BG_SLOT_GROUPS_MAX];
+	struct {
+		uint8_t xs[BG_SLOT_GROUPS_MAX][BG_POLICY_MEMBERS_MAX];
+		const uint8_t *ys[BG_SLOT_GROUPS_MAX][BG_POLICY_MEMBERS_MAX];
+	} *p;
+	size_t g, shlen = SH_MAX * BG_SLOT_KEY_LEN;
+	uint8_t *sh;
+	int rc = BG_OK;
+
+	if ((p = calloc(1, sizeof(*p))) == NULL ||
+	    (sh = bg_secure_alloc(shlen)) == NULL) {
+		free(p);
+		return BG_ENOMEM;
+	}
+	for (g = 0; g < it->ver->ng && rc == BG_OK; g++) {
+		per[g].xs = p->xs[g];
+		per[g].ys = p->ys[g];
+		rc = group_shares(r, it, g, p->xs[g], p->ys[g], sh + g *
+		    BG_POLICY_MEMBERS_MAX * BG_SLOT_KEY_LEN, &per[g].k);
+	}
+	if (rc == BG_OK)
+		rc = bg_v2_open(r->c->v, it->ver, &want, e->slot, per,
+		    &out->data, &out->len);
+	bg_secure_free(&sh, shlen);
+	free(p);
+	snprintf(out->name, sizeof(out->name), "%s", it->name);
+	out->kind = it->kind;
+	return rc;
+}
 
 static int
 open_items(struct rel *r, struct bg_released **out, size_t *nout)
 {
-	struct bg_group_priv keys[BG_POLICY_GROUPS_MAX];
-	const char *const *names = bg_request_items(r->f->rq);
-	size_t i, n = bg_request_nitems(r->f->rq);
+	size_t i, n = r->f->rq2->nentries;
 	struct bg_released *items;
+	struct bg_vault_item *it;
 	int rc = BG_OK;
 
-	for (i = 0; i < r->ngroups; i++) {
-		keys[i].group = r->groups[i];
-		keys[i].priv = r->gpriv + 32 * i;
-	}
 	if ((items = calloc(n, sizeof(*items))) == NULL)
 		return BG_ENOMEM;
-	for (i = 0; i < n && rc == BG_OK; i++) {
-		const struct bg_vault_item *it = bg_vault_item(r->acct, names[i]);
-
-		if (it == NULL) {
-			bg_set_why("item %s is no longer sealed", names[i]);
-			rc = BG_ENOENT;
-			break;
-		}
-		snprintf(items[i].name, sizeof(items[i].name), "%s", it->name);
-		items[i].kind = it->kind;
-		rc = bg_vault_open_item(r->c->v, r->acct, it, keys, r->ngroups,
-		    &items[i].data, &items[i].len);
-	}
+	for (i = 0; i < n && rc == BG_OK; i++)
+		if ((rc = cer_item(r->c, r->f, &r->f->rq2->entry[i], &it)) ==
+		    BG_OK)
+			rc = open_item(r, it, &items[i]);
 	if (rc != BG_OK) {
 		bg_released_free(&items, n);
 		return rc;
@@ -300,30 +247,13 @@ release_detail(const struct rel *r, int reveal_seed, cJSON **d)
 	return BG_OK;
 }
 
-/*
- * First the items' rotation mark (items.rotation_due), then release.done
- * with the request file: a crash between leaves items marked and the
- * request open for another try, never a release without its mark.
- */
+/* release.done with the request file, before anything is shown. */
 static int
 record_release(struct rel *r, const char *requester, int reveal_seed)
 {
-	struct bg_audit_event ev = { "items.rotation_due", requester,
-	    r->acct->id, bg_request_id(r->f->rq), NULL };
-	struct bg_vault_account *a = (struct bg_vault_account *)r->acct;
 	cJSON *d = NULL;
-	size_t i;
 	int rc;
 
-	for (i = 0; i < bg_request_nitems(r->f->rq); i++) {
-		struct bg_vault_item *it = bg_vault_item(a,
-		    bg_request_items(r->f->rq)[i]);
-
-		it->needs_rotation = 1;
-		it->released = r->c->now;
-	}
-	if ((rc = bg_vault_save(&r->c->st, r->c->v, &ev)) != BG_OK)
-		return rc;
 	r->f->state = BG_RQ_RELEASED;
 	r->f->closed = r->c->now;
 	if ((rc = release_detail(r, reveal_seed, &d)) == BG_OK)
@@ -337,7 +267,6 @@ release(struct rel *r, const char *requester, struct bg_released **items,
     size_t *nitems)
 {
 	const struct bg_vault_person *p;
-	size_t g;
 	int rc;
 
 	if ((p = bg_cer_person(r->c, requester)) == NULL)
@@ -348,16 +277,11 @@ release(struct rel *r, const char *requester, struct bg_released **items,
 		return BG_EPERM;
 	}
 	if ((rc = cer_open_check(r->c, r->f)) != BG_OK ||
-	    (rc = cer_groups(r->c, r->f, r->groups, &r->ngroups)) != BG_OK ||
 	    (rc = check_approvals(r)) != BG_OK || (rc = timelock(r)) != BG_OK)
 		return rc;
 	if ((rc = open_request_key(r, p)) != BG_OK)
 		return rc;
-	for (g = 0; g < r->ngroups && rc == BG_OK; g++)
-		rc = combine_group(r, g);
-	if (rc == BG_OK)
-		rc = open_items(r, items, nitems);
-	return rc;
+	return open_items(r, items, nitems);
 }
 
 int
@@ -365,13 +289,11 @@ bg_cer_release(struct bg_cer *c, const char *id, const char *requester,
     int reveal_seed, struct bg_released **items, size_t *nitems)
 {
 	struct rel *r = calloc(1, sizeof(*r));
-	size_t glen = 32 * BG_POLICY_GROUPS_MAX;
 	int rc;
 
 	*items = NULL;
 	*nitems = 0;
-	if (r == NULL || (r->rqpriv = bg_secure_alloc(32)) == NULL ||
-	    (r->gpriv = bg_secure_alloc(glen)) == NULL) {
+	if (r == NULL || (r->rqpriv = bg_secure_alloc(32)) == NULL) {
 		rc = BG_ENOMEM;
 		goto out;
 	}
@@ -395,7 +317,6 @@ bg_cer_release(struct bg_cer *c, const char *id, const char *requester,
 out:
 	if (r != NULL) {
 		bg_secure_free(&r->rqpriv, 32);
-		bg_secure_free(&r->gpriv, glen);
 		bg_rqfile_free(&r->f);
 	}
 	free(r);

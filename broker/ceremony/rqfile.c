@@ -1,8 +1,10 @@
-/* requests/<id>.json: the request object beside its approvals (ceremony.h). */
+/*
+ * requests/<id>.json (ceremony.h): the signed request text and its
+ * reason, the requester's signature, the request key's boxes, and the
+ * approvals, each a signed statement with the shares it re-sealed.
+ */
 #include <stdlib.h>
 #include <string.h>
-
-#include <openssl/evp.h>
 
 #include "broker/ceremony/ceremony.h"
 
@@ -18,79 +20,60 @@ void
 bg_rqfile_free(struct bg_rqfile **fp)
 {
 	struct bg_rqfile *f;
+	size_t i;
 
 	if (fp == NULL || (f = *fp) == NULL)
 		return;
 	bg_request_free(&f->rq);
+	free(f->rq2);
+	free(f->text);
+	for (i = 0; f->approvals != NULL && i < f->napprovals; i++)
+		free(f->approvals[i].statement);
 	free(f->approvals);
 	free(f);
 	*fp = NULL;
 }
 
-int
-bg_rqfile_request_hash(const struct bg_rqfile *f, uint8_t out[32])
-{
-	cJSON *j = NULL;
-	char *text = NULL;
-	int r;
-
-	if ((r = bg_request_to_json(f->rq, &j)) != BG_OK)
-		return r;
-	if ((text = cJSON_PrintUnformatted(j)) == NULL)
-		r = BG_ENOMEM;
-	else if (EVP_Digest(text, strlen(text), out, NULL, EVP_sha256(),
-	    NULL) != 1)
-		r = BG_ECRYPTO;
-	free(text);
-	cJSON_Delete(j);
-	return r;
-}
-
 /* ============================================================== writing */
-
-static int
-touch_to_json(const struct bg_touch *t, cJSON *o)
-{
-	int r;
-
-	if (!cJSON_AddStringToObject(o, "token", t->token))
-		return BG_ENOMEM;
-	if ((r = bg_vjson_add_b64(o, "authdata", t->as.authdata,
-	    t->signed_ ? t->as.authdata_len : 0)) != BG_OK)
-		return r;
-	return bg_vjson_add_b64(o, "sig", t->as.sig,
-	    t->signed_ ? t->as.sig_len : 0);
-}
 
 static int
 approval_to_json(const struct bg_rq_approval *a, cJSON *o)
 {
-	cJSON *t;
+	cJSON *arr, *e;
+	size_t i;
 	int r;
 
 	if (!cJSON_AddStringToObject(o, "group", a->group) ||
 	    !cJSON_AddStringToObject(o, "custodian", a->custodian) ||
 	    (r = bg_vjson_add_time(o, "time", a->time)) != BG_OK ||
+	    !cJSON_AddStringToObject(o, "token", a->token) ||
 	    !cJSON_AddStringToObject(o, "statement", a->statement) ||
-	    (t = cJSON_AddObjectToObject(o, "touch")) == NULL)
+	    (r = bg_vjson_add_b64(o, "signature", a->sig,
+	    sizeof(a->sig))) != BG_OK ||
+	    (arr = cJSON_AddArrayToObject(o, "shares")) == NULL)
 		return BG_ENOMEM;
-	if ((r = touch_to_json(&a->touch, t)) != BG_OK)
-		return r;
-	if (!cJSON_AddNumberToObject(o, "x", a->x))
-		return BG_ENOMEM;
-	return bg_vjson_add_b64(o, "share", a->share, sizeof(a->share));
+	for (i = 0; i < a->nshare; i++)
+		if ((r = bg_vjson_push_obj(arr, &e)) != BG_OK ||
+		    !cJSON_AddStringToObject(e, "item", a->share[i].item) ||
+		    (r = bg_vjson_add_b64(e, "box", a->share[i].box,
+		    BG_RQ_SHARE_BOX_LEN)) != BG_OK)
+			return BG_ENOMEM;
+	return BG_OK;
 }
 
 static int
 fill(const struct bg_rqfile *f, cJSON *j)
 {
-	cJSON *rq = NULL, *arr, *e;
+	cJSON *arr, *e;
 	size_t i;
 	int r;
 
 	if (!cJSON_AddStringToObject(j, "format", BG_RQFILE_FORMAT) ||
-	    (r = bg_request_to_json(f->rq, &rq)) != BG_OK ||
-	    (r = bg_json_add(j, "request", rq)) != BG_OK ||
+	    !cJSON_AddStringToObject(j, "request", f->text) ||
+	    !cJSON_AddStringToObject(j, "reason", bg_request_reason(f->rq)) ||
+	    !cJSON_AddStringToObject(j, "token", f->token) ||
+	    (r = bg_vjson_add_b64(j, "signature", f->sig,
+	    sizeof(f->sig))) != BG_OK ||
 	    !cJSON_AddStringToObject(j, "state", bg_rq_state_str(f->state)) ||
 	    (arr = cJSON_AddArrayToObject(j, "key_boxes")) == NULL)
 		return BG_ENOMEM;
@@ -100,9 +83,7 @@ fill(const struct bg_rqfile *f, cJSON *j)
 		    (r = bg_vjson_add_b64(e, "box", f->key_box[i],
 		    BG_RQ_KEY_BOX_LEN)) != BG_OK)
 			return BG_ENOMEM;
-	if ((e = cJSON_AddObjectToObject(j, "proof")) == NULL ||
-	    (r = touch_to_json(&f->proof, e)) != BG_OK ||
-	    (arr = cJSON_AddArrayToObject(j, "approvals")) == NULL)
+	if ((arr = cJSON_AddArrayToObject(j, "approvals")) == NULL)
 		return BG_ENOMEM;
 	for (i = 0; i < f->napprovals; i++)
 		if ((r = bg_vjson_push_obj(arr, &e)) != BG_OK ||
@@ -152,28 +133,6 @@ get_token_id(const cJSON *o, char out[2 * BG_TOKEN_ID_LEN + 1])
 }
 
 static int
-read_touch(const cJSON *o, struct bg_touch *t)
-{
-	static const char *const keys[] = { "token", "authdata", "sig", NULL };
-	const char *ad, *sig;
-
-	memset(t, 0, sizeof(*t));
-	if (!cJSON_IsObject(o) || bg_json_only_keys(o, keys) != BG_OK ||
-	    get_token_id(o, t->token) != BG_OK ||
-	    bg_json_get_str(o, "authdata", 2 * BG_TOKEN_AUTHDATA_MAX, &ad) ||
-	    bg_json_get_str(o, "sig", 2 * BG_TOKEN_SIG_MAX, &sig) ||
-	    bg_b64_decode(ad, strlen(ad), t->as.authdata,
-	    sizeof(t->as.authdata), &t->as.authdata_len) != BG_OK ||
-	    bg_b64_decode(sig, strlen(sig), t->as.sig, sizeof(t->as.sig),
-	    &t->as.sig_len) != BG_OK)
-		return bad("a token's touch");
-	if ((t->as.authdata_len == 0) != (t->as.sig_len == 0))
-		return bad("a signature without its authenticator data");
-	t->signed_ = t->as.sig_len > 0;
-	return BG_OK;
-}
-
-static int
 read_key_box(void *ctx, const cJSON *e, size_t i)
 {
 	static const char *const keys[] = { "token", "box", NULL };
@@ -187,35 +146,55 @@ read_key_box(void *ctx, const cJSON *e, size_t i)
 }
 
 static int
+read_share(void *ctx, const cJSON *e, size_t i)
+{
+	static const char *const keys[] = { "item", "box", NULL };
+	struct bg_rq_approval *a = ctx;
+	const char *s;
+
+	if (bg_json_only_keys(e, keys) != BG_OK ||
+	    bg_json_get_str(e, "item", BG_NAME_MAX, &s) != BG_OK ||
+	    !bg_name_valid(s) ||
+	    bg_json_get_b64(e, "box", a->share[i].box, BG_RQ_SHARE_BOX_LEN))
+		return bad("an approval's share");
+	memcpy(a->share[i].item, s, strlen(s) + 1);
+	return BG_OK;
+}
+
+static int
+read_name(const cJSON *e, const char *key, char out[BG_NAME_MAX + 1])
+{
+	const char *s;
+
+	if (bg_json_get_str(e, key, BG_NAME_MAX, &s) != BG_OK ||
+	    !bg_name_valid(s))
+		return bad(key);
+	memcpy(out, s, strlen(s) + 1);
+	return BG_OK;
+}
+
+static int
 read_approval(void *ctx, const cJSON *e, size_t i)
 {
 	static const char *const keys[] = { "group", "custodian", "time",
-	    "statement", "touch", "x", "share", NULL };
+	    "token", "statement", "signature", "shares", NULL };
 	struct bg_rq_approval *a = &((struct bg_rqfile *)ctx)->approvals[i];
-	const cJSON *t;
 	const char *s;
-	uint64_t x;
 
 	if (bg_json_only_keys(e, keys) != BG_OK ||
-	    bg_json_get_str(e, "group", BG_NAME_MAX, &s) || !bg_name_valid(s))
-		return bad("approval group");
-	memcpy(a->group, s, strlen(s) + 1);
-	if (bg_json_get_str(e, "custodian", BG_NAME_MAX, &s) ||
-	    !bg_name_valid(s))
-		return bad("approval custodian");
-	memcpy(a->custodian, s, strlen(s) + 1);
+	    read_name(e, "group", a->group) != BG_OK ||
+	    read_name(e, "custodian", a->custodian) != BG_OK ||
+	    get_token_id(e, a->token) != BG_OK)
+		return bad("approval group, custodian or token");
 	if (bg_vjson_get_time(e, "time", 0, &a->time, "approval") != BG_OK ||
-	    bg_json_get_str(e, "statement", BG_STATEMENT_MAX, &s) != BG_OK)
-		return bad("approval time or statement");
+	    bg_json_get_str(e, "statement", BG_STATEMENT2_MAX, &s) != BG_OK ||
+	    bg_json_get_b64(e, "signature", a->sig, sizeof(a->sig)) != BG_OK)
+		return bad("approval time, statement or signature");
 	a->statement_len = strlen(s);
-	memcpy(a->statement, s, a->statement_len + 1);
-	if (bg_json_get_obj(e, "touch", &t) != BG_OK ||
-	    read_touch(t, &a->touch) != BG_OK ||
-	    bg_json_get_u64(e, "x", 1, BG_SHAMIR_MAX, &x) != BG_OK ||
-	    bg_json_get_b64(e, "share", a->share, sizeof(a->share)) != BG_OK)
-		return bad("approval touch, x or share");
-	a->x = (uint8_t)x;
-	return BG_OK;
+	if ((a->statement = strdup(s)) == NULL)
+		return BG_ENOMEM;
+	return bg_vjson_each(e, "shares", BG_POLICY_ITEMS_MAX, "shares",
+	    read_share, a, &a->nshare);
 }
 
 static int
@@ -245,13 +224,54 @@ read_text(const cJSON *j, const char *key, char *out, size_t max)
 	return BG_OK;
 }
 
+/* The request's fields from its strictly parsed text and its reason. */
+static int
+read_request(const cJSON *j, struct bg_rqfile *f)
+{
+	const struct bg_request2 *q;
+	const char *items[BG_POLICY_ITEMS_MAX], *text, *reason;
+	struct bg_request_fields rf;
+	uint8_t h[32];
+	size_t i;
+	int r;
+
+	if (bg_json_get_str(j, "request", BG_REQUEST2_MAX, &text) != BG_OK ||
+	    bg_json_get_str(j, "reason", BG_REASON_MAX, &reason) != BG_OK)
+		return bad("request or reason");
+	f->text_len = strlen(text);
+	if ((f->text = strdup(text)) == NULL ||
+	    (f->rq2 = calloc(1, sizeof(*f->rq2))) == NULL)
+		return BG_ENOMEM;
+	if ((r = bg_request2_parse(text, f->text_len, f->rq2)) != BG_OK ||
+	    (r = bg_request2_hash(text, f->text_len, f->hash)) != BG_OK)
+		return r;
+	q = f->rq2;
+	if (bg_reason_sha256(reason, strlen(reason), h) != BG_OK ||
+	    bg_ct_memcmp(h, q->reason_sha256, 32) != 0)
+		return bad("the reason is not the one the request signs");
+	memset(&rf, 0, sizeof(rf));
+	for (i = 0; i < q->nentries; i++)
+		items[i] = q->entry[i].item;
+	rf.id = q->id;
+	rf.account = q->account;
+	rf.requester = q->requester;
+	rf.reason = reason;
+	rf.ticket = q->ticket;
+	rf.items = items;
+	rf.nitems = q->nentries;
+	rf.created = q->created;
+	rf.expiry = q->expiry;
+	memcpy(rf.key, q->key, 32);
+	return bg_request_new(&rf, &f->rq);
+}
+
 static int
 read_all(const cJSON *j, struct bg_rqfile *f)
 {
-	static const char *const keys[] = { "format", "request", "state",
-	    "key_boxes", "proof", "approvals", "denied_by", "denial", "closed",
-	    NULL };
-	const cJSON *o, *arr;
+	static const char *const keys[] = { "format", "request", "reason",
+	    "token", "signature", "state", "key_boxes", "approvals",
+	    "denied_by", "denial", "closed", NULL };
+	const cJSON *arr;
 	const char *s;
 	int r;
 
@@ -260,17 +280,15 @@ read_all(const cJSON *j, struct bg_rqfile *f)
 	if (bg_json_get_str(j, "format", 64, &s) != BG_OK ||
 	    strcmp(s, BG_RQFILE_FORMAT) != 0)
 		return bad("format");
-	if (bg_json_get_obj(j, "request", &o) != BG_OK)
-		return bad("request");
-	if ((r = bg_request_from_json(o, &f->rq)) != BG_OK)
+	if ((r = read_request(j, f)) != BG_OK)
 		return r;
+	if (get_token_id(j, f->token) != BG_OK ||
+	    bg_json_get_b64(j, "signature", f->sig, sizeof(f->sig)) != BG_OK)
+		return bad("the requester's token or signature");
 	if ((r = read_state(j, &f->state)) != BG_OK ||
 	    (r = bg_vjson_each(j, "key_boxes", BG_VAULT_TOKENS_MAX, "key_boxes",
 	    read_key_box, f, &f->nkey)) != BG_OK)
 		return r;
-	if (bg_json_get_obj(j, "proof", &o) != BG_OK ||
-	    read_touch(o, &f->proof) != BG_OK)
-		return bad("proof");
 	if (bg_json_get_array(j, "approvals", &arr) != BG_OK)
 		return bad("approvals");
 	if ((f->approvals = calloc((size_t)cJSON_GetArraySize(arr) + 1,

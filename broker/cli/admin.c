@@ -17,6 +17,7 @@
 #include "broker/alerts/alerts.h"
 #include "broker/ceremony/ceremony.h"
 #include "broker/cli/cli.h"
+#include "broker/ledger/ledger.h"
 #include "broker/secrets/secrets.h"
 
 /* ======================================================= one change */
@@ -56,14 +57,14 @@ run_change(struct bg_cli *cli, const char *cmd, change_fn fn, void *arg)
 
 /* ========================================================== the floor */
 
-/* 1 once any account has a group key. */
+/* 1 once anything is sealed: the vault guards something. */
 static int
 vault_armed(const struct bg_vault *v)
 {
 	size_t i;
 
 	for (i = 0; i < v->naccounts; i++)
-		if (v->accounts[i].nkeys > 0)
+		if (v->accounts[i].nitems > 0)
 			return 1;
 	return 0;
 }
@@ -614,23 +615,29 @@ bg_cli_policy(struct bg_cli *cli, int argc, char **argv)
 static int
 do_arm(struct bg_cer *c, void *arg, struct change *ch)
 {
-	size_t armed;
+	size_t g;
 	int r;
 
 	(void)arg;
-	if ((r = bg_vault_arm(c->v, &armed)) != BG_OK)
+	(void)ch;
+	if ((r = bg_vault_ready(c->v, NULL, 0)) != BG_OK)
 		return r;
-	if (armed == 0) {
-		printf("every account is armed already\n");
-		return BG_OK;
+	if (c->v->naccounts == 0) {
+		bg_set_why("no account in the vault");
+		return BG_EPERM;
 	}
-	ch->event = "vault.armed";
-	if ((ch->detail = cJSON_CreateObject()) == NULL ||
-	    !cJSON_AddNumberToObject(ch->detail, "keys", (double)armed))
-		return BG_ENOMEM;
-	printf("armed: %zu group key(s) made, split among the custodians' "
-	    "tokens; the private keys are gone\n", armed);
-	return BG_OK;
+	printf("ready to seal: every member of every group holds a token "
+	    "and the policy keeps the floor\n");
+	for (g = 0; g < bg_policy_ngroups(c->v->policy); g++)
+		printf("  group %-12s %u of %zu\n",
+		    bg_policy_group_name(c->v->policy, g),
+		    bg_policy_group_threshold(c->v->policy, g),
+		    bg_policy_group_nmembers(c->v->policy, g));
+	printf("(vault format v2 has no group keys: each seal splits its item "
+	    "into %u one-time slots among the members it names)\n",
+	    bg_policy_slots(c->v->policy));
+	return bg_state_note(&c->st, &(struct bg_audit_event){ "vault.ready",
+	    "", "", "", NULL });
 }
 
 int
@@ -643,45 +650,61 @@ bg_cli_vault_arm(struct bg_cli *cli, int argc, char **argv)
 }
 
 static void
-show_account(const struct bg_vault_account *a)
+show_item(const bg_ledger_t *l, const struct bg_vault_account *a,
+    const struct bg_vault_item *it)
 {
 	char ts[BG_RFC3339_LEN + 1];
+	uint32_t used = bg_ledger_nburned(l, a->id, it->name, it->version);
+	uint32_t left = it->ver->nslots - (used > it->ver->nslots ?
+	    it->ver->nslots : used);
+	size_t g;
+
+	bg_rfc3339_format(it->sealed, ts);
+	printf("  item %-16s %-8s v%llu sealed %s by %s, slots left %u of "
+	    "%u%s%s\n", it->name, bg_item_kind_str(it->kind),
+	    (unsigned long long)it->version, ts, it->sealer, left,
+	    it->ver->nslots,
+	    bg_ledger_exposed(l, a->id, it->name, it->version) ?
+	    "  RELEASED: ROTATE" : "",
+	    left < it->ver->nslots / 4 ? "  FEW SLOTS: ROTATE" : "");
+	for (g = 0; g < it->ver->ng; g++)
+		printf("    group %-12s %u of %zu\n", it->ver->g[g].name,
+		    it->ver->g[g].t, it->ver->g[g].n);
+}
+
+static void
+show_account(const bg_ledger_t *l, const struct bg_vault_account *a)
+{
 	size_t i;
 
 	printf("account %s (%s), root e-mail %s\n", a->id, a->name, a->email);
-	for (i = 0; i < a->nkeys; i++)
-		printf("  group %-12s armed: %u of %zu, key epoch %llu\n",
-		    a->keys[i].group, a->keys[i].threshold, a->keys[i].nshares,
-		    (unsigned long long)a->keys[i].epoch);
-	if (a->nkeys == 0)
-		printf("  not armed\n");
-	for (i = 0; i < a->nitems; i++) {
-		bg_rfc3339_format(a->items[i].sealed, ts);
-		printf("  item %-16s %-8s v%llu sealed %s%s\n", a->items[i].name,
-		    bg_item_kind_str(a->items[i].kind),
-		    (unsigned long long)a->items[i].version, ts,
-		    a->items[i].needs_rotation ? "  NEEDS ROTATION" : "");
-	}
+	if (a->nitems == 0)
+		printf("  nothing sealed\n");
+	for (i = 0; i < a->nitems; i++)
+		show_item(l, a, &a->items[i]);
 }
 
 static int
 do_show(struct bg_cer *c, void *arg, struct change *ch)
 {
+	bg_ledger_t *l = NULL;
 	size_t i;
 	int r;
 
 	(void)arg;
 	(void)ch;
 	if ((r = bg_state_note(&c->st, &(struct bg_audit_event){ "vault.read",
-	    "", "", "", NULL })) != BG_OK)
+	    "", "", "", NULL })) != BG_OK ||
+	    (r = bg_ledger_read(c->st.log, &l)) != BG_OK)
 		return r;
-	printf("vault %s\n", c->v->id_hex);
+	printf("vault %s (format v2)\n", c->v->id_hex);
 	for (i = 0; i < c->v->naccounts; i++)
-		show_account(&c->v->accounts[i]);
+		show_account(l, &c->v->accounts[i]);
 	for (i = 0; i < c->v->npeople; i++)
 		printf("person %s%s, %zu token(s)\n", c->v->people[i].name,
 		    c->v->people[i].requester ? " (requester)" : "",
 		    c->v->people[i].ntokens);
+	bg_ledger_free(&l);
 	return BG_OK;
 }
 
@@ -697,7 +720,7 @@ bg_cli_vault_show(struct bg_cli *cli, int argc, char **argv)
 /* ================================================================= seal */
 
 struct seal_args {
-	const char *account, *item, *otpauth, *base32, *length;
+	const char *account, *item, *otpauth, *base32, *length, *as;
 	int generate, note;
 	char *generated;	/* locked: shown once the seal is recorded */
 };
@@ -819,41 +842,97 @@ item_kind(const struct seal_args *a, enum bg_item_kind *kind)
 	return BG_OK;
 }
 
+/* Who may seal: a member of a group the item needs, or a requester. */
+static int
+sealer_ok(struct bg_cer *c, const char *item, const char *name,
+    struct bg_vault_person **p)
+{
+	const char *groups[BG_POLICY_GROUPS_MAX];
+	size_t g, n;
+
+	if ((*p = bg_cer_person(c, name)) == NULL)
+		return BG_ENOENT;
+	if ((*p)->requester)
+		return BG_OK;
+	if (bg_policy_groups_for_items(c->v->policy, &item, 1, groups,
+	    BG_POLICY_GROUPS_MAX, &n) == BG_OK)
+		for (g = 0; g < n; g++)
+			if (bg_policy_is_member(c->v->policy, groups[g], name))
+				return BG_OK;
+	bg_set_why("%s may not seal %s: a member of a group it needs or a "
+	    "requester must", name, item);
+	return BG_EPERM;
+}
+
+/* The sealer's touch: their token signs the new version. */
+static int
+sign_seal(struct bg_cer *c, struct bg_vault_person *p,
+    struct bg_vault_item *it)
+{
+	bg_token_key_t *key = NULL;
+	struct bg_touch t;
+	uint8_t msg[32];
+	size_t tok;
+	int r;
+
+	if ((r = bg_vault_seal_message(c->v, it, p->name, msg)) != BG_OK ||
+	    (r = bg_cer_touch(c, p, NULL, NULL, &t, &key, &tok)) != BG_OK)
+		return r;
+	r = bg_token_key_sign(key, msg, sizeof(msg), it->sig);
+	bg_token_key_free(&key);
+	snprintf(it->sealer, sizeof(it->sealer), "%s", p->name);
+	memcpy(it->sealer_token, t.token, sizeof(it->sealer_token));
+	return r;
+}
+
 static int
 do_seal(struct bg_cer *c, void *arg, struct change *ch)
 {
 	struct seal_args *a = arg;
 	struct bg_vault_account *acct;
+	struct bg_vault_person *sealer;
+	struct bg_vault_item *it = NULL;
 	enum bg_item_kind kind;
+	char root[65];
 	uint8_t *buf;
 	size_t len = 0;
 	int r;
 
 	ch->account = a->account;
+	ch->actor = a->as;
 	if ((acct = bg_vault_account(c->v, a->account)) == NULL) {
 		bg_set_why("no account %s in the vault", a->account);
 		return BG_ENOENT;
 	}
 	if ((r = item_kind(a, &kind)) != BG_OK)
 		return r;
+	if (kind == BG_ITEM_NOTE && (r = note_policy(c->v->policy,
+	    a->item)) != BG_OK)
+		return r;
+	if ((r = sealer_ok(c, a->item, a->as, &sealer)) != BG_OK)
+		return r;
 	if ((buf = bg_secure_alloc(SEAL_BUF)) == NULL)
 		return BG_ENOMEM;
 	r = kind == BG_ITEM_PASSWORD ? password_item(a, acct, buf, &len) :
 	    kind == BG_ITEM_TOTP ? totp_item(a, buf, &len) :
 	    read_secret(1, buf, &len);
-	if (r == BG_OK && kind == BG_ITEM_NOTE)
-		r = note_policy(c->v->policy, a->item);
 	if (r == BG_OK)
-		r = bg_vault_seal(c->v, acct, a->item, kind, buf, len, c->now);
+		r = bg_vault_seal(c->v, acct, a->item, kind, buf, len, c->now,
+		    &it);
 	bg_secure_free(&buf, SEAL_BUF);
-	if (r != BG_OK)
+	if (r != BG_OK || (r = sign_seal(c, sealer, it)) != BG_OK)
 		return r;
 	ch->event = "item.sealed";
+	bg_hex_encode(it->ver->root, 32, root, sizeof(root));
 	if ((ch->detail = cJSON_CreateObject()) == NULL ||
 	    !cJSON_AddStringToObject(ch->detail, "item", a->item) ||
 	    !cJSON_AddStringToObject(ch->detail, "kind", bg_item_kind_str(kind)) ||
 	    !cJSON_AddNumberToObject(ch->detail, "version",
-	    (double)bg_vault_item(acct, a->item)->version))
+	    (double)it->version) ||
+	    !cJSON_AddNumberToObject(ch->detail, "slots",
+	    (double)it->ver->nslots) ||
+	    !cJSON_AddStringToObject(ch->detail, "commitments", root) ||
+	    !cJSON_AddStringToObject(ch->detail, "token", it->sealer_token))
 		return BG_ENOMEM;
 	return BG_OK;
 }
@@ -868,6 +947,7 @@ bg_cli_seal(struct bg_cli *cli, int argc, char **argv)
 		{ "--otpauth", &a.otpauth, NULL, NULL, 0, NULL },
 		{ "--base32", &a.base32, NULL, NULL, 0, NULL },
 		{ "--note", NULL, &a.note, NULL, 0, NULL },
+		{ "--as", &a.as, NULL, NULL, 0, NULL },
 		{ NULL, NULL, NULL, NULL, 0, NULL },
 	};
 	const char *pos[2];
@@ -875,13 +955,16 @@ bg_cli_seal(struct bg_cli *cli, int argc, char **argv)
 	int r;
 
 	memset(&a, 0, sizeof(a));
-	if (bg_cli_opts(argc, argv, opts, pos, 2, &npos) != 0 || npos != 2) {
+	if (bg_cli_opts(argc, argv, opts, pos, 2, &npos) != 0 || npos != 2 ||
+	    a.as == NULL) {
 		fprintf(stderr, "usage: breakglass seal ACCOUNT root-password "
-		    "[--generate [--length N]]   (else from stdin)\n"
-		    "       breakglass seal ACCOUNT root-mfa --otpauth URI|- | "
-		    "--base32 SECRET|-\n"
-		    "       breakglass seal ACCOUNT NAME --note   (text from "
-		    "stdin)\n");
+		    "--as NAME [--generate [--length N]]   (else from stdin)\n"
+		    "       breakglass seal ACCOUNT root-mfa --as NAME "
+		    "--otpauth URI|- | --base32 SECRET|-\n"
+		    "       breakglass seal ACCOUNT NAME --note --as NAME   "
+		    "(text from stdin)\n"
+		    "  NAME: a member of a group the item needs, or a "
+		    "requester, who touches a token to sign the seal\n");
 		return BG_EXIT_USAGE;
 	}
 	a.account = pos[0];

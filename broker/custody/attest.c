@@ -1,9 +1,9 @@
 /*
- * custody attest: a custodian or channel holder touches a token; every
- * share they hold sealed to it is opened, checked against its commitment
- * and wiped (nothing leaves the process), and a statement of what was
- * checked and which channels they hold is recorded, signed by FIDO2
- * tokens (docs/custody.md).
+ * custody attest: a custodian or channel holder touches a token; the box
+ * of every item version they hold sealed to it is opened, their share of
+ * slot 0 checked against its commitment and wiped (nothing leaves the
+ * process), and a statement of what was checked and which channels they
+ * hold is recorded, signed by FIDO2 tokens (docs/custody.md).
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -56,28 +56,71 @@ holds(const struct bg_custody_names *n, const char *person)
 	return 0;
 }
 
+/* One box p holds sealed to the touched token: an item version's group. */
+struct held {
+	const struct bg_vault_account *a;
+	const struct bg_vault_item *it;
+	size_t g;			/* the group in it->ver */
+	const struct bg_v2_member *m;
+	size_t t;			/* the box among m's tokens */
+};
+
+typedef int (*held_fn)(void *ctx, const struct held *h);
+
+/*
+ * Calls fn for every box of every item version that p, as a member of one
+ * of its groups, holds sealed to token id (any of p's tokens when NULL).
+ */
+static int
+each_held(const struct bg_vault *v, const struct bg_vault_person *p,
+    const char *id, held_fn fn, void *ctx)
+{
+	const struct bg_v2_version *ver;
+	struct held h;
+	size_t i, j, m;
+	int r;
+
+	memset(&h, 0, sizeof(h));
+	for (i = 0; i < v->naccounts; i++)
+		for (j = 0; j < v->accounts[i].nitems; j++) {
+			h.a = &v->accounts[i];
+			h.it = &h.a->items[j];
+			if ((ver = h.it->ver) == NULL)
+				continue;
+			for (h.g = 0; h.g < ver->ng; h.g++)
+				for (m = 0; m < ver->g[h.g].n; m++) {
+					h.m = &ver->g[h.g].m[m];
+					if (strcmp(h.m->person, p->name) != 0)
+						continue;
+					for (h.t = 0; h.t < h.m->ntokens; h.t++)
+						if ((id == NULL || strcmp(
+						    h.m->token[h.t], id) == 0) &&
+						    h.m->box[h.t] != NULL &&
+						    (r = fn(ctx, &h)) != BG_OK)
+							return r;
+				}
+		}
+	return BG_OK;
+}
+
+static int
+share_line(void *ctx, const struct held *h)
+{
+	struct att *a = ctx;
+	int r;
+
+	if ((r = put(a, "share %s %s %llu %s %u\n", h->a->id, h->it->name,
+	    (unsigned long long)h->it->version, h->it->ver->g[h->g].name,
+	    h->m->x)) == BG_OK)
+		a->nshares++;
+	return r;
+}
+
 static int
 share_lines(struct att *a, size_t tok)
 {
-	const struct bg_vault *v = a->c->v;
-	const struct bg_vault_share *s;
-	size_t i, k;
-	int r;
-
-	for (i = 0; i < v->naccounts; i++)
-		for (k = 0; k < v->accounts[i].nkeys; k++) {
-			const struct bg_vault_gkey *g = &v->accounts[i].keys[k];
-
-			if ((s = bg_vault_share(g, a->p->name)) == NULL ||
-			    bg_vault_share_box(s, a->p, tok) < 0)
-				continue;
-			if ((r = put(a, "share %s %s %llu %u\n",
-			    v->accounts[i].id, g->group,
-			    (unsigned long long)g->epoch, s->x)) != BG_OK)
-				return r;
-			a->nshares++;
-		}
-	return BG_OK;
+	return each_held(a->c->v, a->p, bg_token_desc_id(a->p->tokens[tok]),
+	    share_line, a);
 }
 
 static int
@@ -132,33 +175,83 @@ statement(void *ctx, size_t tok, uint8_t hash[32])
 	return BG_OK;
 }
 
-/* Opens and checks every share named in the statement, then wipes it. */
+/* The item's seal: its sealer's token signed this very version. */
 static int
-prove_shares(struct att *a, const bg_token_key_t *key, size_t tok)
+verify_seal(const struct bg_vault *v, const struct held *h)
 {
-	const struct bg_vault *v = a->c->v;
-	const struct bg_vault_share *s;
-	uint8_t *share = bg_secure_alloc(BG_SHARE_LEN);
-	size_t i, k;
-	int b, r = BG_OK;
+	char why[256];
+	int r;
 
-	if (share == NULL)
+	if ((r = bg_vault_item_verify(v, h->a, h->it)) != BG_OK) {
+		snprintf(why, sizeof(why), "%s", bg_why());
+		bg_set_why("the seal of %s of account %s does not verify (%s): "
+		    "nothing to attest against", h->it->name, h->a->id, why);
+	}
+	return r;
+}
+
+static int
+seal_ok(void *ctx, const struct held *h)
+{
+	return verify_seal(ctx, h);
+}
+
+struct prove {
+	const struct bg_vault *v;
+	const uint8_t *tokpriv;
+	uint8_t *share;			/* locked, BG_SLOT_KEY_LEN */
+	size_t n;
+};
+
+/* Opens one box with the token's key; slot 0's share against its commitment. */
+static int
+prove_one(void *ctx, const struct held *h)
+{
+	struct prove *pr = ctx;
+	const struct bg_v2_version *ver = h->it->ver;
+	struct bg_v2_expect want = { h->a->id, h->it->name, h->it->version,
+	    ver->root };
+	char why[256];
+	int r;
+
+	if ((r = verify_seal(pr->v, h)) != BG_OK)
+		return r;
+	r = bg_v2_take_share(pr->v, ver, &want, h->g, h->m->x, h->t,
+	    pr->tokpriv, 0, pr->share);
+	bg_wipe(pr->share, BG_SLOT_KEY_LEN);
+	if (r != BG_OK) {
+		snprintf(why, sizeof(why), "%s", bg_why());
+		bg_set_why("%s's box of %s version %llu of account %s (group "
+		    "%s, x %u) does not open with this token or its share does "
+		    "not match its commitment: %s", h->m->person, h->it->name,
+		    (unsigned long long)h->it->version, h->a->id,
+		    ver->g[h->g].name, h->m->x, why);
+		return r;
+	}
+	pr->n++;
+	return BG_OK;
+}
+
+int
+bg_custody_prove(const struct bg_vault *v, const struct bg_vault_person *p,
+    size_t tok, const uint8_t tokpriv[32], size_t *n)
+{
+	struct prove pr;
+	int r;
+
+	if (n != NULL)
+		*n = 0;
+	if (v == NULL || p == NULL || tokpriv == NULL || tok >= p->ntokens)
+		return BG_EINVAL;
+	memset(&pr, 0, sizeof(pr));
+	pr.v = v;
+	pr.tokpriv = tokpriv;
+	if ((pr.share = bg_secure_alloc(BG_SLOT_KEY_LEN)) == NULL)
 		return BG_ENOMEM;
-	for (i = 0; i < v->naccounts && r == BG_OK; i++)
-		for (k = 0; k < v->accounts[i].nkeys && r == BG_OK; k++) {
-			const struct bg_vault_gkey *g = &v->accounts[i].keys[k];
-
-			if ((s = bg_vault_share(g, a->p->name)) == NULL ||
-			    (b = bg_vault_share_box(s, a->p, tok)) < 0)
-				continue;
-			r = bg_vault_share_open(v, &v->accounts[i], g, s,
-			    (size_t)b, bg_token_key_bytes(key), share);
-			if (r != BG_OK)
-				bg_set_why("%s's share of group %s of account "
-				    "%s does not open with this token", a->p->name,
-				    g->group, v->accounts[i].id);
-		}
-	bg_secure_free(&share, BG_SHARE_LEN);
+	r = each_held(v, p, bg_token_desc_id(p->tokens[tok]), prove_one, &pr);
+	bg_secure_free(&pr.share, BG_SLOT_KEY_LEN);
+	if (n != NULL)
+		*n = pr.n;
 	return r;
 }
 
@@ -218,7 +311,7 @@ bg_custody_attest(struct bg_cer *c, const struct bg_custody_config *cfg,
 	struct att *a;
 	struct bg_touch t;
 	bg_token_key_t *key = NULL;
-	size_t tok = 0;
+	size_t tok = 0, proved = 0;
 	int r;
 
 	memset(&t, 0, sizeof(t));
@@ -238,6 +331,12 @@ bg_custody_attest(struct bg_cer *c, const struct bg_custody_config *cfg,
 		    "", person, BG_EPERM);
 		goto out;
 	}
+	/* a version whose seal does not verify is refused before any touch */
+	if ((r = each_held(c->v, a->p, NULL, seal_ok, c->v)) != BG_OK) {
+		r = bg_cer_refused(c, "custody.refused", "custody attest", "",
+		    "", person, r);
+		goto out;
+	}
 	if ((r = statement(a, 0, NULL)) != BG_OK && r != BG_ENOENT)
 		goto out;
 	if (r == BG_OK)
@@ -249,7 +348,14 @@ bg_custody_attest(struct bg_cer *c, const struct bg_custody_config *cfg,
 		    r == BG_ESERIAL ? "" : t.token, r);
 		goto out;
 	}
-	if ((r = prove_shares(a, key, tok)) != BG_OK) {
+	/* every box the statement names, opened and checked, then wiped */
+	if ((r = bg_custody_prove(c->v, a->p, tok, bg_token_key_bytes(key),
+	    &proved)) == BG_OK && proved != a->nshares) {
+		bg_set_why("%zu share(s) checked, the statement names %zu",
+		    proved, a->nshares);
+		r = BG_EINTERNAL;
+	}
+	if (r != BG_OK) {
 		r = record_failed(c, person, t.token, r);
 		goto out;
 	}

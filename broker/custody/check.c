@@ -1,8 +1,10 @@
 /*
  * custody check (custody.h, docs/custody.md): the static rules between
  * people and channels, the attestations found in the audit log (each
- * re-verified), group thresholds reachable with fresh custodians, and
- * items released but not re-sealed.
+ * re-verified), and per item version: its seal, who holds its boxes
+ * against the policy's groups, each group's threshold reachable with
+ * fresh custodians, the one-time slots left, and versions released but
+ * not sealed again (slots and releases as the ledger reads the log).
  */
 #define _GNU_SOURCE	/* memmem */
 #include <stdarg.h>
@@ -15,6 +17,7 @@
 
 #include "common/common.h"
 #include "broker/custody/custody.h"
+#include "broker/ledger/ledger.h"
 
 #define DAY UINT64_C(86400)
 #define SKEW 300		/* seconds a statement may be ahead */
@@ -32,12 +35,22 @@ struct pstate {
 	char tok_err[BG_VAULT_TOKENS_MAX][128];
 };
 
+/* When a quorum first named an item version: it was released then. */
+struct exposure {
+	char account[BG_ACCOUNT_MAX + 1];
+	char item[BG_NAME_MAX + 1];
+	uint64_t version, time;
+};
+
 struct chk {
 	const struct bg_vault *v;
 	const struct bg_custody_config *cfg;
 	uint64_t now;
 	struct bg_custody_report *rep;
 	struct pstate *ps;		/* one per v->people */
+	bg_ledger_t *l;			/* slots burned, versions exposed */
+	struct exposure *ex;		/* the times of the exposures */
+	size_t nex, capex;
 	int err;			/* a failure that is not a finding */
 };
 
@@ -419,14 +432,17 @@ num_ok(const char *s, unsigned long long max)
 	return 1;
 }
 
-/* One body line (share or channel). */
+/*
+ * One body line: "share ACCOUNT ITEM VERSION GROUP X" or a channel.
+ */
 static int
 body_line(char **w, size_t n)
 {
-	if (n == 5 && strcmp(w[0], "share") == 0)
+	if (n == 6 && strcmp(w[0], "share") == 0)
 		return bg_account_valid(w[1]) && bg_name_valid(w[2]) &&
-		    num_ok(w[3], BG_JSON_INT_MAX) && num_ok(w[4], 255) &&
-		    strcmp(w[4], "0") != 0;
+		    num_ok(w[3], BG_JSON_INT_MAX) && strcmp(w[3], "0") != 0 &&
+		    bg_name_valid(w[4]) && num_ok(w[5], 255) &&
+		    strcmp(w[5], "0") != 0;
 	if (n == 3 && strcmp(w[0], "channel") == 0)
 		return bg_account_valid(w[1]) &&
 		    (strcmp(w[2], "email_inbox") == 0 ||
@@ -447,7 +463,7 @@ stmt_check(const struct chk *k, const char *text, const char *person,
 {
 	static const char *const head[] = { "format", "vault", "person",
 	    "time", "token" };
-	char *copy, *line, *save = NULL, *w[6];
+	char *copy, *line, *save = NULL, *w[7];
 	size_t n, i = 0, len = strlen(text);
 	int ok = 1;
 
@@ -458,7 +474,7 @@ stmt_check(const struct chk *k, const char *text, const char *person,
 		return 0;
 	for (line = strtok_r(copy, "\n", &save); line != NULL && ok;
 	    line = strtok_r(NULL, "\n", &save), i++) {
-		n = words(line, w, 5);
+		n = words(line, w, 6);
 		if (i >= 5) {
 			ok = body_line(w, n);
 			continue;
@@ -593,6 +609,64 @@ on_failed(struct chk *k, const struct bg_audit_entry *e)
 	return 0;
 }
 
+static uint64_t
+exposed_at(const struct chk *k, const char *account, const char *item,
+    uint64_t version)
+{
+	size_t i;
+
+	for (i = 0; i < k->nex; i++)
+		if (k->ex[i].version == version &&
+		    strcmp(k->ex[i].account, account) == 0 &&
+		    strcmp(k->ex[i].item, item) == 0)
+			return k->ex[i].time;
+	return 0;
+}
+
+/*
+ * request.quorum_met: the time each version it names was first exposed.
+ * Whether a version is exposed at all is the ledger's to say; this only
+ * dates it.
+ */
+static int
+on_quorum(struct chk *k, const struct bg_audit_entry *e)
+{
+	const cJSON *arr = cJSON_GetObjectItemCaseSensitive(e->detail,
+	    "entries"), *x, *item, *ver;
+	struct exposure *ex;
+	uint64_t t;
+
+	if (entry_time(e->time, &t) != BG_OK || e->account == NULL)
+		return 0;
+	cJSON_ArrayForEach(x, arr) {
+		item = cJSON_GetObjectItemCaseSensitive(x, "item");
+		ver = cJSON_GetObjectItemCaseSensitive(x, "version");
+		if (!cJSON_IsString(item) || !bg_name_valid(item->valuestring) ||
+		    !cJSON_IsNumber(ver) || ver->valuedouble < 1 ||
+		    ver->valuedouble > (double)BG_JSON_INT_MAX ||
+		    exposed_at(k, e->account, item->valuestring,
+		    (uint64_t)ver->valuedouble) != 0)
+			continue;
+		if (k->nex == k->capex) {
+			size_t cap = k->capex ? 2 * k->capex : 8;
+
+			if ((ex = realloc(k->ex, cap * sizeof(*ex))) == NULL) {
+				k->err = BG_ENOMEM;
+				return BG_ENOMEM;
+			}
+			k->ex = ex;
+			k->capex = cap;
+		}
+		ex = &k->ex[k->nex++];
+		memset(ex, 0, sizeof(*ex));
+		snprintf(ex->account, sizeof(ex->account), "%s", e->account);
+		snprintf(ex->item, sizeof(ex->item), "%s", item->valuestring);
+		ex->version = (uint64_t)ver->valuedouble;
+		ex->time = t;
+	}
+	return 0;
+}
+
 static int
 on_entry(void *ctx, uint64_t seq, const char *line, size_t len)
 {
@@ -601,8 +675,9 @@ on_entry(void *ctx, uint64_t seq, const char *line, size_t len)
 	int r = 0;
 
 	(void)seq;
-	/* cheap filter first: most entries are not custody's */
-	if (memmem(line, len, "\"custody.attest", 15) == NULL)
+	/* cheap filter first: most entries are neither custody's nor quorums */
+	if (memmem(line, len, "\"custody.attest", 15) == NULL &&
+	    memmem(line, len, "\"request.quorum_met\"", 20) == NULL)
 		return 0;
 	if (bg_audit_entry_parse(line, len, &e) != BG_OK) {
 		k->err = BG_EFORMAT;
@@ -612,6 +687,8 @@ on_entry(void *ctx, uint64_t seq, const char *line, size_t len)
 		r = on_attested(k, &e);
 	else if (strcmp(e.event, "custody.attest_failed") == 0)
 		r = on_failed(k, &e);
+	else if (strcmp(e.event, "request.quorum_met") == 0)
+		r = on_quorum(k, &e);
 	bg_audit_entry_free(&e);
 	return r;
 }
@@ -668,6 +745,30 @@ person_rules(struct chk *k, const struct bg_vault_person *p, const char *role)
 		    s->fail_err);
 }
 
+/* name holds a box of some item version (a share to attest). */
+static int
+holds_box(const struct bg_vault *v, const char *name)
+{
+	const struct bg_vault_item *it;
+	size_t a, i, g, m;
+
+	for (a = 0; a < v->naccounts; a++)
+		for (i = 0; i < v->accounts[a].nitems; i++) {
+			it = &v->accounts[a].items[i];
+			for (g = 0; it->ver != NULL && g < it->ver->ng; g++)
+				for (m = 0; m < it->ver->g[g].n; m++)
+					if (bg_name_same(it->ver->g[g].m[m].person,
+					    name))
+						return 1;
+		}
+	return 0;
+}
+
+/*
+ * Members of a group who hold a share of some item version: a member who
+ * holds none (nothing sealed yet, or added after sealing: box-missing)
+ * has nothing to attest as a custodian.
+ */
 static void
 custodian_rules(struct chk *k)
 {
@@ -682,7 +783,7 @@ custodian_rules(struct chk *k)
 			if (bg_policy_is_member(pol, bg_policy_group_name(pol, g),
 			    p->name))
 				break;
-		if (g == bg_policy_ngroups(pol))
+		if (g == bg_policy_ngroups(pol) || !holds_box(k->v, p->name))
 			continue;
 		snprintf(role, sizeof(role), "custodian of group %s",
 		    bg_policy_group_name(pol, g));
@@ -750,102 +851,253 @@ channel_rules(struct chk *k)
 	}
 }
 
-/* Each armed group reaches its threshold with fresh custodians. */
+/* ======================================================= item versions */
+
+/* The member of the version's group spelled so, or NULL. */
+static const struct bg_v2_member *
+ver_member(const struct bg_v2_group *g, const char *person)
+{
+	size_t m;
+
+	for (m = 0; m < g->n; m++)
+		if (bg_name_same(g->m[m].person, person))
+			return &g->m[m];
+	return NULL;
+}
+
+/*
+ * s's latest attestation was made with a token m's box of this version is
+ * sealed to, and states a share of the item's group in the account (of
+ * this version or an earlier one: a version sealed again is sealed to the
+ * same tokens). The statement is canonical (stmt_check), so its words hold
+ * no space.
+ */
+static int
+covers_share(const struct pstate *s, const char *account, const char *item,
+    const char *group, const struct bg_v2_member *m)
+{
+	char pre[BG_ACCOUNT_MAX + BG_NAME_MAX + 16], grp[BG_NAME_MAX + 3];
+	const char *p, *q;
+	size_t t, n;
+
+	if (s->ok_stmt == NULL || (p = strstr(s->ok_stmt, "\ntoken ")) == NULL)
+		return 0;
+	p += 7;
+	for (t = 0; t < m->ntokens; t++) {
+		n = strlen(m->token[t]);
+		if (strncmp(p, m->token[t], n) == 0 && p[n] == '\n')
+			break;
+	}
+	if (t == m->ntokens)
+		return 0;
+	snprintf(pre, sizeof(pre), "\nshare %s %s ", account, item);
+	snprintf(grp, sizeof(grp), " %s ", group);
+	for (p = s->ok_stmt; (p = strstr(p, pre)) != NULL; p++) {
+		q = p + strlen(pre);
+		q += strspn(q, "0123456789");
+		if (strncmp(q, grp, strlen(grp)) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * Group g of the item's current version: holders who left the policy's
+ * group, and its threshold reachable with holders still in the group who
+ * attested freshly.
+ */
 static void
-quorum_one(struct chk *k, const struct bg_vault_account *a,
-    const struct bg_vault_gkey *g)
+version_group(struct chk *k, const struct bg_vault_account *a,
+    const struct bg_vault_item *it, const struct bg_v2_group *g)
 {
 	const struct bg_vault_person *p;
-	const struct bg_vault_share *sh;
-	char prefix[BG_ACCOUNT_MAX + BG_NAME_MAX + 16];
+	const struct bg_v2_member *m;
 	char *ok = calloc(1, LIST_MAX), *other = calloc(1, LIST_MAX);
+	char *gone = calloc(1, LIST_MAX);
 	size_t i, n = 0;
 
-	if (ok == NULL || other == NULL) {
+	if (ok == NULL || other == NULL || gone == NULL) {
 		k->err = BG_ENOMEM;
 		goto out;
 	}
-	snprintf(prefix, sizeof(prefix), "\nshare %s %s ", a->id, g->group);
-	for (i = 0; i < g->nshares; i++) {
-		sh = &g->shares[i];
-		p = bg_vault_person(k->v, sh->person);
-		if (p != NULL && bg_policy_is_member(k->v->policy, g->group,
-		    p->name) && fresh(k, &k->ps[p - k->v->people]) &&
-		    covers(&k->ps[p - k->v->people], prefix)) {
-			list_add(ok, LIST_MAX, sh->person);
+	for (i = 0; i < g->n; i++) {
+		m = &g->m[i];
+		p = bg_vault_person(k->v, m->person);
+		if (p == NULL || !bg_policy_is_member(k->v->policy, g->name,
+		    p->name)) {
+			list_add(gone, LIST_MAX, m->person);
+			list_add(other, LIST_MAX, m->person);
+		} else if (fresh(k, &k->ps[p - k->v->people]) &&
+		    covers_share(&k->ps[p - k->v->people], a->id, it->name,
+		    g->name, m)) {
+			list_add(ok, LIST_MAX, m->person);
 			n++;
 		} else {
-			list_add(other, LIST_MAX, sh->person);
+			list_add(other, LIST_MAX, m->person);
 		}
 	}
-	if (n < g->threshold)
+	if (gone[0])
+		add(k->rep, BG_CUSTODY_WARNING, "holder-removed", "%s still "
+		    "hold(s) a share of %s version %llu of account %s for "
+		    "group %s, which they are no longer in: only a rotation "
+		    "revokes them (seal it again)", gone, it->name,
+		    (unsigned long long)it->version, a->id, g->name);
+	if (n < g->t)
 		add(k->rep, BG_CUSTODY_CRITICAL, "threshold-unreachable",
-		    "group %s of account %s cannot reach its threshold %u "
-		    "with custodians attested within %llu days: fresh %zu "
-		    "(%s); stale, missing or failed: %s", g->group, a->id,
-		    g->threshold, (unsigned long long)k->cfg->max_age_days, n,
+		    "group %s of account %s cannot reach its threshold %u for "
+		    "%s version %llu with custodians attested within %llu days: "
+		    "fresh %zu (%s); stale, missing, failed or removed: %s",
+		    g->name, a->id, g->t, it->name,
+		    (unsigned long long)it->version,
+		    (unsigned long long)k->cfg->max_age_days, n,
 		    ok[0] ? ok : "none", other[0] ? other : "none");
 out:
 	free(ok);
 	free(other);
+	free(gone);
 }
 
+/*
+ * The groups the policy has the item need now, against the version: a
+ * group it was not sealed for, members added after it was sealed.
+ */
 static void
-quorum_rules(struct chk *k)
+version_missing(struct chk *k, const struct bg_vault_account *a,
+    const struct bg_vault_item *it)
 {
 	const bg_policy_t *pol = k->v->policy;
-	const struct bg_vault_account *a;
-	const struct bg_vault_gkey *g;
-	size_t i, j;
+	const char *groups[BG_POLICY_GROUPS_MAX], *name = it->name, *who;
+	char *missing;
+	size_t n = 0, i, m, pg;
+	int g;
 
-	for (i = 0; i < k->v->naccounts; i++) {
-		a = &k->v->accounts[i];
-		for (j = 0; j < bg_policy_ngroups(pol); j++) {
-			g = bg_vault_gkey(a, bg_policy_group_name(pol, j));
-			if (g == NULL)
-				add(k->rep, BG_CUSTODY_WARNING, "not-armed",
-				    "group %s of account %s is not armed "
-				    "(breakglass vault arm)",
-				    bg_policy_group_name(pol, j), a->id);
-			else
-				quorum_one(k, a, g);
-		}
+	if (bg_policy_groups_for_items(pol, &name, 1, groups,
+	    BG_POLICY_GROUPS_MAX, &n) != BG_OK)
+		return;		/* the policy no longer names it */
+	if ((missing = calloc(1, LIST_MAX)) == NULL) {
+		k->err = BG_ENOMEM;
+		return;
 	}
+	for (i = 0; i < n; i++) {
+		if ((g = bg_vault_item_group(it, groups[i])) < 0) {
+			add(k->rep, BG_CUSTODY_WARNING, "box-missing", "the "
+			    "policy has %s of account %s need group %s, which "
+			    "version %llu was not sealed for: seal it again",
+			    it->name, a->id, groups[i],
+			    (unsigned long long)it->version);
+			continue;
+		}
+		if ((pg = group_index(pol, groups[i])) == (size_t)-1)
+			continue;
+		missing[0] = '\0';
+		for (m = 0; m < bg_policy_group_nmembers(pol, pg); m++) {
+			who = bg_policy_group_member(pol, pg, m);
+			if (ver_member(&it->ver->g[g], who) == NULL)
+				list_add(missing, LIST_MAX, who);
+		}
+		if (missing[0])
+			add(k->rep, BG_CUSTODY_WARNING, "box-missing", "%s "
+			    "(group %s) hold(s) no share of %s version %llu of "
+			    "account %s: added after it was sealed, so they "
+			    "cannot approve it; seal it again", missing,
+			    groups[i], it->name,
+			    (unsigned long long)it->version, a->id);
+	}
+	free(missing);
 }
 
-/* ============================================================ rotation */
+/* The one-time slots the ledger has not seen burned. */
+static void
+version_slots(struct chk *k, const struct bg_vault_account *a,
+    const struct bg_vault_item *it)
+{
+	uint32_t nslots = it->ver->nslots;
+	uint32_t used = bg_ledger_nburned(k->l, a->id, it->name, it->version);
+	uint32_t left = used >= nslots ? 0 : nslots - used;
+
+	if (left == 0)
+		add(k->rep, BG_CUSTODY_CRITICAL, "slots-left", "%s version "
+		    "%llu of account %s has no slot left (%u burned): no "
+		    "request can open it; rotate it and seal it again",
+		    it->name, (unsigned long long)it->version, a->id, used);
+	else if (left < nslots / 4)
+		add(k->rep, BG_CUSTODY_WARNING, "slots-left", "%s version "
+		    "%llu of account %s has %u of %u slots left (fewer than a "
+		    "quarter): rotate it and seal it again", it->name,
+		    (unsigned long long)it->version, a->id, left, nslots);
+}
+
+/* A version a quorum exposed: to rotate within rotation_days. */
+static void
+version_released(struct chk *k, const struct bg_vault_account *a,
+    const struct bg_vault_item *it)
+{
+	char ts[BG_RFC3339_LEN + 1], due[BG_RFC3339_LEN + 1];
+	uint64_t limit = k->cfg->rotation_days * DAY, t;
+
+	if (!bg_ledger_exposed(k->l, a->id, it->name, it->version))
+		return;
+	if ((t = exposed_at(k, a->id, it->name, it->version)) == 0 ||
+	    bg_rfc3339_format(t, ts) != BG_OK ||
+	    bg_rfc3339_format(t + limit, due) != BG_OK) {
+		add(k->rep, BG_CUSTODY_WARNING, "needs-rotation", "%s of "
+		    "account %s (version %llu) was released: rotate it and "
+		    "seal the new value", it->name, a->id,
+		    (unsigned long long)it->version);
+		return;
+	}
+	if (k->now >= t + limit)
+		add(k->rep, BG_CUSTODY_VIOLATION, "needs-rotation", "%s of "
+		    "account %s was released at %s (version %llu) and not "
+		    "re-sealed within %llu days: rotate it and seal the new "
+		    "value", it->name, a->id, ts,
+		    (unsigned long long)it->version,
+		    (unsigned long long)k->cfg->rotation_days);
+	else
+		add(k->rep, BG_CUSTODY_WARNING, "needs-rotation", "%s of "
+		    "account %s was released at %s (version %llu): rotate it "
+		    "before %s", it->name, a->id, ts,
+		    (unsigned long long)it->version, due);
+}
 
 static void
-rotation_rules(struct chk *k)
+item_rules(struct chk *k)
 {
+	static const char *const must[] = { "root-password", "root-mfa" };
+	const bg_policy_t *pol = k->v->policy;
 	const struct bg_vault_account *a;
 	const struct bg_vault_item *it;
-	char ts[BG_RFC3339_LEN + 1], due[BG_RFC3339_LEN + 1];
-	uint64_t limit = k->cfg->rotation_days * DAY;
-	size_t i, j;
+	size_t i, j, g;
 
 	for (i = 0; i < k->v->naccounts; i++) {
 		a = &k->v->accounts[i];
+		for (j = 0; j < sizeof(must) / sizeof(must[0]); j++)
+			for (g = 0; g < bg_policy_nitems(pol); g++)
+				if (strcmp(bg_policy_item_name(pol, g),
+				    must[j]) == 0 &&
+				    bg_vault_item(a, must[j]) == NULL) {
+					add(k->rep, BG_CUSTODY_WARNING,
+					    "not-sealed", "%s of account %s is "
+					    "not sealed (breakglass seal %s %s "
+					    "--as NAME)", must[j], a->id, a->id,
+					    must[j]);
+					break;
+				}
 		for (j = 0; j < a->nitems; j++) {
 			it = &a->items[j];
-			if (!it->needs_rotation)
+			if (it->ver == NULL)
 				continue;
-			if (bg_rfc3339_format(it->released, ts) != BG_OK ||
-			    bg_rfc3339_format(it->released + limit, due) !=
-			    BG_OK)
-				snprintf(ts, sizeof(ts), "?");
-			if (k->now >= it->released + limit)
-				add(k->rep, BG_CUSTODY_VIOLATION,
-				    "needs-rotation", "%s of account %s was "
-				    "released at %s and not re-sealed within "
-				    "%llu days: rotate it and seal the new value",
-				    it->name, a->id, ts,
-				    (unsigned long long)k->cfg->rotation_days);
-			else
-				add(k->rep, BG_CUSTODY_WARNING,
-				    "needs-rotation", "%s of account %s was "
-				    "released at %s: rotate it before %s",
-				    it->name, a->id, ts, due);
+			if (bg_vault_item_verify(k->v, a, it) != BG_OK)
+				add(k->rep, BG_CUSTODY_CRITICAL, "seal-invalid",
+				    "%s version %llu of account %s: %.300s; no "
+				    "request can use it: seal it again",
+				    it->name, (unsigned long long)it->version,
+				    a->id, bg_why());
+			for (g = 0; g < it->ver->ng; g++)
+				version_group(k, a, it, &it->ver->g[g]);
+			version_missing(k, a, it);
+			version_slots(k, a, it);
+			version_released(k, a, it);
 		}
 	}
 }
@@ -867,6 +1119,8 @@ bg_custody_check(const struct bg_vault *v, const struct bg_custody_config *cfg,
 	if ((k.ps = calloc(v->npeople + 1, sizeof(*k.ps))) == NULL)
 		return BG_ENOMEM;
 	r = bg_audit_foreach(log, 0, bg_audit_size(log), on_entry, &k);
+	if (r == BG_OK && k.err == BG_OK)
+		r = bg_ledger_read(log, &k.l);
 	if (r == BG_OK && k.err == BG_OK) {
 		rule_groups_disjoint(&k);
 		rule_group_size(&k);
@@ -874,14 +1128,15 @@ bg_custody_check(const struct bg_vault *v, const struct bg_custody_config *cfg,
 		rule_root_email(&k);
 		custodian_rules(&k);
 		channel_rules(&k);
-		quorum_rules(&k);
-		rotation_rules(&k);
+		item_rules(&k);
 	}
 	if (r == BG_OK)
 		r = k.err;
 	for (i = 0; i < v->npeople; i++)
 		free(k.ps[i].ok_stmt);
 	free(k.ps);
+	free(k.ex);
+	bg_ledger_free(&k.l);
 	if (r == BG_OK && rep->n < rep->count[1] + rep->count[2] +
 	    rep->count[3])
 		r = BG_ENOMEM;	/* a finding was counted but not kept */

@@ -20,7 +20,7 @@
 
 #include "broker/vault/vault.h"
 
-#define BG_CUSTODY_ATTEST_FORMAT "breakglass-custody-attestation-v1"
+#define BG_CUSTODY_ATTEST_FORMAT "breakglass-custody-attestation-v2"
 #define BG_CUSTODY_HOLDERS_MAX 16	/* people per channel */
 #define BG_CUSTODY_MFA_MAX 8		/* AWS: up to 8 root MFA devices */
 #define BG_CUSTODY_EMAILS_MAX BG_VAULT_PEOPLE_MAX
@@ -110,11 +110,14 @@ struct bg_custody_report {
 };
 
 /*
- * Judges the vault, the configuration and the attestations in the log
- * (read through log, entries [0, size)) at time now: the static rules,
- * attestation age and failures, group thresholds reachable with fresh
- * custodians, items needing rotation. Fills rep (free with
- * bg_custody_report_free); BG_OK even when it finds violations.
+ * Judges the vault, the configuration and the audit log (entries
+ * [0, size): the attestations, and the slots burned and versions exposed
+ * as bg_ledger reads them) at time now: the static rules, attestation age
+ * and failures, per item version its seal, who holds its boxes against
+ * the policy's groups, each group's threshold reachable with fresh
+ * custodians, the slots left, and versions released but not sealed again.
+ * Fills rep (free with bg_custody_report_free); BG_OK even when it finds
+ * violations.
  */
 int bg_custody_check(const struct bg_vault *v,
     const struct bg_custody_config *cfg, bg_audit_t *log, uint64_t now,
@@ -127,14 +130,27 @@ int bg_custody_report_json(const struct bg_custody_report *rep,
 
 /* ------------------------------------------------------------- attest */
 
+/*
+ * What an attestation proves with the token's key: for every item version
+ * whose group names p with a box sealed to p->tokens[tok], the item's seal
+ * verifies, the box opens with tokpriv (its label built from the vault's
+ * record: account, item, version, group, x, person, token) and the share of
+ * slot 0 matches its commitment. Every share is wiped; *n (may be NULL)
+ * gets the number checked. The first failure is returned with bg_why()
+ * naming the item version and group.
+ */
+int bg_custody_prove(const struct bg_vault *v, const struct bg_vault_person *p,
+    size_t tok, const uint8_t tokpriv[32], size_t *n);
+
 struct bg_cer;
 /*
- * The person touches a token; every share they hold sealed to it is
- * opened and checked against its commitment, then wiped (nothing is
- * released); the statement (vault, person, time, token, the shares
- * checked and the channels cfg says they hold) is signed by a FIDO2
- * token and recorded as "custody.attested". A failure is recorded as
- * "custody.attest_failed" and returned.
+ * The person touches a token; bg_custody_prove() opens every box they
+ * hold sealed to it (nothing is released); the statement (vault, person,
+ * time, token, one "share" line per item version and group checked and
+ * the channels cfg says they hold) is signed by a FIDO2 token and
+ * recorded as "custody.attested". A failure is recorded as
+ * "custody.attest_failed" and returned; a version whose seal does not
+ * verify is refused ("custody.refused") before any touch.
  */
 int bg_custody_attest(struct bg_cer *c, const struct bg_custody_config *cfg,
     const char *person);

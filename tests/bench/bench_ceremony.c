@@ -21,7 +21,9 @@
  * breakglass.json, vault.json) holding one account, group "password"
  * (alice FIDO2, bob FIDO2, carol YubiKey; threshold 2), group "mfa" (dave
  * FIDO2, erin YubiKey, frank YubiKey; threshold 2) and requester rita
- * (YubiKey); armed; root-password and root-mfa (TOTP) sealed. Every token
+ * (YubiKey); vault format v2: root-password sealed by alice and root-mfa
+ * (TOTP) by erin into the policy's one-time slots, each version signed by
+ * its sealer's token (unlocked once, as 'breakglass seal' does). Every token
  * stays plugged in: a FIDO2 touch first probes the devices listed before
  * the right one, a YubiKey lookup opens the keys before its serial.
  *
@@ -50,15 +52,27 @@
  *
  * Each round adds ~7 entries to the audit log, and every command scans
  * the whole log (state checks), so later rounds cost a little more than
- * earlier ones; --log-entries shows the slope.
+ * earlier ones; --log-entries shows the slope. A custodian may burn at
+ * most BG_BURNS_PER_DAY_MAX (8) slots a day and each round burns one per
+ * approver, so every 8 rounds (7 with --log-entries) the run continues in
+ * a fresh state directory, set up (and prefilled) as the first was.
  *
  * Baseline, measured in the same run because the machine is shared and
  * noisy: the CPU time of one bg_box_open of a share box (X25519 + HKDF-
  * SHA256 + AES-256-GCM, 32 bytes: the unit of the ceremony's own crypto;
- * a ceremony does about 13 opens and 5 seals) and, for wall time, one durable
- * bg_audit_append to a scratch log on the same disk. "ours / box" says
- * how many box-opens' worth of CPU the ceremony costs, which moves with
- * the code rather than with the machine.
+ * a v2 ceremony does about 9 opens and 5 seals: the profile counts them)
+ * and, for wall time, one durable bg_audit_append to a scratch log on the
+ * same disk. "ours / box" says how many box-opens' worth of CPU the
+ * ceremony costs, which moves with the code rather than with the machine.
+ *
+ * Vault format v2, apart from the ceremony (software-keyed descriptors,
+ * so only the broker's CPU; medians, against the same box-open baseline):
+ * sealing and signing an item of one group and of two groups in the
+ * policy's 32 slots, bg_vault_item_verify, an approval's take_share +
+ * re-seal of one share to the request key, a release's bg_v2_open; and
+ * 'vault show' of a full vault: BG_VAULT_ACCOUNTS_MAX (64) accounts x 3
+ * items, 2 groups of 3, through bg_vault_to_json and bg_vault_from_json
+ * (printing and parsing the text shown apart).
  *
  * Instrumentation: every probe costs two clock reads. Its cost per probe
  * is measured and printed with the number of probes per round; in the
@@ -607,7 +621,18 @@ struct bench {
 	double box_cpu;		/* baseline: one bg_box_open, s */
 	double append_cpu, append_wall;	/* one durable audit append, s */
 	double probe_cost;	/* one enter+leave pair, s */
+	struct v2_times {	/* vault format v2's steps, CPU s (medians) */
+		double seal1, seal2;	/* seal + sign: 1 group, 2 groups */
+		double verify;		/* bg_vault_item_verify */
+		double take;		/* take_share + re-seal to the request */
+		double open1, open2;	/* bg_v2_open: 1 group, 2 groups */
+		uint32_t nslots;
+		double to_json, print, parse, from_json;	/* vault show */
+		size_t show_accounts, show_items, show_bytes;
+	} v2;
 	uint64_t log_before, log_after;
+	unsigned nstates;	/* state directories made (see new_state()) */
+	unsigned in_state;	/* rounds run in the current one */
 	struct probe prof[NPROBES];	/* summed over the rounds with clocks */
 };
 
@@ -688,51 +713,75 @@ enroll(struct bg_vault *v, const struct bench *b, const struct person *p)
 		need(bg_token_enroll(BG_TOKEN_FIDO2, &o, &d), "FIDO2 enroll");
 	} else {
 		o.serial = p->serial;
-		need(bg_token_yk_program(&o, 0), "YubiKey program");
+		/* a later state directory enrolls the same keys again */
+		need(bg_token_yk_program(&o, b->nstates > 1),
+		    "YubiKey program");
 		need(bg_token_enroll(BG_TOKEN_YUBIKEY, &o, &d),
 		    "YubiKey enroll");
 	}
 	need(bg_vault_add_token(v, p->name, d), "add token");
 }
 
+/*
+ * Seals an item (vault format v2: a new version in the policy's one-time
+ * slots) and has the sealer's token sign it, as 'breakglass seal --as'
+ * does: the token is touched (unlocked) and signs bg_vault_seal_message().
+ */
 static __attribute__((noinline)) void
-setup(struct bench *b)
+seal_signed(struct bg_vault *v, struct bg_vault_account *acct,
+    const char *name, enum bg_item_kind kind, const uint8_t *data, size_t len,
+    const struct person *sealer)
+{
+	struct bg_token_opts o = bg_token_opts_default();
+	struct bg_vault_person *p = bg_vault_person(v, sealer->name);
+	struct bg_vault_item *it = NULL;
+	bg_token_key_t *key = NULL;
+	uint8_t msg[32];
+
+	if (p == NULL || p->ntokens == 0)
+		fatal("sealer", BG_ENOENT);
+	o.serial = sealer->serial;	/* FIDO2 (0): every device probed */
+	need(bg_vault_seal(v, acct, name, kind, data, len,
+	    (uint64_t)time(NULL), &it), "bg_vault_seal");
+	need(bg_vault_seal_message(v, it, p->name, msg), "seal message");
+	need(bg_token_unlock(p->tokens[0], &o, &key), "sealer's touch");
+	need(bg_token_key_sign(key, msg, sizeof(msg), it->sig), "seal sign");
+	bg_token_key_free(&key);
+	snprintf(it->sealer, sizeof(it->sealer), "%s", p->name);
+	snprintf(it->sealer_token, sizeof(it->sealer_token), "%s",
+	    bg_token_desc_id(p->tokens[0]));
+	need(bg_vault_item_verify(v, acct, it), "seal verify");
+}
+
+/*
+ * A state directory (not timed): audit log, breakglass.json, and the
+ * vault with every token enrolled and both items sealed. The first is
+ * "state"; the ceremony caps the slots one custodian burns in a day
+ * (BG_BURNS_PER_DAY_MAX), and every round burns one for each approver,
+ * so a run of more rounds than that continues in a fresh one
+ * ("state-2", ...), enrolled and sealed again on the same tokens.
+ */
+static __attribute__((noinline)) void
+new_state(struct bench *b)
 {
 	struct bg_audit_event ev = { "config.init", "", "", "", NULL };
 	struct bg_vault_account *acct;
 	struct bg_vault *v = NULL;
 	struct bg_totp *t;
 	struct bg_state st;
+	char name[32];
 	cJSON *cfg;
-	size_t i, armed;
+	size_t i;
 
-	need(bg_path_join(b->work, sizeof(b->work), b->parent,
-	    "bg-bench-ceremony.XXXXXX"), "--dir");
-	if (mkdtemp(b->work) == NULL) {
-		perror(b->work);
-		exit(1);
-	}
-	need(bg_path_join(b->virt, sizeof(b->virt), b->work, "virtual"),
-	    "path");
-	need(bg_path_join(b->state, sizeof(b->state), b->work, "state"),
+	if (b->nstates++ == 0)
+		snprintf(name, sizeof(name), "state");
+	else
+		snprintf(name, sizeof(name), "state-%u", b->nstates);
+	need(bg_path_join(b->state, sizeof(b->state), b->work, name),
 	    "path");
 	need(bg_path_join(b->audit, sizeof(b->audit), b->state, "audit"),
 	    "path");
-	if (mkdir(b->virt, 0700) != 0 || setenv("BG_VIRTUAL_DIR", b->virt,
-	    1) != 0) {
-		perror(b->virt);
-		exit(1);
-	}
-	for (i = 0; i < NPEOPLE; i++) {
-		if (people[i].serial != 0)
-			need(bg_vyk_create(b->virt, people[i].serial),
-			    "vyk create");
-		else if (bg_vfido_create(b->virt, people[i].name, NULL) != 0) {
-			fprintf(stderr, "bench_ceremony: vfido create: %s\n",
-			    bg_vfido_error());
-			exit(1);
-		}
-	}
+	b->in_state = 0;
 
 	need(bg_mkdir_private(b->state), "state directory");
 	need(bg_audit_init(b->audit, NULL), "bg_audit_init");
@@ -758,12 +807,12 @@ setup(struct bench *b)
 	need(bg_policy_set_threshold(v->policy, "mfa", 2), "threshold");
 	for (i = 0; i < NPEOPLE; i++)
 		enroll(v, b, &people[i]);
-	need(bg_vault_arm(v, &armed), "bg_vault_arm");
+	need(bg_vault_ready(v, NULL, 0), "bg_vault_ready");
 
+	/* alice (FIDO2) seals root-password, erin (YubiKey) root-mfa */
 	acct = bg_vault_account(v, ACCOUNT);
-	need(bg_vault_seal(v, acct, "root-password", BG_ITEM_PASSWORD,
-	    (const uint8_t *)PASSWORD, strlen(PASSWORD), (uint64_t)time(NULL)),
-	    "seal root-password");
+	seal_signed(v, acct, "root-password", BG_ITEM_PASSWORD,
+	    (const uint8_t *)PASSWORD, strlen(PASSWORD), &people[0]);
 	if ((t = calloc(1, sizeof(*t))) == NULL)
 		fatal("totp", BG_ENOMEM);
 	need(bg_totp_parse_uri(TOTP_URI, t), "totp uri");
@@ -771,19 +820,49 @@ setup(struct bench *b)
 	need(bg_totp_pack(t, b->totp, &b->totp_len), "totp pack");
 	bg_totp_wipe(t);
 	free(t);
-	need(bg_vault_seal(v, acct, "root-mfa", BG_ITEM_TOTP, b->totp,
-	    b->totp_len, (uint64_t)time(NULL)), "seal root-mfa");
+	seal_signed(v, bg_vault_account(v, ACCOUNT), "root-mfa", BG_ITEM_TOTP,
+	    b->totp, b->totp_len, &people[4]);
 
 	ev = (struct bg_audit_event){ "vault.init", "", ACCOUNT, "", NULL };
 	need(bg_vault_save(&st, v, &ev), "bg_vault_save");
 	bg_vault_free(&v);
 	bg_state_close(&st);
+}
 
+static __attribute__((noinline)) void
+setup(struct bench *b)
+{
+	size_t i;
+
+	need(bg_path_join(b->work, sizeof(b->work), b->parent,
+	    "bg-bench-ceremony.XXXXXX"), "--dir");
+	if (mkdtemp(b->work) == NULL) {
+		perror(b->work);
+		exit(1);
+	}
+	need(bg_path_join(b->virt, sizeof(b->virt), b->work, "virtual"),
+	    "path");
+	if (mkdir(b->virt, 0700) != 0 || setenv("BG_VIRTUAL_DIR", b->virt,
+	    1) != 0) {
+		perror(b->virt);
+		exit(1);
+	}
+	for (i = 0; i < NPEOPLE; i++) {
+		if (people[i].serial != 0)
+			need(bg_vyk_create(b->virt, people[i].serial),
+			    "vyk create");
+		else if (bg_vfido_create(b->virt, people[i].name, NULL) != 0) {
+			fprintf(stderr, "bench_ceremony: vfido create: %s\n",
+			    bg_vfido_error());
+			exit(1);
+		}
+	}
 	if ((b->out = fopen("/dev/null", "w")) == NULL) {
 		perror("/dev/null");
 		exit(1);
 	}
 	b->opts = bg_token_opts_default();
+	new_state(b);
 }
 
 /* ------------------------------------------------------------ baselines */
@@ -791,9 +870,10 @@ setup(struct bench *b)
 static void
 baseline_box(struct bench *b)
 {
-	static const char aad[] = "breakglass/v1/bench\nvault 0\naccount "
+	static const char aad[] = "breakglass/v2/bench\nvault 0\naccount "
 	    ACCOUNT "\ngroup password\nperson alice\nx 1\n";
-	uint8_t priv[32], pub[32], pt[32], out[32], box[BG_SHARE_BOX_LEN];
+	uint8_t priv[32], pub[32], pt[32], out[32];
+	uint8_t box[BG_SLOT_KEY_LEN + BG_BOX_OVERHEAD];
 	size_t len, ptlen, i, k, batches = b->quick ? 10 : 40, per = 50;
 	double *v, t0;
 
@@ -872,6 +952,337 @@ baseline_probe(struct bench *b)
 	}
 	b->probe_cost = (pcpu() - t0) / (double)n;
 	probes[P_DEV] = keep;
+}
+
+/* ------------------------------------------------- vault format v2 steps */
+
+/*
+ * The vault's own v2 steps, timed apart from the ceremony (its rounds
+ * include them, with the devices): a vault of software-keyed descriptors
+ * (the keys known, as in tests/unit/faketoken.c), so only the broker's
+ * CPU is measured. The policy is the bench's: password (alice, bob,
+ * carol), mfa (dave, erin, frank), threshold 2 each, the policy's slots
+ * (32); "recovery-codes" needs both groups. Clocks are off meanwhile, so
+ * the probes the vault's box calls pass through cost a branch.
+ */
+#define SOFT_PEOPLE 6
+
+struct soft {
+	struct bg_vault *v;
+	uint8_t priv[SOFT_PEOPLE][32];
+};
+
+static bg_token_desc_t *
+soft_token(const uint8_t priv[32], unsigned serial)
+{
+	uint8_t pub[32], spub[32], id[BG_TOKEN_ID_LEN], ch[64];
+	char pubb64[64], spubb64[64], idhex[2 * BG_TOKEN_ID_LEN + 1];
+	char chb64[100], text[640];
+	bg_token_desc_t *d = NULL;
+	cJSON *j;
+
+	if (RAND_bytes(id, sizeof(id)) != 1 || RAND_bytes(ch, sizeof(ch)) != 1)
+		fatal("RAND_bytes", BG_ECRYPTO);
+	need(bg_x25519_public(priv, pub), "x25519");
+	need(bg_token_sign_public(id, priv, spub), "ed25519");
+	need(bg_b64_encode(pub, 32, pubb64, sizeof(pubb64)), "b64");
+	need(bg_b64_encode(spub, 32, spubb64, sizeof(spubb64)), "b64");
+	need(bg_hex_encode(id, sizeof(id), idhex, sizeof(idhex)), "hex");
+	need(bg_b64_encode(ch, 64, chb64, sizeof(chb64)), "b64");
+	snprintf(text, sizeof(text), "{\"kind\":\"yubikey\",\"id\":\"%s\","
+	    "\"x25519\":\"%s\",\"ed25519\":\"%s\",\"serial\":%u,\"slot\":2,"
+	    "\"challenge\":\"%s\",\"model\":\"bench\"}", idhex, pubb64,
+	    spubb64, serial, chb64);
+	if ((j = bg_json_parse(text, strlen(text))) == NULL)
+		fatal("soft token", BG_EFORMAT);
+	need(bg_token_desc_from_json(j, &d), "soft token");
+	cJSON_Delete(j);
+	return d;
+}
+
+static void
+soft_vault(struct soft *s)
+{
+	static const char *const both[2] = { "password", "mfa" };
+	size_t i;
+
+	need(bg_vault_new(&s->v), "bg_vault_new");
+	for (i = 0; i < SOFT_PEOPLE; i++) {
+		if (RAND_bytes(s->priv[i], 32) != 1)
+			fatal("RAND_bytes", BG_ECRYPTO);
+		need(bg_vault_add_person(s->v, people[i].name, 0, NULL),
+		    "add person");
+		need(bg_vault_add_token(s->v, people[i].name,
+		    soft_token(s->priv[i], 2000 + (unsigned)i)), "add token");
+		need(bg_policy_add_member(s->v->policy, people[i].group,
+		    people[i].name), "add member");
+	}
+	need(bg_policy_set_threshold(s->v->policy, "password", 2),
+	    "threshold");
+	need(bg_policy_set_threshold(s->v->policy, "mfa", 2), "threshold");
+	need(bg_policy_set_item(s->v->policy, "recovery-codes", both, 2),
+	    "policy item");
+}
+
+/* bg_vault_seal and the sealer's signature, as 'breakglass seal' runs. */
+static struct bg_vault_item *
+soft_seal(struct soft *s, struct bg_vault_account *a, const char *name,
+    enum bg_item_kind kind, const char *value, size_t who)
+{
+	const struct bg_vault_person *p = bg_vault_person(s->v,
+	    people[who].name);
+	struct bg_vault_item *it = NULL;
+	uint8_t msg[32], id[BG_TOKEN_ID_LEN];
+	const char *hex = bg_token_desc_id(p->tokens[0]);
+
+	need(bg_vault_seal(s->v, a, name, kind, (const uint8_t *)value,
+	    strlen(value), (uint64_t)time(NULL), &it), "bg_vault_seal");
+	need(bg_vault_seal_message(s->v, it, p->name, msg), "seal message");
+	need(bg_hex_decode_exact(hex, strlen(hex), id, sizeof(id)), "token id");
+	need(bg_token_sign_raw(id, s->priv[who], msg, sizeof(msg), it->sig),
+	    "seal sign");
+	snprintf(it->sealer, sizeof(it->sealer), "%s", p->name);
+	snprintf(it->sealer_token, sizeof(it->sealer_token), "%s", hex);
+	return it;
+}
+
+/* The soft vault's key of person name. */
+static const uint8_t *
+soft_priv(const struct soft *s, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < SOFT_PEOPLE; i++)
+		if (strcmp(people[i].name, name) == 0)
+			return s->priv[i];
+	fatal("soft person", BG_ENOENT);
+	return NULL;
+}
+
+/* Member m (0-based) of group g takes their share of slot. */
+static void
+soft_take(const struct soft *s, const struct bg_vault_account *a,
+    const struct bg_vault_item *it, size_t g, size_t m, uint32_t slot,
+    uint8_t share[BG_SLOT_KEY_LEN])
+{
+	struct bg_v2_expect w = { a->id, it->name, it->version, it->ver->root };
+	const struct bg_v2_member *mb = &it->ver->g[g].m[m];
+
+	need(bg_v2_take_share(s->v, it->ver, &w, g, mb->x, 0,
+	    soft_priv(s, mb->person), slot, share), "bg_v2_take_share");
+}
+
+/*
+ * The release's bg_v2_open from the first two members' shares of each
+ * group (taken before, not timed): its CPU time.
+ */
+static double
+soft_open(const struct soft *s, const struct bg_vault_account *a,
+    const struct bg_vault_item *it, uint32_t slot, const char *expect)
+{
+	struct bg_v2_expect w = { a->id, it->name, it->version, it->ver->root };
+	uint8_t y[BG_SLOT_GROUPS_MAX][2][BG_SLOT_KEY_LEN], *out = NULL;
+	uint8_t xs[BG_SLOT_GROUPS_MAX][2];
+	const uint8_t *ys[BG_SLOT_GROUPS_MAX][2];
+	struct bg_v2_shares sh[BG_SLOT_GROUPS_MAX];
+	size_t g, k, len;
+	double t0, dt;
+
+	for (g = 0; g < it->ver->ng; g++) {
+		for (k = 0; k < 2; k++) {
+			soft_take(s, a, it, g, k, slot, y[g][k]);
+			xs[g][k] = it->ver->g[g].m[k].x;
+			ys[g][k] = y[g][k];
+		}
+		sh[g] = (struct bg_v2_shares){ xs[g], ys[g], 2 };
+	}
+	t0 = pcpu();
+	need(bg_v2_open(s->v, it->ver, &w, slot, sh, &out, &len),
+	    "bg_v2_open");
+	dt = pcpu() - t0;
+	if (len != strlen(expect) || memcmp(out, expect, len) != 0)
+		fatal("bg_v2_open gave other bytes", BG_ECRYPTO);
+	bg_secure_free(&out, len + 1);
+	bg_wipe(y, sizeof(y));
+	return dt;
+}
+
+static __attribute__((noinline)) void
+bench_v2(struct bench *b)
+{
+	static const char label[] = "breakglass/v2/bench\nrequest 0\n";
+	size_t reps = b->quick ? 5 : 25, i;
+	double *t[6], t0;
+	struct bg_vault_account *a;
+	struct bg_vault_item *it;
+	uint8_t share[BG_SLOT_KEY_LEN], rqpriv[32], rqpub[32];
+	uint8_t box[BG_SLOT_KEY_LEN + BG_BOX_OVERHEAD];
+	struct soft s;
+	size_t len, k;
+
+	clocks_on = 0;
+	soft_vault(&s);
+	need(bg_vault_add_account(s.v, ACCOUNT, "prod", "root@example.com"),
+	    "add account");
+	a = bg_vault_account(s.v, ACCOUNT);
+	if (RAND_bytes(rqpriv, 32) != 1)
+		fatal("RAND_bytes", BG_ECRYPTO);
+	need(bg_x25519_public(rqpriv, rqpub), "x25519");
+	for (k = 0; k < 6; k++)
+		if ((t[k] = calloc(reps, sizeof(double))) == NULL)
+			fatal("bench_v2", BG_ENOMEM);
+	for (i = 0; i < reps; i++) {
+		t0 = pcpu();
+		it = soft_seal(&s, a, "root-password", BG_ITEM_PASSWORD,
+		    PASSWORD, 0);
+		t[0][i] = pcpu() - t0;
+		t0 = pcpu();
+		it = soft_seal(&s, a, "recovery-codes", BG_ITEM_NOTE, REASON,
+		    2);
+		t[1][i] = pcpu() - t0;
+		it = bg_vault_item(a, "root-password");
+		t0 = pcpu();
+		need(bg_vault_item_verify(s.v, a, it), "item verify");
+		t[2][i] = pcpu() - t0;
+		/* an approval: alice's share of a slot, re-sealed */
+		t0 = pcpu();
+		soft_take(&s, a, it, 0, 0, (uint32_t)(i % it->ver->nslots),
+		    share);
+		need(__real_bg_box_seal(rqpub, "approval-share", label,
+		    sizeof(label) - 1, share, sizeof(share), box, sizeof(box),
+		    &len), "re-seal");
+		t[3][i] = pcpu() - t0;
+		bg_wipe(share, sizeof(share));
+		/* the release */
+		t[4][i] = soft_open(&s, a, it, (uint32_t)(i %
+		    it->ver->nslots), PASSWORD);
+		it = bg_vault_item(a, "recovery-codes");
+		t[5][i] = soft_open(&s, a, it, (uint32_t)(i %
+		    it->ver->nslots), REASON);
+	}
+	b->v2.nslots = bg_vault_item(a, "root-password")->ver->nslots;
+	b->v2.seal1 = median(t[0], reps);
+	b->v2.seal2 = median(t[1], reps);
+	b->v2.verify = median(t[2], reps);
+	b->v2.take = median(t[3], reps);
+	b->v2.open1 = median(t[4], reps);
+	b->v2.open2 = median(t[5], reps);
+	for (k = 0; k < 6; k++)
+		free(t[k]);
+	bg_vault_free(&s.v);
+	clocks_on = 1;
+}
+
+/*
+ * 'breakglass vault show' reads the whole vault: a vault of the most
+ * accounts it holds (BG_VAULT_ACCOUNTS_MAX), each with root-password,
+ * root-mfa and recovery-codes (both groups) sealed in the policy's
+ * slots; bg_vault_to_json (and printing it) one way, parsing and
+ * bg_vault_from_json the other.
+ */
+static __attribute__((noinline)) void
+bench_show(struct bench *b)
+{
+	size_t reps = b->quick ? 3 : 10, i, n = BG_VAULT_ACCOUNTS_MAX;
+	double *t[4], t0;
+	struct bg_vault_account *a;
+	struct bg_vault *back = NULL;
+	char id[BG_ACCOUNT_MAX + 1], name[32], email[64], *text = NULL;
+	cJSON *j = NULL, *again = NULL;
+	struct soft s;
+	size_t k;
+
+	clocks_on = 0;
+	soft_vault(&s);
+	for (i = 0; i < n; i++) {
+		snprintf(id, sizeof(id), "%012zu", (size_t)100000000000u + i);
+		snprintf(name, sizeof(name), "bench-%03zu", i);
+		snprintf(email, sizeof(email), "root+%03zu@example.com", i);
+		need(bg_vault_add_account(s.v, id, name, email), "add account");
+		a = bg_vault_account(s.v, id);
+		(void)soft_seal(&s, a, "root-password", BG_ITEM_PASSWORD,
+		    PASSWORD, 0);
+		(void)soft_seal(&s, a, "root-mfa", BG_ITEM_TOTP, TOTP_URI, 3);
+		(void)soft_seal(&s, a, "recovery-codes", BG_ITEM_NOTE, REASON,
+		    1);
+	}
+	for (k = 0; k < 4; k++)
+		if ((t[k] = calloc(reps, sizeof(double))) == NULL)
+			fatal("bench_show", BG_ENOMEM);
+	for (i = 0; i < reps; i++) {
+		t0 = pcpu();
+		need(bg_vault_to_json(s.v, &j), "bg_vault_to_json");
+		t[0][i] = pcpu() - t0;
+		t0 = pcpu();
+		if ((text = cJSON_PrintUnformatted(j)) == NULL)
+			fatal("print", BG_ENOMEM);
+		t[1][i] = pcpu() - t0;
+		b->v2.show_bytes = strlen(text);
+		t0 = pcpu();
+		if ((again = bg_json_parse(text, strlen(text))) == NULL)
+			fatal("bg_json_parse", BG_EFORMAT);
+		t[2][i] = pcpu() - t0;
+		t0 = pcpu();
+		need(bg_vault_from_json(again, &back), "bg_vault_from_json");
+		t[3][i] = pcpu() - t0;
+		if (back->naccounts != n)
+			fatal("bg_vault_from_json lost accounts", BG_EINTERNAL);
+		bg_vault_free(&back);
+		cJSON_Delete(again);
+		cJSON_Delete(j);
+		free(text);
+	}
+	b->v2.show_accounts = n;
+	b->v2.show_items = 3 * n;
+	b->v2.to_json = median(t[0], reps);
+	b->v2.print = median(t[1], reps);
+	b->v2.parse = median(t[2], reps);
+	b->v2.from_json = median(t[3], reps);
+	for (k = 0; k < 4; k++)
+		free(t[k]);
+	bg_vault_free(&s.v);
+	clocks_on = 1;
+}
+
+static void
+report_v2(const struct bench *b)
+{
+	const struct v2_times *v = &b->v2;
+	double box = b->box_cpu > 0 ? b->box_cpu : 1;
+
+	printf("\nvault format v2, the vault's own steps (software keys, CPU "
+	    "medians; x box = multiples of the bg_box_open baseline):\n");
+	printf("  %-52s %9.1f us  %6.1f x box\n", "seal + sign, 1 group of 3"
+	    " (root-password)", v->seal1 * 1e6, v->seal1 / box);
+	printf("  %-52s %9.1f us  %6.1f x box\n", "seal + sign, 2 groups of 3"
+	    " (recovery-codes)", v->seal2 * 1e6, v->seal2 / box);
+	printf("  %-52s %9.1f us  %6.1f x box\n", "bg_vault_item_verify "
+	    "(signature, commitments)", v->verify * 1e6, v->verify / box);
+	printf("  %-52s %9.1f us  %6.1f x box\n", "approval: take_share + "
+	    "re-seal to the request", v->take * 1e6, v->take / box);
+	printf("  %-52s %9.1f us  %6.1f x box\n", "release: bg_v2_open, 1 "
+	    "group (2 shares)", v->open1 * 1e6, v->open1 / box);
+	printf("  %-52s %9.1f us  %6.1f x box\n", "release: bg_v2_open, 2 "
+	    "groups (4 shares)", v->open2 * 1e6, v->open2 / box);
+	printf("  (%u slots per version; bg_v2_open checks every share, "
+	    "part and K against the commitments)\n", v->nslots);
+	printf("vault show: %zu accounts x 3 items (%zu versions, 2 groups of "
+	    "3), vault.json %.1f KiB:\n", v->show_accounts, v->show_items,
+	    (double)v->show_bytes / 1024);
+	printf("  %-52s %9.2f ms  %6.0f x box\n", "bg_vault_to_json",
+	    v->to_json * 1e3, v->to_json / box);
+	printf("  %-52s %9.2f ms  %6.0f x box\n", "  + cJSON_PrintUnformatted",
+	    v->print * 1e3, v->print / box);
+	printf("  %-52s %9.2f ms  %6.0f x box\n", "bg_json_parse",
+	    v->parse * 1e3, v->parse / box);
+	printf("  %-52s %9.2f ms  %6.0f x box\n", "bg_vault_from_json (parse "
+	    "+ check)", v->from_json * 1e3, v->from_json / box);
+	printf("  %-52s %9.2f ms  %6.0f x box (%.1f us per account)\n",
+	    "to_json + from_json", (v->to_json + v->from_json) * 1e3,
+	    (v->to_json + v->from_json) / box, (v->to_json + v->from_json) *
+	    1e6 / (double)(v->show_accounts ? v->show_accounts : 1));
+	printf("  (the vault holds at most BG_VAULT_ACCOUNTS_MAX = %d "
+	    "accounts)\n", BG_VAULT_ACCOUNTS_MAX);
 }
 
 /* ---------------------------------------------------------------- rounds */
@@ -1104,6 +1515,12 @@ report(struct bench *b)
 	    b->prof[P_AUDIT_SCAN].entries / n,
 	    (unsigned long long)b->log_before,
 	    (unsigned long long)b->log_after);
+	if (b->nstates > 1)
+		printf("  rounds ran in %u state directories, a fresh one every"
+		    " %d ceremonies (a custodian burns at most %d slots a day;"
+		    " the log sizes are the first's before, the last's after)"
+		    "\n", b->nstates, BG_BURNS_PER_DAY_MAX -
+		    (b->prefill ? 1 : 0), BG_BURNS_PER_DAY_MAX);
 	printf("  instrumentation: %.0f probe calls per round x %.2f us = "
 	    "%.2f ms of clock reads, counted in the totals (mostly as "
 	    "devices)\n", b->r[0].probes, b->probe_cost * 1e6,
@@ -1299,6 +1716,8 @@ main(int argc, char **argv)
 	baseline_probe(b);
 	baseline_box(b);
 	baseline_append(b);
+	bench_v2(b);
+	bench_show(b);
 
 	/* Full run: every OFF_EVERY-th round without clocks, for comparison. */
 	b->nr = b->quick ? b->rounds : b->rounds + b->rounds / (OFF_EVERY - 1);
@@ -1307,12 +1726,21 @@ main(int argc, char **argv)
 	b->log_before = log_size(b);
 	for (i = 0; i < b->nr; i++) {
 		b->r[i].clocks = b->quick || (i + 1) % OFF_EVERY != 0;
+		/* the warm-up of prefill() burned one slot per approver */
+		if (b->in_state + (b->prefill ? 1u : 0u) >=
+		    BG_BURNS_PER_DAY_MAX) {
+			new_state(b);
+			prefill(b);
+		}
 		if (one_round(b, &b->r[i]) != 0)
 			break;
+		b->in_state++;
 	}
 	b->log_after = log_size(b);
-	if (!b->failed)
+	if (!b->failed) {
 		report(b);
+		report_v2(b);
+	}
 
 	fclose(b->out);
 	if (b->keep || b->failed)

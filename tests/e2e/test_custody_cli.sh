@@ -1,7 +1,8 @@
 #!/bin/bash
 # tests/e2e/test_custody_cli.sh: `breakglass custody ...` and `config ...`
 # as shipped, on the software tokens of tests/virtual (docs/custody.md):
-# attestations by FIDO2 and YubiKey custodians and channel holders, the
+# attestations by FIDO2 and YubiKey custodians and channel holders (each
+# opening their boxes of the sealed item versions, vault format v2), the
 # rules broken one at a time, a wrong token, forged and altered
 # attestation entries appended with the audit key, config set refusing
 # bad files, and (with the fake clock) stale attestations and items
@@ -84,7 +85,14 @@ must token enroll tel-d --yubikey --serial 1003
 "$vyk" "$virt" create 1002 >/dev/null || exit 1
 must token program-yubikey --serial 1002
 must token enroll rita --yubikey --serial 1002
-must vault arm
+# vault format v2: arm only checks that sealing can start
+bgrun vault arm
+check "vault arm exits 0" is_rc 0
+check "vault arm says the vault is ready to seal" has_out "ready to seal"
+# each seal is signed by a member's (or requester's) token; the members
+# of the groups it needs get one box each of its one-time slots
+must seal 111122223333 root-password --generate --as alice
+must seal 111122223333 root-mfa --base32 GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ --as dave
 
 # ------------------------------------------------------ before any config
 bgrun custody check
@@ -144,6 +152,10 @@ done
 check "an attestation shows the statement" eval 'bgrun audit show --event custody.attested --actor erin --json; grep -q "mfa_device yubikey-2" "$out"'
 bgrun custody attest alice
 check "custody attest names the shares checked" has_out "1 share(s) opened and checked"
+check "an attestation states each item version's share" eval 'bgrun audit show --event custody.attested --actor alice --json; grep -q "share 111122223333 root-password 1 password 1" "$out"'
+check "... in the v2 attestation format" eval 'grep -q "breakglass-custody-attestation-v2" "$out"'
+bgrun custody attest dave
+check "an MFA custodian opens the root-mfa box" has_out "1 share(s) opened and checked, 1 channel(s) held"
 bgrun custody attest rita
 check "someone holding nothing cannot attest" is_rc 1
 check "the refusal says why" has_err "nothing to attest"
@@ -178,12 +190,14 @@ must config set "$dir/good.json"
 must custodian add alice --group mfa
 bgrun custody check
 check "a person in the password and MFA groups is named" has_out "alice is in both password group password and MFA group mfa"
+check "a member added after sealing holds no box: seal again" has_out "^warning .*box-missing .*alice (group mfa) hold(s) no share of root-mfa version 1 of account 111122223333"
 must custodian remove alice --group mfa
 must custodian remove carol --group password
 must custodian remove bob --group password
 bgrun custody check
 check "a group of one is named" has_out "group password has 1 member"
 check "... and cannot reach its threshold" has_out "^critical .*group password of account 111122223333 cannot reach its threshold 2"
+check "holders who left the group keep their shares until a rotation" has_out "^warning .*holder-removed .*bob, carol still hold(s) a share of root-password version 1 .*only a rotation revokes them"
 must custodian add bob --group password
 must custodian add carol --group password
 bgrun custody check
@@ -211,7 +225,8 @@ check "dave's failure cleared by a new attestation" eval '! grep -q "of dave fai
 # ---------------------------------------------- forged and altered entries
 line=$(grep '"custody.attested"' "$st/audit/entries.jsonl" | grep '"actor":"bob"' | tail -1)
 detail=$(python3 -c 'import json,sys; print(json.dumps(json.loads(sys.argv[1])["detail"]))' "$line")
-altered=$(python3 -c 'import json,sys; d=json.loads(sys.argv[1]); d["statement"]=d["statement"].replace("share 111122223333 password", "share 111122223333 mfa"); print(json.dumps(d))' "$detail")
+altered=$(python3 -c 'import json,sys; d=json.loads(sys.argv[1]); d["statement"]=d["statement"].replace("share 111122223333 root-password 1 password", "share 111122223333 root-password 1 mfa"); print(json.dumps(d))' "$detail")
+check "the altered statement differs from bob's" test "$altered" != "$detail"
 forge custody.attested bob "$altered"
 check "the forger can append (it holds the audit key)" is_rc 0
 bgrun audit verify
@@ -243,6 +258,8 @@ if [ -n "$clock" ]; then
 	"$vyk" "$virt" create 1004 >/dev/null; must token program-yubikey --serial 1004
 	must token enroll rita --yubikey --serial 1004
 	must vault arm
+	must seal 111122223333 root-password --generate --as alice
+	must seal 111122223333 root-mfa --base32 GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ --as dave
 	printf '{"format":"breakglass-config-v1","custody":{"max_age_days":30,"accounts":[{"account":"111122223333","email_inbox":["alice","bob"],"phone":["dave","erin"],"mfa_devices":[{"name":"k1","holders":["dave","erin"]},{"name":"k2","holders":["erin","dave"]}]}],"personal_emails":{"alice":"a@example.com","bob":"b@example.com","carol":"c@example.com","dave":"d@example.com","erin":"e@example.com"}}}\n' >"$dir/c2.json"
 	must config set "$dir/c2.json"
 	for p in alice bob carol dave erin; do must custody attest $p; done
@@ -261,20 +278,20 @@ if [ -n "$clock" ]; then
 	check "clock: password group reachable again" eval '! grep -q "group password of account 111122223333 cannot" "$out"'
 	check "clock: mfa still critical" has_out "group mfa of account 111122223333 cannot reach its threshold 2 .*fresh 0"
 	for p in carol dave erin; do must custody attest $p; done
-	# a release marks the items needing rotation
-	must seal 111122223333 root-password --generate
-	must request 111122223333 --reason "custody drill" --as rita
+	# a release (the quorum exposes the version) marks it for rotation
+	must request 111122223333 --reason "custody drill" --items root-password --as rita
 	id=$(ls "$st/requests" | head -1); id=${id%.json}
 	for p in alice bob; do must approve "$id" --as $p; done
 	must release "$id" --as rita
 	bgrun custody check
 	check "clock: a fresh release is a warning" has_out "^warning .*needs-rotation .*root-password of account 111122223333 was released"
+	check "clock: ... of the version released only" eval '! grep -q "needs-rotation .*root-mfa" "$out"'
 	check "clock: ... not a violation" is_rc 0
 	advance 8
 	bgrun custody check
 	check "clock: 8 days unrotated is a violation" has_out "^violation .*needs-rotation .*not re-sealed within 7 days"
 	check "clock: ... exit 1" is_rc 1
-	must seal 111122223333 root-password --generate
+	must seal 111122223333 root-password --generate --as bob
 	bgrun custody check
 	check "clock: re-sealing clears it" eval '! grep -q needs-rotation "$out"'
 	bgrun audit verify

@@ -1,10 +1,14 @@
 /*
  * Recovery-channel custody (broker/custody/) without hardware: the
- * config parser against good and malformed sections, and the check
- * against a vault of software-keyed YubiKey descriptors and a real audit
- * log holding attestation entries, fresh, stale, failed and forged. Each
- * rule is broken once and the finding must name the people or channels.
- * FIDO2 signatures over attestations are covered by
+ * config parser against good and malformed sections; the check against a
+ * vault of software-keyed YubiKey descriptors, its root password and root
+ * MFA sealed into one-time slots (vault format v2) and signed by a
+ * sealer's fake token, and a real audit log holding attestation entries,
+ * fresh, stale, failed and forged, and the approvals and quorums that burn
+ * slots and expose versions. Each rule is broken once and the finding must
+ * name the people or channels. What an attestation proves
+ * (bg_custody_prove) is run with the fake tokens' keys, boxes swapped
+ * included. FIDO2 signatures over attestations are covered by
  * tests/e2e/test_custody_cli.sh.
  */
 #include <setjmp.h>
@@ -22,9 +26,12 @@
 #include "tests/unit/testutil.h"
 #include "tests/unit/faketoken.h"
 #include "broker/custody/custody.h"
+#include "broker/ledger/ledger.h"
 
 #define DAY 86400u
 #define NPEOPLE 10
+#define ACCOUNT "111122223333"
+#define RQ_ID "0123456789abcdef0123456789abcdef"
 static const char *const names[NPEOPLE] = { "alice", "bob", "carol", "dave",
     "erin", "frank", "ops-a", "ops-b", "tel-c", "tel-d" };
 
@@ -45,23 +52,55 @@ struct fx {
 	struct bg_vault *v;
 	struct bg_custody_config cfg;
 	uint64_t now;
+	uint8_t priv[NPEOPLE][32];	/* each person's token key */
 };
 
-/* A token whose key nobody keeps: custody tests never open its boxes. */
-static bg_token_desc_t *
-fake_token(unsigned serial)
+static size_t
+person_ix(const char *name)
 {
-	uint8_t priv[32];
+	size_t i;
 
-	assert_int_equal(RAND_bytes(priv, 32), 1);
-	return tu_fake_token(priv, serial);
+	for (i = 0; i < NPEOPLE; i++)
+		if (strcmp(names[i], name) == 0)
+			return i;
+	fail_msg("no person %s", name);
+	return 0;
+}
+
+/*
+ * Seals item in the account (a new version) and signs it with sealer's
+ * fake token, as 'breakglass seal --as' does with a real one.
+ */
+static struct bg_vault_item *
+seal(struct fx *f, const char *item, enum bg_item_kind kind,
+    const char *sealer)
+{
+	static const uint8_t value[] = "Correct-Horse-9";
+	struct bg_vault_account *a = bg_vault_account(f->v, ACCOUNT);
+	const struct bg_vault_person *p = bg_vault_person(f->v, sealer);
+	struct bg_vault_item *it;
+	uint8_t msg[32];
+
+	assert_non_null(a);
+	assert_non_null(p);
+	assert_int_equal(bg_vault_seal(f->v, a, item, kind, value,
+	    sizeof(value) - 1, f->now, &it), BG_OK);
+	assert_int_equal(bg_vault_seal_message(f->v, it, sealer, msg), BG_OK);
+	tu_fake_sign(p->tokens[0], f->priv[person_ix(sealer)], msg, 32,
+	    it->sig);
+	snprintf(it->sealer, sizeof(it->sealer), "%s", sealer);
+	snprintf(it->sealer_token, sizeof(it->sealer_token), "%s",
+	    bg_token_desc_id(p->tokens[0]));
+	assert_int_equal(bg_vault_item_verify(f->v, a, it), BG_OK);
+	return it;
 }
 
 static int
 setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof(*f));
-	size_t i, armed;
+	char why[256];
+	size_t i;
 
 	assert_non_null(f);
 	snprintf(f->dir, sizeof(f->dir), "/tmp/bg_custody.XXXXXX");
@@ -70,13 +109,14 @@ setup(void **state)
 	assert_int_equal(bg_audit_open(f->dir, BG_AUDIT_WRITE, &f->log),
 	    BG_OK);
 	assert_int_equal(bg_vault_new(&f->v), BG_OK);
-	assert_int_equal(bg_vault_add_account(f->v, "111122223333", "prod",
+	assert_int_equal(bg_vault_add_account(f->v, ACCOUNT, "prod",
 	    "aws-root@example.com"), BG_OK);
 	for (i = 0; i < NPEOPLE; i++) {
 		assert_int_equal(bg_vault_add_person(f->v, names[i], 0, NULL),
 		    BG_OK);
+		assert_int_equal(RAND_bytes(f->priv[i], 32), 1);
 		assert_int_equal(bg_vault_add_token(f->v, names[i],
-		    fake_token(1000 + (unsigned)i)), BG_OK);
+		    tu_fake_token(f->priv[i], 1000 + (unsigned)i)), BG_OK);
 		if (i < 6)
 			assert_int_equal(bg_policy_add_member(f->v->policy,
 			    i < 3 ? "password" : "mfa", names[i]), BG_OK);
@@ -85,11 +125,13 @@ setup(void **state)
 	    BG_OK);
 	assert_int_equal(bg_policy_set_threshold(f->v->policy, "mfa", 2),
 	    BG_OK);
-	assert_int_equal(bg_vault_arm(f->v, &armed), BG_OK);
-	assert_int_equal(armed, 2);
+	/* no arm step in format v2: only the check that sealing can start */
+	assert_int_equal(bg_vault_ready(f->v, why, sizeof(why)), BG_OK);
 	assert_int_equal(bg_custody_config_parse(good_cfg, strlen(good_cfg),
 	    &f->cfg), BG_OK);
 	f->now = (uint64_t)time(NULL);
+	(void)seal(f, "root-password", BG_ITEM_PASSWORD, "alice");
+	(void)seal(f, "root-mfa", BG_ITEM_TOTP, "dave");
 	*state = f;
 	return 0;
 }
@@ -115,29 +157,58 @@ tok_of(struct fx *f, const char *person)
 	return bg_token_desc_id(bg_vault_person(f->v, person)->tokens[0]);
 }
 
+/* The share lines of person's statement for token tok, in attest's order. */
+static size_t
+share_lines(struct fx *f, const char *person, const char *tok, char *out,
+    size_t sz)
+{
+	const struct bg_vault_account *a;
+	const struct bg_vault_item *it;
+	const struct bg_v2_member *m;
+	size_t k, j, g, i, t, n = 0;
+
+	for (k = 0; k < f->v->naccounts; k++) {
+		a = &f->v->accounts[k];
+		for (j = 0; j < a->nitems; j++) {
+			it = &a->items[j];
+			for (g = 0; g < it->ver->ng; g++)
+				for (i = 0; i < it->ver->g[g].n; i++) {
+					m = &it->ver->g[g].m[i];
+					if (strcmp(m->person, person) != 0)
+						continue;
+					for (t = 0; t < m->ntokens; t++)
+						if (strcmp(m->token[t], tok) == 0)
+							n += (size_t)snprintf(
+							    out + n, sz - n,
+							    "share %s %s %llu "
+							    "%s %u\n", a->id,
+							    it->name,
+							    (unsigned long long)
+							    it->version,
+							    it->ver->g[g].name,
+							    m->x);
+				}
+		}
+	}
+	assert_true(n < sz);
+	return n;
+}
+
 /* The canonical statement a person would sign at time t. */
 static void
 statement(struct fx *f, const char *person, uint64_t t, char *out,
     size_t sz)
 {
-	const struct bg_vault_account *a = &f->v->accounts[0];
 	const struct bg_custody_account *c = &f->cfg.accounts[0];
 	char ts[BG_RFC3339_LEN + 1];
-	size_t k, i, m, n;
+	size_t i, m, n;
 
 	assert_int_equal(bg_rfc3339_format(t, ts), BG_OK);
 	n = (size_t)snprintf(out, sz, "format %s\nvault %s\nperson %s\n"
 	    "time %s\ntoken %s\n", BG_CUSTODY_ATTEST_FORMAT, f->v->id_hex,
 	    person, ts, tok_of(f, person));
-	for (k = 0; k < a->nkeys; k++) {
-		const struct bg_vault_share *s = bg_vault_share(&a->keys[k],
-		    person);
-
-		if (s != NULL)
-			n += (size_t)snprintf(out + n, sz - n,
-			    "share %s %s %llu %u\n", a->id, a->keys[k].group,
-			    (unsigned long long)a->keys[k].epoch, s->x);
-	}
+	/* one line per item version and group with a box sealed to it */
+	n += share_lines(f, person, tok_of(f, person), out + n, sz - n);
 	for (i = 0; i < c->email_inbox.n; i++)
 		if (strcmp(c->email_inbox.name[i], person) == 0)
 			n += (size_t)snprintf(out + n, sz - n,
@@ -162,6 +233,40 @@ append(struct fx *f, const char *event, const char *actor, cJSON *d)
 
 	assert_int_equal(bg_audit_append(f->log, &ev, NULL), BG_OK);
 	cJSON_Delete(d);
+}
+
+/*
+ * An entry naming slots [from, to) of item's current version, as the
+ * ceremony records them: "approval.granted" burns them, and
+ * "request.quorum_met" exposes the version.
+ */
+static void
+slots_entry(struct fx *f, const char *event, const char *item,
+    uint32_t from, uint32_t to)
+{
+	const struct bg_vault_item *it = bg_vault_item(
+	    bg_vault_account(f->v, ACCOUNT), item);
+	const char *items[BG_POLICY_ITEMS_MAX];
+	uint64_t vers[BG_POLICY_ITEMS_MAX];
+	uint32_t slots[BG_POLICY_ITEMS_MAX];
+	struct bg_audit_event ev = { event, "alice", ACCOUNT, RQ_ID, NULL };
+	size_t n;
+	cJSON *d;
+
+	assert_non_null(it);
+	while (from < to) {
+		for (n = 0; n < BG_POLICY_ITEMS_MAX && from < to; n++, from++) {
+			items[n] = it->name;
+			vers[n] = it->version;
+			slots[n] = from;
+		}
+		assert_non_null(d = cJSON_CreateObject());
+		assert_int_equal(bg_ledger_add_entries(d, items, vers, slots, n),
+		    BG_OK);
+		ev.detail = d;
+		assert_int_equal(bg_audit_append(f->log, &ev, NULL), BG_OK);
+		cJSON_Delete(d);
+	}
 }
 
 static cJSON *
@@ -203,7 +308,10 @@ run(struct fx *f, uint64_t now, struct bg_custody_report *rep)
 	    BG_OK);
 }
 
-/* The number of findings of rule at sev whose message has every word. */
+/*
+ * The number of findings of rule at sev (0: any) whose message has every
+ * word.
+ */
 static size_t
 found(const struct bg_custody_report *rep, enum bg_custody_sev sev,
     const char *rule, const char *w1, const char *w2)
@@ -211,7 +319,8 @@ found(const struct bg_custody_report *rep, enum bg_custody_sev sev,
 	size_t i, n = 0;
 
 	for (i = 0; i < rep->n; i++)
-		if (rep->f[i].sev == sev && strcmp(rep->f[i].rule, rule) == 0 &&
+		if ((sev == 0 || rep->f[i].sev == sev) &&
+		    strcmp(rep->f[i].rule, rule) == 0 &&
 		    (w1 == NULL || strstr(rep->f[i].message, w1)) &&
 		    (w2 == NULL || strstr(rep->f[i].message, w2)))
 			n++;
@@ -431,7 +540,21 @@ test_rule_group_size(void **state)
 	 * group cannot reach 2 with its fresh members */
 	assert_int_equal(found(&rep, BG_CUSTODY_CRITICAL,
 	    "threshold-unreachable", "group password", "fresh 1 (alice)"), 1);
+	/* and only a rotation takes their shares away */
+	assert_int_equal(found(&rep, BG_CUSTODY_WARNING, "holder-removed",
+	    "bob, carol still hold(s) a share of root-password version 1",
+	    "only a rotation revokes them"), 1);
 	bg_custody_report_free(&rep);
+	/* sealed again: the new version names alice only, and the policy's
+	 * floor (threshold 2 of 1 member) refuses the seal */
+	{
+		struct bg_vault_item *it;
+
+		assert_int_not_equal(bg_vault_seal(f->v,
+		    bg_vault_account(f->v, ACCOUNT), "root-password",
+		    BG_ITEM_PASSWORD, (const uint8_t *)"x", 1, f->now, &it),
+		    BG_OK);
+	}
 }
 
 static void
@@ -528,8 +651,13 @@ test_rule_accounts(void **state)
 	    "444455556666 (staging)", NULL), 1);
 	assert_int_equal(found(&rep, BG_CUSTODY_WARNING, "mfa-devices",
 	    "one root MFA device (yubikey-2)", NULL), 1);
-	assert_int_equal(found(&rep, BG_CUSTODY_WARNING, "not-armed",
-	    "444455556666", NULL), 2);
+	/* nothing sealed in the new account: both root items are named */
+	assert_int_equal(found(&rep, BG_CUSTODY_WARNING, "not-sealed",
+	    "root-password of account 444455556666", NULL), 1);
+	assert_int_equal(found(&rep, BG_CUSTODY_WARNING, "not-sealed",
+	    "root-mfa of account 444455556666", NULL), 1);
+	assert_int_equal(found(&rep, BG_CUSTODY_WARNING, "not-sealed",
+	    "111122223333", NULL), 0);
 	bg_custody_report_free(&rep);
 	reparse(f, "\"111122223333\"", "\"999999999999\"");
 	run(f, f->now, &rep);
@@ -666,9 +794,31 @@ test_forged_attestations(void **state)
 	p[5] = '1', p[6] = '3';		/* month 13 */
 	append(f, "custody.attested", "alice",
 	    att_detail(tok_of(f, "alice"), alt, ""));
+	/* 10: the format of vault v1 */
+	snprintf(alt, sizeof(alt), "%s", text);
+	assert_non_null(p = strstr(alt, "attestation-v2\n"));
+	p[strlen("attestation-v")] = '1';
+	append(f, "custody.attested", "alice",
+	    att_detail(tok_of(f, "alice"), alt, ""));
+	/* 11: a v1 share line (account, group, epoch, x) */
+	{
+		const char *v2 = "share " ACCOUNT " root-password 1 password 1\n";
+
+		assert_non_null(p = strstr(text, v2));
+		snprintf(alt, sizeof(alt), "%.*sshare " ACCOUNT " password 1 "
+		    "1\n%s", (int)(p - text), text, p + strlen(v2));
+	}
+	append(f, "custody.attested", "alice",
+	    att_detail(tok_of(f, "alice"), alt, ""));
+	/* 12: a share line of version 0 */
+	snprintf(alt, sizeof(alt), "%s", text);
+	assert_non_null(p = strstr(alt, "root-password 1 password"));
+	p[14] = '0';
+	append(f, "custody.attested", "alice",
+	    att_detail(tok_of(f, "alice"), alt, ""));
 	run(f, f->now, &rep);
 	dump(&rep);
-	assert_int_equal(rep.rejected, 9);
+	assert_int_equal(rep.rejected, 12);
 	assert_int_equal(found(&rep, BG_CUSTODY_CRITICAL,
 	    "attestation-rejected", "alice", "not one of theirs"), 1);
 	assert_int_equal(found(&rep, BG_CUSTODY_CRITICAL,
@@ -687,31 +837,242 @@ test_forged_attestations(void **state)
 	bg_custody_report_free(&rep);
 }
 
+/*
+ * A version a quorum named is exposed (the ledger says so from the log):
+ * a warning with the date to rotate by, a violation after rotation_days;
+ * sealing again clears it.
+ */
 static void
 test_needs_rotation(void **state)
 {
 	struct fx *f = *state;
 	struct bg_custody_report rep;
-	struct bg_vault_account *a = &f->v->accounts[0];
-	struct bg_vault_item *it;
-	const uint8_t pw[] = "Correct-Horse-9";
 
-	assert_int_equal(bg_vault_seal(f->v, a, "root-password",
-	    BG_ITEM_PASSWORD, pw, sizeof(pw) - 1, f->now - 10 * DAY), BG_OK);
-	assert_non_null(it = bg_vault_item(a, "root-password"));
-	it->released = f->now - 8 * DAY;
-	it->needs_rotation = 1;
 	attest_all(f);
+	slots_entry(f, "approval.granted", "root-password", 0, 1);
 	run(f, f->now, &rep);
+	assert_int_equal(found(&rep, 0, "needs-rotation", NULL, NULL), 0);
+	assert_int_equal(rep.count[BG_CUSTODY_WARNING], 0);
+	bg_custody_report_free(&rep);
+	slots_entry(f, "request.quorum_met", "root-password", 0, 1);
+	run(f, f->now, &rep);
+	dump(&rep);
+	assert_int_equal(found(&rep, BG_CUSTODY_WARNING, "needs-rotation",
+	    "root-password of account 111122223333 was released at",
+	    "(version 1): rotate it before"), 1);
+	assert_int_equal(found(&rep, BG_CUSTODY_WARNING, "needs-rotation",
+	    "root-mfa", NULL), 0);
+	assert_int_equal(bad_count(&rep), 0);
+	bg_custody_report_free(&rep);
+	/* eight days on (and everybody still fresh): a violation */
+	run(f, f->now + 8 * DAY, &rep);
 	assert_int_equal(found(&rep, BG_CUSTODY_VIOLATION, "needs-rotation",
 	    "root-password of account 111122223333", "within 7 days"), 1);
 	bg_custody_report_free(&rep);
-	it->released = f->now - 2 * DAY;
-	run(f, f->now, &rep);
-	assert_int_equal(found(&rep, BG_CUSTODY_WARNING, "needs-rotation",
-	    "root-password", "rotate it before"), 1);
+	/* version 2 was exposed by nobody; the attestations of version 1
+	 * count for it (the same tokens) */
+	(void)seal(f, "root-password", BG_ITEM_PASSWORD, "bob");
+	run(f, f->now + 8 * DAY, &rep);
+	dump(&rep);
+	assert_int_equal(found(&rep, 0, "needs-rotation", NULL, NULL), 0);
 	assert_int_equal(bad_count(&rep), 0);
 	bg_custody_report_free(&rep);
+}
+
+/*
+ * Slots left = slots - burned (ledger): fewer than a quarter warns to
+ * rotate, none left is critical; burns of another version or item do not
+ * count.
+ */
+static void
+test_slots_left(void **state)
+{
+	struct fx *f = *state;
+	struct bg_custody_report rep;
+	uint32_t nslots = bg_vault_item(bg_vault_account(f->v, ACCOUNT),
+	    "root-password")->ver->nslots;
+
+	assert_int_equal(nslots, BG_SLOTS_DEFAULT);
+	attest_all(f);
+	/* 24 of 32 burned: 8 left, a quarter exactly: nothing */
+	slots_entry(f, "approval.granted", "root-password", 0, 24);
+	/* burning a slot twice burns it once */
+	slots_entry(f, "approval.granted", "root-password", 23, 24);
+	run(f, f->now, &rep);
+	dump(&rep);
+	assert_int_equal(found(&rep, 0, "slots-left", NULL, NULL), 0);
+	assert_int_equal(rep.count[BG_CUSTODY_WARNING], 0);
+	bg_custody_report_free(&rep);
+	/* 25 burned: 7 left, below a quarter */
+	slots_entry(f, "approval.granted", "root-password", 24, 25);
+	run(f, f->now, &rep);
+	assert_int_equal(found(&rep, BG_CUSTODY_WARNING, "slots-left",
+	    "root-password version 1 of account 111122223333 has 7 of 32 "
+	    "slots left", "rotate"), 1);
+	assert_int_equal(found(&rep, 0, "slots-left", "root-mfa", NULL), 0);
+	assert_int_equal(bad_count(&rep), 0);
+	bg_custody_report_free(&rep);
+	/* all burned: nothing can open it */
+	slots_entry(f, "approval.granted", "root-password", 25, 32);
+	run(f, f->now, &rep);
+	assert_int_equal(found(&rep, BG_CUSTODY_CRITICAL, "slots-left",
+	    "root-password version 1 of account 111122223333 has no slot "
+	    "left", "seal it again"), 1);
+	bg_custody_report_free(&rep);
+	/* sealed again: version 2 has all its slots */
+	(void)seal(f, "root-password", BG_ITEM_PASSWORD, "carol");
+	run(f, f->now, &rep);
+	assert_int_equal(found(&rep, 0, "slots-left", NULL, NULL), 0);
+	assert_int_equal(bad_count(&rep), 0);
+	bg_custody_report_free(&rep);
+}
+
+/*
+ * A member added to a group after the item was sealed holds no box of the
+ * current version: reported (seal again), not required to attest it, and
+ * not counted toward the threshold; sealing again gives them a box.
+ */
+static void
+test_box_missing(void **state)
+{
+	struct fx *f = *state;
+	struct bg_custody_report rep;
+
+	assert_int_equal(bg_policy_add_member(f->v->policy, "mfa", "tel-d"),
+	    BG_OK);
+	attest_all(f);
+	run(f, f->now, &rep);
+	dump(&rep);
+	assert_int_equal(found(&rep, BG_CUSTODY_WARNING, "box-missing",
+	    "tel-d (group mfa) hold(s) no share of root-mfa version 1",
+	    "seal it again"), 1);
+	assert_int_equal(found(&rep, BG_CUSTODY_WARNING, "box-missing",
+	    "root-password", NULL), 0);
+	assert_int_equal(bad_count(&rep), 0);
+	bg_custody_report_free(&rep);
+	/* the other way: the policy has the item need a group it was not
+	 * sealed for */
+	{
+		const char *both[] = { "password", "mfa" };
+
+		assert_int_equal(bg_policy_set_item(f->v->policy,
+		    "root-password", both, 2), BG_OK);
+	}
+	run(f, f->now, &rep);
+	assert_int_equal(found(&rep, BG_CUSTODY_WARNING, "box-missing",
+	    "root-password of account 111122223333 need group mfa",
+	    "version 1 was not sealed for"), 1);
+	bg_custody_report_free(&rep);
+	{
+		const char *one[] = { "password" };
+
+		assert_int_equal(bg_policy_set_item(f->v->policy,
+		    "root-password", one, 1), BG_OK);
+	}
+	/* sealed again: tel-d holds a box, and must attest it */
+	(void)seal(f, "root-mfa", BG_ITEM_TOTP, "erin");
+	run(f, f->now, &rep);
+	assert_int_equal(found(&rep, 0, "box-missing", NULL, NULL), 0);
+	/* tel-d's attestation predates the box: no share of root-mfa in it */
+	assert_int_equal(found(&rep, BG_CUSTODY_CRITICAL,
+	    "threshold-unreachable", NULL, NULL), 0);
+	bg_custody_report_free(&rep);
+}
+
+/* A version whose seal does not verify cannot be used: critical. */
+static void
+test_seal_invalid(void **state)
+{
+	struct fx *f = *state;
+	struct bg_custody_report rep;
+	struct bg_vault_item *it = bg_vault_item(bg_vault_account(f->v,
+	    ACCOUNT), "root-mfa");
+	size_t n;
+
+	attest_all(f);
+	it->sig[0] ^= 1;
+	run(f, f->now, &rep);
+	assert_int_equal(found(&rep, BG_CUSTODY_CRITICAL, "seal-invalid",
+	    "root-mfa version 1 of account 111122223333", "signature"), 1);
+	bg_custody_report_free(&rep);
+	/* and nobody attests against it */
+	assert_int_equal(bg_custody_prove(f->v, bg_vault_person(f->v, "dave"),
+	    0, f->priv[person_ix("dave")], &n), BG_ETAMPER);
+	assert_non_null(strstr(bg_why(), "root-mfa"));
+	it->sig[0] ^= 1;
+	assert_int_equal(bg_custody_prove(f->v, bg_vault_person(f->v, "dave"),
+	    0, f->priv[person_ix("dave")], &n), BG_OK);
+	assert_int_equal(n, 1);
+}
+
+/*
+ * What an attestation proves: each member opens their own box of each
+ * version with their token's key; nobody else's key opens it, and a box
+ * swapped between two members opens for neither (its label names the
+ * member, and it is sealed to the other's token).
+ */
+static void
+test_prove_and_swapped_box(void **state)
+{
+	struct fx *f = *state;
+	struct bg_vault_item *it = bg_vault_item(bg_vault_account(f->v,
+	    ACCOUNT), "root-password");
+	struct bg_v2_member *ma, *mb;
+	uint8_t *box;
+	char lines[512];
+	size_t i, n;
+
+	/* everybody of a group proves one share; a holder of channels only
+	 * proves none */
+	for (i = 0; i < NPEOPLE; i++) {
+		assert_int_equal(bg_custody_prove(f->v, bg_vault_person(f->v,
+		    names[i]), 0, f->priv[i], &n), BG_OK);
+		assert_int_equal(n, i < 6 ? 1 : 0);
+		assert_int_equal(share_lines(f, names[i], tok_of(f, names[i]),
+		    lines, sizeof(lines)) != 0, i < 6);
+	}
+	share_lines(f, "alice", tok_of(f, "alice"), lines, sizeof(lines));
+	assert_string_equal(lines, "share " ACCOUNT " root-password 1 "
+	    "password 1\n");
+	/* bob's key does not open alice's box */
+	assert_int_not_equal(bg_custody_prove(f->v, bg_vault_person(f->v,
+	    "alice"), 0, f->priv[person_ix("bob")], &n), BG_OK);
+	/* alice's and bob's boxes swapped in the record */
+	ma = &it->ver->g[0].m[0];
+	mb = &it->ver->g[0].m[1];
+	assert_string_equal(ma->person, "alice");
+	assert_string_equal(mb->person, "bob");
+	box = ma->box[0];
+	ma->box[0] = mb->box[0];
+	mb->box[0] = box;
+	assert_int_not_equal(bg_custody_prove(f->v, bg_vault_person(f->v,
+	    "alice"), 0, f->priv[person_ix("alice")], &n), BG_OK);
+	assert_int_equal(n, 0);
+	assert_non_null(strstr(bg_why(), "alice's box of root-password "
+	    "version 1"));
+	assert_int_not_equal(bg_custody_prove(f->v, bg_vault_person(f->v,
+	    "bob"), 0, f->priv[person_ix("bob")], &n), BG_OK);
+	/* even with the other's key: the label names the member */
+	assert_int_not_equal(bg_custody_prove(f->v, bg_vault_person(f->v,
+	    "alice"), 0, f->priv[person_ix("bob")], &n), BG_OK);
+	/* carol's, untouched, still opens */
+	assert_int_equal(bg_custody_prove(f->v, bg_vault_person(f->v,
+	    "carol"), 0, f->priv[person_ix("carol")], &n), BG_OK);
+	assert_int_equal(n, 1);
+	/* swapped back: both open again */
+	mb->box[0] = ma->box[0];
+	ma->box[0] = box;
+	assert_int_equal(bg_custody_prove(f->v, bg_vault_person(f->v,
+	    "alice"), 0, f->priv[person_ix("alice")], &n), BG_OK);
+	assert_int_equal(bg_custody_prove(f->v, bg_vault_person(f->v,
+	    "bob"), 0, f->priv[person_ix("bob")], &n), BG_OK);
+	/* x swapped in the record (alice claims bob's place): refused */
+	ma->x = 2;
+	mb->x = 1;
+	assert_int_not_equal(bg_custody_prove(f->v, bg_vault_person(f->v,
+	    "alice"), 0, f->priv[person_ix("alice")], &n), BG_OK);
+	ma->x = 1;
+	mb->x = 2;
 }
 
 static void
@@ -769,6 +1130,14 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_needs_rotation, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_slots_left, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_box_missing, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_seal_invalid, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_prove_and_swapped_box,
+		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_report_json, setup,
 		    teardown),
 	};
