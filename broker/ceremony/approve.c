@@ -212,7 +212,7 @@ move_share(struct ap *a, size_t k, const bg_token_key_t *key,
 	snprintf(se->item, sizeof(se->item), "%s", it->name);
 	se->version = it->version;
 	se->slot = e->slot;
-	se->epoch = it->ver->epoch;
+	se->epoch = it->ver->g[a->g[k]].epoch;
 	se->x = a->x[k];
 	if ((r = sha256(m->box[t], BG_V2_BOX_LEN(it->ver->nslots),
 	    se->opened)) != BG_OK)

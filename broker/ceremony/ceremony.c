@@ -282,7 +282,7 @@ cer_approval_label(const struct bg_cer *c, const struct bg_rqfile *f,
 	id.account = ver->account;
 	id.item = ver->item;
 	id.version = ver->version;
-	id.epoch = ver->epoch;
+	id.epoch = ver->g[g].epoch;
 	id.group = ver->g[g].name;
 	id.x = x;
 	id.person = ver->g[g].m[x - 1].person;
@@ -301,12 +301,49 @@ cer_entry(const struct bg_rqfile *f, const char *item)
 	return NULL;
 }
 
+/*
+ * Each group of the version is at the epoch the log last gave it (its
+ * seal's, or the last group.rekeyed): boxes from before a rekey, planted
+ * back into vault.json, are refused.
+ */
+int
+cer_epochs(struct bg_cer *c, const struct bg_vault_account *a,
+    const struct bg_vault_item *it)
+{
+	bg_ledger_t *l = NULL;
+	uint64_t want;
+	size_t g;
+	int r;
+
+	if ((r = cer_ledger(c, &l)) != BG_OK)
+		return r;
+	for (g = 0; g < it->ver->ng && r == BG_OK; g++) {
+		want = bg_ledger_epoch(l, a->id, it->name, it->version,
+		    it->ver->g[g].name);
+		if (want == 0)
+			want = it->ver->epoch;
+		if (it->ver->g[g].epoch != want) {
+			bg_set_why("%s version %llu: group %s's boxes are of "
+			    "epoch %llu, the log says %llu (boxes from before "
+			    "a rekey?)", it->name,
+			    (unsigned long long)it->version,
+			    it->ver->g[g].name,
+			    (unsigned long long)it->ver->g[g].epoch,
+			    (unsigned long long)want);
+			r = BG_ETAMPER;
+		}
+	}
+	bg_ledger_free(&l);
+	return r;
+}
+
 int
 cer_item(struct bg_cer *c, const struct bg_rqfile *f,
     const struct bg_request2_entry *e, struct bg_vault_item **out)
 {
 	struct bg_vault_account *a = bg_vault_account(c->v, f->rq2->account);
 	struct bg_vault_item *it;
+	int r;
 
 	*out = NULL;
 	if (a == NULL || (it = bg_vault_item(a, e->item)) == NULL) {
@@ -327,7 +364,9 @@ cer_item(struct bg_cer *c, const struct bg_rqfile *f,
 		return BG_EPERM;
 	}
 	*out = it;
-	return bg_vault_item_verify(c->v, a, it);
+	if ((r = bg_vault_item_verify(c->v, a, it)) != BG_OK)
+		return r;
+	return cer_epochs(c, a, it);
 }
 
 int

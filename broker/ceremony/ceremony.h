@@ -137,12 +137,101 @@ void bg_released_free(struct bg_released **items, size_t n);
 /* Prints the requests (one, or all open ones) with what each lacks. */
 int bg_cer_status(struct bg_cer *c, const char *id);
 
+/* ============================================================= rekey */
+
 /*
- * Rekey by resharing (docs/design.md §5.2) is not built for vault format
- * v2 yet: refused (BG_EPERM) with what to do instead, and recorded.
+ * Rekey by resharing (docs/ceremony.md "Rekey"): rekeys/<id>.json. The
+ * holders named in "from" (exactly the threshold of every version) each
+ * re-split their shares to the group's members as the policy names them
+ * now, in their own process with their own touch; each new member joins
+ * the pieces addressed to them in theirs. No process holds another's
+ * token secret or a group part.
  */
-int bg_cer_rekey(struct bg_cer *c, const char *account, const char *group,
-    const char *const *with, size_t nwith, int new_key);
+#define BG_RKFILE_FORMAT "breakglass-rekey-v1"
+#define BG_RK_ID_LEN 32
+#define BG_RK_VERSIONS_MAX BG_POLICY_ITEMS_MAX
+
+struct bg_rk_member {
+	char person[BG_NAME_MAX + 1];
+	uint8_t x;			/* new x, 1..n, policy order */
+};
+
+struct bg_rk_version {
+	char item[BG_NAME_MAX + 1];
+	uint64_t version;
+	uint64_t epoch;			/* the group's, before the rekey */
+	uint32_t nslots;
+	uint32_t check;			/* opened to check the parts; burned */
+	uint8_t root[32];		/* the sealer's commitments root */
+	uint8_t from_x[BG_SHAMIR_MAX];	/* each holder's x, in from order */
+};
+
+/* A piece (contribution) or a new member box (acceptance). */
+struct bg_rk_box {
+	char to[BG_NAME_MAX + 1];
+	char token[2 * BG_TOKEN_ID_LEN + 1];	/* the recipient's */
+	size_t v;				/* index into versions */
+	uint8_t *box;
+	size_t len;
+};
+
+/* What one person's process made and signed. */
+struct bg_rk_signed {
+	char person[BG_NAME_MAX + 1];
+	char token[2 * BG_TOKEN_ID_LEN + 1];	/* the token that signed */
+	uint8_t sig[BG_TOKEN_SIG_LEN];
+	struct bg_rk_box *boxes;
+	size_t nboxes;
+	uint8_t *checks;	/* acceptances: the check slot's share per
+				   version (BG_SLOT_KEY_LEN each), revealed */
+};
+
+struct bg_rkfile {
+	char id[BG_RK_ID_LEN + 1];
+	char account[BG_ACCOUNT_MAX + 1];
+	char group[BG_NAME_MAX + 1];
+	char opened_by[BG_NAME_MAX + 1];
+	uint64_t opened, closed;
+	char outcome[16];		/* "", "done" or "failed" */
+	unsigned t;			/* the new threshold */
+	char (*from)[BG_NAME_MAX + 1];
+	size_t nfrom;
+	struct bg_rk_member *members;
+	size_t nmembers;
+	struct bg_rk_version *versions;
+	size_t nversions;
+	struct bg_rk_signed *contrib, *accept;
+	size_t ncontrib, naccept;
+};
+
+int bg_rkfile_from_json(const cJSON *j, struct bg_rkfile **f);
+int bg_rkfile_to_json(const struct bg_rkfile *f, cJSON **j);
+void bg_rkfile_free(struct bg_rkfile **f);
+/* The hash of what the rekey is (not who did what): every box is bound
+ * to it, every signature covers it. */
+int bg_rkfile_hash(const uint8_t vault_id[16], const struct bg_rkfile *f,
+    uint8_t h[32]);
+
+/*
+ * Opens a rekey of group in account: from names the holders (exactly the
+ * threshold of each current version of the group), the new members and
+ * threshold are the policy's now; one unburned slot per version is
+ * burned for the check. Refused while a request naming a version is
+ * open. id gets the rekey id.
+ */
+int bg_cer_rekey_begin(struct bg_cer *c, const char *account,
+    const char *group, const char *const *from, size_t nfrom,
+    const char *as, char id[BG_RK_ID_LEN + 1]);
+/* A holder touches, re-splits their shares to the new members, signs. */
+int bg_cer_rekey_contribute(struct bg_cer *c, const char *id, const char *as);
+/*
+ * A new member touches, joins the pieces addressed to them into new
+ * boxes, signs; the last one checks the parts and, if they hold, makes
+ * the vault use the new boxes (group.rekeyed).
+ */
+int bg_cer_rekey_accept(struct bg_cer *c, const char *id, const char *as);
+/* Prints one rekey, or every one not closed. */
+int bg_cer_rekey_status(struct bg_cer *c, const char *id);
 
 /* For the rooms above (custody): one touch, one recorded note. */
 /* Records event with detail (may be NULL) and no file change. */

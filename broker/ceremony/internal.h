@@ -53,6 +53,10 @@ const struct bg_request2_entry *cer_entry(const struct bg_rqfile *f,
 int cer_item(struct bg_cer *c, const struct bg_rqfile *f,
     const struct bg_request2_entry *e, struct bg_vault_item **it);
 
+/* BG_ETAMPER unless every group of it is at the epoch the log says. */
+int cer_epochs(struct bg_cer *c, const struct bg_vault_account *a,
+    const struct bg_vault_item *it);
+
 /* BG_EPERM unless the request is open (file and log) and not expired. */
 int cer_open_check(struct bg_cer *c, const struct bg_rqfile *f);
 /* Free text shown to people (reasons): no control character. */

@@ -261,9 +261,13 @@ do_person(struct bg_cer *c, void *arg, struct change *ch)
 		    a->name)) != BG_OK)
 			return r;
 		ch->event = "custodian.removed";
-		printf("%s removed from group %s; until 'breakglass rekey %s "
-		    "--new-key', their share still exists\n", a->name,
-		    a->group, a->group);
+		printf("%s removed from group %s. Their shares of every sealed "
+		    "version still exist and may sit in a backup: only sealing "
+		    "each item again (a rotation) revokes them. 'breakglass "
+		    "rekey begin %s' re-splits the current versions among the "
+		    "members left, so those versions stop needing %s, but it "
+		    "does not revoke what %s already holds.\n", a->name,
+		    a->group, a->group, a->name, a->name);
 	} else if ((r = bg_vault_add_person(c->v, a->name, a->requester,
 	    NULL)) != BG_OK) {
 		return r;

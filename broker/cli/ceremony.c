@@ -217,26 +217,88 @@ bg_cli_status(struct bg_cli *cli, int argc, char **argv)
 
 /* =============================================================== rekey */
 
-int
-bg_cli_rekey(struct bg_cli *cli, int argc, char **argv)
+static int
+rekey_begin(struct bg_cli *cli, int argc, char **argv)
 {
-	const char *account = NULL, *pin = NULL, *pos[1], *with[LIST_MAX];
+	const char *account = NULL, *as = NULL, *pos[1], *with[LIST_MAX];
+	char id[BG_RK_ID_LEN + 1];
 	size_t npos, nwith = 0;
-	int new_key = 0, r;
 	struct bg_cli_opt opts[] = {
 		{ "--with", NULL, NULL, with, LIST_MAX, &nwith },
 		{ "--account", &account, NULL, NULL, 0, NULL },
-		{ "--new-key", NULL, &new_key, NULL, 0, NULL },
+		{ "--as", &as, NULL, NULL, 0, NULL },
+		{ NULL, NULL, NULL, NULL, 0, NULL },
+	};
+	struct bg_cer c;
+	int r;
+
+	if (bg_cli_opts(argc, argv, opts, pos, 1, &npos) != 0 || npos != 1 ||
+	    nwith == 0 || as == NULL)
+		return BG_EXIT_USAGE;
+	if ((r = bg_cli_cer_begin(cli, &c, NULL)) != BG_EXIT_OK)
+		return r;
+	r = bg_cer_rekey_begin(&c, account, pos[0], with, nwith, as, id);
+	if (r == BG_OK) {
+		printf("rekey %s opened for group %s\n", id, pos[0]);
+		(void)bg_cer_rekey_status(&c, id);
+		printf("next: each holder runs 'breakglass rekey contribute %s "
+		    "--as NAME', then each member 'breakglass rekey accept %s "
+		    "--as NAME'\n", id, id);
+	}
+	return bg_cli_cer_finish(cli, &c, "rekey refused", r);
+}
+
+/* rekey contribute|accept ID --as NAME [--pin-fd N] */
+static int
+rekey_step(struct bg_cli *cli, int argc, char **argv,
+    int (*step)(struct bg_cer *, const char *, const char *))
+{
+	const char *as = NULL, *pin = NULL, *pos[1];
+	struct bg_cli_opt opts[] = {
+		{ "--as", &as, NULL, NULL, 0, NULL },
 		{ "--pin-fd", &pin, NULL, NULL, 0, NULL },
 		{ NULL, NULL, NULL, NULL, 0, NULL },
 	};
 	struct bg_cer c;
+	size_t npos;
+	int r;
 
 	if (bg_cli_opts(argc, argv, opts, pos, 1, &npos) != 0 || npos != 1 ||
-	    nwith == 0)
+	    as == NULL)
 		return BG_EXIT_USAGE;
 	if ((r = bg_cli_cer_begin(cli, &c, pin)) != BG_EXIT_OK)
 		return r;
-	return bg_cli_cer_finish(cli, &c, "rekey refused", bg_cer_rekey(&c, account,
-	    pos[0], with, nwith, new_key));
+	return bg_cli_cer_finish(cli, &c, "rekey refused", step(&c, pos[0],
+	    as));
+}
+
+static int
+rekey_status(struct bg_cli *cli, int argc, char **argv)
+{
+	struct bg_cer c;
+	int r;
+
+	if (argc != 1 || strncmp(argv[0], "--", 2) == 0)
+		return BG_EXIT_USAGE;
+	if ((r = bg_cli_cer_begin(cli, &c, NULL)) != BG_EXIT_OK)
+		return r;
+	return bg_cli_cer_finish(cli, &c, "rekey status",
+	    bg_cer_rekey_status(&c, argv[0]));
+}
+
+int
+bg_cli_rekey(struct bg_cli *cli, int argc, char **argv)
+{
+	if (argc < 1)
+		return BG_EXIT_USAGE;
+	if (strcmp(argv[0], "begin") == 0)
+		return rekey_begin(cli, argc - 1, argv + 1);
+	if (strcmp(argv[0], "contribute") == 0)
+		return rekey_step(cli, argc - 1, argv + 1,
+		    bg_cer_rekey_contribute);
+	if (strcmp(argv[0], "accept") == 0)
+		return rekey_step(cli, argc - 1, argv + 1, bg_cer_rekey_accept);
+	if (strcmp(argv[0], "status") == 0)
+		return rekey_status(cli, argc - 1, argv + 1);
+	return BG_EXIT_USAGE;
 }

@@ -55,8 +55,9 @@ usage(FILE *f)
 	    "  deny ID --as NAME --reason TEXT [--pin-fd N]\n"
 	    "  release ID --as REQUESTER [--reveal-seed] [--pin-fd N]\n"
 	    "  status [ID]\n"
-	    "  rekey GROUP --with NAME... [--account ID] [--new-key] "
-	    "[--pin-fd N]\n"
+	    "  rekey begin GROUP --with NAME... --as NAME [--account ID]\n"
+	    "  rekey contribute|accept ID --as NAME [--pin-fd N]\n"
+	    "  rekey status ID\n"
 	    "\n"
 	    "password commands:\n"
 	    "  password generate [--length N] [--account-name NAME] "
@@ -156,8 +157,9 @@ static const struct bg_cli_cmd commands[] = {
 	    "release ID --as REQUESTER [--reveal-seed] [--pin-fd N]" },
 	{ "status", bg_cli_status, "status [ID]" },
 	{ "rekey", bg_cli_rekey,
-	    "rekey GROUP --with NAME... [--account ID] [--new-key] "
-	    "[--pin-fd N]" },
+	    "rekey begin GROUP --with NAME... --as NAME [--account ID] | "
+	    "rekey contribute|accept ID --as NAME [--pin-fd N] | "
+	    "rekey status ID" },
 	{ "alerts", bg_cli_alerts, NULL },
 	{ "custody", bg_cli_custody, NULL },
 	{ "config", bg_cli_config, NULL },

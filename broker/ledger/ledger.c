@@ -20,7 +20,16 @@ struct lrq {
 	size_t ne;
 };
 
+/* A group's epoch after a rekey. */
+struct lepoch {
+	struct bg_ledger_slot s;	/* slot unused */
+	char group[BG_NAME_MAX + 1];
+	uint64_t epoch;
+};
+
 struct bg_ledger {
+	struct lepoch *ep;
+	size_t nep, capep;
 	struct lrq *rq;
 	size_t nrq, caprq;
 	struct bg_ledger_burn *burn;
@@ -75,38 +84,46 @@ entry_time(const char *s)
 	return bg_rfc3339_parse(buf, BG_RFC3339_LEN, &t) == BG_OK ? t : 0;
 }
 
-/* The entries array of a detail, each checked; unknown shapes are skipped. */
-/* A whole number in lo..hi that JSON carries exactly: the ceremony writes no other. */
+/* A whole number in lo..hi that JSON carries exactly: the only kind
+ * the ceremony writes. */
 static int
 whole(const cJSON *n, double lo, double hi)
 {
 	return cJSON_IsNumber(n) && n->valuedouble >= lo &&
-	    n->valuedouble <= hi && n->valuedouble == (double)(uint64_t)n->valuedouble;
+	    n->valuedouble <= hi &&
+	    n->valuedouble == (double)(uint64_t)n->valuedouble;
 }
 
+/* One element of an entries array; 0 when it is not one we write. */
+static int
+read_one(const cJSON *e, const char *account, struct bg_ledger_slot *out)
+{
+	const cJSON *item = cJSON_GetObjectItemCaseSensitive(e, "item");
+	const cJSON *ver = cJSON_GetObjectItemCaseSensitive(e, "version");
+	const cJSON *slot = cJSON_GetObjectItemCaseSensitive(e, "slot");
+
+	if (!cJSON_IsString(item) || !bg_name_valid(item->valuestring) ||
+	    !whole(ver, 1, (double)BG_JSON_INT_MAX) ||
+	    !whole(slot, 0, BG_SLOTS_MAX - 1))
+		return 0;
+	snprintf(out->account, sizeof(out->account), "%s", account);
+	snprintf(out->item, sizeof(out->item), "%s", item->valuestring);
+	out->version = (uint64_t)ver->valuedouble;
+	out->slot = (uint32_t)slot->valuedouble;
+	return 1;
+}
+
+/* The entries array of a detail, each checked; unknown shapes are skipped. */
 static size_t
 read_entries(const cJSON *d, const char *account, struct bg_ledger_slot *out)
 {
 	const cJSON *arr = cJSON_GetObjectItemCaseSensitive(d, "entries"), *e;
-	const cJSON *item, *ver, *slot;
 	size_t n = 0;
 
 	cJSON_ArrayForEach(e, arr) {
 		if (n == ENTRIES_MAX)
 			break;
-		item = cJSON_GetObjectItemCaseSensitive(e, "item");
-		ver = cJSON_GetObjectItemCaseSensitive(e, "version");
-		slot = cJSON_GetObjectItemCaseSensitive(e, "slot");
-		if (!cJSON_IsString(item) || !bg_name_valid(item->valuestring) ||
-		    !whole(ver, 1, (double)BG_JSON_INT_MAX) ||
-		    !whole(slot, 0, BG_SLOTS_MAX - 1))
-			continue;
-		snprintf(out[n].account, sizeof(out[n].account), "%s", account);
-		snprintf(out[n].item, sizeof(out[n].item), "%s",
-		    item->valuestring);
-		out[n].version = (uint64_t)ver->valuedouble;
-		out[n].slot = (uint32_t)slot->valuedouble;
-		n++;
+		n += (size_t)read_one(e, account, &out[n]);
 	}
 	return n;
 }
@@ -177,6 +194,32 @@ on_quorum(bg_ledger_t *l, const struct bg_audit_entry *e)
 	return BG_OK;
 }
 
+/* group.rekeyed: {"group":..,"entries":[{item,version,slot,epoch}]} */
+static int
+on_rekeyed(bg_ledger_t *l, const struct bg_audit_entry *e)
+{
+	const cJSON *g = cJSON_GetObjectItemCaseSensitive(e->detail, "group");
+	const cJSON *arr = cJSON_GetObjectItemCaseSensitive(e->detail,
+	    "entries"), *x, *ep;
+	struct bg_ledger_slot s;
+	struct lepoch *p;
+
+	if (!cJSON_IsString(g) || !bg_name_valid(g->valuestring))
+		return BG_OK;
+	cJSON_ArrayForEach(x, arr) {
+		ep = cJSON_GetObjectItemCaseSensitive(x, "epoch");
+		if (!read_one(x, e->account, &s) ||
+		    !whole(ep, 2, (double)BG_JSON_INT_MAX))
+			continue;
+		if ((p = grow(&l->ep, &l->nep, &l->capep, sizeof(*p))) == NULL)
+			return BG_ENOMEM;
+		p->s = s;
+		snprintf(p->group, sizeof(p->group), "%s", g->valuestring);
+		p->epoch = (uint64_t)ep->valuedouble;
+	}
+	return BG_OK;
+}
+
 static int
 on_entry(void *ctx, uint64_t seq, const char *line, size_t len)
 {
@@ -190,8 +233,11 @@ on_entry(void *ctx, uint64_t seq, const char *line, size_t len)
 		return BG_EFORMAT;
 	if (strcmp(e.event, "request.open") == 0)
 		r = on_open(l, &e);
-	else if (strcmp(e.event, "approval.granted") == 0)
+	else if (strcmp(e.event, "approval.granted") == 0 ||
+	    strcmp(e.event, "rekey.opened") == 0)
 		r = on_granted(l, &e);
+	else if (strcmp(e.event, "group.rekeyed") == 0)
+		r = on_rekeyed(l, &e);
 	else if (strcmp(e.event, "request.quorum_met") == 0)
 		r = on_quorum(l, &e);
 	else if ((strcmp(e.event, "approval.denied") == 0 ||
@@ -228,6 +274,7 @@ bg_ledger_free(bg_ledger_t **lp)
 	if (lp == NULL || (l = *lp) == NULL)
 		return;
 	free(l->rq);
+	free(l->ep);
 	free(l->burn);
 	free(l->exposed);
 	free(l);
@@ -358,4 +405,34 @@ bg_ledger_add_entries(cJSON *d, const char *const *items,
 			return BG_ENOMEM;
 	}
 	return BG_OK;
+}
+
+int
+bg_ledger_version_open(const bg_ledger_t *l, const char *account,
+    const char *item, uint64_t version, uint64_t now)
+{
+	size_t i, k;
+
+	for (i = 0; i < l->nrq; i++)
+		for (k = 0; open_at(&l->rq[i], now) && k < l->rq[i].ne; k++)
+			if (l->rq[i].e[k].version == version &&
+			    strcmp(l->rq[i].e[k].account, account) == 0 &&
+			    strcmp(l->rq[i].e[k].item, item) == 0)
+				return 1;
+	return 0;
+}
+
+uint64_t
+bg_ledger_epoch(const bg_ledger_t *l, const char *account, const char *item,
+    uint64_t version, const char *group)
+{
+	size_t i;
+
+	for (i = l->nep; i-- > 0;)
+		if (l->ep[i].s.version == version &&
+		    strcmp(l->ep[i].s.account, account) == 0 &&
+		    strcmp(l->ep[i].s.item, item) == 0 &&
+		    strcmp(l->ep[i].group, group) == 0)
+			return l->ep[i].epoch;
+	return 0;
 }

@@ -1,7 +1,8 @@
 /*
  * broker/ledger/: what the audit log says about one-time slots and
  * requests (docs/design.md §5.2). A slot is burned when an approval entry
- * names it; there is no flag in any state file to clear. The same reading
+ * (or a rekey's check slot, rekey.opened) names it; there is no flag in
+ * any state file to clear. The same reading
  * gives the open requests per requester, the burns per custodian, and the
  * versions a quorum has exposed, so editing vault.json or a request file
  * changes none of them.
@@ -63,6 +64,18 @@ size_t bg_ledger_open_requests(const bg_ledger_t *l, const char *requester,
 /* Burns by person at or after since. */
 size_t bg_ledger_burns_by(const bg_ledger_t *l, const char *person,
     uint64_t since);
+/*
+ * 1 when a request still open at now (neither closed nor expired) names
+ * the version.
+ */
+int bg_ledger_version_open(const bg_ledger_t *l, const char *account,
+    const char *item, uint64_t version, uint64_t now);
+/*
+ * The epoch the last group.rekeyed entry gave group of the version, or 0
+ * when it was never rekeyed (the version's own epoch stands).
+ */
+uint64_t bg_ledger_epoch(const bg_ledger_t *l, const char *account,
+    const char *item, uint64_t version, const char *group);
 /* 1 when the request was closed (denied or released) in the log. */
 int bg_ledger_closed(const bg_ledger_t *l, const char *id);
 /* 1 when a quorum was recorded for the request. */

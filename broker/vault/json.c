@@ -109,6 +109,7 @@ group_to_json(const struct bg_v2_group *g, uint32_t nslots, cJSON *o)
 
 	if (!cJSON_AddStringToObject(o, "name", g->name) ||
 	    (r = add_num(o, "threshold", g->t)) != BG_OK ||
+	    (r = add_num(o, "epoch", g->epoch)) != BG_OK ||
 	    (members = cJSON_AddArrayToObject(o, "members")) == NULL)
 		return BG_ENOMEM;
 	for (i = 0; i < g->n; i++)
@@ -367,8 +368,8 @@ read_member(void *ctx, const cJSON *e, size_t i)
 static int
 read_group(void *ctx, const cJSON *e, size_t i)
 {
-	static const char *const keys[] = { "name", "threshold", "members",
-	    NULL };
+	static const char *const keys[] = { "name", "threshold", "epoch",
+	    "members", NULL };
 	struct bg_v2_version *ver = ctx;
 	struct rd_group rg = { &ver->g[i], ver->nslots };
 	uint64_t t;
@@ -378,6 +379,9 @@ read_group(void *ctx, const cJSON *e, size_t i)
 	    bg_name_valid, "groups") != BG_OK ||
 	    bg_json_get_u64(e, "threshold", 2, BG_SHAMIR_MAX, &t) != BG_OK)
 		return bad(ver->item, "a group's name or threshold (2..255)");
+	if (bg_json_get_u64(e, "epoch", ver->epoch, BG_JSON_INT_MAX,
+	    &rg.g->epoch) != BG_OK)
+		return bad(ver->item, "a group's epoch (at least the item's)");
 	rg.g->t = (unsigned)t;
 	if ((rg.g->m = alloc_array(e, "members", sizeof(*rg.g->m))) == NULL)
 		return BG_ENOMEM;

@@ -56,7 +56,7 @@ member_label(const struct bg_vault *v, const struct bg_v2_version *ver,
 	struct bg_slot_box_id id;
 
 	version_id(v, ver, &id);
-	id.epoch = ver->epoch;
+	id.epoch = g->epoch;
 	id.group = g->name;
 	id.x = m->x;
 	id.person = m->person;
@@ -150,8 +150,10 @@ new_version(const struct bg_vault *v, const struct bg_vault_account *a,
 	ver->version = version;
 	ver->epoch = 1;
 	ver->nslots = nslots;
-	for (g = 0, r = BG_OK; g < n && r == BG_OK; g++, ver->ng++)
+	for (g = 0, r = BG_OK; g < n && r == BG_OK; g++, ver->ng++) {
+		ver->g[g].epoch = ver->epoch;
 		r = take_group(v, groups[g], &ver->g[g]);
+	}
 	if (r != BG_OK)
 		bg_v2_version_free(&ver);
 	*out = ver;
@@ -174,9 +176,8 @@ seal_value(struct bg_v2_version *ver, const struct bg_label *l,
 	    ver->data + NONCE_LEN, ver->data + NONCE_LEN + len);
 }
 
-/* Member m's shares of every slot, sealed to each of their tokens. */
-static int
-seal_member(const struct bg_vault *v, struct bg_v2_version *ver,
+int
+bg_v2_seal_member(const struct bg_vault *v, const struct bg_v2_version *ver,
     const struct bg_v2_group *g, struct bg_v2_member *m,
     const uint8_t *vector)
 {
@@ -185,9 +186,13 @@ seal_member(const struct bg_vault *v, struct bg_v2_version *ver,
 	struct bg_label l;
 	int r;
 
+	if (p == NULL)
+		return BG_ENOENT;
 	for (t = 0; t < m->ntokens; t++) {
 		if ((r = member_label(v, ver, g, m, t, &l)) != BG_OK)
 			return r;
+		if (bg_vault_person_token(p, m->token[t]) != (int)t)
+			return BG_EINVAL;	/* the person's tokens, in order */
 		if ((m->box[t] = malloc(BG_V2_BOX_LEN(ver->nslots))) == NULL)
 			return BG_ENOMEM;
 		if ((r = bg_box_seal(bg_token_desc_public(p->tokens[t]),
@@ -224,7 +229,7 @@ split_and_seal(const struct bg_vault *v, struct bg_v2_version *ver,
 		goto out;
 	for (g = 0; g < ver->ng && r == BG_OK; g++)
 		for (m = 0; m < ver->g[g].n && r == BG_OK; m++)
-			r = seal_member(v, ver, &ver->g[g], &ver->g[g].m[m],
+			r = bg_v2_seal_member(v, ver, &ver->g[g], &ver->g[g].m[m],
 			    bg_slot_share_at(shares[g], ver->nslots,
 			    ver->g[g].m[m].x, 0));
 out:
@@ -334,19 +339,17 @@ expected(const struct bg_v2_version *ver, const struct bg_v2_expect *want)
 }
 
 int
-bg_v2_take_share(const struct bg_vault *v, const struct bg_v2_version *ver,
+bg_v2_open_box(const struct bg_vault *v, const struct bg_v2_version *ver,
     const struct bg_v2_expect *want, size_t g, uint8_t x, size_t tok,
-    const uint8_t tokpriv[32], uint32_t slot, uint8_t share[BG_SLOT_KEY_LEN])
+    const uint8_t tokpriv[32], uint8_t *vec)
 {
 	const struct bg_v2_member *m;
-	bg_commitments_t *c = NULL;
 	size_t vlen, n;
-	struct bg_label l, vl;
-	uint8_t *vec;
+	struct bg_label l;
 	int r;
 
-	if (v == NULL || ver == NULL || tokpriv == NULL || share == NULL ||
-	    g >= ver->ng || x == 0 || x > ver->g[g].n || slot >= ver->nslots)
+	if (v == NULL || ver == NULL || tokpriv == NULL || vec == NULL ||
+	    g >= ver->ng || x == 0 || x > ver->g[g].n)
 		return BG_EINVAL;
 	m = &ver->g[g].m[x - 1];
 	if (tok >= m->ntokens)
@@ -358,17 +361,52 @@ bg_v2_take_share(const struct bg_vault *v, const struct bg_v2_version *ver,
 	if ((r = expected(ver, want)) != BG_OK)
 		return r;
 	vlen = (size_t)ver->nslots * BG_SLOT_KEY_LEN;
+	if ((r = member_label(v, ver, &ver->g[g], m, tok, &l)) == BG_OK)
+		r = bg_box_open(tokpriv, "member-box", l.b, l.len, m->box[tok],
+		    BG_V2_BOX_LEN(ver->nslots), vec, vlen, &n);
+	if (r != BG_OK)
+		bg_wipe(vec, vlen);
+	return r;
+}
+
+/*
+ * A share checked against the sealer's commitment; a reshared group's
+ * (epoch above the version's) has none: the part commitment checks it.
+ */
+static int
+check_share(const bg_commitments_t *c, const struct bg_label *vl,
+    const struct bg_v2_version *ver, size_t g, uint8_t x, uint32_t slot,
+    const uint8_t *share)
+{
+	if (ver->g[g].epoch != ver->epoch)
+		return BG_OK;
+	return bg_commitments_check_share(c, vl, g, x, slot, share);
+}
+
+int
+bg_v2_take_share(const struct bg_vault *v, const struct bg_v2_version *ver,
+    const struct bg_v2_expect *want, size_t g, uint8_t x, size_t tok,
+    const uint8_t tokpriv[32], uint32_t slot, uint8_t share[BG_SLOT_KEY_LEN])
+{
+	bg_commitments_t *c = NULL;
+	struct bg_label vl;
+	size_t vlen;
+	uint8_t *vec;
+	int r;
+
+	if (ver == NULL || share == NULL || slot >= ver->nslots)
+		return BG_EINVAL;
+	vlen = (size_t)ver->nslots * BG_SLOT_KEY_LEN;
 	if ((vec = bg_secure_alloc(vlen)) == NULL)
 		return BG_ENOMEM;
-	if ((r = member_label(v, ver, &ver->g[g], m, tok, &l)) == BG_OK &&
-	    (r = bg_box_open(tokpriv, "member-box", l.b, l.len, m->box[tok],
-	    BG_V2_BOX_LEN(ver->nslots), vec, vlen, &n)) == BG_OK &&
+	if ((r = bg_v2_open_box(v, ver, want, g, x, tok, tokpriv,
+	    vec)) == BG_OK &&
 	    (r = bg_commitments_decode(ver->commitments, ver->commitments_len,
 	    &c)) == BG_OK && (r = version_label(v, ver, &vl)) == BG_OK) {
 		/* the box holds this member's vector only: slot j at j */
 		memcpy(share, vec + (size_t)slot * BG_SLOT_KEY_LEN,
 		    BG_SLOT_KEY_LEN);
-		r = bg_commitments_check_share(c, &vl, g, x, slot, share);
+		r = check_share(c, &vl, ver, g, x, slot, share);
 	}
 	if (r != BG_OK)
 		bg_wipe(share, BG_SLOT_KEY_LEN);
@@ -392,7 +430,7 @@ join_group(const bg_commitments_t *c, const struct bg_label *l,
 		return BG_EPERM;
 	}
 	for (i = 0; i < s->k; i++)
-		if ((r = bg_commitments_check_share(c, l, g, s->xs[i], slot,
+		if ((r = check_share(c, l, ver, g, s->xs[i], slot,
 		    s->ys[i])) != BG_OK) {
 			bg_set_why("group %s: the share of x=%u is not the one "
 			    "committed", ver->g[g].name, s->xs[i]);
@@ -464,5 +502,23 @@ out:
 	bg_commitments_free(&c);
 	bg_secure_free(&parts, plen);
 	bg_secure_free(&key, BG_SLOT_KEY_LEN);
+	return r;
+}
+
+int
+bg_v2_check_part(const struct bg_vault *v, const struct bg_v2_version *ver,
+    size_t g, uint32_t slot, const uint8_t part[BG_SLOT_KEY_LEN])
+{
+	bg_commitments_t *c = NULL;
+	struct bg_label l;
+	int r;
+
+	if (v == NULL || ver == NULL || g >= ver->ng || slot >= ver->nslots)
+		return BG_EINVAL;
+	if ((r = version_label(v, ver, &l)) == BG_OK &&
+	    (r = bg_commitments_decode(ver->commitments, ver->commitments_len,
+	    &c)) == BG_OK)
+		r = bg_commitments_check_part(c, &l, g, slot, part);
+	bg_commitments_free(&c);
 	return r;
 }

@@ -39,7 +39,7 @@
 #define BG_VAULT_FORMAT "breakglass-vault-v2"
 #define BG_VAULT_FILE "vault.json"
 #define BG_VAULT_VERSIONS_DIR "versions"
-#define BG_VAULT_ACCOUNTS_MAX 64
+#define BG_VAULT_ACCOUNTS_MAX 256
 #define BG_VAULT_PEOPLE_MAX 256
 #define BG_VAULT_TOKENS_MAX 2		/* per person */
 #define BG_VAULT_ITEM_MAX 4096		/* bytes of one item in clear */
@@ -209,9 +209,16 @@ struct bg_v2_member {
 	size_t ntokens;
 };
 
+/*
+ * A group of a version: its members and their boxes. epoch is the
+ * version's at sealing and grows by one at each rekey of this group
+ * (resharing, docs/ceremony.md); a reshared group's shares have no
+ * sealer's share commitments, only the part commitments check them.
+ */
 struct bg_v2_group {
 	char name[BG_NAME_MAX + 1];
 	unsigned t;
+	uint64_t epoch;
 	struct bg_v2_member *m;
 	size_t n;
 };
@@ -257,6 +264,25 @@ struct bg_v2_expect {
 int bg_v2_take_share(const struct bg_vault *v, const struct bg_v2_version *ver,
     const struct bg_v2_expect *want, size_t g, uint8_t x, size_t tok,
     const uint8_t tokpriv[32], uint32_t slot, uint8_t share[BG_SLOT_KEY_LEN]);
+
+/*
+ * The same box whole: every slot's share (nslots * BG_SLOT_KEY_LEN bytes,
+ * the caller's locked memory), not checked (rekey checks the parts).
+ */
+int bg_v2_open_box(const struct bg_vault *v, const struct bg_v2_version *ver,
+    const struct bg_v2_expect *want, size_t g, uint8_t x, size_t tok,
+    const uint8_t tokpriv[32], uint8_t *vec);
+/*
+ * Seals vector (every slot's share of member m of group g, at g's epoch)
+ * into m->box[t] for each of m's tokens, which are the person's, in order.
+ */
+int bg_v2_seal_member(const struct bg_vault *v, const struct bg_v2_version *ver,
+    const struct bg_v2_group *g, struct bg_v2_member *m,
+    const uint8_t *vector);
+
+/* BG_OK when part is group g's part of slot as the sealer committed. */
+int bg_v2_check_part(const struct bg_vault *v, const struct bg_v2_version *ver,
+    size_t g, uint32_t slot, const uint8_t part[BG_SLOT_KEY_LEN]);
 
 /* One group's shares of one slot. */
 struct bg_v2_shares {

@@ -1,4 +1,4 @@
-/* status, and rekey's refusal (ceremony.h). */
+/* status (ceremony.h): the open requests and what each lacks. */
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -88,21 +88,4 @@ bg_cer_status(struct bg_cer *c, const char *id)
 	print_request(c, f);
 	bg_rqfile_free(&f);
 	return BG_OK;
-}
-
-/* =============================================================== rekey */
-
-int
-bg_cer_rekey(struct bg_cer *c, const char *account, const char *group,
-    const char *const *with, size_t nwith, int new_key)
-{
-	(void)with;
-	(void)nwith;
-	(void)new_key;
-	bg_set_why("rekey by resharing is not built for vault format v2 yet "
-	    "(docs/design.md 5.2): to take a removed custodian's shares away, "
-	    "seal each item of group %s again (a rotation); the new version "
-	    "is split among the group's current members only", group);
-	return bg_cer_refused(c, "request.refused", "rekey", "",
-	    account ? account : "", "", BG_EPERM);
 }

@@ -1,0 +1,1234 @@
+/*
+ * Rekey by resharing (ceremony.h, docs/ceremony.md "Rekey"). A rekey of
+ * group g in one account covers the current version of every item g
+ * guards. The holders S (exactly each version's threshold) each open
+ * their own box in their own process and re-split lambda_i * share (every
+ * unburned slot) t' of n' to the members the policy names now, one piece
+ * per recipient token, sealed to that token and bound to the rekey; they
+ * sign what they made. Each new member joins the |S| pieces addressed to
+ * them in their own process, seals the result into new boxes at epoch + 1
+ * and reveals only their share of the one check slot per version, which
+ * the rekey burned when it opened. The last to join combines t' check
+ * shares into the group's part of that slot and compares it with the
+ * sealer's part commitment: a part alone opens nothing, and a bad piece
+ * cannot pass. Only then does the vault use the new boxes.
+ *
+ * Every label a piece or box is sealed under is built from the rekey
+ * file's hash and the vault's membership, never read from the box.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
+#include "broker/ceremony/internal.h"
+
+#define RK_PATH_MAX (sizeof("rekeys/.json") + BG_RK_ID_LEN)
+
+struct rk {
+	struct bg_cer *c;
+	struct bg_rkfile *f;
+	uint8_t h[32];				/* bg_rkfile_hash() */
+	struct bg_vault_account *a;
+	struct bg_vault_item *it[BG_RK_VERSIONS_MAX];
+	size_t g[BG_RK_VERSIONS_MAX];		/* group index per version */
+};
+
+static void
+rk_name(const char *id, char out[RK_PATH_MAX])
+{
+	snprintf(out, RK_PATH_MAX, "rekeys/%s.json", id);
+}
+
+static int
+sha256(const void *p, size_t n, uint8_t out[32])
+{
+	return EVP_Digest(p, n, out, NULL, EVP_sha256(), NULL) == 1 ? BG_OK :
+	    BG_ECRYPTO;
+}
+
+static int
+stale(const char *what, const char *item)
+{
+	bg_set_why("%s %s since the rekey opened: open a new rekey", item,
+	    what);
+	return BG_EPERM;
+}
+
+/* ============================================================ labels */
+
+/* What a piece from sender to (recipient, token) for version v is bound to. */
+static int
+piece_label(const struct rk *k, const char *from, const struct bg_rk_box *b,
+    struct bg_label *l)
+{
+	const struct bg_rk_version *v = &k->f->versions[b->v];
+	size_t m;
+
+	for (m = 0; m < k->f->nmembers; m++)
+		if (strcmp(k->f->members[m].person, b->to) == 0)
+			break;
+	if (m == k->f->nmembers)
+		return BG_EINVAL;
+	bg_label_init(l, "breakglass/v2/rekey-piece");
+	bg_label_bin(l, k->h, 32);
+	bg_label_str(l, from);
+	bg_label_str(l, b->to);
+	bg_label_u64(l, k->f->members[m].x);
+	bg_label_str(l, b->token);
+	bg_label_str(l, k->f->account);
+	bg_label_str(l, v->item);
+	bg_label_u64(l, v->version);
+	bg_label_u64(l, v->epoch + 1);
+	return bg_label_ok(l);
+}
+
+/* The hash a contribution's or acceptance's token signs. */
+static int
+signed_msg(const struct rk *k, const struct bg_rk_signed *s, int accept,
+    uint8_t msg[32])
+{
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	struct bg_label l;
+	uint8_t h[32];
+	size_t i;
+	int r = BG_ECRYPTO, ok;
+
+	if (md == NULL)
+		return BG_ENOMEM;
+	bg_label_init(&l, accept ? "breakglass/v2/rekey-acceptance" :
+	    "breakglass/v2/rekey-contribution");
+	bg_label_bin(&l, k->h, 32);
+	bg_label_str(&l, s->person);
+	bg_label_str(&l, s->token);
+	bg_label_u64(&l, s->nboxes);
+	ok = EVP_DigestInit_ex(md, EVP_sha256(), NULL) == 1 &&
+	    bg_label_ok(&l) == BG_OK &&
+	    EVP_DigestUpdate(md, l.b, l.len) == 1;
+	for (i = 0; ok && i < s->nboxes; i++) {
+		bg_label_init(&l, "box");
+		bg_label_str(&l, s->boxes[i].to);
+		bg_label_str(&l, s->boxes[i].token);
+		bg_label_u64(&l, s->boxes[i].v);
+		ok = sha256(s->boxes[i].box, s->boxes[i].len, h) == BG_OK;
+		bg_label_bin(&l, h, 32);
+		ok = ok && bg_label_ok(&l) == BG_OK &&
+		    EVP_DigestUpdate(md, l.b, l.len) == 1;
+	}
+	if (ok && accept)
+		ok = EVP_DigestUpdate(md, s->checks, k->f->nversions *
+		    BG_SLOT_KEY_LEN) == 1;
+	if (ok && EVP_DigestFinal_ex(md, msg, NULL) == 1)
+		r = BG_OK;
+	EVP_MD_CTX_free(md);
+	return r;
+}
+
+/* ======================================================= binding checks */
+
+static int
+from_index(const struct bg_rkfile *f, const char *person)
+{
+	size_t i;
+
+	for (i = 0; i < f->nfrom; i++)
+		if (strcmp(f->from[i], person) == 0)
+			return (int)i;
+	return -1;
+}
+
+static int
+member_index(const struct bg_rkfile *f, const char *person)
+{
+	size_t i;
+
+	for (i = 0; i < f->nmembers; i++)
+		if (strcmp(f->members[i].person, person) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* Version i of the file is the vault's current one, at the same epoch. */
+static int
+bind_version(struct rk *k, size_t i)
+{
+	const struct bg_rk_version *v = &k->f->versions[i];
+	const struct bg_v2_group *g;
+	struct bg_vault_item *it = bg_vault_item(k->a, v->item);
+	int gi;
+	size_t s;
+
+	if (it == NULL || it->version != v->version)
+		return stale("was sealed again or removed", v->item);
+	if (memcmp(it->ver->root, v->root, 32) != 0 ||
+	    it->ver->nslots != v->nslots) {
+		bg_set_why("%s: the version record is not the one the rekey "
+		    "names", v->item);
+		return BG_ETAMPER;
+	}
+	if ((gi = bg_vault_item_group(it, k->f->group)) < 0)
+		return stale("no longer needs the group", v->item);
+	g = &it->ver->g[gi];
+	if (g->epoch != v->epoch)
+		return stale("was rekeyed", v->item);
+	if (g->t != k->f->nfrom) {
+		bg_set_why("%s: threshold %u, but %zu holders are named",
+		    v->item, g->t, k->f->nfrom);
+		return BG_ETAMPER;
+	}
+	for (s = 0; s < k->f->nfrom; s++)
+		if (v->from_x[s] == 0 || v->from_x[s] > g->n ||
+		    strcmp(g->m[v->from_x[s] - 1].person, k->f->from[s]) != 0) {
+			bg_set_why("%s: %s does not hold x=%u", v->item,
+			    k->f->from[s], v->from_x[s]);
+			return BG_ETAMPER;
+		}
+	k->it[i] = it;
+	k->g[i] = (size_t)gi;
+	return BG_OK;
+}
+
+/* Each new member is a person of the vault with a token. */
+static int
+bind_members(struct rk *k)
+{
+	const struct bg_vault_person *p;
+	size_t i;
+
+	for (i = 0; i < k->f->nmembers; i++) {
+		p = bg_vault_person(k->c->v, k->f->members[i].person);
+		if (p == NULL || p->ntokens == 0 ||
+		    member_index(k->f, p->name) != (int)i) {
+			bg_set_why("new member %s: unknown, repeated or "
+			    "without a token", k->f->members[i].person);
+			return BG_ETAMPER;
+		}
+	}
+	return BG_OK;
+}
+
+/* The box for (to, token, v) in s, or NULL. */
+static const struct bg_rk_box *
+find_box(const struct bg_rk_signed *s, const char *to, const char *token,
+    size_t v)
+{
+	size_t i;
+
+	for (i = 0; i < s->nboxes; i++)
+		if (s->boxes[i].v == v && strcmp(s->boxes[i].to, to) == 0 &&
+		    strcmp(s->boxes[i].token, token) == 0)
+			return &s->boxes[i];
+	return NULL;
+}
+
+/*
+ * s carries exactly one box per (recipient token, version) for the
+ * recipients given (every member, or the accepting one), and its token's
+ * signature.
+ */
+static int
+check_signed(const struct rk *k, const struct bg_rk_signed *s, int accept)
+{
+	const struct bg_vault_person *p = bg_vault_person(k->c->v, s->person);
+	const struct bg_vault_person *q;
+	size_t m, t, v, want = 0;
+	uint8_t msg[32];
+	int tok, r;
+
+	if (p == NULL || (tok = bg_vault_person_token(p, s->token)) < 0)
+		return BG_ETAMPER;
+	for (m = 0; m < k->f->nmembers; m++) {
+		if (accept && strcmp(k->f->members[m].person, s->person) != 0)
+			continue;
+		q = bg_vault_person(k->c->v, k->f->members[m].person);
+		for (t = 0; t < q->ntokens; t++)
+			for (v = 0; v < k->f->nversions; v++, want++)
+				if (find_box(s, q->name,
+				    bg_token_desc_id(q->tokens[t]), v) == NULL)
+					return BG_ETAMPER;
+	}
+	if (s->nboxes != want)
+		return BG_ETAMPER;
+	if ((r = signed_msg(k, s, accept, msg)) != BG_OK)
+		return r;
+	return bg_token_sig_verify(p->tokens[tok], msg, sizeof(msg), s->sig) ==
+	    BG_OK ? BG_OK : BG_ETAMPER;
+}
+
+static int
+check_all_signed(const struct rk *k)
+{
+	size_t i, j;
+
+	for (i = 0; i < k->f->ncontrib; i++) {
+		if (from_index(k->f, k->f->contrib[i].person) < 0 ||
+		    check_signed(k, &k->f->contrib[i], 0) != BG_OK)
+			goto forged;
+		for (j = 0; j < i; j++)
+			if (strcmp(k->f->contrib[j].person,
+			    k->f->contrib[i].person) == 0)
+				goto forged;
+	}
+	for (i = 0; i < k->f->naccept; i++) {
+		if (member_index(k->f, k->f->accept[i].person) < 0 ||
+		    check_signed(k, &k->f->accept[i], 1) != BG_OK)
+			goto forged;
+		for (j = 0; j < i; j++)
+			if (strcmp(k->f->accept[j].person,
+			    k->f->accept[i].person) == 0)
+				goto forged;
+	}
+	return BG_OK;
+forged:
+	bg_set_why("rekey %s: a contribution or acceptance is not what its "
+	    "person's token signed for this rekey", k->f->id);
+	return BG_ETAMPER;
+}
+
+/* Loads rekeys/<id>.json as the log last recorded it, bound to the vault. */
+static int
+rk_load(struct bg_cer *c, const char *id, struct rk *k)
+{
+	char name[RK_PATH_MAX];
+	uint8_t raw[BG_RK_ID_LEN / 2];
+	cJSON *j = NULL;
+	size_t i;
+	int r;
+
+	memset(k, 0, sizeof(*k));
+	k->c = c;
+	if (strlen(id) != BG_RK_ID_LEN ||
+	    bg_hex_decode_exact(id, BG_RK_ID_LEN, raw, sizeof(raw)) != BG_OK) {
+		bg_set_why("'%s' is not a rekey id (32 hex digits)", id);
+		return BG_EINVAL;
+	}
+	rk_name(id, name);
+	if ((r = bg_state_read(&c->st, name, &j)) == BG_ENOENT)
+		bg_set_why("no rekey %s", id);
+	if (r == BG_OK && (r = bg_state_check_file(&c->st, name)) == BG_OK &&
+	    (r = bg_rkfile_from_json(j, &k->f)) == BG_OK &&
+	    strcmp(k->f->id, id) != 0) {
+		bg_set_why("%s holds another rekey", name);
+		r = BG_ETAMPER;
+	}
+	cJSON_Delete(j);
+	if (r != BG_OK)
+		return r;
+	if ((k->a = bg_vault_account(c->v, k->f->account)) == NULL) {
+		bg_set_why("rekey %s: no account %s", id, k->f->account);
+		return BG_ETAMPER;
+	}
+	if ((r = bg_rkfile_hash(c->v->id, k->f, k->h)) != BG_OK ||
+	    (r = bind_members(k)) != BG_OK)
+		return r;
+	if (k->f->closed != 0)
+		return BG_OK;	/* status only: the vault moved on */
+	for (i = 0; i < k->f->nversions; i++)
+		if ((r = bind_version(k, i)) != BG_OK)
+			return r;
+	return check_all_signed(k);
+}
+
+static int
+rk_save(struct rk *k, const char *event, const char *actor, cJSON *detail)
+{
+	struct bg_audit_event ev = { event, actor, k->f->account, k->f->id,
+	    detail };
+	char name[RK_PATH_MAX];
+	cJSON *j = NULL;
+	int r;
+
+	rk_name(k->f->id, name);
+	if ((r = bg_rkfile_to_json(k->f, &j)) == BG_OK)
+		r = bg_state_write(&k->c->st, name, j, &ev);
+	cJSON_Delete(j);
+	return r;
+}
+
+static int
+rk_open_check(const struct rk *k)
+{
+	if (k->f->closed != 0) {
+		bg_set_why("rekey %s is closed (%s)", k->f->id, k->f->outcome);
+		return BG_EPERM;
+	}
+	return BG_OK;
+}
+
+/* No request still open names a version: its shares are at this epoch. */
+static int
+no_open_request(struct rk *k)
+{
+	bg_ledger_t *l = NULL;
+	size_t i;
+	int r;
+
+	if ((r = cer_ledger(k->c, &l)) != BG_OK)
+		return r;
+	for (i = 0; i < k->f->nversions && r == BG_OK; i++)
+		if (bg_ledger_version_open(l, k->f->account,
+		    k->f->versions[i].item, k->f->versions[i].version,
+		    k->c->now)) {
+			bg_set_why("a request naming %s version %llu is open: "
+			    "deny it or let it expire first",
+			    k->f->versions[i].item,
+			    (unsigned long long)k->f->versions[i].version);
+			r = BG_EPERM;
+		}
+	bg_ledger_free(&l);
+	return r;
+}
+
+/* ================================================================ begin */
+
+static int
+take_from(struct rk *k, const char *const *from, size_t nfrom)
+{
+	size_t i, j;
+
+	if (nfrom < 2 || nfrom > BG_SHAMIR_MAX) {
+		bg_set_why("name the holders who re-split: as many as the "
+		    "group's threshold (at least 2)");
+		return BG_EINVAL;
+	}
+	if ((k->f->from = calloc(nfrom, sizeof(*k->f->from))) == NULL)
+		return BG_ENOMEM;
+	for (i = 0; i < nfrom; i++) {
+		if (bg_cer_person(k->c, from[i]) == NULL)
+			return BG_ENOENT;
+		for (j = 0; j < i; j++)
+			if (bg_name_same(from[j], from[i])) {
+				bg_set_why("%s is named twice", from[i]);
+				return BG_EINVAL;
+			}
+		snprintf(k->f->from[i], sizeof(k->f->from[i]), "%s", from[i]);
+	}
+	k->f->nfrom = nfrom;
+	return BG_OK;
+}
+
+/* The new members and threshold: the policy's, each with a token. */
+static int
+take_members(struct rk *k)
+{
+	const bg_policy_t *pol = k->c->v->policy;
+	size_t gi, i, n;
+
+	for (gi = 0; gi < bg_policy_ngroups(pol); gi++)
+		if (strcmp(bg_policy_group_name(pol, gi), k->f->group) == 0)
+			break;
+	if (gi == bg_policy_ngroups(pol)) {
+		bg_set_why("no group '%s' in the policy", k->f->group);
+		return BG_ENOENT;
+	}
+	k->f->t = bg_policy_group_threshold(pol, gi);
+	n = bg_policy_group_nmembers(pol, gi);
+	if (k->f->t < 2 || n < k->f->t || n > BG_SHAMIR_MAX) {
+		bg_set_why("group %s: threshold %u of %zu members is below the "
+		    "floor or cannot be met", k->f->group, k->f->t, n);
+		return BG_EPERM;
+	}
+	if ((k->f->members = calloc(n, sizeof(*k->f->members))) == NULL)
+		return BG_ENOMEM;
+	for (i = 0; i < n; i++) {
+		snprintf(k->f->members[i].person,
+		    sizeof(k->f->members[i].person), "%s",
+		    bg_policy_group_member(pol, gi, i));
+		k->f->members[i].x = (uint8_t)(i + 1);
+	}
+	k->f->nmembers = n;
+	return bind_members(k) == BG_OK ? BG_OK : BG_EPERM;
+}
+
+/* A random slot neither burned nor reserved by an open request. */
+static int
+pick_check(const struct rk *k, const bg_ledger_t *l, struct bg_rk_version *v)
+{
+	struct bg_ledger_slot s;
+	uint32_t free_[BG_SLOTS_MAX], n = 0, j, rnd;
+
+	memset(&s, 0, sizeof(s));
+	snprintf(s.account, sizeof(s.account), "%s", k->f->account);
+	snprintf(s.item, sizeof(s.item), "%s", v->item);
+	s.version = v->version;
+	for (j = 0; j < v->nslots; j++) {
+		s.slot = j;
+		if (bg_ledger_burned(l, &s) == NULL &&
+		    !bg_ledger_reserved(l, &s, NULL, k->c->now))
+			free_[n++] = j;
+	}
+	if (n == 0) {
+		bg_set_why("%s version %llu has no unburned slot: seal it "
+		    "again (rotate) instead", v->item,
+		    (unsigned long long)v->version);
+		return BG_EPERM;
+	}
+	if (RAND_bytes((uint8_t *)&rnd, sizeof(rnd)) != 1)
+		return BG_ECRYPTO;
+	v->check = free_[rnd % n];
+	return BG_OK;
+}
+
+/* Version v of item it, as the rekey will name it. */
+static int
+take_version(struct rk *k, const bg_ledger_t *l, struct bg_vault_item *it,
+    int gi)
+{
+	struct bg_rk_version *v = &k->f->versions[k->f->nversions];
+	const struct bg_v2_group *g = &it->ver->g[gi];
+	size_t s, m;
+
+	if (k->f->nversions == BG_RK_VERSIONS_MAX)
+		return BG_ETOOBIG;
+	snprintf(v->item, sizeof(v->item), "%s", it->name);
+	v->version = it->version;
+	v->epoch = g->epoch;
+	v->nslots = it->ver->nslots;
+	memcpy(v->root, it->ver->root, 32);
+	if (g->t != k->f->nfrom) {
+		bg_set_why("%s version %llu: group %s has threshold %u: name "
+		    "exactly %u of its holders", it->name,
+		    (unsigned long long)it->version, g->name, g->t, g->t);
+		return BG_EINVAL;
+	}
+	for (s = 0; s < k->f->nfrom; s++) {
+		for (m = 0; m < g->n; m++)
+			if (strcmp(g->m[m].person, k->f->from[s]) == 0)
+				break;
+		if (m == g->n) {
+			bg_set_why("%s holds no share of %s version %llu",
+			    k->f->from[s], it->name,
+			    (unsigned long long)it->version);
+			return BG_EPERM;
+		}
+		v->from_x[s] = g->m[m].x;
+	}
+	k->f->nversions++;
+	return pick_check(k, l, v);
+}
+
+static int
+take_versions(struct rk *k)
+{
+	bg_ledger_t *l = NULL;
+	size_t i;
+	int gi, r = BG_OK;
+
+	if ((k->f->versions = calloc(BG_RK_VERSIONS_MAX,
+	    sizeof(*k->f->versions))) == NULL)
+		return BG_ENOMEM;
+	if ((r = cer_ledger(k->c, &l)) != BG_OK)
+		return r;
+	for (i = 0; i < k->a->nitems && r == BG_OK; i++)
+		if ((gi = bg_vault_item_group(&k->a->items[i],
+		    k->f->group)) >= 0)
+			r = take_version(k, l, &k->a->items[i], gi);
+	bg_ledger_free(&l);
+	if (r == BG_OK && k->f->nversions == 0) {
+		bg_set_why("no item of account %s is sealed for group %s",
+		    k->f->account, k->f->group);
+		r = BG_ENOENT;
+	}
+	return r;
+}
+
+/* rekey.opened: the check slots, burned from now on (ledger.h). */
+static int
+opened_detail(const struct rk *k, cJSON **d)
+{
+	const char *items[BG_RK_VERSIONS_MAX];
+	uint64_t vers[BG_RK_VERSIONS_MAX];
+	uint32_t slots[BG_RK_VERSIONS_MAX];
+	size_t i;
+
+	for (i = 0; i < k->f->nversions; i++) {
+		items[i] = k->f->versions[i].item;
+		vers[i] = k->f->versions[i].version;
+		slots[i] = k->f->versions[i].check;
+	}
+	if ((*d = cJSON_CreateObject()) == NULL ||
+	    !cJSON_AddStringToObject(*d, "group", k->f->group) ||
+	    !cJSON_AddNumberToObject(*d, "threshold", k->f->t))
+		return BG_ENOMEM;
+	return bg_ledger_add_entries(*d, items, vers, slots, k->f->nversions);
+}
+
+static int
+begin(struct rk *k, const char *account, const char *group,
+    const char *const *from, size_t nfrom, const char *as)
+{
+	uint8_t raw[BG_RK_ID_LEN / 2];
+	cJSON *d = NULL;
+	int r;
+
+	if (account == NULL && k->c->v->naccounts == 1)
+		account = k->c->v->accounts[0].id;
+	if (account == NULL) {
+		bg_set_why("the vault holds several accounts: name one with "
+		    "--account");
+		return BG_EINVAL;
+	}
+	if ((k->a = bg_vault_account(k->c->v, account)) == NULL) {
+		bg_set_why("no account %s in the vault", account);
+		return BG_ENOENT;
+	}
+	if (bg_cer_person(k->c, as) == NULL)
+		return BG_ENOENT;
+	if ((k->f = calloc(1, sizeof(*k->f))) == NULL)
+		return BG_ENOMEM;
+	snprintf(k->f->account, sizeof(k->f->account), "%s", account);
+	snprintf(k->f->group, sizeof(k->f->group), "%s", group);
+	snprintf(k->f->opened_by, sizeof(k->f->opened_by), "%s", as);
+	k->f->opened = k->c->now;
+	if (RAND_bytes(raw, sizeof(raw)) != 1)
+		return BG_ECRYPTO;
+	bg_hex_encode(raw, sizeof(raw), k->f->id, sizeof(k->f->id));
+	if ((r = take_from(k, from, nfrom)) != BG_OK ||
+	    (r = take_members(k)) != BG_OK ||
+	    (r = take_versions(k)) != BG_OK ||
+	    (r = no_open_request(k)) != BG_OK ||
+	    (r = bg_rkfile_hash(k->c->v->id, k->f, k->h)) != BG_OK)
+		return r;
+	if ((r = opened_detail(k, &d)) == BG_OK)
+		r = rk_save(k, "rekey.opened", as, d);
+	cJSON_Delete(d);
+	return r;
+}
+
+int
+bg_cer_rekey_begin(struct bg_cer *c, const char *account, const char *group,
+    const char *const *from, size_t nfrom, const char *as,
+    char id[BG_RK_ID_LEN + 1])
+{
+	struct rk k;
+	int r;
+
+	memset(&k, 0, sizeof(k));
+	k.c = c;
+	if ((r = begin(&k, account, group, from, nfrom, as)) != BG_OK)
+		r = cer_refuse(c, "rekey begin", "", account ? account : "",
+		    as, r);
+	else
+		snprintf(id, BG_RK_ID_LEN + 1, "%s", k.f->id);
+	bg_rkfile_free(&k.f);
+	return r;
+}
+
+/* =========================================================== contribute */
+
+static struct bg_rk_box *
+push_box(struct bg_rk_signed *s, const char *to, const char *token, size_t v)
+{
+	struct bg_rk_box *b = &s->boxes[s->nboxes++];
+
+	snprintf(b->to, sizeof(b->to), "%s", to);
+	snprintf(b->token, sizeof(b->token), "%s", token);
+	b->v = v;
+	return b;
+}
+
+/* Piece j (new member j's) of version v, sealed to each of their tokens. */
+static int
+seal_pieces(const struct rk *k, struct bg_rk_signed *s, size_t v, size_t j,
+    const uint8_t *piece, size_t len)
+{
+	const struct bg_vault_person *q = bg_vault_person(k->c->v,
+	    k->f->members[j].person);
+	struct bg_rk_box *b;
+	struct bg_label l;
+	size_t t, n;
+	int r;
+
+	for (t = 0; t < q->ntokens; t++) {
+		b = push_box(s, q->name, bg_token_desc_id(q->tokens[t]), v);
+		b->len = len + BG_BOX_OVERHEAD;
+		if ((b->box = malloc(b->len)) == NULL)
+			return BG_ENOMEM;
+		if ((r = piece_label(k, s->person, b, &l)) != BG_OK ||
+		    (r = bg_box_seal(bg_token_desc_public(q->tokens[t]),
+		    "rekey-piece", l.b, l.len, piece, len, b->box, b->len,
+		    &n)) != BG_OK)
+			return r;
+	}
+	return BG_OK;
+}
+
+/* Zeroes the shares of burned slots but the check: they are not handed on. */
+static int
+drop_burned(const struct rk *k, size_t v, uint8_t *vec)
+{
+	const struct bg_rk_version *rv = &k->f->versions[v];
+	struct bg_ledger_slot s;
+	bg_ledger_t *l = NULL;
+	uint32_t j;
+	int r;
+
+	if ((r = cer_ledger(k->c, &l)) != BG_OK)
+		return r;
+	memset(&s, 0, sizeof(s));
+	snprintf(s.account, sizeof(s.account), "%s", k->f->account);
+	snprintf(s.item, sizeof(s.item), "%s", rv->item);
+	s.version = rv->version;
+	for (j = 0; j < rv->nslots; j++) {
+		s.slot = j;
+		if (j != rv->check && bg_ledger_burned(l, &s) != NULL)
+			bg_wipe(vec + (size_t)j * BG_SLOT_KEY_LEN,
+			    BG_SLOT_KEY_LEN);
+	}
+	bg_ledger_free(&l);
+	return BG_OK;
+}
+
+/*
+ * Every slot's share re-split (Shamir works per secret of at most
+ * BG_SHAMIR_SECRET_MAX bytes): member j's piece of slot s goes to
+ * pieces + j * len + s * BG_SLOT_KEY_LEN, so each member's pieces are
+ * one vector like a box's.
+ */
+static int
+reshare_slots(const struct rk *k, const struct bg_rk_version *rv, int from,
+    const uint8_t *vec, uint8_t *pieces)
+{
+	size_t len = (size_t)rv->nslots * BG_SLOT_KEY_LEN, n = k->f->nmembers;
+	uint8_t *one = bg_secure_alloc(n * BG_SLOT_KEY_LEN);
+	uint32_t s;
+	size_t j;
+	int r = BG_OK;
+
+	if (one == NULL)
+		return BG_ENOMEM;
+	for (s = 0; s < rv->nslots && r == BG_OK; s++) {
+		r = bg_shamir_reshare(rv->from_x, (unsigned)k->f->nfrom,
+		    rv->from_x[from], vec + (size_t)s * BG_SLOT_KEY_LEN,
+		    BG_SLOT_KEY_LEN, k->f->t, (unsigned)n, one);
+		for (j = 0; j < n && r == BG_OK; j++)
+			memcpy(pieces + j * len + (size_t)s * BG_SLOT_KEY_LEN,
+			    one + j * BG_SLOT_KEY_LEN, BG_SLOT_KEY_LEN);
+	}
+	bg_secure_free(&one, n * BG_SLOT_KEY_LEN);
+	return r;
+}
+
+/* The holder's shares of version v, re-split to the new members. */
+static int
+reshare_version(const struct rk *k, struct bg_rk_signed *s, size_t v,
+    int from, size_t tok, const bg_token_key_t *key)
+{
+	const struct bg_rk_version *rv = &k->f->versions[v];
+	const struct bg_vault_item *it = k->it[v];
+	struct bg_v2_expect want = { k->f->account, rv->item, rv->version,
+	    rv->root };
+	size_t len = (size_t)rv->nslots * BG_SLOT_KEY_LEN, plen, j;
+	uint8_t *vec, *pieces;
+	int r;
+
+	plen = k->f->nmembers * len;
+	vec = bg_secure_alloc(len);
+	pieces = bg_secure_alloc(plen);
+	if (vec == NULL || pieces == NULL)
+		r = BG_ENOMEM;
+	else if ((r = bg_v2_open_box(k->c->v, it->ver, &want, k->g[v],
+	    rv->from_x[from], tok, bg_token_key_bytes(key), vec)) == BG_OK &&
+	    (r = drop_burned(k, v, vec)) == BG_OK &&
+	    (r = reshare_slots(k, rv, from, vec, pieces)) == BG_OK)
+		for (j = 0; j < k->f->nmembers && r == BG_OK; j++)
+			r = seal_pieces(k, s, v, j, pieces + j * len, len);
+	bg_secure_free(&vec, len);
+	bg_secure_free(&pieces, plen);
+	return r;
+}
+
+/* Index of the touched token among the member's boxes of version v. */
+static int
+box_token(const struct rk *k, size_t v, uint8_t x, const char *token,
+    size_t *tok)
+{
+	const struct bg_v2_member *m = &k->it[v]->ver->g[k->g[v]].m[x - 1];
+
+	for (*tok = 0; *tok < m->ntokens; ++*tok)
+		if (strcmp(m->token[*tok], token) == 0)
+			return BG_OK;
+	bg_set_why("%s's share of %s is not sealed to this token (it was "
+	    "enrolled after sealing)", m->person, k->f->versions[v].item);
+	return BG_ENOENT;
+}
+
+static int
+boxes_alloc(const struct rk *k, struct bg_rk_signed *s, size_t recipients)
+{
+	size_t n = 0, m;
+
+	for (m = 0; m < k->f->nmembers; m++)
+		if (recipients == SIZE_MAX || m == recipients)
+			n += bg_vault_person(k->c->v,
+			    k->f->members[m].person)->ntokens;
+	s->boxes = calloc(n * k->f->nversions + 1, sizeof(*s->boxes));
+	return s->boxes == NULL ? BG_ENOMEM : BG_OK;
+}
+
+static int
+sign_signed(const struct rk *k, struct bg_rk_signed *s, int accept,
+    const bg_token_key_t *key)
+{
+	uint8_t msg[32];
+	int r;
+
+	if ((r = signed_msg(k, s, accept, msg)) != BG_OK)
+		return r;
+	return bg_token_key_sign(key, msg, sizeof(msg), s->sig);
+}
+
+static int
+contribute(struct rk *k, const char *as)
+{
+	struct bg_rk_signed *s = &k->f->contrib[k->f->ncontrib];
+	struct bg_vault_person *p;
+	bg_token_key_t *key = NULL;
+	struct bg_touch t;
+	size_t tok, v, i;
+	int from, r;
+
+	if ((r = rk_open_check(k)) != BG_OK)
+		return r;
+	if ((p = bg_cer_person(k->c, as)) == NULL)
+		return BG_ENOENT;
+	if ((from = from_index(k->f, p->name)) < 0) {
+		bg_set_why("%s is not one of the holders this rekey names",
+		    p->name);
+		return BG_EPERM;
+	}
+	for (i = 0; i < k->f->ncontrib; i++)
+		if (strcmp(k->f->contrib[i].person, p->name) == 0) {
+			bg_set_why("%s has already contributed", p->name);
+			return BG_EEXIST;
+		}
+	if ((r = no_open_request(k)) != BG_OK)
+		return r;
+	k->f->ncontrib++;	/* freed with the file from here on */
+	if ((r = boxes_alloc(k, s, SIZE_MAX)) != BG_OK)
+		return r;
+	snprintf(s->person, sizeof(s->person), "%s", p->name);
+	if ((r = bg_cer_touch(k->c, p, NULL, NULL, &t, &key, &tok)) != BG_OK)
+		return r;
+	snprintf(s->token, sizeof(s->token), "%s", t.token);
+	for (v = 0; v < k->f->nversions && r == BG_OK; v++)
+		if ((r = box_token(k, v, k->f->versions[v].from_x[from],
+		    t.token, &tok)) == BG_OK)
+			r = reshare_version(k, s, v, from, tok, key);
+	if (r == BG_OK)
+		r = sign_signed(k, s, 0, key);
+	bg_token_key_free(&key);
+	return r;
+}
+
+static int
+grow_signed(struct bg_rk_signed **arr, size_t n)
+{
+	struct bg_rk_signed *more = realloc(*arr, (n + 1) * sizeof(*more));
+
+	if (more == NULL)
+		return BG_ENOMEM;
+	memset(&more[n], 0, sizeof(more[n]));
+	*arr = more;
+	return BG_OK;
+}
+
+int
+bg_cer_rekey_contribute(struct bg_cer *c, const char *id, const char *as)
+{
+	struct rk k;
+	cJSON *d = NULL;
+	int r;
+
+	if ((r = rk_load(c, id, &k)) == BG_OK &&
+	    (r = grow_signed(&k.f->contrib, k.f->ncontrib)) == BG_OK &&
+	    (r = contribute(&k, as)) == BG_OK) {
+		if ((d = cJSON_CreateObject()) == NULL ||
+		    !cJSON_AddStringToObject(d, "group", k.f->group) ||
+		    !cJSON_AddStringToObject(d, "token",
+		    k.f->contrib[k.f->ncontrib - 1].token))
+			r = BG_ENOMEM;
+		else
+			r = rk_save(&k, "rekey.contributed", as, d);
+		cJSON_Delete(d);
+		if (r == BG_OK)
+			fprintf(c->out, "%s re-split their shares for rekey %s "
+			    "(%zu of %zu holders)\n", as, id, k.f->ncontrib,
+			    k.f->nfrom);
+	} else if (r != BG_ENOMEM) {
+		r = cer_refuse(c, "rekey contribute", id,
+		    k.f ? k.f->account : "", as, r);
+	}
+	bg_rkfile_free(&k.f);
+	return r;
+}
+
+/* ================================================================ accept */
+
+/*
+ * The new share vector of version v: the XOR of every holder's piece,
+ * each opened into tmp (ncontrib * len bytes, locked).
+ */
+static int
+join_pieces(const struct rk *k, const char *as, const char *token,
+    size_t v, const uint8_t *tokpriv, uint8_t *vec, uint8_t *tmp, size_t len)
+{
+	const uint8_t **each = calloc(k->f->ncontrib, sizeof(*each));
+	const struct bg_rk_box *b;
+	struct bg_label l;
+	size_t i, n;
+	int r = BG_ENOMEM;
+
+	for (i = 0; each != NULL && i < k->f->ncontrib; i++) {
+		each[i] = tmp + i * len;
+		if ((b = find_box(&k->f->contrib[i], as, token, v)) == NULL) {
+			free(each);
+			return BG_ETAMPER;
+		}
+		if ((r = piece_label(k, k->f->contrib[i].person, b,
+		    &l)) != BG_OK ||
+		    (r = bg_box_open(tokpriv, "rekey-piece", l.b, l.len,
+		    b->box, b->len, tmp + i * len, len, &n)) != BG_OK) {
+			bg_set_why("the piece from %s for %s does not open: %s",
+			    k->f->contrib[i].person, k->f->versions[v].item,
+			    bg_why());
+			free(each);
+			return r == BG_ECRYPTO ? BG_ETAMPER : r;
+		}
+	}
+	if (each != NULL) {
+		bg_shamir_reshare_join(each, (unsigned)k->f->ncontrib, len,
+		    vec);
+		r = BG_OK;
+	}
+	free(each);
+	return r;
+}
+
+/* The new group of version v as it will be: threshold, epoch, members. */
+static void
+new_group(const struct rk *k, size_t v, struct bg_v2_group *g)
+{
+	memset(g, 0, sizeof(*g));
+	snprintf(g->name, sizeof(g->name), "%s", k->f->group);
+	g->t = k->f->t;
+	g->epoch = k->f->versions[v].epoch + 1;
+}
+
+/* Member as of the new group, with the person's tokens. */
+static void
+new_member(const struct rk *k, int j, struct bg_v2_member *m)
+{
+	const struct bg_vault_person *p = bg_vault_person(k->c->v,
+	    k->f->members[j].person);
+	size_t t;
+
+	memset(m, 0, sizeof(*m));
+	snprintf(m->person, sizeof(m->person), "%s", p->name);
+	m->x = k->f->members[j].x;
+	m->ntokens = p->ntokens;
+	for (t = 0; t < p->ntokens; t++)
+		snprintf(m->token[t], sizeof(m->token[t]), "%s",
+		    bg_token_desc_id(p->tokens[t]));
+}
+
+/* Version v's new boxes for member j and the check slot's share. */
+static int
+accept_version(const struct rk *k, struct bg_rk_signed *s, int j, size_t v,
+    const char *token, const uint8_t *tokpriv)
+{
+	const struct bg_rk_version *rv = &k->f->versions[v];
+	size_t len = (size_t)rv->nslots * BG_SLOT_KEY_LEN, t;
+	struct bg_v2_group g;
+	struct bg_v2_member m;
+	struct bg_rk_box *b;
+	size_t tlen = k->f->ncontrib * len;
+	uint8_t *vec = bg_secure_alloc(len), *tmp = bg_secure_alloc(tlen);
+	int r = BG_ENOMEM;
+
+	new_group(k, v, &g);
+	new_member(k, j, &m);
+	if (vec != NULL && tmp != NULL &&
+	    (r = join_pieces(k, s->person, token, v, tokpriv, vec, tmp,
+	    len)) == BG_OK &&
+	    (r = bg_v2_seal_member(k->c->v, k->it[v]->ver, &g, &m,
+	    vec)) == BG_OK) {
+		memcpy(s->checks + v * BG_SLOT_KEY_LEN,
+		    vec + (size_t)rv->check * BG_SLOT_KEY_LEN, BG_SLOT_KEY_LEN);
+		for (t = 0; t < m.ntokens; t++) {
+			b = push_box(s, m.person, m.token[t], v);
+			b->box = m.box[t];
+			b->len = BG_V2_BOX_LEN(rv->nslots);
+			m.box[t] = NULL;
+		}
+	}
+	for (t = 0; t < m.ntokens; t++)
+		free(m.box[t]);
+	bg_secure_free(&vec, len);
+	bg_secure_free(&tmp, tlen);
+	return r;
+}
+
+static int
+accept_one(struct rk *k, const char *as)
+{
+	struct bg_rk_signed *s = &k->f->accept[k->f->naccept];
+	struct bg_vault_person *p;
+	bg_token_key_t *key = NULL;
+	struct bg_touch t;
+	size_t tok, v, i;
+	int j, r;
+
+	if ((r = rk_open_check(k)) != BG_OK)
+		return r;
+	if ((p = bg_cer_person(k->c, as)) == NULL)
+		return BG_ENOENT;
+	if ((j = member_index(k->f, p->name)) < 0) {
+		bg_set_why("%s is not a member of group %s in the policy",
+		    p->name, k->f->group);
+		return BG_EPERM;
+	}
+	for (i = 0; i < k->f->naccept; i++)
+		if (strcmp(k->f->accept[i].person, p->name) == 0) {
+			bg_set_why("%s has already accepted", p->name);
+			return BG_EEXIST;
+		}
+	if (k->f->ncontrib < k->f->nfrom) {
+		bg_set_why("%zu of %zu holders have re-split their shares: "
+		    "accept after all of them", k->f->ncontrib, k->f->nfrom);
+		return BG_EPERM;
+	}
+	snprintf(s->person, sizeof(s->person), "%s", p->name);
+	k->f->naccept++;	/* freed with the file from here on */
+	if ((r = boxes_alloc(k, s, (size_t)j)) != BG_OK ||
+	    (s->checks = calloc(k->f->nversions, BG_SLOT_KEY_LEN)) == NULL)
+		return r != BG_OK ? r : BG_ENOMEM;
+	if ((r = bg_cer_touch(k->c, p, NULL, NULL, &t, &key, &tok)) != BG_OK)
+		return r;
+	snprintf(s->token, sizeof(s->token), "%s", t.token);
+	for (v = 0; v < k->f->nversions && r == BG_OK; v++)
+		r = accept_version(k, s, j, v, t.token,
+		    bg_token_key_bytes(key));
+	if (r == BG_OK)
+		r = sign_signed(k, s, 1, key);
+	bg_token_key_free(&key);
+	return r;
+}
+
+/* ================================================================ finish */
+
+/* Group g's part of version v's check slot from t' revealed shares. */
+static int
+check_part(const struct rk *k, size_t v)
+{
+	const uint8_t **ys = calloc(k->f->t, sizeof(*ys));
+	uint8_t *xs = calloc(k->f->t, 1), part[BG_SLOT_KEY_LEN];
+	size_t i;
+	int r = BG_ENOMEM;
+
+	for (i = 0; xs != NULL && ys != NULL && i < k->f->t; i++) {
+		xs[i] = k->f->members[member_index(k->f,
+		    k->f->accept[i].person)].x;
+		ys[i] = k->f->accept[i].checks + v * BG_SLOT_KEY_LEN;
+	}
+	if (xs != NULL && ys != NULL && (r = bg_shamir_combine(xs, ys,
+	    k->f->t, BG_SLOT_KEY_LEN, part)) == BG_OK)
+		r = bg_v2_check_part(k->c->v, k->it[v]->ver, k->g[v],
+		    k->f->versions[v].check, part);
+	bg_wipe(part, sizeof(part));
+	free(xs);
+	free(ys);
+	if (r == BG_ETAMPER)
+		bg_set_why("%s version %llu: the new shares do not give the "
+		    "group's part the sealer committed: a piece from one of "
+		    "the holders was bad", k->f->versions[v].item,
+		    (unsigned long long)k->f->versions[v].version);
+	return r;
+}
+
+/* Version v's group g becomes the new one, with the boxes the file holds. */
+static int
+apply_version(struct rk *k, size_t v)
+{
+	struct bg_v2_group *g = &k->it[v]->ver->g[k->g[v]];
+	struct bg_v2_member *m;
+	const struct bg_rk_box *b;
+	size_t i, t;
+
+	if ((m = calloc(k->f->nmembers, sizeof(*m))) == NULL)
+		return BG_ENOMEM;
+	for (i = 0; i < k->f->nmembers; i++) {
+		new_member(k, (int)i, &m[i]);
+		for (t = 0; t < m[i].ntokens; t++) {
+			int a;
+
+			for (a = 0; a < (int)k->f->naccept; a++)
+				if (strcmp(k->f->accept[a].person,
+				    m[i].person) == 0)
+					break;
+			b = find_box(&k->f->accept[a], m[i].person,
+			    m[i].token[t], v);
+			if ((m[i].box[t] = malloc(b->len)) == NULL)
+				goto nomem;
+			memcpy(m[i].box[t], b->box, b->len);
+		}
+	}
+	for (i = 0; i < g->n; i++)
+		for (t = 0; t < g->m[i].ntokens; t++)
+			free(g->m[i].box[t]);
+	free(g->m);
+	new_group(k, v, g);
+	g->m = m;
+	g->n = k->f->nmembers;
+	return BG_OK;
+nomem:
+	for (i = 0; i < k->f->nmembers; i++)
+		for (t = 0; t < m[i].ntokens; t++)
+			free(m[i].box[t]);
+	free(m);
+	return BG_ENOMEM;
+}
+
+static int
+rekeyed_detail(const struct rk *k, cJSON **d)
+{
+	const char *items[BG_RK_VERSIONS_MAX];
+	uint64_t vers[BG_RK_VERSIONS_MAX];
+	uint32_t slots[BG_RK_VERSIONS_MAX];
+	const cJSON *e;
+	size_t i;
+	int r;
+
+	for (i = 0; i < k->f->nversions; i++) {
+		items[i] = k->f->versions[i].item;
+		vers[i] = k->f->versions[i].version;
+		slots[i] = k->f->versions[i].check;
+	}
+	if ((*d = cJSON_CreateObject()) == NULL ||
+	    !cJSON_AddStringToObject(*d, "group", k->f->group) ||
+	    !cJSON_AddStringToObject(*d, "rekey", k->f->id) ||
+	    !cJSON_AddNumberToObject(*d, "threshold", k->f->t))
+		return BG_ENOMEM;
+	if ((r = bg_ledger_add_entries(*d, items, vers, slots,
+	    k->f->nversions)) != BG_OK)
+		return r;
+	i = 0;
+	cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(*d, "entries"))
+		if (!cJSON_AddNumberToObject((cJSON *)e, "epoch",
+		    (double)(k->f->versions[i++].epoch + 1)))
+			return BG_ENOMEM;
+	return BG_OK;
+}
+
+static int
+finish(struct rk *k, const char *as)
+{
+	cJSON *d = NULL;
+	size_t v;
+	int r = BG_OK;
+
+	for (v = 0; v < k->f->nversions && r == BG_OK; v++)
+		r = check_part(k, v);
+	if (r == BG_ETAMPER) {
+		char why[512];
+
+		snprintf(why, sizeof(why), "%s", bg_why());
+		k->f->closed = k->c->now;
+		snprintf(k->f->outcome, sizeof(k->f->outcome), "failed");
+		(void)rk_save(k, "rekey.failed", as, NULL);
+		bg_set_why("%s", why);
+		return BG_ETAMPER;
+	}
+	for (v = 0; v < k->f->nversions && r == BG_OK; v++)
+		r = apply_version(k, v);
+	if (r == BG_OK && (r = rekeyed_detail(k, &d)) == BG_OK) {
+		struct bg_audit_event ev = { "group.rekeyed", as,
+		    k->f->account, k->f->id, d };
+
+		r = bg_vault_save(&k->c->st, k->c->v, &ev);
+	}
+	cJSON_Delete(d);
+	if (r != BG_OK)
+		return r;
+	k->f->closed = k->c->now;
+	snprintf(k->f->outcome, sizeof(k->f->outcome), "done");
+	return rk_save(k, "rekey.done", as, NULL);
+}
+
+int
+bg_cer_rekey_accept(struct bg_cer *c, const char *id, const char *as)
+{
+	struct rk k;
+	int r;
+
+	if ((r = rk_load(c, id, &k)) == BG_OK &&
+	    (r = grow_signed(&k.f->accept, k.f->naccept)) == BG_OK &&
+	    (r = accept_one(&k, as)) == BG_OK &&
+	    (r = rk_save(&k, "rekey.accepted", as, NULL)) == BG_OK) {
+		fprintf(c->out, "%s holds new shares from rekey %s (%zu of "
+		    "%zu members)\n", as, id, k.f->naccept, k.f->nmembers);
+		if (k.f->naccept == k.f->nmembers && (r = finish(&k,
+		    as)) == BG_OK)
+			fprintf(c->out, "rekey %s done: group %s is %u of %zu "
+			    "at epoch %llu; the check slots are burned\n", id,
+			    k.f->group, k.f->t, k.f->nmembers,
+			    (unsigned long long)k.f->versions[0].epoch + 1);
+	} else if (r != BG_ENOMEM) {
+		r = cer_refuse(c, "rekey accept", id, k.f ? k.f->account : "",
+		    as, r);
+	}
+	bg_rkfile_free(&k.f);
+	return r;
+}
+
+/* ================================================================ status */
+
+static int
+accepted(const struct rk *k, const char *person)
+{
+	size_t i;
+
+	for (i = 0; i < k->f->naccept; i++)
+		if (strcmp(k->f->accept[i].person, person) == 0)
+			return 1;
+	return 0;
+}
+
+int
+bg_cer_rekey_status(struct bg_cer *c, const char *id)
+{
+	struct rk k;
+	size_t i;
+	int r;
+
+	if ((r = rk_load(c, id, &k)) != BG_OK) {
+		r = cer_refuse(c, "rekey status", id, k.f ? k.f->account : "",
+		    "", r);
+		bg_rkfile_free(&k.f);
+		return r;
+	}
+	fprintf(c->out, "rekey %s  [%s]\n  account %s, group %s, opened by "
+	    "%s; new threshold %u of %zu\n  re-split by:", k.f->id,
+	    k.f->closed ? k.f->outcome : "open", k.f->account, k.f->group,
+	    k.f->opened_by, k.f->t, k.f->nmembers);
+	for (i = 0; i < k.f->nfrom; i++)
+		fprintf(c->out, " %s", k.f->from[i]);
+	fprintf(c->out, "\n  contributed:");
+	for (i = 0; i < k.f->ncontrib; i++)
+		fprintf(c->out, " %s", k.f->contrib[i].person);
+	fprintf(c->out, " (%zu of %zu)\n  new members:", k.f->ncontrib,
+	    k.f->nfrom);
+	for (i = 0; i < k.f->nmembers; i++)
+		fprintf(c->out, " %s%s", k.f->members[i].person,
+		    accepted(&k, k.f->members[i].person) ? " (accepted)" : "");
+	fprintf(c->out, "\n");
+	for (i = 0; i < k.f->nversions; i++)
+		fprintf(c->out, "  %s version %llu: check slot %u (burned)\n",
+		    k.f->versions[i].item,
+		    (unsigned long long)k.f->versions[i].version,
+		    k.f->versions[i].check);
+	bg_rkfile_free(&k.f);
+	return bg_cer_note(c, "rekey.status", "", "", id, NULL);
+}
