@@ -211,6 +211,12 @@ void bg_rkfile_free(struct bg_rkfile **f);
  * to it, every signature covers it. */
 int bg_rkfile_hash(const uint8_t vault_id[16], const struct bg_rkfile *f,
     uint8_t h[32]);
+/*
+ * What the piece b from holder from is sealed under (h: the file's hash):
+ * the rekey, sender, recipient and their new x, token, version, new epoch.
+ */
+int bg_rkfile_piece_label(const struct bg_rkfile *f, const uint8_t h[32],
+    const char *from, const struct bg_rk_box *b, struct bg_label *l);
 
 /*
  * Opens a rekey of group in account: from names the holders (exactly the

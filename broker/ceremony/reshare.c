@@ -59,30 +59,11 @@ stale(const char *what, const char *item)
 
 /* ============================================================ labels */
 
-/* What a piece from sender to (recipient, token) for version v is bound to. */
 static int
 piece_label(const struct rk *k, const char *from, const struct bg_rk_box *b,
     struct bg_label *l)
 {
-	const struct bg_rk_version *v = &k->f->versions[b->v];
-	size_t m;
-
-	for (m = 0; m < k->f->nmembers; m++)
-		if (strcmp(k->f->members[m].person, b->to) == 0)
-			break;
-	if (m == k->f->nmembers)
-		return BG_EINVAL;
-	bg_label_init(l, "breakglass/v2/rekey-piece");
-	bg_label_bin(l, k->h, 32);
-	bg_label_str(l, from);
-	bg_label_str(l, b->to);
-	bg_label_u64(l, k->f->members[m].x);
-	bg_label_str(l, b->token);
-	bg_label_str(l, k->f->account);
-	bg_label_str(l, v->item);
-	bg_label_u64(l, v->version);
-	bg_label_u64(l, v->epoch + 1);
-	return bg_label_ok(l);
+	return bg_rkfile_piece_label(k->f, k->h, from, b, l);
 }
 
 /* The hash a contribution's or acceptance's token signs. */

@@ -120,6 +120,34 @@ bg_rkfile_hash(const uint8_t vault_id[16], const struct bg_rkfile *f,
 	return r;
 }
 
+int
+bg_rkfile_piece_label(const struct bg_rkfile *f, const uint8_t h[32],
+    const char *from, const struct bg_rk_box *b, struct bg_label *l)
+{
+	const struct bg_rk_version *v;
+	size_t m;
+
+	if (b->v >= f->nversions)
+		return BG_EINVAL;
+	v = &f->versions[b->v];
+	for (m = 0; m < f->nmembers; m++)
+		if (strcmp(f->members[m].person, b->to) == 0)
+			break;
+	if (m == f->nmembers)
+		return BG_EINVAL;
+	bg_label_init(l, "breakglass/v2/rekey-piece");
+	bg_label_bin(l, h, 32);
+	bg_label_str(l, from);
+	bg_label_str(l, b->to);
+	bg_label_u64(l, f->members[m].x);
+	bg_label_str(l, b->token);
+	bg_label_str(l, f->account);
+	bg_label_str(l, v->item);
+	bg_label_u64(l, v->version);
+	bg_label_u64(l, v->epoch + 1);
+	return bg_label_ok(l);
+}
+
 /* ============================================================== writing */
 
 static int
