@@ -515,9 +515,12 @@ take_versions(struct rk *k)
 	return r;
 }
 
-/* rekey.opened: the check slots, burned from now on (ledger.h). */
+/*
+ * The detail of rekey.opened and group.rekeyed: the group, threshold and
+ * each version's check slot (burned from rekey.opened on, ledger.h).
+ */
 static int
-opened_detail(const struct rk *k, cJSON **d)
+slots_detail(const struct rk *k, cJSON **d)
 {
 	const char *items[BG_RK_VERSIONS_MAX];
 	uint64_t vers[BG_RK_VERSIONS_MAX];
@@ -572,7 +575,7 @@ begin(struct rk *k, const char *account, const char *group,
 	    (r = no_open_request(k)) != BG_OK ||
 	    (r = bg_rkfile_hash(k->c->v->id, k->f, k->h)) != BG_OK)
 		return r;
-	if ((r = opened_detail(k, &d)) == BG_OK)
+	if ((r = slots_detail(k, &d)) == BG_OK)
 		r = rk_save(k, "rekey.opened", as, d);
 	cJSON_Delete(d);
 	return r;
@@ -761,6 +764,29 @@ sign_signed(const struct rk *k, struct bg_rk_signed *s, int accept,
 	return bg_token_key_sign(key, msg, sizeof(msg), s->sig);
 }
 
+/*
+ * The open rekey's person as, who has not yet done what done[0..n) holds
+ * (BG_EEXIST: "has already <what>").
+ */
+static int
+rk_person(struct rk *k, const char *as, const struct bg_rk_signed *done,
+    size_t n, const char *what, struct bg_vault_person **p)
+{
+	size_t i;
+	int r;
+
+	if ((r = rk_open_check(k)) != BG_OK)
+		return r;
+	if ((*p = bg_cer_person(k->c, as)) == NULL)
+		return BG_ENOENT;
+	for (i = 0; i < n; i++)
+		if (strcmp(done[i].person, (*p)->name) == 0) {
+			bg_set_why("%s has already %s", (*p)->name, what);
+			return BG_EEXIST;
+		}
+	return BG_OK;
+}
+
 static int
 contribute(struct rk *k, const char *as)
 {
@@ -768,23 +794,17 @@ contribute(struct rk *k, const char *as)
 	struct bg_vault_person *p;
 	bg_token_key_t *key = NULL;
 	struct bg_touch t;
-	size_t tok, v, i;
+	size_t tok, v;
 	int from, r;
 
-	if ((r = rk_open_check(k)) != BG_OK)
+	if ((r = rk_person(k, as, k->f->contrib, k->f->ncontrib,
+	    "contributed", &p)) != BG_OK)
 		return r;
-	if ((p = bg_cer_person(k->c, as)) == NULL)
-		return BG_ENOENT;
 	if ((from = from_index(k->f, p->name)) < 0) {
 		bg_set_why("%s is not one of the holders this rekey names",
 		    p->name);
 		return BG_EPERM;
 	}
-	for (i = 0; i < k->f->ncontrib; i++)
-		if (strcmp(k->f->contrib[i].person, p->name) == 0) {
-			bg_set_why("%s has already contributed", p->name);
-			return BG_EEXIST;
-		}
 	if ((r = no_open_request(k)) != BG_OK)
 		return r;
 	k->f->ncontrib++;	/* freed with the file from here on */
@@ -959,23 +979,17 @@ accept_one(struct rk *k, const char *as)
 	struct bg_vault_person *p;
 	bg_token_key_t *key = NULL;
 	struct bg_touch t;
-	size_t tok, v, i;
+	size_t tok, v;
 	int j, r;
 
-	if ((r = rk_open_check(k)) != BG_OK)
+	if ((r = rk_person(k, as, k->f->accept, k->f->naccept, "accepted",
+	    &p)) != BG_OK)
 		return r;
-	if ((p = bg_cer_person(k->c, as)) == NULL)
-		return BG_ENOENT;
 	if ((j = member_index(k->f, p->name)) < 0) {
 		bg_set_why("%s is not a member of group %s in the policy",
 		    p->name, k->f->group);
 		return BG_EPERM;
 	}
-	for (i = 0; i < k->f->naccept; i++)
-		if (strcmp(k->f->accept[i].person, p->name) == 0) {
-			bg_set_why("%s has already accepted", p->name);
-			return BG_EEXIST;
-		}
 	if (k->f->ncontrib < k->f->nfrom) {
 		bg_set_why("%zu of %zu holders have re-split their shares: "
 		    "accept after all of them", k->f->ncontrib, k->f->nfrom);
@@ -1072,30 +1086,18 @@ nomem:
 	return BG_ENOMEM;
 }
 
+/* group.rekeyed: the rekey, and each version's new epoch (ledger.h). */
 static int
 rekeyed_detail(const struct rk *k, cJSON **d)
 {
-	const char *items[BG_RK_VERSIONS_MAX];
-	uint64_t vers[BG_RK_VERSIONS_MAX];
-	uint32_t slots[BG_RK_VERSIONS_MAX];
 	const cJSON *e;
-	size_t i;
+	size_t i = 0;
 	int r;
 
-	for (i = 0; i < k->f->nversions; i++) {
-		items[i] = k->f->versions[i].item;
-		vers[i] = k->f->versions[i].version;
-		slots[i] = k->f->versions[i].check;
-	}
-	if ((*d = cJSON_CreateObject()) == NULL ||
-	    !cJSON_AddStringToObject(*d, "group", k->f->group) ||
-	    !cJSON_AddStringToObject(*d, "rekey", k->f->id) ||
-	    !cJSON_AddNumberToObject(*d, "threshold", k->f->t))
-		return BG_ENOMEM;
-	if ((r = bg_ledger_add_entries(*d, items, vers, slots,
-	    k->f->nversions)) != BG_OK)
+	if ((r = slots_detail(k, d)) != BG_OK)
 		return r;
-	i = 0;
+	if (!cJSON_AddStringToObject(*d, "rekey", k->f->id))
+		return BG_ENOMEM;
 	cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(*d, "entries"))
 		if (!cJSON_AddNumberToObject((cJSON *)e, "epoch",
 		    (double)(k->f->versions[i++].epoch + 1)))
