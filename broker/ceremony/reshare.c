@@ -995,6 +995,9 @@ accept_one(struct rk *k, const char *as)
 		    "accept after all of them", k->f->ncontrib, k->f->nfrom);
 		return BG_EPERM;
 	}
+	/* a request opened since begin would mix shares of two epochs */
+	if ((r = no_open_request(k)) != BG_OK)
+		return r;
 	snprintf(s->person, sizeof(s->person), "%s", p->name);
 	k->f->naccept++;	/* freed with the file from here on */
 	if ((r = boxes_alloc(k, s, (size_t)j)) != BG_OK ||
