@@ -388,6 +388,114 @@ test_one_group_item(void **state)
 	bg_v2_version_free(&v1);
 }
 
+/*
+ * Rekey by resharing at the vault's level (docs/ceremony.md "Rekey"):
+ * alice and bob (x 1, 2) re-split the password group's shares of every
+ * slot to alice, carol and erin (new x 1..3, 2 of 3, epoch 2), each only
+ * from their own box; the new boxes open, the value comes out of new
+ * shares, the part of a slot combined from new shares matches the
+ * sealer's part commitment, a bad piece does not, and an epoch-1 box
+ * planted into the epoch-2 record does not open.
+ */
+static const char *const newm[3] = { "alice", "carol", "erin" };
+static const size_t newp[3] = { 0, 2, 4 };	/* their index in names */
+
+static void
+reshare(struct fx *f, uint8_t vec[3][N * 32])
+{
+	const uint8_t from[2] = { 1, 2 };
+	uint8_t *old = bg_secure_alloc(N * 32), pieces[3 * 32];
+	size_t h, j, sl;
+
+	assert_non_null(old);
+	memset(vec, 0, 3 * N * 32);
+	for (h = 0; h < 2; h++) {	/* each holder, their own box only */
+		assert_int_equal(bg_v2_open_box(f->v, f->ver, &f->want, 0,
+		    from[h], 0, f->priv[h], old), BG_OK);
+		for (sl = 0; sl < N; sl++) {
+			assert_int_equal(bg_shamir_reshare(from, 2, from[h],
+			    old + sl * 32, 32, 2, 3, pieces), BG_OK);
+			for (j = 0; j < 3; j++) {
+				size_t b;
+
+				for (b = 0; b < 32; b++)
+					vec[j][sl * 32 + b] ^= pieces[j * 32 + b];
+			}
+		}
+	}
+	bg_secure_free(&old, N * 32);
+}
+
+/* The password group of f->ver becomes the new one, boxes from vec. */
+static void
+install(struct fx *f, uint8_t vec[3][N * 32])
+{
+	struct bg_v2_group *g = &f->ver->g[0];
+	struct bg_v2_member *m = calloc(3, sizeof(*m));
+	size_t i, t;
+
+	assert_non_null(m);
+	for (i = 0; i < 3; i++) {
+		snprintf(m[i].person, sizeof(m[i].person), "%s", newm[i]);
+		m[i].x = (uint8_t)(i + 1);
+		m[i].ntokens = 1;
+		snprintf(m[i].token[0], sizeof(m[i].token[0]), "%s",
+		    bg_token_desc_id(bg_vault_person(f->v, newm[i])->tokens[0]));
+	}
+	for (i = 0; i < g->n; i++)
+		for (t = 0; t < g->m[i].ntokens; t++)
+			free(g->m[i].box[t]);
+	free(g->m);
+	g->m = m;
+	g->n = 3;
+	g->t = 2;
+	g->epoch = 2;
+	for (i = 0; i < 3; i++)
+		assert_int_equal(bg_v2_seal_member(f->v, f->ver, g, &m[i],
+		    vec[i]), BG_OK);
+}
+
+static void
+test_reshare(void **state)
+{
+	struct fx *f = *state;
+	static uint8_t vec[3][N * 32];
+	uint8_t y[4][32], part[32], *out = NULL, *oldbox;
+	const uint8_t xs0[2] = { 1, 3 }, xs1[2] = { 2, 3 };
+	const uint8_t *ys0[2] = { y[0], y[1] }, *ys1[2] = { y[2], y[3] };
+	struct bg_v2_shares s[2] = { { xs0, ys0, 2 }, { xs1, ys1, 2 } };
+	size_t len = BG_V2_BOX_LEN(N);
+
+	assert_non_null(oldbox = malloc(len));
+	memcpy(oldbox, f->ver->g[0].m[0].box[0], len);	/* alice, epoch 1 */
+	share_of(f, 4, 7, y[2]);	/* erin (mfa), before */
+	share_of(f, 5, 7, y[3]);	/* frank (mfa) */
+	reshare(f, vec);
+	install(f, vec);
+	/* the new members' boxes open; alice x=1 and erin x=3 release */
+	assert_int_equal(bg_v2_take_share(f->v, f->ver, &f->want, 0, 1, 0,
+	    f->priv[newp[0]], 7, y[0]), BG_OK);
+	assert_int_equal(bg_v2_take_share(f->v, f->ver, &f->want, 0, 3, 0,
+	    f->priv[newp[2]], 7, y[1]), BG_OK);
+	assert_int_equal(bg_v2_open(f->v, f->ver, &f->want, 7, s, &out, &len),
+	    BG_OK);
+	assert_memory_equal(out, PW, strlen(PW));
+	bg_secure_free(&out, len + 1);
+	/* the check: a part from new shares matches the sealer's commitment */
+	assert_int_equal(bg_shamir_combine(xs0, ys0, 2, 32, part), BG_OK);
+	assert_int_equal(bg_v2_check_part(f->v, f->ver, 0, 7, part), BG_OK);
+	y[1][0] ^= 1;			/* one bad piece */
+	assert_int_equal(bg_shamir_combine(xs0, ys0, 2, 32, part), BG_OK);
+	assert_int_equal(bg_v2_check_part(f->v, f->ver, 0, 7, part),
+	    BG_ETAMPER);
+	/* alice's own epoch-1 box planted back: only the epoch differs */
+	len = BG_V2_BOX_LEN(N);
+	memcpy(f->ver->g[0].m[0].box[0], oldbox, len);
+	assert_int_not_equal(bg_v2_take_share(f->v, f->ver, &f->want, 0, 1,
+	    0, f->priv[0], 7, y[0]), BG_OK);
+	free(oldbox);
+}
+
 int
 main(void)
 {
@@ -406,6 +514,7 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_one_group_item, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_reshare, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
