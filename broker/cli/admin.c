@@ -671,9 +671,14 @@ show_item(const bg_ledger_t *l, const struct bg_vault_account *a,
 	    bg_ledger_exposed(l, a->id, it->name, it->version) ?
 	    "  RELEASED: ROTATE" : "",
 	    left < it->ver->nslots / 4 ? "  FEW SLOTS: ROTATE" : "");
-	for (g = 0; g < it->ver->ng; g++)
-		printf("    group %-12s %u of %zu\n", it->ver->g[g].name,
+	for (g = 0; g < it->ver->ng; g++) {
+		printf("    group %-12s %u of %zu", it->ver->g[g].name,
 		    it->ver->g[g].t, it->ver->g[g].n);
+		if (it->ver->g[g].epoch != it->ver->epoch)
+			printf(", epoch %llu (rekeyed)",
+			    (unsigned long long)it->ver->g[g].epoch);
+		printf("\n");
+	}
 }
 
 static void
