@@ -26,6 +26,9 @@ struct ap {
 	struct bg_statement2 st;
 	char text[BG_STATEMENT2_MAX];
 	size_t len;
+	/* per request entry, exposure before and after this approval */
+	int met0[BG_POLICY_ITEMS_MAX], near0[BG_POLICY_ITEMS_MAX];
+	int met[BG_POLICY_ITEMS_MAX], near[BG_POLICY_ITEMS_MAX];
 };
 
 /*
@@ -39,6 +42,7 @@ pick_group(struct ap *a)
 {
 	const char *groups[BG_POLICY_GROUPS_MAX];
 	const char *requester = bg_request_requester(a->f->rq);
+	bg_ledger_t *l;
 	size_t i, n;
 	int r;
 
@@ -53,6 +57,13 @@ pick_group(struct ap *a)
 			    a->p->name);
 			return BG_EEXIST;
 		}
+	if ((r = cer_ledger(a->c, &l)) != BG_OK)
+		return r;
+	if (bg_ledger_approved(l, bg_request_id(a->f->rq), a->p->name)) {
+		bg_set_why("%s has already approved this request (the log "
+		    "says so, whatever the request file holds)", a->p->name);
+		return BG_EEXIST;
+	}
 	if ((r = cer_groups(a->c, a->f, groups, &n)) != BG_OK ||
 	    (r = bg_policy_requester_check(a->c->v->policy, requester, groups,
 	    n, NULL, 0)) != BG_OK)
@@ -315,12 +326,9 @@ granted_detail(const struct ap *a, const struct bg_rq_approval *ap,
 	return bg_ledger_add_entries(*d, items, vers, slots, a->n);
 }
 
-/*
- * request.quorum_met naming the entries in which[] (or near_quorum
- * naming them all, which is NULL).
- */
+/* event (request.quorum_met, near_quorum) naming the entries in which[]. */
 static int
-note_quorum(struct ap *a, const int *which)
+note_quorum(struct ap *a, const char *event, const int *which)
 {
 	const char *items[BG_POLICY_ITEMS_MAX];
 	uint64_t vers[BG_POLICY_ITEMS_MAX];
@@ -331,38 +339,62 @@ note_quorum(struct ap *a, const int *which)
 	int r;
 
 	for (i = 0, n = 0; i < q->nentries; i++) {
-		if (which != NULL && !which[i])
+		if (!which[i])
 			continue;
 		items[n] = q->entry[i].item;
 		vers[n] = q->entry[i].version;
 		slots[n++] = q->entry[i].slot;
 	}
+	if (n == 0)
+		return BG_OK;
 	if ((d = cJSON_CreateObject()) == NULL)
 		return BG_ENOMEM;
 	if ((r = bg_ledger_add_entries(d, items, vers, slots, n)) == BG_OK)
-		r = bg_cer_note(a->c, which != NULL ? "request.quorum_met" :
-		    "request.near_quorum", a->p->name, q->account, q->id, d);
+		r = bg_cer_note(a->c, event, a->p->name, q->account, q->id, d);
 	cJSON_Delete(d);
 	return r;
 }
 
 /*
- * Quorum = release, per item: the items whose every group this approval
- * brings to its threshold are exposed, and request.quorum_met names them
- * (alerted) before the shares are written; one short of the request's
- * quorum in every group is recorded as request.near_quorum after.
+ * approval.burn: the slots this approval is about to write shares of,
+ * burned (bound to this request) before any share reaches a file, so a
+ * crash or a killed process after the request file's new version is
+ * written cannot leave a share of a slot the log never burned.
+ */
+static int
+note_burn(struct ap *a)
+{
+	int which[BG_POLICY_ITEMS_MAX];
+	const struct bg_request2 *q = a->f->rq2;
+	size_t i, k;
+
+	for (i = 0; i < q->nentries; i++)
+		for (k = 0, which[i] = 0; k < a->n; k++)
+			which[i] |= strcmp(q->entry[i].item,
+			    a->it[k]->name) == 0;
+	return note_quorum(a, "approval.burn", which);
+}
+
+/*
+ * Quorum = release, per item, as the log counts shares written (any
+ * request, any hash, members removed since included): the items whose
+ * every group this approval brings to its threshold are exposed, and
+ * request.quorum_met names them (alerted) before the shares are written;
+ * items one share short in every group are recorded after, as
+ * request.near_quorum (alerted: a member could complete it offline).
  */
 static int
 grant(struct ap *a)
 {
 	struct bg_rq_approval *ap = &a->f->approvals[a->f->napprovals];
-	int before[BG_POLICY_ITEMS_MAX], now[BG_POLICY_ITEMS_MAX];
+	int *met0 = a->met0, *near0 = a->near0, *met = a->met,
+	    *near = a->near;
 	cJSON *d = NULL;
 	size_t i;
-	int r, near = 0, met, newly = 0;
+	int r;
 
 	memset(ap, 0, sizeof(*ap));
-	if ((r = cer_items_met(a->c, a->f, before)) != BG_OK)
+	if ((r = cer_items_met(a->c, a->f, NULL, NULL, met0, near0)) != BG_OK)
 		return r;
 	if ((r = take(a, ap)) != BG_OK)
 		return failed(a->c, a, r);
@@ -370,20 +402,21 @@ grant(struct ap *a)
 	snprintf(ap->custodian, sizeof(ap->custodian), "%s", a->p->name);
 	ap->time = a->c->now;
 	a->f->napprovals++;
-	if ((r = cer_items_met(a->c, a->f, now)) != BG_OK)
+	if ((r = cer_items_met(a->c, a->f, a->p->name, a->group, met,
+	    near)) != BG_OK)
 		return r;
 	for (i = 0; i < a->f->rq2->nentries; i++) {
-		now[i] = now[i] && !before[i];
-		newly |= now[i];
+		near[i] = near[i] && !met[i] && !near0[i];
+		met[i] = met[i] && !met0[i];
 	}
-	met = cer_quorum(a->c, a->f, NULL, 0, &near) == BG_OK;
-	if (newly && (r = note_quorum(a, now)) != BG_OK)
+	if ((r = note_burn(a)) != BG_OK ||
+	    (r = note_quorum(a, "request.quorum_met", met)) != BG_OK)
 		return r;
 	if ((r = granted_detail(a, ap, &d)) == BG_OK)
 		r = cer_save(a->c, a->f, "approval.granted", a->p->name, d);
 	cJSON_Delete(d);
-	if (r == BG_OK && !met && near)
-		r = note_quorum(a, NULL);
+	if (r == BG_OK)
+		r = note_quorum(a, "request.near_quorum", near);
 	return r;
 }
 
@@ -405,7 +438,6 @@ approve(struct ap *a, const char *custodian)
 	if ((r = cer_ledger(a->c, &l)) == BG_OK &&
 	    (r = caps(a, l)) == BG_OK)
 		r = plan(a, l);
-	bg_ledger_free(&l);
 	return r == BG_OK ? show(a) : r;
 }
 

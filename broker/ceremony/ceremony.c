@@ -50,6 +50,7 @@ bg_cer_begin(struct bg_cer *c, const char *dir, FILE *out,
 void
 bg_cer_end(struct bg_cer *c)
 {
+	bg_ledger_free(&c->ledger);
 	bg_vault_free(&c->v);
 	bg_state_close(&c->st);
 }
@@ -333,7 +334,6 @@ cer_epochs(struct bg_cer *c, const struct bg_vault_account *a,
 			r = BG_ETAMPER;
 		}
 	}
-	bg_ledger_free(&l);
 	return r;
 }
 
@@ -461,31 +461,92 @@ cer_quorum(struct bg_cer *c, const struct bg_rqfile *f, char *why,
 	return r;
 }
 
-int
-cer_items_met(struct bg_cer *c, const struct bg_rqfile *f, int *met)
+/* Whether person is a member of group g of the version's record. */
+static int
+in_record(const struct bg_v2_group *g, const char *person)
 {
-	const char *groups[BG_POLICY_GROUPS_MAX], *item;
-	struct bg_approval *ap;
-	size_t i, n, k;
+	size_t m;
+
+	for (m = 0; m < g->n; m++)
+		if (strcmp(g->m[m].person, person) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * Shares of group g of entry e's slot written so far (the log's
+ * approval.granted entries, any request or hash: whoever holds the
+ * request key opens them all) by members of the version's record, with
+ * xperson's (in xgroup) about to be.
+ */
+static unsigned
+holders(const bg_ledger_t *l, const char *account,
+    const struct bg_request2_entry *e, const struct bg_v2_group *g,
+    const char *xperson, const char *xgroup)
+{
+	const char *p[BG_SHAMIR_MAX + 1];
+	struct bg_ledger_slot s;
+	size_t n, i, k = 0;
+	int extra = xperson != NULL && strcmp(xgroup, g->name) == 0 &&
+	    in_record(g, xperson);
+
+	memset(&s, 0, sizeof(s));
+	snprintf(s.account, sizeof(s.account), "%s", account);
+	snprintf(s.item, sizeof(s.item), "%s", e->item);
+	s.version = e->version;
+	s.slot = e->slot;
+	n = bg_ledger_holders(l, &s, g->name, p, BG_SHAMIR_MAX);
+	for (i = 0; i < n; i++) {
+		if (extra && strcmp(p[i], xperson) == 0)
+			extra = 0;
+		k += (size_t)in_record(g, p[i]);
+	}
+	return (unsigned)(k + (size_t)extra);
+}
+
+int
+cer_items_met(struct bg_cer *c, const struct bg_rqfile *f,
+    const char *xperson, const char *xgroup, int *met, int *near)
+{
+	const struct bg_vault_account *a = bg_vault_account(c->v,
+	    f->rq2->account);
+	const struct bg_request2_entry *e;
+	const struct bg_vault_item *it;
+	bg_ledger_t *l;
+	unsigned k;
+	size_t i, g;
 	int r;
 
-	if ((r = valid_approvals(c, f, &ap, &k)) != BG_OK)
+	if ((r = cer_ledger(c, &l)) != BG_OK)
 		return r;
 	for (i = 0; i < f->rq2->nentries; i++) {
-		item = f->rq2->entry[i].item;
-		met[i] = bg_policy_groups_for_items(c->v->policy, &item, 1,
-		    groups, BG_POLICY_GROUPS_MAX, &n) == BG_OK &&
-		    bg_policy_quorum_met(c->v->policy, groups, n, ap, k,
-		    bg_request_requester(f->rq), NULL, 0) == BG_OK;
+		e = &f->rq2->entry[i];
+		it = a != NULL ? bg_vault_item(a, e->item) : NULL;
+		met[i] = near[i] = it != NULL && it->version == e->version;
+		for (g = 0; met[i] + near[i] > 0 && g < it->ver->ng; g++) {
+			k = holders(l, a->id, e, &it->ver->g[g], xperson,
+			    xgroup);
+			met[i] &= k >= it->ver->g[g].t;
+			near[i] &= k + 1 >= it->ver->g[g].t;
+		}
 	}
-	free(ap);
 	return BG_OK;
 }
 
 int
 cer_ledger(struct bg_cer *c, bg_ledger_t **l)
 {
-	return bg_ledger_read(c->st.log, l);
+	uint64_t size = bg_audit_size(c->st.log);
+	int r;
+
+	if (c->ledger == NULL || c->ledger_size != size) {
+		bg_ledger_free(&c->ledger);
+		if ((r = bg_ledger_read(c->st.log, &c->ledger)) != BG_OK)
+			return r;
+		c->ledger_size = size;
+	}
+	*l = c->ledger;
+	return BG_OK;
 }
 
 /* ============================================================== request */
@@ -588,7 +649,6 @@ pick_entries(struct bg_cer *c, const struct bg_vault_account *a,
 	}
 	q->nentries = n;
 	qsort(q->entry, n, sizeof(q->entry[0]), entry_cmp);
-	bg_ledger_free(&l);
 	return r;
 }
 
@@ -888,7 +948,6 @@ cer_open_check(struct bg_cer *c, const struct bg_rqfile *f)
 	if ((r = cer_ledger(c, &l)) != BG_OK)
 		return r;
 	closed = bg_ledger_closed(l, bg_request_id(f->rq));
-	bg_ledger_free(&l);
 	if (closed && f->state == BG_RQ_OPEN) {
 		bg_set_why("request %s was closed in the audit log but its "
 		    "file says open", bg_request_id(f->rq));

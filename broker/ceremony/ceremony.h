@@ -82,9 +82,13 @@ const char *bg_rq_state_str(enum bg_rq_state s);
 
 /* ================================================================ ceremony */
 
+struct bg_ledger;
+
 struct bg_cer {
 	struct bg_state st;		/* open: the writer lock is held */
 	struct bg_vault *v;
+	struct bg_ledger *ledger;	/* cer_ledger()'s, of ledger_size */
+	uint64_t ledger_size;
 	struct bg_token_opts o;		/* PIN source, prompts, timeout */
 	FILE *out;			/* what the people present read */
 	uint64_t now;			/* seconds, at bg_cer_begin */

@@ -77,12 +77,21 @@ int cer_quorum(struct bg_cer *c, const struct bg_rqfile *f, char *why,
     size_t whysz, int *near);
 
 /*
- * Per entry of the request, whether its item's groups all have their
- * threshold of counted approvals: met[i] (nentries of them).
+ * Per entry of the request, what the log says is exposed (docs/design.md
+ * §5.2): met[i] when every group of the entry's version has its
+ * threshold of distinct record members who wrote a share of the entry's
+ * slot (any request or hash), near[i] when each has at least the
+ * threshold less one; counting xperson's share in xgroup about to be
+ * written (both may be NULL).
  */
-int cer_items_met(struct bg_cer *c, const struct bg_rqfile *f, int *met);
+int cer_items_met(struct bg_cer *c, const struct bg_rqfile *f,
+    const char *xperson, const char *xgroup, int *met, int *near);
 
-/* The ledger of the open state's log. */
+/*
+ * The ledger of the open state's log, read again only when the log has
+ * grown: borrowed, valid until the next entry is appended (bg_cer_end
+ * frees it).
+ */
 int cer_ledger(struct bg_cer *c, bg_ledger_t **l);
 
 #endif

@@ -358,7 +358,6 @@ no_open_request(struct rk *k)
 			    (unsigned long long)k->f->versions[i].version);
 			r = BG_EPERM;
 		}
-	bg_ledger_free(&l);
 	return r;
 }
 
@@ -506,7 +505,6 @@ take_versions(struct rk *k)
 		if ((gi = bg_vault_item_group(&k->a->items[i],
 		    k->f->group)) >= 0)
 			r = take_version(k, l, &k->a->items[i], gi);
-	bg_ledger_free(&l);
 	if (r == BG_OK && k->f->nversions == 0) {
 		bg_set_why("no item of account %s is sealed for group %s",
 		    k->f->account, k->f->group);
@@ -661,7 +659,6 @@ drop_burned(const struct rk *k, size_t v, uint8_t *vec)
 			bg_wipe(vec + (size_t)j * BG_SLOT_KEY_LEN,
 			    BG_SLOT_KEY_LEN);
 	}
-	bg_ledger_free(&l);
 	return BG_OK;
 }
 

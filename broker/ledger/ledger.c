@@ -27,7 +27,16 @@ struct lepoch {
 	uint64_t epoch;
 };
 
+/* One share an approval.granted wrote: its slot, person and group. */
+struct lshare {
+	struct bg_ledger_slot s;
+	char person[BG_NAME_MAX + 1];
+	char group[BG_NAME_MAX + 1];
+};
+
 struct bg_ledger {
+	struct lshare *sh;
+	size_t nsh, capsh;
 	struct lepoch *ep;
 	size_t nep, capep;
 	struct lrq *rq;
@@ -155,13 +164,43 @@ on_open(bg_ledger_t *l, const struct bg_audit_entry *e)
 	return BG_OK;
 }
 
+/* approval.granted: each share it wrote, with its person and group. */
+static int
+on_shares(bg_ledger_t *l, const struct bg_audit_entry *e,
+    const struct bg_ledger_slot *s, size_t n)
+{
+	const cJSON *g = cJSON_GetObjectItemCaseSensitive(e->detail, "group");
+	struct lshare *x;
+	size_t i;
+
+	if (!cJSON_IsString(g) || !bg_name_valid(g->valuestring) ||
+	    !bg_name_valid(e->actor))
+		return BG_OK;
+	for (i = 0; i < n; i++) {
+		if ((x = grow(&l->sh, &l->nsh, &l->capsh, sizeof(*x))) == NULL)
+			return BG_ENOMEM;
+		x->s = s[i];
+		snprintf(x->person, sizeof(x->person), "%s", e->actor);
+		snprintf(x->group, sizeof(x->group), "%s", g->valuestring);
+	}
+	return BG_OK;
+}
+
+/*
+ * approval.burn (before the shares exist), approval.granted and
+ * rekey.opened: the first to name a slot burns it, for its request.
+ */
 static int
 on_granted(bg_ledger_t *l, const struct bg_audit_entry *e)
 {
 	struct bg_ledger_slot *s = l->tmp;
 	struct bg_ledger_burn *b;
 	size_t n = read_entries(e->detail, e->account, s), i;
+	int r;
 
+	if (strcmp(e->event, "approval.granted") == 0 &&
+	    (r = on_shares(l, e, s, n)) != BG_OK)
+		return r;
 	for (i = 0; i < n; i++) {
 		if (bg_ledger_burned(l, &s[i]) != NULL)
 			continue;	/* the first approval burned it */
@@ -234,6 +273,7 @@ on_entry(void *ctx, uint64_t seq, const char *line, size_t len)
 	if (strcmp(e.event, "request.open") == 0)
 		r = on_open(l, &e);
 	else if (strcmp(e.event, "approval.granted") == 0 ||
+	    strcmp(e.event, "approval.burn") == 0 ||
 	    strcmp(e.event, "rekey.opened") == 0)
 		r = on_granted(l, &e);
 	else if (strcmp(e.event, "group.rekeyed") == 0)
@@ -274,6 +314,7 @@ bg_ledger_free(bg_ledger_t **lp)
 	if (lp == NULL || (l = *lp) == NULL)
 		return;
 	free(l->rq);
+	free(l->sh);
 	free(l->ep);
 	free(l->burn);
 	free(l->exposed);
@@ -434,5 +475,41 @@ bg_ledger_epoch(const bg_ledger_t *l, const char *account, const char *item,
 		    strcmp(l->ep[i].s.item, item) == 0 &&
 		    strcmp(l->ep[i].group, group) == 0)
 			return l->ep[i].epoch;
+	return 0;
+}
+
+size_t
+bg_ledger_holders(const bg_ledger_t *l, const struct bg_ledger_slot *s,
+    const char *group, const char **persons, size_t max)
+{
+	size_t i, k, n = 0;
+
+	for (i = 0; i < l->nsh && n < max; i++) {
+		if (!same_slot(&l->sh[i].s, s) ||
+		    strcmp(l->sh[i].group, group) != 0)
+			continue;
+		for (k = 0; k < n; k++)
+			if (strcmp(persons[k], l->sh[i].person) == 0)
+				break;
+		if (k == n)
+			persons[n++] = l->sh[i].person;
+	}
+	return n;
+}
+
+int
+bg_ledger_approved(const bg_ledger_t *l, const char *id, const char *person)
+{
+	size_t i;
+
+	for (i = 0; i < l->nburn; i++)
+		if (strcmp(l->burn[i].request, id) == 0 &&
+		    strcmp(l->burn[i].person, person) == 0)
+			return 1;
+	for (i = 0; i < l->nsh; i++)
+		if (strcmp(l->sh[i].person, person) == 0 &&
+		    bg_ledger_burned(l, &l->sh[i].s) != NULL &&
+		    strcmp(bg_ledger_burned(l, &l->sh[i].s)->request, id) == 0)
+			return 1;
 	return 0;
 }

@@ -76,6 +76,16 @@ int bg_ledger_version_open(const bg_ledger_t *l, const char *account,
  */
 uint64_t bg_ledger_epoch(const bg_ledger_t *l, const char *account,
     const char *item, uint64_t version, const char *group);
+/*
+ * The distinct persons whose approval.granted entries wrote a share of
+ * slot s for group (any request, any hash: whoever holds the request key
+ * opens them all), at most max, into persons (pointers into l).
+ */
+size_t bg_ledger_holders(const bg_ledger_t *l, const struct bg_ledger_slot *s,
+    const char *group, const char **persons, size_t max);
+/* 1 when person burned or wrote a share of a slot bound to request id. */
+int bg_ledger_approved(const bg_ledger_t *l, const char *id,
+    const char *person);
 /* 1 when the request was closed (denied or released) in the log. */
 int bg_ledger_closed(const bg_ledger_t *l, const char *id);
 /* 1 when a quorum was recorded for the request. */
