@@ -1,9 +1,11 @@
 /*
  * The attacker of issue 10, as a program of the tests: a copy of the
- * state directory, the requester's own token, the project's libraries,
- * and no obligation to run the CLI. It opens every share that approvals
- * re-sealed to the requests named, pools them however it likes, and
- * tries to rebuild each item's key:
+ * state directory, a token it holds (the requester's own, or one
+ * custodian's), the project's libraries, and no obligation to run the
+ * CLI. It opens every share that approvals re-sealed to the requests
+ * named (with the requester's token) and every share of every slot of
+ * the holder's own member boxes (with a custodian's token), pools them
+ * however it likes, and tries to rebuild each item's key:
  *  - per slot: t shares of each group's part, all groups' parts;
  *  - across slots: t shares of a group from any slots against every
  *    slot's part commitment, and parts of different slots against K's.
@@ -11,7 +13,24 @@
  * request that really reached its quorum); 2 and "not recovered"
  * otherwise; 1 on an error.
  *
- * usage: attack_pool STATE REQUESTER REQUEST-ID...
+ * Two more modes write to the state they are given, as a requester
+ * running their own program against the state (docs/design.md §2.8: the
+ * state and the audit signing key are reachable by whoever runs a
+ * ceremony, §2.9), with the project's own functions:
+ *  - forge-slot: the request file ID rewritten so that it names SLOT for
+ *    ITEM, its text rebuilt (bg_request2_build), the request key's box
+ *    re-sealed under the new hash and the text signed again by the
+ *    requester's token, exactly as bg_cer_request does; recorded in the
+ *    audit log (bg_state_write, event request.open) unless --unlogged,
+ *    which only replaces the file;
+ *  - strip-approvals: the request file ID rewritten without its
+ *    approvals (the signed request unchanged), recorded in the log.
+ * Exit 0 when written, 1 otherwise.
+ *
+ * usage: attack_pool STATE PERSON REQUEST-ID...
+ *        attack_pool forge-slot STATE REQUESTER ID ITEM=SLOT...
+ *            [--unlogged]
+ *        attack_pool strip-approvals STATE REQUESTER ID
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,7 +38,7 @@
 
 #include "broker/ceremony/internal.h"
 
-#define MAXSH 256
+#define MAXSH 1024
 
 struct sh {
 	char item[BG_NAME_MAX + 1];
@@ -89,15 +108,71 @@ take(struct bg_cer *c, const struct bg_rqfile *f, const uint8_t priv[32])
 	}
 }
 
-/* A part of group g from t pooled shares of distinct x (any slots). */
+/*
+ * A custodian's token: their own share of every slot of every item of
+ * account a they hold a box of for this token (bg_v2_take_share checks
+ * each against the sealer's commitments).
+ */
+static size_t
+take_own(struct bg_cer *c, const struct bg_vault_account *a,
+    const char *person, const bg_token_key_t *key, const char *token)
+{
+	size_t i, g, m, t, n0 = npool;
+	uint32_t s;
+
+	for (i = 0; a != NULL && i < a->nitems; i++) {
+		const struct bg_vault_item *it = &a->items[i];
+		struct bg_v2_expect want = { a->id, it->name, it->version,
+		    it->ver->root };
+
+		for (g = 0; g < it->ver->ng; g++)
+			for (m = 0; m < it->ver->g[g].n; m++) {
+				const struct bg_v2_member *mb =
+				    &it->ver->g[g].m[m];
+
+				if (strcmp(mb->person, person) != 0)
+					continue;
+				for (t = 0; t < mb->ntokens &&
+				    strcmp(mb->token[t], token) != 0; t++)
+					;
+				for (s = 0; t < mb->ntokens &&
+				    s < it->ver->nslots && npool < MAXSH; s++) {
+					struct sh *p = &pool[npool];
+
+					if (bg_v2_take_share(c->v, it->ver,
+					    &want, g, mb->x, t,
+					    bg_token_key_bytes(key), s,
+					    p->y) != BG_OK)
+						continue;
+					snprintf(p->item, sizeof(p->item),
+					    "%s", it->name);
+					p->g = g;
+					p->x = mb->x;
+					p->slot = s;
+					npool++;
+				}
+			}
+	}
+	return npool - n0;
+}
+
+/*
+ * A part of group g from t pooled shares of distinct x (any slots unless
+ * one_slot); *mixed (may be NULL) is 1 when they came from two slots or
+ * more.
+ */
 static int
 part_from(const struct bg_vault_item *it, size_t g, int one_slot,
-    uint32_t slot, uint8_t part[BG_SLOT_KEY_LEN])
+    uint32_t slot, uint8_t part[BG_SLOT_KEY_LEN], int *mixed)
 {
 	const uint8_t *ys[BG_SHAMIR_MAX];
 	uint8_t xs[BG_SHAMIR_MAX];
 	unsigned k = 0, t = it->ver->g[g].t, j;
+	uint32_t first = 0;
 	size_t i;
+
+	if (mixed != NULL)
+		*mixed = 0;
 
 	for (i = 0; i < npool && k < t; i++) {
 		if (strcmp(pool[i].item, it->name) != 0 || pool[i].g != g ||
@@ -107,6 +182,10 @@ part_from(const struct bg_vault_item *it, size_t g, int one_slot,
 			;
 		if (j < k)
 			continue;
+		if (k == 0)
+			first = pool[i].slot;
+		else if (pool[i].slot != first && mixed != NULL)
+			*mixed = 1;
 		xs[k] = pool[i].x;
 		ys[k++] = pool[i].y;
 	}
@@ -141,7 +220,7 @@ attack(const struct bg_cer *c, const struct bg_vault_item *it)
 	struct bg_label l;
 	uint32_t s, s2;
 	size_t g, ok;
-	int won = 0;
+	int won = 0, mixed;
 
 	if (version_label(c, it, &l) != BG_OK ||
 	    bg_commitments_decode(it->ver->commitments,
@@ -151,7 +230,7 @@ attack(const struct bg_cer *c, const struct bg_vault_item *it)
 		/* within one slot */
 		for (g = 0, ok = 0; g < it->ver->ng; g++) {
 			pp[g] = parts[g];
-			ok += part_from(it, g, 1, s, parts[g]) == BG_OK;
+			ok += part_from(it, g, 1, s, parts[g], NULL) == BG_OK;
 		}
 		if (ok == it->ver->ng) {
 			bg_slots_join(pp, it->ver->ng, key);
@@ -159,7 +238,8 @@ attack(const struct bg_cer *c, const struct bg_vault_item *it)
 		}
 		/* a group's shares from any slots, against slot s */
 		for (g = 0; g < it->ver->ng && !won; g++)
-			if (part_from(it, g, 0, 0, parts[g]) == BG_OK &&
+			if (part_from(it, g, 0, 0, parts[g], &mixed) ==
+			    BG_OK && mixed &&
 			    bg_commitments_check_part(cm, &l, g, s,
 			    parts[g]) == BG_OK)
 				printf("part of group %zu for slot %u from "
@@ -167,10 +247,12 @@ attack(const struct bg_cer *c, const struct bg_vault_item *it)
 		/* parts of slot s for group 0 with slot s2 for the others */
 		for (s2 = 0; s2 < it->ver->nslots && !won && it->ver->ng > 1;
 		    s2++) {
-			if (s2 == s || part_from(it, 0, 1, s, parts[0]) != BG_OK)
+			if (s2 == s || part_from(it, 0, 1, s, parts[0], NULL) !=
+			    BG_OK)
 				continue;
 			for (g = 1, ok = 1; g < it->ver->ng; g++)
-				ok += part_from(it, g, 1, s2, parts[g]) == BG_OK;
+				ok += part_from(it, g, 1, s2, parts[g], NULL) ==
+				    BG_OK;
 			if (ok < it->ver->ng)
 				continue;
 			bg_slots_join(pp, it->ver->ng, key);
@@ -197,6 +279,192 @@ load(struct bg_cer *c, const char *id, struct bg_rqfile **f)
 	return r;
 }
 
+/* ======================================= writing the state (forge) */
+
+/* Replaces STATE/requests/<id>.json without any audit entry. */
+static int
+write_unlogged(struct bg_cer *c, const struct bg_rqfile *f)
+{
+	char path[sizeof(c->st.dir) + RQ_PATH_MAX + 1];
+	cJSON *j = NULL;
+	char *text = NULL;
+	FILE *fp = NULL;
+	int r;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/requests/%s.json",
+	    c->st.dir, bg_request_id(f->rq)) >= sizeof(path))
+		return BG_ETOOBIG;
+	if ((r = bg_rqfile_to_json(f, &j)) == BG_OK &&
+	    ((text = cJSON_Print(j)) == NULL || (fp = fopen(path, "w")) ==
+	    NULL || fputs(text, fp) == EOF))
+		r = BG_EIO;
+	if (fp != NULL && fclose(fp) != 0)
+		r = BG_EIO;
+	free(text);
+	cJSON_Delete(j);
+	return r;
+}
+
+/* Writes the file through the audited state: the log records its hash. */
+static int
+write_logged(struct bg_cer *c, const struct bg_rqfile *f, const char *who)
+{
+	const char *items[BG_POLICY_ITEMS_MAX];
+	uint64_t vers[BG_POLICY_ITEMS_MAX];
+	uint32_t slots[BG_POLICY_ITEMS_MAX];
+	char hex[65];
+	cJSON *d;
+	size_t i;
+	int r;
+
+	for (i = 0; i < f->rq2->nentries; i++) {
+		items[i] = f->rq2->entry[i].item;
+		vers[i] = f->rq2->entry[i].version;
+		slots[i] = f->rq2->entry[i].slot;
+	}
+	bg_hex_encode(f->hash, 32, hex, sizeof(hex));
+	if ((d = cJSON_CreateObject()) == NULL ||
+	    !cJSON_AddStringToObject(d, "token", f->token) ||
+	    !cJSON_AddStringToObject(d, "request_sha256", hex))
+		r = BG_ENOMEM;
+	else if ((r = bg_ledger_add_entries(d, items, vers, slots, i)) ==
+	    BG_OK)
+		r = cer_save(c, f, "request.open", who, d);
+	cJSON_Delete(d);
+	return r;
+}
+
+/*
+ * forge-slot: entries ITEM=SLOT changed, the text rebuilt, the request
+ * key re-sealed under the new hash, the text signed by the requester's
+ * token: what bg_cer_request would have written had it picked SLOT.
+ */
+static int
+forge_slot(struct bg_cer *c, struct bg_rqfile *f, char **pairs, size_t n,
+    const struct bg_vault_person *p, const bg_token_key_t *key,
+    const char *token)
+{
+	struct bg_request2_entry *e;
+	struct bg_label l;
+	uint8_t priv[32];
+	char *text, *eq, *end;
+	unsigned long slot;
+	size_t i, len;
+	int r;
+
+	if ((r = request_key(c, f, key, token, priv)) != BG_OK) {
+		fprintf(stderr, "attack_pool: the request key does not open "
+		    "with %s's token\n", p->name);
+		return r;
+	}
+	for (i = 0; i < n; i++) {
+		if ((eq = strchr(pairs[i], '=')) == NULL)
+			return BG_EINVAL;
+		*eq = '\0';
+		slot = strtoul(eq + 1, &end, 10);
+		e = (struct bg_request2_entry *)cer_entry(f, pairs[i]);
+		if (*end != '\0' || e == NULL) {
+			fprintf(stderr, "attack_pool: the request has no "
+			    "item %s\n", pairs[i]);
+			return BG_EINVAL;
+		}
+		e->slot = (uint32_t)slot;
+	}
+	if ((text = malloc(BG_REQUEST2_MAX + 1)) == NULL)
+		return BG_ENOMEM;
+	if ((r = bg_request2_build(f->rq2, text, BG_REQUEST2_MAX, &len)) !=
+	    BG_OK) {
+		free(text);
+		return r;
+	}
+	text[len] = '\0';
+	free(f->text);
+	f->text = text;
+	f->text_len = len;
+	if ((r = bg_request2_hash(f->text, f->text_len, f->hash)) != BG_OK ||
+	    (r = cer_request_key_label(c, f, &l)) != BG_OK)
+		return r;
+	for (i = 0; i < p->ntokens && r == BG_OK; i++) {
+		memcpy(f->key_token[i], bg_token_desc_id(p->tokens[i]),
+		    sizeof(f->key_token[i]));
+		r = bg_box_seal(bg_token_desc_public(p->tokens[i]),
+		    "request-key", l.b, l.len, priv, 32, f->key_box[i],
+		    BG_RQ_KEY_BOX_LEN, &len);
+	}
+	f->nkey = p->ntokens;
+	bg_wipe(priv, sizeof(priv));
+	if (r != BG_OK)
+		return r;
+	memcpy(f->token, token, sizeof(f->token));
+	return bg_token_key_sign(key, f->hash, sizeof(f->hash), f->sig);
+}
+
+static void
+strip_approvals(struct bg_rqfile *f)
+{
+	size_t i;
+
+	for (i = 0; i < f->napprovals; i++)
+		free(f->approvals[i].statement);
+	f->napprovals = 0;
+}
+
+/* argv: forge-slot|strip-approvals STATE REQUESTER ID [ITEM=SLOT...] */
+static int
+forge_main(int argc, char **argv)
+{
+	struct bg_token_opts o = bg_token_opts_default();
+	const struct bg_vault_person *p;
+	bg_token_key_t *key = NULL;
+	struct bg_rqfile *f = NULL;
+	static struct bg_touch t;
+	static struct bg_cer c;
+	int strip = strcmp(argv[1], "strip-approvals") == 0, unlogged = 0;
+	size_t tok, n = (size_t)argc - 5;
+	int r;
+
+	if (n > 0 && strcmp(argv[argc - 1], "--unlogged") == 0) {
+		unlogged = 1;
+		n--;
+	}
+	if ((strip && n != 0) || (!strip && n == 0)) {
+		fprintf(stderr, "usage: attack_pool forge-slot STATE REQUESTER "
+		    "ID ITEM=SLOT... [--unlogged]\n"
+		    "       attack_pool strip-approvals STATE REQUESTER ID\n");
+		return 1;
+	}
+	if ((r = bg_cer_begin(&c, argv[2], stdout, &o)) != BG_OK) {
+		fprintf(stderr, "attack_pool: %s: %s\n", bg_strerror(r),
+		    bg_why());
+		return 1;
+	}
+	if ((p = bg_vault_person(c.v, argv[3])) == NULL ||
+	    bg_cer_touch(&c, p, NULL, NULL, &t, &key, &tok) != BG_OK) {
+		fprintf(stderr, "attack_pool: no token for %s\n", argv[3]);
+		bg_cer_end(&c);
+		return 1;
+	}
+	if ((r = load(&c, argv[4], &f)) == BG_OK) {
+		if (strip)
+			strip_approvals(f);
+		else
+			r = forge_slot(&c, f, argv + 5, n, p, key, t.token);
+	}
+	if (r == BG_OK)
+		r = unlogged ? write_unlogged(&c, f) :
+		    write_logged(&c, f, p->name);
+	if (r == BG_OK)
+		printf("%s request %s%s\n", strip ? "stripped" : "forged",
+		    argv[4], unlogged ? " (file only)" : " (recorded)");
+	else
+		fprintf(stderr, "attack_pool: %s: %s\n", bg_strerror(r),
+		    bg_why());
+	bg_rqfile_free(&f);
+	bg_token_key_free(&key);
+	bg_cer_end(&c);
+	return r == BG_OK ? 0 : 1;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -211,8 +479,11 @@ main(int argc, char **argv)
 	size_t tok, i, won = 0;
 	int r;
 
+	if (argc >= 5 && (strcmp(argv[1], "forge-slot") == 0 ||
+	    strcmp(argv[1], "strip-approvals") == 0))
+		return forge_main(argc, argv);
 	if (argc < 4) {
-		fprintf(stderr, "usage: attack_pool STATE REQUESTER ID...\n");
+		fprintf(stderr, "usage: attack_pool STATE PERSON ID...\n");
 		return 1;
 	}
 	if ((r = bg_cer_begin(&c, argv[1], stdout, &o)) != BG_OK) {
@@ -236,6 +507,11 @@ main(int argc, char **argv)
 			take(&c, f, priv);
 		bg_rqfile_free(&f);
 	}
+	if (a == NULL && c.v->naccounts > 0)
+		a = &c.v->accounts[0];
+	if (!p->requester)
+		printf("own shares of %s: %zu\n", p->name,
+		    take_own(&c, a, p->name, key, t.token));
 	printf("pooled %zu shares\n", npool);
 	for (i = 0; a != NULL && i < a->nitems; i++)
 		if (attack(&c, &a->items[i])) {

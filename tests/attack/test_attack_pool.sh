@@ -59,8 +59,8 @@ for p in alice bob carol dave erin frank; do
 	must token enroll $p --fido2 --device "$("$vfido" "$virt" path $p-key)"
 done
 "$vyk" "$virt" create 3000001 >/dev/null
-env LD_PRELOAD="$pre_fido:$pre_yk" BG_VIRTUAL_DIR="$virt" "$bg" \
-    token program-yubikey --serial 3000001 >/dev/null 2>&1
+env "${asan_env[@]}" LD_PRELOAD="$pre_fido:$pre_yk" BG_VIRTUAL_DIR="$virt" \
+    "$bg" token program-yubikey --serial 3000001 >/dev/null 2>&1
 must token enroll rita --yubikey --serial 3000001
 must vault arm
 must seal "$A" root-password --generate --as bob

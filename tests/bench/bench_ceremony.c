@@ -70,22 +70,33 @@
  * sealing and signing an item of one group and of two groups in the
  * policy's 32 slots, bg_vault_item_verify, an approval's take_share +
  * re-seal of one share to the request key, a release's bg_v2_open; and
- * 'vault show' of a full vault: BG_VAULT_ACCOUNTS_MAX (64) accounts x 3
- * items, 2 groups of 3, through bg_vault_to_json and bg_vault_from_json
- * (printing and parsing the text shown apart).
+ * 'vault show' of a vault of 100 accounts x 3 items (fewer if
+ * BG_VAULT_ACCOUNTS_MAX is lower: said so), 2 groups of 3, 32 slots:
+ * bg_vault_to_json and bg_vault_from_json alone (printing and parsing
+ * the text shown apart), then the command as it runs on a state
+ * directory holding that vault (vault.json and its 300 commitments
+ * files saved through bg_vault_save): in-process, bg_cer_begin (the log's
+ * checks, the vault and its commitments loaded) + the vault.read entry +
+ * the ledger + what 'vault show' prints + bg_cer_end; and the shipped
+ * binary itself, 'breakglass --state DIR vault show', its process CPU
+ * (user + system, from wait4) including the process start.
  *
  * Instrumentation: every probe costs two clock reads. Its cost per probe
  * is measured and printed with the number of probes per round; in the
  * full run every fourth round runs with the clocks off, and the median
  * total CPU of those rounds is printed for comparison.
  *
- * Target (issue): ours under 50 ms per ceremony. Printed as PASS or NOTE;
- * nothing here asserts on time. The exit status is non-zero only when the
- * ceremony itself fails (every release must return the sealed bytes).
+ * Targets (issue), printed as PASS or NOTE next to the figure; nothing
+ * here asserts on time: ours under 50 ms of CPU per ceremony; the seal
+ * of one item in 32 slots for 2 groups of 3, one token each, under
+ * 20 ms of CPU (the recovery-codes line). The exit status is non-zero
+ * only when the ceremony itself fails (every release must return the
+ * sealed bytes) or 'breakglass vault show' does.
  */
 #define _XOPEN_SOURCE 700	/* nftw */
 
 #include <ftw.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -93,6 +104,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -102,6 +114,7 @@
 #include "common/common.h"
 #include "audit/audit.h"
 #include "broker/ceremony/ceremony.h"
+#include "broker/ledger/ledger.h"
 #include "broker/secrets/secrets.h"
 #include "broker/state/state.h"
 #include "broker/vault/vault.h"
@@ -117,6 +130,8 @@
 #define TOTP_URI	"otpauth://totp/AWS:root?secret=" \
 			"JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP&issuer=AWS"
 #define TARGET_MS	50.0
+#define SEAL_TARGET_MS	20.0	/* 1 item, 32 slots, 2 groups of 3 */
+#define SHOW_ACCOUNTS	100	/* vault show: accounts x 3 items */
 #define ROUNDS_FULL	12
 #define ROUNDS_QUICK	2
 #define OFF_EVERY	4	/* full run: every 4th round without clocks */
@@ -628,7 +643,12 @@ struct bench {
 		double open1, open2;	/* bg_v2_open: 1 group, 2 groups */
 		uint32_t nslots;
 		double to_json, print, parse, from_json;	/* vault show */
+		double show_cmd;	/* in-process: begin..end */
+		double show_bin;	/* the binary: user + system CPU */
+		double show_bin_wall;
+		double start_bin;	/* breakglass --version: usr + sys */
 		size_t show_accounts, show_items, show_bytes;
+		size_t show_file;	/* vault.json as saved, bytes */
 	} v2;
 	uint64_t log_before, log_after;
 	unsigned nstates;	/* state directories made (see new_state()) */
@@ -1174,6 +1194,148 @@ bench_v2(struct bench *b)
 }
 
 /*
+ * The state directory 'vault show' runs on: an audit log, breakglass.json
+ * and the vault saved through bg_vault_save (vault.json recorded in the
+ * log, one commitments file per version in versions/).
+ */
+static char show_dir[BG_PATH_MAX];
+
+static void
+show_state(struct bench *b, const struct bg_vault *v)
+{
+	struct bg_audit_event ev = { "config.init", "", "", "", NULL };
+	static char audit[BG_PATH_MAX], path[BG_PATH_MAX];
+	static struct bg_state st;
+	struct stat sb;
+	cJSON *cfg;
+
+	need(bg_path_join(show_dir, sizeof(show_dir), b->work, "show-state"),
+	    "path");
+	need(bg_path_join(audit, sizeof(audit), show_dir, "audit"), "path");
+	need(bg_mkdir_private(show_dir), "show state");
+	need(bg_audit_init(audit, NULL), "show audit init");
+	need(bg_state_open(&st, show_dir), "show state open");
+	if ((cfg = cJSON_CreateObject()) == NULL ||
+	    !cJSON_AddStringToObject(cfg, "format", "breakglass-config-v1"))
+		fatal("config", BG_ENOMEM);
+	need(bg_state_write(&st, "breakglass.json", cfg, &ev),
+	    "breakglass.json");
+	cJSON_Delete(cfg);
+	ev = (struct bg_audit_event){ "vault.init", "", "", "", NULL };
+	need(bg_vault_save(&st, v, &ev), "show vault save");
+	bg_state_close(&st);
+	need(bg_path_join(path, sizeof(path), show_dir, BG_VAULT_FILE),
+	    "path");
+	b->v2.show_file = stat(path, &sb) == 0 ? (size_t)sb.st_size : 0;
+}
+
+/* What 'vault show' prints of one item (broker/cli/admin.c show_item). */
+static void
+show_print_item(FILE *out, const bg_ledger_t *l,
+    const struct bg_vault_account *a, const struct bg_vault_item *it)
+{
+	char ts[BG_RFC3339_LEN + 1];
+	uint32_t used = bg_ledger_nburned(l, a->id, it->name, it->version);
+	uint32_t left = it->ver->nslots - (used > it->ver->nslots ?
+	    it->ver->nslots : used);
+	size_t g;
+
+	bg_rfc3339_format(it->sealed, ts);
+	fprintf(out, "  item %-16s %-8s v%llu sealed %s by %s, slots left %u "
+	    "of %u%s%s\n", it->name, bg_item_kind_str(it->kind),
+	    (unsigned long long)it->version, ts, it->sealer, left,
+	    it->ver->nslots,
+	    bg_ledger_exposed(l, a->id, it->name, it->version) ?
+	    "  RELEASED: ROTATE" : "",
+	    left < it->ver->nslots / 4 ? "  FEW SLOTS: ROTATE" : "");
+	for (g = 0; g < it->ver->ng; g++)
+		fprintf(out, "    group %-12s %u of %zu\n", it->ver->g[g].name,
+		    it->ver->g[g].t, it->ver->g[g].n);
+}
+
+/*
+ * 'vault show' in-process, as the command runs it (run_change + do_show
+ * in broker/cli/admin.c): bg_cer_begin, the vault.read entry, the
+ * ledger, the listing (to /dev/null), bg_cer_end. CPU seconds.
+ */
+static double
+show_cmd(struct bench *b)
+{
+	bg_ledger_t *l = NULL;
+	struct bg_cer c;
+	double t0 = pcpu();
+	size_t i, k;
+
+	need(bg_cer_begin(&c, show_dir, b->out, &b->opts), "show begin");
+	need(bg_cer_note(&c, "vault.read", "", "", "", NULL), "vault.read");
+	need(bg_ledger_read(c.st.log, &l), "show ledger");
+	fprintf(b->out, "vault %s (format v2)\n", c.v->id_hex);
+	for (i = 0; i < c.v->naccounts; i++) {
+		const struct bg_vault_account *a = &c.v->accounts[i];
+
+		fprintf(b->out, "account %s (%s), root e-mail %s\n", a->id,
+		    a->name, a->email);
+		for (k = 0; k < a->nitems; k++)
+			show_print_item(b->out, l, a, &a->items[k]);
+	}
+	for (i = 0; i < c.v->npeople; i++)
+		fprintf(b->out, "person %s%s, %zu token(s)\n",
+		    c.v->people[i].name, c.v->people[i].requester ?
+		    " (requester)" : "", c.v->people[i].ntokens);
+	fflush(b->out);
+	bg_ledger_free(&l);
+	bg_cer_end(&c);
+	return pcpu() - t0;
+}
+
+/*
+ * The shipped binary: 'breakglass --state DIR vault show' (or, with
+ * version set, 'breakglass --version': the process start alone) with its
+ * output to /dev/null; its CPU (user + system) from wait4, and its wall
+ * time in *w. 0 when the bench was built without the binary's path.
+ */
+static double
+run_bin(int version, double *w)
+{
+#ifdef BG_BINARY
+	struct rusage ru;
+	double w0 = wall();
+	pid_t pid;
+	int st, fd;
+
+	fflush(stdout);
+	fflush(stderr);
+	if ((pid = fork()) < 0)
+		fatal("fork", BG_EIO);
+	if (pid == 0) {
+		if ((fd = open("/dev/null", O_WRONLY)) < 0 ||
+		    dup2(fd, 1) < 0 || dup2(fd, 2) < 0)
+			_exit(127);
+		if (version)
+			execl(BG_BINARY, BG_BINARY, "--version", (char *)NULL);
+		else
+			execl(BG_BINARY, BG_BINARY, "--state", show_dir,
+			    "vault", "show", (char *)NULL);
+		_exit(127);
+	}
+	if (wait4(pid, &st, 0, &ru) != pid || !WIFEXITED(st) ||
+	    WEXITSTATUS(st) != 0) {
+		fprintf(stderr, "bench_ceremony: FAILED: %s %s: status %d\n",
+		    BG_BINARY, version ? "--version" : "vault show", st);
+		exit(1);
+	}
+	*w = wall() - w0;
+	return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec /
+	    1e6 + (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec /
+	    1e6;
+#else
+	(void)version;
+	*w = 0;
+	return 0;
+#endif
+}
+
+/*
  * 'breakglass vault show' reads the whole vault: a vault of the most
  * accounts it holds (BG_VAULT_ACCOUNTS_MAX), each with root-password,
  * root-mfa and recovery-codes (both groups) sealed in the policy's
@@ -1183,8 +1345,8 @@ bench_v2(struct bench *b)
 static __attribute__((noinline)) void
 bench_show(struct bench *b)
 {
-	size_t reps = b->quick ? 3 : 10, i, n = BG_VAULT_ACCOUNTS_MAX;
-	double *t[4], t0;
+	size_t reps = b->quick ? 3 : 10, i, n = SHOW_ACCOUNTS;
+	double *t[7], t0, w;
 	struct bg_vault_account *a;
 	struct bg_vault *back = NULL;
 	char id[BG_ACCOUNT_MAX + 1], name[32], email[64], *text = NULL;
@@ -1193,6 +1355,8 @@ bench_show(struct bench *b)
 	size_t k;
 
 	clocks_on = 0;
+	if (n > BG_VAULT_ACCOUNTS_MAX)
+		n = BG_VAULT_ACCOUNTS_MAX;
 	soft_vault(&s);
 	for (i = 0; i < n; i++) {
 		snprintf(id, sizeof(id), "%012zu", (size_t)100000000000u + i);
@@ -1206,9 +1370,10 @@ bench_show(struct bench *b)
 		(void)soft_seal(&s, a, "recovery-codes", BG_ITEM_NOTE, REASON,
 		    1);
 	}
-	for (k = 0; k < 4; k++)
+	for (k = 0; k < 7; k++)
 		if ((t[k] = calloc(reps, sizeof(double))) == NULL)
 			fatal("bench_show", BG_ENOMEM);
+	show_state(b, s.v);
 	for (i = 0; i < reps; i++) {
 		t0 = pcpu();
 		need(bg_vault_to_json(s.v, &j), "bg_vault_to_json");
@@ -1231,6 +1396,9 @@ bench_show(struct bench *b)
 		cJSON_Delete(again);
 		cJSON_Delete(j);
 		free(text);
+		t[4][i] = show_cmd(b);
+		t[5][i] = run_bin(0, &b->v2.show_bin_wall);
+		t[6][i] = run_bin(1, &w);
 	}
 	b->v2.show_accounts = n;
 	b->v2.show_items = 3 * n;
@@ -1238,7 +1406,10 @@ bench_show(struct bench *b)
 	b->v2.print = median(t[1], reps);
 	b->v2.parse = median(t[2], reps);
 	b->v2.from_json = median(t[3], reps);
-	for (k = 0; k < 4; k++)
+	b->v2.show_cmd = median(t[4], reps);
+	b->v2.show_bin = median(t[5], reps);
+	b->v2.start_bin = median(t[6], reps);
+	for (k = 0; k < 7; k++)
 		free(t[k]);
 	bg_vault_free(&s.v);
 	clocks_on = 1;
@@ -1256,6 +1427,10 @@ report_v2(const struct bench *b)
 	    " (root-password)", v->seal1 * 1e6, v->seal1 / box);
 	printf("  %-52s %9.1f us  %6.1f x box\n", "seal + sign, 2 groups of 3"
 	    " (recovery-codes)", v->seal2 * 1e6, v->seal2 / box);
+	printf("  target (issue): seal of one item, %u slots, 2 groups of 3, "
+	    "one token each, < %.0f ms CPU: %s (%.2f ms)\n", v->nslots,
+	    SEAL_TARGET_MS, v->seal2 < SEAL_TARGET_MS / 1e3 ? "PASS" : "NOTE",
+	    v->seal2 * 1e3);
 	printf("  %-52s %9.1f us  %6.1f x box\n", "bg_vault_item_verify "
 	    "(signature, commitments)", v->verify * 1e6, v->verify / box);
 	printf("  %-52s %9.1f us  %6.1f x box\n", "approval: take_share + "
@@ -1281,8 +1456,37 @@ report_v2(const struct bench *b)
 	    "to_json + from_json", (v->to_json + v->from_json) * 1e3,
 	    (v->to_json + v->from_json) / box, (v->to_json + v->from_json) *
 	    1e6 / (double)(v->show_accounts ? v->show_accounts : 1));
-	printf("  (the vault holds at most BG_VAULT_ACCOUNTS_MAX = %d "
-	    "accounts)\n", BG_VAULT_ACCOUNTS_MAX);
+	printf("  %-52s %9.2f ms  %6.0f x box\n", "vault show in-process "
+	    "(cer_begin..cer_end)", v->show_cmd * 1e3, v->show_cmd / box);
+	if (v->show_bin > 0)
+		printf("  %-52s %9.2f ms  %6.0f x box (wall %.2f ms)\n",
+		    "breakglass vault show (process CPU, usr+sys)",
+		    v->show_bin * 1e3, v->show_bin / box,
+		    v->show_bin_wall * 1e3);
+	if (v->start_bin > 0)
+		printf("  %-52s %9.2f ms  %6.0f x box\n", "  of which the "
+		    "process start (breakglass --version)", v->start_bin * 1e3,
+		    v->start_bin / box);
+	printf("  vault.json as saved: %.2f MiB for %zu accounts (%.1f KiB "
+	    "per account); the state reads files up to BG_STATE_FILE_MAX = "
+	    "%.0f MiB\n", (double)v->show_file / (1024 * 1024),
+	    v->show_accounts, (double)v->show_file / 1024 /
+	    (double)(v->show_accounts ? v->show_accounts : 1),
+	    (double)BG_STATE_FILE_MAX / (1024 * 1024));
+	if (v->show_accounts > 0 && v->show_file > 0)
+		printf("  at BG_VAULT_ACCOUNTS_MAX = %d accounts x 3 items "
+		    "vault.json would be about %.2f MiB: %s\n",
+		    BG_VAULT_ACCOUNTS_MAX, (double)v->show_file /
+		    (double)v->show_accounts * BG_VAULT_ACCOUNTS_MAX /
+		    (1024 * 1024), (double)v->show_file /
+		    (double)v->show_accounts * BG_VAULT_ACCOUNTS_MAX <=
+		    (double)BG_STATE_FILE_MAX ? "readable" :
+		    "NOTE: over BG_STATE_FILE_MAX, such a vault could not be "
+		    "loaded");
+	if (v->show_accounts < SHOW_ACCOUNTS)
+		printf("  NOTE: BG_VAULT_ACCOUNTS_MAX = %d < %d: measured with "
+		    "%zu accounts\n", BG_VAULT_ACCOUNTS_MAX, SHOW_ACCOUNTS,
+		    v->show_accounts);
 }
 
 /* ---------------------------------------------------------------- rounds */
@@ -1534,9 +1738,11 @@ report(struct bench *b)
 	    b->append_cpu * 1e6, b->append_wall * 1e6);
 	printf("ratios: ours / box_open = %.0f; wall / audit_append wall = "
 	    "%.1f\n", ratio, append_ratio);
-	printf("target: ours < %.0f ms per ceremony: %s (median ours %.2f ms%s)"
-	    "\n", TARGET_MS, mo < TARGET_MS / 1e3 ? "PASS" : "NOTE", MS(mo),
-	    b->quick ? ", quick mode: few rounds" : "");
+	printf("target (issue): one ceremony (request + %d approvals + release)"
+	    " < %.0f ms CPU, ours: %s (median ours %.2f ms; with the emulated "
+	    "devices %.2f ms%s)\n", NAPPROVERS, TARGET_MS,
+	    mo < TARGET_MS / 1e3 ? "PASS" : "NOTE", MS(mo), MS(mc),
+	    b->quick ? "; quick mode: few rounds" : "");
 
 	free(c);
 	free(d);

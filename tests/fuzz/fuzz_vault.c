@@ -1,7 +1,8 @@
 /*
- * fuzz_vault: the vault's files: vault.json (first byte even) and
- * requests/<id>.json (first byte odd). None may crash; what they accept
- * must serialise to a form that parses to the same form again.
+ * fuzz_vault: the vault's files, all of format v2: vault.json (first byte
+ * 0 mod 4), requests/<id>.json (first byte odd) and rekeys/<id>.json
+ * (first byte 2 mod 4). None may crash; what they accept must serialise
+ * to a form that parses to the same form again.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -53,6 +54,24 @@ request_text(const cJSON *j)
 	return s;
 }
 
+static char *
+rekey_text(const cJSON *j)
+{
+	struct bg_rkfile *f = NULL;
+	cJSON *out = NULL;
+	char *s = NULL;
+	uint8_t h[32], id[16] = { 0 };
+
+	if (bg_rkfile_from_json(j, &f) != BG_OK)
+		return NULL;
+	CHECK(bg_rkfile_hash(id, f, h) == BG_OK);
+	CHECK(bg_rkfile_to_json(f, &out) == BG_OK);
+	s = cJSON_PrintUnformatted(out);
+	cJSON_Delete(out);
+	bg_rkfile_free(&f);
+	return s;
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -62,7 +81,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size < 1)
 		return 0;
-	text = data[0] & 1 ? request_text : vault_text;
+	text = data[0] & 1 ? request_text : data[0] & 2 ? rekey_text :
+	    vault_text;
 	if ((j = bg_json_parse((const char *)data + 1, size - 1)) == NULL)
 		return 0;
 	first = text(j);
