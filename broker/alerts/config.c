@@ -16,12 +16,19 @@
 #include "audit/audit.h"
 #include "broker/alerts/internal.h"
 
-/* Events that alert when a sink lists none (docs/alerts.md). */
+/*
+ * Events that alert when a sink lists none (docs/alerts.md). Every burn
+ * (approval.granted), a request one approval short in every group
+ * (request.near_quorum: a colluding member could finish it offline) and
+ * a met quorum (request.quorum_met: quorum is release) are among them
+ * (docs/design.md §5.2).
+ */
 static const char *const default_events[] = {
-	"request.open", "approval.granted", "approval.denied",
-	"approval.failed", "release.done", "request.refused",
-	"custody.violation", "custody.attest_failed", "audit.verify_failed",
-	"vault.verify_failed", "vault.refused", "alert.dead",
+	"request.open", "approval.granted", "request.near_quorum",
+	"request.quorum_met", "approval.denied", "approval.failed",
+	"release.done", "request.refused", "custody.violation",
+	"custody.attest_failed", "audit.verify_failed", "vault.verify_failed",
+	"vault.refused", "alert.dead",
 };
 #define NDEFAULT (sizeof(default_events) / sizeof(default_events[0]))
 

@@ -112,6 +112,12 @@ test_config_good(void **state)
 	/* the default events */
 	assert_true(bg_alert_sink_wants(s, "custody.violation"));
 	assert_true(bg_alert_sink_wants(s, "audit.verify_failed"));
+	/* every burn, one short of quorum, and quorum (= release) */
+	assert_true(bg_alert_sink_wants(s, "approval.granted"));
+	assert_true(bg_alert_sink_wants(s, "request.near_quorum"));
+	assert_true(bg_alert_sink_wants(s, "request.quorum_met"));
+	assert_true(bg_alert_sink_wants(s, "release.done"));
+	assert_false(bg_alert_sink_wants(s, "request.status"));
 	assert_false(bg_alert_sink_wants(s, "operator.note"));
 	assert_null(bg_alert_config_sink(&cfg, "nope"));
 	bg_alert_config_free(&cfg);
