@@ -165,7 +165,6 @@ struct bg_rk_version {
 	uint64_t version;
 	uint64_t epoch;			/* the group's, before the rekey */
 	uint32_t nslots;
-	uint32_t check;			/* opened to check the parts; burned */
 	uint8_t root[32];		/* the sealer's commitments root */
 	uint8_t from_x[BG_SHAMIR_MAX];	/* each holder's x, in from order */
 };
@@ -186,8 +185,6 @@ struct bg_rk_signed {
 	uint8_t sig[BG_TOKEN_SIG_LEN];
 	struct bg_rk_box *boxes;
 	size_t nboxes;
-	uint8_t *checks;	/* acceptances: the check slot's share per
-				   version (BG_SLOT_KEY_LEN each), revealed */
 };
 
 struct bg_rkfile {
@@ -225,9 +222,8 @@ int bg_rkfile_piece_label(const struct bg_rkfile *f, const uint8_t h[32],
 /*
  * Opens a rekey of group in account: from names the holders (exactly the
  * threshold of each current version of the group), the new members and
- * threshold are the policy's now; one unburned slot per version is
- * burned for the check. Refused while a request naming a version is
- * open. id gets the rekey id.
+ * threshold are the policy's now. Refused while a request naming a
+ * version is open. id gets the rekey id.
  */
 int bg_cer_rekey_begin(struct bg_cer *c, const char *account,
     const char *group, const char *const *from, size_t nfrom,
@@ -236,8 +232,9 @@ int bg_cer_rekey_begin(struct bg_cer *c, const char *account,
 int bg_cer_rekey_contribute(struct bg_cer *c, const char *id, const char *as);
 /*
  * A new member touches, joins the pieces addressed to them into new
- * boxes, signs; the last one checks the parts and, if they hold, makes
- * the vault use the new boxes (group.rekeyed).
+ * boxes, signs; after the last one the vault uses the new boxes
+ * (group.rekeyed). Run again by a member once all have accepted, it
+ * finishes a rekey an error interrupted.
  */
 int bg_cer_rekey_accept(struct bg_cer *c, const char *id, const char *as);
 /* Prints one rekey, or every one not closed. */

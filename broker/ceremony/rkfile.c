@@ -1,6 +1,6 @@
 /*
  * rekeys/<id>.json (ceremony.h): what a rekey is (group, holders, new
- * members, versions and their check slots), the pieces each holder made
+ * members, versions), the pieces each holder made
  * and signed, and the boxes each new member made and signed. Parsed
  * strictly; signatures are the ceremony's to check (it knows the tokens).
  */
@@ -12,7 +12,7 @@
 #include "broker/ceremony/ceremony.h"
 
 static void
-signed_free(struct bg_rk_signed *s, size_t n, size_t nversions)
+signed_free(struct bg_rk_signed *s, size_t n)
 {
 	size_t i, b;
 
@@ -20,10 +20,6 @@ signed_free(struct bg_rk_signed *s, size_t n, size_t nversions)
 		for (b = 0; b < s[i].nboxes; b++)
 			free(s[i].boxes[b].box);
 		free(s[i].boxes);
-		/* revealed shares of a burned slot: wiped all the same */
-		if (s[i].checks != NULL)
-			bg_wipe(s[i].checks, nversions * BG_SLOT_KEY_LEN);
-		free(s[i].checks);
 	}
 	free(s);
 }
@@ -35,8 +31,8 @@ bg_rkfile_free(struct bg_rkfile **fp)
 
 	if (fp == NULL || (f = *fp) == NULL)
 		return;
-	signed_free(f->contrib, f->ncontrib, f->nversions);
-	signed_free(f->accept, f->naccept, f->nversions);
+	signed_free(f->contrib, f->ncontrib);
+	signed_free(f->accept, f->naccept);
 	free(f->from);
 	free(f->members);
 	free(f->versions);
@@ -96,7 +92,6 @@ hash_body(EVP_MD_CTX *md, const uint8_t vault_id[16],
 		bg_label_u64(&l, v->version);
 		bg_label_u64(&l, v->epoch);
 		bg_label_u64(&l, v->nslots);
-		bg_label_u64(&l, v->check);
 		bg_label_bin(&l, v->root, 32);
 		bg_label_bin(&l, v->from_x, f->nfrom);
 		r = hash_label(md, &l);
@@ -177,29 +172,7 @@ boxes_to_json(const struct bg_rk_signed *s, cJSON *o)
 }
 
 static int
-checks_to_json(const struct bg_rk_signed *s, size_t nversions, cJSON *o)
-{
-	char hex[2 * BG_SLOT_KEY_LEN + 1];
-	cJSON *arr, *e;
-	size_t i;
-
-	if ((arr = cJSON_AddArrayToObject(o, "checks")) == NULL)
-		return BG_ENOMEM;
-	for (i = 0; i < nversions; i++) {
-		bg_hex_encode(s->checks + i * BG_SLOT_KEY_LEN, BG_SLOT_KEY_LEN,
-		    hex, sizeof(hex));
-		if ((e = cJSON_CreateString(hex)) == NULL ||
-		    !cJSON_AddItemToArray(arr, e)) {
-			cJSON_Delete(e);
-			return BG_ENOMEM;
-		}
-	}
-	return BG_OK;
-}
-
-static int
-signed_to_json(const struct bg_rk_signed *s, size_t n, size_t nversions,
-    int accept, cJSON *arr)
+signed_to_json(const struct bg_rk_signed *s, size_t n, cJSON *arr)
 {
 	cJSON *e;
 	size_t i;
@@ -213,8 +186,6 @@ signed_to_json(const struct bg_rk_signed *s, size_t n, size_t nversions,
 		    sizeof(s[i].sig))) != BG_OK ||
 		    (r = boxes_to_json(&s[i], e)) != BG_OK)
 			return BG_ENOMEM;
-		if (accept && (r = checks_to_json(&s[i], nversions, e)) != BG_OK)
-			return r;
 	}
 	return BG_OK;
 }
@@ -236,7 +207,6 @@ versions_to_json(const struct bg_rkfile *f, cJSON *arr)
 		    add_num(e, "version", v->version) != BG_OK ||
 		    add_num(e, "epoch", v->epoch) != BG_OK ||
 		    add_num(e, "slots", v->nslots) != BG_OK ||
-		    add_num(e, "check", v->check) != BG_OK ||
 		    !cJSON_AddStringToObject(e, "commitments", root) ||
 		    (xs = cJSON_AddArrayToObject(e, "from_x")) == NULL)
 			return BG_ENOMEM;
@@ -294,11 +264,10 @@ fill(const struct bg_rkfile *f, cJSON *j)
 	    (arr = cJSON_AddArrayToObject(j, "versions")) == NULL ||
 	    (r = versions_to_json(f, arr)) != BG_OK ||
 	    (arr = cJSON_AddArrayToObject(j, "contributions")) == NULL ||
-	    (r = signed_to_json(f->contrib, f->ncontrib, f->nversions, 0,
-	    arr)) != BG_OK ||
+	    (r = signed_to_json(f->contrib, f->ncontrib, arr)) != BG_OK ||
 	    (arr = cJSON_AddArrayToObject(j, "acceptances")) == NULL)
 		return BG_ENOMEM;
-	return signed_to_json(f->accept, f->naccept, f->nversions, 1, arr);
+	return signed_to_json(f->accept, f->naccept, arr);
 }
 
 int
@@ -384,42 +353,16 @@ read_box(void *ctx, const cJSON *e, size_t i)
 }
 
 static int
-read_checks(const cJSON *e, const struct bg_rkfile *f, struct bg_rk_signed *s)
+read_signed(const cJSON *e, const struct bg_rkfile *f, struct bg_rk_signed *s)
 {
-	const cJSON *arr, *x;
-	size_t i = 0, n;
-
-	if (bg_json_get_array(e, "checks", &arr) != BG_OK ||
-	    (size_t)cJSON_GetArraySize(arr) != f->nversions)
-		return bad("checks: one per version");
-	if ((s->checks = calloc(f->nversions + 1, BG_SLOT_KEY_LEN)) == NULL)
-		return BG_ENOMEM;
-	cJSON_ArrayForEach(x, arr) {
-		if (!cJSON_IsString(x) ||
-		    (n = strlen(x->valuestring)) != 2 * BG_SLOT_KEY_LEN ||
-		    bg_hex_decode_exact(x->valuestring, n,
-		    s->checks + i * BG_SLOT_KEY_LEN, BG_SLOT_KEY_LEN) != BG_OK)
-			return bad("checks: 64 hex digits each");
-		i++;
-	}
-	return BG_OK;
-}
-
-static int
-read_signed(const cJSON *e, const struct bg_rkfile *f, struct bg_rk_signed *s,
-    int accept)
-{
-	static const char *const ckeys[] = { "person", "token", "signature",
+	static const char *const keys[] = { "person", "token", "signature",
 	    "boxes", NULL };
-	static const char *const akeys[] = { "person", "token", "signature",
-	    "boxes", "checks", NULL };
 	struct rd_signed rs = { f, s };
 	const cJSON *arr;
 	uint8_t raw[BG_TOKEN_ID_LEN];
 	size_t n;
-	int r;
 
-	if (bg_json_only_keys(e, accept ? akeys : ckeys) != BG_OK ||
+	if (bg_json_only_keys(e, keys) != BG_OK ||
 	    read_name(e, "person", s->person) != BG_OK ||
 	    read_hex(e, "token", BG_TOKEN_ID_LEN, raw, s->token) != BG_OK ||
 	    bg_json_get_b64(e, "signature", s->sig, sizeof(s->sig)) != BG_OK)
@@ -429,10 +372,8 @@ read_signed(const cJSON *e, const struct bg_rkfile *f, struct bg_rk_signed *s,
 	n = (size_t)cJSON_GetArraySize(arr);
 	if ((s->boxes = calloc(n + 1, sizeof(*s->boxes))) == NULL)
 		return BG_ENOMEM;
-	if ((r = bg_vjson_each(e, "boxes", f->nversions * BG_SHAMIR_MAX *
-	    BG_VAULT_TOKENS_MAX, "boxes", read_box, &rs, &s->nboxes)) != BG_OK)
-		return r;
-	return accept ? read_checks(e, f, s) : BG_OK;
+	return bg_vjson_each(e, "boxes", f->nversions * BG_SHAMIR_MAX *
+	    BG_VAULT_TOKENS_MAX, "boxes", read_box, &rs, &s->nboxes);
 }
 
 static int
@@ -440,7 +381,7 @@ read_contrib(void *ctx, const cJSON *e, size_t i)
 {
 	struct bg_rkfile *f = ctx;
 
-	return read_signed(e, f, &f->contrib[i], 0);
+	return read_signed(e, f, &f->contrib[i]);
 }
 
 static int
@@ -448,7 +389,7 @@ read_accept(void *ctx, const cJSON *e, size_t i)
 {
 	struct bg_rkfile *f = ctx;
 
-	return read_signed(e, f, &f->accept[i], 1);
+	return read_signed(e, f, &f->accept[i]);
 }
 
 static int
@@ -494,10 +435,10 @@ static int
 read_version(void *ctx, const cJSON *e, size_t i)
 {
 	static const char *const keys[] = { "item", "version", "epoch",
-	    "slots", "check", "commitments", "from_x", NULL };
+	    "slots", "commitments", "from_x", NULL };
 	struct bg_rkfile *f = ctx;
 	struct bg_rk_version *v = &f->versions[i];
-	uint64_t n, check;
+	uint64_t n;
 
 	if (bg_json_only_keys(e, keys) != BG_OK ||
 	    read_name(e, "item", v->item) != BG_OK ||
@@ -506,12 +447,10 @@ read_version(void *ctx, const cJSON *e, size_t i)
 	    bg_json_get_u64(e, "epoch", 1, BG_JSON_INT_MAX - 1,
 	    &v->epoch) != BG_OK ||
 	    bg_json_get_u64(e, "slots", 1, BG_SLOTS_MAX, &n) != BG_OK ||
-	    bg_json_get_u64(e, "check", 0, n - 1, &check) != BG_OK ||
 	    read_hex(e, "commitments", 32, v->root, NULL) != BG_OK)
-		return bad("a version's item, version, epoch, slots, check or "
+		return bad("a version's item, version, epoch, slots or "
 		    "commitments");
 	v->nslots = (uint32_t)n;
-	v->check = (uint32_t)check;
 	return read_from_x(e, f, v);
 }
 

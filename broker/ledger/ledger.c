@@ -103,9 +103,13 @@ whole(const cJSON *n, double lo, double hi)
 	    n->valuedouble == (double)(uint64_t)n->valuedouble;
 }
 
-/* One element of an entries array; 0 when it is not one we write. */
+/*
+ * One element of an entries array; 0 when it is not one we write. Without
+ * need_slot, a missing slot reads as 0 (group.rekeyed names versions).
+ */
 static int
-read_one(const cJSON *e, const char *account, struct bg_ledger_slot *out)
+read_one(const cJSON *e, const char *account, int need_slot,
+    struct bg_ledger_slot *out)
 {
 	const cJSON *item = cJSON_GetObjectItemCaseSensitive(e, "item");
 	const cJSON *ver = cJSON_GetObjectItemCaseSensitive(e, "version");
@@ -113,12 +117,12 @@ read_one(const cJSON *e, const char *account, struct bg_ledger_slot *out)
 
 	if (!cJSON_IsString(item) || !bg_name_valid(item->valuestring) ||
 	    !whole(ver, 1, (double)BG_JSON_INT_MAX) ||
-	    !whole(slot, 0, BG_SLOTS_MAX - 1))
+	    (need_slot && !whole(slot, 0, BG_SLOTS_MAX - 1)))
 		return 0;
 	snprintf(out->account, sizeof(out->account), "%s", account);
 	snprintf(out->item, sizeof(out->item), "%s", item->valuestring);
 	out->version = (uint64_t)ver->valuedouble;
-	out->slot = (uint32_t)slot->valuedouble;
+	out->slot = need_slot ? (uint32_t)slot->valuedouble : 0;
 	return 1;
 }
 
@@ -132,7 +136,7 @@ read_entries(const cJSON *d, const char *account, struct bg_ledger_slot *out)
 	cJSON_ArrayForEach(e, arr) {
 		if (n == ENTRIES_MAX)
 			break;
-		n += (size_t)read_one(e, account, &out[n]);
+		n += (size_t)read_one(e, account, 1, &out[n]);
 	}
 	return n;
 }
@@ -187,8 +191,8 @@ on_shares(bg_ledger_t *l, const struct bg_audit_entry *e,
 }
 
 /*
- * approval.burn (before the shares exist), approval.granted and
- * rekey.opened: the first to name a slot burns it, for its request.
+ * approval.burn (before the shares exist) and approval.granted: the
+ * first to name a slot burns it, for its request.
  */
 static int
 on_granted(bg_ledger_t *l, const struct bg_audit_entry *e)
@@ -233,7 +237,7 @@ on_quorum(bg_ledger_t *l, const struct bg_audit_entry *e)
 	return BG_OK;
 }
 
-/* group.rekeyed: {"group":..,"entries":[{item,version,slot,epoch}]} */
+/* group.rekeyed: {"group":..,"entries":[{item,version,epoch}]} */
 static int
 on_rekeyed(bg_ledger_t *l, const struct bg_audit_entry *e)
 {
@@ -247,7 +251,7 @@ on_rekeyed(bg_ledger_t *l, const struct bg_audit_entry *e)
 		return BG_OK;
 	cJSON_ArrayForEach(x, arr) {
 		ep = cJSON_GetObjectItemCaseSensitive(x, "epoch");
-		if (!read_one(x, e->account, &s) ||
+		if (!read_one(x, e->account, 0, &s) ||
 		    !whole(ep, 2, (double)BG_JSON_INT_MAX))
 			continue;
 		if ((p = grow(&l->ep, &l->nep, &l->capep, sizeof(*p))) == NULL)
@@ -273,8 +277,7 @@ on_entry(void *ctx, uint64_t seq, const char *line, size_t len)
 	if (strcmp(e.event, "request.open") == 0)
 		r = on_open(l, &e);
 	else if (strcmp(e.event, "approval.granted") == 0 ||
-	    strcmp(e.event, "approval.burn") == 0 ||
-	    strcmp(e.event, "rekey.opened") == 0)
+	    strcmp(e.event, "approval.burn") == 0)
 		r = on_granted(l, &e);
 	else if (strcmp(e.event, "group.rekeyed") == 0)
 		r = on_rekeyed(l, &e);

@@ -1,8 +1,8 @@
 /*
  * broker/ledger/: what the audit log says about one-time slots and
  * requests (docs/design.md §5.2). A slot is burned when an approval entry
- * (or a rekey's check slot, rekey.opened) names it; there is no flag in
- * any state file to clear. The same reading
+ * (approval.burn, written before the shares, or approval.granted) names
+ * it; there is no flag in any state file to clear. The same reading
  * gives the open requests per requester, the burns per custodian, and the
  * versions a quorum has exposed, so editing vault.json or a request file
  * changes none of them.

@@ -439,7 +439,15 @@ join_group(const bg_commitments_t *c, const struct bg_label *l,
 	if ((r = bg_shamir_combine(s->xs, s->ys, s->k, BG_SLOT_KEY_LEN,
 	    part)) != BG_OK)
 		return r;
-	return bg_commitments_check_part(c, l, g, slot, part);
+	if ((r = bg_commitments_check_part(c, l, g, slot, part)) ==
+	    BG_ETAMPER && ver->g[g].epoch != ver->epoch)
+		bg_set_why("group %s: its part of slot %u is not the one the "
+		    "sealer committed; the group was re-split (epoch %llu, "
+		    "group.rekeyed names the rekey): a holder of that rekey "
+		    "re-split wrong shares, or one of these shares is bad",
+		    ver->g[g].name, slot,
+		    (unsigned long long)ver->g[g].epoch);
+	return r;
 }
 
 /* K from every group's part of slot, checked against its commitment. */
@@ -505,20 +513,3 @@ out:
 	return r;
 }
 
-int
-bg_v2_check_part(const struct bg_vault *v, const struct bg_v2_version *ver,
-    size_t g, uint32_t slot, const uint8_t part[BG_SLOT_KEY_LEN])
-{
-	bg_commitments_t *c = NULL;
-	struct bg_label l;
-	int r;
-
-	if (v == NULL || ver == NULL || g >= ver->ng || slot >= ver->nslots)
-		return BG_EINVAL;
-	if ((r = version_label(v, ver, &l)) == BG_OK &&
-	    (r = bg_commitments_decode(ver->commitments, ver->commitments_len,
-	    &c)) == BG_OK)
-		r = bg_commitments_check_part(c, &l, g, slot, part);
-	bg_commitments_free(&c);
-	return r;
-}

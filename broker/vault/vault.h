@@ -280,10 +280,6 @@ int bg_v2_seal_member(const struct bg_vault *v, const struct bg_v2_version *ver,
     const struct bg_v2_group *g, struct bg_v2_member *m,
     const uint8_t *vector);
 
-/* BG_OK when part is group g's part of slot as the sealer committed. */
-int bg_v2_check_part(const struct bg_vault *v, const struct bg_v2_version *ver,
-    size_t g, uint32_t slot, const uint8_t part[BG_SLOT_KEY_LEN]);
-
 /* One group's shares of one slot. */
 struct bg_v2_shares {
 	const uint8_t *xs;
