@@ -257,6 +257,12 @@ bg_state_write(struct bg_state *st, const char *name, const cJSON *doc,
 		return BG_ENOMEM;
 	len = strlen(text);
 	text[len++] = '\n';	/* replaces the NUL; len counts it */
+	if (len > BG_STATE_FILE_MAX) {	/* it could not be read back */
+		bg_set_why("%s would be %zu bytes, above the %u the state "
+		    "reads", name, len, BG_STATE_FILE_MAX);
+		free(text);
+		return BG_ETOOBIG;
+	}
 	r = write_text(st, name, path, text, len, ev);
 	free(text);
 	return r;

@@ -43,9 +43,10 @@ void bg_state_close(struct bg_state *st);
 int bg_state_read(const struct bg_state *st, const char *name, cJSON **out);
 
 /*
- * Writes doc to STATE/name: first the audit entry ev, whose detail gains
- * "file" and "sha256" (of the bytes about to be written), made durable;
- * then the atomic replace. If the audit append fails, nothing is written.
+ * Writes doc to STATE/name (BG_ETOOBIG, nothing written, when it would
+ * be above BG_STATE_FILE_MAX): first the audit entry ev, whose detail
+ * gains "file" and "sha256" (of the bytes about to be written), made
+ * durable; then the atomic replace. If the audit append fails, nothing is written.
  * If the replace fails after the entry, a "state.write_failed" entry
  * records the file's actual hash so the log stays the truth.
  */

@@ -39,7 +39,7 @@
 #define BG_VAULT_FORMAT "breakglass-vault-v2"
 #define BG_VAULT_FILE "vault.json"
 #define BG_VAULT_VERSIONS_DIR "versions"
-#define BG_VAULT_ACCOUNTS_MAX 256
+#define BG_VAULT_ACCOUNTS_MAX 128	/* ~21 KiB each in vault.json */
 #define BG_VAULT_PEOPLE_MAX 256
 #define BG_VAULT_TOKENS_MAX 2		/* per person */
 #define BG_VAULT_ITEM_MAX 4096		/* bytes of one item in clear */
