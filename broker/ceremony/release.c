@@ -119,6 +119,13 @@ open_share(struct rel *r, const struct bg_vault_item *it, size_t g,
 		    ap->group);
 		return BG_ETAMPER;
 	}
+	if (bg_v2_check_share(r->c->v, it->ver, g, *x,
+	    cer_entry(r->f, it->name)->slot, share) != BG_OK) {
+		bg_set_why("bad share: %s's share of %s (group %s, x=%u) is "
+		    "not the one the sealer committed", ap->custodian,
+		    it->name, ap->group, *x);
+		return BG_ETAMPER;
+	}
 	return BG_OK;
 }
 

@@ -513,3 +513,21 @@ out:
 	return r;
 }
 
+
+int
+bg_v2_check_share(const struct bg_vault *v, const struct bg_v2_version *ver,
+    size_t g, uint8_t x, uint32_t slot, const uint8_t share[BG_SLOT_KEY_LEN])
+{
+	bg_commitments_t *c = NULL;
+	struct bg_label l;
+	int r;
+
+	if (v == NULL || ver == NULL || g >= ver->ng || slot >= ver->nslots)
+		return BG_EINVAL;
+	if ((r = version_label(v, ver, &l)) == BG_OK &&
+	    (r = bg_commitments_decode(ver->commitments, ver->commitments_len,
+	    &c)) == BG_OK)
+		r = check_share(c, &l, ver, g, x, slot, share);
+	bg_commitments_free(&c);
+	return r;
+}

@@ -280,6 +280,13 @@ int bg_v2_seal_member(const struct bg_vault *v, const struct bg_v2_version *ver,
     const struct bg_v2_group *g, struct bg_v2_member *m,
     const uint8_t *vector);
 
+/*
+ * BG_OK when share is member x's of slot in group g as the sealer
+ * committed (always, for a reshared group: it has no share commitments).
+ */
+int bg_v2_check_share(const struct bg_vault *v, const struct bg_v2_version *ver,
+    size_t g, uint8_t x, uint32_t slot, const uint8_t share[BG_SLOT_KEY_LEN]);
+
 /* One group's shares of one slot. */
 struct bg_v2_shares {
 	const uint8_t *xs;

@@ -24,17 +24,23 @@
  *    audit log (bg_state_write, event request.open) unless --unlogged,
  *    which only replaces the file;
  *  - strip-approvals: the request file ID rewritten without its
- *    approvals (the signed request unchanged), recorded in the log.
+ *    approvals (the signed request unchanged), recorded in the log;
+ *  - bad-share: PERSON's shares in the request file ID replaced by random
+ *    bytes re-sealed to the request key under the very label the honest
+ *    release builds (they open, they are not the sealer's), recorded.
  * Exit 0 when written, 1 otherwise.
  *
  * usage: attack_pool STATE PERSON REQUEST-ID...
  *        attack_pool forge-slot STATE REQUESTER ID ITEM=SLOT...
  *            [--unlogged]
  *        attack_pool strip-approvals STATE REQUESTER ID
+ *        attack_pool bad-share STATE REQUESTER ID PERSON
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <openssl/rand.h>
 
 #include "broker/ceremony/internal.h"
 
@@ -399,6 +405,50 @@ forge_slot(struct bg_cer *c, struct bg_rqfile *f, char **pairs, size_t n,
 	return bg_token_key_sign(key, f->hash, sizeof(f->hash), f->sig);
 }
 
+/* bad-share: every share of person's approval, random but well sealed. */
+static int
+bad_share(struct bg_cer *c, struct bg_rqfile *f, const char *person,
+    const bg_token_key_t *key, const char *token)
+{
+	const struct bg_vault_account *a = bg_vault_account(c->v,
+	    f->rq2->account);
+	uint8_t priv[32], junk[BG_SLOT_KEY_LEN];
+	struct bg_label l;
+	size_t i, k, m, len;
+	int r = BG_ENOENT, g;
+
+	if (request_key(c, f, key, token, priv) != BG_OK)
+		return BG_EPERM;
+	for (i = 0; i < f->napprovals; i++) {
+		struct bg_rq_approval *ap = &f->approvals[i];
+
+		if (strcmp(ap->custodian, person) != 0)
+			continue;
+		for (k = 0; k < ap->nshare; k++) {
+			struct bg_vault_item *it = bg_vault_item(a,
+			    ap->share[k].item);
+
+			if (it == NULL || (g = bg_vault_item_group(it,
+			    ap->group)) < 0)
+				continue;
+			for (m = 0; m < it->ver->g[g].n &&
+			    strcmp(it->ver->g[g].m[m].person, person) != 0; m++)
+				;
+			if (m == it->ver->g[g].n ||
+			    RAND_bytes(junk, sizeof(junk)) != 1 ||
+			    cer_approval_label(c, f, it, (size_t)g,
+			    it->ver->g[g].m[m].x, ap->token, &l) != BG_OK ||
+			    bg_box_seal(bg_request_key(f->rq), "approval-share",
+			    l.b, l.len, junk, sizeof(junk), ap->share[k].box,
+			    sizeof(ap->share[k].box), &len) != BG_OK)
+				return BG_ECRYPTO;
+			r = BG_OK;
+		}
+	}
+	bg_wipe(priv, sizeof(priv));
+	return r;
+}
+
 static void
 strip_approvals(struct bg_rqfile *f)
 {
@@ -420,6 +470,7 @@ forge_main(int argc, char **argv)
 	static struct bg_touch t;
 	static struct bg_cer c;
 	int strip = strcmp(argv[1], "strip-approvals") == 0, unlogged = 0;
+	int bad = strcmp(argv[1], "bad-share") == 0;
 	size_t tok, n = (size_t)argc - 5;
 	int r;
 
@@ -427,10 +478,11 @@ forge_main(int argc, char **argv)
 		unlogged = 1;
 		n--;
 	}
-	if ((strip && n != 0) || (!strip && n == 0)) {
+	if ((strip && n != 0) || (bad && n != 1) || (!strip && n == 0)) {
 		fprintf(stderr, "usage: attack_pool forge-slot STATE REQUESTER "
 		    "ID ITEM=SLOT... [--unlogged]\n"
-		    "       attack_pool strip-approvals STATE REQUESTER ID\n");
+		    "       attack_pool strip-approvals STATE REQUESTER ID\n"
+		    "       attack_pool bad-share STATE REQUESTER ID PERSON\n");
 		return 1;
 	}
 	if ((r = bg_cer_begin(&c, argv[2], stdout, &o)) != BG_OK) {
@@ -447,6 +499,8 @@ forge_main(int argc, char **argv)
 	if ((r = load(&c, argv[4], &f)) == BG_OK) {
 		if (strip)
 			strip_approvals(f);
+		else if (bad)
+			r = bad_share(&c, f, argv[5], key, t.token);
 		else
 			r = forge_slot(&c, f, argv + 5, n, p, key, t.token);
 	}
@@ -454,7 +508,8 @@ forge_main(int argc, char **argv)
 		r = unlogged ? write_unlogged(&c, f) :
 		    write_logged(&c, f, p->name);
 	if (r == BG_OK)
-		printf("%s request %s%s\n", strip ? "stripped" : "forged",
+		printf("%s request %s%s\n", strip ? "stripped" : bad ?
+		    "bad shares in" : "forged",
 		    argv[4], unlogged ? " (file only)" : " (recorded)");
 	else
 		fprintf(stderr, "attack_pool: %s: %s\n", bg_strerror(r),
@@ -480,7 +535,8 @@ main(int argc, char **argv)
 	int r;
 
 	if (argc >= 5 && (strcmp(argv[1], "forge-slot") == 0 ||
-	    strcmp(argv[1], "strip-approvals") == 0))
+	    strcmp(argv[1], "strip-approvals") == 0 ||
+	    strcmp(argv[1], "bad-share") == 0))
 		return forge_main(argc, argv);
 	if (argc < 4) {
 		fprintf(stderr, "usage: attack_pool STATE PERSON ID...\n");

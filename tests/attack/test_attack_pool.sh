@@ -170,6 +170,18 @@ attacker "$dir/copy" "$RE"
 check "control: a request that reached its quorum is recovered by the same program" is_rc 0
 check "control: both items" has_out "RECOVERED root-password"
 check "control: both items (mfa)" has_out "RECOVERED root-mfa"
+# a bad share names its approver: alice's shares in E replaced by random
+# bytes, well sealed to the request key, the file recorded with the log key
+env "${asan_env[@]}" LD_PRELOAD="$pre_fido:$pre_yk" BG_VIRTUAL_DIR="$virt" \
+    "$attack" bad-share "$dir/copy" rita "$RE" alice >"$out" 2>"$err"
+rc=$?
+check "bad shares planted in a copy (recorded)" is_rc 0
+ST_SAVE=$ST; ST=$dir/copy
+bgrun release "$RE" --as rita
+check "a bad share: the honest release is refused (exit 3)" is_rc 3
+check "... naming its approver" has_err "bad share: alice's share of"
+check "... and printing no password" lacks_out_pw
+ST=$ST_SAVE
 bgrun release "$RE" --as rita
 check "control: the honest release prints the same password" \
     grep -qF -- "$PW" "$out"
