@@ -286,19 +286,31 @@ rekey_status(struct bg_cli *cli, int argc, char **argv)
 	    bg_cer_rekey_status(&c, argv[0]));
 }
 
+static int
+rekey_contribute(struct bg_cli *cli, int argc, char **argv)
+{
+	return rekey_step(cli, argc, argv, bg_cer_rekey_contribute);
+}
+
+static int
+rekey_accept(struct bg_cli *cli, int argc, char **argv)
+{
+	return rekey_step(cli, argc, argv, bg_cer_rekey_accept);
+}
+
 int
 bg_cli_rekey(struct bg_cli *cli, int argc, char **argv)
 {
-	if (argc < 1)
-		return BG_EXIT_USAGE;
-	if (strcmp(argv[0], "begin") == 0)
-		return rekey_begin(cli, argc - 1, argv + 1);
-	if (strcmp(argv[0], "contribute") == 0)
-		return rekey_step(cli, argc - 1, argv + 1,
-		    bg_cer_rekey_contribute);
-	if (strcmp(argv[0], "accept") == 0)
-		return rekey_step(cli, argc - 1, argv + 1, bg_cer_rekey_accept);
-	if (strcmp(argv[0], "status") == 0)
-		return rekey_status(cli, argc - 1, argv + 1);
-	return BG_EXIT_USAGE;
+	static const struct bg_cli_cmd cmds[] = {
+		{ "begin", rekey_begin, "rekey begin GROUP --with NAME... "
+		    "--as NAME [--account ID]" },
+		{ "contribute", rekey_contribute,
+		    "rekey contribute ID --as NAME [--pin-fd N]" },
+		{ "accept", rekey_accept,
+		    "rekey accept ID --as NAME [--pin-fd N]" },
+		{ "status", rekey_status, "rekey status ID" },
+		{ NULL, NULL, NULL },
+	};
+
+	return bg_cli_dispatch(cli, "rekey", cmds, argc, argv);
 }

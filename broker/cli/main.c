@@ -45,7 +45,8 @@ usage(FILE *f)
 	    "[--timelock S] [--self-approval off]\n"
 	    "  token enroll NAME --fido2|--yubikey [options]\n"
 	    "  vault arm | show | verify\n"
-	    "  seal ACCOUNT root-password [--generate [--length N]] |\n"
+	    "  seal ACCOUNT ITEM --as NAME, ITEM one of:\n"
+	    "       root-password [--generate [--length N]] |\n"
 	    "       root-mfa --otpauth URI|- | --base32 SECRET|- | NAME --note\n"
 	    "\n"
 	    "ceremony commands:\n"
@@ -56,7 +57,8 @@ usage(FILE *f)
 	    "  release ID --as REQUESTER [--reveal-seed] [--pin-fd N]\n"
 	    "  status [ID]\n"
 	    "  rekey begin GROUP --with NAME... --as NAME [--account ID]\n"
-	    "  rekey contribute|accept ID --as NAME [--pin-fd N]\n"
+	    "  rekey contribute ID --as NAME [--pin-fd N]\n"
+	    "  rekey accept ID --as NAME [--pin-fd N]\n"
 	    "  rekey status ID\n"
 	    "\n"
 	    "password commands:\n"
@@ -147,7 +149,8 @@ static const struct bg_cli_cmd commands[] = {
 	{ "policy", bg_cli_policy, NULL },
 	{ "seal", bg_cli_seal,
 	    "seal ACCOUNT root-password [--generate [--length N]] | "
-	    "root-mfa --otpauth URI|- | --base32 SECRET|- | NAME --note" },
+	    "root-mfa --otpauth URI|- | --base32 SECRET|- | NAME --note; "
+	    "--as NAME" },
 	{ "request", bg_cli_request,
 	    "request ACCOUNT --reason TEXT [--ticket ID] [--items A,B] "
 	    "--as REQUESTER [--pin-fd N]" },
@@ -156,10 +159,7 @@ static const struct bg_cli_cmd commands[] = {
 	{ "release", bg_cli_release,
 	    "release ID --as REQUESTER [--reveal-seed] [--pin-fd N]" },
 	{ "status", bg_cli_status, "status [ID]" },
-	{ "rekey", bg_cli_rekey,
-	    "rekey begin GROUP --with NAME... --as NAME [--account ID] | "
-	    "rekey contribute|accept ID --as NAME [--pin-fd N] | "
-	    "rekey status ID" },
+	{ "rekey", bg_cli_rekey, NULL },
 	{ "alerts", bg_cli_alerts, NULL },
 	{ "custody", bg_cli_custody, NULL },
 	{ "config", bg_cli_config, NULL },

@@ -6,6 +6,7 @@
 #include "broker/cli/cli.h"
 #include "broker/alerts/alerts.h"
 #include "broker/state/state.h"
+#include "broker/vault/vault.h"
 
 static void
 say_problem(void *ctx, const char *file, const char *problem)
@@ -14,6 +15,35 @@ say_problem(void *ctx, const char *file, const char *problem)
 
 	printf("TAMPERED: %s %s\n", file, problem);
 	++*n;
+}
+
+/*
+ * The vault itself, once its files match the log: vault.json parsed (a v1
+ * vault is refused), each version's commitments file present and of its
+ * root, each seal signed by its sealer's token and its groups those the
+ * sealer committed. BG_ETAMPER counts as a problem.
+ */
+static int
+verify_vault(const char *dir, int *n)
+{
+	static struct bg_state st;
+	struct bg_vault *v = NULL;
+	size_t a, i;
+	int r;
+
+	if ((r = bg_state_open(&st, dir)) != BG_OK)
+		return r;
+	if ((r = bg_vault_load(&st, &v)) == BG_ENOENT)
+		r = BG_OK;	/* before init */
+	for (a = 0; v != NULL && r == BG_OK && a < v->naccounts; a++)
+		for (i = 0; r == BG_OK && i < v->accounts[a].nitems; i++)
+			r = bg_vault_item_verify(v, &v->accounts[a],
+			    &v->accounts[a].items[i]);
+	if (r == BG_ETAMPER)
+		say_problem(n, "vault.json", bg_why());
+	bg_vault_free(&v);
+	bg_state_close(&st);
+	return r;
 }
 
 static int
@@ -25,6 +55,8 @@ cmd_verify(struct bg_cli *cli, int argc, char **argv)
 	if (argc != 0)
 		return BG_EXIT_USAGE;
 	r = bg_state_verify(cli->state, say_problem, &n);
+	if (r == BG_OK)
+		r = verify_vault(cli->state, &n);
 	if (r == BG_OK) {
 		printf("ok: every state file matches what the audit log "
 		    "recorded\n");

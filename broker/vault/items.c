@@ -159,6 +159,37 @@ forged(const struct bg_vault_item *it, const char *what)
 	return BG_ETAMPER;
 }
 
+/*
+ * The record's groups are the ones the sealer committed: as many, and
+ * each not re-split by a rekey of the threshold and size the commitments
+ * name (a rekeyed group's come from its rekey, checked by the epoch the
+ * log gave it).
+ */
+static int
+groups_committed(const struct bg_vault_item *it)
+{
+	const struct bg_v2_version *ver = it->ver;
+	struct bg_slot_group sg;
+	bg_commitments_t *c = NULL;
+	size_t g;
+	int r;
+
+	if ((r = bg_commitments_decode(ver->commitments, ver->commitments_len,
+	    &c)) != BG_OK)
+		return forged(it, "bad commitments");
+	if (bg_commitments_ngroups(c) != ver->ng)
+		r = forged(it, "not as many groups as the sealer committed");
+	for (g = 0; r == BG_OK && g < ver->ng; g++) {
+		sg = bg_commitments_group(c, g);
+		if (ver->g[g].epoch == ver->epoch && (sg.t != ver->g[g].t ||
+		    sg.n != ver->g[g].n))
+			r = forged(it, "a group's threshold or members are not "
+			    "those the sealer committed");
+	}
+	bg_commitments_free(&c);
+	return r;
+}
+
 int
 bg_vault_item_verify(const struct bg_vault *v,
     const struct bg_vault_account *a, const struct bg_vault_item *it)
@@ -179,7 +210,7 @@ bg_vault_item_verify(const struct bg_vault *v,
 	if (bg_token_sig_verify(p->tokens[tok], msg, sizeof(msg),
 	    it->sig) != BG_OK)
 		return forged(it, "the sealer's signature does not verify");
-	return BG_OK;
+	return groups_committed(it);
 }
 
 int

@@ -361,9 +361,14 @@ bg_v2_open_box(const struct bg_vault *v, const struct bg_v2_version *ver,
 	if ((r = expected(ver, want)) != BG_OK)
 		return r;
 	vlen = (size_t)ver->nslots * BG_SLOT_KEY_LEN;
-	if ((r = member_label(v, ver, &ver->g[g], m, tok, &l)) == BG_OK)
-		r = bg_box_open(tokpriv, "member-box", l.b, l.len, m->box[tok],
-		    BG_V2_BOX_LEN(ver->nslots), vec, vlen, &n);
+	if ((r = member_label(v, ver, &ver->g[g], m, tok, &l)) == BG_OK &&
+	    (r = bg_box_open(tokpriv, "member-box", l.b, l.len, m->box[tok],
+	    BG_V2_BOX_LEN(ver->nslots), vec, vlen, &n)) == BG_ECRYPTO) {
+		bg_set_why("%s's box of %s version %llu does not open with the "
+		    "token it is recorded for (moved, swapped or edited)",
+		    m->person, ver->item, (unsigned long long)ver->version);
+		r = BG_ETAMPER;
+	}
 	if (r != BG_OK)
 		bg_wipe(vec, vlen);
 	return r;
