@@ -2,15 +2,20 @@
 # tests/e2e/test_ceremony_cli.sh: the vault and the break-glass ceremony as
 # shipped (the unmodified binary) on the software tokens of tests/virtual
 # (libbgvfido.so: FIDO2 devices of $BG_VIRTUAL_DIR/fido2 under the real
-# libfido2; libbgvyk.so: a fake libusb under the real libykpers).
+# libfido2; libbgvyk.so: a fake libusb under the real libykpers), vault
+# format v2 (docs/design.md §5.2): items sealed into one-time slots.
 #
 # Covers: setup (two accounts, two custodian groups 2 of 3, FIDO2 and
-# YubiKey mixed, requesters), sealing (generated password, TOTP seed,
-# recovery note), request / approve / release with the released values
-# checked, every refusal (exit code, message, audit entry, no state file
-# changed, vault and audit still verify), tampering with request files and
-# vault.json, a stolen state directory, rekey after a custodian leaves,
-# and deny.
+# YubiKey mixed, requesters); `vault arm` as a readiness check that makes
+# no keys; sealing with `--as NAME` (the sealer's touch signs the version;
+# who may seal); request / approve / release with the released values
+# checked, one slot per item per request, slots burned by approvals
+# (`vault show` "slots left"), `request.quorum_met` recorded before the
+# shares; every refusal (exit code, message, audit entry, no state file
+# changed, vault and audit still verify); tampering with request files,
+# vault.json and the commitments files (versions/<root>.bin) on copies,
+# both edited by hand and re-recorded with the audit signing key; a stolen
+# state directory; and deny.
 #
 # usage: test_ceremony_cli.sh BREAKGLASS BG_VFIDO BG_VYK LIBBGVFIDO LIBBGVYK
 #            [asan|plain]
@@ -21,18 +26,19 @@
 # a FAIL line whose text starts with "KNOWN BUG" (naming the file and
 # function) until the product is fixed.
 #
-# Sections: setup; 1. the ceremony (values released checked: the generated
-# password, RFC 6238 codes, the note); 2. refusals (quorum, the requester
-# approving, twice, unknown/malformed ids, wrong group, denied/released
-# requests, the wrong person releasing, tokens not touched / unplugged /
-# swapped / reset / signing wrongly, arming with a member without a token,
-# bad thresholds, one person in two groups); 5. deny; 6. the policy floor
+# Sections: setup (arm, seal and who may seal); 1. the ceremony (values
+# released checked: the generated password, RFC 6238 codes, the note;
+# slots and quorum_met); 2. refusals (quorum, the requester approving,
+# twice, unknown/malformed ids, wrong group, denied/released requests,
+# the wrong person releasing, tokens not touched / unplugged / swapped /
+# reset / signing wrongly, arming with a member without a token, bad
+# thresholds, one person in two groups); 5. deny; 6. the policy floor
 # (docs/design.md §5.2: thresholds of 1, self-approval, a requester in a
 # group; refused on the armed vault, and at run time on a copy whose
 # policy was changed and re-recorded with the audit key); 3. tampering
-# (request files edited, approvals copied, vault.json edited on copies, a
-# stolen copy without tokens, no secret in any file in any encoding); 4.
-# rekey after a custodian leaves.
+# (request files edited, approvals copied, vault.json and commitments
+# files edited on copies, an item sealed again under open requests, a
+# stolen copy without tokens, no secret in any file in any encoding).
 set -u
 
 if [ $# -lt 5 ]; then
@@ -107,17 +113,7 @@ def entries(path):
                 yield json.loads(line)
 
 cmd = sys.argv[1]
-if cmd == "count":
-    # count FILE EVENT ACTOR REQUEST COMMAND ('*' matches anything)
-    path, ev, actor, req, c = sys.argv[2:7]
-    n = 0
-    for e in entries(path):
-        d = e.get("detail") or {}
-        if e.get("event") == ev and actor in ("*", e.get("actor")) and \
-           req in ("*", e.get("request")) and c in ("*", d.get("command")):
-            n += 1
-    print(n)
-elif cmd == "edit":
+if cmd == "edit":
     # edit FILE STATEMENT: runs STATEMENT on the parsed JSON j, writes back
     path, stmt = sys.argv[2:4]
     with open(path) as f:
@@ -226,6 +222,27 @@ elif cmd == "note":
     with open(sys.argv[3]) as f:
         t = f.read()
     sys.exit(0 if ("recovery-codes:\n" + t + "\n") in o else 1)
+elif cmd == "seqs":
+    # seqs FILE EVENT ACTOR REQUEST: the seq of each matching entry
+    path, ev, actor, req = sys.argv[2:6]
+    print(" ".join(str(e["seq"]) for e in entries(path)
+                   if e.get("event") == ev and actor in ("*", e.get("actor"))
+                   and req in ("*", e.get("request"))))
+elif cmd == "entries":
+    # entries FILE ITEMS...: the (item, version, slot) the request names,
+    # as "ITEM VERSION SLOT" lines from the signed request text
+    with open(sys.argv[2]) as f:
+        j = json.load(f)
+    for l in j["request"].split("\n"):
+        if l.startswith("entry "):
+            print(l[len("entry "):])
+elif cmd == "quorum":
+    # quorum FILE ITEM: whether a request.quorum_met entry names ITEM
+    path, item = sys.argv[2:4]
+    sys.exit(0 if any(x.get("item") == item for e in entries(path)
+                      if e.get("event") == "request.quorum_met"
+                      for x in (e.get("detail") or {}).get("entries", []))
+             else 1)
 EOF
 
 pyq() { python3 "$H" "$@"; }
@@ -239,15 +256,27 @@ same_state() { [ "$(state_sum)" = "$1" ]; }
 # entries in the audit log now: the next entry's seq
 audit_n() { wc -l <"$ST/audit/entries.jsonl" | tr -d ' '; }
 
+# count FILE EVENT ACTOR REQUEST COMMAND ('*' matches anything): the
+# entries of an `audit show --json` output (one compact JSON object a
+# line; names, ids and commands hold nothing JSON escapes) that match.
+# grep, not python: a python start costs a third of a second here.
+count() {
+	local ev=$2 actor=$3 req=$4 c=$5
+	grep -F -- "\"event\":\"$ev\"" "$1" |
+	    if [ "$actor" = '*' ]; then cat; else grep -F -- "\"actor\":\"$actor\""; fi |
+	    if [ "$req" = '*' ]; then cat; else grep -F -- "\"request\":\"$req\""; fi |
+	    if [ "$c" = '*' ]; then cat; else grep -F -- "\"command\":\"$c\""; fi |
+	    wc -l
+}
 # logged N EVENT ACTOR REQUEST COMMAND: exactly one such entry from seq N on
 logged() {
 	bgq audit show --seq "$1.." --event "$2" --json
-	[ "$qrc" -eq 0 ] && [ "$(pyq count "$qout" "$2" "$3" "$4" "$5")" -eq 1 ]
+	[ "$qrc" -eq 0 ] && [ "$(count "$qout" "$2" "$3" "$4" "$5")" -eq 1 ]
 }
 # no entry EVENT for ACTOR and REQUEST from seq N on
 not_logged() {
 	bgq audit show --seq "$1.." --event "$2" --json
-	[ "$qrc" -eq 0 ] && [ "$(pyq count "$qout" "$2" "$3" "$4" '*')" -eq 0 ]
+	[ "$qrc" -eq 0 ] && [ "$(count "$qout" "$2" "$3" "$4" '*')" -eq 0 ]
 }
 vault_ok() { bgq vault verify; [ "$qrc" -eq 0 ]; }
 audit_ok() { bgq audit verify; [ "$qrc" -eq 0 ]; }
@@ -298,6 +327,38 @@ request() {
 
 rqfile() { echo "$ST/requests/$1.json"; }
 
+
+# is_recorded NAME: the state file NAME is the one the audit log last
+# recorded (what whoever holds the audit signing key can make true)
+is_recorded() {
+	local want
+	want=$(grep -F "\"file\":\"$1\"" "$ST/audit/entries.jsonl" | tail -n 1 |
+	    sed -n 's/.*"sha256":"\([0-9a-f]\{64\}\)".*/\1/p')
+	[ -n "$want" ] && [ "$(sha256sum <"$ST/$1" | cut -d' ' -f1)" = "$want" ]
+}
+# slots_left ACCOUNT ITEM: "N of M" as `vault show` prints it
+slots_left() {
+	bgq vault show
+	awk -v a="$1" -v it="$2" '
+	    /^account / { cur = $2 }
+	    cur == a && $1 == "item" && $2 == it {
+		for (i = 1; i < NF; i++) if ($i == "left") print $(i + 1), $(i + 2), $(i + 3)
+	    }' "$qout"
+}
+# rq_slot ID ITEM: "VERSION SLOT" the signed request names for ITEM
+rq_slot() { pyq entries "$(rqfile "$1")" | awk -v it="$2" '$1 == it { print $2, $3 }'; }
+# touches NAME: how often the software FIDO2 key NAME was touched
+touches() { "$vfido" "$virt" touches "$1" 2>/dev/null; }
+# before EV1 EV2 ACTOR1 ACTOR2 REQUEST: in the log, the first EV1 of
+# ACTOR1 comes before the first EV2 of ACTOR2 (for REQUEST)
+precedes() {
+	local a b
+	bgq audit show --request "$5" --json
+	a=$(pyq seqs "$qout" "$1" "$3" "$5" | awk '{ print $1 }')
+	b=$(pyq seqs "$qout" "$2" "$4" "$5" | awk '{ print $1 }')
+	[ -n "$a" ] && [ -n "$b" ] && [ "$a" -lt "$b" ]
+}
+
 # ================================================================ setup
 echo "# setup: two accounts, password and mfa groups 2 of 3, requesters"
 for p in alice bob carol dave erin mallory; do
@@ -329,61 +390,164 @@ setup token enroll rita --yubikey --serial 1002
 setup token enroll ron --yubikey --serial 1003
 check "setup commands all exit 0${setup_fail}" test -z "$setup_fail"
 
+# vault format v2: arm checks that sealing can start and makes no key
+before=$(state_sum)
+n0=$(audit_n)
 bgrun vault arm
 check "vault arm exits 0" is_rc 0
-check "vault arm made 4 group keys" has_out "4 group key"
+check "vault arm says the vault is ready to seal" has_out "^ready to seal"
+check "vault arm names both groups, 2 of 3" \
+    test "$(grep -Ec '^  group (password|mfa) +2 of 3$' "$out")" -eq 2
+check "vault arm says there are no group keys" has_out "no group keys"
+check "vault arm is recorded (vault.ready)" logged "$n0" vault.ready '*' '' '*'
+check "vault arm changes no state file" same_state "$before"
+check "vault.json holds no keys of any account" test "$(pyq get \
+    "$ST/vault.json" "sum('keys' in a for a in j['accounts'])")" -eq 0
 bgrun vault show
-check "vault show: 4 group keys armed 2 of 3" \
-    test "$(grep -c 'armed: 2 of 3, key epoch 1' "$out")" -eq 4
+check "vault show: format v2" has_out "^vault [0-9a-f]\{32\} (format v2)$"
+check "vault show: nothing sealed in either account" \
+    test "$(grep -c '^  nothing sealed$' "$out")" -eq 2
 
 # ------------------------------------------------------------- sealing
+echo "# sealing: --as NAME, whose token signs the seal"
+before=$(state_sum)
+n0=$(audit_n)
 bgrun seal "$A1" root-password --generate
+check "seal without --as: exit 2 (usage)" is_rc 2
+check "seal without --as: the usage names --as NAME" \
+    has_err "usage: breakglass seal ACCOUNT root-password --as NAME"
+check "seal without --as: says who NAME may be" \
+    has_err "a member of a group the item needs, or a requester"
+check "seal without --as: no password generated or printed" test ! -s "$out"
+check "seal without --as: no state file changed" same_state "$before"
+check "seal without --as: nothing recorded" test "$(audit_n)" -eq "$n0"
+bgrun seal "$A1" recovery-codes --note </dev/null
+check "seal --note without --as: exit 2 (usage)" is_rc 2
+refused "seal root-password as an mfa custodian (dave)" 1 \
+    "dave may not seal root-password: a member of a group it needs or a requester must" \
+    vault.refused seal dave '' -- seal "$A1" root-password --generate --as dave
+check "the refused seal printed no password" lacks_out "generated root password"
+refused "seal as nobody known (zed)" 1 "no person named 'zed'" \
+    vault.refused seal zed '' -- seal "$A1" root-password --generate --as zed
+refused "seal for an account not in the vault" 1 "no account 999988887777" \
+    vault.refused seal alice '' -- seal 999988887777 root-password --generate --as alice
+"$vfido" "$virt" knob alice no-touch on >/dev/null
+refused "seal as alice, her token not touched" 1 "alice: .*not touched" \
+    vault.refused seal alice '' -- seal "$A1" root-password --generate --as alice
+"$vfido" "$virt" knob alice no-touch off >/dev/null
+check "the untouched seal printed no password" lacks_out "generated root password"
+bgq vault show
+check "nothing was sealed by the refusals" \
+    test "$(grep -c '^  nothing sealed$' "$qout")" -eq 2
+
+t0=$(touches alice)
+n0=$(audit_n)
+bgrun seal "$A1" root-password --generate --as alice
 PW=$(sed -n '/^generated root password/{n;p;}' "$out")
-check "seal --generate exits 0 and prints the password" \
+check "seal --generate --as alice exits 0 and prints the password" \
     test "$rc" -eq 0 -a -n "$PW"
+check "alice touched her token for the seal" test "$(touches alice)" -eq $((t0 + 1))
+check "the seal is recorded as alice's (item.sealed)" \
+    logged "$n0" item.sealed alice '' '*'
 bgrun password check --account-name prod --root-email aws-root@example.com \
     <<<"$PW"
 check "the generated password passes 'password check'" is_rc 0
 
 mapfile -t SEEDS < <(pyq seed)
 SEED=${SEEDS[0]}
-bgrun seal "$A1" root-mfa --otpauth - \
+bgrun seal "$A1" root-mfa --otpauth - --as dave \
     <<<"otpauth://totp/AWS:aws-root@example.com?secret=$SEED&issuer=AWS"
-check "seal root-mfa --otpauth - exits 0" is_rc 0
+check "seal root-mfa --otpauth - --as dave exits 0" is_rc 0
 check "the otpauth URI is not echoed" absent "$SEED" "$out" "$err"
 
 NOTE=$dir/note.txt
 NOTE1="recovery code one $(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
 NOTE2="recovery code two $(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
 printf '%s\n%s\n' "$NOTE1" "$NOTE2" >"$NOTE"
-bgrun seal "$A1" recovery-codes --note <"$NOTE"
-check "seal recovery-codes --note exits 0" is_rc 0
+n0=$(audit_n)
+bgrun seal "$A1" recovery-codes --note --as rita <"$NOTE"
+check "seal recovery-codes --note --as rita (a requester) exits 0" is_rc 0
+check "rita's seal is recorded" logged "$n0" item.sealed rita '' '*'
 bgrun vault show
 check "vault show lists the three items" \
     test "$(grep -Ec 'item (root-password|root-mfa|recovery-codes) .* v1 ' "$out")" -eq 3
+check "vault show names each sealer" test "$(grep -Ec \
+    'item (root-password .* by alice|root-mfa .* by dave|recovery-codes .* by rita),' \
+    "$out")" -eq 3
+check "vault show: every item has all 32 slots left" \
+    test "$(grep -c 'slots left 32 of 32' "$out")" -eq 3
+check "vault show: the note needs both groups" test "$(grep -A2 \
+    '^  item recovery-codes' "$out" | grep -Ec '^    group (password|mfa) +2 of 3$')" -eq 2
 check "vault show never shows the password" lacks_out_f "$PW"
+# the version records: sealer and token, one member box per token, x in
+# order, the commitments file named by the signed root
+check "root-password: sealed by alice with her token" test "$(pyq get \
+    "$ST/vault.json" "[(i['sealer'], i['sealer_token'] == [p for p in j['people'] if p['name'] == 'alice'][0]['tokens'][0]['id']) for i in j['accounts'][0]['items'] if i['name'] == 'root-password']")" = "[('alice', True)]"
+check "root-password: members alice, bob, carol with x 1..3, one box each" \
+    test "$(pyq get "$ST/vault.json" "[(m['person'], m['x'], len(m['boxes'])) for i in j['accounts'][0]['items'] if i['name'] == 'root-password' for g in i['groups'] for m in g['members']]")" = \
+    "[('alice', 1, 1), ('bob', 2, 1), ('carol', 3, 1)]"
+check "each item version has its commitments file versions/<root>.bin" \
+    test "$(pyq get "$ST/vault.json" "sum(1 for i in j['accounts'][0]['items'] if __import__('os').path.isfile('$ST/versions/' + i['commitments'] + '.bin'))")" -eq 3
 
 # ================================================= 1. the ceremony works
 echo "# 1. request, approvals, release"
 request R1 --reason "root sign-in drill" --ticket INC-1
 R1=$rid
-check "R1 asks for root-password and root-mfa" \
-    has_out "items: root-password root-mfa"
+check "R1 asks for root-mfa and root-password" \
+    has_out "items: root-mfa root-password"
 check "R1 needs 2 of each group" has_out "missing: password: 0 of 2; mfa: 0 of 2"
+check "R1 names one slot per item: slot 0 of version 1 of each" test \
+    "$(rq_slot "$R1" root-password),$(rq_slot "$R1" root-mfa)" = "1 0,1 0"
+check "opening a request burns no slot" \
+    test "$(slots_left "$A1" root-password)" = "32 of 32"
 
+n0=$(audit_n)
 approve "$R1" alice R1
-check "alice's approval shows the statement" has_out "breakglass-approval-v1"
+check "alice's approval shows the signed request (v2)" \
+    has_out "Request (breakglass-request-v2):"
 check "alice's approval shows the reason" has_out '"root sign-in drill"'
+check "alice's approval shows the item's version and slot" \
+    has_out "root-password  version 1  slot 0"
+check "alice's approval names the slot it burns (approval.granted)" \
+    eval 'bgq audit show --seq "$n0.." --event approval.granted --json; grep -q "\"entries\":\[{\"item\":\"root-password\",\"version\":1,\"slot\":0}\]" "$qout"'
+check "vault show: alice's approval burned a root-password slot (31 left)" \
+    test "$(slots_left "$A1" root-password)" = "31 of 32"
+check "vault show: root-mfa, not approved yet, has 32 left" \
+    test "$(slots_left "$A1" root-mfa)" = "32 of 32"
 refused "one approval (password only) is not enough" 1 "no quorum" \
     request.refused release rita "$R1" -- release "$R1" --as rita
+n0=$(audit_n)
 approve "$R1" dave R1
+check "one short of the quorum in every group: request.near_quorum" \
+    logged "$n0" request.near_quorum dave "$R1" '*'
+check "no quorum_met yet" not_logged "$n0" request.quorum_met '*' "$R1"
 refused "one approval per group is not enough" 1 "no quorum" \
     request.refused release rita "$R1" -- release "$R1" --as rita
+n0=$(audit_n)
 approve "$R1" bob R1
+check "bob's approval meets the password quorum: request.quorum_met" \
+    logged "$n0" request.quorum_met bob "$R1" '*'
+check "... naming root-password (its one group is complete)" \
+    eval 'bgq audit show --seq "$n0.." --event request.quorum_met --json; pyq quorum "$qout" root-password'
+check "... not root-mfa (the mfa group is not complete)" \
+    eval '! pyq quorum "$qout" root-mfa'
+check "quorum_met is recorded before bob's shares (approval.granted)" \
+    precedes request.quorum_met approval.granted bob bob "$R1"
+n0=$(audit_n)
 approve "$R1" frank R1
 check "frank's YubiKey approval completes the quorum" has_out "quorum is met"
+check "frank's approval records quorum_met for root-mfa" \
+    eval 'bgq audit show --seq "$n0.." --event request.quorum_met --json; pyq quorum "$qout" root-mfa'
+check "quorum_met is recorded before frank's shares" \
+    precedes request.quorum_met approval.granted frank frank "$R1"
 bgrun status "$R1"
 check "status R1: quorum met" has_out "quorum met: ready for release"
+bgrun vault show
+check "quorum is release: both items are marked for rotation before any release" \
+    test "$(grep -c 'RELEASED: ROTATE' "$out")" -eq 2
+check "vault show: R1 burned one slot of each item" \
+    test "$(slots_left "$A1" root-password),$(slots_left "$A1" root-mfa)" = \
+    "31 of 32,31 of 32"
 
 refused "release by a custodian (alice), not the requester" 1 "only rita" \
     request.refused release alice "$R1" -- release "$R1" --as alice
@@ -406,21 +570,31 @@ check "release R1 does not print the note (not asked for)" lacks_out_f "$NOTE1"
 check "release R1 is recorded (release.done)" \
     logged "$n0" release.done rita "$R1" '*'
 bgrun vault show
-check "released items are marked NEEDS ROTATION" \
-    test "$(grep -c 'NEEDS ROTATION' "$out")" -eq 2
+check "released items stay marked RELEASED: ROTATE" \
+    test "$(grep -c 'RELEASED: ROTATE' "$out")" -eq 2
+check "the release burned no further slot" \
+    test "$(slots_left "$A1" root-password)" = "31 of 32"
 refused "release twice" 1 "is released" \
     request.refused release rita "$R1" -- release "$R1" --as rita
 refused "approving a released request" 1 "is released" \
     request.refused approve carol "$R1" -- approve "$R1" --as carol
 
-# the note: every group, with the seed revealed on request
+# the note: every group, with the seed revealed on request; the next
+# request gets the next slot of root-mfa (R1 burned slot 0)
 request RN --reason "recover the account" --items root-mfa,recovery-codes
 RN=$rid
 check "the note needs both groups" has_out "missing: password: 0 of 2; mfa: 0 of 2"
+check "RN names root-mfa slot 1, not slot 0 that R1's approvals burned" \
+    test "$(rq_slot "$RN" root-mfa)" = "1 1"
+check "RN names slot 0 of the note (none burned)" \
+    test "$(rq_slot "$RN" recovery-codes)" = "1 0"
 approve "$RN" carol RN
 approve "$RN" bob RN
 approve "$RN" erin RN
 approve "$RN" frank RN
+check "vault show: root-mfa has 30 slots left, the note 31" \
+    test "$(slots_left "$A1" root-mfa),$(slots_left "$A1" recovery-codes)" = \
+    "30 of 32,31 of 32"
 bgrun release "$RN" --as rita --reveal-seed
 check "release RN exits 0" is_rc 0
 check "release RN prints the note exactly" pyq note "$out" "$NOTE"
@@ -541,6 +715,26 @@ refused "releasing a denied request" 1 "is denied" \
 refused "denying a denied request" 1 "is denied" \
     request.refused deny erin "$R4" -- deny "$R4" --as erin --reason again
 
+# a denial gives no slot back: alice's approval burned R4's slot (R1, R2,
+# R3 and R4 each burned one root-password slot)
+check "vault show: R4's burned slot stays burned after the denial" \
+    test "$(slots_left "$A1" root-password)" = "28 of 32"
+
+# at most 3 open requests per requester (R2 is open)
+request RC1 --reason "cap one" --items root-password
+RC1=$rid
+request RC2 --reason "cap two" --items root-password
+RC2=$rid
+check "open requests hold distinct slots" \
+    test "$(rq_slot "$R2" root-password)" != "$(rq_slot "$RC1" root-password)" -a \
+    "$(rq_slot "$RC1" root-password)" != "$(rq_slot "$RC2" root-password)"
+refused "a fourth open request of rita" 1 "rita already has 3 open requests" \
+    request.refused request rita '' -- request "$A1" --as rita --reason "cap three"
+for r in "$RC1" "$RC2" "$R2"; do
+	bgrun deny "$r" --as rita --reason "closed by the requester"
+	check "rita denies her own request ${r:0:8}" is_rc 0
+done
+
 # ======================================= 2. policy errors, fresh vault
 echo "# 2. arming refusals (a second state directory)"
 MAIN=$ST
@@ -596,8 +790,14 @@ setup custodian add alice --group mfa
 refused "vault arm with alice in both groups" 1 \
     "alice.*one person must not satisfy two groups" \
     vault.refused "vault arm" '' '' -- vault arm
+refused "seal on the vault that cannot be armed" 1 \
+    "alice.*one person must not satisfy two groups" \
+    vault.refused seal alice '' -- seal "$A1" root-password --generate --as alice
+bgq audit show --event vault.ready --json
+check "the second vault was never ready (no vault.ready)" \
+    test "$qrc" -eq 0 -a ! -s "$qout"
 bgq vault show
-check "the second vault is still not armed" grep -q "not armed" "$qout"
+check "the second vault holds nothing sealed" grep -q "^  nothing sealed$" "$qout"
 ST=$MAIN
 
 # ===================================================== 6. the policy floor
@@ -652,6 +852,7 @@ ST=$MAIN
 rm -rf "$dir/state-floor"
 check "main state: vault and audit verify" verifies
 
+
 # ========================================================= 3. tampering
 echo "# 3. tampering"
 # two open requests: RA fully approved, RB approved by alice
@@ -674,15 +875,18 @@ check "stolen state, no token: release of an approved request refused" is_rc 1
 check "stolen state, no token: nothing printed" lacks_out_f "$PW"
 rm -rf "$STOLEN"
 
-# (b) a request file edited after approval
+# (b) a request file edited after approval: the reason, the ticket and
+# the slot in the signed request text
 tampered=1
 F=$(rqfile "$RB")
 cp "$F" "$dir/RB.orig"
-for edit in "reason|j['request']['reason']='contact update (and more)'" \
-    "ticket|j['request']['ticket']='CHG-99'" \
-    "items|j['request']['items']=['root-password']"; do
+SLOT_EDIT="import re; j['request'] = re.sub(r'(?m)^(entry root-password \\d+) (\\d+)$', lambda m: m.group(1) + ' ' + str(int(m.group(2)) + 5), j['request'])"
+for edit in "reason|j['reason']='contact update (and more)'" \
+    "ticket|j['request']=j['request'].replace('ticket CHG-11', 'ticket CHG-99')" \
+    "slot|$SLOT_EDIT"; do
 	what=${edit%%|*}
 	pyq edit "$F" "${edit#*|}"
+	check "RB's $what edited: the file did change" eval '! cmp -s "$F" "$dir/RB.orig"'
 	refused "RB's $what edited: release" 3 "requests/$RB.json" \
 	    request.refused release rita "$RB" -- release "$RB" --as rita
 	refused "RB's $what edited: approve" 3 "edited" \
@@ -711,37 +915,84 @@ cp "$dir/RB.orig" "$F"
 unset tampered
 check "RB restored: vault and audit verify" verifies
 
-# (d) vault.json edited: on copies, so that the main state stays intact.
-# Every command refuses (exit 3) before it acts, and records
+# (c') the same edits re-recorded with the audit signing key (in scope:
+# docs/design.md §2.8), on copies: the file matches the log, and what
+# refuses is what the tokens signed (the requester's request, each
+# approver's statement, the re-sealed shares' labels)
+MAIN=$ST
+tampered=1
+# rq_forge NAME PYTHON: a copy of the main state, RB's file edited and
+# recorded in the log with the audit key
+rq_forge() {
+	ST=$dir/state-$1
+	rm -rf "$ST"
+	cp -a "$MAIN" "$ST"
+	F=$(rqfile "$RB")
+	pyq edit "$F" "$2"
+	pyq forge "$ST" "requests/$RB.json"
+	check "$1: the edited file is the one the log records, the log verifies" \
+	    eval 'is_recorded "requests/$RB.json" && audit_ok'
+}
+rq_forge rq-slot "$SLOT_EDIT"
+refused "RB's slot edited and re-recorded: approve" 3 \
+    "the request is not one the requester's token signed" \
+    request.refused approve bob "$RB" -- approve "$RB" --as bob
+rq_forge rq-ticket "j['request']=j['request'].replace('ticket CHG-11', 'ticket CHG-99')"
+refused "RB's ticket edited and re-recorded: release" 3 \
+    "the request is not one the requester's token signed" \
+    request.refused release rita "$RB" -- release "$RB" --as rita
+rq_forge rq-reason "j['reason']='contact update (and more)'"
+refused "RB's reason edited and re-recorded: approve" 1 \
+    "the reason is not the one the request signs" \
+    request.refused approve bob "$RB" -- approve "$RB" --as bob
+rq_forge rq-copied "import json
+j['approvals'] += [a for a in json.load(open('$(rqfile "$RA")'))['approvals'] if a['custodian'] != 'alice']"
+refused "RA's approvals added to RB and re-recorded: release" 3 \
+    "the approval of bob is not a signed statement for this request" \
+    request.refused release rita "$RB" -- release "$RB" --as rita
+check "... printed no password" lacks_out_f "$PW"
+bgq status "$RB"
+check "status counts none of the copied approvals" \
+    grep -q "missing: password: 1 of 2; mfa: 0 of 2" "$qout"
+unset tampered
+ST=$MAIN
+rm -rf "$dir"/state-rq-*
+check "main state: vault and audit verify" verifies
+
+# (d) vault.json edited by hand, on copies, so that the main state stays
+# intact: every command refuses (exit 3) before it acts, and records
 # vault.verify_failed.
 MAIN=$ST
 tampered=1
+PWI="[i for i in j['accounts'][0]['items'] if i['name'] == 'root-password'][0]"
+MFI="[i for i in j['accounts'][0]['items'] if i['name'] == 'root-mfa'][0]"
 # vault_edit NAME PYTHON: a copy of the main state with vault.json edited
+# (it: A1's root-password item, mf: its root-mfa item)
 vault_edit() {
 	ST=$dir/state-$1
 	rm -rf "$ST"
 	cp -a "$MAIN" "$ST"
-	pyq edit "$ST/vault.json" "$2"
+	pyq edit "$ST/vault.json" "it = $PWI; mf = $MFI
+$2"
 	check "$1: vault verify exits 3 naming vault.json" vault_tampered vault.json
 }
-vault_edit threshold-lowered "j['policy']['groups'][0]['threshold']=1
-for a in j['accounts']:
-    for k in a['keys']:
-        if k['group'] == 'password': k['threshold'] = 1"
-refused "threshold-lowered: vault show" 3 "vault.json" \
+# the item's password threshold raised, the policy's lowered to 1
+vault_edit threshold-raised "it['groups'][0]['threshold'] = 3
+j['policy']['groups'][0]['threshold'] = 1"
+refused "threshold-raised: vault show" 3 "vault.json" \
     vault.verify_failed '*' '' '' -- vault show
-refused "threshold-lowered: request" 3 "vault.json" \
+refused "threshold-raised: request" 3 "vault.json" \
     vault.verify_failed '*' '' '' -- request "$A1" --as rita --reason x
-refused "threshold-lowered: approve" 3 "vault.json" \
+refused "threshold-raised: approve" 3 "vault.json" \
     vault.verify_failed '*' '' '' -- approve "$RB" --as bob
-refused "threshold-lowered: release" 3 "vault.json" \
+refused "threshold-raised: release" 3 "vault.json" \
     vault.verify_failed '*' '' '' -- release "$RA" --as rita
-check "threshold-lowered: release printed nothing" lacks_out_f "$PW"
+check "threshold-raised: release printed nothing" lacks_out_f "$PW"
 
-# alice's and bob's share boxes of A1's password key swapped (the token
-# ids left in place, so the file still parses)
-vault_edit boxes-swapped "s=j['accounts'][0]['keys'][0]['shares']
-b0, b1 = s[0]['boxes'][0], s[1]['boxes'][0]
+# alice's and bob's member boxes of root-password swapped (the token ids
+# left in place, so the file still parses)
+vault_edit boxes-swapped "m = it['groups'][0]['members']
+b0, b1 = m[0]['boxes'][0], m[1]['boxes'][0]
 b0['box'], b1['box'] = b1['box'], b0['box']"
 n0=$(audit_n)
 refused "boxes-swapped: approve" 3 "vault.json" \
@@ -749,118 +1000,190 @@ refused "boxes-swapped: approve" 3 "vault.json" \
 check "boxes-swapped: no approval of bob recorded" \
     not_logged "$n0" approval.granted bob "$RB"
 
-# the password group's public key of A1 replaced (as by an attacker who
-# wants the next sealed password under a key of theirs)
-vault_edit group-key-replaced "k=j['accounts'][0]['keys']
-k[0]['public']=k[1]['public']"
-refused "group-key-replaced: seal a new password" 3 "vault.json" \
-    vault.verify_failed '*' '' '' -- seal "$A1" root-password \
+vault_edit member-dropped "it['groups'][0]['members'].pop()"
+refused "member-dropped: release" 3 "vault.json" \
+    vault.verify_failed '*' '' '' -- release "$RA" --as rita
+vault_edit signature "import base64
+s = bytearray(base64.b64decode(it['signature'])); s[5] ^= 1
+it['signature'] = base64.b64encode(bytes(s)).decode()"
+refused "signature: release" 3 "vault.json" \
+    vault.verify_failed '*' '' '' -- release "$RA" --as rita
+vault_edit slots "it['slots'] = 31"
+refused "slots: approve" 3 "vault.json" \
+    vault.verify_failed '*' '' '' -- approve "$RB" --as bob
+vault_edit epoch "it['epoch'] = 2"
+refused "epoch: request" 3 "vault.json" \
+    vault.verify_failed '*' '' '' -- request "$A1" --as rita --reason x
+vault_edit commitments "it['commitments'] = mf['commitments']"
+refused "commitments (root-mfa's root): release" 3 "vault.json" \
+    vault.verify_failed '*' '' '' -- release "$RA" --as rita
+# the sealed password replaced by a note an attacker sealed elsewhere is
+# the same: the file no longer matches the log
+refused "commitments: seal a new password" 3 "vault.json" \
+    vault.verify_failed '*' '' '' -- seal "$A1" root-password --as alice \
     <<<'Xk9#mPq2$Lw7!Rt5vZa-new'
-check "group-key-replaced: still detected after the refused seal" \
+check "commitments: still detected after the refused seal" \
     vault_tampered vault.json
-
 # a person's token swapped for another (rita's YubiKey descriptor given
 # to ron): ron could open rita's requests
-vault_edit token-swapped "p={x['name']: x for x in j['people']}
+vault_edit token-swapped "p = {x['name']: x for x in j['people']}
 p['rita']['tokens'], p['ron']['tokens'] = p['ron']['tokens'], p['rita']['tokens']"
 refused "token-swapped: release" 3 "vault.json" \
     vault.verify_failed '*' '' '' -- release "$RA" --as rita
-unset tampered
 ST=$MAIN
-rm -rf "$dir"/state-threshold-lowered "$dir"/state-boxes-swapped \
-    "$dir"/state-group-key-replaced "$dir"/state-token-swapped
-check "main state: vault and audit verify" verifies
+rm -rf "$dir"/state-threshold-raised "$dir"/state-boxes-swapped \
+    "$dir"/state-member-dropped "$dir"/state-signature "$dir"/state-slots \
+    "$dir"/state-epoch "$dir"/state-commitments "$dir"/state-token-swapped
 
-# ============================================================ 4. rekey
-echo "# 4. rekey after carol leaves"
-bgrun custodian remove carol --group password
-check "custodian remove carol exits 0" is_rc 0
-check "custodian remove warns that her share still exists" \
-    has_out "rekey password --new-key"
-refused "carol (removed) approves" 1 "not in a group" \
-    request.refused approve carol "$RB" -- approve "$RB" --as carol
-refused "rekey without --new-key while carol holds a share" 1 \
-    "carol left group password" \
-    request.refused rekey alice '' -- rekey password --with alice --with bob
-refused "rekey --new-key with one custodian (below the threshold)" 1 \
-    "group password: 1 of 2 shares" \
-    request.refused rekey alice '' -- rekey password --with alice --new-key
-refused "rekey --new-key with an mfa custodian for the password group" 1 \
-    "group password: 1 of 2 shares" \
-    request.refused rekey alice '' -- rekey password --with alice --with dave --new-key
-refused "rekey --new-key with alice twice" 1 "alice is named twice" \
-    request.refused rekey alice '' -- rekey password --with alice --with alice --new-key
-cp "$ST/vault.json" "$dir/vault.before-rekey.json"
-pub_before=$(pyq get "$ST/vault.json" "j['accounts'][0]['keys'][0]['public']")
+# (d') the same edits of an item's version record re-recorded with the
+# audit key: the sealer's token signed the version (label with epoch, N,
+# ciphertext hash, key commitment, commitments root; the commitments
+# carry each group's t and n) and every member box's label names vault,
+# item, version, epoch, group, x, person and token
+# vault_forge NAME PYTHON: vault_edit, then vault.json recorded in the log
+vault_forge() {
+	ST=$dir/state-$1
+	rm -rf "$ST"
+	cp -a "$MAIN" "$ST"
+	pyq edit "$ST/vault.json" "it = $PWI; mf = $MFI
+$2"
+	pyq forge "$ST" vault.json
+	check "$1: the edited vault.json is the one the log records, the log verifies" \
+	    eval 'is_recorded vault.json && audit_ok'
+}
+SIG="the sealer's signature does not verify"
+vault_forge f-signature "import base64
+s = bytearray(base64.b64decode(it['signature'])); s[5] ^= 1
+it['signature'] = base64.b64encode(bytes(s)).decode()"
+refused "signature re-recorded: approve" 3 "root-password version 1: $SIG" \
+    request.refused approve bob "$RB" -- approve "$RB" --as bob
+refused "signature re-recorded: release" 3 "root-password version 1: $SIG" \
+    request.refused release rita "$RA" -- release "$RA" --as rita
+check "signature re-recorded: release printed nothing" lacks_out_f "$PW"
+refused "signature re-recorded: request" 3 "root-password version 1: $SIG" \
+    request.refused request rita '' -- request "$A1" --as rita --reason x \
+    --items root-password
+vault_forge f-epoch "it['epoch'] = 2
+for g in it['groups']:
+    if 'epoch' in g: g['epoch'] = 2"
+refused "epoch re-recorded: release" 3 "$SIG" \
+    request.refused release rita "$RA" -- release "$RA" --as rita
+# N changed, each member box cut to the length N implies (so it parses)
+vault_forge f-slots "import base64
+it['slots'] = 31
+for g in it['groups']:
+    for m in g['members']:
+        for b in m['boxes']:
+            b['box'] = base64.b64encode(base64.b64decode(b['box'])[:32 + 31 * 32 + 16]).decode()"
+refused "slots re-recorded: approve" 3 "$SIG" \
+    request.refused approve bob "$RB" -- approve "$RB" --as bob
+vault_forge f-data "import base64
+s = bytearray(base64.b64decode(it['data'])); s[30] ^= 1
+it['data'] = base64.b64encode(bytes(s)).decode()"
+refused "ciphertext re-recorded: release" 3 "$SIG" \
+    request.refused release rita "$RA" -- release "$RA" --as rita
+vault_forge f-commitments "it['commitments'] = mf['commitments']"
+refused "commitments root re-recorded (root-mfa's): release" 3 "$SIG" \
+    request.refused release rita "$RA" -- release "$RA" --as rita
+vault_forge f-sealer "it['sealer'] = 'bob'
+it['sealer_token'] = [p for p in j['people'] if p['name'] == 'bob'][0]['tokens'][0]['id']"
+refused "sealer re-recorded as bob: approve" 3 "$SIG" \
+    request.refused approve bob "$RB" -- approve "$RB" --as bob
+# boxes swapped between two members: bob's box is alice's, under a label
+# naming alice, x 1: it cannot open for bob
+vault_forge f-boxes-swapped "m = it['groups'][0]['members']
+b0, b1 = m[0]['boxes'][0], m[1]['boxes'][0]
+b0['box'], b1['box'] = b1['box'], b0['box']"
+before=$(state_sum)
 n0=$(audit_n)
-bgrun rekey password --with alice --with bob --new-key
-check "rekey --new-key exits 0" is_rc 0
-check "rekey --new-key re-seals the items" has_out "items re-sealed"
-check "the rekey is recorded (group.rekeyed)" \
-    logged "$n0" group.rekeyed '*' '' '*'
-bgrun vault show
-check "both accounts' password keys: 2 of 2, epoch 2" \
-    test "$(grep -c 'group password *armed: 2 of 2, key epoch 2' "$out")" -eq 2
-check "the mfa keys are untouched (epoch 1)" \
-    test "$(grep -c 'group mfa *armed: 2 of 3, key epoch 1' "$out")" -eq 2
-check "the password group has a new public key" test "$(pyq get \
-    "$ST/vault.json" "j['accounts'][0]['keys'][0]['public']")" != "$pub_before"
-check "carol holds no share of the new key" test "$(pyq get "$ST/vault.json" \
-    "sum(s['person']=='carol' for a in j['accounts'] for k in a['keys'] if k['group']=='password' for s in k['shares'])")" -eq 0
-check "the password item is sealed to the new key (epoch 2)" test "$(pyq get \
-    "$ST/vault.json" "[k['epoch'] for i in j['accounts'][0]['items'] if i['name']=='root-password' for k in i['keys']]")" = "[2]"
+bgrun approve "$RB" --as bob
+check "boxes swapped, re-recorded: bob's approval refused" not_rc0
+check "boxes swapped, re-recorded: the box does not open for bob" \
+    has_err "does not open"
+check "boxes swapped, re-recorded: the failure is recorded (approval.failed)" \
+    logged "$n0" approval.failed bob "$RB" '*'
+check "boxes swapped, re-recorded: no approval of bob recorded" \
+    not_logged "$n0" approval.granted bob "$RB"
+check "boxes swapped, re-recorded: no state file changed" same_state "$before"
+check "boxes swapped, re-recorded: refused as tampering (exit 3)" \
+    is_rc 3
+# the item's threshold raised: the commitments the sealer signed say 2
+vault_forge f-threshold "it['groups'][0]['threshold'] = 3"
+before=$(state_sum)
 n0=$(audit_n)
 bgrun release "$RA" --as rita
-check "approvals made before the rekey: release refused" not_rc0
-check "approvals made before the rekey: nothing printed" lacks_out_f "$PW"
-check "approvals made before the rekey: refusal recorded" \
+check "threshold raised, re-recorded: release refused" not_rc0
+check "threshold raised, re-recorded: release printed nothing" lacks_out_f "$PW"
+check "threshold raised, re-recorded: the refusal is recorded" \
     logged "$n0" request.refused rita "$RA" release
-check "pre-rekey approvals are refused with exit 1, not as tampering" is_rc 1
-check "the refusal says the group was re-keyed, not 'copied or edited'" \
-    has_err "re-keyed"
-
-request R5 --reason "after the rekey" --ticket CHG-12
-R5=$rid
-refused "carol approves after the rekey" 1 "not in a group" \
-    request.refused approve carol "$R5" -- approve "$R5" --as carol
-for p in alice bob dave frank; do approve "$R5" "$p" R5; done
-bgrun release "$R5" --as rita
-check "release after the rekey exits 0" is_rc 0
-check "release after the rekey prints the same password" \
-    test "$(sed -n 's/^root-password: //p' "$out")" = "$PW"
-check "release after the rekey prints the right TOTP code" pyq totp "$SEED" "$out"
-
-# the old vault.json put back is detected
-cp "$ST/vault.json" "$dir/vault.after-rekey.json"
-cp "$dir/vault.before-rekey.json" "$ST/vault.json"
-check "the pre-rekey vault.json put back: vault verify exits 3" \
-    vault_tampered vault.json
-cp "$dir/vault.after-rekey.json" "$ST/vault.json"
-check "the current vault.json back: vault and audit verify" verifies
-
-# carol's old share spliced into the new vault (on a copy): she is in the
-# group again by the book, her old share box does not open for the new key
-MAIN=$ST
-ST=$dir/state-r
-cp -a "$MAIN" "$ST"
-bgrun custodian add carol --group password
-check "carol re-added to the group (copy)" is_rc 0
-refused "carol re-added but holding no share of the new key" 1 "no share" \
-    request.refused approve carol "$RB" -- approve "$RB" --as carol
-pyq edit "$ST/vault.json" "import json
-old=json.load(open('$dir/vault.before-rekey.json'))
-for a, o in zip(j['accounts'], old['accounts']):
-    k=[k for k in a['keys'] if k['group']=='password'][0]
-    ok=[k for k in o['keys'] if k['group']=='password'][0]
-    k['shares'] += [s for s in ok['shares'] if s['person']=='carol']"
-n0=$(audit_n)
-bgrun approve "$RB" --as carol
-check "carol's old share spliced into the new key: approval refused" not_rc0
-check "carol's old share spliced in: detected as tampering (exit 3)" is_rc 3
-check "carol's old share spliced in: no approval recorded" \
-    not_logged "$n0" approval.granted carol "$RB"
+check "threshold raised, re-recorded: no state file changed" same_state "$before"
+check "threshold raised, re-recorded: release refused as tampering (exit 3)" \
+    is_rc 3
+# a member dropped from the item's group: n is 2, the commitments say 3
+vault_forge f-member-dropped "it['groups'][0]['members'].pop()"
+bgrun approve "$RB" --as bob
+check "member dropped, re-recorded: approve refused as tampering (exit 3)" \
+    is_rc 3
+unset tampered
 ST=$MAIN
-rm -rf "$dir/state-r"
+rm -rf "$dir"/state-f-*
+check "main state: vault and audit verify" verifies
+
+# (e) the commitments file of root-password (versions/<root>.bin, named by
+# the root the sealer signed) edited or missing, on copies: every command
+# refuses (exit 3) and records vault.verify_failed
+tampered=1
+# commit_edit NAME: a copy of the main state; $CF is root-password's file
+commit_edit() {
+	ST=$dir/state-$1
+	rm -rf "$ST"
+	cp -a "$MAIN" "$ST"
+	CF=$ST/versions/$(pyq get "$ST/vault.json" "${PWI}['commitments']").bin
+}
+commit_edit bin-edited
+check "bin-edited: the commitments file exists" test -s "$CF"
+python3 -c 'import sys; p = sys.argv[1]; b = bytearray(open(p, "rb").read())
+b[100] ^= 1; open(p, "wb").write(b)' "$CF"
+refused "commitments file edited: approve" 3 "does not hash to its name" \
+    vault.verify_failed '*' '' '' -- approve "$RB" --as bob
+refused "commitments file edited: release" 3 "does not hash to its name" \
+    vault.verify_failed '*' '' '' -- release "$RA" --as rita
+check "commitments file edited: release printed nothing" lacks_out_f "$PW"
+refused "commitments file edited: vault show" 3 "does not hash to its name" \
+    vault.verify_failed '*' '' '' -- vault show
+check "commitments file edited: vault verify exits 3 naming it" \
+    vault_tampered "versions/"
+commit_edit bin-missing
+rm -f "$CF"
+refused "commitments file missing: approve" 3 "is missing" \
+    vault.verify_failed '*' '' '' -- approve "$RB" --as bob
+refused "commitments file missing: release" 3 "is missing" \
+    vault.verify_failed '*' '' '' -- release "$RA" --as rita
+refused "commitments file missing: request" 3 "is missing" \
+    vault.verify_failed '*' '' '' -- request "$A1" --as rita --reason x
+check "commitments file missing: vault verify exits 3 naming it" \
+    vault_tampered "versions/"
+unset tampered
+ST=$MAIN
+rm -rf "$dir"/state-bin-*
+
+# (f) an item sealed again under open requests, on a copy: the requests
+# name version 1, whose slots are useless now; version 2 has all its slots
+ST=$dir/state-reseal
+cp -a "$MAIN" "$ST"
+bgrun seal "$A1" root-password --as bob <<<'Xk9#mPq2$Lw7!Rt5vZa-new'
+check "root-password sealed again by bob (copy)" is_rc 0
+check "version 2 has all 32 slots and is not marked for rotation" \
+    eval 'bgq vault show; grep -q "item root-password .* v2 .* by bob, slots left 32 of 32$" "$qout"'
+refused "approving a request for the old version" 1 \
+    "root-password was sealed again (version 2, the request names 1): open a new request" \
+    request.refused approve bob "$RB" -- approve "$RB" --as bob
+refused "releasing a request for the old version" 1 "sealed again" \
+    request.refused release rita "$RA" -- release "$RA" --as rita
+check "... printed neither password" eval 'lacks_out_f "$PW" && lacks_out_f "Xk9#mPq2"'
+ST=$MAIN
+rm -rf "$dir/state-reseal"
+check "main state: vault and audit verify" verifies
 
 # ====================================== 3a. the stolen state directory
 echo "# 3a. the state directory holds no secret in clear"

@@ -15,6 +15,12 @@
 #     the second before the expiry still works.
 #  3. A time lock: release refused until the lock has run from the LAST
 #     approval, then allowed.
+#  4. The cap on burning slots (vault format v2, docs/design.md §5.2): a
+#     custodian's approvals burn at most 8 slots in 24 hours; the 9th
+#     within 24 hours is refused (recorded, nothing changed), and allowed
+#     once the first burn is 24 hours old. A denial gives no burn back.
+# Items are sealed with `seal ... --as NAME` (the sealer's touch), and
+# each release uses one one-time slot of root-mfa (`vault show`).
 # Time only moves forward within one state directory (the audit log keeps
 # its entries in time order).
 #
@@ -205,8 +211,8 @@ A=$dir/stateA
 setup "$A" "${times[0]}" "${acct[SHA1]}" "${acct[SHA256]}" "${acct[SHA512]}"
 for m in SHA1 SHA256 SHA512; do
 	uri="otpauth://totp/AWS:root-${acct[$m]}?secret=$(b32 "${keyof[$m]}")&issuer=AWS&algorithm=$m&digits=8&period=30"
-	bgrun "$A" seal "${acct[$m]}" root-mfa --otpauth - <<<"$uri"
-	check "seal root-mfa ($m, 8 digits) from stdin" is_rc 0
+	bgrun "$A" seal "${acct[$m]}" root-mfa --otpauth - --as dave <<<"$uri"
+	check "seal root-mfa ($m, 8 digits) from stdin, as dave" is_rc 0
 	check "the seed is not echoed ($m)" \
 	    eval '! grep -q "$(b32 "${keyof[$m]}")" "$out" "$err"'
 done
@@ -250,13 +256,21 @@ bgrun "$A" audit show --json --event release.done
 check "every release is in the audit log at its fake time" \
     test "$(grep -c '"time":"2603-' "$out")" -eq 3 -a \
     "$(grep -c '"time":"1970-01-01T00:00:59.000Z"' "$out")" -eq 3
+bgrun "$A" audit show --json --event request.quorum_met
+check "each quorum was recorded (request.quorum_met) at its fake time" \
+    test "$(grep -c '"time":"2603-' "$out")" -eq 3 -a \
+    "$(grep -c '"time":"1970-01-01T00:00:59.000Z"' "$out")" -eq 3
+# each of the ${#times[@]} releases per account burned one slot of its root-mfa
+bgrun "$A" vault show
+check "vault show: each root-mfa has $((32 - ${#times[@]})) of 32 slots left" \
+    test "$(grep -c "item root-mfa .* slots left $((32 - ${#times[@]})) of 32" "$out")" -eq 3
 
 # ================================================= 2. expired requests
 B=$dir/stateB
 T0=1700000000
 setup "$B" "$T0" 222200000001
 # --base32: SHA1, 6 digits, 30 s
-run seal 222200000001 root-mfa --base32 - <<<"$(b32 12345678901234567890)"
+run seal 222200000001 root-mfa --base32 - --as erin <<<"$(b32 12345678901234567890)"
 expiry=14400
 # R1: quorum met in time, released too late; R2: second approval too late
 request "$B" 222200000001
@@ -338,6 +352,49 @@ bgrun "$B" audit verify
 check "audit verify after the time lock" is_rc 0
 bgrun "$B" vault verify
 check "vault verify after the time lock" is_rc 0
+
+# ================================= 4. the cap on burning slots (24 hours)
+# dave approves 8 requests within a few minutes (each then denied by rita,
+# who may hold 3 open requests); the 9th approval within 24 hours of the
+# first is refused, and allowed once the first is 24 hours old.
+T2=$((T1 + 2 * 86400))
+first=$T2
+for i in 1 2 3 4 5 6 7 8; do
+	set_time $((T2 + 60 * (i - 1)))
+	request "$B" 222200000001
+	run approve "$id" --as dave
+	run deny "$id" --as rita --reason "cap drill $i"
+done
+set_time $((first + 86400 - 1))
+request "$B" 222200000001
+r9=$id
+cp "$B/requests/$r9.json" "$dir/before.json"
+n0=$(nrefusals "$B" "$r9")
+bgrun "$B" approve "$r9" --as dave
+check "a 9th approval within 24 hours is refused" \
+    refused_with "dave has approved 8 times in 24 hours"
+check "the capped approval is recorded as request.refused" \
+    refusal_logged "$B" "$r9" approve "8 times in 24 hours"
+check "... once" test "$(nrefusals "$B" "$r9")" -eq $((n0 + 1))
+check "the capped approval left the request file unchanged" \
+    cmp -s "$B/requests/$r9.json" "$dir/before.json"
+bgrun "$B" approve "$r9" --as erin
+check "another custodian (erin) is not capped" is_rc 0
+bgrun "$B" status "$r9"
+check "the request holds erin's approval only" \
+    test "$(grep -c '^  approved: ' "$out")" -eq 1 -a \
+    "$(grep -c '^  approved: erin ' "$out")" -eq 1
+set_time $((first + 86400 + 1))
+bgrun "$B" approve "$r9" --as dave
+check "24 hours after the first burn dave approves again" is_rc 0
+check "... and meets the quorum" has_out "quorum is met"
+bgrun "$B" vault show
+check "vault show: every approved request burned one slot (3 + 9 of 32)" \
+    has_out "item root-mfa .* slots left 20 of 32"
+bgrun "$B" audit verify
+check "audit verify after the cap" is_rc 0
+bgrun "$B" vault verify
+check "vault verify after the cap" is_rc 0
 
 echo "$pass passed, $failed failed ($((SECONDS - start)) s)"
 [ "$failed" -eq 0 ]
