@@ -205,8 +205,8 @@ do_account_add(struct bg_cer *c, void *arg, struct change *ch)
 	ch->event = "account.added";
 	if ((r = account_detail(bg_vault_account(c->v, a->id), &ch->detail)))
 		return r;
-	printf("account %s (%s) added; run 'breakglass vault arm' to key it\n",
-	    a->id, a->name);
+	printf("account %s (%s) added; seal its items with 'breakglass seal "
+	    "%s ITEM --as NAME'\n", a->id, a->name, a->id);
 	return BG_OK;
 }
 
@@ -453,7 +453,7 @@ bg_cli_enroll_person(struct bg_cli *cli, const char *person, int kind,
 struct policy_args {
 	const char *thresholds[BG_POLICY_GROUPS_MAX];
 	size_t nthresholds;
-	const char *expiry, *timelock, *self;
+	const char *expiry, *timelock, *slots, *self;
 	int show;
 };
 
@@ -492,6 +492,24 @@ set_seconds(bg_policy_t *p, const char *s, int (*set)(bg_policy_t *,
 		return BG_EINVAL;
 	}
 	return set(p, v);
+}
+
+/* --slots N: slots per version sealed from now on (4..256). */
+static int
+set_slots(bg_policy_t *p, const char *s)
+{
+	unsigned long long v;
+	int r;
+
+	if (s == NULL)
+		return BG_OK;
+	if (bg_cli_u64(s, &v) != 0 || v > BG_SLOTS_MAX ||
+	    (r = bg_policy_set_slots(p, (uint32_t)v)) == BG_ERANGE) {
+		bg_set_why("--slots takes %u to %u slots per sealed version",
+		    BG_POLICY_SLOTS_MIN, BG_SLOTS_MAX);
+		return BG_ERANGE;
+	}
+	return r;
 }
 
 /* The policy, then what keeps it from being armed, or its warnings. */
@@ -564,6 +582,8 @@ do_policy(struct bg_cer *c, void *arg, struct change *ch)
 		r = set_seconds(p, a->expiry, bg_policy_set_expiry);
 	if (r == BG_OK)
 		r = set_seconds(p, a->timelock, bg_policy_set_timelock);
+	if (r == BG_OK)
+		r = set_slots(p, a->slots);
 	if (r == BG_OK && a->self != NULL)
 		r = set_self(p, a->self);
 	if (r == BG_OK && !a->show)
@@ -591,6 +611,7 @@ bg_cli_policy(struct bg_cli *cli, int argc, char **argv)
 		    &a.nthresholds },
 		{ "--expiry", &a.expiry, NULL, NULL, 0, NULL },
 		{ "--timelock", &a.timelock, NULL, NULL, 0, NULL },
+		{ "--slots", &a.slots, NULL, NULL, 0, NULL },
 		{ "--self-approval", &a.self, NULL, NULL, 0, NULL },
 		{ NULL, NULL, NULL, NULL, 0, NULL },
 	};
@@ -606,7 +627,7 @@ bg_cli_policy(struct bg_cli *cli, int argc, char **argv)
 	    bg_cli_opts(argc - 1, argv + 1, opts, pos, 0, &npos) != 0) {
 		fprintf(stderr, "usage: breakglass policy show\n"
 		    "       breakglass policy set [--threshold GROUP=N]... "
-		    "[--expiry SECONDS] [--timelock SECONDS] "
+		    "[--expiry SECONDS] [--timelock SECONDS] [--slots N] "
 		    "[--self-approval off]   (N >= 2; on is refused)\n");
 		return BG_EXIT_USAGE;
 	}

@@ -167,8 +167,8 @@ show_items(const struct bg_released *items, size_t n, int reveal_seed)
 			printf("%s:\n%s\n", items[i].name,
 			    (char *)items[i].data);
 	}
-	printf("these items are now marked \"needs rotation\": rotate them "
-	    "and seal the new values\n");
+	printf("these versions were exposed when their quorum was recorded "
+	    "('vault show': RELEASED: ROTATE): seal new values\n");
 	fflush(stdout);
 }
 

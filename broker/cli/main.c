@@ -42,7 +42,7 @@ usage(FILE *f)
 	    "  custodian add|remove NAME --group G; custodian list\n"
 	    "  requester add NAME\n"
 	    "  policy show; policy set [--threshold G=N] [--expiry S] "
-	    "[--timelock S] [--self-approval off]\n"
+	    "[--timelock S] [--slots N] [--self-approval off]\n"
 	    "  token enroll NAME --fido2|--yubikey [options]\n"
 	    "  vault arm | show | verify\n"
 	    "  seal ACCOUNT ITEM --as NAME, ITEM one of:\n"

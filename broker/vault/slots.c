@@ -3,14 +3,13 @@
  * under a fresh key K, K split into one-time slots among the members of
  * the groups the item needs, one box per (member, token) holding that
  * member's shares of every slot, and the commitments file whose root the
- * sealer will sign. Built and tested; vault.json and the ceremony do not
- * use it yet (vault format v1 is what runs).
+ * sealer signs; opening a box, checking shares and parts, opening the
+ * value; and what a rekey needs (a whole box, a new member's box).
  *
  * Every label is built from the version record, never read from a box's
  * own bytes; the record is accepted only when it is the version the caller
  * expects (the signed request's coordinates) with the commitments root the
- * sealer signed (bg_v2_expect). Until vault.json carries records, the
- * caller takes both from its own seal.
+ * sealer signed (bg_v2_expect).
  */
 #include <stdlib.h>
 #include <string.h>

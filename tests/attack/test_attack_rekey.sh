@@ -87,12 +87,21 @@ done
 env "${asan_env[@]}" LD_PRELOAD="$pre_fido:$pre_yk" BG_VIRTUAL_DIR="$virt" \
     "$bg" token program-yubikey --serial 3000001 >/dev/null 2>&1
 must token enroll rita --yubikey --serial 3000001
+bgrun policy set --slots 3
+check "policy set --slots 3 refused (4..256)" test "$rc" -ne 0
+check "... saying the range" has_err "4 to 256"
+bgrun policy set --slots 257
+check "policy set --slots 257 refused" test "$rc" -ne 0
+must policy set --slots 16
 must vault arm
 must seal "$A" root-password --generate --as bob
 PW=$(tail -1 "$out")
 printf 'otpauth://totp/AWS:root?secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP\n' >"$dir/uri"
 must seal "$A" root-mfa --otpauth - --as dave <"$dir/uri"
 cp "$ST/vault.json" "$dir/vault.before.json"
+bgrun vault show
+check "versions sealed after policy set --slots 16 have 16 slots" \
+    has_out "slots left 16 of 16"
 
 # carol leaves, gina joins
 bgrun custodian remove carol --group password
