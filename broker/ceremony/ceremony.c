@@ -722,9 +722,8 @@ new_request(struct bg_cer *c, const struct bg_vault_account *a,
 	return bg_request2_hash(f->text, f->text_len, f->hash);
 }
 
-/* The request's key pair: private half sealed to each requester token. */
-static int
-seal_request_key(struct bg_cer *c, struct bg_rqfile *f,
+int
+cer_seal_request_key(struct bg_cer *c, struct bg_rqfile *f,
     const struct bg_vault_person *p, const uint8_t priv[32])
 {
 	struct bg_label l;
@@ -857,7 +856,7 @@ make_request(struct bg_cer *c, struct bg_vault_account *a,
 	    (r = new_request(c, a, reason, ticket, items, nitems, p->name, pub,
 	    f)) != BG_OK)
 		r = cer_refuse(c, "request", "", a->id, p->name, r);
-	else if ((r = seal_request_key(c, f, p, priv)) == BG_OK)
+	else if ((r = cer_seal_request_key(c, f, p, priv)) == BG_OK)
 		r = open_request(c, f, p);
 	bg_secure_free(&priv, 32);
 	return r;

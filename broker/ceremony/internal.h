@@ -42,6 +42,10 @@ int cer_approval_label(const struct bg_cer *c, const struct bg_rqfile *f,
     const struct bg_vault_item *it, size_t g, uint8_t x, const char *token,
     struct bg_label *l);
 
+/* The request key's private half sealed to each of p's tokens (key_boxes). */
+int cer_seal_request_key(struct bg_cer *c, struct bg_rqfile *f,
+    const struct bg_vault_person *p, const uint8_t priv[32]);
+
 /* The request's entry for item, or NULL. */
 const struct bg_request2_entry *cer_entry(const struct bg_rqfile *f,
     const char *item);

@@ -95,18 +95,16 @@ fill(const struct bg_rqfile *f, cJSON *j)
 	return bg_vjson_add_time(j, "closed", f->closed);
 }
 
+static int
+fill_any(const void *f, cJSON *j)
+{
+	return fill(f, j);
+}
+
 int
 bg_rqfile_to_json(const struct bg_rqfile *f, cJSON **j)
 {
-	int r;
-
-	if ((*j = cJSON_CreateObject()) == NULL)
-		return BG_ENOMEM;
-	if ((r = fill(f, *j)) != BG_OK) {
-		cJSON_Delete(*j);
-		*j = NULL;
-	}
-	return r;
+	return bg_vjson_build(fill_any, f, j);
 }
 
 /* ============================================================== reading */
@@ -164,13 +162,7 @@ read_share(void *ctx, const cJSON *e, size_t i)
 static int
 read_name(const cJSON *e, const char *key, char out[BG_NAME_MAX + 1])
 {
-	const char *s;
-
-	if (bg_json_get_str(e, key, BG_NAME_MAX, &s) != BG_OK ||
-	    !bg_name_valid(s))
-		return bad(key);
-	memcpy(out, s, strlen(s) + 1);
-	return BG_OK;
+	return bg_vjson_get_name(e, key, out) == BG_OK ? BG_OK : bad(key);
 }
 
 static int

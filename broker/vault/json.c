@@ -45,6 +45,33 @@ add_num(cJSON *o, const char *key, uint64_t n)
 	return cJSON_AddNumberToObject(o, key, (double)n) ? BG_OK : BG_ENOMEM;
 }
 
+int
+bg_vjson_get_name(const cJSON *o, const char *key, char out[BG_NAME_MAX + 1])
+{
+	const char *s;
+
+	if (bg_json_get_str(o, key, BG_NAME_MAX, &s) != BG_OK ||
+	    !bg_name_valid(s))
+		return BG_EFORMAT;
+	memcpy(out, s, strlen(s) + 1);
+	return BG_OK;
+}
+
+int
+bg_vjson_build(int (*fill)(const void *obj, cJSON *j), const void *obj,
+    cJSON **j)
+{
+	int r;
+
+	if ((*j = cJSON_CreateObject()) == NULL)
+		return BG_ENOMEM;
+	if ((r = fill(obj, *j)) != BG_OK) {
+		cJSON_Delete(*j);
+		*j = NULL;
+	}
+	return r;
+}
+
 /* Appends a new object to array; *o is it (owned by the array). */
 int
 bg_vjson_push_obj(cJSON *array, cJSON **o)

@@ -313,6 +313,12 @@ int bg_vjson_add_time(cJSON *o, const char *key, uint64_t t);
 /* "" is 0 when optional; errors name where. */
 int bg_vjson_get_time(const cJSON *o, const char *key, int optional,
     uint64_t *t, const char *where);
+/* A name (bg_name_valid) at key, copied to out; BG_EFORMAT otherwise. */
+int bg_vjson_get_name(const cJSON *o, const char *key,
+    char out[BG_NAME_MAX + 1]);
+/* A new object filled by fill(obj, *j); nothing is left on failure. */
+int bg_vjson_build(int (*fill)(const void *obj, cJSON *j), const void *obj,
+    cJSON **j);
 /* Appends a new object to array; *o belongs to the array. */
 int bg_vjson_push_obj(cJSON *array, cJSON **o);
 /*

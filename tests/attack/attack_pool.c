@@ -351,7 +351,6 @@ forge_slot(struct bg_cer *c, struct bg_rqfile *f, char **pairs, size_t n,
     const char *token)
 {
 	struct bg_request2_entry *e;
-	struct bg_label l;
 	uint8_t priv[32];
 	char *text, *eq, *end;
 	unsigned long slot;
@@ -387,17 +386,8 @@ forge_slot(struct bg_cer *c, struct bg_rqfile *f, char **pairs, size_t n,
 	free(f->text);
 	f->text = text;
 	f->text_len = len;
-	if ((r = bg_request2_hash(f->text, f->text_len, f->hash)) != BG_OK ||
-	    (r = cer_request_key_label(c, f, &l)) != BG_OK)
-		return r;
-	for (i = 0; i < p->ntokens && r == BG_OK; i++) {
-		memcpy(f->key_token[i], bg_token_desc_id(p->tokens[i]),
-		    sizeof(f->key_token[i]));
-		r = bg_box_seal(bg_token_desc_public(p->tokens[i]),
-		    "request-key", l.b, l.len, priv, 32, f->key_box[i],
-		    BG_RQ_KEY_BOX_LEN, &len);
-	}
-	f->nkey = p->ntokens;
+	if ((r = bg_request2_hash(f->text, f->text_len, f->hash)) == BG_OK)
+		r = cer_seal_request_key(c, f, p, priv);
 	bg_wipe(priv, sizeof(priv));
 	if (r != BG_OK)
 		return r;

@@ -13,6 +13,7 @@ set -u
 bg=$1 vfido=$2 vyk=$3 pre_fido=$4 pre_yk=$5 attack=$6
 mode=${7:-plain}
 . "$(dirname "$0")/../e2e/lib.sh"
+. "$(dirname "$0")/lib.sh"
 
 dir=$(mktemp -d "${TMPDIR:-/tmp}/bg_attack.XXXXXX") || exit 1
 trap 'rm -rf "$dir"' EXIT
@@ -49,27 +50,9 @@ request() {  # reason [--items LIST] -> $id
 }
 
 # ----------------------------------------------------------------- setup
-must init --account "$A" --account-name prod --root-email root@example.com
-for p in alice bob carol; do must custodian add $p --group password; done
-for p in dave erin frank; do must custodian add $p --group mfa; done
-must requester add rita
-must policy set --threshold password=2 --threshold mfa=2
-for p in alice bob carol dave erin frank; do
-	"$vfido" "$virt" create $p-key >/dev/null
-	must token enroll $p --fido2 --device "$("$vfido" "$virt" path $p-key)"
-done
-"$vyk" "$virt" create 3000001 >/dev/null
-env "${asan_env[@]}" LD_PRELOAD="$pre_fido:$pre_yk" BG_VIRTUAL_DIR="$virt" \
-    "$bg" token program-yubikey --serial 3000001 >/dev/null 2>&1
-must token enroll rita --yubikey --serial 3000001
-must vault arm
-must seal "$A" root-password --generate --as bob
-PW=$(tail -1 "$out")
-printf 'otpauth://totp/AWS:root?secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP\n' >"$dir/uri"
-must seal "$A" root-mfa --otpauth - --as dave <"$dir/uri"
+people
 # a note needs every group: the one item that pools across groups
-printf 'recovery codes: 1111-2222 3333-4444\n' >"$dir/note"
-must seal "$A" recovery-codes --note --as rita <"$dir/note"
+seal_items note
 
 # ------------------------------------------------------- 1. two denials
 # A: alice and dave approve, bob denies; B: carol and erin approve, frank

@@ -25,6 +25,7 @@ set -u
 bg=$1 vfido=$2 vyk=$3 pre_fido=$4 pre_yk=$5 attack=$6
 mode=${7:-plain}
 . "$(dirname "$0")/../e2e/lib.sh"
+. "$(dirname "$0")/lib.sh"
 
 dir=$(mktemp -d "${TMPDIR:-/tmp}/bg_rekey.XXXXXX") || exit 1
 trap 'rm -rf "$dir"' EXIT
@@ -70,34 +71,14 @@ refused() {
 }
 
 # ----------------------------------------------------------------- setup
-must init --account "$A" --account-name prod --root-email root@example.com
-for p in alice bob carol; do must custodian add $p --group password; done
-for p in dave erin frank; do must custodian add $p --group mfa; done
-must requester add rita
-must policy set --threshold password=2 --threshold mfa=2
-for p in alice bob carol dave erin frank gina; do
-	"$vfido" "$virt" create $p-key >/dev/null
-done
-must custodian add gina --group password
-must custodian remove gina --group password
-for p in alice bob carol dave erin frank gina; do
-	must token enroll $p --fido2 --device "$("$vfido" "$virt" path $p-key)"
-done
-"$vyk" "$virt" create 3000001 >/dev/null
-env "${asan_env[@]}" LD_PRELOAD="$pre_fido:$pre_yk" BG_VIRTUAL_DIR="$virt" \
-    "$bg" token program-yubikey --serial 3000001 >/dev/null 2>&1
-must token enroll rita --yubikey --serial 3000001
+people gina
 bgrun policy set --slots 3
 check "policy set --slots 3 refused (4..256)" test "$rc" -ne 0
 check "... saying the range" has_err "4 to 256"
 bgrun policy set --slots 257
 check "policy set --slots 257 refused" test "$rc" -ne 0
 must policy set --slots 16
-must vault arm
-must seal "$A" root-password --generate --as bob
-PW=$(tail -1 "$out")
-printf 'otpauth://totp/AWS:root?secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP\n' >"$dir/uri"
-must seal "$A" root-mfa --otpauth - --as dave <"$dir/uri"
+seal_items
 cp "$ST/vault.json" "$dir/vault.before.json"
 bgrun vault show
 check "versions sealed after policy set --slots 16 have 16 slots" \

@@ -31,6 +31,7 @@ set -u
 bg=$1 vfido=$2 vyk=$3 pre_fido=$4 pre_yk=$5 pre_clock=$6 attack=$7
 mode=${8:-plain}
 . "$(dirname "$0")/../e2e/lib.sh"
+. "$(dirname "$0")/lib.sh"
 
 dir=$(mktemp -d "${TMPDIR:-/tmp}/bg_attack_slots.XXXXXX") || exit 1
 trap 'rm -rf "$dir"' EXIT
@@ -128,26 +129,8 @@ PY
 }
 
 # ----------------------------------------------------------------- setup
-must init --account "$A" --account-name prod --root-email root@example.com
-for p in alice bob carol; do must custodian add $p --group password; done
-for p in dave erin frank; do must custodian add $p --group mfa; done
-must requester add rita
-must policy set --threshold password=2 --threshold mfa=2 --expiry "$EXPIRY"
-for p in alice bob carol dave erin frank; do
-	"$vfido" "$virt" create $p-key >/dev/null
-	must token enroll $p --fido2 --device "$("$vfido" "$virt" path $p-key)"
-done
-"$vyk" "$virt" create 3000001 >/dev/null
-env "${asan_env[@]}" LD_PRELOAD="$pre_fido:$pre_yk" BG_VIRTUAL_DIR="$virt" \
-    "$bg" token program-yubikey --serial 3000001 >/dev/null 2>&1
-must token enroll rita --yubikey --serial 3000001
-must vault arm
-must seal "$A" root-password --generate --as bob
-PW=$(tail -1 "$out")
-printf 'otpauth://totp/AWS:root?secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP\n' >"$dir/uri"
-must seal "$A" root-mfa --otpauth - --as dave <"$dir/uri"
-printf 'recovery codes: 1111-2222 3333-4444\n' >"$dir/note"
-must seal "$A" recovery-codes --note --as rita <"$dir/note"
+people -- --expiry "$EXPIRY"
+seal_items note
 
 # ------------------------------------------- a. two expired requests
 # X1: alice and dave approve; X2: bob and erin. Each is one approval per
