@@ -137,57 +137,6 @@ elif cmd == "v1":
           "accounts": accounts}
     with open(path, "w") as f:
         f.write(json.dumps(v1, indent="\t") + "\n")
-elif cmd == "record":
-    # record STATE FILE EVENT: what the v1 binary did when it wrote FILE:
-    # an entry EVENT naming the file's SHA-256, and a checkpoint signed
-    # over the new tree (docs/audit.md) with the log's own key
-    state, name, event = sys.argv[2:5]
-    ad = os.path.join(state, "audit")
-    keyf = os.path.join(ad, "signing.key")
-    with open(os.path.join(state, name), "rb") as f:
-        sha = hashlib.sha256(f.read()).hexdigest()
-    with open(os.path.join(ad, "entries.jsonl"), "rb") as f:
-        lines = f.read().split(b"\n")[:-1]
-    e = {"seq": len(lines), "time": json.loads(lines[-1])["time"],
-         "event": event, "actor": "", "account": "", "request": "",
-         "detail": {"file": name, "sha256": sha}}
-    lines.append(json.dumps(e, separators=(",", ":")).encode())
-    with open(os.path.join(ad, "entries.jsonl"), "ab") as f:
-        f.write(lines[-1] + b"\n")
-    def mth(ls):    # RFC 9162 2.1.1
-        if len(ls) == 1:
-            return hashlib.sha256(b"\0" + ls[0]).digest()
-        k = 1
-        while 2 * k < len(ls):
-            k *= 2
-        return hashlib.sha256(b"\1" + mth(ls[:k]) + mth(ls[k:])).digest()
-    with open(os.path.join(ad, "verifier.vkey")) as f:
-        origin = f.read().split("+")[0]
-    pub = subprocess.run(["openssl", "pkey", "-in", keyf, "-pubout",
-                          "-outform", "DER"], check=True,
-                         capture_output=True).stdout[-32:]
-    kid = hashlib.sha256(origin.encode() + b"\n\x01" + pub).digest()[:4]
-    text = "%s\n%d\n%s\n" % (origin, len(lines),
-                             base64.b64encode(mth(lines)).decode())
-    fd, tf = tempfile.mkstemp()     # openssl 3.0 signs Ed25519 from a file
-    with os.fdopen(fd, "w") as f:
-        f.write(text)
-    sig = subprocess.run(["openssl", "pkeyutl", "-sign", "-rawin",
-                          "-inkey", keyf, "-in", tf], check=True,
-                         capture_output=True).stdout
-    os.unlink(tf)
-    note = (text + "\n\u2014 %s %s\n" % (origin, base64.b64encode(
-        kid + sig).decode())).encode()
-    # checkpoint.slots: the slot not holding the newest, generation + 1
-    with open(os.path.join(ad, "checkpoint.slots"), "r+b") as f:
-        b = f.read()
-        gen = [struct.unpack("<Q", b[i + 8:i + 16])[0]
-               if b[i:i + 8] == b"BGCKPT1\n" else -1 for i in (0, 4096)]
-        hdr = b"BGCKPT1\n" + struct.pack("<QI", max(gen) + 1, len(note)) + \
-            b"\0" * 4
-        slot = hdr + hashlib.sha256(hdr + note).digest() + note
-        f.seek(0 if gen[0] < gen[1] else 4096)
-        f.write(slot + b"\0" * (4096 - len(slot)))
 elif cmd == "format":
     # format FILE: the format string of a JSON file
     with open(sys.argv[2]) as f:
@@ -279,7 +228,7 @@ every_command() {
 echo "# 1. a v2 vault.json relabelled breakglass-vault-v1, recorded in the log"
 state_of v2-relabelled
 pyq relabel "$ST/vault.json"
-pyq record "$ST" vault.json vault.armed
+python3 "${BASH_SOURCE%/*}/record.py" "$ST" vault.json vault.armed
 check "v2-relabelled: the format string is v1" \
     test "$(pyq format "$ST/vault.json")" = breakglass-vault-v1
 bgrun audit verify
@@ -290,7 +239,7 @@ every_command v2-relabelled
 echo "# 2. a vault.json in the v1 layout (group keys, shares), recorded"
 state_of v1-minimal
 pyq v1 "$ST/vault.json"
-pyq record "$ST" vault.json vault.armed
+python3 "${BASH_SOURCE%/*}/record.py" "$ST" vault.json vault.armed
 check "v1-minimal: accounts hold group keys with shares (the v1 layout)" \
     python3 -c 'import json, sys; j = json.load(open(sys.argv[1]))
 sys.exit(0 if j["format"] == "breakglass-vault-v1" and
