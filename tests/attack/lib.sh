@@ -1,8 +1,41 @@
-# tests/attack/lib.sh: the drill's people for the attack scripts, sourced
-# after tests/e2e/lib.sh with $bg, $vfido, $vyk, $pre_fido, $pre_yk,
-# $virt, $out, $err, $dir and $A set and must() defined (the caller's
-# must runs the binary on its state, with its preloads).
-#
+# tests/attack/lib.sh: what the attack scripts share, sourced after
+# tests/e2e/lib.sh with $bg, $vfido, $vyk, $pre_fido, $pre_yk and $attack
+# set. $preload and $extra_env (an array) may be set before to add a
+# library or variables (the fake clock).
+
+# workdir NAME: $dir (removed at exit), $virt, $out, $err, $ST, $A.
+workdir() {
+	dir=$(mktemp -d "${TMPDIR:-/tmp}/$1.XXXXXX") || exit 1
+	trap 'rm -rf "$dir"' EXIT
+	virt=$dir/virtual
+	mkdir "$virt"
+	out=$dir/stdout
+	err=$dir/stderr
+	ST=$dir/state
+	A=111122223333
+}
+
+# bgin STATE ARGS...: the shipped binary on STATE; rc, $out, $err.
+bgin() {
+	local st=$1
+	shift
+	env "${asan_env[@]}" "${extra_env[@]}" \
+	    LD_PRELOAD="${preload:-$pre_fido:$pre_yk}" BG_VIRTUAL_DIR="$virt" \
+	    "$bg" --state "$st" "$@" >"$out" 2>"$err"
+	rc=$?
+}
+bgrun() { bgin "$ST" "$@"; }
+must() { bgrun "$@"; [ "$rc" -eq 0 ] || { echo "setup failed: $*" >&2;
+    cat "$out" "$err" >&2; exit 1; }; }
+# run_attack ARGS...: the test's attack program, with the same preloads.
+run_attack() {
+	env "${asan_env[@]}" "${extra_env[@]}" \
+	    LD_PRELOAD="${preload:-$pre_fido:$pre_yk}" BG_VIRTUAL_DIR="$virt" \
+	    "$attack" "$@" >"$out" 2>"$err"
+	rc=$?
+}
+extra_env=("${extra_env[@]}")
+
 # people [NAME...] [-- POLICY-ARGS...]: account $A; alice, bob, carol in
 # group password, dave, erin, frank in mfa, thresholds 2 and 2 (plus
 # POLICY-ARGS); a FIDO2 key each, and for each extra NAME, made and

@@ -15,29 +15,12 @@ mode=${7:-plain}
 . "$(dirname "$0")/../e2e/lib.sh"
 . "$(dirname "$0")/lib.sh"
 
-dir=$(mktemp -d "${TMPDIR:-/tmp}/bg_attack.XXXXXX") || exit 1
-trap 'rm -rf "$dir"' EXIT
-virt=$dir/virtual
-mkdir "$virt"
-out=$dir/stdout
-err=$dir/stderr
-ST=$dir/state
-A=111122223333
-
-bgrun() {
-	env "${asan_env[@]}" LD_PRELOAD="$pre_fido:$pre_yk" \
-	    BG_VIRTUAL_DIR="$virt" "$bg" --state "$ST" "$@" >"$out" 2>"$err"
-	rc=$?
-}
-must() { bgrun "$@"; [ "$rc" -eq 0 ] || { echo "setup failed: $*" >&2;
-    cat "$out" "$err" >&2; exit 1; }; }
+workdir bg_attack
 # attacker COPY ID...: the attack program on a copy, as rita
 attacker() {
 	local copy=$1
 	shift
-	env "${asan_env[@]}" LD_PRELOAD="$pre_fido:$pre_yk" \
-	    BG_VIRTUAL_DIR="$virt" "$attack" "$copy" rita "$@" >"$out" 2>"$err"
-	rc=$?
+	run_attack "$copy" rita "$@"
 }
 snapshot() { rm -rf "$dir/copy"; cp -a "$ST" "$dir/copy"; }
 lacks_out_pw() { grep -qF -- "$PW" "$out"; [ $? -eq 1 ]; }
@@ -155,9 +138,7 @@ check "control: both items" has_out "RECOVERED root-password"
 check "control: both items (mfa)" has_out "RECOVERED root-mfa"
 # a bad share names its approver: alice's shares in E replaced by random
 # bytes, well sealed to the request key, the file recorded with the log key
-env "${asan_env[@]}" LD_PRELOAD="$pre_fido:$pre_yk" BG_VIRTUAL_DIR="$virt" \
-    "$attack" bad-share "$dir/copy" rita "$RE" alice >"$out" 2>"$err"
-rc=$?
+run_attack bad-share "$dir/copy" rita "$RE" alice
 check "bad shares planted in a copy (recorded)" is_rc 0
 ST_SAVE=$ST; ST=$dir/copy
 bgrun release "$RE" --as rita

@@ -27,27 +27,8 @@ mode=${7:-plain}
 . "$(dirname "$0")/../e2e/lib.sh"
 . "$(dirname "$0")/lib.sh"
 
-dir=$(mktemp -d "${TMPDIR:-/tmp}/bg_rekey.XXXXXX") || exit 1
-trap 'rm -rf "$dir"' EXIT
-virt=$dir/virtual
-mkdir "$virt"
-out=$dir/stdout
-err=$dir/stderr
-ST=$dir/state
-A=111122223333
-
-bgrun() {
-	env "${asan_env[@]}" LD_PRELOAD="$pre_fido:$pre_yk" \
-	    BG_VIRTUAL_DIR="$virt" "$bg" --state "$ST" "$@" >"$out" 2>"$err"
-	rc=$?
-}
-must() { bgrun "$@"; [ "$rc" -eq 0 ] || { echo "setup failed: $*" >&2;
-    cat "$out" "$err" >&2; exit 1; }; }
-attacker() {  # COPY PERSON ID
-	env "${asan_env[@]}" LD_PRELOAD="$pre_fido:$pre_yk" \
-	    BG_VIRTUAL_DIR="$virt" "$attack" "$@" >"$out" 2>"$err"
-	rc=$?
-}
+workdir bg_rekey
+attacker() { run_attack "$@"; }  # COPY PERSON ID | record STATE FILE
 # the files a refusal must not change (the log grows by the refusal)
 files_sum() {
 	(cd "$ST" && find vault.json requests rekeys versions -type f \

@@ -33,15 +33,10 @@ mode=${8:-plain}
 . "$(dirname "$0")/../e2e/lib.sh"
 . "$(dirname "$0")/lib.sh"
 
-dir=$(mktemp -d "${TMPDIR:-/tmp}/bg_attack_slots.XXXXXX") || exit 1
-trap 'rm -rf "$dir"' EXIT
-virt=$dir/virtual
-mkdir "$virt"
-out=$dir/stdout
-err=$dir/stderr
+workdir bg_attack_slots
 clock=$dir/clock
-ST=$dir/state
-A=111122223333
+preload="$pre_clock:$pre_fido:$pre_yk"
+extra_env=(BG_FAKE_CLOCK_FILE="$clock")
 ALL=recovery-codes,root-mfa,root-password
 EXPIRY=300
 
@@ -50,36 +45,18 @@ now=0
 set_time() { now=$1; echo "$1" >"$clock"; }
 set_time 1800000000
 
-# bgin STATE ARGS...: the shipped binary on STATE at the fake time.
-bgin() {
-	local st=$1
-	shift
-	env "${asan_env[@]}" LD_PRELOAD="$pre_clock:$pre_fido:$pre_yk" \
-	    BG_VIRTUAL_DIR="$virt" BG_FAKE_CLOCK_FILE="$clock" \
-	    "$bg" --state "$st" "$@" >"$out" 2>"$err"
-	rc=$?
-}
-bgrun() { bgin "$ST" "$@"; }
-must() { bgrun "$@"; [ "$rc" -eq 0 ] || { echo "setup failed: $*" >&2;
-    cat "$out" "$err" >&2; exit 1; }; }
 # attacker_as PERSON COPY ID...: the attack program on COPY with PERSON's token
 attacker_as() {
 	local who=$1 copy=$2
 	shift 2
-	env "${asan_env[@]}" LD_PRELOAD="$pre_clock:$pre_fido:$pre_yk" \
-	    BG_VIRTUAL_DIR="$virt" BG_FAKE_CLOCK_FILE="$clock" \
-	    "$attack" "$copy" "$who" "$@" >"$out" 2>"$err"
-	rc=$?
+	run_attack "$copy" "$who" "$@"
 }
 attacker() { attacker_as rita "$@"; }
 # forge MODE STATE ID [ARGS...]: the attack program writing STATE as rita
 forge() {
 	local m=$1 st=$2
 	shift 2
-	env "${asan_env[@]}" LD_PRELOAD="$pre_clock:$pre_fido:$pre_yk" \
-	    BG_VIRTUAL_DIR="$virt" BG_FAKE_CLOCK_FILE="$clock" \
-	    "$attack" "$m" "$st" rita "$@" >"$out" 2>"$err"
-	rc=$?
+	run_attack "$m" "$st" rita "$@"
 }
 copy_to() { rm -rf "$dir/$1"; cp -a "$ST" "$dir/$1"; }
 lacks_pw() { ! grep -qF -- "$PW" "$out" "$err"; }
