@@ -81,10 +81,13 @@ bg_cer_status(struct bg_cer *c, const char *id)
 	if (id == NULL) {
 		if ((r = each_request(c, &n)) == BG_OK && n == 0)
 			fprintf(c->out, "no open request\n");
+		else if (r != BG_OK && r != BG_ENOMEM)
+			r = cer_refuse(c, "status", "", "", "", r);
 		return r;
 	}
 	if ((r = cer_load(c, id, &f)) != BG_OK)
-		return r;
+		return r == BG_ENOMEM ? r : cer_refuse(c, "status", id, "", "",
+		    r);
 	print_request(c, f);
 	bg_rqfile_free(&f);
 	return BG_OK;

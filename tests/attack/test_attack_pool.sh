@@ -105,6 +105,11 @@ ST_SAVE=$ST; ST=$dir/copy
 bgrun release "$RD" --as rita
 check "the honest release of the edited request is refused (exit 3)" is_rc 3
 check "... and prints no password" lacks_out_pw
+bgrun status "$RD"
+check "status of the edited request: refused as tampered (exit 3)" is_rc 3
+check "... and recorded (request.refused, command status)" test \
+    "$(grep '"event":"request.refused"' "$ST/audit/entries.jsonl" |
+    grep -c '"command":"status"')" -eq 1
 ST=$ST_SAVE
 
 # ------------------------------------------- 4. a burned slot, unburned
