@@ -160,6 +160,7 @@ struct bg_audit_verify_result {
 	uint64_t entries;	/* entries checked */
 	int bad;		/* 1 when a specific entry was found bad */
 	uint64_t bad_seq;	/* the first bad entry, when bad */
+	uint64_t unacked;	/* complete entries after the checkpoint */
 	char reason[256];	/* what failed, for people */
 };
 

@@ -318,21 +318,38 @@ judge(struct vstate *v, uint64_t lines, size_t partial)
 		    "shorter than its signed checkpoint");
 	if ((r = judge_targets(v, 0, 1)) != BG_OK)
 		return r;
-	if (lines > v->n) {
-		snprintf(msg, sizeof(msg), "%" PRIu64 " entries after the "
-		    "newest checkpoint were never acknowledged (a crash not yet "
-		    "recovered, or a rolled-back checkpoint)", lines - v->n);
-		return fail(v, BG_ETAMPER, 1, v->n, msg);
-	}
+	/* the caller saw a later acknowledged checkpoint: rolled back */
+	if (v->t[1].used && v->t[1].cp.size > v->n)
+		return fail(v, BG_ECONSIST, 0, v->n, "the log's newest "
+		    "checkpoint is older than the given one (rolled back)");
+	/* written only after its slot is durable: never ahead by a crash */
+	if (v->t[2].cp.size > v->n)
+		return fail(v, BG_ETAMPER, 0, v->n, "audit/checkpoint is newer "
+		    "than checkpoint.slots (the slots were rolled back)");
 	if ((r = judge_targets(v, 1, TARGETS)) != BG_OK)
 		return r;
 	if (v->store_bad)
 		return fail(v, BG_ETAMPER, 0, v->store_bad_seq, "audit/tree "
 		    "(derived node hashes) is corrupt; the entries are intact");
+	/*
+	 * Well-formed entries in seq order after the checkpoint are what a
+	 * crash between steps 2 and 3 of an append leaves: never acknowledged,
+	 * never counted, moved aside by the next writer. Not tampering.
+	 */
+	v->res->unacked = lines - v->n;
+	if (lines > v->n)
+		snprintf(msg, sizeof(msg), "note: %" PRIu64 " complete entries "
+		    "after the newest checkpoint were never acknowledged (a crash "
+		    "before the checkpoint was written; the next writer moves "
+		    "them to audit/recovered/)", lines - v->n);
+	else
+		msg[0] = '\0';
 	if (partial > 0)
-		snprintf(v->res->reason, sizeof(v->res->reason), "warning: %zu "
-		    "bytes of a torn, unacknowledged write after the last entry",
-		    partial);
+		snprintf(v->res->reason, sizeof(v->res->reason), "%s%swarning: "
+		    "%zu bytes of a torn, unacknowledged write after the last "
+		    "entry", msg, msg[0] != '\0' ? "; " : "", partial);
+	else
+		snprintf(v->res->reason, sizeof(v->res->reason), "%s", msg);
 	return BG_OK;
 }
 

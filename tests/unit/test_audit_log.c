@@ -374,7 +374,7 @@ copy_file(const char *from_dir, const char *to_dir, const char *name)
 	free(buf);
 }
 
-/* An older genuine checkpoint put back: entries after it are refused. */
+/* Older genuine slots put back: the plain checkpoint file is newer. */
 static void
 test_checkpoint_rolled_back(void **state)
 {
@@ -393,9 +393,10 @@ test_checkpoint_rolled_back(void **state)
 	append_note(log, 6);
 	bg_audit_close(&log);
 	spit(f.dir, F_SLOTS, old, len);
+	/* audit/checkpoint is written only after its slot: it gives it away */
 	assert_int_equal(verify(f.dir, &res), BG_ETAMPER);
 	assert_int_equal(res.bad_seq, 4);
-	assert_non_null(strstr(res.reason, "never acknowledged"));
+	assert_non_null(strstr(res.reason, "slots were rolled back"));
 	/* a writer quarantines them and records it: nothing is lost silently */
 	assert_int_equal(bg_audit_open(f.dir, BG_AUDIT_WRITE, &log), BG_OK);
 	assert_int_equal(bg_audit_size(log), 5);
@@ -406,6 +407,49 @@ test_checkpoint_rolled_back(void **state)
 	assert_non_null(strstr(old, "\"entries\":3"));
 	free(old);
 	assert_verifies(f.dir, 5);
+	cleanup(&f);
+}
+
+/*
+ * A crash after the entries are durable but before their checkpoint: a
+ * note, not tampering (nothing was acknowledged). Someone who rolls back
+ * both checkpoint files looks the same on this host; a checkpoint kept
+ * elsewhere tells them apart.
+ */
+static void
+test_unacked_tail_is_a_note(void **state)
+{
+	struct bg_audit_verify_opts o;
+	struct bg_audit_verify_result res;
+	bg_audit_t *log = NULL;
+	size_t slen, plen, nlen;
+	char *slots, *plain, *newer;
+	struct fx f;
+
+	(void)state;
+	make_log(&f, 4);
+	slots = slurp(f.dir, F_SLOTS, &slen);
+	plain = slurp(f.dir, F_CHECKPOINT, &plen);
+	assert_int_equal(bg_audit_open(f.dir, BG_AUDIT_WRITE, &log), BG_OK);
+	append_note(log, 4);
+	append_note(log, 5);
+	bg_audit_close(&log);
+	newer = slurp(f.dir, F_CHECKPOINT, &nlen);
+	spit(f.dir, F_SLOTS, slots, slen);
+	spit(f.dir, F_CHECKPOINT, plain, plen);
+	assert_int_equal(verify(f.dir, &res), BG_OK);
+	assert_int_equal(res.entries, 4);
+	assert_int_equal(res.unacked, 2);
+	assert_non_null(strstr(res.reason, "never acknowledged"));
+	/* the same state against a later checkpoint held elsewhere */
+	memset(&o, 0, sizeof(o));
+	o.old_checkpoint = newer;
+	o.old_checkpoint_len = nlen;
+	assert_int_equal(bg_audit_verify(f.dir, &o, &res), BG_ECONSIST);
+	assert_non_null(strstr(res.reason, "rolled back"));
+	free(newer);
+	free(plain);
+	free(slots);
 	cleanup(&f);
 }
 
@@ -968,6 +1012,7 @@ main(void)
 		cmocka_unit_test(test_flip_checkpoint_bytes),
 		cmocka_unit_test(test_delete_duplicate_reorder_truncate),
 		cmocka_unit_test(test_checkpoint_rolled_back),
+		cmocka_unit_test(test_unacked_tail_is_a_note),
 		cmocka_unit_test(test_checkpoint_forged),
 		cmocka_unit_test(test_checkpoint_other_log),
 		cmocka_unit_test(test_rewritten_history_stolen_key),
