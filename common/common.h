@@ -118,6 +118,35 @@ int bg_b64_decode(const char *in, size_t inlen, uint8_t *out, size_t outsz,
  * takes and stores the code point in *cp, or 0 for invalid input.
  */
 size_t bg_utf8_next(const uint8_t *p, size_t len, uint32_t *cp);
+/*
+ * Text that may enter the audit log or a state file (common/text.c):
+ * strict UTF-8 without C0 or C1 controls, DEL, or the invisible direction
+ * controls (U+061C, U+200E, U+200F, U+202A..U+202E, U+2066..U+2069).
+ * Newline and tab are refused too; BG_TEXT_LINES allows '\n' (only) for
+ * the multi-line statements the program builds itself. bg_text_check
+ * returns BG_OK or BG_EFORMAT with the offending byte offset in *off and a
+ * static description ("invalid UTF-8", "a control character", "a
+ * direction control character") in *problem; both may be NULL.
+ */
+#define BG_TEXT_LINES 1
+int bg_text_check(const char *s, size_t len, int flags, size_t *off,
+    const char **problem);
+/* 1 when the NUL-terminated s passes bg_text_check. */
+int bg_text_ok(const char *s, int flags);
+/*
+ * A copy of in for messages and refusal records: each byte that is not
+ * clean one-line text becomes U+FFFD. Cut to fit outsz (at a character);
+ * returns the length written.
+ */
+size_t bg_text_clean(const char *in, char *out, size_t outsz);
+/*
+ * Checks every string in the tree j (each object key on one line, each
+ * string value under flags), to BG_JSON_MAX_DEPTH. On BG_EFORMAT, where
+ * holds the path of the bad member ("detail.items[2].name", cut to
+ * wheresz) and *problem what is wrong with it.
+ */
+int bg_text_check_json(const cJSON *j, int flags, char *where, size_t wheresz,
+    const char **problem);
 /* Lower-case hex, NUL-terminated; out must hold 2n+1 bytes. */
 int bg_hex_encode(const uint8_t *in, size_t n, char *out, size_t outsz);
 /* Strict hex (either case) decoding to exactly outlen bytes. */
@@ -202,6 +231,24 @@ int bg_file_create_excl(const char *path, const void *data, size_t len,
  * BG_ETOOBIG when larger than max, BG_ENOENT when missing.
  */
 int bg_file_read(const char *path, size_t max, char **data, size_t *len);
+/*
+ * The state directory's rule (docs/design.md §7): what breakglass opens
+ * there is owned by the effective uid, not writable by group or others,
+ * and not a symbolic link; BG_PERM_SECRET also refuses a file readable by
+ * group or others (a private key). bg_perm_check judges an fstat result;
+ * bg_path_check opens path (no symlink followed; BG_PERM_DIR for a
+ * directory) and judges the opened file, BG_ENOENT when it is missing;
+ * bg_file_read_checked is bg_file_read judging the file it opened. A
+ * refusal is BG_EPERM with bg_why() naming the path, its mode and the
+ * command that fixes it.
+ */
+#define BG_PERM_SECRET	1
+#define BG_PERM_DIR	2
+struct stat;
+int bg_perm_check(const char *path, const struct stat *st, int flags);
+int bg_path_check(const char *path, int flags);
+int bg_file_read_checked(const char *path, size_t max, int flags, char **data,
+    size_t *len);
 /* fsyncs a directory. */
 int bg_fsync_dir(const char *dir);
 /* fsyncs the directory that holds path ("." or "/" for short paths). */

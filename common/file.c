@@ -290,8 +290,82 @@ read_bounded(int fd, size_t hint, size_t max, char **bufp, size_t *lenp)
 	return BG_OK;
 }
 
+/*
+ * Opens path without following a last-component symlink and without
+ * blocking on a FIFO; dir asks for a directory. A symlink is named.
+ */
+static int
+open_nofollow(const char *path, int dir, int *fdp)
+{
+	struct stat lst;
+	int flags = O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
+	int e;
+
+	if (dir)
+		flags |= O_DIRECTORY;
+	if ((*fdp = open(path, flags)) >= 0)
+		return BG_OK;
+	e = errno;
+	if ((e == ELOOP || e == ENOTDIR) && lstat(path, &lst) == 0 &&
+	    S_ISLNK(lst.st_mode)) {
+		bg_set_why("%s is a symbolic link; put the %s itself there",
+		    path, dir ? "directory" : "file");
+		return BG_EPERM;
+	}
+	return bg_err_from_errno(e);
+}
+
 int
-bg_file_read(const char *path, size_t max, char **data, size_t *len)
+bg_perm_check(const char *path, const struct stat *st, int flags)
+{
+	unsigned mode = (unsigned)(st->st_mode & 07777);
+
+	if (st->st_uid != geteuid()) {
+		bg_set_why("%s is owned by uid %u, not by uid %u who runs "
+		    "breakglass: run breakglass as its owner, or 'chown %u %s'",
+		    path, (unsigned)st->st_uid, (unsigned)geteuid(),
+		    (unsigned)geteuid(), path);
+		return BG_EPERM;
+	}
+	if ((st->st_mode & (S_IWGRP | S_IWOTH)) != 0) {
+		bg_set_why("%s is writable by group or others (mode %04o): "
+		    "run 'chmod go-w %s'", path, mode, path);
+		return BG_EPERM;
+	}
+	if ((flags & BG_PERM_SECRET) && (st->st_mode & 077) != 0) {
+		bg_set_why("%s is a secret readable by group or others (mode "
+		    "%04o): run 'chmod go-rwx %s'", path, mode, path);
+		return BG_EPERM;
+	}
+	return BG_OK;
+}
+
+int
+bg_path_check(const char *path, int flags)
+{
+	struct stat st;
+	int fd, r, dir = (flags & BG_PERM_DIR) != 0;
+
+	if (path == NULL)
+		return BG_EINVAL;
+	if ((r = open_nofollow(path, dir, &fd)) != BG_OK)
+		return r;
+	if (fstat(fd, &st) != 0)
+		r = bg_err_from_errno(errno);
+	else if (dir ? !S_ISDIR(st.st_mode) : !S_ISREG(st.st_mode)) {
+		bg_set_why("%s is not a %s", path, dir ? "directory" :
+		    "regular file");
+		r = BG_EPERM;
+	} else
+		r = bg_perm_check(path, &st, flags);
+	(void)close(fd);
+	return r;
+}
+
+/* bg_file_read, and with check the owner and mode of the opened file. */
+static int
+file_read(const char *path, size_t max, int check, int flags, char **data,
+    size_t *len)
 {
 	struct stat st;
 	int fd, r;
@@ -301,20 +375,33 @@ bg_file_read(const char *path, size_t max, char **data, size_t *len)
 	*data = NULL;
 	*len = 0;
 	/* O_NONBLOCK: a FIFO planted at path must not hang the open. */
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY |
-	    O_NONBLOCK);
-	if (fd < 0)
-		return bg_err_from_errno(errno);
+	if ((r = open_nofollow(path, 0, &fd)) != BG_OK)
+		return r;
 	if (fstat(fd, &st) != 0)
 		r = bg_err_from_errno(errno);
 	else if (!S_ISREG(st.st_mode))
 		r = BG_EFORMAT;
+	else if (check && (r = bg_perm_check(path, &st, flags)) != BG_OK)
+		;
 	else if (st.st_size < 0 || (uintmax_t)st.st_size > max)
 		r = BG_ETOOBIG;
 	else
 		r = read_bounded(fd, (size_t)st.st_size, max, data, len);
 	(void)close(fd);
 	return r;
+}
+
+int
+bg_file_read(const char *path, size_t max, char **data, size_t *len)
+{
+	return file_read(path, max, 0, 0, data, len);
+}
+
+int
+bg_file_read_checked(const char *path, size_t max, int flags, char **data,
+    size_t *len)
+{
+	return file_read(path, max, 1, flags, data, len);
 }
 
 int
