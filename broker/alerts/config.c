@@ -18,17 +18,28 @@
 
 /*
  * Events that alert when a sink lists none (docs/alerts.md). Every burn
- * (approval.granted), a request one approval short in every group
- * (request.near_quorum: a colluding member could finish it offline) and
- * a met quorum (request.quorum_met: quorum is release) are among them
- * (docs/design.md §5.2).
+ * (approval.burn, approval.granted), a request one approval short in
+ * every group (request.near_quorum: a colluding member could finish it
+ * offline) and a met quorum (request.quorum_met: quorum is release) are
+ * among them (docs/design.md §5.2), and so is every governance event:
+ * whatever changes who holds, approves or seals, what the vault holds,
+ * or where alerts go (issue 11).
  */
 static const char *const default_events[] = {
-	"request.open", "approval.granted", "request.near_quorum",
-	"request.quorum_met", "approval.denied", "approval.failed",
-	"release.done", "request.refused", "custody.violation",
-	"custody.attest_failed", "audit.verify_failed", "vault.verify_failed",
-	"vault.refused", "alert.dead",
+	"request.open", "approval.burn", "approval.granted",
+	"request.near_quorum", "request.quorum_met", "approval.denied",
+	"approval.failed", "release.done", "request.refused",
+	"custody.violation", "custody.attest_failed", "audit.verify_failed",
+	"vault.verify_failed", "vault.refused", "alert.dead",
+	/* governance */
+	"vault.init", "config.init", "config.changed", "config.refused",
+	"account.added", "person.added", "custodian.added",
+	"custodian.removed", "requester.added", "requester.removed",
+	"token.enrolled", "token.removed", "policy.changed", "item.sealed",
+	"vault.ready", "vault.armed", "rekey.opened", "rekey.contributed",
+	"rekey.accepted", "rekey.done", "group.rekeyed", "chain.genesis",
+	"chain.link", "change.opened", "change.approved", "change.denied",
+	"change.applied", "change.closed", "change.refused",
 };
 #define NDEFAULT (sizeof(default_events) / sizeof(default_events[0]))
 
