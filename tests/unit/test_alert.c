@@ -585,6 +585,75 @@ test_catch_up(void **state)
 	assert_int_equal(run.failed + run.delivered, 0);
 }
 
+/*
+ * Issue 11: governance events, burns, near-quorum and quorum_met alert by
+ * default; reads and notes do not. Each event appended to a real log and
+ * spooled for a sink that lists no events.
+ */
+static const char *const governance[] = {
+	"token.enrolled", "token.removed", "custodian.added",
+	"custodian.removed", "requester.added", "requester.removed",
+	"person.added", "policy.changed", "group.rekeyed", "config.init",
+	"config.changed", "config.refused", "vault.init", "account.added",
+	"item.sealed", "vault.armed", "vault.ready", "rekey.opened",
+	"rekey.contributed", "rekey.accepted", "rekey.done", "chain.genesis",
+	"chain.link", "change.opened", "change.approved", "change.denied",
+	"change.applied", "change.closed", "change.refused", "approval.burn",
+	"request.near_quorum", "request.quorum_met",
+};
+static const char *const not_default[] = {
+	"request.status", "vault.read", "config.read", "operator.note",
+	"custody.check", "rekey.status", "change", "changes.opened",
+	"token.enrolledx",
+};
+
+static void
+test_default_governance(void **state)
+{
+	struct fx *f = *state;
+	struct bg_alert_config cfg;
+	const struct bg_alert_sink *s;
+	struct line l;
+	char *cp;
+	size_t i, n, cp_len;
+
+	assert_int_equal(parse("{\"alerts\":{\"sinks\":[{\"name\":\"soc\","
+	    "\"type\":\"slack\",\"url\":\"https://a/\"}]}}", &cfg), BG_OK);
+	s = bg_alert_config_sink(&cfg, "soc");
+	assert_non_null(s);
+	for (i = 0; i < sizeof(governance) / sizeof(*governance); i++)
+		if (!bg_alert_sink_wants(s, governance[i]))
+			fail_msg("%s does not alert by default", governance[i]);
+	for (i = 0; i < sizeof(not_default) / sizeof(*not_default); i++)
+		if (bg_alert_sink_wants(s, not_default[i]))
+			fail_msg("%s alerts by default", not_default[i]);
+	bg_alert_config_free(&cfg);
+	/* spooled from a real log: one alert file per governance entry */
+	write_config(f, "{\"alerts\":{\"sinks\":[{\"name\":\"soc\","
+	    "\"type\":\"webhook\",\"url\":\"https://a/\",\"secret\":\""
+	    SECRET_B64 "\"}]}}");
+	for (i = 0, n = 0; i < sizeof(governance) / sizeof(*governance); i++) {
+		append(f, governance[i], &l, &cp, &cp_len);
+		assert_int_equal(bg_alert_spool(f->dir, l.text, l.len, cp,
+		    cp_len), BG_OK);
+		if (queued(f) != ++n)
+			fail_msg("%s was not spooled", governance[i]);
+		free(l.text);
+		free(cp);
+	}
+	for (i = 0; i < sizeof(not_default) / sizeof(*not_default); i++) {
+		if (strchr(not_default[i], '.') == NULL)
+			continue;	/* not an event name the log takes */
+		append(f, not_default[i], &l, &cp, &cp_len);
+		assert_int_equal(bg_alert_spool(f->dir, l.text, l.len, cp,
+		    cp_len), BG_OK);
+		if (queued(f) != n)
+			fail_msg("%s was spooled", not_default[i]);
+		free(l.text);
+		free(cp);
+	}
+}
+
 int
 main(void)
 {
@@ -604,6 +673,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_spool_entries, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_catch_up, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_default_governance, setup,
+		    teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
