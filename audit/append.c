@@ -44,21 +44,69 @@ pend_add(struct pending *p, const struct bg_audit *log, uint64_t seq,
 	return r;
 }
 
+/*
+ * The time of the new entries: the clock's. Behind the previous entry by
+ * at most BG_CLOCK_SLACK_MS (a correction), the previous time is reused;
+ * further behind, *skew receives a clock.skew detail and the entries keep
+ * the clock's time, so a clock that was far ahead once pins nothing.
+ */
+static int
+pend_time(struct pending *p, const struct bg_audit *log, cJSON **skew)
+{
+	int64_t now, last;
+	int r;
+
+	*skew = NULL;
+	if ((r = bg_entry_now(p->time)) != BG_OK || log->last_time[0] == '\0' ||
+	    strcmp(p->time, log->last_time) >= 0)
+		return r;
+	if (bg_time_ms(p->time, &now) != BG_OK)
+		return BG_EINTERNAL;
+	if (bg_time_ms(log->last_time, &last) != BG_OK) {
+		bg_audit_set_why("the last entry's time %s is not a real "
+		    "instant (run audit verify)", log->last_time);
+		return BG_ETAMPER;
+	}
+	if (last - now <= BG_CLOCK_SLACK_MS) {
+		memcpy(p->time, log->last_time, sizeof(p->time));
+		return BG_OK;
+	}
+	return bg_skew_detail(log->last_time, p->time, skew);
+}
+
+/* The lines of ev[0..n), after a clock.skew entry when *skewed. */
 static int
 pend_build(struct pending *p, const struct bg_audit *log,
-    const struct bg_audit_event *ev, size_t n)
+    const struct bg_audit_event *ev, size_t n, size_t *skewed)
 {
+	struct bg_audit_event sk = { BG_AUDIT_CLOCK_SKEW, "breakglass", "",
+	    "", NULL };
+	cJSON *d = NULL;
+	uint64_t seq = log->size;
 	size_t i;
 	int r;
 
-	if ((r = bg_entry_now(p->time)) != BG_OK)
-		return r;
-	/* entry times never go backwards, even when the clock does */
-	if (strcmp(p->time, log->last_time) < 0)
-		memcpy(p->time, log->last_time, sizeof(p->time));
-	p->stream = log->stream;
+	*skewed = 0;
 	for (i = 0; i < n; i++)
-		if ((r = pend_add(p, log, log->size + i, &ev[i])) != BG_OK)
+		if (ev[i].event != NULL &&
+		    strcmp(ev[i].event, BG_AUDIT_CLOCK_SKEW) == 0) {
+			bg_audit_set_why(BG_AUDIT_CLOCK_SKEW " entries are "
+			    "written by the log itself");
+			return BG_EINVAL;
+		}
+	if ((r = pend_time(p, log, &d)) != BG_OK)
+		return r;
+	p->stream = log->stream;
+	if (d != NULL) {
+		sk.detail = d;
+		r = pend_add(p, log, seq++, &sk);
+		cJSON_Delete(d);
+		if (r != BG_OK)
+			return r;
+		*skewed = 1;
+	}
+	for (i = 0; i < n; i++)
+		if ((r = pend_add(p, log, seq + i, &ev[i])) != BG_OK)
 			return r;
 	return BG_OK;
 }
@@ -345,7 +393,7 @@ bg_audit_append_batch(bg_audit_t *log, const struct bg_audit_event *ev,
 	struct sign_job job;
 	uint8_t root[BG_HASH_LEN];
 	char *note = NULL;
-	size_t len = 0;
+	size_t len = 0, skewed = 0;
 	int r, rs;
 
 	bg_clear_why();
@@ -358,7 +406,7 @@ bg_audit_append_batch(bg_audit_t *log, const struct bg_audit_event *ev,
 	}
 	memset(&p, 0, sizeof(p));
 	job.sg = NULL;
-	if ((r = pend_build(&p, log, ev, n)) != BG_OK ||
+	if ((r = pend_build(&p, log, ev, n, &skewed)) != BG_OK ||
 	    (r = signer_start(&job, log, &p)) != BG_OK)
 		goto out;
 	r = write_entries(log, &p);
@@ -371,7 +419,7 @@ bg_audit_append_batch(bg_audit_t *log, const struct bg_audit_event *ev,
 	    (r = sync_checkpoint(log)) != BG_OK)
 		goto out;
 	if (first_seq != NULL)
-		*first_seq = log->size;
+		*first_seq = log->size + skewed;
 	commit(log, &p, root, note, len);
 	note = NULL;
 out:

@@ -81,6 +81,17 @@ int bg_audit_append_batch(bg_audit_t *log, const struct bg_audit_event *ev,
     size_t n, uint64_t *first_seq);
 
 /*
+ * Written by the writer itself, never by callers (BG_EINVAL): when the
+ * clock reads more than a second earlier than the previous entry's time,
+ * an append first writes this entry (actor "breakglass", detail
+ * "previous": that time, "now": the clock, "back_ms": the difference)
+ * and then its own entries at the clock's time. *seq and *first_seq
+ * name the caller's entries, not this one. bg_audit_verify accepts time
+ * going backwards only at such an entry stating exactly that step.
+ */
+#define BG_AUDIT_CLOCK_SKEW "clock.skew"
+
+/*
  * The latest signed checkpoint (a C2SP signed note). *note is
  * NUL-terminated; caller frees with free().
  */

@@ -38,6 +38,24 @@ int bg_entry_scan(const char *line, size_t len, uint64_t *seq,
 /* Current UTC time in entry format. */
 int bg_entry_now(char time[BG_TIME_LEN + 1]);
 
+/* ------------------------------------------------------- clock (log.c) */
+
+/*
+ * A clock reading up to this much behind the previous entry's time is a
+ * correction (NTP): the previous time is reused. Further behind, the
+ * writer records a clock.skew entry and the real time (docs/audit.md).
+ */
+#define BG_CLOCK_SLACK_MS 1000
+
+/* Milliseconds since the epoch of an entry time; BG_EFORMAT when it is
+ * not "YYYY-MM-DDTHH:MM:SS.mmmZ" naming a real instant. */
+int bg_time_ms(const char *t, int64_t *ms);
+/* The detail of a clock.skew entry: previous, now, back_ms. */
+int bg_skew_detail(const char *prev, const char *now, cJSON **out);
+/* BG_OK when the clock.skew entry e is exactly the step from prev (the
+ * previous entry's time) back to its own time; BG_ETAMPER otherwise. */
+int bg_skew_check(const struct bg_audit_entry *e, const char *prev);
+
 /* ------------------------------------------------------------- slots.c */
 
 #define BG_SLOT_SIZE 4096

@@ -392,3 +392,115 @@ bg_audit_init(const char *dir, const char *origin)
 	}
 	return fsync_parent(dir);
 }
+
+/* ----------------------------------------------------------------- clock */
+
+/* n decimal digits at s. */
+static int
+time_field(const char *s, size_t n, int *out)
+{
+	size_t i;
+
+	*out = 0;
+	for (i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return 0;
+		*out = *out * 10 + (s[i] - '0');
+	}
+	return 1;
+}
+
+/* Days from 1970-01-01 to y-m-d in the proleptic Gregorian calendar. */
+static int64_t
+days_from_civil(int64_t y, int m, int d)
+{
+	int64_t era, yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+static int
+month_days(int y, int m)
+{
+	static const int mdays[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30,
+	    31, 30, 31 };
+	int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+
+	return mdays[m - 1] + (m == 2 && leap);
+}
+
+int
+bg_time_ms(const char *t, int64_t *ms)
+{
+	static const char form[] = "dddd-dd-ddTdd:dd:dd.dddZ";
+	int y, mo, d, h, mi, s, f;
+	size_t i;
+
+	if (t == NULL || strlen(t) != BG_TIME_LEN)
+		return BG_EFORMAT;
+	for (i = 0; i < BG_TIME_LEN; i++)
+		if (form[i] != 'd' && t[i] != form[i])
+			return BG_EFORMAT;
+	if (!time_field(t, 4, &y) || !time_field(t + 5, 2, &mo) ||
+	    !time_field(t + 8, 2, &d) || !time_field(t + 11, 2, &h) ||
+	    !time_field(t + 14, 2, &mi) || !time_field(t + 17, 2, &s) ||
+	    !time_field(t + 20, 3, &f))
+		return BG_EFORMAT;
+	if (mo < 1 || mo > 12 || d < 1 || d > month_days(y, mo) || h > 23 ||
+	    mi > 59 || s > 59)
+		return BG_EFORMAT;
+	*ms = ((days_from_civil(y, mo, d) * 24 + h) * 60 + mi) * 60000 +
+	    (int64_t)s * 1000 + f;
+	return BG_OK;
+}
+
+int
+bg_skew_detail(const char *prev, const char *now, cJSON **out)
+{
+	int64_t a, b;
+	cJSON *d;
+
+	*out = NULL;
+	if (bg_time_ms(prev, &a) != BG_OK || bg_time_ms(now, &b) != BG_OK ||
+	    b >= a)
+		return BG_EINTERNAL;
+	if ((d = cJSON_CreateObject()) == NULL ||
+	    cJSON_AddStringToObject(d, "previous", prev) == NULL ||
+	    cJSON_AddStringToObject(d, "now", now) == NULL ||
+	    cJSON_AddNumberToObject(d, "back_ms", (double)(a - b)) == NULL) {
+		cJSON_Delete(d);
+		return BG_ENOMEM;
+	}
+	*out = d;
+	return BG_OK;
+}
+
+int
+bg_skew_check(const struct bg_audit_entry *e, const char *prev)
+{
+	static const char *const keys[] = { "previous", "now", "back_ms",
+	    NULL };
+	const char *p, *n;
+	uint64_t back;
+	int64_t a, b;
+
+	if (strcmp(e->event, BG_AUDIT_CLOCK_SKEW) != 0 ||
+	    strcmp(e->actor, "breakglass") != 0 || e->account[0] != '\0' ||
+	    e->request[0] != '\0' ||
+	    bg_json_only_keys(e->detail, keys) != BG_OK ||
+	    bg_json_get_str(e->detail, "previous", BG_TIME_LEN, &p) != BG_OK ||
+	    bg_json_get_str(e->detail, "now", BG_TIME_LEN, &n) != BG_OK ||
+	    bg_json_get_u64(e->detail, "back_ms", 1, BG_JSON_INT_MAX,
+	    &back) != BG_OK)
+		return BG_ETAMPER;
+	if (strcmp(p, prev) != 0 || strcmp(n, e->time) != 0 ||
+	    bg_time_ms(p, &a) != BG_OK || bg_time_ms(n, &b) != BG_OK ||
+	    b >= a || (uint64_t)(a - b) != back)
+		return BG_ETAMPER;
+	return BG_OK;
+}

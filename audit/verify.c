@@ -100,20 +100,71 @@ store_cmp(void *ctx, unsigned level, uint64_t index, const uint8_t *h)
 	return BG_OK;
 }
 
+/*
+ * The event name of a line bg_entry_scan accepted, as stored: a valid
+ * name needs no escapes, so a name spelled with any is malformed (and
+ * a clock.skew entry cannot hide from the check below).
+ */
+static int
+line_event(const char *line, size_t len, uint64_t seq, char out[65])
+{
+	static const char p1[] = "{\"seq\":", p2[] = ",\"time\":\"",
+	    p3[] = "\",\"event\":\"";
+	char num[24];
+	size_t i, k;
+
+	i = (size_t)snprintf(num, sizeof(num), "%" PRIu64, seq) +
+	    sizeof(p1) - 1 + sizeof(p2) - 1 + BG_TIME_LEN + sizeof(p3) - 1;
+	for (k = 0; i + k < len && k < 64 && line[i + k] != '"'; k++)
+		out[k] = line[i + k];
+	out[k] = '\0';
+	return i + k < len && line[i + k] == '"' && bg_audit_event_name_ok(out);
+}
+
+/* Time goes back only at a clock.skew entry that states that step. */
+static int
+check_skew(struct vstate *v, uint64_t i, const char *line, size_t len)
+{
+	struct bg_audit_entry e;
+	int r;
+
+	if (i == 0)
+		return fail(v, BG_ETAMPER, 1, i, "clock.skew entry with no "
+		    "entry before it");
+	if (bg_audit_entry_parse(line, len, &e) != BG_OK)
+		return fail(v, BG_ETAMPER, 1, i, "clock.skew entry is "
+		    "malformed");
+	r = bg_skew_check(&e, v->prev_time);
+	bg_audit_entry_free(&e);
+	if (r != BG_OK)
+		return fail(v, BG_ETAMPER, 1, i, "clock.skew entry does not "
+		    "state the step from the previous entry's time back to its "
+		    "own (actor breakglass; previous, now, back_ms)");
+	return BG_OK;
+}
+
 static int
 check_line(struct vstate *v, uint64_t i, const char *line, size_t len,
     const uint8_t leaf[BG_HASH_LEN])
 {
-	char t[BG_TIME_LEN + 1];
+	char t[BG_TIME_LEN + 1], ev[65];
 	uint64_t seq;
+	int64_t ms;
 	int k, r;
 
-	if (bg_entry_scan(line, len, &seq, t) != BG_OK)
+	if (bg_entry_scan(line, len, &seq, t) != BG_OK ||
+	    !line_event(line, len, seq, ev))
 		return fail(v, BG_ETAMPER, 1, i, "entry is malformed");
 	if (seq != i)
 		return fail(v, BG_ETAMPER, 1, i, "entry has the wrong seq "
 		    "(deleted, duplicated or reordered entries)");
-	if (strcmp(t, v->prev_time) < 0)
+	if (bg_time_ms(t, &ms) != BG_OK)
+		return fail(v, BG_ETAMPER, 1, i, "entry time is not a real "
+		    "instant");
+	if (strcmp(ev, BG_AUDIT_CLOCK_SKEW) == 0) {
+		if ((r = check_skew(v, i, line, len)) != BG_OK)
+			return r;
+	} else if (strcmp(t, v->prev_time) < 0)
 		return fail(v, BG_ETAMPER, 1, i, "entry time goes backwards");
 	memcpy(v->prev_time, t, sizeof(t));
 	if ((r = bg_merkle_stream_add(&v->stream, leaf, store_cmp, v)) != BG_OK)
