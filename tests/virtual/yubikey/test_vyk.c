@@ -679,6 +679,59 @@ test_touch_delay(void **state)
 	yk_close_key(yk);
 }
 
+/*
+ * What tells a touch-required slot from one that answers without a touch:
+ * the touch-required slot shows RESP_TIMEOUT_WAIT_FLAG before it answers,
+ * so ykcore's non-blocking mode gives up with YK_EWOULDBLOCK (and aborts
+ * the wait: nothing touched, nothing answered); the other slot answers
+ * the same call. touchLevel's CONFIGn_TOUCH bits are clear for both.
+ */
+static void
+test_touch_signal(void **state)
+{
+	unsigned char chal[64], resp[20], exp[20];
+	struct bg_vyk_stats s;
+	int seq, touch;
+	YK_KEY *yk;
+
+	(void)state;
+	make_key(1250);
+	assert_int_equal(bg_vyk_program_slot(base, 1250, 1, KEY_B, 0, 1),
+	    BG_OK);
+	assert_int_equal(bg_vyk_program_slot(base, 1250, 2, KEY_B, 1, 1),
+	    BG_OK);
+	yk = must_open(1250);
+	status(yk, &seq, &touch);
+	assert_int_equal(touch & (CONFIG1_TOUCH | CONFIG2_TOUCH), 0);
+	padded_challenge(chal);
+
+	/* touch required: may_block=0 would block; no touch, no answer */
+	assert_false(challenge(yk, 2, 0, chal, 64, resp));
+	assert_int_equal(yk_errno, YK_EWOULDBLOCK);
+	s = stats(1250);
+	assert_int_equal(s.challenges, 1);
+	assert_int_equal(s.touch_waits, 1);
+	assert_int_equal(s.touches, 0);
+	/* the aborted wait left the key ready: a blocking call is touched */
+	assert_true(challenge(yk, 2, 1, chal, 64, resp));
+	assert_int_equal(bg_vyk_expected(base, 1250, 2, chal, 64, exp), BG_OK);
+	assert_memory_equal(resp, exp, 20);
+	s = stats(1250);
+	assert_int_equal(s.touch_waits, 2);	/* it blinked first */
+	assert_int_equal(s.touches, 1);
+
+	/* no touch required: the same non-blocking call answers at once */
+	yk_errno = 0;
+	assert_true(challenge(yk, 1, 0, chal, 64, resp));
+	assert_int_equal(bg_vyk_expected(base, 1250, 1, chal, 64, exp), BG_OK);
+	assert_memory_equal(resp, exp, 20);
+	s = stats(1250);
+	assert_int_equal(s.challenges, 3);
+	assert_int_equal(s.touch_waits, 2);	/* never blinked */
+	assert_int_equal(s.touches, 1);
+	yk_close_key(yk);
+}
+
 static void
 test_unconfigured_slot(void **state)
 {
@@ -1029,6 +1082,7 @@ main(void)
 		T(test_erase),
 		T(test_no_touch),
 		T(test_touch_delay),
+		T(test_touch_signal),
 		T(test_unconfigured_slot),
 		T(test_removed),
 		T(test_short_response),

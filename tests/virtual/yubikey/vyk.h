@@ -15,7 +15,13 @@
  * (ISO 13239), status reads, SLOT_DEVICE_SERIAL, SLOT_CONFIG/SLOT_CONFIG2
  * (access codes honoured, zero config erases) and SLOT_CHAL_HMAC1/2 in
  * fixed 64-byte and variable-length (HMAC_LT64) mode, with or without
- * CHAL_BTN_TRIG (touch).
+ * CHAL_BTN_TRIG (touch). A touch-required slot shows RESP_TIMEOUT_WAIT_FLAG
+ * (the key blinks) before every answer, and the emulated person touches
+ * on the next status read; a slot without CHAL_BTN_TRIG answers at once,
+ * never showing the flag. So, as with a real key, only the wait flag tells
+ * the two apart: yk_challenge_response(may_block=0) fails with
+ * YK_EWOULDBLOCK on a touch-required slot (the wait is aborted untouched)
+ * and answers on the other.
  *
  * Unmodified programs get the keys with
  *   LD_PRELOAD=.../libbgvyk.so BG_VIRTUAL_DIR=dir prog ...

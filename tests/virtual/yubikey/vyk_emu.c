@@ -22,6 +22,14 @@
  * RESP_PENDING_FLAG for 1 s and fails with YK_ETIMEOUT, as with a real
  * key. A touch that never comes: the key clears the wait flag without a
  * response when its window ends, and ykcore stops with YK_ETIMEOUT.
+ *
+ * A slot with CHAL_BTN_TRIG always shows RESP_TIMEOUT_WAIT_FLAG before it
+ * answers, as a real key does while it blinks; a slot without it answers
+ * at once and never shows the flag. That is the only sign of the touch
+ * requirement a host gets (touchLevel's CONFIGn_TOUCH bits are about OTP
+ * slots), and ykcore turns it into YK_EWOULDBLOCK when called with
+ * may_block=0: its wait loop sees the flag, sends DUMMY_REPORT_WRITE
+ * (which ends the wait here, unanswered and untouched) and gives up.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,7 +45,14 @@
 #define RESP_MAX	28	/* 20-byte HMAC + CRC, in 4 parts of 7 */
 
 enum mode { M_IDLE, M_WAIT, M_RESP };
-enum touch { T_NOW, T_DELAY, T_NEVER };
+/*
+ * T_NOW: no touch needed (no CHAL_BTN_TRIG). T_SOON: the person touches as
+ * soon as the key blinks: the status shows RESP_TIMEOUT_WAIT_FLAG once,
+ * and the touch comes on the next status read (a real key never answers a
+ * touch-required slot before it has shown the flag). T_DELAY, T_NEVER:
+ * the knobs.
+ */
+enum touch { T_NOW, T_SOON, T_DELAY, T_NEVER };
 
 struct vyk_dev {
 	char base[BG_PATH_MAX];
@@ -231,7 +246,7 @@ challenge(struct vyk_state *st, void *arg)
 		else if (st->knobs & VYK_KNOB_TOUCH_DELAY)
 			a->touch = T_DELAY;
 		else
-			st->stats.touches++;	/* touched at once */
+			a->touch = T_SOON;
 	}
 	return 1;
 }
@@ -368,7 +383,8 @@ step_wait(struct vyk_dev *dev)
 {
 	long long el = now_ms() - dev->wait_start;
 
-	if (dev->touch == T_DELAY && el >= BG_VYK_TOUCH_DELAY_MS) {
+	if ((dev->touch == T_SOON && dev->waited) ||
+	    (dev->touch == T_DELAY && el >= BG_VYK_TOUCH_DELAY_MS)) {
 		dev->mode = M_RESP;
 		return count(dev, C_TOUCH);
 	}
