@@ -127,8 +127,10 @@ bg_desc_set_secret(bg_token_desc_t *d, const uint8_t *secret, size_t len)
 
 	if ((priv = bg_secure_alloc(32)) == NULL)
 		return BG_ENOMEM;
-	if ((r = bg_token_derive(d->id, secret, len, priv, d->pub)) == BG_OK)
-		r = bg_token_sign_public(d->id, priv, d->sign_pub);
+	if ((r = bg_token_derive(d->id, secret, len, priv, d->pub)) == BG_OK &&
+	    (r = bg_token_sign_public(d->id, priv, d->sign_pub)) == BG_OK &&
+	    (r = bg_desc_check_keys(d)) == BG_OK)
+		r = bg_desc_prove(d, priv);
 	bg_secure_free(&priv, 32);
 	return r;
 }

@@ -14,11 +14,14 @@
 
 static const char *const fido2_keys[] = { "kind", "id", "x25519", "ed25519",
     "cred_id", "cred_pubkey", "salt", "uv", "aaguid", "model", "attestation",
-    NULL };
+    "proof", NULL };
 static const char *const yk_keys[] = { "kind", "id", "x25519", "ed25519",
-    "serial", "slot", "challenge", "model", NULL };
+    "serial", "slot", "challenge", "model", "proof", NULL };
 static const char *const att_keys[] = { "fmt", "authdata", "sig", "x5c",
     "cdh", NULL };
+static const char *const fido2_proof_keys[] = { "authdata", "es256", "sig",
+    NULL };
+static const char *const yk_proof_keys[] = { "sig", NULL };
 
 bg_token_desc_t *
 bg_desc_new(enum bg_token_kind kind)
@@ -169,6 +172,20 @@ yk_to_json(const bg_token_desc_t *d, cJSON *o)
 	return BG_OK;
 }
 
+static int
+proof_to_json(const bg_token_desc_t *d, cJSON *o)
+{
+	cJSON *p = cJSON_AddObjectToObject(o, "proof");
+
+	if (p == NULL || (d->kind == BG_TOKEN_FIDO2 &&
+	    (add_b64(p, "authdata", d->proof_authdata,
+	    d->proof_authdata_len) != BG_OK ||
+	    add_b64(p, "es256", d->proof_es256, d->proof_es256_len) != BG_OK)) ||
+	    add_b64(p, "sig", d->proof_sig, sizeof(d->proof_sig)) != BG_OK)
+		return BG_ENOMEM;
+	return BG_OK;
+}
+
 int
 bg_token_desc_to_json(const bg_token_desc_t *d, cJSON **json)
 {
@@ -187,6 +204,8 @@ bg_token_desc_to_json(const bg_token_desc_t *d, cJSON **json)
 	    add_b64(o, "ed25519", d->sign_pub, sizeof(d->sign_pub)) == BG_OK)
 		r = d->kind == BG_TOKEN_FIDO2 ? fido2_to_json(d, o) :
 		    yk_to_json(d, o);
+	if (r == BG_OK && d->has_proof)
+		r = proof_to_json(d, o);
 	if (r != BG_OK) {
 		cJSON_Delete(o);
 		return r;
@@ -247,6 +266,23 @@ att_from_json(const cJSON *o, bg_token_desc_t *d)
 	return BG_OK;
 }
 
+/*
+ * "cred_pubkey": x || y as written, or SEC1 uncompressed or compressed;
+ * kept as x || y, so every encoding of one key is one key.
+ */
+static int
+get_cred_pub(const cJSON *o, bg_token_desc_t *d)
+{
+	uint8_t buf[1 + FIDO2_PUBKEY_LEN];
+	const char *s;
+	size_t len;
+
+	if (bg_json_get_str(o, "cred_pubkey", 2 * sizeof(buf), &s) != BG_OK ||
+	    bg_b64_decode(s, strlen(s), buf, sizeof(buf), &len) != BG_OK)
+		return BG_EFORMAT;
+	return bg_check_es256(buf, len, d->cred_pub);
+}
+
 static int
 fido2_from_json(const cJSON *o, bg_token_desc_t *d)
 {
@@ -256,8 +292,7 @@ fido2_from_json(const cJSON *o, bg_token_desc_t *d)
 	    bg_json_get_str(o, "cred_id", 2 * FIDO2_CRED_ID_MAX, &cid) != BG_OK ||
 	    bg_b64_decode(cid, strlen(cid), d->cred_id, sizeof(d->cred_id),
 	    &d->cred_id_len) != BG_OK || d->cred_id_len == 0 ||
-	    bg_json_get_b64(o, "cred_pubkey", d->cred_pub,
-	    sizeof(d->cred_pub)) != BG_OK ||
+	    get_cred_pub(o, d) != BG_OK ||
 	    bg_json_get_b64(o, "salt", d->salt, sizeof(d->salt)) != BG_OK ||
 	    bg_json_get_str(o, "uv", 8, &uv) != BG_OK ||
 	    bg_json_get_str(o, "aaguid", 32, &aaguid) != BG_OK ||
@@ -304,6 +339,47 @@ common_from_json(const cJSON *o, bg_token_desc_t *d)
 	return BG_OK;
 }
 
+/* A base64 field of 1..max bytes into a fixed buffer. */
+static int
+get_b64_in(const cJSON *o, const char *key, uint8_t *out, size_t max,
+    size_t *len)
+{
+	const char *s;
+
+	if (bg_json_get_str(o, key, 2 * max + 8, &s) != BG_OK ||
+	    bg_b64_decode(s, strlen(s), out, max, len) != BG_OK || *len == 0)
+		return BG_EFORMAT;
+	return BG_OK;
+}
+
+/* "proof" is optional here; bg_token_desc_proof_verify() requires it. */
+static int
+proof_from_json(const cJSON *o, bg_token_desc_t *d)
+{
+	const cJSON *p;
+	int r;
+
+	if ((r = bg_json_get_obj(o, "proof", &p)) == BG_ENOENT)
+		return BG_OK;
+	if (r != BG_OK || bg_json_only_keys(p, d->kind == BG_TOKEN_FIDO2 ?
+	    fido2_proof_keys : yk_proof_keys) != BG_OK ||
+	    bg_json_get_b64(p, "sig", d->proof_sig,
+	    sizeof(d->proof_sig)) != BG_OK)
+		goto bad;
+	if (d->kind == BG_TOKEN_FIDO2 &&
+	    (get_b64_in(p, "authdata", d->proof_authdata,
+	    sizeof(d->proof_authdata), &d->proof_authdata_len) != BG_OK ||
+	    get_b64_in(p, "es256", d->proof_es256, sizeof(d->proof_es256),
+	    &d->proof_es256_len) != BG_OK))
+		goto bad;
+	d->has_proof = 1;
+	return BG_OK;
+bad:
+	bg_set_why("the token descriptor's \"proof\" is not an object of "
+	    "the kind's fields, each of the right type and length");
+	return BG_EFORMAT;
+}
+
 int
 bg_token_desc_from_json(const cJSON *o, bg_token_desc_t **out)
 {
@@ -311,6 +387,7 @@ bg_token_desc_from_json(const cJSON *o, bg_token_desc_t **out)
 	const char *kind;
 	int r;
 
+	bg_clear_why();
 	if (o == NULL || out == NULL)
 		return BG_EINVAL;
 	*out = NULL;
@@ -324,9 +401,11 @@ bg_token_desc_from_json(const cJSON *o, bg_token_desc_t **out)
 		return BG_ENOMEM;
 	d->kind = kind[0] == 'f' ? BG_TOKEN_FIDO2 : BG_TOKEN_YUBIKEY;
 	d->uv = BG_TOKEN_UV_NONE;
-	if ((r = common_from_json(o, d)) == BG_OK)
-		r = d->kind == BG_TOKEN_FIDO2 ? fido2_from_json(o, d) :
-		    yk_from_json(o, d);
+	if ((r = common_from_json(o, d)) == BG_OK &&
+	    (r = d->kind == BG_TOKEN_FIDO2 ? fido2_from_json(o, d) :
+	    yk_from_json(o, d)) == BG_OK &&
+	    (r = proof_from_json(o, d)) == BG_OK)
+		r = bg_desc_check_keys(d);
 	if (r != BG_OK) {
 		if (bg_why()[0] == '\0')
 			bg_set_why("a token descriptor field is missing, "

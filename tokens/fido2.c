@@ -16,7 +16,6 @@
 
 #include <fido.h>
 #include <fido/es256.h>
-#include <openssl/evp.h>
 #include <openssl/rand.h>
 
 #include "common/common.h"
@@ -26,8 +25,6 @@
 #define FLAG_UP 0x01
 #define FLAG_UV 0x04
 #define FLAG_ED 0x80		/* extension data included */
-
-static const char enroll_domain[] = "breakglass/v1/enroll";
 
 static void
 fido_ready(void)
@@ -623,9 +620,14 @@ take_cred(bg_token_desc_t *d, const fido_cred_t *c, const uint8_t *cdh)
 	    fido_cred_aaguid_len(c) != sizeof(d->aaguid) ||
 	    strlen(fido_cred_fmt(c)) >= sizeof(d->att_fmt))
 		return BG_ERESPONSE;
+	if (bg_check_es256(fido_cred_pubkey_ptr(c), fido_cred_pubkey_len(c),
+	    d->cred_pub) != BG_OK) {
+		bg_set_why("the token's new credential key is not a valid "
+		    "P-256 point");
+		return BG_ERESPONSE;
+	}
 	d->cred_id_len = fido_cred_id_len(c);
 	memcpy(d->cred_id, fido_cred_id_ptr(c), d->cred_id_len);
-	memcpy(d->cred_pub, fido_cred_pubkey_ptr(c), sizeof(d->cred_pub));
 	memcpy(d->aaguid, fido_cred_aaguid_ptr(c), sizeof(d->aaguid));
 	memcpy(d->att_fmt, fido_cred_fmt(c), strlen(fido_cred_fmt(c)) + 1);
 	if (dup_blob(&d->att_authdata, &d->att_authdata_len,
@@ -689,7 +691,30 @@ out:
 	return r;
 }
 
-/* The first assertion: its hmac-secret fixes the token's public key. */
+/* The enrollment assertion goes into the proof of possession. */
+static int
+take_proof(bg_token_desc_t *d, const fido_assert_t *a)
+{
+	struct bg_token_assertion *out;
+	int r;
+
+	if ((out = calloc(1, sizeof(*out))) == NULL)
+		return BG_ENOMEM;
+	if ((r = copy_assertion(a, out)) == BG_OK) {
+		memcpy(d->proof_authdata, out->authdata, out->authdata_len);
+		d->proof_authdata_len = out->authdata_len;
+		memcpy(d->proof_es256, out->sig, out->sig_len);
+		d->proof_es256_len = out->sig_len;
+	}
+	free(out);
+	return r;
+}
+
+/*
+ * The first assertion, over the credential fields (proof.c): its
+ * hmac-secret fixes the token's public keys, its signature is the
+ * credential's part of the proof of possession.
+ */
 static int
 first_secret(fido_dev_t *dev, bg_token_desc_t *d,
     const struct bg_token_opts *o, const char *pin)
@@ -698,11 +723,13 @@ first_secret(fido_dev_t *dev, bg_token_desc_t *d,
 	uint8_t hash[32];
 	int r;
 
-	if (EVP_Digest(enroll_domain, sizeof(enroll_domain) - 1, hash, NULL,
-	    EVP_sha256(), NULL) != 1 || RAND_bytes(d->salt, sizeof(d->salt)) != 1)
+	if (RAND_bytes(d->salt, sizeof(d->salt)) != 1)
 		return BG_ECRYPTO;
+	if ((r = bg_proof_cred_hash(d, hash)) != BG_OK)
+		return r;
 	if ((r = get_assert(dev, d, o, hash, pin, &a)) == BG_OK &&
-	    (r = check_assert(d, a)) == BG_OK)
+	    (r = check_assert(d, a)) == BG_OK &&
+	    (r = take_proof(d, a)) == BG_OK)
 		r = bg_desc_set_secret(d, fido_assert_hmac_secret_ptr(a, 0), 32);
 	fido_assert_free(&a);
 	return r;

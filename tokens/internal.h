@@ -33,6 +33,14 @@ struct bg_token_desc {
 	uint32_t serial;
 	int slot;
 	uint8_t challenge[BG_TOKEN_YK_CHALLENGE_LEN];
+	/* proof of possession (proof.c): FIDO2, the enrollment assertion */
+	int has_proof;
+	uint8_t proof_authdata[BG_TOKEN_AUTHDATA_MAX];	/* CBOR, as in
+							 * bg_token_assertion */
+	size_t proof_authdata_len;
+	uint8_t proof_es256[BG_TOKEN_SIG_MAX];		/* DER ECDSA */
+	size_t proof_es256_len;
+	uint8_t proof_sig[BG_TOKEN_SIG_LEN];		/* Ed25519 */
 };
 
 struct bg_token_key {
@@ -42,6 +50,10 @@ struct bg_token_key {
 
 /* desc.c */
 bg_token_desc_t *bg_desc_new(enum bg_token_kind kind);
+/*
+ * derive.c: the keys from the token secret, checked (check.c), and the
+ * proof signed (proof.c); every other field of d must be set.
+ */
 int bg_desc_set_secret(bg_token_desc_t *d, const uint8_t *secret, size_t len);
 /* Derives the key from secret and checks it against d->pub, d->sign_pub. */
 int bg_desc_key(const bg_token_desc_t *d, const uint8_t *secret, size_t len,
@@ -70,6 +82,22 @@ int bg_yk_list(struct bg_token_dev **devs, size_t *n, size_t *cap);
 int bg_yk_enroll(const struct bg_token_opts *o, bg_token_desc_t **desc);
 int bg_yk_unlock(const bg_token_desc_t *d, const struct bg_token_opts *o,
     bg_token_key_t **key);
+
+/*
+ * check.c: canonical, not of small order (BG_EFORMAT, reason in bg_why);
+ * bg_check_es256 takes x || y, SEC1 uncompressed or compressed and gives
+ * x || y.
+ */
+int bg_check_x25519(const uint8_t k[32]);
+int bg_check_ed25519(const uint8_t k[32]);
+int bg_check_es256(const uint8_t *in, size_t len,
+    uint8_t out[FIDO2_PUBKEY_LEN]);
+int bg_desc_check_keys(const bg_token_desc_t *d);
+
+/* proof.c: the FIDO2 enrollment assertion's clientDataHash; the proof
+ * signature over d by the signing key of xpriv (sets has_proof). */
+int bg_proof_cred_hash(const bg_token_desc_t *d, uint8_t hash[32]);
+int bg_desc_prove(bg_token_desc_t *d, const uint8_t xpriv[32]);
 
 /* attest.c: the DER certificate chains to a root in the PEM bundle. */
 int bg_attest_chain(const uint8_t *der, size_t len, const char *trust_pem);

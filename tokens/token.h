@@ -81,18 +81,62 @@ typedef struct bg_token_desc bg_token_desc_t;
 /*
  * Enrolls the token: FIDO2 creates the credential (touch, PIN if the UV
  * mode says so) and asserts once to derive the key (a second touch);
- * YubiKey asks its slot to answer a fresh random challenge (a touch when
- * the slot requires one). Caller frees *desc with bg_token_desc_free().
- * kind is BG_TOKEN_FIDO2 or BG_TOKEN_YUBIKEY.
+ * YubiKey first checks that the slot waits for a touch (a slot that
+ * answers without one is BG_ENOUP, with the way to reprogram it in
+ * bg_why; docs/tokens.md), then asks it to answer a fresh random challenge
+ * (the touch). The descriptor carries a proof of possession
+ * (bg_token_desc_proof_verify). Caller frees *desc with
+ * bg_token_desc_free(). kind is BG_TOKEN_FIDO2 or BG_TOKEN_YUBIKEY.
  */
 int bg_token_enroll(enum bg_token_kind kind, const struct bg_token_opts *o,
     bg_token_desc_t **desc);
 
 /* Descriptor as a JSON object (no secrets); caller cJSON_Delete()s it. */
 int bg_token_desc_to_json(const bg_token_desc_t *desc, cJSON **json);
-/* Strict parse: unknown keys, wrong types or lengths are BG_EFORMAT. */
+/*
+ * Strict parse: unknown keys, wrong types or lengths are BG_EFORMAT, and
+ * so are public keys that are not canonically encoded or of small order
+ * (X25519: top bit set, u >= 2^255-19, or one of the five small-order u;
+ * Ed25519: y >= 2^255-19, not a point, x = 0 with the sign bit, or one of
+ * the eight small-order points; ES256: not a P-256 point), each with a
+ * reason in bg_why. "cred_pubkey" may be x || y (as written), or SEC1
+ * uncompressed or compressed: it is kept, and written back, as x || y.
+ * "proof" is optional here (descriptors enrolled before it parse) and
+ * checked by bg_token_desc_proof_verify(), not by the parse.
+ */
 int bg_token_desc_from_json(const cJSON *json, bg_token_desc_t **desc);
 void bg_token_desc_free(bg_token_desc_t **desc);
+
+/*
+ * 1 when a and b are the same physical token or the same key material,
+ * else 0 (also for NULL): the same enrollment id, X25519 public key or
+ * Ed25519 public key; for two FIDO2 descriptors the same credential id or
+ * the same credential public key (as a point, whatever its encoding); for
+ * two YubiKey descriptors the same serial and slot. What it cannot see:
+ * two credentials of one FIDO2 key (a FIDO2 key makes a fresh credential
+ * and key pair per enrollment and shows no serial; docs/tokens.md).
+ */
+int bg_token_desc_same(const bg_token_desc_t *a, const bg_token_desc_t *b);
+
+/*
+ * Offline check of the proof of possession that enrollment writes into
+ * the descriptor ("proof", docs/tokens.md): the Ed25519 signature of the
+ * token's signing key over every field of the descriptor, and for FIDO2
+ * the enrollment assertion of the credential key over the credential's
+ * fields (rp id, user presence and the enrolled UV mode included). BG_OK;
+ * BG_ESIG when a signature does not verify (an edited descriptor, or one
+ * not made by its token); BG_EFORMAT when the descriptor has no proof;
+ * BG_EINVAL for NULL. The reason is in bg_why.
+ */
+int bg_token_desc_proof_verify(const bg_token_desc_t *desc);
+
+/*
+ * The proof a YubiKey descriptor's token would make, from the raw X25519
+ * private key its "x25519" and "ed25519" come from (BG_EWRONGTOKEN when
+ * they do not): for tests and the test programs that play a token, like
+ * bg_token_sign_raw. FIDO2 descriptors need the token (BG_EINVAL).
+ */
+int bg_token_desc_prove_raw(bg_token_desc_t *desc, const uint8_t xpriv[32]);
 
 enum bg_token_kind bg_token_desc_kind(const bg_token_desc_t *desc);
 /* The token's X25519 public key (BG_TOKEN_X25519_LEN bytes). */

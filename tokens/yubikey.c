@@ -170,6 +170,21 @@ slot_state(YK_KEY *yk, int slot, int *configured, char *model, size_t msz)
 	return r;
 }
 
+static int
+yk_configured(YK_KEY *yk, uint32_t serial, int slot)
+{
+	int configured, r;
+
+	if ((r = slot_state(yk, slot, &configured, NULL, 0)) != BG_OK)
+		return r;
+	if (!configured) {
+		bg_set_why("slot %d of YubiKey %u: program it with "
+		    "'breakglass token program-yubikey'", slot, (unsigned)serial);
+		return BG_ENOSLOT;
+	}
+	return BG_OK;
+}
+
 /* HMAC-SHA1 of the 64-byte challenge in slot; resp gets 20 bytes. */
 static int
 yk_respond(YK_KEY *yk, uint32_t serial, int slot, const uint8_t *chal,
@@ -180,13 +195,10 @@ yk_respond(YK_KEY *yk, uint32_t serial, int slot, const uint8_t *chal,
 
 	if ((r = slot_state(yk, slot, &configured, model, msz)) != BG_OK)
 		return r;
-	if (!configured) {
-		bg_set_why("slot %d of YubiKey %u: program it with "
-		    "'breakglass token program-yubikey'", slot, (unsigned)serial);
-		return BG_ENOSLOT;
-	}
-	/* CONFIGn_TOUCH means "sends an OTP on touch", not "challenge-
-	 * response needs a touch": the slot's flags cannot be read, so ask */
+	if (!configured)
+		return yk_configured(yk, serial, slot);
+	/* enrollment checked that the slot waits for a touch; at unlock the
+	 * slot may have been reprogrammed since: "if it blinks" */
 	snprintf(msg, sizeof(msg), "Touch YubiKey %u now if it blinks",
 	    (unsigned)serial);
 	bg_token_say(o, msg);
@@ -196,6 +208,43 @@ yk_respond(YK_KEY *yk, uint32_t serial, int slot, const uint8_t *chal,
 	    resp))
 		return yk_err("challenge-response");
 	return BG_OK;
+}
+
+/*
+ * Does the slot wait for a touch (CHAL_BTN_TRIG)? The configuration cannot
+ * be read back, and touchLevel's CONFIGn_TOUCH bits say whether a slot
+ * fires an OTP on touch, not this. What the key does show: while it waits
+ * for the button it sets RESP_TIMEOUT_WAIT_FLAG in its status byte, before
+ * any answer. ykcore's non-blocking mode (may_block = 0) stops there with
+ * YK_EWOULDBLOCK and aborts the wait (yk_force_key_update: nothing is
+ * answered, the blinking stops); a slot that needs no touch answers the
+ * same call. The challenge is a throwaway random one, never the
+ * enrollment's, and its answer is wiped.
+ */
+static int
+yk_check_touch(YK_KEY *yk, uint32_t serial, int slot)
+{
+	uint8_t chal[BG_TOKEN_YK_CHALLENGE_LEN], *resp;
+	int ok, r = BG_OK;
+
+	if (RAND_bytes(chal, sizeof(chal)) != 1)
+		return BG_ECRYPTO;
+	if ((resp = bg_secure_alloc(YK_RESP_BUF)) == NULL)
+		return BG_ENOMEM;
+	yk_errno = 0;
+	ok = yk_challenge_response(yk, slot == 1 ? SLOT_CHAL_HMAC1 :
+	    SLOT_CHAL_HMAC2, 0, sizeof(chal), chal, YK_RESP_BUF, resp);
+	if (ok) {
+		bg_set_why("slot %d of YubiKey %u answers without a touch: "
+		    "reprogram it with 'breakglass token program-yubikey "
+		    "--force' (touch required)", slot, (unsigned)serial);
+		r = BG_ENOUP;
+	} else if (yk_errno == YK_EWOULDBLOCK)
+		yk_errno = 0;
+	else
+		r = yk_err("checking that the slot needs a touch");
+	bg_secure_free(&resp, YK_RESP_BUF);
+	return r;
 }
 
 static int
@@ -225,6 +274,8 @@ bg_yk_enroll(const struct bg_token_opts *o, bg_token_desc_t **desc)
 		goto out;
 	}
 	if ((r = yk_find(o->serial, &yk, &d->serial)) != BG_OK ||
+	    (r = yk_configured(yk, d->serial, d->slot)) != BG_OK ||
+	    (r = yk_check_touch(yk, d->serial, d->slot)) != BG_OK ||
 	    (r = yk_respond(yk, d->serial, d->slot, d->challenge, o, resp,
 	    d->model, sizeof(d->model))) != BG_OK ||
 	    (r = bg_desc_set_secret(d, resp, SHA1_DIGEST_SIZE)) != BG_OK)

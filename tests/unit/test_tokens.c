@@ -200,6 +200,17 @@ b64(const uint8_t *p, size_t len)
 	return s;
 }
 
+/* b64() into a static buffer, for cJSON_CreateString (which copies). */
+static const char *
+b64s(const uint8_t *p, size_t len)
+{
+	static char out[1024];
+
+	assert_true(len / 3 * 4 + 8 <= sizeof(out));
+	EVP_EncodeBlock((unsigned char *)out, p, (int)len);
+	return out;
+}
+
 static const char *
 jstr(const cJSON *j, const char *key)
 {
@@ -1930,7 +1941,23 @@ parse_edit(const cJSON *orig, const char *obj, const char *key,
 		    (obj) ? (obj) : "", (key), #val, bg_strerror(r_));	\
 } while (0)
 
-/* Every key: missing, and of the wrong type. */
+/* Without "proof": parses (an old descriptor), but proves nothing. */
+static void
+proof_missing(const cJSON *orig)
+{
+	cJSON *j = cJSON_Duplicate(orig, 1);
+	bg_token_desc_t *d;
+
+	assert_non_null(j);
+	cJSON_DeleteItemFromObjectCaseSensitive(j, "proof");
+	d = must_from_json(j);
+	assert_err(bg_token_desc_proof_verify(d), BG_EFORMAT);
+	assert_non_null(strstr(bg_why(), "no proof of possession"));
+	bg_token_desc_free(&d);
+	cJSON_Delete(j);
+}
+
+/* Every key: missing (but "proof", above), and of the wrong type. */
 static void
 each_key_strict(const cJSON *orig, const char *obj)
 {
@@ -1940,7 +1967,10 @@ each_key_strict(const cJSON *orig, const char *obj)
 	cJSON_ArrayForEach(c, target) {
 		const char *k = c->string;
 
-		assert_format(orig, obj, k, NULL);
+		if (obj == NULL && strcmp(k, "proof") == 0)
+			proof_missing(orig);
+		else
+			assert_format(orig, obj, k, NULL);
 		assert_format(orig, obj, k, cJSON_CreateTrue());
 		assert_format(orig, obj, k, cJSON_CreateNull());
 		assert_format(orig, obj, k, cJSON_CreateArray());
@@ -1994,7 +2024,14 @@ test_desc_strict_parsing(void **state)
 	/* every key missing or of another type */
 	each_key_strict(fj, NULL);
 	each_key_strict(fj, "attestation");
+	each_key_strict(fj, "proof");
 	each_key_strict(yj, NULL);
+	each_key_strict(yj, "proof");
+	/* the proof's fields are the kind's */
+	assert_format(yj, "proof", "authdata",
+	    cJSON_CreateString(jstr(cJSON_GetObjectItemCaseSensitive(fj,
+	    "proof"), "authdata")));
+	assert_format(fj, "proof", "extra", cJSON_CreateString(""));
 	/* kinds */
 	assert_format(fj, NULL, "kind", cJSON_CreateString("u2f"));
 	assert_format(fj, NULL, "kind", cJSON_CreateString("FIDO2"));
@@ -2397,6 +2434,602 @@ test_sign_desc_field(void **state)
 	bg_token_desc_free(&d[1]);
 }
 
+/* ------------------------------------------- keys a descriptor may carry */
+
+/* RFC 7748 small-order u, canonical (0, 1, p-1, the two of order 8), then
+ * the non-canonical p and p+1 (= 0 and 1 again). */
+static const char *const x25519_low[] = {
+	"0000000000000000000000000000000000000000000000000000000000000000",
+	"0100000000000000000000000000000000000000000000000000000000000000",
+	"ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+	"e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800",
+	"5f9c95bca3508c24b1d0b1559c83ef5b04445cc4581c8e86d8224eddd09f1157",
+	"edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+	"eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+};
+
+/* Edwards25519's eight points of order dividing 8 (computed in Python
+ * from a point of order 8l times l), then non-canonical encodings: y = p,
+ * y = p + 1, x = 0 with the sign bit (y = 1, y = -1), y = 2 (no point). */
+static const char *const ed25519_bad[] = {
+	"0100000000000000000000000000000000000000000000000000000000000000",
+	"ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+	"0000000000000000000000000000000000000000000000000000000000000000",
+	"0000000000000000000000000000000000000000000000000000000000000080",
+	"26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05",
+	"26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc85",
+	"c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a",
+	"c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac03fa",
+	"edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+	"eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+	"0100000000000000000000000000000000000000000000000000000000000080",
+	"ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff",
+	"0200000000000000000000000000000000000000000000000000000000000000",
+};
+
+/* Parsing j with key set to the 32 bytes k is BG_EFORMAT naming what. */
+static void
+refused_key(const cJSON *orig, const char *key, const uint8_t k[32],
+    const char *what)
+{
+	cJSON *j = cJSON_Duplicate(orig, 1);
+	bg_token_desc_t *d = NULL;
+
+	assert_non_null(j);
+	jset_b64(j, key, k, 32);
+	assert_err(from_json(j, &d), BG_EFORMAT);
+	if (strstr(bg_why(), what) == NULL)
+		fail_msg("%s refused, but why says \"%s\"", key, bg_why());
+	cJSON_Delete(j);
+}
+
+/* OpenSSL's X25519 with a random scalar and peer u: 1 when it derives. */
+static int
+openssl_derives(const uint8_t u[32])
+{
+	EVP_PKEY *me = EVP_PKEY_Q_keygen(NULL, NULL, "X25519"), *peer;
+	EVP_PKEY_CTX *ctx;
+	uint8_t out[32];
+	size_t len = sizeof(out);
+	int ok;
+
+	assert_non_null(me);
+	assert_non_null(peer = EVP_PKEY_new_raw_public_key(EVP_PKEY_X25519,
+	    NULL, u, 32));
+	assert_non_null(ctx = EVP_PKEY_CTX_new(me, NULL));
+	assert_int_equal(EVP_PKEY_derive_init(ctx), 1);
+	assert_int_equal(EVP_PKEY_derive_set_peer(ctx, peer), 1);
+	ok = EVP_PKEY_derive(ctx, out, &len) == 1;
+	EVP_PKEY_CTX_free(ctx);
+	EVP_PKEY_free(peer);
+	EVP_PKEY_free(me);
+	return ok;
+}
+
+static void
+test_desc_x25519_refused(void **state)
+{
+	bg_token_desc_t *d[2];
+	uint8_t k[32], real[32];
+	cJSON *j;
+	size_t i, n;
+
+	(void)state;
+	d[0] = enroll_vf("ada");
+	d[1] = enroll_vk(SERIAL_A);
+	for (n = 0; n < 2; n++) {
+		j = to_json(d[n]);
+		memcpy(real, bg_token_desc_public(d[n]), 32);
+		assert_true(openssl_derives(real));
+		for (i = 0; i < NELEM(x25519_low); i++) {
+			unhex(x25519_low[i], k, 32);
+			/* OpenSSL refuses the all-zero secret each one gives */
+			assert_false(openssl_derives(k));
+			refused_key(j, "x25519", k, i < 5 ? "small order" :
+			    "not below 2^255-19");
+			k[31] |= 0x80;
+			refused_key(j, "x25519", k, "top bit set");
+		}
+		/* the real key with the top bit set: RFC 7748 would mask it
+		 * and use the same key; a descriptor must not */
+		memcpy(k, real, 32);
+		k[31] |= 0x80;
+		refused_key(j, "x25519", k, "top bit set");
+		memset(k, 0xff, 32);
+		refused_key(j, "x25519", k, "X25519");
+		k[31] = 0x7f;	/* 2^255 - 1 */
+		refused_key(j, "x25519", k, "not below 2^255-19");
+		/* the real one still parses */
+		bg_token_desc_free((bg_token_desc_t *[]){ must_from_json(j) });
+		cJSON_Delete(j);
+		bg_token_desc_free(&d[n]);
+	}
+}
+
+static void
+test_desc_ed25519_refused(void **state)
+{
+	static const uint8_t msg[] = "approve request 1 as anyone";
+	uint8_t k[32], sig[64];
+	bg_token_desc_t *d[2], *e;
+	EVP_PKEY *pk;
+	EVP_MD_CTX *ctx;
+	cJSON *j;
+	size_t i, n;
+
+	(void)state;
+	/* why: OpenSSL accepts (R = identity, S = 0) from the identity
+	 * "key" over any message */
+	unhex(ed25519_bad[0], k, 32);
+	memset(sig, 0, sizeof(sig));
+	sig[0] = 1;
+	assert_non_null(pk = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519,
+	    NULL, k, 32));
+	assert_non_null(ctx = EVP_MD_CTX_new());
+	assert_int_equal(EVP_DigestVerifyInit_ex(ctx, NULL, NULL, NULL, NULL,
+	    pk, NULL), 1);
+	assert_int_equal(EVP_DigestVerify(ctx, sig, 64, msg, sizeof(msg) - 1),
+	    1);
+	EVP_MD_CTX_free(ctx);
+	EVP_PKEY_free(pk);
+
+	d[0] = enroll_vf("bea");
+	d[1] = enroll_vk(SERIAL_A);
+	for (n = 0; n < 2; n++) {
+		j = to_json(d[n]);
+		for (i = 0; i < NELEM(ed25519_bad); i++) {
+			unhex(ed25519_bad[i], k, 32);
+			refused_key(j, "ed25519", k, i < 8 ? "small order" :
+			    i < 10 ? "not below 2^255-19" : i < 12 ?
+			    "sign bit" : "not a point");
+		}
+		/* the sign bit of a real key: another valid point, which
+		 * parses; its proof is then not the token's */
+		memcpy(k, bg_token_desc_sign_public(d[n]), 32);
+		k[31] ^= 0x80;
+		jset_b64(j, "ed25519", k, 32);
+		e = must_from_json(j);
+		assert_err(bg_token_desc_proof_verify(e), BG_ESIG);
+		bg_token_desc_free(&e);
+		cJSON_Delete(j);
+		bg_token_desc_free(&d[n]);
+	}
+}
+
+/* cred_pubkey as x || y: the SEC1 compressed and uncompressed forms. */
+static void
+sec1(const uint8_t xy[64], uint8_t comp[33], uint8_t unc[65])
+{
+	comp[0] = (uint8_t)(0x02 | (xy[63] & 1));
+	memcpy(comp + 1, xy, 32);
+	unc[0] = 0x04;
+	memcpy(unc + 1, xy, 64);
+}
+
+static void
+test_desc_es256_encodings(void **state)
+{
+	static const char p256_hex[] =
+	    "ffffffff00000001000000000000000000000000ffffffffffffffffffffffff";
+	uint8_t xy[64], comp[33], unc[65], bad[65];
+	bg_token_desc_t *d, *e;
+	cJSON *j;
+	char *t0, *t1;
+
+	(void)state;
+	d = enroll_vf("cid");
+	j = to_json(d);
+	t0 = to_text(d);
+	assert_int_equal(jb64(j, "cred_pubkey", xy, sizeof(xy)), 64);
+	sec1(xy, comp, unc);
+
+	/* the same key in either SEC1 form: parsed to x || y, written back
+	 * as it was, the same token, and the proof still holds */
+	jset_b64(j, "cred_pubkey", comp, sizeof(comp));
+	e = must_from_json(j);
+	t1 = to_text(e);
+	assert_string_equal(t0, t1);
+	assert_int_equal(bg_token_desc_same(d, e), 1);
+	assert_err(bg_token_desc_proof_verify(e), BG_OK);
+	free(t1);
+	bg_token_desc_free(&e);
+	jset_b64(j, "cred_pubkey", unc, sizeof(unc));
+	e = must_from_json(j);
+	t1 = to_text(e);
+	assert_string_equal(t0, t1);
+	free(t1);
+	bg_token_desc_free(&e);
+
+	/* refused: SEC1 hybrid, the other y, off the curve, x = p, short */
+	memcpy(bad, unc, sizeof(bad));
+	bad[0] = (uint8_t)(0x06 | (xy[63] & 1));
+	assert_format(j, NULL, "cred_pubkey", cJSON_CreateString(b64s(bad,
+	    65)));
+	comp[0] ^= 1;	/* -y: the point exists, but it is not this key */
+	jset_b64(j, "cred_pubkey", comp, sizeof(comp));
+	e = must_from_json(j);
+	assert_int_equal(bg_token_desc_same(d, e), 1);	/* same cred_id */
+	assert_err(bg_token_desc_proof_verify(e), BG_ESIG);
+	bg_token_desc_free(&e);
+	memcpy(bad, xy, 64);
+	bad[63] ^= 1;
+	assert_format(j, NULL, "cred_pubkey", cJSON_CreateString(b64s(bad,
+	    64)));
+	unhex(p256_hex, bad, 32);
+	memcpy(bad + 32, xy + 32, 32);
+	assert_format(j, NULL, "cred_pubkey", cJSON_CreateString(b64s(bad,
+	    64)));
+	memset(bad, 0, sizeof(bad));
+	assert_format(j, NULL, "cred_pubkey", cJSON_CreateString(b64s(bad,
+	    64)));
+	bad[0] = 0x04;
+	assert_format(j, NULL, "cred_pubkey", cJSON_CreateString(b64s(bad,
+	    33)));
+	assert_format(j, NULL, "cred_pubkey", cJSON_CreateString(b64s(bad,
+	    1)));
+	free(t0);
+	cJSON_Delete(j);
+	bg_token_desc_free(&d);
+}
+
+/* ------------------------------------------------ one token, one enrollment */
+
+/* d's JSON with key replaced by the same key of other's JSON, parsed. */
+static bg_token_desc_t *
+with_field_of(const bg_token_desc_t *d, const char *key,
+    const bg_token_desc_t *other)
+{
+	cJSON *j = to_json(d), *o = to_json(other);
+	bg_token_desc_t *e;
+
+	assert_true(cJSON_ReplaceItemInObjectCaseSensitive(j, key,
+	    cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(o, key), 1)));
+	e = must_from_json(j);
+	cJSON_Delete(o);
+	cJSON_Delete(j);
+	return e;
+}
+
+static void
+test_desc_same(void **state)
+{
+	struct bg_token_opts o = opts();
+	bg_token_desc_t *f1, *f2, *y1, *y2, *y3, *y4, *e;
+	uint8_t xy[64], comp[33], id[16];
+	char idhex[33], path[PATH_LEN];
+	cJSON *j, *o2;
+
+	(void)state;
+	f1 = enroll_vf("dan");
+	f2 = enroll_vf("eve");
+	y1 = enroll_vk(SERIAL_A);
+	y2 = enroll_vk(SERIAL_B);
+	/* another slot of SERIAL_A */
+	o.serial = SERIAL_A;
+	o.slot = 1;
+	assert_err(bg_token_yk_program(&o, 0), BG_OK);
+	y3 = enroll(BG_TOKEN_YUBIKEY, &o);
+	/* SERIAL_A slot 2 again: a new id, challenge and keys */
+	o.slot = 2;
+	y4 = enroll(BG_TOKEN_YUBIKEY, &o);
+	assert_memory_not_equal(bg_token_desc_public(y1),
+	    bg_token_desc_public(y4), 32);
+
+	assert_int_equal(bg_token_desc_same(f1, f1), 1);
+	assert_int_equal(bg_token_desc_same(f1, f2), 0);
+	assert_int_equal(bg_token_desc_same(f1, y1), 0);
+	assert_int_equal(bg_token_desc_same(y1, y2), 0);
+	assert_int_equal(bg_token_desc_same(y1, y3), 0);	/* other slot */
+	assert_int_equal(bg_token_desc_same(y1, y4), 1);	/* same slot */
+	assert_int_equal(bg_token_desc_same(y4, y1), 1);
+	assert_int_equal(bg_token_desc_same(NULL, y1), 0);
+	assert_int_equal(bg_token_desc_same(y1, NULL), 0);
+
+	/* the FIDO2 credential under a new id and another token's keys,
+	 * its key compressed: the same credential */
+	j = to_json(f1);
+	assert_int_equal(RAND_bytes(id, sizeof(id)), 1);
+	assert_int_equal(bg_hex_encode(id, 16, idhex, sizeof(idhex)), BG_OK);
+	jset_str(j, "id", idhex);
+	assert_int_equal(jb64(j, "cred_pubkey", xy, sizeof(xy)), 64);
+	sec1(xy, comp, (uint8_t[65]){ 0 });
+	jset_b64(j, "cred_pubkey", comp, sizeof(comp));
+	e = must_from_json(j);
+	cJSON_Delete(j);
+	j = to_json(e);
+	bg_token_desc_free(&e);
+	o2 = to_json(f2);
+	jset_str(j, "x25519", jstr(o2, "x25519"));
+	jset_str(j, "ed25519", jstr(o2, "ed25519"));
+	e = must_from_json(j);
+	assert_int_equal(bg_token_desc_same(f1, e), 1);
+	assert_err(bg_token_desc_proof_verify(e), BG_ESIG);
+	bg_token_desc_free(&e);
+	/* ... and f2's credential id too: the credential key alone */
+	jset_str(j, "cred_id", jstr(o2, "cred_id"));
+	e = must_from_json(j);
+	assert_int_equal(bg_token_desc_same(f1, e), 1);
+	assert_int_equal(bg_token_desc_same(f2, e), 1);	/* f2's keys */
+	bg_token_desc_free(&e);
+	cJSON_Delete(o2);
+	cJSON_Delete(j);
+
+	/* one matching field is enough, whatever the rest */
+	e = with_field_of(f2, "cred_id", f1);
+	assert_int_equal(bg_token_desc_same(f1, e), 1);
+	bg_token_desc_free(&e);
+	e = with_field_of(f2, "cred_pubkey", f1);
+	assert_int_equal(bg_token_desc_same(f1, e), 1);
+	bg_token_desc_free(&e);
+	e = with_field_of(y2, "x25519", f1);	/* across kinds */
+	assert_int_equal(bg_token_desc_same(f1, e), 1);
+	assert_int_equal(bg_token_desc_same(e, y2), 1);
+	bg_token_desc_free(&e);
+	e = with_field_of(y2, "ed25519", y1);
+	assert_int_equal(bg_token_desc_same(y1, e), 1);
+	bg_token_desc_free(&e);
+	e = with_field_of(y2, "id", y1);
+	assert_int_equal(bg_token_desc_same(y1, e), 1);
+	bg_token_desc_free(&e);
+	e = with_field_of(y2, "serial", y1);	/* y2 is slot 2 too */
+	assert_int_equal(bg_token_desc_same(y1, e), 1);
+	bg_token_desc_free(&e);
+
+	/*
+	 * What it cannot see: the same FIDO2 key enrolled twice makes two
+	 * credentials with nothing in common (a FIDO2 key shows no serial;
+	 * docs/tokens.md says what the vault does about that).
+	 */
+	assert_int_equal(bg_vfido_path(base, "dan", path, sizeof(path)), 0);
+	o = opts();
+	o.device = path;
+	e = enroll(BG_TOKEN_FIDO2, &o);
+	assert_int_equal(bg_token_desc_same(f1, e), 0);
+	bg_token_desc_free(&e);
+
+	bg_token_desc_free(&f1);
+	bg_token_desc_free(&f2);
+	bg_token_desc_free(&y1);
+	bg_token_desc_free(&y2);
+	bg_token_desc_free(&y3);
+	bg_token_desc_free(&y4);
+}
+
+/* ------------------------------------------------ a YubiKey slot's touch */
+
+static void
+test_yk_no_touch_slot_refused(void **state)
+{
+	static const uint8_t secret[20] = { 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7,
+	    7, 7, 7, 7, 7, 7, 7, 7 };
+	struct bg_token_opts o = opts();
+	struct bg_vyk_info info;
+	bg_token_desc_t *d = (bg_token_desc_t *)(uintptr_t)1;
+	int lt64;
+
+	(void)state;
+	vk_create(SERIAL_A);
+	o.serial = SERIAL_A;
+	for (lt64 = 0; lt64 <= 1; lt64++) {
+		assert_int_equal(bg_vyk_program_slot(base, SERIAL_A, 2, secret,
+		    0, lt64), BG_OK);
+		assert_err(bg_token_enroll(BG_TOKEN_YUBIKEY, &o, &d), BG_ENOUP);
+		assert_null(d);
+		assert_non_null(strstr(bg_why(), "answers without a touch"));
+		assert_non_null(strstr(bg_why(), "program-yubikey --force"));
+	}
+	/* one throwaway challenge each, answered at once, never blinking;
+	 * the enrollment's own challenge was never sent */
+	assert_int_equal(bg_vyk_get_info(base, SERIAL_A, &info), BG_OK);
+	assert_int_equal(info.stats.challenges, 2);
+	assert_int_equal(info.stats.touch_waits, 0);
+	assert_int_equal(info.stats.touches, 0);
+
+	/* slot 1 needs a touch: that one enrolls, slot 2 still does not */
+	assert_int_equal(bg_vyk_program_slot(base, SERIAL_A, 1, secret, 1, 1),
+	    BG_OK);
+	o.slot = 1;
+	d = enroll(BG_TOKEN_YUBIKEY, &o);
+	assert_err(bg_token_desc_proof_verify(d), BG_OK);
+	bg_token_desc_free(&d);
+	assert_int_equal(bg_vyk_get_info(base, SERIAL_A, &info), BG_OK);
+	assert_int_equal(info.stats.touches, 1);	/* the probe: none */
+	assert_int_equal(info.stats.touch_waits, 2);	/* blinked twice */
+	o.slot = 2;
+	assert_err(bg_token_enroll(BG_TOKEN_YUBIKEY, &o, &d), BG_ENOUP);
+	assert_null(d);
+
+	/* reprogrammed the way the message says: enrolls */
+	assert_err(bg_token_yk_program(&o, 1), BG_OK);
+	d = enroll(BG_TOKEN_YUBIKEY, &o);
+	bg_token_desc_free(&d);
+	/* a touch-required slot whose touch never comes: the check passes,
+	 * the enrollment times out (no touch is not "no touch needed") */
+	vk_knob(SERIAL_A, "no-touch", 1);
+	assert_err(bg_token_enroll(BG_TOKEN_YUBIKEY, &o, &d), BG_ETIMEOUT);
+	assert_null(d);
+}
+
+/* --------------------------------------------------- proof of possession */
+
+static int
+proof_after(const bg_token_desc_t *d, const char *obj, const char *key,
+    cJSON *val)
+{
+	cJSON *j = to_json(d), *target = j;
+	bg_token_desc_t *e;
+	int r;
+
+	if (obj != NULL)
+		target = cJSON_GetObjectItemCaseSensitive(j, obj);
+	assert_non_null(target);
+	assert_true(cJSON_ReplaceItemInObjectCaseSensitive(target, key, val));
+	e = must_from_json(j);
+	r = bg_token_desc_proof_verify(e);
+	bg_token_desc_free(&e);
+	cJSON_Delete(j);
+	return r;
+}
+
+#define assert_tampered(d, obj, key, val) do {				\
+	int r_ = proof_after((d), (obj), (key), (val));			\
+	if (r_ != BG_ESIG)						\
+		fail_msg("%s.%s edited: proof gives %s, want BG_ESIG",	\
+		    (obj) ? (obj) : "", (key), bg_strerror(r_));	\
+} while (0)
+
+/* The base64 field key of j (in obj) with bit 0 of byte i flipped. */
+static cJSON *
+flipped(const bg_token_desc_t *d, const char *obj, const char *key, size_t i)
+{
+	cJSON *j = to_json(d), *t = obj ? cJSON_GetObjectItemCaseSensitive(j,
+	    obj) : j, *v;
+	uint8_t buf[600];
+	size_t n = jb64(t, key, buf, sizeof(buf));
+
+	assert_true(i < n);
+	buf[i] ^= 1;
+	v = cJSON_CreateString(b64s(buf, n));
+	cJSON_Delete(j);
+	return v;
+}
+
+static void
+test_proof_verifies_and_tamper_refused(void **state)
+{
+	uint8_t buf[64];
+	bg_token_desc_t *f, *f2, *y, *y2, *e;
+	cJSON *j, *o2;
+
+	(void)state;
+	f = enroll_vf("fay");
+	f2 = enroll_vf("gus");
+	y = enroll_vk(SERIAL_A);
+	y2 = enroll_vk(SERIAL_B);
+	/* as enrolled, and as stored and read back */
+	assert_err(bg_token_desc_proof_verify(f), BG_OK);
+	assert_err(bg_token_desc_proof_verify(y), BG_OK);
+	j = to_json(f);
+	assert_non_null(cJSON_GetObjectItemCaseSensitive(j, "proof"));
+	e = must_from_json(j);
+	assert_err(bg_token_desc_proof_verify(e), BG_OK);
+	bg_token_desc_free(&e);
+	cJSON_Delete(j);
+
+	/* YubiKey: every field is signed */
+	memset(buf, 0x33, sizeof(buf));
+	assert_tampered(y, NULL, "model", cJSON_CreateString("YubiKey 9"));
+	assert_tampered(y, NULL, "serial", cJSON_CreateNumber(SERIAL_B));
+	assert_tampered(y, NULL, "slot", cJSON_CreateNumber(1));
+	assert_tampered(y, NULL, "challenge", cJSON_CreateString(b64s(buf,
+	    64)));
+	assert_tampered(y, NULL, "id",
+	    cJSON_CreateString("00112233445566778899aabbccddeeff"));
+	o2 = to_json(y2);
+	assert_tampered(y, NULL, "x25519", cJSON_CreateString(jstr(o2,
+	    "x25519")));
+	assert_tampered(y, NULL, "ed25519", cJSON_CreateString(jstr(o2,
+	    "ed25519")));
+	/* another token's proof */
+	assert_tampered(y, NULL, "proof", cJSON_Duplicate(
+	    cJSON_GetObjectItemCaseSensitive(o2, "proof"), 1));
+	cJSON_Delete(o2);
+	assert_tampered(y, "proof", "sig", flipped(y, "proof", "sig", 0));
+	assert_tampered(y, "proof", "sig", flipped(y, "proof", "sig", 63));
+
+	/* FIDO2: the fields, the assertion, the signature */
+	o2 = to_json(f2);
+	assert_tampered(f, NULL, "cred_id", cJSON_CreateString(jstr(o2,
+	    "cred_id")));
+	assert_tampered(f, NULL, "cred_pubkey", cJSON_CreateString(jstr(o2,
+	    "cred_pubkey")));
+	assert_tampered(f, NULL, "salt", cJSON_CreateString(jstr(o2,
+	    "salt")));
+	assert_tampered(f, NULL, "x25519", cJSON_CreateString(jstr(o2,
+	    "x25519")));
+	assert_tampered(f, NULL, "uv", cJSON_CreateString("pin"));
+	assert_tampered(f, NULL, "aaguid",
+	    cJSON_CreateString("00112233445566778899aabbccddeeff"));
+	assert_tampered(f, NULL, "model", cJSON_CreateString("Acme Key"));
+	assert_tampered(f, NULL, "attestation", cJSON_Duplicate(
+	    cJSON_GetObjectItemCaseSensitive(o2, "attestation"), 1));
+	assert_tampered(f, NULL, "proof", cJSON_Duplicate(
+	    cJSON_GetObjectItemCaseSensitive(o2, "proof"), 1));
+	cJSON_Delete(o2);
+	assert_tampered(f, "proof", "sig", flipped(f, "proof", "sig", 10));
+	assert_tampered(f, "proof", "es256", flipped(f, "proof", "es256",
+	    20));
+	/* authdata: CBOR header 2 bytes, rpIdHash, flags, counter */
+	assert_tampered(f, "proof", "authdata", flipped(f, "proof",
+	    "authdata", 2));
+	assert_tampered(f, "proof", "authdata", flipped(f, "proof",
+	    "authdata", 2 + 32));
+	assert_tampered(f, "proof", "authdata", flipped(f, "proof",
+	    "authdata", 2 + 36));
+	assert_tampered(f, "attestation", "sig", flipped(f, "attestation",
+	    "sig", 8));
+
+	/* the originals still verify */
+	assert_err(bg_token_desc_proof_verify(f), BG_OK);
+	assert_err(bg_token_desc_proof_verify(y), BG_OK);
+	assert_err(bg_token_desc_proof_verify(NULL), BG_EINVAL);
+	bg_token_desc_free(&f);
+	bg_token_desc_free(&f2);
+	bg_token_desc_free(&y);
+	bg_token_desc_free(&y2);
+}
+
+/* The proof of a test program's YubiKey, from its raw X25519 key. */
+static void
+test_proof_raw(void **state)
+{
+	uint8_t priv[32], other[32], pub[32], spub[32], id[16], ch[64];
+	char text[1024];
+	bg_token_desc_t *d, *f;
+	cJSON *j;
+
+	(void)state;
+	assert_int_equal(RAND_bytes(priv, 32), 1);
+	assert_int_equal(RAND_bytes(other, 32), 1);
+	assert_int_equal(RAND_bytes(id, 16), 1);
+	assert_int_equal(RAND_bytes(ch, 64), 1);
+	assert_int_equal(bg_x25519_public(priv, pub), BG_OK);
+	assert_err(bg_token_sign_public(id, priv, spub), BG_OK);
+	{
+		char idhex[33], *p64 = b64(pub, 32), *s64 = b64(spub, 32),
+		    *c64 = b64(ch, 64);
+
+		bg_hex_encode(id, 16, idhex, sizeof(idhex));
+		snprintf(text, sizeof(text), "{\"kind\":\"yubikey\",\"id\":"
+		    "\"%s\",\"x25519\":\"%s\",\"ed25519\":\"%s\",\"serial\":7,"
+		    "\"slot\":2,\"challenge\":\"%s\",\"model\":\"test\"}", idhex,
+		    p64, s64, c64);
+		free(p64);
+		free(s64);
+		free(c64);
+	}
+	assert_non_null(j = bg_json_parse(text, strlen(text)));
+	d = must_from_json(j);
+	cJSON_Delete(j);
+	assert_err(bg_token_desc_proof_verify(d), BG_EFORMAT);
+	assert_err(bg_token_desc_prove_raw(d, other), BG_EWRONGTOKEN);
+	assert_err(bg_token_desc_proof_verify(d), BG_EFORMAT);
+	assert_err(bg_token_desc_prove_raw(d, priv), BG_OK);
+	assert_err(bg_token_desc_proof_verify(d), BG_OK);
+	/* written out and read back, it still verifies */
+	j = to_json(d);
+	bg_token_desc_free(&d);
+	d = must_from_json(j);
+	cJSON_Delete(j);
+	assert_err(bg_token_desc_proof_verify(d), BG_OK);
+	assert_err(bg_token_desc_prove_raw(NULL, priv), BG_EINVAL);
+	assert_err(bg_token_desc_prove_raw(d, NULL), BG_EINVAL);
+	f = enroll_vf("hal");
+	assert_err(bg_token_desc_prove_raw(f, priv), BG_EINVAL);
+	bg_token_desc_free(&f);
+	bg_token_desc_free(&d);
+}
+
 static void
 test_null_arguments(void **state)
 {
@@ -2525,6 +3158,13 @@ main(void)
 		T(test_sign_forgeries_refused),
 		T(test_sign_keys_differ_between_tokens),
 		T(test_sign_desc_field),
+		T(test_desc_x25519_refused),
+		T(test_desc_ed25519_refused),
+		T(test_desc_es256_encodings),
+		T(test_desc_same),
+		T(test_yk_no_touch_slot_refused),
+		T(test_proof_verifies_and_tamper_refused),
+		T(test_proof_raw),
 		T(test_null_arguments),
 	};
 
