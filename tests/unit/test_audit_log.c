@@ -15,6 +15,7 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -1002,6 +1003,438 @@ test_torn_slot_with_tail_recovers(void **state)
 	cleanup(&f);
 }
 
+/* ------------------------------------------------------------ the clock */
+
+/*
+ * The wall clock is tests/virtual/clock's libbgclock.so, linked into this
+ * program: with BG_FAKE_CLOCK_FILE set, time() and clock_gettime() read
+ * the file's second; unset, the real clock.
+ */
+#define T2020 1577836800LL	/* 2020-01-01T00:00:00Z */
+#define T2100 4102444800LL	/* 2100-01-01T00:00:00Z */
+
+static void
+clock_set(const struct fx *f, long long secs)
+{
+	char p[BG_PATH_MAX], txt[32];
+	int n = snprintf(txt, sizeof(txt), "%lld\n", secs);
+
+	path_of(p, sizeof(p), f->root, "clock");
+	assert_int_equal(bg_file_replace(p, txt, (size_t)n, 0600), BG_OK);
+	assert_int_equal(setenv("BG_FAKE_CLOCK_FILE", p, 1), 0);
+	/* the fake clock is really in effect, or this test tests nothing */
+	assert_int_equal((long long)time(NULL), secs);
+}
+
+static void
+clock_real(void)
+{
+	assert_int_equal(unsetenv("BG_FAKE_CLOCK_FILE"), 0);
+}
+
+static void
+note_at(const struct fx *f, long long secs, uint64_t want_seq)
+{
+	struct bg_audit_event ev = { "operator.note", "alice", "", "", NULL };
+	bg_audit_t *log = NULL;
+	uint64_t seq = UINT64_MAX;
+
+	if (secs >= 0)
+		clock_set(f, secs);
+	else
+		clock_real();
+	assert_int_equal(bg_audit_open(f->dir, BG_AUDIT_WRITE, &log), BG_OK);
+	assert_int_equal(bg_audit_append(log, &ev, &seq), BG_OK);
+	/* the caller's entry, after any clock.skew entry */
+	assert_int_equal(seq, want_seq);
+	bg_audit_close(&log);
+}
+
+struct got {
+	uint64_t seq;
+	struct bg_audit_entry e;
+};
+
+static int
+got_one(void *ctx, uint64_t seq, const char *line, size_t len)
+{
+	struct got *g = ctx;
+
+	assert_int_equal(bg_audit_entry_parse(line, len, &g->e), BG_OK);
+	g->seq = seq;
+	return 1;
+}
+
+/* Entry seq, parsed; bg_audit_entry_free() it. */
+static void
+entry_at(const struct fx *f, uint64_t seq, struct got *g)
+{
+	bg_audit_t *log = NULL;
+
+	assert_int_equal(bg_audit_open(f->dir, BG_AUDIT_READ, &log), BG_OK);
+	assert_int_equal(bg_audit_foreach(log, seq, seq + 1, got_one, g), 1);
+	assert_int_equal(g->seq, seq);
+	bg_audit_close(&log);
+}
+
+static void
+expect_skew(const struct fx *f, uint64_t seq, const char *prev,
+    const char *now, double back_ms)
+{
+	struct got g;
+
+	entry_at(f, seq, &g);
+	assert_string_equal(g.e.event, "clock.skew");
+	assert_string_equal(g.e.actor, "breakglass");
+	assert_string_equal(g.e.time, now);
+	assert_string_equal(cJSON_GetObjectItem(g.e.detail, "previous")->
+	    valuestring, prev);
+	assert_string_equal(cJSON_GetObjectItem(g.e.detail, "now")->
+	    valuestring, now);
+	assert_true(cJSON_GetObjectItem(g.e.detail, "back_ms")->valuedouble ==
+	    back_ms);
+	assert_int_equal(cJSON_GetArraySize(g.e.detail), 3);
+	bg_audit_entry_free(&g.e);
+}
+
+static void
+expect_entry(const struct fx *f, uint64_t seq, const char *event,
+    const char *time)
+{
+	struct got g;
+
+	entry_at(f, seq, &g);
+	assert_string_equal(g.e.event, event);
+	assert_string_equal(g.e.time, time);
+	bg_audit_entry_free(&g.e);
+}
+
+/*
+ * 0 audit.init 2020-01-01T00:00:00, 1 note at the same second, 2 note with
+ * the clock at 2100, 3 clock.skew back to 2020-01-01T00:01:00, 4 note
+ * then, 5 note a second later.
+ */
+static void
+make_log_at(struct fx *f, long long secs)
+{
+	snprintf(f->root, sizeof(f->root), "/tmp/bg-test-XXXXXX");
+	assert_non_null(mkdtemp(f->root));
+	snprintf(f->dir, sizeof(f->dir), "%s/audit", f->root);
+	clock_set(f, secs);
+	assert_int_equal(bg_audit_init(f->dir, "test.example/log"), BG_OK);
+}
+
+static void
+make_skewed_log(struct fx *f)
+{
+	make_log_at(f, T2020);
+	note_at(f, T2020, 1);
+	note_at(f, T2100, 2);
+	note_at(f, T2020 + 60, 4);
+	note_at(f, T2020 + 61, 5);
+	clock_real();
+}
+
+/*
+ * The insider's run with the clock at 2100: later entries carry the real
+ * time (they were all stamped 2100 before), a clock.skew entry records
+ * the step back, and the log verifies.
+ */
+static void
+test_clock_far_ahead_once(void **state)
+{
+	struct bg_audit_verify_result res;
+	char before[BG_TIME_LEN + 1], after[BG_TIME_LEN + 1];
+	struct got g;
+	struct fx f;
+
+	(void)state;
+	make_skewed_log(&f);
+	expect_entry(&f, 0, "audit.init", "2020-01-01T00:00:00.000Z");
+	expect_entry(&f, 1, "operator.note", "2020-01-01T00:00:00.000Z");
+	expect_entry(&f, 2, "operator.note", "2100-01-01T00:00:00.000Z");
+	expect_skew(&f, 3, "2100-01-01T00:00:00.000Z",
+	    "2020-01-01T00:01:00.000Z", (double)(T2100 - T2020 - 60) * 1000);
+	expect_entry(&f, 4, "operator.note", "2020-01-01T00:01:00.000Z");
+	expect_entry(&f, 5, "operator.note", "2020-01-01T00:01:01.000Z");
+	assert_int_equal(verify(f.dir, &res), BG_OK);
+	assert_int_equal(res.entries, 6);
+	/* the real clock: ahead of 2020, no skew, the real time */
+	assert_int_equal(bg_entry_now(before), BG_OK);
+	note_at(&f, -1, 6);
+	assert_int_equal(bg_entry_now(after), BG_OK);
+	entry_at(&f, 6, &g);
+	assert_string_equal(g.e.event, "operator.note");
+	assert_true(strcmp(before, g.e.time) <= 0);
+	assert_true(strcmp(g.e.time, after) <= 0);
+	bg_audit_entry_free(&g.e);
+	/* the clock at 2100 again, then real: a second clock.skew */
+	note_at(&f, T2100, 7);
+	clock_real();
+	assert_int_equal(bg_entry_now(before), BG_OK);
+	note_at(&f, -1, 9);
+	assert_int_equal(bg_entry_now(after), BG_OK);
+	entry_at(&f, 8, &g);
+	assert_string_equal(g.e.event, "clock.skew");
+	assert_string_equal(cJSON_GetObjectItem(g.e.detail, "previous")->
+	    valuestring, "2100-01-01T00:00:00.000Z");
+	assert_true(strcmp(before, g.e.time) <= 0);
+	assert_true(strcmp(g.e.time, after) <= 0);
+	bg_audit_entry_free(&g.e);
+	assert_int_equal(verify(f.dir, &res), BG_OK);
+	assert_int_equal(res.entries, 10);
+	cleanup(&f);
+}
+
+/*
+ * Up to a second back (an NTP correction) the previous time is reused;
+ * two seconds back is recorded. Callers cannot write clock.skew entries.
+ */
+static void
+test_clock_small_steps(void **state)
+{
+	struct bg_audit_event ev[2] = {
+		{ "operator.note", "alice", "", "", NULL },
+		{ "clock.skew", "breakglass", "", "", NULL },
+	};
+	struct bg_audit_verify_result res;
+	bg_audit_t *log = NULL;
+	struct fx f;
+
+	(void)state;
+	make_log_at(&f, T2020);
+	note_at(&f, T2020 + 10, 1);
+	note_at(&f, T2020 + 9, 2);	/* 1000 ms back: reused */
+	expect_entry(&f, 2, "operator.note", "2020-01-01T00:00:10.000Z");
+	note_at(&f, T2020 + 8, 4);	/* 2000 ms back: recorded */
+	expect_skew(&f, 3, "2020-01-01T00:00:10.000Z",
+	    "2020-01-01T00:00:08.000Z", 2000);
+	expect_entry(&f, 4, "operator.note", "2020-01-01T00:00:08.000Z");
+	/* clock.skew is the log's own: refused alone and in a batch */
+	assert_int_equal(bg_audit_open(f.dir, BG_AUDIT_WRITE, &log), BG_OK);
+	assert_int_equal(bg_audit_append(log, &ev[1], NULL), BG_EINVAL);
+	assert_int_equal(bg_audit_append_batch(log, ev, 2, NULL), BG_EINVAL);
+	assert_int_equal(bg_audit_size(log), 5);
+	bg_audit_close(&log);
+	clock_real();
+	assert_int_equal(verify(f.dir, &res), BG_OK);
+	assert_int_equal(res.entries, 5);
+	cleanup(&f);
+}
+
+/*
+ * Writes buf as entries.jsonl and signs a checkpoint over all of it with
+ * the log's own key (plain file and both slots; derived files dropped),
+ * as an insider holding the key would.
+ */
+static void
+resign_all(const struct fx *f, const char *buf, size_t len)
+{
+	struct bg_merkle_stream *st = malloc(sizeof(*st));
+	uint8_t leaf[BG_HASH_LEN], root[BG_HASH_LEN];
+	size_t i, start = 0, nlen;
+	uint64_t n = 0;
+	EVP_PKEY *key = NULL;
+	char p[BG_PATH_MAX], *note = NULL;
+	int fd;
+
+	assert_non_null(st);
+	bg_merkle_stream_init(st);
+	for (i = 0; i < len; i++) {
+		if (buf[i] != '\n')
+			continue;
+		assert_int_equal(bg_merkle_leaf_hash(buf + start, i - start,
+		    leaf), BG_OK);
+		assert_int_equal(bg_merkle_stream_add(st, leaf, NULL, NULL),
+		    BG_OK);
+		start = i + 1;
+		n++;
+	}
+	assert_int_equal(bg_merkle_stream_root(st, root), BG_OK);
+	free(st);
+	assert_int_equal(bg_keys_load_priv(f->dir, &key), BG_OK);
+	assert_int_equal(bg_checkpoint_sign(key, "test.example/log", n, root,
+	    &note, &nlen), BG_OK);
+	EVP_PKEY_free(key);
+	path_of(p, sizeof(p), f->dir, F_SLOTS);
+	assert_true((fd = open(p, O_RDWR)) >= 0);
+	assert_int_equal(bg_slots_write(fd, 0, 900, note, nlen), BG_OK);
+	assert_int_equal(bg_slots_write(fd, 1, 899, note, nlen), BG_OK);
+	close(fd);
+	spit(f->dir, F_CHECKPOINT, note, nlen);
+	path_of(p, sizeof(p), f->dir, F_TREE);
+	unlink(p);
+	path_of(p, sizeof(p), f->dir, F_INDEX);
+	unlink(p);
+	spit(f->dir, F_ENTRIES, buf, len);
+	free(note);
+}
+
+/* orig with the first `from` in line seq replaced by `to`. */
+static char *
+edit_line(const char *orig, size_t len, uint64_t seq, const char *from,
+    const char *to, size_t *outlen)
+{
+	size_t starts[16] = { 0 }, n = line_starts(orig, len, starts, 16), a, b;
+	size_t fl = strlen(from), tl = strlen(to);
+	char *out, *at, *line;
+
+	assert_true(seq < n);
+	a = starts[seq];
+	b = seq + 1 < n ? starts[seq + 1] : len;
+	assert_non_null(line = strndup(orig + a, b - a));
+	if ((at = strstr(line, from)) == NULL)
+		fail_msg("entry %llu has no %s: %s", (unsigned long long)seq,
+		    from, line);
+	assert_non_null(out = malloc(len + tl + 1));
+	memcpy(out, orig, a + (size_t)(at - line));
+	memcpy(out + a + (at - line), to, tl);
+	memcpy(out + a + (at - line) + tl, orig + a + (at - line) + fl,
+	    len - a - (size_t)(at - line) - fl);
+	*outlen = len - fl + tl;
+	free(line);
+	return out;
+}
+
+/* The re-signed log fails verify at seq, for the reason given. */
+static void
+expect_named(const struct fx *f, const char *buf, size_t len, uint64_t seq,
+    const char *reason)
+{
+	struct bg_audit_verify_result res;
+
+	resign_all(f, buf, len);
+	assert_int_equal(verify(f->dir, &res), BG_ETAMPER);
+	assert_true(res.bad);
+	assert_int_equal(res.bad_seq, seq);
+	if (strstr(res.reason, reason) == NULL)
+		fail_msg("entry %llu: \"%s\", wanted \"%s\"",
+		    (unsigned long long)seq, res.reason, reason);
+}
+
+static void
+expect_edit_named(const struct fx *f, const char *orig, size_t len,
+    uint64_t seq, const char *from, const char *to, const char *reason)
+{
+	size_t n;
+	char *buf = edit_line(orig, len, seq, from, to, &n);
+
+	expect_named(f, buf, n, seq, reason);
+	free(buf);
+}
+
+#define BACK "\"back_ms\":2524607940000"
+#define SKEW_DETAIL "{\"previous\":\"2100-01-01T00:00:00.000Z\"," \
+    "\"now\":\"2020-01-01T00:01:00.000Z\"," BACK "}"
+
+/*
+ * An insider with the log's key rewrites times and re-signs: time going
+ * back without a clock.skew entry, a clock.skew entry whose stated step
+ * does not match the entries around it, one at seq 0, one malformed, one
+ * spelled with an escape, a time that is no real instant. Each is named.
+ */
+static void
+test_clock_forged_times(void **state)
+{
+	static const char *const bad_detail[] = {
+		"{\"previous\":\"2100-01-01T00:00:00.000Z\","
+		    "\"now\":\"2020-01-01T00:01:00.000Z\"}",
+		"{\"previous\":\"2100-01-01T00:00:00.000Z\","
+		    "\"now\":\"2020-01-01T00:01:00.000Z\","
+		    "\"back_ms\":\"2524607940000\"}",
+		"{\"previous\":\"2100-01-01T00:00:00.000Z\","
+		    "\"now\":\"2020-01-01T00:01:00.000Z\","
+		    "\"back_ms\":-2524607940000}",
+		"{\"previous\":\"2100-01-01T00:00:00.000Z\","
+		    "\"now\":\"2020-01-01T00:01:00.000Z\","
+		    BACK ",\"by\":\"mallory\"}",
+		"{\"previous\":\"2100-01-01T00:00:00.000Z\","
+		    "\"previous\":\"2100-01-01T00:00:00.000Z\","
+		    "\"now\":\"2020-01-01T00:01:00.000Z\"," BACK "}",
+		"{\"previous\":\"2100-01-01T00:00:00Z\","
+		    "\"now\":\"2020-01-01T00:01:00.000Z\"," BACK "}",
+	};
+	struct bg_audit_verify_result res;
+	size_t len, n, i, starts[16] = { 0 };
+	char *orig, *buf, *cut;
+	struct fx f;
+
+	(void)state;
+	make_skewed_log(&f);
+	orig = slurp(f.dir, F_ENTRIES, &len);
+	assert_int_equal(line_starts(orig, len, starts, 16), 6);
+	assert_non_null(strstr(orig, SKEW_DETAIL));
+	/* control: re-signing the log as it is changes nothing */
+	resign_all(&f, orig, len);
+	assert_int_equal(verify(f.dir, &res), BG_OK);
+
+	/* a time moved back a second, no clock.skew entry */
+	expect_edit_named(&f, orig, len, 5, "00:01:01.000Z", "00:00:59.000Z",
+	    "entry time goes backwards");
+	/* the note after the 2100 entry moved back, the skew entry kept */
+	expect_edit_named(&f, orig, len, 4, "00:01:00.000Z", "00:00:59.999Z",
+	    "entry time goes backwards");
+	/* the clock.skew entry removed (later seqs renumbered) */
+	buf = malloc(len);
+	assert_non_null(buf);
+	memcpy(buf, orig, starts[3]);
+	n = starts[3];
+	memcpy(buf + n, orig + starts[4], len - starts[4]);
+	n += len - starts[4];
+	cut = edit_line(buf, n, 3, "\"seq\":4", "\"seq\":3", &n);
+	free(buf);
+	buf = edit_line(cut, n, 4, "\"seq\":5", "\"seq\":4", &n);
+	expect_named(&f, buf, n, 3, "entry time goes backwards");
+	free(cut);
+	free(buf);
+
+	/* the stated step does not match the times around it */
+	expect_edit_named(&f, orig, len, 3, BACK, "\"back_ms\":2524607940001",
+	    "clock.skew entry does not state");
+	expect_edit_named(&f, orig, len, 3, SKEW_DETAIL,
+	    "{\"previous\":\"2099-01-01T00:00:00.000Z\","
+	    "\"now\":\"2020-01-01T00:01:00.000Z\","
+	    "\"back_ms\":2493071940000}", "clock.skew entry does not state");
+	expect_edit_named(&f, orig, len, 3, SKEW_DETAIL,
+	    "{\"previous\":\"2100-01-01T00:00:00.000Z\","
+	    "\"now\":\"2020-01-01T00:00:30.000Z\","
+	    "\"back_ms\":2524607970000}", "clock.skew entry does not state");
+	expect_edit_named(&f, orig, len, 3, "\"actor\":\"breakglass\"",
+	    "\"actor\":\"mallory\"", "clock.skew entry does not state");
+	for (i = 0; i < sizeof(bad_detail) / sizeof(bad_detail[0]); i++)
+		expect_edit_named(&f, orig, len, 3, SKEW_DETAIL, bad_detail[i],
+		    i == 4 ? "clock.skew entry is malformed" :
+		    "clock.skew entry does not state");
+	expect_edit_named(&f, orig, len, 3, SKEW_DETAIL, "[]",
+	    "clock.skew entry is malformed");
+	/* a clock.skew entry where time goes forward */
+	cut = edit_line(orig, len, 5, "\"event\":\"operator.note\","
+	    "\"actor\":\"alice\"", "\"event\":\"clock.skew\","
+	    "\"actor\":\"breakglass\"", &n);
+	buf = edit_line(cut, n, 5, "\"detail\":{}", "\"detail\":{"
+	    "\"previous\":\"2020-01-01T00:01:00.000Z\","
+	    "\"now\":\"2020-01-01T00:01:01.000Z\",\"back_ms\":1000}", &n);
+	expect_named(&f, buf, n, 5, "clock.skew entry does not state");
+	free(cut);
+	free(buf);
+	/* at seq 0: nothing before it */
+	expect_edit_named(&f, orig, len, 0, "\"event\":\"audit.init\"",
+	    "\"event\":\"clock.skew\"", "with no entry before it");
+	/* clock.skew spelled with an escape, to slip past the check */
+	expect_edit_named(&f, orig, len, 3, "\"event\":\"clock.skew\"",
+	    "\"event\":\"clock\\u002eskew\"", "entry is malformed");
+	/* a time that is no real instant */
+	expect_edit_named(&f, orig, len, 1, "00:00:00.000Z", "00:00:60.000Z",
+	    "not a real instant");
+	expect_edit_named(&f, orig, len, 2, "2100-01-01", "2100-02-29",
+	    "not a real instant");
+
+	resign_all(&f, orig, len);
+	assert_int_equal(verify(f.dir, &res), BG_OK);
+	free(orig);
+	cleanup(&f);
+}
+
 int
 main(void)
 {
@@ -1025,6 +1458,9 @@ main(void)
 		cmocka_unit_test(test_entry_parse),
 		cmocka_unit_test(test_damaged_slot_hides_removal),
 		cmocka_unit_test(test_torn_slot_with_tail_recovers),
+		cmocka_unit_test(test_clock_far_ahead_once),
+		cmocka_unit_test(test_clock_small_steps),
+		cmocka_unit_test(test_clock_forged_times),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
