@@ -31,6 +31,7 @@ static const char *const default_events[] = {
 	"approval.failed", "release.done", "request.refused",
 	"custody.violation", "custody.attest_failed", "audit.verify_failed",
 	"vault.verify_failed", "vault.refused", "alert.dead",
+	"clock.skew",	/* the clock stepped back (docs/audit.md, "Time") */
 	/* governance */
 	"vault.init", "config.init", "config.changed", "config.refused",
 	"account.added", "person.added", "custodian.added",
