@@ -40,21 +40,17 @@ bg_audit_event_name_ok(const char *name)
 	return word;
 }
 
-/* UTF-8 without control characters, at most BG_AUDIT_FIELD_MAX bytes. */
+/*
+ * Clean one-line text (common/text.c: strict UTF-8, no C0 or C1 controls,
+ * no direction controls), at most BG_AUDIT_FIELD_MAX bytes.
+ */
 static int
 field_ok(const char *s)
 {
-	const uint8_t *p = (const uint8_t *)s;
-	size_t n = strlen(s), i, k;
-	uint32_t cp;
+	size_t n = strlen(s);
 
-	if (n > BG_AUDIT_FIELD_MAX)
-		return 0;
-	for (i = 0; i < n; i += k)
-		if ((k = bg_utf8_next(p + i, n - i, &cp)) == 0 || cp < 0x20 ||
-		    cp == 0x7f)
-			return 0;
-	return 1;
+	return n <= BG_AUDIT_FIELD_MAX &&
+	    bg_text_check(s, n, 0, NULL, NULL) == BG_OK;
 }
 
 int
@@ -87,18 +83,53 @@ quote(const char *s)
 	return out;
 }
 
+/*
+ * The event's fields and every string in its detail are clean text
+ * (common/text.c); detail values may hold '\n' (the multi-line
+ * statements the program builds, escaped in the line), keys may not.
+ * bg_why() names the field that is not.
+ */
 static int
 event_ok(const struct bg_audit_event *ev)
 {
 	const char *f[] = { ev->actor, ev->account, ev->request };
-	size_t i;
+	const char *names[] = { "actor", "account", "request" };
+	const char *problem = "";
+	char where[96];
+	size_t i, off;
 
-	if (!bg_audit_event_name_ok(ev->event))
+	if (!bg_audit_event_name_ok(ev->event)) {
+		bg_audit_set_why("the event name is not dotted lower-case "
+		    "words");
 		return 0;
-	for (i = 0; i < 3; i++)
-		if (f[i] != NULL && !field_ok(f[i]))
+	}
+	for (i = 0; i < 3; i++) {
+		if (f[i] == NULL)
+			continue;
+		if (strlen(f[i]) > BG_AUDIT_FIELD_MAX) {
+			bg_audit_set_why("the %s is longer than %d bytes",
+			    names[i], BG_AUDIT_FIELD_MAX);
 			return 0;
-	return ev->detail == NULL || cJSON_IsObject(ev->detail);
+		}
+		if (bg_text_check(f[i], strlen(f[i]), 0, &off, &problem) !=
+		    BG_OK) {
+			bg_audit_set_why("the %s holds %s at byte %zu", names[i],
+			    problem, off);
+			return 0;
+		}
+	}
+	if (ev->detail == NULL)
+		return 1;
+	if (!cJSON_IsObject(ev->detail)) {
+		bg_audit_set_why("the detail is not a JSON object");
+		return 0;
+	}
+	if (bg_text_check_json(ev->detail, BG_TEXT_LINES, where, sizeof(where),
+	    &problem) != BG_OK) {
+		bg_audit_set_why("detail.%s holds %s", where, problem);
+		return 0;
+	}
+	return 1;
 }
 
 int
@@ -111,8 +142,10 @@ bg_entry_format(uint64_t seq, const char *time,
 	int n, r = BG_EINVAL;
 
 	*line = NULL;
-	if (ev == NULL || !event_ok(ev))
+	if (ev == NULL)
 		return BG_EINVAL;
+	if (!event_ok(ev))
+		return BG_EINVAL;	/* the caller's text; nothing written */
 	r = BG_ENOMEM;
 	q[0] = quote(ev->event);
 	q[1] = quote(ev->actor);

@@ -2,9 +2,11 @@
 #define _GNU_SOURCE	/* memmem */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <openssl/evp.h>
@@ -20,6 +22,94 @@ static const char *const state_files[] = { "vault.json", "breakglass.json",
 
 static int recover_pending(struct bg_state *st);
 
+/* ------------------------------------------------------------- actor */
+
+static char default_actor[BG_AUDIT_FIELD_MAX + 1] = BG_STATE_SYSTEM_ACTOR;
+
+int
+bg_state_set_actor(const char *name)
+{
+	if (name == NULL || name[0] == '\0' ||
+	    strlen(name) >= sizeof(default_actor) ||
+	    !bg_text_ok(name, 0))
+		return BG_EINVAL;
+	memcpy(default_actor, name, strlen(name) + 1);
+	return BG_OK;
+}
+
+const char *
+bg_state_actor(void)
+{
+	return default_actor;
+}
+
+/* ------------------------------------------------------- permissions */
+
+/*
+ * What a command opens in the state directory must be the owner's alone
+ * (docs/design.md §7): the directories, every file and subdirectory
+ * directly in them, and the signing key, which nobody else may read.
+ * Entries are judged by fstatat without following links; the files a
+ * command reads are judged again on the descriptor it reads
+ * (bg_file_read_checked), so a swap after this sweep is caught there.
+ */
+static int
+check_dir_entries(const char *dir, const char *secret)
+{
+	char path[BG_PATH_MAX];
+	struct dirent *de;
+	struct stat sb;
+	DIR *d;
+	int fd, r;
+
+	if ((r = bg_path_check(dir, BG_PERM_DIR)) != BG_OK)
+		return r;
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) <
+	    0)
+		return bg_err_from_errno(errno);
+	if ((d = fdopendir(fd)) == NULL) {
+		r = bg_err_from_errno(errno);
+		(void)close(fd);
+		return r;
+	}
+	while (r == BG_OK && (de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		if (bg_path_join(path, sizeof(path), dir, de->d_name) != BG_OK)
+			r = BG_ETOOBIG;
+		else if (fstatat(fd, de->d_name, &sb, AT_SYMLINK_NOFOLLOW) != 0)
+			r = errno == ENOENT ? BG_OK : bg_err_from_errno(errno);
+		else if (S_ISLNK(sb.st_mode)) {
+			bg_set_why("%s is a symbolic link; put the file itself "
+			    "there", path);
+			r = BG_EPERM;
+		} else
+			r = bg_perm_check(path, &sb, secret != NULL &&
+			    strcmp(de->d_name, secret) == 0 ? BG_PERM_SECRET : 0);
+	}
+	closedir(d);
+	return r;
+}
+
+int
+bg_state_check_perms(const char *dir)
+{
+	char audit_dir[BG_PATH_MAX];
+	int r;
+
+	if (dir == NULL)
+		return BG_EINVAL;
+	if ((r = bg_path_join(audit_dir, sizeof(audit_dir), dir, "audit")) !=
+	    BG_OK)
+		return r;
+	if ((r = check_dir_entries(dir, NULL)) != BG_OK)
+		return r;
+	r = check_dir_entries(audit_dir, "signing.key");
+	return r == BG_ENOENT ? BG_OK : r;	/* no log yet: init makes it */
+}
+
+/* ------------------------------------------------------------- open */
+
 int
 bg_state_open(struct bg_state *st, const char *dir)
 {
@@ -30,6 +120,8 @@ bg_state_open(struct bg_state *st, const char *dir)
 	    sizeof(st->dir) || bg_path_join(st->audit_dir,
 	    sizeof(st->audit_dir), dir, "audit") != BG_OK)
 		return BG_ETOOBIG;
+	if ((r = bg_state_check_perms(dir)) != BG_OK)
+		return r;
 	if ((r = bg_audit_open(st->audit_dir, BG_AUDIT_WRITE, &st->log)) != BG_OK)
 		return r;
 	if ((r = recover_pending(st)) != BG_OK)
@@ -56,6 +148,28 @@ state_path(const char *dir, const char *name, char *out, size_t outsz)
 	return bg_path_join(out, outsz, dir, name);
 }
 
+/*
+ * Reads STATE/name at path, judging the opened file (and the directory
+ * of a nested name, e.g. requests/) by the permission rule.
+ */
+static int
+read_checked(const char *dir, const char *name, const char *path, size_t max,
+    char **text, size_t *len)
+{
+	char sub[BG_PATH_MAX];
+	const char *slash = strrchr(name, '/');
+	int r;
+
+	if (slash != NULL) {
+		if ((size_t)snprintf(sub, sizeof(sub), "%s/%.*s", dir,
+		    (int)(slash - name), name) >= sizeof(sub))
+			return BG_ETOOBIG;
+		if ((r = bg_path_check(sub, BG_PERM_DIR)) != BG_OK)
+			return r;
+	}
+	return bg_file_read_checked(path, max, 0, text, len);
+}
+
 int
 bg_state_read(const struct bg_state *st, const char *name, cJSON **out)
 {
@@ -65,7 +179,8 @@ bg_state_read(const struct bg_state *st, const char *name, cJSON **out)
 
 	*out = NULL;
 	if ((r = state_path(st->dir, name, path, sizeof(path))) != BG_OK ||
-	    (r = bg_file_read(path, BG_STATE_FILE_MAX, &text, &len)) != BG_OK)
+	    (r = read_checked(st->dir, name, path, BG_STATE_FILE_MAX, &text,
+	    &len)) != BG_OK)
 		return r;
 	if (len > 0 && text[len - 1] == '\n')
 		len--;	/* written with one final newline */
@@ -98,7 +213,8 @@ file_hash(const char *path, char hex[65])
 	hex[0] = '\0';
 	if (access(path, F_OK) != 0 && (errno == ENOENT || errno == ENOTDIR))
 		return BG_OK;
-	if ((r = bg_file_read(path, BG_STATE_FILE_MAX, &text, &len)) == BG_ENOENT)
+	if ((r = bg_file_read_checked(path, BG_STATE_FILE_MAX, 0, &text,
+	    &len)) == BG_ENOENT)
 		return BG_OK;
 	if (r == BG_OK)
 		r = sha256_hex(text, len, hex);
@@ -134,10 +250,14 @@ static int
 append(struct bg_state *st, const struct bg_audit_event *ev)
 {
 	struct spool_ctx c = { st, BG_OK };
+	struct bg_audit_event e = *ev;
 	uint64_t seq;
 	int r;
 
-	if ((r = bg_audit_append(st->log, ev, &seq)) != BG_OK)
+	/* every entry names its actor: the caller's, else the process's */
+	if (e.actor == NULL || e.actor[0] == '\0')
+		e.actor = default_actor;
+	if ((r = bg_audit_append(st->log, &e, &seq)) != BG_OK)
 		return r;
 	if ((r = bg_audit_foreach(st->log, seq, seq + 1, spool_entry, &c)) !=
 	    BG_OK || c.r != BG_OK) {
@@ -241,6 +361,24 @@ write_text(struct bg_state *st, const char *name, const char *path,
 	return bg_fsync_parent(path);
 }
 
+/*
+ * Every string in a state file is clean text (common/text.c); values may
+ * hold '\n', as the multi-line statements a request file keeps do.
+ */
+static int
+doc_text_ok(const char *name, const cJSON *doc)
+{
+	const char *problem = "";
+	char where[128];
+
+	if (bg_text_check_json(doc, BG_TEXT_LINES, where, sizeof(where),
+	    &problem) == BG_OK)
+		return BG_OK;
+	bg_set_why("%s: %s%sholds %s; nothing written", name, where,
+	    where[0] != '\0' ? " " : "", problem);
+	return BG_EINVAL;
+}
+
 int
 bg_state_write(struct bg_state *st, const char *name, const cJSON *doc,
     const struct bg_audit_event *ev)
@@ -252,6 +390,8 @@ bg_state_write(struct bg_state *st, const char *name, const cJSON *doc,
 	if (st->log == NULL || doc == NULL || ev == NULL)
 		return BG_EINVAL;
 	if ((r = state_path(st->dir, name, path, sizeof(path))) != BG_OK)
+		return r;
+	if ((r = doc_text_ok(name, doc)) != BG_OK)
 		return r;
 	if ((text = cJSON_Print(doc)) == NULL)
 		return BG_ENOMEM;
@@ -294,7 +434,7 @@ bg_state_get_blob(const struct bg_state *st, const char *name, size_t max,
 	*data = NULL;
 	*len = 0;
 	if ((r = state_path(st->dir, name, path, sizeof(path))) != BG_OK ||
-	    (r = bg_file_read(path, max, &text, len)) != BG_OK)
+	    (r = read_checked(st->dir, name, path, max, &text, len)) != BG_OK)
 		return r;
 	*data = (uint8_t *)text;
 	return BG_OK;
@@ -313,13 +453,16 @@ bg_state_note_failure(struct bg_state *st, const struct bg_audit_event *ev,
     const char *key, const char *val, int err)
 {
 	struct bg_audit_event e = *ev;
-	char why[512];
+	char why[512], cval[512];
 	cJSON *d = cJSON_CreateObject();
 	int r = BG_ENOMEM;
 
-	snprintf(why, sizeof(why), "%s", bg_why());
+	/* a refusal is recorded even when what it quotes (a tampered
+	 * file's name, a bad argument) is not clean text */
+	(void)bg_text_clean(bg_why(), why, sizeof(why));
+	(void)bg_text_clean(val, cval, sizeof(cval));
 	if (d != NULL && (key == NULL || cJSON_AddStringToObject(d, key,
-	    val) != NULL) &&
+	    cval) != NULL) &&
 	    cJSON_AddStringToObject(d, "error", bg_strerror(err)) != NULL &&
 	    cJSON_AddStringToObject(d, "reason", why) != NULL) {
 		e.detail = d;
@@ -578,6 +721,8 @@ bg_state_verify(const char *dir, bg_state_report_fn report, void *ctx)
 
 	bg_clear_why();
 	if ((r = bg_path_join(audit_dir, sizeof(audit_dir), dir, "audit")) != BG_OK)
+		return r;
+	if ((r = bg_state_check_perms(dir)) != BG_OK)
 		return r;
 	settle_all(dir);
 	/* the recorded hashes count only in a log that verifies */

@@ -28,6 +28,31 @@ struct bg_state {
 };
 
 /*
+ * Every entry names its actor. An event recorded here with a NULL or
+ * empty actor gets the process's default actor: what the program sets
+ * once at start with bg_state_set_actor (the login name), else
+ * BG_STATE_SYSTEM_ACTOR. Entries the system writes on its own (recovery,
+ * alert bookkeeping, verify failures) name BG_STATE_SYSTEM_ACTOR.
+ * bg_state_set_actor refuses an empty name or one that is not clean
+ * text (BG_EINVAL).
+ */
+#define BG_STATE_SYSTEM_ACTOR "breakglass"
+int bg_state_set_actor(const char *name);
+const char *bg_state_actor(void);
+
+/*
+ * The permission rule (docs/design.md §7), applied by every opener here:
+ * the state directory, its audit directory and everything directly in
+ * them are owned by the effective uid, not writable by group or others,
+ * not symbolic links; audit/signing.key is also unreadable by them.
+ * BG_EPERM with bg_why() naming the path, its mode and the command that
+ * fixes it. Files read later (bg_state_read, bg_state_get_blob) are
+ * judged again on the opened descriptor. For commands that open the
+ * audit log directly.
+ */
+int bg_state_check_perms(const char *dir);
+
+/*
  * Opens the state directory for a command that may change it: takes the
  * audit log's writer lock (one changing command at a time). Close with
  * bg_state_close().
@@ -44,7 +69,8 @@ int bg_state_read(const struct bg_state *st, const char *name, cJSON **out);
 
 /*
  * Writes doc to STATE/name (BG_ETOOBIG, nothing written, when it would
- * be above BG_STATE_FILE_MAX): first the audit entry ev, whose detail
+ * be above BG_STATE_FILE_MAX; BG_EINVAL, nothing written, when a string
+ * in it is not clean text, common/text.c, bg_why() naming it): first the audit entry ev, whose detail
  * gains "file" and "sha256" (of the bytes about to be written), made
  * durable; then the atomic replace. If the audit append fails, nothing is written.
  * If the replace fails after the entry, a "state.write_failed" entry
