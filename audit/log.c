@@ -276,7 +276,7 @@ init_files(const char *dir, const char *origin)
 static int
 init_entry(const char *dir, const char *origin)
 {
-	struct bg_audit_event ev = { "audit.init", "", "", "", NULL };
+	struct bg_audit_event ev = { "audit.init", "breakglass", "", "", NULL };
 	char vkey[BG_NOTE_NAME_MAX + 64];
 	bg_audit_t *log = NULL;
 	cJSON *detail;

@@ -1,5 +1,4 @@
 /* breakglass audit ...: the audit log's commands. */
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,15 +8,29 @@
 #include "audit/audit.h"
 #include "broker/cli/cli.h"
 #include "broker/alerts/alerts.h"
+#include "broker/state/state.h"
 
 #define NOTE_MAX 1024
 #define CHECKPOINT_FILE_MAX 8192
+
+/* Also for audit show (audit_show.c): declared in cli.h. */
+int
+bg_cli_check_state(const struct bg_cli *cli)
+{
+	int r;
+
+	if ((r = bg_state_check_perms(cli->state)) != BG_OK)
+		return bg_cli_fail("refusing the state directory", r);
+	return BG_EXIT_OK;
+}
 
 static int
 open_log(struct bg_cli *cli, enum bg_audit_mode mode, bg_audit_t **log)
 {
 	int r;
 
+	if ((r = bg_cli_check_state(cli)) != BG_EXIT_OK)
+		return r;
 	if ((r = bg_audit_open(cli->audit_dir, mode, log)) != BG_OK)
 		return bg_cli_fail("cannot open the audit log", r);
 	return BG_EXIT_OK;
@@ -49,14 +62,6 @@ cmd_init(struct bg_cli *cli, int argc, char **argv)
 	return BG_EXIT_OK;
 }
 
-static const char *
-login_name(void)
-{
-	struct passwd *pw = getpwuid(getuid());
-
-	return pw != NULL ? pw->pw_name : "unknown";
-}
-
 static int
 cmd_note(struct bg_cli *cli, int argc, char **argv)
 {
@@ -71,7 +76,7 @@ cmd_note(struct bg_cli *cli, int argc, char **argv)
 	else if (argc != 1)
 		return BG_EXIT_USAGE;
 	if (ev.actor == NULL)
-		ev.actor = login_name();
+		ev.actor = bg_cli_login_name();
 	if (strlen(argv[0]) == 0 || strlen(argv[0]) > NOTE_MAX) {
 		bg_cli_error("a note has 1 to %d bytes", NOTE_MAX);
 		return BG_EXIT_USAGE;
@@ -295,7 +300,8 @@ cmd_verify(struct bg_cli *cli, int argc, char **argv)
 	int r;
 
 	memset(&o, 0, sizeof(o));
-	if ((r = verify_args(argc, argv, &o, &cp, &key)) == BG_EXIT_OK) {
+	if ((r = verify_args(argc, argv, &o, &cp, &key)) == BG_EXIT_OK &&
+	    (r = bg_cli_check_state(cli)) == BG_EXIT_OK) {
 		if (isatty(STDERR_FILENO))
 			o.progress = progress;
 		r = verify_report(bg_audit_verify(cli->audit_dir, &o, &res), &res);

@@ -166,6 +166,8 @@ bg_cli_audit_show(struct bg_cli *cli, int argc, char **argv)
 	sh.tty = isatty(STDOUT_FILENO);
 	sh.width = sh.tty && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 &&
 	    ws.ws_col > 0 ? ws.ws_col : 160;
+	if ((r = bg_cli_check_state(cli)) != BG_EXIT_OK)
+		return r;
 	if ((r = bg_audit_open(cli->audit_dir, BG_AUDIT_READ, &log)) != BG_OK)
 		return bg_cli_fail("cannot open the audit log", r);
 	if (!sh.json)

@@ -24,6 +24,23 @@ struct bg_cli {
 void bg_cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Maps a BG_E* code from an operation to an exit code and prints it. */
 int bg_cli_fail(const char *what, int err);
+/*
+ * The name entries record for the person running the command when it
+ * names none (--as): the effective user's login name, or "uid:N" when it
+ * has none that is clean text.
+ */
+const char *bg_cli_login_name(void);
+/*
+ * The state directory's permission rule (bg_state_check_perms), for
+ * commands that open the audit log directly: an exit code, the refusal
+ * printed.
+ */
+int bg_cli_check_state(const struct bg_cli *cli);
+/*
+ * Every argument must be clean text (common/text.c): -1, with a message
+ * naming the argument (not its bytes), when one is not.
+ */
+int bg_cli_args_text(int argc, char **argv);
 /* Parses a decimal u64 strictly. 0 on success. */
 int bg_cli_u64(const char *s, unsigned long long *out);
 
@@ -96,6 +113,8 @@ int bg_cli_deny(struct bg_cli *cli, int argc, char **argv);
 int bg_cli_release(struct bg_cli *cli, int argc, char **argv);
 int bg_cli_status(struct bg_cli *cli, int argc, char **argv);
 int bg_cli_rekey(struct bg_cli *cli, int argc, char **argv);
+int bg_cli_change(struct bg_cli *cli, int argc, char **argv);
+int bg_cli_vault_fingerprint(struct bg_cli *cli, int argc, char **argv);
 /* custody.c, config.c (docs/custody.md) */
 int bg_cli_custody(struct bg_cli *cli, int argc, char **argv);
 int bg_cli_config(struct bg_cli *cli, int argc, char **argv);

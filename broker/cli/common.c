@@ -3,10 +3,12 @@
  * numbers, subcommand tables, options.
  */
 #include <errno.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/common.h"
 #include "broker/cli/cli.h"
@@ -124,6 +126,55 @@ bg_cli_opts(int argc, char **argv, const struct bg_cli_opt *opts,
 				return -1;
 			*o->val = argv[++i];
 		}
+	}
+	return 0;
+}
+
+const char *
+bg_cli_login_name(void)
+{
+	static char name[64];
+	struct passwd *pw;
+
+	if (name[0] != '\0')
+		return name;
+	pw = getpwuid(geteuid());
+	if (pw == NULL || pw->pw_name == NULL || pw->pw_name[0] == '\0' ||
+	    strlen(pw->pw_name) >= sizeof(name) || !bg_text_ok(pw->pw_name, 0))
+		snprintf(name, sizeof(name), "uid:%u", (unsigned)geteuid());
+	else
+		snprintf(name, sizeof(name), "%s", pw->pw_name);
+	return name;
+}
+
+/*
+ * Names the first argument that is not clean text (common/text.c) by its
+ * place and the option it belongs to, never by its bytes (it may be a
+ * secret, or a terminal escape).
+ */
+#define TEXT_RULE "text given to breakglass is UTF-8 without control or " \
+	"direction characters (no newline or tab)"
+
+int
+bg_cli_args_text(int argc, char **argv)
+{
+	const char *problem;
+	size_t off;
+	int i;
+
+	for (i = 0; i < argc; i++) {
+		if (bg_text_check(argv[i], strlen(argv[i]), 0, &off,
+		    &problem) == BG_OK)
+			continue;
+		bg_clear_why();
+		if (i > 0 && strncmp(argv[i - 1], "--", 2) == 0 &&
+		    bg_text_ok(argv[i - 1], 0))
+			bg_cli_error("the value of %.40s holds %s at byte %zu; "
+			    "%s", argv[i - 1], problem, off, TEXT_RULE);
+		else
+			bg_cli_error("command-line argument %d holds %s at "
+			    "byte %zu; %s", i + 1, problem, off, TEXT_RULE);
+		return -1;
 	}
 	return 0;
 }

@@ -12,6 +12,7 @@
 #include "common/common.h"
 #include "audit/audit.h"
 #include "broker/cli/cli.h"
+#include "broker/state/state.h"
 
 #define DEFAULT_STATE "/var/lib/breakglass"
 
@@ -160,6 +161,7 @@ static const struct bg_cli_cmd commands[] = {
 	    "release ID --as REQUESTER [--reveal-seed] [--pin-fd N]" },
 	{ "status", bg_cli_status, "status [ID]" },
 	{ "rekey", bg_cli_rekey, NULL },
+	{ "change", bg_cli_change, NULL },
 	{ "alerts", bg_cli_alerts, NULL },
 	{ "custody", bg_cli_custody, NULL },
 	{ "config", bg_cli_config, NULL },
@@ -195,6 +197,15 @@ main(int argc, char **argv)
 		    "locked memory (raise the memlock limit, ulimit -l)\n");
 	argc--;
 	argv++;
+	/* names, reasons, notes and paths reach the log and the state files:
+	 * refused up front when not clean text, before anything is opened */
+	if (bg_cli_args_text(argc, argv) != 0)
+		return BG_EXIT_USAGE;
+	/* entries that name no actor (--as) name who runs the command */
+	if (bg_state_set_actor(bg_cli_login_name()) != BG_OK) {
+		bg_cli_error("cannot set the default actor");
+		return BG_EXIT_FAIL;
+	}
 	if (argc == 1 && strcmp(argv[0], "--version") == 0) {
 		printf("breakglass %s\n", BG_VERSION);
 		return stdout_done();
