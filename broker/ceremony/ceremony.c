@@ -17,7 +17,8 @@
 static void
 tampered(struct bg_cer *c, int err)
 {
-	struct bg_audit_event ev = { "vault.verify_failed", "", "", "", NULL };
+	struct bg_audit_event ev = { "vault.verify_failed", "breakglass", "", "",
+	    NULL };
 
 	(void)bg_state_note_failure(&c->st, &ev, NULL, NULL, err);
 }
