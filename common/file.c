@@ -312,6 +312,10 @@ open_nofollow(const char *path, int dir, int *fdp)
 		    path, dir ? "directory" : "file");
 		return BG_EPERM;
 	}
+	if (e == ENOTDIR && dir) {
+		bg_set_why("%s is not a directory", path);
+		return BG_EPERM;
+	}
 	return bg_err_from_errno(e);
 }
 

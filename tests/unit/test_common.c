@@ -1408,6 +1408,278 @@ test_path_join(void **state)
 	assert_int_equal(bg_path_join(out, 8, "a", NULL), BG_EINVAL);
 }
 
+
+/* ------------------------------------------------------------- text */
+
+struct text_case {
+	const char *s;
+	size_t len;
+	size_t off;		/* where the refusal points */
+	const char *problem;	/* a word of the description */
+};
+
+#define TC(lit, off, pb)	{ lit, sizeof(lit) - 1, off, pb }
+
+/* Each class of bad sequence is refused at the byte it starts. */
+static void
+test_text_refused(void **state)
+{
+	static const struct text_case bad[] = {
+		TC("\xff", 0, "UTF-8"),			/* never a UTF-8 byte */
+		TC("ok\xfe", 2, "UTF-8"),
+		TC("a\x80", 1, "UTF-8"),		/* lone continuation */
+		TC("\xc0\xaf", 0, "UTF-8"),		/* overlong '/' (2) */
+		TC("\xe0\x80\xaf", 0, "UTF-8"),		/* overlong '/' (3) */
+		TC("\xf0\x80\x80\xaf", 0, "UTF-8"),	/* overlong '/' (4) */
+		TC("\xc1\xbf", 0, "UTF-8"),		/* overlong U+007F */
+		TC("\xe0\x9f\xbf", 0, "UTF-8"),		/* overlong U+07FF */
+		TC("\xed\xa0\x80", 0, "UTF-8"),		/* U+D800 */
+		TC("\xed\xbf\xbf", 0, "UTF-8"),		/* U+DFFF */
+		/* CESU-8: U+1F600 as two encoded surrogates */
+		TC("x\xed\xa0\xbd\xed\xb8\x80", 1, "UTF-8"),
+		TC("\xf4\x90\x80\x80", 0, "UTF-8"),	/* U+110000 */
+		TC("\xf5\x80\x80\x80", 0, "UTF-8"),
+		TC("ab\xe2\x82", 2, "UTF-8"),		/* truncated */
+		TC("\xf0\x9f\x94", 0, "UTF-8"),		/* truncated */
+		TC("\xc3", 0, "UTF-8"),			/* truncated */
+		TC("\xe2\x28\xa1", 0, "UTF-8"),		/* bad continuation */
+		TC("a\x01", 1, "control"),		/* C0 */
+		TC("\x1b[31m", 0, "control"),		/* ESC: terminal */
+		TC("a\x1f", 1, "control"),		/* last C0 */
+		TC("a\nb", 1, "control"),		/* newline */
+		TC("a\rb", 1, "control"),
+		TC("a\tb", 1, "control"),
+		TC("a\x7f", 1, "control"),		/* DEL */
+		TC("a\xc2\x80", 1, "control"),		/* U+0080, first C1 */
+		TC("a\xc2\x85", 1, "control"),		/* NEL */
+		TC("a\xc2\x9b", 1, "control"),		/* CSI */
+		TC("a\xc2\x9f", 1, "control"),		/* U+009F, last C1 */
+		TC("\xd8\x9c", 0, "direction"),		/* U+061C ALM */
+		TC("\xe2\x80\x8e", 0, "direction"),	/* U+200E LRM */
+		TC("\xe2\x80\x8f", 0, "direction"),	/* U+200F RLM */
+		TC("x\xe2\x80\xaa", 1, "direction"),	/* U+202A LRE */
+		TC("x\xe2\x80\xae", 1, "direction"),	/* U+202E RLO */
+		TC("x\xe2\x81\xa6", 1, "direction"),	/* U+2066 LRI */
+		TC("x\xe2\x81\xa9", 1, "direction"),	/* U+2069 PDI */
+	};
+	const char *problem;
+	size_t i, off;
+
+	(void)state;
+	for (i = 0; i < NELEM(bad); i++) {
+		problem = NULL;
+		off = 99;
+		assert_int_equal(bg_text_check(bad[i].s, bad[i].len, 0, &off,
+		    &problem), BG_EFORMAT);
+		assert_int_equal(off, bad[i].off);
+		assert_non_null(problem);
+		assert_non_null(strstr(problem, bad[i].problem));
+		assert_int_equal(bg_text_ok(bad[i].s, 0), bad[i].len !=
+		    strlen(bad[i].s));	/* none has an inner NUL */
+	}
+	/* a NUL inside the given length is a C0 control */
+	assert_int_equal(bg_text_check("a\0b", 3, 0, &off, &problem),
+	    BG_EFORMAT);
+	assert_int_equal(off, 1);
+	/* BG_TEXT_LINES allows '\n' and nothing else */
+	assert_int_equal(bg_text_check("a\rb", 3, BG_TEXT_LINES, &off, NULL),
+	    BG_EFORMAT);
+	assert_int_equal(bg_text_check("a\tb", 3, BG_TEXT_LINES, NULL, NULL),
+	    BG_EFORMAT);
+	assert_int_equal(bg_text_check("a\n\xe2\x80\xae", 5, BG_TEXT_LINES,
+	    &off, NULL), BG_EFORMAT);
+	assert_int_equal(off, 2);
+	assert_int_equal(bg_text_check(NULL, 1, 0, NULL, NULL), BG_EINVAL);
+	assert_int_equal(bg_text_ok(NULL, 0), 0);
+}
+
+/* The boundaries just inside the rule, and ordinary text, pass. */
+static void
+test_text_allowed(void **state)
+{
+	static const char *const good[] = {
+		"",
+		" ",
+		"~",				/* U+007E, below DEL */
+		"\xc2\xa0",			/* U+00A0, after C1 */
+		"\xc3\xa9t\xc3\xa9",		/* été */
+		"\xdf\xbf",			/* U+07FF */
+		"\xe0\xa0\x80",			/* U+0800 */
+		"\xd8\x9b\xd8\x9d",		/* U+061B, U+061D: around ALM */
+		"\xe2\x80\x8d",			/* U+200D ZWJ */
+		"\xe2\x80\x90",			/* U+2010 */
+		"\xe2\x80\xa9\xe2\x80\xaf",	/* U+2029, U+202F */
+		"\xe2\x81\xa5\xe2\x81\xaa",	/* U+2065, U+206A */
+		"\xed\x9f\xbf",			/* U+D7FF */
+		"\xee\x80\x80",			/* U+E000 */
+		"\xef\xbf\xbd",			/* U+FFFD */
+		"\xf0\x90\x80\x80",		/* U+10000 */
+		"\xf0\x9f\x94\x91 key",		/* U+1F511 */
+		"\xf4\x8f\xbf\xbf",		/* U+10FFFF */
+		"alice@example.com (on call)",
+	};
+	size_t i, off = 99;
+	const char *problem = NULL;
+
+	(void)state;
+	for (i = 0; i < NELEM(good); i++) {
+		assert_int_equal(bg_text_check(good[i], strlen(good[i]), 0,
+		    &off, &problem), BG_OK);
+		assert_int_equal(bg_text_ok(good[i], 0), 1);
+		assert_int_equal(bg_text_ok(good[i], BG_TEXT_LINES), 1);
+	}
+	assert_int_equal(bg_text_ok("line one\nline two\n", BG_TEXT_LINES), 1);
+	assert_int_equal(bg_text_ok("line one\nline two\n", 0), 0);
+}
+
+/* bg_text_clean: each bad byte becomes U+FFFD; cut at a character. */
+static void
+test_text_clean(void **state)
+{
+	char out[32];
+
+	(void)state;
+	assert_int_equal(bg_text_clean("a\xff" "b", out, sizeof(out)), 5);
+	assert_string_equal(out, "a\xef\xbf\xbd" "b");
+	assert_int_equal(bg_text_ok(out, 0), 1);
+	bg_text_clean("\x1b[2J\xe2\x80\xae\n", out, sizeof(out));
+	assert_string_equal(out, "\xef\xbf\xbd[2J\xef\xbf\xbd\xef\xbf\xbd");
+	bg_text_clean("\xed\xa0\x80", out, sizeof(out));	/* 3 bad bytes */
+	assert_string_equal(out, "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd");
+	bg_text_clean("\xc3\xa9\xc3\xa9", out, 4);	/* no half é */
+	assert_string_equal(out, "\xc3\xa9");
+	bg_text_clean(NULL, out, sizeof(out));
+	assert_string_equal(out, "");
+	assert_int_equal(bg_text_clean("x", out, 0), 0);
+	bg_text_clean("plain", out, sizeof(out));
+	assert_string_equal(out, "plain");
+}
+
+/* Every key and string of a tree, nested, named by its path. */
+static void
+test_text_json(void **state)
+{
+	static const char *const bad[] = {
+		"{\"a\":\"\\u202e\"}",
+		"{\"a\":[\"ok\",\"\\u0085\"]}",
+		"{\"a\":{\"b\":{\"c\":\"\\u0007\"}}}",
+		"{\"\\u200f\":\"ok\"}",
+		"{\"a\\nb\":\"ok\"}",		/* a key is one line */
+		"{\"a\":[[\"x\\ty\"]]}",
+	};
+	static const char *const where[] = { "a", "a[1]", "a.b.c",
+	    "\xef\xbf\xbd", "a\xef\xbf\xbd" "b", "a[0][0]" };
+	const char *problem;
+	char w[64];
+	cJSON *j;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < NELEM(bad); i++) {
+		assert_non_null(j = cJSON_Parse(bad[i]));
+		assert_int_equal(bg_text_check_json(j, BG_TEXT_LINES, w,
+		    sizeof(w), &problem), BG_EFORMAT);
+		assert_string_equal(w, where[i]);
+		assert_true(problem[0] != '\0');
+		cJSON_Delete(j);
+	}
+	/* a raw invalid byte in a value */
+	assert_non_null(j = cJSON_CreateObject());
+	assert_non_null(cJSON_AddStringToObject(j, "note", "ok\xff"));
+	assert_int_equal(bg_text_check_json(j, 0, w, sizeof(w), &problem),
+	    BG_EFORMAT);
+	assert_string_equal(w, "note");
+	assert_non_null(strstr(problem, "UTF-8"));
+	cJSON_Delete(j);
+	/* newlines in values only with BG_TEXT_LINES */
+	assert_non_null(j = cJSON_Parse("{\"s\":\"l1\\nl2\",\"n\":[1,true,"
+	    "null,{\"k\":\"v\"}]}"));
+	assert_int_equal(bg_text_check_json(j, BG_TEXT_LINES, w, sizeof(w),
+	    NULL), BG_OK);
+	assert_int_equal(bg_text_check_json(j, 0, w, sizeof(w), NULL),
+	    BG_EFORMAT);
+	assert_string_equal(w, "s");
+	assert_int_equal(bg_text_check_json(j, 0, NULL, 0, NULL), BG_EINVAL);
+	cJSON_Delete(j);
+}
+
+/* ------------------------------------------------------- permissions */
+
+static void
+test_perm_check(void **state)
+{
+	struct fixture *f = *state;
+	char link[300], sub[300], *data = NULL;
+	size_t len;
+
+	write_file(f->path, "x", 0600);
+	assert_int_equal(bg_path_check(f->path, 0), BG_OK);
+	assert_int_equal(bg_path_check(f->path, BG_PERM_SECRET), BG_OK);
+	assert_int_equal(bg_path_check(f->dir, BG_PERM_DIR), BG_OK);
+	assert_int_equal(bg_file_read_checked(f->path, 10, 0, &data, &len),
+	    BG_OK);
+	assert_string_equal(data, "x");
+	free(data);
+	data = NULL;
+	/* group- or world-writable: refused, the fix named */
+	assert_int_equal(chmod(f->path, 0620), 0);
+	bg_clear_why();
+	assert_int_equal(bg_path_check(f->path, 0), BG_EPERM);
+	assert_non_null(strstr(bg_why(), "chmod go-w"));
+	assert_non_null(strstr(bg_why(), "0620"));
+	assert_int_equal(bg_file_read_checked(f->path, 10, 0, &data, &len),
+	    BG_EPERM);
+	assert_null(data);
+	assert_int_equal(bg_file_read(f->path, 10, &data, &len), BG_OK);
+	free(data);	/* the plain reader does not judge */
+	data = NULL;
+	assert_int_equal(chmod(f->path, 0602), 0);
+	assert_int_equal(bg_path_check(f->path, 0), BG_EPERM);
+	/* readable by others: only a secret is refused */
+	assert_int_equal(chmod(f->path, 0644), 0);
+	assert_int_equal(bg_path_check(f->path, 0), BG_OK);
+	assert_int_equal(bg_path_check(f->path, BG_PERM_SECRET), BG_EPERM);
+	assert_non_null(strstr(bg_why(), "chmod go-rwx"));
+	assert_int_equal(bg_file_read_checked(f->path, 10, BG_PERM_SECRET,
+	    &data, &len), BG_EPERM);
+	assert_int_equal(chmod(f->path, 0600), 0);
+	/* a directory */
+	assert_int_equal(chmod(f->dir, 0770), 0);
+	assert_int_equal(bg_path_check(f->dir, BG_PERM_DIR), BG_EPERM);
+	assert_non_null(strstr(bg_why(), "chmod go-w"));
+	assert_int_equal(chmod(f->dir, 0700), 0);
+	assert_int_equal(bg_path_check(f->path, BG_PERM_DIR), BG_EPERM);
+	assert_non_null(strstr(bg_why(), "not a directory"));
+	/* owned by someone else (root can make one) */
+	if (geteuid() == 0) {
+		assert_int_equal(chown(f->path, 65534, 65534), 0);
+		assert_int_equal(bg_path_check(f->path, 0), BG_EPERM);
+		assert_non_null(strstr(bg_why(), "owned by uid 65534"));
+		assert_int_equal(bg_file_read_checked(f->path, 10, 0, &data,
+		    &len), BG_EPERM);
+		assert_int_equal(chown(f->path, 0, 0), 0);
+	}
+	/* a symlink, to a good file or to a directory: refused, named */
+	snprintf(link, sizeof(link), "%s/link", f->dir);
+	assert_int_equal(symlink(f->path, link), 0);
+	assert_int_equal(bg_path_check(link, 0), BG_EPERM);
+	assert_non_null(strstr(bg_why(), "symbolic link"));
+	assert_int_equal(bg_file_read_checked(link, 10, 0, &data, &len),
+	    BG_EPERM);
+	snprintf(sub, sizeof(sub), "%s/dlink", f->dir);
+	assert_int_equal(symlink(f->dir, sub), 0);
+	assert_int_equal(bg_path_check(sub, BG_PERM_DIR), BG_EPERM);
+	assert_non_null(strstr(bg_why(), "symbolic link"));
+	/* a directory where a file belongs, and the reverse */
+	snprintf(sub, sizeof(sub), "%s/sub", f->dir);
+	assert_int_equal(mkdir(sub, 0700), 0);
+	assert_int_equal(bg_path_check(sub, 0), BG_EPERM);
+	/* missing */
+	snprintf(sub, sizeof(sub), "%s/none", f->dir);
+	assert_int_equal(bg_path_check(sub, 0), BG_ENOENT);
+	assert_int_equal(bg_path_check(NULL, 0), BG_EINVAL);
+}
+
 #define DIRTEST(t)	cmocka_unit_test_setup_teardown(t, setup_dir, \
 			    teardown_dir)
 
@@ -1459,6 +1731,11 @@ main(void)
 		DIRTEST(test_fsync_dir),
 		DIRTEST(test_mkdir_private),
 		cmocka_unit_test(test_path_join),
+		cmocka_unit_test(test_text_refused),
+		cmocka_unit_test(test_text_allowed),
+		cmocka_unit_test(test_text_clean),
+		cmocka_unit_test(test_text_json),
+		DIRTEST(test_perm_check),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
