@@ -847,6 +847,112 @@ test_bad_events(void **state)
 	cleanup(&f);
 }
 
+/*
+ * Text that is not clean (common/text.c) anywhere in an event, keys and
+ * values of the detail at any depth, is refused with the field named;
+ * the log's bytes do not change and it still verifies. A statement's
+ * newline in a detail value is the one control allowed.
+ */
+static void
+test_unclean_text(void **state)
+{
+	static const char *const bad[] = {
+		"\xff", "a\xc0\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80",
+		"x\xe2\x80\xae" "gnp.exe", "\xe2\x81\xa6", "\xd8\x9c",
+		"\xc2\x85", "\xc2\x9f", "\x1b[2J", "a\tb", "a\rb", "\x7f",
+	};
+	struct bg_audit_event ev = { "ok.event", "someone", "", "", NULL };
+	struct bg_audit_event two[2];
+	bg_audit_t *log = NULL;
+	char *before, *after;
+	size_t blen, alen, i;
+	cJSON *d, *inner, *arr;
+	struct fx f;
+
+	(void)state;
+	make_log(&f, 2);
+	before = slurp(f.dir, "entries.jsonl", &blen);
+	assert_int_equal(bg_audit_open(f.dir, BG_AUDIT_WRITE, &log), BG_OK);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		/* a value in the detail */
+		assert_non_null(d = cJSON_CreateObject());
+		assert_non_null(cJSON_AddStringToObject(d, "text", bad[i]));
+		ev.detail = d;
+		bg_clear_why();
+		assert_int_equal(bg_audit_append(log, &ev, NULL), BG_EINVAL);
+		assert_non_null(strstr(bg_audit_why(), "detail.text"));
+		cJSON_Delete(d);
+		/* nested: object in an array in an object */
+		assert_non_null(d = cJSON_CreateObject());
+		assert_non_null(arr = cJSON_AddArrayToObject(d, "items"));
+		assert_non_null(inner = cJSON_CreateObject());
+		cJSON_AddItemToArray(arr, inner);
+		assert_non_null(cJSON_AddStringToObject(inner, "name", bad[i]));
+		ev.detail = d;
+		assert_int_equal(bg_audit_append(log, &ev, NULL), BG_EINVAL);
+		assert_non_null(strstr(bg_audit_why(), "detail.items[0].name"));
+		cJSON_Delete(d);
+		/* a key */
+		assert_non_null(d = cJSON_CreateObject());
+		assert_non_null(cJSON_AddStringToObject(d, bad[i], "v"));
+		ev.detail = d;
+		assert_int_equal(bg_audit_append(log, &ev, NULL), BG_EINVAL);
+		assert_non_null(strstr(bg_audit_why(), "detail."));
+		cJSON_Delete(d);
+		ev.detail = NULL;
+		/* the fields */
+		ev.actor = bad[i];
+		assert_int_equal(bg_audit_append(log, &ev, NULL), BG_EINVAL);
+		assert_non_null(strstr(bg_audit_why(), "actor"));
+		ev.actor = "someone";
+		ev.account = bad[i];
+		assert_int_equal(bg_audit_append(log, &ev, NULL), BG_EINVAL);
+		assert_non_null(strstr(bg_audit_why(), "account"));
+		ev.account = "";
+		ev.request = bad[i];
+		assert_int_equal(bg_audit_append(log, &ev, NULL), BG_EINVAL);
+		assert_non_null(strstr(bg_audit_why(), "request"));
+		ev.request = "";
+		/* a batch with one bad entry is refused whole */
+		two[0] = ev;
+		two[1] = ev;
+		two[1].actor = bad[i];
+		assert_int_equal(bg_audit_append_batch(log, two, 2, NULL),
+		    BG_EINVAL);
+	}
+	assert_int_equal(bg_audit_size(log), 2);
+	/* a newline in a detail value (a statement) is allowed; in a key,
+	 * or in a field, it is not */
+	assert_non_null(d = cJSON_CreateObject());
+	assert_non_null(cJSON_AddStringToObject(d, "k\ney", "v"));
+	ev.detail = d;
+	assert_int_equal(bg_audit_append(log, &ev, NULL), BG_EINVAL);
+	cJSON_Delete(d);
+	ev.detail = NULL;
+	ev.account = "a\nb";
+	assert_int_equal(bg_audit_append(log, &ev, NULL), BG_EINVAL);
+	ev.account = "";
+	bg_audit_close(&log);
+	after = slurp(f.dir, "entries.jsonl", &alen);
+	assert_int_equal(alen, blen);
+	assert_memory_equal(after, before, blen);
+	free(after);
+	assert_verifies(f.dir, 2);
+	/* the control case: the same event with clean text is appended */
+	assert_int_equal(bg_audit_open(f.dir, BG_AUDIT_WRITE, &log), BG_OK);
+	assert_non_null(d = cJSON_CreateObject());
+	assert_non_null(cJSON_AddStringToObject(d, "statement",
+	    "line one\nline two \xc3\xa9\xc2\xa0\xf4\x8f\xbf\xbf\n"));
+	ev.detail = d;
+	assert_int_equal(bg_audit_append(log, &ev, NULL), BG_OK);
+	cJSON_Delete(d);
+	assert_int_equal(bg_audit_size(log), 3);
+	bg_audit_close(&log);
+	assert_verifies(f.dir, 3);
+	free(before);
+	cleanup(&f);
+}
+
 /* init refuses an existing log; the key is private; two writers exclude. */
 static void
 test_init_and_lock(void **state)
@@ -1454,6 +1560,7 @@ main(void)
 		cmocka_unit_test(test_corrupt_tree),
 		cmocka_unit_test(test_proofs),
 		cmocka_unit_test(test_bad_events),
+		cmocka_unit_test(test_unclean_text),
 		cmocka_unit_test(test_init_and_lock),
 		cmocka_unit_test(test_entry_parse),
 		cmocka_unit_test(test_damaged_slot_hides_removal),
