@@ -300,6 +300,186 @@ test_patched_log_refused(void **state)
 	assert_non_null(strstr(bg_why(), "does not verify"));
 }
 
+/* The audit log's entries, to show that nothing was appended. */
+static void
+log_bytes(struct fx *f, char **buf, size_t *len)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), "%s/audit/entries.jsonl", f->dir);
+	assert_int_equal(bg_file_read(path, 1u << 24, buf, len), BG_OK);
+}
+
+/*
+ * A state file with a string that is not clean text is not written and
+ * nothing is recorded; the path of the bad member is named. A newline in
+ * a value (a request's statement) is allowed.
+ */
+static void
+test_unclean_text_not_written(void **state)
+{
+	static const char *const bad[] = { "\xff", "a\xc2\x85", "\xe2\x80\xae",
+	    "a\tb", "\xed\xa0\x80" };
+	struct bg_audit_event ev = { "vault.test", "tester", "", "", NULL };
+	struct fx *f = *state;
+	struct bg_state st;
+	char *before, *after, path[256];
+	size_t blen, alen, i;
+	cJSON *doc, *arr;
+
+	write_doc(f, "vault.json", 1);
+	log_bytes(f, &before, &blen);
+	snprintf(path, sizeof(path), "%s/requests/x.json", f->dir);
+	assert_int_equal(bg_state_open(&st, f->dir), BG_OK);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_non_null(doc = cJSON_CreateObject());
+		assert_non_null(arr = cJSON_AddArrayToObject(doc, "people"));
+		cJSON_AddItemToArray(arr, cJSON_CreateString("ok"));
+		cJSON_AddItemToArray(arr, cJSON_CreateString(bad[i]));
+		bg_clear_why();
+		assert_int_equal(bg_state_write(&st, "requests/x.json", doc,
+		    &ev), BG_EINVAL);
+		assert_non_null(strstr(bg_why(), "requests/x.json: people[1]"));
+		cJSON_Delete(doc);
+		assert_int_equal(access(path, F_OK), -1);
+	}
+	assert_non_null(doc = cJSON_CreateObject());
+	assert_non_null(cJSON_AddNumberToObject(doc, "a\nb", 1));
+	assert_int_equal(bg_state_write(&st, "vault.json", doc, &ev),
+	    BG_EINVAL);
+	cJSON_Delete(doc);
+	bg_state_close(&st);
+	log_bytes(f, &after, &alen);
+	assert_int_equal(alen, blen);
+	assert_memory_equal(after, before, blen);
+	free(after);
+	assert_int_equal(verify(f), BG_OK);
+	/* control: a statement's newlines are written */
+	assert_int_equal(bg_state_open(&st, f->dir), BG_OK);
+	assert_non_null(doc = cJSON_CreateObject());
+	assert_non_null(cJSON_AddStringToObject(doc, "request",
+	    "format x\nid y\n"));
+	assert_int_equal(bg_state_write(&st, "requests/x.json", doc, &ev),
+	    BG_OK);
+	cJSON_Delete(doc);
+	bg_state_close(&st);
+	assert_int_equal(access(path, F_OK), 0);
+	free(before);
+}
+
+/* What an entry with no actor names: the default, else breakglass. */
+static void
+test_default_actor(void **state)
+{
+	static const char *const want[] = { "breakglass", "operator1",
+	    "carol" };
+	struct bg_audit_event ev = { "thing.done", NULL, "", "", NULL };
+	struct bg_audit_entry e;
+	struct fx *f = *state;
+	struct bg_state st;
+	char *buf, *line, *nl;
+	size_t len, i, n, k;
+
+	assert_string_equal(bg_state_actor(), BG_STATE_SYSTEM_ACTOR);
+	assert_int_equal(bg_state_set_actor(""), BG_EINVAL);
+	assert_int_equal(bg_state_set_actor(NULL), BG_EINVAL);
+	assert_int_equal(bg_state_set_actor("x\xe2\x80\xae"), BG_EINVAL);
+	assert_string_equal(bg_state_actor(), BG_STATE_SYSTEM_ACTOR);
+	assert_int_equal(bg_state_open(&st, f->dir), BG_OK);
+	assert_int_equal(bg_state_note(&st, &ev), BG_OK);	/* NULL */
+	assert_int_equal(bg_state_set_actor("operator1"), BG_OK);
+	ev.actor = "";
+	assert_int_equal(bg_state_note(&st, &ev), BG_OK);	/* empty */
+	ev.actor = "carol";
+	assert_int_equal(bg_state_note(&st, &ev), BG_OK);	/* given */
+	bg_state_close(&st);
+	assert_int_equal(bg_state_set_actor(BG_STATE_SYSTEM_ACTOR), BG_OK);
+	log_bytes(f, &buf, &len);
+	/* the last three entries */
+	for (i = len - 1, n = 0; i > 0 && n < 3; i--)
+		if (buf[i - 1] == '\n')
+			n++;
+	line = buf + i + 1;
+	for (k = 0; k < 3; k++) {
+		assert_non_null(nl = strchr(line, '\n'));
+		assert_int_equal(bg_audit_entry_parse(line, (size_t)(nl - line),
+		    &e), BG_OK);
+		assert_string_equal(e.event, "thing.done");
+		assert_string_equal(e.actor, want[k]);
+		bg_audit_entry_free(&e);
+		line = nl + 1;
+	}
+	free(buf);
+}
+
+/*
+ * A state directory, its audit directory or a file in them that others
+ * may write, or a signing key others may read, is refused by the writer
+ * and by verify, naming the path and the fix; restored, it works again.
+ */
+static void
+test_permissions_refused(void **state)
+{
+	static const struct {
+		const char *name;
+		mode_t bad, good;
+		const char *fix;
+	} cases[] = {
+		{ "", 0707, 0700, "chmod go-w" },
+		{ "audit", 0770, 0700, "chmod go-w" },
+		{ "vault.json", 0620, 0600, "chmod go-w" },
+		{ "audit/entries.jsonl", 0606, 0600, "chmod go-w" },
+		{ "audit/signing.key", 0640, 0600, "chmod go-rwx" },
+		{ "requests", 0720, 0700, "chmod go-w" },
+	};
+	struct fx *f = *state;
+	struct bg_state st;
+	char path[256], link[256], *before, *after;
+	size_t blen, alen, i;
+	cJSON *doc;
+
+	write_doc(f, "vault.json", 1);
+	write_doc(f, "requests/abc.json", 2);
+	log_bytes(f, &before, &blen);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(path, sizeof(path), "%s%s%s", f->dir,
+		    cases[i].name[0] ? "/" : "", cases[i].name);
+		assert_int_equal(chmod(path, cases[i].bad), 0);
+		bg_clear_why();
+		assert_int_equal(bg_state_open(&st, f->dir), BG_EPERM);
+		assert_non_null(strstr(bg_why(), path));
+		assert_non_null(strstr(bg_why(), cases[i].fix));
+		assert_int_equal(verify(f), BG_EPERM);
+		assert_int_equal(bg_state_check_perms(f->dir), BG_EPERM);
+		assert_int_equal(chmod(path, cases[i].good), 0);
+		assert_int_equal(bg_state_check_perms(f->dir), BG_OK);
+	}
+	/* a file under requests/ is judged when it is read */
+	assert_int_equal(bg_state_open(&st, f->dir), BG_OK);
+	snprintf(path, sizeof(path), "%s/requests/abc.json", f->dir);
+	assert_int_equal(chmod(path, 0622), 0);
+	assert_int_equal(bg_state_read(&st, "requests/abc.json", &doc),
+	    BG_EPERM);
+	assert_non_null(strstr(bg_why(), "chmod go-w"));
+	assert_int_equal(chmod(path, 0600), 0);
+	assert_int_equal(bg_state_read(&st, "requests/abc.json", &doc), BG_OK);
+	cJSON_Delete(doc);
+	bg_state_close(&st);
+	/* a symlink in the state directory */
+	snprintf(link, sizeof(link), "%s/breakglass.json", f->dir);
+	snprintf(path, sizeof(path), "%s/vault.json", f->dir);
+	assert_int_equal(symlink(path, link), 0);
+	assert_int_equal(bg_state_open(&st, f->dir), BG_EPERM);
+	assert_non_null(strstr(bg_why(), "symbolic link"));
+	assert_int_equal(unlink(link), 0);
+	log_bytes(f, &after, &alen);
+	assert_int_equal(alen, blen);
+	assert_memory_equal(after, before, blen);
+	free(after);
+	free(before);
+	assert_int_equal(verify(f), BG_OK);
+}
+
 int
 main(void)
 {
@@ -315,6 +495,12 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_interrupted_writes_settle,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_patched_log_refused,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unclean_text_not_written,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_default_actor,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_permissions_refused,
 		    setup, teardown),
 	};
 
