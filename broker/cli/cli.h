@@ -113,8 +113,6 @@ int bg_cli_deny(struct bg_cli *cli, int argc, char **argv);
 int bg_cli_release(struct bg_cli *cli, int argc, char **argv);
 int bg_cli_status(struct bg_cli *cli, int argc, char **argv);
 int bg_cli_rekey(struct bg_cli *cli, int argc, char **argv);
-int bg_cli_change(struct bg_cli *cli, int argc, char **argv);
-int bg_cli_vault_fingerprint(struct bg_cli *cli, int argc, char **argv);
 /* custody.c, config.c (docs/custody.md) */
 int bg_cli_custody(struct bg_cli *cli, int argc, char **argv);
 int bg_cli_config(struct bg_cli *cli, int argc, char **argv);

@@ -161,7 +161,6 @@ static const struct bg_cli_cmd commands[] = {
 	    "release ID --as REQUESTER [--reveal-seed] [--pin-fd N]" },
 	{ "status", bg_cli_status, "status [ID]" },
 	{ "rekey", bg_cli_rekey, NULL },
-	{ "change", bg_cli_change, NULL },
 	{ "alerts", bg_cli_alerts, NULL },
 	{ "custody", bg_cli_custody, NULL },
 	{ "config", bg_cli_config, NULL },
