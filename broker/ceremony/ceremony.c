@@ -433,7 +433,7 @@ valid_approvals(struct bg_cer *c, const struct bg_rqfile *f,
 	if ((*ap = calloc(f->napprovals + 1, sizeof(**ap))) == NULL)
 		return BG_ENOMEM;
 	for (i = 0; i < f->napprovals; i++)
-		if (cer_approval_ok(c, f, &f->approvals[i]) == BG_OK) {
+		if (cer_approval_check(c, f, i) == BG_OK) {
 			(*ap)[*k].person = f->approvals[i].custodian;
 			(*ap)[(*k)++].group = f->approvals[i].group;
 		}

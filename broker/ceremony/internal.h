@@ -73,8 +73,20 @@ int cer_text_ok(const char *s, size_t max);
 int cer_approval_ok(struct bg_cer *c, const struct bg_rqfile *f,
     const struct bg_rq_approval *ap);
 /*
+ * Approval i of f as release checks it before opening anything, and as
+ * status and the count see it (release.c): no other approval of the
+ * file by the same person, cer_approval_ok(), every entry of its
+ * statement the request's own item, version and slot, and the log
+ * agreeing (the slot burned by this request, the custodian's share of it
+ * written for the group). BG_ETAMPER when forged; BG_EPERM when it
+ * verifies but does not count (the custodian not, or no longer, a
+ * member of a group the request needs). bg_why() names the approver.
+ */
+int cer_approval_check(struct bg_cer *c, const struct bg_rqfile *f,
+    size_t i);
+/*
  * The request's approvals as the policy counts them; only those for
- * which cer_approval_ok() holds count. *near (may be NULL) is 1 when
+ * which cer_approval_check() holds count. *near (may be NULL) is 1 when
  * every group has at least its threshold less one.
  */
 int cer_quorum(struct bg_cer *c, const struct bg_rqfile *f, char *why,

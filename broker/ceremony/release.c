@@ -19,7 +19,140 @@ struct rel {
 	uint8_t *rqpriv;		/* locked, 32 bytes */
 };
 
-/* Every approval must check (any that does not is refused), then count. */
+/* ============================================ checking an approval */
+
+/* Whether the log says person wrote a share of slot s for group. */
+static int
+granted(const bg_ledger_t *l, const struct bg_ledger_slot *s,
+    const char *group, const char *person)
+{
+	const char *p[BG_SHAMIR_MAX + 1];
+	size_t n, i;
+
+	n = bg_ledger_holders(l, s, group, p, BG_SHAMIR_MAX);
+	for (i = 0; i < n; i++)
+		if (strcmp(p[i], person) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * Entry k of approval ap's statement: an item of the request, its very
+ * version and slot, named once, and the log's word that ap's custodian
+ * wrote a share of that slot for ap's group, the slot burned by this
+ * request.
+ */
+static int
+entry_agrees(struct bg_cer *c, const struct bg_rqfile *f,
+    const struct bg_rq_approval *ap, const struct bg_statement2 *st,
+    size_t k)
+{
+	const struct bg_statement2_entry *se = &st->entry[k];
+	const struct bg_request2_entry *e = cer_entry(f, se->item);
+	const struct bg_ledger_burn *b;
+	struct bg_ledger_slot s;
+	bg_ledger_t *l;
+	size_t j;
+	int r;
+
+	for (j = 0; j < k; j++)
+		if (strcmp(st->entry[j].item, se->item) == 0)
+			e = NULL;
+	if (e == NULL || e->version != se->version || e->slot != se->slot) {
+		bg_set_why("%s's approval names %s version %llu slot %u, "
+		    "which this request does not", ap->custodian, se->item,
+		    (unsigned long long)se->version, se->slot);
+		return BG_ETAMPER;
+	}
+	if ((r = cer_ledger(c, &l)) != BG_OK)
+		return r;
+	memset(&s, 0, sizeof(s));
+	snprintf(s.account, sizeof(s.account), "%s", f->rq2->account);
+	snprintf(s.item, sizeof(s.item), "%s", e->item);
+	s.version = e->version;
+	s.slot = e->slot;
+	if ((b = bg_ledger_burned(l, &s)) == NULL ||
+	    strcmp(b->request, bg_request_id(f->rq)) != 0 ||
+	    !granted(l, &s, ap->group, ap->custodian)) {
+		bg_set_why("the log records no approval by %s (group %s) of "
+		    "slot %u of %s for this request", ap->custodian,
+		    ap->group, e->slot, e->item);
+		return BG_ETAMPER;
+	}
+	return BG_OK;
+}
+
+/* Every entry of the signed statement agrees with the request and log. */
+static int
+entries_agree(struct bg_cer *c, const struct bg_rqfile *f,
+    const struct bg_rq_approval *ap)
+{
+	struct bg_statement2 *st;
+	size_t k;
+	int r;
+
+	if ((st = calloc(1, sizeof(*st))) == NULL)
+		return BG_ENOMEM;
+	if ((r = bg_statement2_parse(ap->statement, ap->statement_len, st)) !=
+	    BG_OK || st->nentries == 0) {
+		bg_set_why("%s's approval names no item", ap->custodian);
+		r = BG_ETAMPER;
+	}
+	for (k = 0; k < st->nentries && r == BG_OK; k++)
+		r = entry_agrees(c, f, ap, st, k);
+	free(st);
+	return r;
+}
+
+/* A member of ap's group, a group the request needs (policy). */
+static int
+counts(struct bg_cer *c, const struct bg_rqfile *f,
+    const struct bg_rq_approval *ap)
+{
+	const char *groups[BG_POLICY_GROUPS_MAX];
+	size_t n, g;
+	int r;
+
+	if ((r = cer_groups(c, f, groups, &n)) != BG_OK)
+		return r;
+	for (g = 0; g < n; g++)
+		if (strcmp(groups[g], ap->group) == 0)
+			break;
+	if (g == n || !bg_policy_is_member(c->v->policy, ap->group,
+	    ap->custodian)) {
+		bg_set_why("%s is not a member of group %s, which this "
+		    "request needs: the approval does not count",
+		    ap->custodian, ap->group);
+		return BG_EPERM;
+	}
+	return BG_OK;
+}
+
+int
+cer_approval_check(struct bg_cer *c, const struct bg_rqfile *f, size_t i)
+{
+	const struct bg_rq_approval *ap = &f->approvals[i];
+	size_t j;
+	int r;
+
+	for (j = 0; j < i; j++)
+		if (bg_name_same(f->approvals[j].custodian, ap->custodian)) {
+			bg_set_why("%s approves this request twice (an approval "
+			    "copied in)", ap->custodian);
+			return BG_ETAMPER;
+		}
+	if ((r = cer_approval_ok(c, f, ap)) != BG_OK ||
+	    (r = entries_agree(c, f, ap)) != BG_OK)
+		return r;
+	return counts(c, f, ap);
+}
+
+/* ============================================================ release */
+
+/*
+ * Every approval must check (a forged one is refused; one that does not
+ * count, its custodian no longer a member, is left to the count).
+ */
 static int
 check_approvals(struct rel *r)
 {
@@ -28,8 +161,8 @@ check_approvals(struct rel *r)
 	int rc;
 
 	for (i = 0; i < r->f->napprovals; i++)
-		if ((rc = cer_approval_ok(r->c, r->f,
-		    &r->f->approvals[i])) != BG_OK)
+		if ((rc = cer_approval_check(r->c, r->f, i)) != BG_OK &&
+		    rc != BG_EPERM)
 			return rc;
 	if ((rc = cer_quorum(r->c, r->f, why, sizeof(why), NULL)) != BG_OK)
 		bg_set_why("no quorum: %s", why);

@@ -27,7 +27,14 @@
  *    approvals (the signed request unchanged), recorded in the log;
  *  - bad-share: PERSON's shares in the request file ID replaced by random
  *    bytes re-sealed to the request key under the very label the honest
- *    release builds (they open, they are not the sealer's), recorded.
+ *    release builds (they open, they are not the sealer's), recorded;
+ *  - forge-approval: an approval "by" PERSON for GROUP added to request ID:
+ *    a well-formed statement for this very request naming PERSON, GROUP,
+ *    PERSON's token and the request's slots, signed by the attacker's
+ *    own token (not PERSON's), recorded;
+ *  - copy-approval: PERSON's approval taken from the request file FILE
+ *    (another request, or this request in a forked copy of the state)
+ *    and added to request ID, recorded.
  * Exit 0 when written, 1 otherwise.
  *
  * usage: attack_pool STATE PERSON REQUEST-ID...
@@ -35,6 +42,8 @@
  *            [--unlogged]
  *        attack_pool strip-approvals STATE REQUESTER ID
  *        attack_pool bad-share STATE REQUESTER ID PERSON
+ *        attack_pool forge-approval STATE REQUESTER ID PERSON GROUP
+ *        attack_pool copy-approval STATE REQUESTER ID PERSON FILE
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -439,6 +448,137 @@ bad_share(struct bg_cer *c, struct bg_rqfile *f, const char *person,
 	return r;
 }
 
+/* Room for one more approval at the end of f's list, zeroed. */
+static struct bg_rq_approval *
+one_more(struct bg_rqfile *f)
+{
+	struct bg_rq_approval *more;
+
+	if ((more = realloc(f->approvals, (f->napprovals + 1) *
+	    sizeof(*more))) == NULL)
+		return NULL;
+	f->approvals = more;
+	memset(&more[f->napprovals], 0, sizeof(*more));
+	return &more[f->napprovals];
+}
+
+/* The statement's entries: the request's slots of the items group guards. */
+static void
+forged_entries(struct bg_cer *c, const struct bg_rqfile *f,
+    const char *person, const char *group, struct bg_statement2 *st)
+{
+	const struct bg_vault_account *a = bg_vault_account(c->v,
+	    f->rq2->account);
+	struct bg_vault_item *it;
+	size_t i, m;
+	int g;
+
+	for (i = 0; i < f->rq2->nentries && a != NULL; i++) {
+		const struct bg_request2_entry *e = &f->rq2->entry[i];
+		struct bg_statement2_entry *se = &st->entry[st->nentries];
+
+		if ((it = bg_vault_item(a, e->item)) == NULL ||
+		    (g = bg_vault_item_group(it, group)) < 0)
+			continue;
+		snprintf(se->item, sizeof(se->item), "%s", e->item);
+		se->version = e->version;
+		se->slot = e->slot;
+		se->epoch = it->ver->g[g].epoch;
+		se->x = 1;
+		for (m = 0; m < it->ver->g[g].n; m++)
+			if (strcmp(it->ver->g[g].m[m].person, person) == 0)
+				se->x = it->ver->g[g].m[m].x;
+		(void)RAND_bytes(se->opened, sizeof(se->opened));
+		(void)RAND_bytes(se->written, sizeof(se->written));
+		st->nentries++;
+	}
+}
+
+/*
+ * forge-approval: PERSON's approval of this request for GROUP, every
+ * field as approve writes it, signed by the attacker's key.
+ */
+static int
+forge_approval(struct bg_cer *c, struct bg_rqfile *f, const char *person,
+    const char *group, const bg_token_key_t *key)
+{
+	const struct bg_vault_person *v = bg_vault_person(c->v, person);
+	struct bg_rq_approval *ap;
+	struct bg_statement2 *st = NULL;
+	char *text;
+	uint8_t h[32];
+	size_t len;
+	int r;
+
+	if (v == NULL || v->ntokens == 0)
+		return BG_ENOENT;
+	if ((ap = one_more(f)) == NULL || (st = calloc(1, sizeof(*st))) ==
+	    NULL || (text = malloc(BG_STATEMENT2_MAX)) == NULL) {
+		free(st);
+		return BG_ENOMEM;
+	}
+	cer_vault_fp(c, st->vault);
+	memcpy(st->request, f->hash, 32);
+	st->log_size = bg_audit_size(c->st.log);
+	snprintf(st->group, sizeof(st->group), "%s", group);
+	snprintf(st->person, sizeof(st->person), "%s", person);
+	snprintf(st->token, sizeof(st->token), "%s",
+	    bg_token_desc_id(v->tokens[0]));
+	st->decision = BG_DECISION_APPROVE;
+	forged_entries(c, f, person, group, st);
+	if ((r = bg_statement2_build(st, text, BG_STATEMENT2_MAX, &len)) ==
+	    BG_OK && (r = bg_statement2_hash(text, len, h)) == BG_OK)
+		r = bg_token_key_sign(key, h, sizeof(h), ap->sig);
+	if (r == BG_OK) {
+		text[len] = '\0';
+		ap->statement = text;
+		ap->statement_len = len;
+		snprintf(ap->group, sizeof(ap->group), "%s", group);
+		snprintf(ap->custodian, sizeof(ap->custodian), "%s", person);
+		snprintf(ap->token, sizeof(ap->token), "%s", st->token);
+		ap->time = c->now;
+		f->napprovals++;
+	} else
+		free(text);
+	free(st);
+	return r;
+}
+
+/* copy-approval: PERSON's approval out of the request file at path. */
+static int
+copy_approval(struct bg_rqfile *f, const char *person, const char *path)
+{
+	struct bg_rqfile *from = NULL;
+	struct bg_rq_approval *ap;
+	char *text = NULL;
+	cJSON *j = NULL;
+	size_t len, i;
+	int r;
+
+	if ((r = bg_file_read(path, 1 << 20, &text, &len)) != BG_OK)
+		return r;
+	if ((j = cJSON_ParseWithLength(text, len)) == NULL)
+		r = BG_EFORMAT;
+	else
+		r = bg_rqfile_from_json(j, &from);
+	for (i = 0; r == BG_OK && i < from->napprovals; i++)
+		if (strcmp(from->approvals[i].custodian, person) == 0)
+			break;
+	if (r == BG_OK && i == from->napprovals)
+		r = BG_ENOENT;
+	if (r == BG_OK && (ap = one_more(f)) == NULL)
+		r = BG_ENOMEM;
+	if (r == BG_OK) {
+		*ap = from->approvals[i];
+		from->approvals[i].statement = NULL;	/* moved */
+		f->napprovals++;
+	}
+	bg_rqfile_free(&from);
+	cJSON_Delete(j);
+	free(text);
+	return r;
+}
+
 static void
 strip_approvals(struct bg_rqfile *f)
 {
@@ -461,6 +601,8 @@ forge_main(int argc, char **argv)
 	static struct bg_cer c;
 	int strip = strcmp(argv[1], "strip-approvals") == 0, unlogged = 0;
 	int bad = strcmp(argv[1], "bad-share") == 0;
+	int fa = strcmp(argv[1], "forge-approval") == 0;
+	int ca = strcmp(argv[1], "copy-approval") == 0;
 	size_t tok, n = (size_t)argc - 5;
 	int r;
 
@@ -468,11 +610,16 @@ forge_main(int argc, char **argv)
 		unlogged = 1;
 		n--;
 	}
-	if ((strip && n != 0) || (bad && n != 1) || (!strip && n == 0)) {
+	if ((strip && n != 0) || (bad && n != 1) || ((fa || ca) && n != 2) ||
+	    (!strip && n == 0)) {
 		fprintf(stderr, "usage: attack_pool forge-slot STATE REQUESTER "
 		    "ID ITEM=SLOT... [--unlogged]\n"
 		    "       attack_pool strip-approvals STATE REQUESTER ID\n"
-		    "       attack_pool bad-share STATE REQUESTER ID PERSON\n");
+		    "       attack_pool bad-share STATE REQUESTER ID PERSON\n"
+		    "       attack_pool forge-approval STATE REQUESTER ID "
+		    "PERSON GROUP\n"
+		    "       attack_pool copy-approval STATE REQUESTER ID "
+		    "PERSON FILE\n");
 		return 1;
 	}
 	if ((r = bg_cer_begin(&c, argv[2], stdout, &o)) != BG_OK) {
@@ -491,6 +638,10 @@ forge_main(int argc, char **argv)
 			strip_approvals(f);
 		else if (bad)
 			r = bad_share(&c, f, argv[5], key, t.token);
+		else if (fa)
+			r = forge_approval(&c, f, argv[5], argv[6], key);
+		else if (ca)
+			r = copy_approval(f, argv[5], argv[6]);
 		else
 			r = forge_slot(&c, f, argv + 5, n, p, key, t.token);
 	}
@@ -499,7 +650,8 @@ forge_main(int argc, char **argv)
 		    write_logged(&c, f, p->name);
 	if (r == BG_OK)
 		printf("%s request %s%s\n", strip ? "stripped" : bad ?
-		    "bad shares in" : "forged",
+		    "bad shares in" : fa ? "approval forged in" : ca ?
+		    "approval copied into" : "forged",
 		    argv[4], unlogged ? " (file only)" : " (recorded)");
 	else
 		fprintf(stderr, "attack_pool: %s: %s\n", bg_strerror(r),
@@ -526,7 +678,9 @@ main(int argc, char **argv)
 
 	if (argc >= 5 && (strcmp(argv[1], "forge-slot") == 0 ||
 	    strcmp(argv[1], "strip-approvals") == 0 ||
-	    strcmp(argv[1], "bad-share") == 0))
+	    strcmp(argv[1], "bad-share") == 0 ||
+	    strcmp(argv[1], "forge-approval") == 0 ||
+	    strcmp(argv[1], "copy-approval") == 0))
 		return forge_main(argc, argv);
 	if (argc < 4) {
 		fprintf(stderr, "usage: attack_pool STATE PERSON ID...\n");
