@@ -405,6 +405,80 @@ def case_verify_failures():
         rx.stop()
 
 
+# Issue 11: what a sink without "events" must receive. The first list is
+# made by the CLI here (no token needed); the second needs tokens, so its
+# entries are appended with the log's own key (record.py, as a process
+# that died before spooling would leave them) and reach the receiver
+# through the catch-up of "alerts flush": the same default filter.
+GOV_CLI = ["config.changed", "custodian.added", "custodian.removed",
+           "requester.added", "policy.changed", "account.added"]
+GOV_LOGGED = ["token.enrolled", "token.removed", "requester.removed",
+              "person.added", "group.rekeyed", "vault.armed", "vault.ready",
+              "item.sealed", "rekey.opened", "rekey.contributed",
+              "rekey.accepted", "rekey.done", "chain.genesis", "chain.link",
+              "change.opened", "change.approved", "change.denied",
+              "change.applied", "change.closed", "change.refused",
+              "config.refused", "approval.burn", "request.near_quorum",
+              "request.quorum_met"]
+NOT_DEFAULT = ["vault.read", "request.status", "config.read"]
+
+
+def record(state, name, event):
+    here = os.path.dirname(os.path.abspath(__file__))
+    subprocess.run([sys.executable, os.path.join(here, "record.py"), state,
+                    name, event], check=True, capture_output=True,
+                   timeout=RUN_TIMEOUT)
+
+
+def case_governance_default():
+    rx = Receiver().start()
+    try:
+        d = tempfile.mkdtemp(prefix="bg-alerts.")
+        scratch.append(d)
+        state = os.path.join(d, "state")
+        run(state, "init", "--account", "111122223333", "--account-name",
+            "prod", "--root-email", "root@example.com", check=0)
+        with open(os.path.join(state, "breakglass.json")) as f:
+            doc = json.load(f)
+        doc["alerts"] = {"connect_timeout_ms": 2000, "timeout_ms": 5000,
+                         "sinks": [webhook(rx)]}  # no "events": the default
+        cfg = os.path.join(d, "config.json")
+        with open(cfg, "w") as f:
+            json.dump(doc, f)
+        run(state, "config", "set", cfg, check=0)
+        for p, g in (("alice", "password"), ("bob", "password"),
+                     ("carol", "password"), ("dave", "mfa"),
+                     ("erin", "mfa")):
+            run(state, "custodian", "add", p, "--group", g, check=0)
+        run(state, "custodian", "remove", "carol", "--group", "password",
+            check=0)
+        run(state, "requester", "add", "rita", check=0)
+        run(state, "policy", "set", "--threshold", "password=2",
+            "--threshold", "mfa=2", check=0)
+        run(state, "account", "add", "444455556666", "--account-name",
+            "staging", "--root-email", "root@staging.example.com", check=0)
+        got = [json.loads(b)["event"] for _, _, b in rx.requests]
+        for e in GOV_CLI:
+            expect(e in got, "%s alerted by default (got %s)" % (e, got))
+        expect(rx.bad_sigs == 0, "every alert signed")
+        for e in GOV_LOGGED + NOT_DEFAULT:
+            record(state, "vault.json", e)
+        # a writing command brings the log's index up to the appended
+        # entries (as after a crash); then the catch-up spools them
+        run(state, "audit", "note", "after the appended entries", check=0)
+        run(state, "alerts", "flush", check=0)
+        got = [json.loads(b)["event"] for _, _, b in rx.requests]
+        for e in GOV_LOGGED:
+            expect(got.count(e) == 1, "%s alerted once by default (got %s)"
+                   % (e, got[-len(GOV_LOGGED):]))
+        for e in NOT_DEFAULT:
+            expect(e not in got, "%s is not alerted by default" % e)
+        expect(rx.bad_sigs == 0 and spool_files(state) == [],
+               "every alert signed and delivered")
+    finally:
+        rx.stop()
+
+
 BAD_CONFIGS = [
     ({"alerts": {"sinks": [], "colour": 1}}, 'unknown key "colour"'),
     ({"alerts": {"sinks": [{"name": "a", "type": "webhook",
@@ -475,7 +549,8 @@ def main():
     cases = [case_bad_config, case_delivery_and_signature,
              case_outage_then_flush, case_sigkill_mid_send,
              case_sigkill_random, case_500_then_ok, case_slow_huge_garbage,
-             case_dead_letter, case_verify_failures]
+             case_dead_letter, case_verify_failures,
+             case_governance_default]
     only = os.environ.get("BG_CASE")
     for c in cases:
         if only and only != c.__name__:
