@@ -202,6 +202,9 @@ same_state() { [ "$(state_sum)" = "$1" ]; }
 # entries in the audit log now: the next entry's seq
 audit_n() { wc -l <"$ST/audit/entries.jsonl" | tr -d ' '; }
 
+# the actor of entries a command records when it names no one (--as):
+# the login name; system entries (vault.verify_failed) name breakglass
+me=$(id -un 2>/dev/null || echo "uid:$(id -u)")
 # count FILE EVENT ACTOR REQUEST COMMAND ('*' matches anything): the
 # entries of an `audit show --json` output (one compact JSON object a
 # line; names, ids and commands hold nothing JSON escapes) that match.
@@ -700,9 +703,9 @@ check "policy set with threshold 3 of 2 is kept but flagged" \
     has_out "threshold 3 is above its 2 members"
 refused "vault arm with a threshold above the member count" 1 \
     "threshold 3 is above its 2 members" \
-    vault.refused "vault arm" '' '' -- vault arm
+    vault.refused "vault arm" "$me" '' -- vault arm
 refused "a threshold of 0" 1 "range" \
-    vault.refused "policy set" '' '' -- policy set --threshold password=0
+    vault.refused "policy set" "$me" '' -- policy set --threshold password=0
 check "a threshold of 0: says the floor is 2" has_err "use 2 to 64"
 # docs/design.md §5.2: mfa=1 from above is kept, flagged, and never armed
 T1="group \"mfa\": threshold 1 lets one person's share stand for the whole group: it must be at least 2"
@@ -711,16 +714,16 @@ check "policy set leaving mfa at threshold 1: exit 0 (not armed yet)" is_rc 0
 check "policy set leaving mfa at threshold 1: flagged with the reason" \
     has_out_f "not yet valid: $T1"
 refused "vault arm with an mfa threshold of 1" 1 "$T1" \
-    vault.refused "vault arm" '' '' -- vault arm
+    vault.refused "vault arm" "$me" '' -- vault arm
 refused "policy set --self-approval on" 1 \
     "self-approval cannot be turned on: a requester may never be a member" \
-    vault.refused "policy set" '' '' -- policy set --self-approval on
+    vault.refused "policy set" "$me" '' -- policy set --self-approval on
 bgq policy show
 check "the refused self-approval left it off" \
     grep -q '"self_approval":.*false' "$qout"
 setup policy set --self-approval off --threshold mfa=2
 refused "vault arm when gina has no token" 1 "gina" \
-    vault.refused "vault arm" '' '' -- vault arm
+    vault.refused "vault arm" "$me" '' -- vault arm
 check "the refusal tells how to fix it" has_err "token enroll gina"
 # a custodian made a requester before arming: kept, flagged, never armed
 RQ="requester \"dave\" is a member of group \"mfa\": a requester may not be a custodian"
@@ -730,12 +733,12 @@ check "requester add of a custodian: flagged with the reason" has_out_f "not yet
 bgrun policy show
 check "policy show names the requester in a group" has_out_f "not yet valid: $RQ"
 refused "vault arm with a requester in a group" 1 "$RQ" \
-    vault.refused "vault arm" '' '' -- vault arm
+    vault.refused "vault arm" "$me" '' -- vault arm
 setup custodian remove gina --group mfa
 setup custodian add alice --group mfa
 refused "vault arm with alice in both groups" 1 \
     "alice.*one person must not satisfy two groups" \
-    vault.refused "vault arm" '' '' -- vault arm
+    vault.refused "vault arm" "$me" '' -- vault arm
 refused "seal on the vault that cannot be armed" 1 \
     "alice.*one person must not satisfy two groups" \
     vault.refused seal alice '' -- seal "$A1" root-password --generate --as alice
@@ -750,16 +753,16 @@ ST=$MAIN
 echo "# 6. the policy floor on the armed vault"
 refused "requester add alice, a custodian, on the armed vault" 1 \
     "requester \"alice\" is a member of group \"password\": a requester may not be a custodian" \
-    vault.refused "requester add" '' '' -- requester add alice
+    vault.refused "requester add" "$me" '' -- requester add alice
 refused "custodian add rita, a requester, on the armed vault" 1 \
     "requester \"rita\" is a member of group \"mfa\": a requester may not be a custodian" \
-    vault.refused "custodian add" '' '' -- custodian add rita --group mfa
+    vault.refused "custodian add" "$me" '' -- custodian add rita --group mfa
 refused "policy set --threshold mfa=1 on the armed vault" 1 \
     "the vault is armed, so its policy must keep the floor: $T1" \
-    vault.refused "policy set" '' '' -- policy set --threshold mfa=1
+    vault.refused "policy set" "$me" '' -- policy set --threshold mfa=1
 refused "policy set --self-approval on, on the armed vault" 1 \
     "self-approval cannot be turned on" \
-    vault.refused "policy set" '' '' -- policy set --self-approval on
+    vault.refused "policy set" "$me" '' -- policy set --self-approval on
 bgq vault show
 check "rita is still only a requester" grep -q "^person rita (requester)" "$qout"
 
@@ -926,13 +929,13 @@ $2"
 vault_edit threshold-raised "it['groups'][0]['threshold'] = 3
 j['policy']['groups'][0]['threshold'] = 1"
 refused "threshold-raised: vault show" 3 "vault.json" \
-    vault.verify_failed '*' '' '' -- vault show
+    vault.verify_failed '*' breakglass '' -- vault show
 refused "threshold-raised: request" 3 "vault.json" \
-    vault.verify_failed '*' '' '' -- request "$A1" --as rita --reason x
+    vault.verify_failed '*' breakglass '' -- request "$A1" --as rita --reason x
 refused "threshold-raised: approve" 3 "vault.json" \
-    vault.verify_failed '*' '' '' -- approve "$RB" --as bob
+    vault.verify_failed '*' breakglass '' -- approve "$RB" --as bob
 refused "threshold-raised: release" 3 "vault.json" \
-    vault.verify_failed '*' '' '' -- release "$RA" --as rita
+    vault.verify_failed '*' breakglass '' -- release "$RA" --as rita
 check "threshold-raised: release printed nothing" lacks_out_f "$PW"
 
 # alice's and bob's member boxes of root-password swapped (the token ids
@@ -942,31 +945,31 @@ b0, b1 = m[0]['boxes'][0], m[1]['boxes'][0]
 b0['box'], b1['box'] = b1['box'], b0['box']"
 n0=$(audit_n)
 refused "boxes-swapped: approve" 3 "vault.json" \
-    vault.verify_failed '*' '' '' -- approve "$RB" --as bob
+    vault.verify_failed '*' breakglass '' -- approve "$RB" --as bob
 check "boxes-swapped: no approval of bob recorded" \
     not_logged "$n0" approval.granted bob "$RB"
 
 vault_edit member-dropped "it['groups'][0]['members'].pop()"
 refused "member-dropped: release" 3 "vault.json" \
-    vault.verify_failed '*' '' '' -- release "$RA" --as rita
+    vault.verify_failed '*' breakglass '' -- release "$RA" --as rita
 vault_edit signature "import base64
 s = bytearray(base64.b64decode(it['signature'])); s[5] ^= 1
 it['signature'] = base64.b64encode(bytes(s)).decode()"
 refused "signature: release" 3 "vault.json" \
-    vault.verify_failed '*' '' '' -- release "$RA" --as rita
+    vault.verify_failed '*' breakglass '' -- release "$RA" --as rita
 vault_edit slots "it['slots'] = 31"
 refused "slots: approve" 3 "vault.json" \
-    vault.verify_failed '*' '' '' -- approve "$RB" --as bob
+    vault.verify_failed '*' breakglass '' -- approve "$RB" --as bob
 vault_edit epoch "it['epoch'] = 2"
 refused "epoch: request" 3 "vault.json" \
-    vault.verify_failed '*' '' '' -- request "$A1" --as rita --reason x
+    vault.verify_failed '*' breakglass '' -- request "$A1" --as rita --reason x
 vault_edit commitments "it['commitments'] = mf['commitments']"
 refused "commitments (root-mfa's root): release" 3 "vault.json" \
-    vault.verify_failed '*' '' '' -- release "$RA" --as rita
+    vault.verify_failed '*' breakglass '' -- release "$RA" --as rita
 # the sealed password replaced by a note an attacker sealed elsewhere is
 # the same: the file no longer matches the log
 refused "commitments: seal a new password" 3 "vault.json" \
-    vault.verify_failed '*' '' '' -- seal "$A1" root-password --as alice \
+    vault.verify_failed '*' breakglass '' -- seal "$A1" root-password --as alice \
     <<<'Xk9#mPq2$Lw7!Rt5vZa-new'
 check "commitments: still detected after the refused seal" \
     vault_tampered vault.json
@@ -975,7 +978,7 @@ check "commitments: still detected after the refused seal" \
 vault_edit token-swapped "p = {x['name']: x for x in j['people']}
 p['rita']['tokens'], p['ron']['tokens'] = p['ron']['tokens'], p['rita']['tokens']"
 refused "token-swapped: release" 3 "vault.json" \
-    vault.verify_failed '*' '' '' -- release "$RA" --as rita
+    vault.verify_failed '*' breakglass '' -- release "$RA" --as rita
 ST=$MAIN
 rm -rf "$dir"/state-threshold-raised "$dir"/state-boxes-swapped \
     "$dir"/state-member-dropped "$dir"/state-signature "$dir"/state-slots \
@@ -1091,22 +1094,22 @@ check "bin-edited: the commitments file exists" test -s "$CF"
 python3 -c 'import sys; p = sys.argv[1]; b = bytearray(open(p, "rb").read())
 b[100] ^= 1; open(p, "wb").write(b)' "$CF"
 refused "commitments file edited: approve" 3 "does not hash to its name" \
-    vault.verify_failed '*' '' '' -- approve "$RB" --as bob
+    vault.verify_failed '*' breakglass '' -- approve "$RB" --as bob
 refused "commitments file edited: release" 3 "does not hash to its name" \
-    vault.verify_failed '*' '' '' -- release "$RA" --as rita
+    vault.verify_failed '*' breakglass '' -- release "$RA" --as rita
 check "commitments file edited: release printed nothing" lacks_out_f "$PW"
 refused "commitments file edited: vault show" 3 "does not hash to its name" \
-    vault.verify_failed '*' '' '' -- vault show
+    vault.verify_failed '*' breakglass '' -- vault show
 check "commitments file edited: vault verify exits 3 naming it" \
     vault_tampered "versions/"
 commit_edit bin-missing
 rm -f "$CF"
 refused "commitments file missing: approve" 3 "is missing" \
-    vault.verify_failed '*' '' '' -- approve "$RB" --as bob
+    vault.verify_failed '*' breakglass '' -- approve "$RB" --as bob
 refused "commitments file missing: release" 3 "is missing" \
-    vault.verify_failed '*' '' '' -- release "$RA" --as rita
+    vault.verify_failed '*' breakglass '' -- release "$RA" --as rita
 refused "commitments file missing: request" 3 "is missing" \
-    vault.verify_failed '*' '' '' -- request "$A1" --as rita --reason x
+    vault.verify_failed '*' breakglass '' -- request "$A1" --as rita --reason x
 check "commitments file missing: vault verify exits 3 naming it" \
     vault_tampered "versions/"
 unset tampered
