@@ -89,6 +89,24 @@ teardown(void **state)
 
 /* ------------------------------------------------------------ emulators */
 
+/* OpenSSL's own Ed25519 verification, without tokens/: 1 when it accepts. */
+static int
+openssl_ed25519_verify(const uint8_t pub[32], const uint8_t sig[64],
+    const uint8_t *msg, size_t len)
+{
+	EVP_PKEY *pk = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL,
+	    pub, 32);
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	int ok;
+
+	ok = pk != NULL && ctx != NULL && EVP_DigestVerifyInit_ex(ctx, NULL,
+	    NULL, NULL, NULL, pk, NULL) == 1 && EVP_DigestVerify(ctx, sig, 64,
+	    msg, len) == 1;
+	EVP_MD_CTX_free(ctx);
+	EVP_PKEY_free(pk);
+	return ok;
+}
+
 static void
 vf_create(const char *name, const char *pin)
 {
@@ -2105,8 +2123,6 @@ test_sign_known_answers(void **state)
 	    "252e9df0b7dcd7e8103e79cdb902d9b0638916c4dce096793ad1332c4275ba02";
 	static const uint8_t msg[] = "breakglass";
 	uint8_t id[16], xpriv[32], pub[32], sig[BG_TOKEN_SIG_LEN], want[64];
-	EVP_PKEY *pk;
-	EVP_MD_CTX *ctx;
 	size_t b;
 
 	(void)state;
@@ -2122,15 +2138,8 @@ test_sign_known_answers(void **state)
 	assert_memory_equal(sig, want, 64);
 
 	/* OpenSSL itself, not tokens/, accepts it */
-	assert_non_null(pk = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519,
-	    NULL, pub, 32));
-	assert_non_null(ctx = EVP_MD_CTX_new());
-	assert_int_equal(EVP_DigestVerifyInit_ex(ctx, NULL, NULL, NULL, NULL,
-	    pk, NULL), 1);
-	assert_int_equal(EVP_DigestVerify(ctx, sig, 64, msg, sizeof(msg) - 1),
-	    1);
-	EVP_MD_CTX_free(ctx);
-	EVP_PKEY_free(pk);
+	assert_int_equal(openssl_ed25519_verify(pub, sig, msg,
+	    sizeof(msg) - 1), 1);
 
 	/* the id is the salt: the same X25519 key for another id signs
 	 * with another key */
@@ -2552,8 +2561,6 @@ test_desc_ed25519_refused(void **state)
 	static const uint8_t msg[] = "approve request 1 as anyone";
 	uint8_t k[32], sig[64];
 	bg_token_desc_t *d[2], *e;
-	EVP_PKEY *pk;
-	EVP_MD_CTX *ctx;
 	cJSON *j;
 	size_t i, n;
 
@@ -2563,15 +2570,8 @@ test_desc_ed25519_refused(void **state)
 	unhex(ed25519_bad[0], k, 32);
 	memset(sig, 0, sizeof(sig));
 	sig[0] = 1;
-	assert_non_null(pk = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519,
-	    NULL, k, 32));
-	assert_non_null(ctx = EVP_MD_CTX_new());
-	assert_int_equal(EVP_DigestVerifyInit_ex(ctx, NULL, NULL, NULL, NULL,
-	    pk, NULL), 1);
-	assert_int_equal(EVP_DigestVerify(ctx, sig, 64, msg, sizeof(msg) - 1),
-	    1);
-	EVP_MD_CTX_free(ctx);
-	EVP_PKEY_free(pk);
+	assert_int_equal(openssl_ed25519_verify(k, sig, msg,
+	    sizeof(msg) - 1), 1);
 
 	d[0] = enroll_vf("bea");
 	d[1] = enroll_vk(SERIAL_A);
