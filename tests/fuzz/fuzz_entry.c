@@ -87,9 +87,21 @@ check_reformat(const struct bg_audit_entry *e)
 	size_t len = 0;
 	int r;
 
+	char where[128];
+
 	r = bg_entry_format(e->seq, e->time, &ev, &line, &len);
 	if (r == BG_ETOOBIG)
 		return;		/* escapes can make the new line longer */
+	/*
+	 * A log written before the text rule may hold detail text it now
+	 * refuses (reading keeps such a log readable): a refusal is right
+	 * only for exactly that.
+	 */
+	if (r == BG_EINVAL) {
+		CHECK(bg_text_check_json(e->detail, BG_TEXT_LINES, where,
+		    sizeof(where), NULL) == BG_EFORMAT);
+		return;
+	}
 	CHECK(r == BG_OK && len > 0 && line[len - 1] == '\n');
 	CHECK(bg_audit_entry_parse(line, len - 1, &f) == BG_OK);
 	CHECK(f.seq == e->seq && strcmp(f.time, e->time) == 0 &&
