@@ -239,6 +239,7 @@ statement(struct ap *a, const char *token)
 	int r;
 
 	cer_vault_fp(a->c, a->st.vault);
+	cer_chain_head(a->c, a->st.chain);
 	memcpy(a->st.request, a->f->hash, 32);
 	if ((r = bg_audit_prove(a->c->st.log, 0, 0, &proof)) != BG_OK)
 		return r;

@@ -38,9 +38,12 @@ bg_cer_begin(struct bg_cer *c, const char *dir, FILE *out,
 		return r;
 	/* vault.json and breakglass.json as the log last recorded them */
 	if ((r = bg_state_check_files(&c->st, checked, 2)) != BG_OK ||
-	    (r = bg_vault_load(&c->st, &c->v)) != BG_OK) {
+	    (r = bg_vault_load(&c->st, &c->v)) != BG_OK ||
+	    (r = cer_chain(c)) != BG_OK) {
 		if (r == BG_ETAMPER || r == BG_EFORMAT)
 			tampered(c, r);
+		bg_ledger_free(&c->ledger);
+		bg_vault_free(&c->v);
 		bg_state_close(&c->st);
 		return r;
 	}
@@ -52,6 +55,7 @@ void
 bg_cer_end(struct bg_cer *c)
 {
 	bg_ledger_free(&c->ledger);
+	bg_chain_free(&c->chain);
 	bg_vault_free(&c->v);
 	bg_state_close(&c->st);
 }
@@ -95,7 +99,8 @@ void
 cer_vault_fp(const struct bg_cer *c, uint8_t fp[BG_FINGERPRINT_LEN])
 {
 	memset(fp, 0, BG_FINGERPRINT_LEN);
-	memcpy(fp, c->v->id, sizeof(c->v->id));
+	if (c->chain != NULL)
+		memcpy(fp, bg_chain_fingerprint(c->chain), BG_FINGERPRINT_LEN);
 }
 
 static int
@@ -117,6 +122,13 @@ verify_request(struct bg_cer *c, const struct bg_rqfile *f)
 	cer_vault_fp(c, fp);
 	if (memcmp(f->rq2->vault, fp, sizeof(fp)) != 0)
 		return unsigned_request("made for another vault");
+	cer_chain_head(c, fp);
+	if (memcmp(f->rq2->chain, fp, sizeof(fp)) != 0) {
+		bg_set_why("the request was made under an older governance "
+		    "chain head: who may approve has changed since, so it "
+		    "is void (open a new request)");
+		return BG_EPERM;
+	}
 	if ((p = bg_vault_person(c->v, f->rq2->requester)) == NULL ||
 	    !p->requester)
 		return unsigned_request("its requester is not one");
@@ -376,15 +388,17 @@ cer_approval_ok(struct bg_cer *c, const struct bg_rqfile *f,
 {
 	const struct bg_vault_person *p = bg_vault_person(c->v, ap->custodian);
 	struct bg_statement2 *st;
-	uint8_t fp[BG_FINGERPRINT_LEN], h[32];
+	uint8_t fp[BG_FINGERPRINT_LEN], head[BG_FINGERPRINT_LEN], h[32];
 	int tok, r = BG_ETAMPER;
 
 	if ((st = calloc(1, sizeof(*st))) == NULL)
 		return BG_ENOMEM;
 	cer_vault_fp(c, fp);
+	cer_chain_head(c, head);
 	if (p != NULL && (tok = bg_vault_person_token(p, ap->token)) >= 0 &&
 	    bg_statement2_parse(ap->statement, ap->statement_len, st) ==
 	    BG_OK && memcmp(st->vault, fp, sizeof(fp)) == 0 &&
+	    memcmp(st->chain, head, sizeof(head)) == 0 &&
 	    bg_ct_memcmp(st->request, f->hash, 32) == 0 &&
 	    st->decision == BG_DECISION_APPROVE &&
 	    strcmp(st->person, ap->custodian) == 0 &&
@@ -698,6 +712,7 @@ new_request(struct bg_cer *c, const struct bg_vault_account *a,
 		return BG_EINVAL;
 	}
 	cer_vault_fp(c, q->vault);
+	cer_chain_head(c, q->chain);
 	if (RAND_bytes(rid, sizeof(rid)) != 1 ||
 	    RAND_bytes(q->nonce, sizeof(q->nonce)) != 1)
 		return BG_ECRYPTO;

@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "broker/chain/chain.h"
 #include "broker/vault/vault.h"
 
 #define BG_RQFILE_FORMAT "breakglass-request-file-v2"
@@ -87,6 +88,8 @@ struct bg_ledger;
 struct bg_cer {
 	struct bg_state st;		/* open: the writer lock is held */
 	struct bg_vault *v;
+	bg_chain_t *chain;		/* NULL before genesis; else checked
+					 * from genesis, v agreeing with it */
 	struct bg_ledger *ledger;	/* cer_ledger()'s, of ledger_size */
 	uint64_t ledger_size;
 	struct bg_token_opts o;		/* PIN source, prompts, timeout */
@@ -140,6 +143,38 @@ void bg_released_free(struct bg_released **items, size_t n);
 
 /* Prints the requests (one, or all open ones) with what each lacks. */
 int bg_cer_status(struct bg_cer *c, const char *id);
+
+/* ================================================== change requests */
+
+/*
+ * Governance changes (change.c, docs/ceremony.md "Genesis and change
+ * requests"): changes/<id>.json holds the proposed chain link (the whole
+ * new governance state) and the signatures gathered. Before genesis the
+ * set-up commands save directly; 'vault arm' proposes the genesis; after
+ * it every set-up command proposes a change instead.
+ */
+#define BG_CHANGE_FORMAT "breakglass-change-v1"
+#define BG_CHANGE_ID_LEN 32
+#define BG_CHANGE_WHAT_MAX 256
+
+/*
+ * Proposes next's governance state as the next link (the genesis before
+ * there is one), refused when that state could never be applied
+ * (bg_chain_state_ok) or changes nothing. Prints it; id gets its id.
+ */
+int bg_cer_change_open(struct bg_cer *c, const struct bg_vault *next,
+    const char *what, const char *actor, char id[BG_CHANGE_ID_LEN + 1]);
+/* BG_EPERM (why: what needs the genesis) before genesis. */
+int bg_cer_armed(struct bg_cer *c, const char *what);
+/* person's tokens (each a touch) sign the link; shows it first. */
+int bg_cer_change_approve(struct bg_cer *c, const char *id,
+    const char *person);
+/* person's token signs a denial: the change is closed for good. */
+int bg_cer_change_deny(struct bg_cer *c, const char *id, const char *person,
+    const char *reason);
+/* Writes the link and vault.json when bg_chain_link_check() holds. */
+int bg_cer_change_apply(struct bg_cer *c, const char *id);
+int bg_cer_change_status(struct bg_cer *c, const char *id);
 
 /* ============================================================= rekey */
 

@@ -28,7 +28,7 @@ int cer_save(struct bg_cer *c, const struct bg_rqfile *f, const char *event,
 int cer_groups(struct bg_cer *c, const struct bg_rqfile *f,
     const char **groups, size_t *n);
 
-/* The vault id as the 32-byte fingerprint field (zero-padded). */
+/* The vault fingerprint (the genesis link's message; zero before). */
 void cer_vault_fp(const struct bg_cer *c, uint8_t fp[BG_FINGERPRINT_LEN]);
 
 /* Label of the request key's box, bound to the request's hash. */
@@ -109,5 +109,23 @@ int cer_items_met(struct bg_cer *c, const struct bg_rqfile *f,
  * frees it).
  */
 int cer_ledger(struct bg_cer *c, bg_ledger_t **l);
+
+/* =============================================== governance (govern.c) */
+
+/*
+ * Loads the chain into c->chain (NULL before genesis) and checks it:
+ * every link from genesis, each chain file as the log recorded it, as
+ * many links and the same head as the log's chain.link entries, and
+ * vault.json's governance state the head's. vault.json one link behind
+ * (an apply cut short) is finished. BG_ETAMPER otherwise.
+ */
+int cer_chain(struct bg_cer *c);
+/* v takes l's people, policy and accounts, keeping its sealed items. */
+int cer_adopt(struct bg_vault *v, const struct bg_chain_link *l);
+/* Saves c->v, event naming link l (n, head, fingerprint) and a note. */
+int cer_save_vault(struct bg_cer *c, const char *event,
+    const struct bg_chain_link *l, const char *note);
+/* The chain head (zero before genesis). */
+void cer_chain_head(const struct bg_cer *c, uint8_t head[BG_FINGERPRINT_LEN]);
 
 #endif

@@ -29,21 +29,62 @@ struct change {
 	const char *actor;
 	const char *account;
 	cJSON *detail;		/* owned; freed after */
+	char what[BG_CHANGE_WHAT_MAX + 1];	/* for people: the change */
 };
 
 typedef int (*change_fn)(struct bg_cer *c, void *arg, struct change *ch);
 
+/* Events that change who may approve or how many must. */
+static int
+governs(const char *event)
+{
+	static const char *const ev[] = { "account.added", "custodian.added",
+	    "custodian.removed", "requester.added", "token.enrolled",
+	    "token.removed", "policy.changed", NULL };
+	size_t i;
+
+	for (i = 0; ev[i] != NULL; i++)
+		if (strcmp(event, ev[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * After genesis a governing change is only proposed: the edited vault's
+ * governance state becomes a change request (nothing else is saved).
+ */
+static int
+propose(struct bg_cer *c, struct change *ch)
+{
+	char id[BG_CHANGE_ID_LEN + 1];
+	int r;
+
+	if ((r = bg_cer_change_open(c, c->v, ch->what[0] ? ch->what : ch->cmd,
+	    ch->actor, id)) != BG_OK)
+		return r;
+	printf("nothing has changed yet: change request %s takes effect when "
+	    "approved ('breakglass change approve %s --as NAME' by whoever "
+	    "it still needs, then 'breakglass change apply %s')\n", id, id,
+	    id);
+	return BG_OK;
+}
+
 static int
 run_change(struct bg_cli *cli, const char *cmd, change_fn fn, void *arg)
 {
-	struct change ch = { cmd, NULL, "", "", NULL };
+	struct change ch = { cmd, NULL, "", "", NULL, "" };
 	struct bg_audit_event ev;
 	struct bg_cer c;
 	int r;
 
 	if ((r = bg_cli_cer_begin(cli, &c, NULL)) != BG_EXIT_OK)
 		return r;
-	if ((r = fn(&c, arg, &ch)) != BG_OK) {
+	if ((r = fn(&c, arg, &ch)) == BG_OK && ch.event != NULL &&
+	    c.chain != NULL && governs(ch.event)) {
+		r = propose(&c, &ch);
+		ch.event = NULL;
+	}
+	if (r != BG_OK) {
 		r = bg_cer_refused(&c, "vault.refused", cmd, "", ch.account,
 		    ch.actor, r);
 	} else if (ch.event != NULL) {
@@ -203,6 +244,8 @@ do_account_add(struct bg_cer *c, void *arg, struct change *ch)
 	if ((r = bg_vault_add_account(c->v, a->id, a->name, a->email)) != BG_OK)
 		return r;
 	ch->event = "account.added";
+	snprintf(ch->what, sizeof(ch->what), "account add %s (%s, %s)",
+	    a->id, a->name, a->email);
 	if ((r = account_detail(bg_vault_account(c->v, a->id), &ch->detail)))
 		return r;
 	printf("account %s (%s) added; seal its items with 'breakglass seal "
@@ -261,6 +304,8 @@ do_person(struct bg_cer *c, void *arg, struct change *ch)
 		    a->name)) != BG_OK)
 			return r;
 		ch->event = "custodian.removed";
+		snprintf(ch->what, sizeof(ch->what), "custodian remove %s "
+		    "--group %s", a->name, a->group);
 		printf("%s removed from group %s. Their shares of every sealed "
 		    "version still exist and may sit in a backup: only sealing "
 		    "each item again (a rotation) revokes them. 'breakglass "
@@ -277,11 +322,15 @@ do_person(struct bg_cer *c, void *arg, struct change *ch)
 		    why, sizeof(why))) != BG_OK)
 			return r;
 		ch->event = "custodian.added";
+		snprintf(ch->what, sizeof(ch->what), "custodian add %s --group "
+		    "%s", a->name, a->group);
 		printf("%s added to group %s\n", a->name, a->group);
 	} else {
 		if ((r = person_floor(c->v, a->name, why, sizeof(why))) != BG_OK)
 			return r;
 		ch->event = "requester.added";
+		snprintf(ch->what, sizeof(ch->what), "requester add %s",
+		    a->name);
 		printf("%s may open requests\n", a->name);
 	}
 	if (why[0] != '\0')
@@ -408,6 +457,18 @@ struct enroll_args {
 	const struct bg_token_opts *o;
 };
 
+/* The enrolled token's public keys, for the log (an auditor's copy). */
+static int
+token_keys(const bg_token_desc_t *d, cJSON *detail)
+{
+	cJSON *j = NULL;
+	int r;
+
+	if ((r = bg_token_desc_to_json(d, &j)) != BG_OK)
+		return r;
+	return bg_json_add(detail, "descriptor", j);
+}
+
 static int
 do_enroll(struct bg_cer *c, void *arg, struct change *ch)
 {
@@ -416,12 +477,16 @@ do_enroll(struct bg_cer *c, void *arg, struct change *ch)
 	char sum[256];
 	int r;
 
-	ch->actor = a->person;
-	if (bg_vault_person(c->v, a->person) == NULL) {
+	ch->actor = "";
+	if (bg_vault_person(c->v, a->person) == NULL && c->chain == NULL) {
 		bg_set_why("no person named '%s' (custodian add or requester "
 		    "add first)", a->person);
 		return BG_ENOENT;
 	}
+	/* after genesis a new person arrives with their token, by change */
+	if (c->chain != NULL && bg_vault_person(c->v, a->person) == NULL &&
+	    (r = bg_vault_add_person(c->v, a->person, 0, NULL)) != BG_OK)
+		return r;
 	if ((r = bg_token_enroll((enum bg_token_kind)a->kind, a->o, &d)) !=
 	    BG_OK)
 		return r;
@@ -436,7 +501,9 @@ do_enroll(struct bg_cer *c, void *arg, struct change *ch)
 	    !cJSON_AddStringToObject(ch->detail, "summary", sum))
 		return BG_ENOMEM;
 	ch->event = "token.enrolled";
-	return BG_OK;
+	snprintf(ch->what, sizeof(ch->what), "token enroll %s (%.32s, %.100s)",
+	    a->person, bg_token_desc_id(d), sum);
+	return token_keys(d, ch->detail);
 }
 
 int
@@ -453,9 +520,11 @@ bg_cli_enroll_person(struct bg_cli *cli, const char *person, int kind,
 struct policy_args {
 	const char *thresholds[BG_POLICY_GROUPS_MAX];
 	size_t nthresholds;
-	const char *expiry, *timelock, *slots, *self;
+	const char *expiry, *timelock, *slots, *self, *note;
 	int show;
 };
+
+static int note_policy(bg_policy_t *p, const char *item);
 
 static int
 set_threshold(bg_policy_t *p, const char *spec)
@@ -586,6 +655,8 @@ do_policy(struct bg_cer *c, void *arg, struct change *ch)
 		r = set_slots(p, a->slots);
 	if (r == BG_OK && a->self != NULL)
 		r = set_self(p, a->self);
+	if (r == BG_OK && a->note != NULL)
+		r = note_policy(p, a->note);
 	if (r == BG_OK && !a->show)
 		r = armed_floor(c->v);
 	if (r != BG_OK)
@@ -597,6 +668,7 @@ do_policy(struct bg_cer *c, void *arg, struct change *ch)
 		return print_policy(c->v);
 	}
 	ch->event = "policy.changed";
+	snprintf(ch->what, sizeof(ch->what), "policy set");
 	if ((r = bg_policy_to_json(p, &ch->detail)) != BG_OK)
 		return r;
 	return print_policy(c->v);
@@ -613,6 +685,7 @@ bg_cli_policy(struct bg_cli *cli, int argc, char **argv)
 		{ "--timelock", &a.timelock, NULL, NULL, 0, NULL },
 		{ "--slots", &a.slots, NULL, NULL, 0, NULL },
 		{ "--self-approval", &a.self, NULL, NULL, 0, NULL },
+		{ "--note", &a.note, NULL, NULL, 0, NULL },
 		{ NULL, NULL, NULL, NULL, 0, NULL },
 	};
 	const char *pos[1];
@@ -628,7 +701,9 @@ bg_cli_policy(struct bg_cli *cli, int argc, char **argv)
 		fprintf(stderr, "usage: breakglass policy show\n"
 		    "       breakglass policy set [--threshold GROUP=N]... "
 		    "[--expiry SECONDS] [--timelock SECONDS] [--slots N] "
-		    "[--self-approval off]   (N >= 2; on is refused)\n");
+		    "[--self-approval off] [--note NAME]   (N >= 2; on is "
+		    "refused; --note: a recovery note NAME that every group "
+		    "guards)\n");
 		return BG_EXIT_USAGE;
 	}
 	return run_change(cli, a.show ? "policy show" : "policy set",
@@ -640,18 +715,21 @@ bg_cli_policy(struct bg_cli *cli, int argc, char **argv)
 static int
 do_arm(struct bg_cer *c, void *arg, struct change *ch)
 {
+	char why[512], fp[65], id[BG_CHANGE_ID_LEN + 1];
 	size_t g;
 	int r;
 
 	(void)arg;
-	(void)ch;
-	if ((r = bg_vault_ready(c->v, NULL, 0)) != BG_OK)
-		return r;
-	if (c->v->naccounts == 0) {
-		bg_set_why("no account in the vault");
-		return BG_EPERM;
+	if (c->chain != NULL) {
+		bg_chain_hex(bg_chain_fingerprint(c->chain), fp);
+		printf("the vault is armed: its genesis is signed\nvault "
+		    "fingerprint %s\n", fp);
+		return bg_state_note(&c->st, &(struct bg_audit_event){
+		    "vault.read", "", "", "", NULL });
 	}
-	printf("ready to seal: every member of every group holds a token "
+	if ((r = bg_chain_state_ok(c->v, why, sizeof(why))) != BG_OK)
+		return r;
+	printf("ready for genesis: every member of every group holds a token "
 	    "and the policy keeps the floor\n");
 	for (g = 0; g < bg_policy_ngroups(c->v->policy); g++)
 		printf("  group %-12s %u of %zu\n",
@@ -661,8 +739,15 @@ do_arm(struct bg_cer *c, void *arg, struct change *ch)
 	printf("(vault format v2 has no group keys: each seal splits its item "
 	    "into %u one-time slots among the members it names)\n",
 	    bg_policy_slots(c->v->policy));
-	return bg_state_note(&c->st, &(struct bg_audit_event){ "vault.ready",
-	    "", "", "", NULL });
+	if ((r = bg_cer_change_open(c, c->v, "genesis", ch->actor, id)) !=
+	    BG_OK)
+		return r;
+	printf("the genesis is change request %s: every person above signs "
+	    "it with every token they hold ('breakglass change approve %s "
+	    "--as NAME'), then 'breakglass change apply %s' arms the vault "
+	    "and prints its fingerprint (keep it off this host)\n", id, id,
+	    id);
+	return BG_OK;
 }
 
 int
@@ -834,19 +919,43 @@ totp_item(const struct seal_args *a, uint8_t *buf, size_t *len)
 	return r;
 }
 
-/* A note needs every group unless the policy already names it. */
+/* 'policy set --note NAME': a note that every group guards. */
 static int
 note_policy(bg_policy_t *p, const char *item)
 {
 	const char *groups[BG_POLICY_GROUPS_MAX], *one[1] = { item };
 	size_t g, n;
 
+	if (!bg_name_valid(item) || strcmp(item, "root-password") == 0 ||
+	    strcmp(item, "root-mfa") == 0) {
+		bg_set_why("--note takes the name of a recovery note");
+		return BG_EINVAL;
+	}
 	if (bg_policy_groups_for_items(p, one, 1, groups, BG_POLICY_GROUPS_MAX,
 	    &n) == BG_OK)
 		return BG_OK;
 	for (g = 0; g < bg_policy_ngroups(p) && g < BG_POLICY_GROUPS_MAX; g++)
 		groups[g] = bg_policy_group_name(p, g);
 	return bg_policy_set_item(p, item, groups, g);
+}
+
+/*
+ * Which groups guard a note is governance: the policy names it first
+ * ('policy set --note NAME', a change request once armed).
+ */
+static int
+cer_note_named(struct bg_cer *c, enum bg_item_kind kind, const char *item)
+{
+	const char *groups[BG_POLICY_GROUPS_MAX], *one[1] = { item };
+	size_t n;
+
+	if (kind != BG_ITEM_NOTE || bg_policy_groups_for_items(c->v->policy,
+	    one, 1, groups, BG_POLICY_GROUPS_MAX, &n) == BG_OK)
+		return BG_OK;
+	bg_set_why("the policy names no note '%s': which groups guard it is "
+	    "governance, so name it first with 'breakglass policy set --note "
+	    "%s'", item, item);
+	return BG_EPERM;
 }
 
 static int
@@ -936,8 +1045,8 @@ do_seal(struct bg_cer *c, void *arg, struct change *ch)
 	}
 	if ((r = item_kind(a, &kind)) != BG_OK)
 		return r;
-	if (kind == BG_ITEM_NOTE && (r = note_policy(c->v->policy,
-	    a->item)) != BG_OK)
+	if ((r = cer_note_named(c, kind, a->item)) != BG_OK ||
+	    (r = bg_cer_armed(c, "sealing")) != BG_OK)
 		return r;
 	if ((r = sealer_ok(c, a->item, a->as, &sealer)) != BG_OK)
 		return r;

@@ -83,6 +83,8 @@ int bg_cli_custodian(struct bg_cli *cli, int argc, char **argv);
 int bg_cli_requester(struct bg_cli *cli, int argc, char **argv);
 int bg_cli_policy(struct bg_cli *cli, int argc, char **argv);
 int bg_cli_vault_arm(struct bg_cli *cli, int argc, char **argv);
+int bg_cli_vault_fingerprint(struct bg_cli *cli, int argc, char **argv);
+int bg_cli_change(struct bg_cli *cli, int argc, char **argv);
 int bg_cli_vault_show(struct bg_cli *cli, int argc, char **argv);
 /* token enroll NAME ...: enrolls a token for a person in the vault. */
 struct bg_token_opts;

@@ -148,6 +148,7 @@ static const struct bg_cli_cmd commands[] = {
 	{ "custodian", bg_cli_custodian, NULL },
 	{ "requester", bg_cli_requester, NULL },
 	{ "policy", bg_cli_policy, NULL },
+	{ "change", bg_cli_change, NULL },
 	{ "seal", bg_cli_seal,
 	    "seal ACCOUNT root-password [--generate [--length N]] | "
 	    "root-mfa --otpauth URI|- | --base32 SECRET|- | NAME --note; "

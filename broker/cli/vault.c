@@ -75,7 +75,9 @@ bg_cli_vault(struct bg_cli *cli, int argc, char **argv)
 {
 	static const struct bg_cli_cmd cmds[] = {
 		{ "verify", cmd_verify, "vault verify" },
-		{ "arm", bg_cli_vault_arm, "vault arm" },
+		{ "arm", bg_cli_vault_arm, "vault arm   (proposes the genesis: "
+		    "every person signs it with 'change approve')" },
+		{ "fingerprint", bg_cli_vault_fingerprint, "vault fingerprint" },
 		{ "show", bg_cli_vault_show, "vault show" },
 		{ NULL, NULL, NULL },
 	};

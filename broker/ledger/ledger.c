@@ -46,6 +46,8 @@ struct bg_ledger {
 	struct bg_ledger_slot *exposed;	/* slot unused */
 	size_t nexposed, capexposed;
 	struct bg_ledger_slot tmp[ENTRIES_MAX];	/* one entry's slots */
+	uint64_t chain_n;		/* chain.link entries */
+	char chain_head[65];		/* the last one's head, hex */
 };
 
 static void *
@@ -263,6 +265,19 @@ on_rekeyed(bg_ledger_t *l, const struct bg_audit_entry *e)
 	return BG_OK;
 }
 
+/* A link written: the count and the head it names. */
+static int
+on_chain(bg_ledger_t *l, const struct bg_audit_entry *e)
+{
+	const cJSON *h = cJSON_GetObjectItemCaseSensitive(e->detail, "head");
+
+	if (!cJSON_IsString(h) || strlen(h->valuestring) != 64)
+		return BG_OK;	/* the chain's walk names what is wrong */
+	l->chain_n++;
+	memcpy(l->chain_head, h->valuestring, 65);
+	return BG_OK;
+}
+
 static int
 on_entry(void *ctx, uint64_t seq, const char *line, size_t len)
 {
@@ -281,6 +296,8 @@ on_entry(void *ctx, uint64_t seq, const char *line, size_t len)
 		r = on_granted(l, &e);
 	else if (strcmp(e.event, "group.rekeyed") == 0)
 		r = on_rekeyed(l, &e);
+	else if (strcmp(e.event, "chain.link") == 0)
+		r = on_chain(l, &e);
 	else if (strcmp(e.event, "request.quorum_met") == 0)
 		r = on_quorum(l, &e);
 	else if ((strcmp(e.event, "approval.denied") == 0 ||
@@ -289,6 +306,13 @@ on_entry(void *ctx, uint64_t seq, const char *line, size_t len)
 		q->closed = 1;
 	bg_audit_entry_free(&e);
 	return r;
+}
+
+uint64_t
+bg_ledger_chain(const bg_ledger_t *l, const char **head)
+{
+	*head = l->chain_head;
+	return l->chain_n;
 }
 
 int

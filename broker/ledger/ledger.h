@@ -43,6 +43,13 @@ typedef struct bg_ledger bg_ledger_t;
 int bg_ledger_read(bg_audit_t *log, bg_ledger_t **l);
 void bg_ledger_free(bg_ledger_t **l);
 
+/*
+ * The governance chain as the log records it: the number of chain.link
+ * entries, and in *head the last one's head (64 hex, "" before genesis).
+ * A chain/ directory with fewer links, or another head, was rolled back.
+ */
+uint64_t bg_ledger_chain(const bg_ledger_t *l, const char **head);
+
 /* The burn of the slot, or NULL when no approval has named it. */
 const struct bg_ledger_burn *bg_ledger_burned(const bg_ledger_t *l,
     const struct bg_ledger_slot *s);

@@ -49,6 +49,8 @@ people() {
 	for p in dave erin frank; do must custodian add $p --group mfa; done
 	must requester add rita
 	must policy set --threshold password=2 --threshold mfa=2 "$@"
+	must policy set --note recovery-codes
+	PEOPLE=(alice bob carol dave erin frank rita "${extra[@]}")
 	for p in "${extra[@]}"; do	# a person: added to a group and out again
 		must custodian add "$p" --group password
 		must custodian remove "$p" --group password
@@ -63,10 +65,32 @@ people() {
 	must token enroll rita --yubikey --serial 3000001
 }
 
+# change_id: the change request id the last command printed.
+change_id() {
+	grep -oE 'change request [0-9a-f]{32}' "$out" | head -1 | cut -d' ' -f3
+}
+# signed ID NAME...: each NAME approves change ID (a touch per token).
+signed() {
+	local id=$1 p
+	shift
+	for p in "$@"; do must change approve "$id" --as "$p"; done
+}
+# PEOPLE: everyone people() made (extra names appended by it).
+PEOPLE=(alice bob carol dave erin frank rita)
+# arm: vault arm, the genesis signed by every person, applied; $FP.
+arm() {
+	local id
+	must vault arm
+	id=$(change_id)
+	signed "$id" "${PEOPLE[@]}"
+	must change apply "$id"
+	FP=$(grep -oE 'fingerprint [0-9a-f]{64}' "$out" | cut -d' ' -f2)
+}
+
 # seal_items [note]: root-password (generated, $PW) sealed by bob, root-mfa
 # by dave; with "note", recovery-codes (needs both groups) by rita.
 seal_items() {
-	must vault arm
+	arm
 	must seal "$A" root-password --generate --as bob
 	PW=$(tail -1 "$out")
 	printf 'otpauth://totp/AWS:root?secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP\n' >"$dir/uri"

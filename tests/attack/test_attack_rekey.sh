@@ -65,10 +65,19 @@ bgrun vault show
 check "versions sealed after policy set --slots 16 have 16 slots" \
     has_out "slots left 16 of 16"
 
-# carol leaves, gina joins
+# carol leaves, gina joins: two change requests, each signed by both
+# groups' thresholds and applied
 bgrun custodian remove carol --group password
 check "custodian remove says only a rotation revokes" has_out "only sealing"
+check "custodian remove is only proposed (a change request)" \
+    has_out "nothing has changed yet"
+C=$(change_id)
+signed "$C" alice bob dave erin
+must change apply "$C"
 must custodian add gina --group password
+C=$(change_id)
+signed "$C" alice bob dave erin
+must change apply "$C"
 
 # ------------------------------------------------------------- refusals
 refused "rekey with one holder" "at least 2" -- \
