@@ -35,3 +35,55 @@ check() {
 is_rc() { [ "$rc" -eq "$1" ]; }
 has_out() { grep -q -- "$1" "$out"; }
 has_err() { grep -q -- "$1" "$err"; }
+
+# governance helpers (B)
+# Each takes RUN, the caller's function that runs the shipped binary on
+# its state directory with the arguments given and sets $rc, $out, $err.
+#
+# gb_id: the change request id the last command printed ("" if none).
+gb_id() {
+	grep -oE 'change request [0-9a-f]{32}' "$out" | head -n 1 | cut -d' ' -f3
+}
+# gb_fp: the vault fingerprint the last command printed ("" if none).
+gb_fp() {
+	grep -oE 'fingerprint [0-9a-f]{64}' "$out" | head -n 1 | cut -d' ' -f2
+}
+# gb_sign RUN ID NAME...: each NAME approves change ID (a touch per
+# token); returns 1 at the first approval that fails ($rc, $out, $err its).
+gb_sign() {
+	local run=$1 id=$2 p
+	shift 2
+	for p in "$@"; do
+		"$run" change approve "$id" --as "$p"
+		[ "$rc" -eq 0 ] || return 1
+	done
+}
+# gb_genesis RUN NAME...: `vault arm` proposes the genesis ($GB_ID), every
+# NAME (every person holding a token) signs it, `change apply` arms the
+# vault ($GB_FP, the vault fingerprint). Returns 1 at the first command
+# that fails.
+gb_genesis() {
+	local run=$1
+	shift
+	gb_change "$run" "$@" -- vault arm
+}
+# gb_change RUN NAME... -- ARGS...: ARGS (`vault arm`, or after genesis a
+# set-up command) opens a change request ($GB_ID), each NAME approves it
+# (the old threshold of every group, plus every token it adds), and it is
+# applied ($GB_FP). Returns 1 at the first command that fails.
+gb_change() {
+	local run=$1 names=()
+	shift
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do names+=("$1"); shift; done
+	shift
+	GB_ID= GB_FP=
+	"$run" "$@"
+	[ "$rc" -eq 0 ] || return 1
+	GB_ID=$(gb_id)
+	[ -n "$GB_ID" ] || { rc=99; return 1; }
+	gb_sign "$run" "$GB_ID" "${names[@]}" || return 1
+	"$run" change apply "$GB_ID"
+	[ "$rc" -eq 0 ] || return 1
+	GB_FP=$(gb_fp)
+	[ -n "$GB_FP" ] || { rc=99; return 1; }
+}

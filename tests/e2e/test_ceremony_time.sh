@@ -19,6 +19,9 @@
 #     custodian's approvals burn at most 8 slots in 24 hours; the 9th
 #     within 24 hours is refused (recorded, nothing changed), and allowed
 #     once the first burn is 24 hours old. A denial gives no burn back.
+# Each vault is armed by its genesis (`vault arm`, signed by every person
+# holding a token, `change apply`); the time lock of 3. is a change
+# request signed by the threshold of each group and applied.
 # Items are sealed with `seal ... --as NAME` (the sealer's touch), and
 # each release uses one one-time slot of root-mfa (`vault show`).
 # Time only moves forward within one state directory (the audit log keeps
@@ -143,7 +146,10 @@ setup() {
 		run token enroll "$p" --fido2 --device "$("$vfido" "$virt" path "$p")"
 	done
 	run token enroll rita --yubikey --serial 2001
-	run vault arm
+	# the genesis: proposed by vault arm, signed by everyone holding a
+	# token, applied (nothing can be sealed before it)
+	gb_genesis run alice bob dave erin frank rita ||
+	    must "the genesis (vault arm, change approve by all, change apply)" false
 }
 
 # request STATE ACCOUNT: sets $id (the request of rita for root-mfa)
@@ -315,8 +321,17 @@ check "vault verify after the expired requests" is_rc 0
 # ==================================================== 3. a time lock
 T1=$((T0 + 4 * 86400))
 set_time "$T1"
+# after genesis a policy change is a change request: the threshold of
+# each group (alice, bob; dave, erin) signs it, then it is applied
 bgrun "$B" policy set --timelock 3600
-check "policy set --timelock 3600" is_rc 0
+check "policy set --timelock 3600 opens a change request" is_rc 0
+check "... which changes nothing yet" has_out "nothing has changed yet"
+tl=$(gb_id)
+gb_sign run "$tl" alice bob dave erin
+bgrun "$B" change apply "$tl"
+check "the time lock change, signed by both groups, is applied" is_rc 0
+bgrun "$B" policy show
+check "policy show: the time lock is 3600 s" has_out "3600"
 request "$B" 222200000001
 r3=$id
 set_time $((T1 + 10))

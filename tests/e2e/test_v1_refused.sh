@@ -157,7 +157,10 @@ must policy set --threshold password=2 --threshold mfa=2
 for p in alice bob dave erin rita; do
 	must token enroll "$p" --fido2 --device "$("$vfido" "$virt" path "$p")"
 done
-must vault arm
+# the genesis: vault arm proposes it, everyone holding a token signs it
+gb_genesis bgrun alice bob dave erin rita ||
+    { bad "setup: the genesis (vault arm, change approve, change apply)"
+      echo "$pass passed, $failed failed (stopped)"; exit 1; }
 must seal "$A1" root-password --generate --as alice
 must seal "$A1" root-mfa --base32 - --as dave <<<GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ
 must request "$A1" --reason "v1 drill" --as rita
