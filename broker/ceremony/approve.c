@@ -322,7 +322,9 @@ granted_detail(const struct ap *a, const struct bg_rq_approval *ap,
 	    !cJSON_AddStringToObject(*d, "group", ap->group) ||
 	    !cJSON_AddStringToObject(*d, "token", ap->token) ||
 	    !cJSON_AddStringToObject(*d, "statement", ap->statement) ||
-	    !cJSON_AddStringToObject(*d, "request_sha256", hex))
+	    !cJSON_AddStringToObject(*d, "request_sha256", hex) ||
+	    bg_vjson_add_b64(*d, "signature", ap->sig, BG_TOKEN_SIG_LEN) !=
+	    BG_OK)
 		return BG_ENOMEM;
 	return bg_ledger_add_entries(*d, items, vers, slots, a->n);
 }

@@ -788,7 +788,10 @@ request_detail(const struct bg_rqfile *f, cJSON **d)
 	    !cJSON_AddStringToObject(*d, "ticket", bg_request_ticket(f->rq)) ||
 	    !cJSON_AddStringToObject(*d, "expiry", ts) ||
 	    !cJSON_AddStringToObject(*d, "token", f->token) ||
-	    !cJSON_AddStringToObject(*d, "request_sha256", rqh))
+	    !cJSON_AddStringToObject(*d, "request_sha256", rqh) ||
+	    !cJSON_AddStringToObject(*d, "request", f->text) ||
+	    bg_vjson_add_b64(*d, "signature", f->sig, BG_TOKEN_SIG_LEN) !=
+	    BG_OK)
 		return BG_ENOMEM;
 	return bg_ledger_add_entries(*d, items, vers, slots, i);
 }
@@ -981,9 +984,26 @@ cer_open_check(struct bg_cer *c, const struct bg_rqfile *f)
 }
 
 int
+bg_cer_deny_message(const uint8_t request[32], const char *reason,
+    uint8_t msg[32])
+{
+	static const char tag[] = "breakglass/v1/request-deny";
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	int ok = md != NULL && EVP_DigestInit_ex(md, EVP_sha256(), NULL) == 1 &&
+	    EVP_DigestUpdate(md, tag, sizeof(tag)) == 1 &&
+	    EVP_DigestUpdate(md, request, 32) == 1 &&
+	    EVP_DigestUpdate(md, reason, strlen(reason)) == 1 &&
+	    EVP_DigestFinal_ex(md, msg, NULL) == 1;
+
+	EVP_MD_CTX_free(md);
+	return ok ? BG_OK : BG_ECRYPTO;
+}
+
+int
 bg_cer_deny(struct bg_cer *c, const char *id, const char *person,
     const char *reason)
 {
+	uint8_t msg[32], sig[BG_TOKEN_SIG_LEN];
 	struct bg_vault_person *p;
 	struct bg_rqfile *f = NULL;
 	bg_token_key_t *key = NULL;
@@ -1011,10 +1031,14 @@ bg_cer_deny(struct bg_cer *c, const char *id, const char *person,
 	f->closed = c->now;
 	snprintf(f->denied_by, sizeof(f->denied_by), "%s", person);
 	snprintf(f->denial, sizeof(f->denial), "%s", reason);
+	if ((r = bg_cer_deny_message(f->hash, reason, msg)) != BG_OK ||
+	    (r = bg_token_key_sign(key, msg, 32, sig)) != BG_OK)
+		goto out;
 	r = BG_ENOMEM;
 	if ((d = cJSON_CreateObject()) != NULL &&
 	    cJSON_AddStringToObject(d, "reason", reason) &&
-	    cJSON_AddStringToObject(d, "token", t.token))
+	    cJSON_AddStringToObject(d, "token", t.token) &&
+	    bg_vjson_add_b64(d, "signature", sig, BG_TOKEN_SIG_LEN) == BG_OK)
 		r = cer_save(c, f, "approval.denied", person, d);
 out:
 	bg_token_key_free(&key);

@@ -121,6 +121,12 @@ int bg_cer_request(struct bg_cer *c, const char *account, const char *reason,
     const char *requester, char id[BG_REQUEST_ID_LEN + 1]);
 /* The custodian reads the request, touches a token, approves. */
 int bg_cer_approve(struct bg_cer *c, const char *id, const char *custodian);
+/*
+ * What a denying token signs: SHA-256("breakglass/v1/request-deny" 0x00
+ * || request hash || reason), recorded in approval.denied.
+ */
+int bg_cer_deny_message(const uint8_t request[32], const char *reason,
+    uint8_t msg[32]);
 /* A custodian of a needed group, or the requester, stops the request. */
 int bg_cer_deny(struct bg_cer *c, const char *id, const char *person,
     const char *reason);
@@ -175,6 +181,40 @@ int bg_cer_change_deny(struct bg_cer *c, const char *id, const char *person,
 /* Writes the link and vault.json when bg_chain_link_check() holds. */
 int bg_cer_change_apply(struct bg_cer *c, const char *id);
 int bg_cer_change_status(struct bg_cer *c, const char *id);
+
+/* ================================================ the log's governance */
+
+struct bg_gov_rq {
+	char id[BG_REQUEST_ID_LEN + 1];
+	uint8_t hash[32];
+};
+
+/* What bg_cer_audit_governance() found. */
+struct bg_gov_check {
+	int armed;		/* a genesis is in the log */
+	uint8_t fp[32];		/* its fingerprint */
+	uint64_t links;		/* chain.link entries verified */
+	uint64_t signatures;	/* token signatures re-verified */
+	uint64_t bad_seq;	/* on BG_ETAMPER: the entry */
+	char reason[512];	/* and what is wrong with it */
+	struct bg_gov_rq *rq;	/* internal: requests opened so far */
+	size_t nrq;
+};
+
+/*
+ * Re-verifies the log's governance from the log alone (auditgov.c): the
+ * chain rebuilt from its chain.link entries and checked from genesis;
+ * after genesis no governing event (custodian.added, policy.changed, ...)
+ * outside a link; every request.open, approval.granted, approval.denied,
+ * item.sealed and change.approved signed by its actor's token as the
+ * chain has it there. BG_OK, or BG_ETAMPER naming the first bad entry.
+ */
+int bg_cer_audit_governance(bg_audit_t *log, struct bg_gov_check *res);
+/* Internal to the walk: requests opened so far, by id. */
+int bg_cer_gov_remember(struct bg_gov_check *res,
+    const struct bg_audit_entry *e);
+int bg_cer_gov_request_hash(const struct bg_gov_check *res, const char *id,
+    uint8_t h[32]);
 
 /* ============================================================= rekey */
 

@@ -560,7 +560,7 @@ write_link(struct bg_cer *c, const struct bg_change *ch)
 {
 	struct bg_audit_event ev = { "chain.link", "", "", ch->id, NULL };
 	char name[BG_CHAIN_PATH_MAX], h[65];
-	cJSON *j = NULL, *d;
+	cJSON *j = NULL, *d, *link;
 	int r;
 
 	bg_chain_path(ch->link->n, name);
@@ -571,8 +571,15 @@ write_link(struct bg_cer *c, const struct bg_change *ch)
 	    !cJSON_AddStringToObject(d, "what", ch->what)) {
 		r = BG_ENOMEM;
 	} else if ((r = bg_chain_link_to_json(ch->link, &j)) == BG_OK) {
-		ev.detail = d;
-		r = bg_state_write(&c->st, name, j, &ev);
+		/* the whole link in the log: an auditor rebuilds the chain
+		 * from the log alone (docs/audit.md "Governance") */
+		if ((link = cJSON_Duplicate(j, 1)) == NULL ||
+		    bg_json_add(d, "link", link) != BG_OK) {
+			r = BG_ENOMEM;
+		} else {
+			ev.detail = d;
+			r = bg_state_write(&c->st, name, j, &ev);
+		}
 	}
 	cJSON_Delete(j);
 	cJSON_Delete(d);

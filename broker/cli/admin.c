@@ -1024,6 +1024,22 @@ sign_seal(struct bg_cer *c, struct bg_vault_person *p,
 	return r;
 }
 
+/* The seal message and the sealer's signature, for the log's auditor. */
+static int
+seal_signed(struct bg_cer *c, const struct bg_vault_item *it, cJSON *d)
+{
+	uint8_t msg[32];
+	char hex[65];
+	int r;
+
+	if ((r = bg_vault_seal_message(c->v, it, it->sealer, msg)) != BG_OK)
+		return r;
+	bg_hex_encode(msg, 32, hex, sizeof(hex));
+	if (!cJSON_AddStringToObject(d, "message", hex))
+		return BG_ENOMEM;
+	return bg_vjson_add_b64(d, "signature", it->sig, BG_SEAL_SIG_LEN);
+}
+
 static int
 do_seal(struct bg_cer *c, void *arg, struct change *ch)
 {
@@ -1073,7 +1089,7 @@ do_seal(struct bg_cer *c, void *arg, struct change *ch)
 	    !cJSON_AddStringToObject(ch->detail, "commitments", root) ||
 	    !cJSON_AddStringToObject(ch->detail, "token", it->sealer_token))
 		return BG_ENOMEM;
-	return BG_OK;
+	return seal_signed(c, it, ch->detail);
 }
 
 int

@@ -2,10 +2,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "common/common.h"
 #include "audit/audit.h"
+#include "broker/ceremony/ceremony.h"
 #include "broker/cli/cli.h"
 #include "broker/alerts/alerts.h"
 #include "broker/state/state.h"
@@ -249,12 +251,16 @@ read_arg_file(const char *path, size_t max, char **buf, size_t *len)
 
 static int
 verify_args(int argc, char **argv, struct bg_audit_verify_opts *o,
-    char **cp, char **key)
+    char **cp, char **key, const char **fp)
 {
 	size_t len;
 	int i;
 
 	for (i = 0; i + 1 < argc; i += 2) {
+		if (strcmp(argv[i], "--fingerprint") == 0 && *fp == NULL) {
+			*fp = argv[i + 1];
+			continue;
+		}
 		if (strcmp(argv[i], "--checkpoint") == 0 && *cp == NULL) {
 			if (read_arg_file(argv[i + 1], CHECKPOINT_FILE_MAX, cp,
 			    &o->old_checkpoint_len) != BG_OK)
@@ -291,20 +297,67 @@ verify_report(int r, const struct bg_audit_verify_result *res)
 	return BG_EXIT_TAMPER;
 }
 
+/*
+ * The governance pass (docs/audit.md "Governance"): the chain rebuilt
+ * from the log and every token-signed entry re-verified against it; the
+ * genesis compared with the fingerprint the auditor holds, when given.
+ */
+static int
+verify_governance(const struct bg_cli *cli, const char *want, char *reason,
+    size_t reasonsz)
+{
+	struct bg_gov_check g;
+	bg_audit_t *log = NULL;
+	char fp[65];
+	int r;
+
+	if ((r = bg_audit_open(cli->audit_dir, BG_AUDIT_READ, &log)) != BG_OK)
+		return bg_cli_fail("cannot read the audit log", r);
+	r = bg_cer_audit_governance(log, &g);
+	bg_audit_close(&log);
+	bg_chain_hex(g.fp, fp);
+	if (r == BG_OK && want != NULL && (!g.armed || strcasecmp(want,
+	    fp) != 0)) {
+		snprintf(g.reason, sizeof(g.reason), "the genesis in this log "
+		    "is not the fingerprint given (%s): another vault, or a "
+		    "forged chain", g.armed ? fp : "no genesis");
+		r = BG_ETAMPER;
+	}
+	if (r == BG_ETAMPER) {
+		printf("TAMPERED: governance: %s\n", g.reason);
+		snprintf(reason, reasonsz, "governance: %.200s", g.reason);
+		return BG_EXIT_TAMPER;
+	}
+	if (r != BG_OK)
+		return bg_cli_fail("cannot check the log's governance", r);
+	if (g.armed)
+		printf("ok: governance: %llu chain link(s) from genesis %s; "
+		    "%llu token signatures re-verified\n",
+		    (unsigned long long)g.links, fp,
+		    (unsigned long long)g.signatures);
+	else
+		printf("ok: governance: no genesis yet\n");
+	return BG_EXIT_OK;
+}
+
 static int
 cmd_verify(struct bg_cli *cli, int argc, char **argv)
 {
 	struct bg_audit_verify_opts o;
 	struct bg_audit_verify_result res;
 	char *cp = NULL, *key = NULL;
+	const char *fp = NULL;
 	int r;
 
 	memset(&o, 0, sizeof(o));
-	if ((r = verify_args(argc, argv, &o, &cp, &key)) == BG_EXIT_OK &&
+	if ((r = verify_args(argc, argv, &o, &cp, &key, &fp)) == BG_EXIT_OK &&
 	    (r = bg_cli_check_state(cli)) == BG_EXIT_OK) {
 		if (isatty(STDERR_FILENO))
 			o.progress = progress;
 		r = verify_report(bg_audit_verify(cli->audit_dir, &o, &res), &res);
+		if (r == BG_EXIT_OK)
+			r = verify_governance(cli, fp, res.reason,
+			    sizeof(res.reason));
 		if (r == BG_EXIT_TAMPER)
 			bg_alert_report(cli->state, "audit.verify_failed",
 			    res.reason);
@@ -325,7 +378,7 @@ bg_cli_audit(struct bg_cli *cli, int argc, char **argv)
 		    "[--since TIME] [--until TIME] [--event E] [--actor A] "
 		    "[--account X] [--request R] [--json]" },
 		{ "verify", cmd_verify, "audit verify [--checkpoint FILE] "
-		    "[--key FILE]" },
+		    "[--key FILE] [--fingerprint HEX]" },
 		{ "checkpoint", cmd_checkpoint, "audit checkpoint" },
 		{ "prove", cmd_prove, "audit prove SEQ [--size N]" },
 		{ "consistency", cmd_consistency, "audit consistency OLD NEW" },

@@ -340,7 +340,10 @@ write_logged(struct bg_cer *c, const struct bg_rqfile *f, const char *who)
 	bg_hex_encode(f->hash, 32, hex, sizeof(hex));
 	if ((d = cJSON_CreateObject()) == NULL ||
 	    !cJSON_AddStringToObject(d, "token", f->token) ||
-	    !cJSON_AddStringToObject(d, "request_sha256", hex))
+	    !cJSON_AddStringToObject(d, "request_sha256", hex) ||
+	    !cJSON_AddStringToObject(d, "request", f->text) ||
+	    bg_vjson_add_b64(d, "signature", f->sig, BG_TOKEN_SIG_LEN) !=
+	    BG_OK)	/* as the real entry: what it signed, and how */
 		r = BG_ENOMEM;
 	else if ((r = bg_ledger_add_entries(d, items, vers, slots, i)) ==
 	    BG_OK)
