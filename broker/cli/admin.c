@@ -515,6 +515,48 @@ bg_cli_enroll_person(struct bg_cli *cli, const char *person, int kind,
 	return run_change(cli, "token enroll", do_enroll, &a);
 }
 
+struct remove_args {
+	const char *person, *token;
+};
+
+/* A lost token: removed by change request once armed. */
+static int
+do_token_remove(struct bg_cer *c, void *arg, struct change *ch)
+{
+	const struct remove_args *a = arg;
+	int r;
+
+	if ((r = bg_vault_remove_token(c->v, a->person, a->token)) != BG_OK)
+		return r;
+	ch->event = "token.removed";
+	snprintf(ch->what, sizeof(ch->what), "token remove %s --token %s",
+	    a->person, a->token);
+	if ((ch->detail = cJSON_CreateObject()) == NULL ||
+	    !cJSON_AddStringToObject(ch->detail, "person", a->person) ||
+	    !cJSON_AddStringToObject(ch->detail, "token", a->token))
+		return BG_ENOMEM;
+	printf("token %s of %s removed\n", a->token, a->person);
+	return BG_OK;
+}
+
+int
+bg_cli_token_remove(struct bg_cli *cli, int argc, char **argv)
+{
+	struct remove_args a = { NULL, NULL };
+	struct bg_cli_opt opts[] = {
+		{ "--token", &a.token, NULL, NULL, 0, NULL },
+		{ NULL, NULL, NULL, NULL, 0, NULL },
+	};
+	const char *pos[1];
+	size_t npos;
+
+	if (bg_cli_opts(argc, argv, opts, pos, 1, &npos) != 0 || npos != 1 ||
+	    a.token == NULL)
+		return BG_EXIT_USAGE;
+	a.person = pos[0];
+	return run_change(cli, "token remove", do_token_remove, &a);
+}
+
 /* =============================================================== policy */
 
 struct policy_args {

@@ -88,6 +88,7 @@ int bg_cli_change(struct bg_cli *cli, int argc, char **argv);
 int bg_cli_vault_show(struct bg_cli *cli, int argc, char **argv);
 /* token enroll NAME ...: enrolls a token for a person in the vault. */
 struct bg_token_opts;
+int bg_cli_token_remove(struct bg_cli *cli, int argc, char **argv);
 int bg_cli_enroll_person(struct bg_cli *cli, const char *person, int kind,
     const struct bg_token_opts *o);
 /* session.c, ceremony.c */

@@ -255,6 +255,8 @@ bg_cli_token(struct bg_cli *cli, int argc, char **argv)
 		    "[--out FILE]   (NAME: enroll for that person in the vault; "
 		    "else --out)" },
 		{ "check", cmd_check, "token check FILE [--pin-fd N]" },
+		{ "remove", bg_cli_token_remove, "token remove NAME --token ID   "
+		    "(a lost token; a change request once armed)" },
 		{ "program-yubikey", cmd_program, "token program-yubikey "
 		    "--serial N [--slot 1|2] [--force]" },
 		{ NULL, NULL, NULL },

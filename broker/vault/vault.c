@@ -229,25 +229,43 @@ bg_vault_add_token(struct bg_vault *v, const char *person,
     bg_token_desc_t *desc)
 {
 	struct bg_vault_person *p = bg_vault_person(v, person);
-	size_t i;
+	size_t i, t;
 
 	if (p == NULL) {
 		bg_set_why("no person named '%s' (add them first)", person);
 		return BG_ENOENT;
 	}
 	for (i = 0; i < v->npeople; i++)
-		if (bg_vault_person_token(&v->people[i],
-		    bg_token_desc_id(desc)) >= 0) {
-			bg_set_why("this token is already enrolled for %s",
-			    v->people[i].name);
-			return BG_EEXIST;
-		}
+		for (t = 0; t < v->people[i].ntokens; t++)
+			if (bg_token_desc_same(v->people[i].tokens[t], desc)) {
+				bg_set_why("this token is already enrolled for "
+				    "%s: a token is one person's alone",
+				    v->people[i].name);
+				return BG_EEXIST;
+			}
 	if (p->ntokens >= BG_VAULT_TOKENS_MAX) {
 		bg_set_why("%s already has %d tokens", person,
 		    BG_VAULT_TOKENS_MAX);
 		return BG_ETOOBIG;
 	}
 	p->tokens[p->ntokens++] = desc;
+	return BG_OK;
+}
+
+int
+bg_vault_remove_token(struct bg_vault *v, const char *person, const char *id)
+{
+	struct bg_vault_person *p = bg_vault_person(v, person);
+	int t;
+
+	if (p == NULL || (t = bg_vault_person_token(p, id)) < 0) {
+		bg_set_why("%s holds no token %s", person, id);
+		return BG_ENOENT;
+	}
+	bg_token_desc_free(&p->tokens[t]);
+	memmove(&p->tokens[t], &p->tokens[t + 1], (p->ntokens - (size_t)t -
+	    1) * sizeof(p->tokens[0]));
+	p->tokens[--p->ntokens] = NULL;
 	return BG_OK;
 }
 

@@ -148,10 +148,14 @@ int bg_vault_add_person(struct bg_vault *v, const char *name, int requester,
     struct bg_vault_person **out);
 /*
  * Binds desc to person (ownership passes on BG_OK). BG_ETOOBIG beyond two
- * tokens, BG_EEXIST for a token already bound to anyone.
+ * tokens, BG_EEXIST for a token already bound to anyone (the same token
+ * as bg_token_desc_same sees it: id, keys, credential, YubiKey slot).
  */
 int bg_vault_add_token(struct bg_vault *v, const char *person,
     bg_token_desc_t *desc);
+/* Unbinds and frees p's token id (a lost key); BG_ENOENT. */
+int bg_vault_remove_token(struct bg_vault *v, const char *person,
+    const char *id);
 /* Account names: 1..64 bytes of printable ASCII; e-mail: local@domain. */
 int bg_vault_account_name_valid(const char *s);
 int bg_vault_email_valid(const char *s);
