@@ -36,6 +36,27 @@ is_rc() { [ "$rc" -eq "$1" ]; }
 has_out() { grep -q -- "$1" "$out"; }
 has_err() { grep -q -- "$1" "$err"; }
 
+# governance helpers
+# (the genesis and change requests: `vault arm`, `change approve|apply`)
+# gov_id: the change request id the last command printed in $out.
+gov_id() {
+	grep -oE 'change request [0-9a-f]{32}' "$out" | head -1 | cut -d' ' -f3
+}
+# gov_fp: the 64-hex vault fingerprint the last command printed in $out.
+gov_fp() {
+	grep -oE 'fingerprint [0-9a-f]{64}' "$out" | head -1 | cut -d' ' -f2
+}
+# gov_sign ID NAME...: each NAME approves change ID with the caller's
+# bgrun; false (rc and $err of the refusal kept) at the first refusal.
+gov_sign() {
+	local id=$1 p
+	shift
+	for p in "$@"; do
+		bgrun change approve "$id" --as "$p"
+		[ "$rc" -eq 0 ] || return 1
+	done
+}
+
 # governance helpers (B)
 # Each takes RUN, the caller's function that runs the shipped binary on
 # its state directory with the arguments given and sets $rc, $out, $err.

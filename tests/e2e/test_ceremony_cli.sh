@@ -6,8 +6,10 @@
 # format v2 (docs/design.md §5.2): items sealed into one-time slots.
 #
 # Covers: setup (two accounts, two custodian groups 2 of 3, FIDO2 and
-# YubiKey mixed, requesters); `vault arm` as a readiness check that makes
-# no keys; sealing with `--as NAME` (the sealer's touch signs the version;
+# YubiKey mixed, requesters); `vault arm` proposing the genesis as a
+# change request (no keys made, nothing armed, seal refused) that every
+# token holder signs and `change apply` arms (chain.link, vault.armed, the
+# fingerprint `vault fingerprint` prints); sealing with `--as NAME` (the sealer's touch signs the version;
 # who may seal); request / approve / release with the released values
 # checked, one slot per item per request, slots burned by approvals
 # (`vault show` "slots left"), `request.quorum_met` recorded before the
@@ -15,7 +17,11 @@
 # changed, vault and audit still verify); tampering with request files,
 # vault.json and the commitments files (versions/<root>.bin) on copies,
 # both edited by hand and re-recorded with the audit signing key; a stolen
-# state directory; and deny.
+# state directory; and deny. Section 7: governance changes after the
+# genesis as change requests (nothing changes before apply; short of the
+# old thresholds, approved twice, denied, expired on the fake clock of
+# tests/virtual/clock when built, made under an older chain head, a token
+# added without its holder's signature: all refused).
 #
 # usage: test_ceremony_cli.sh BREAKGLASS BG_VFIDO BG_VYK LIBBGVFIDO LIBBGVYK
 #            [asan|plain]
@@ -72,8 +78,10 @@ A2=444455556666
 
 # The shipped binary under the preload libraries; rc, $out and $err hold
 # the result. Redirections of the call (<<<) reach the binary.
+# $clock_env (an array) may add the fake clock's preload and file.
+clock_env=()
 bgrun() {
-	env "${asan_env[@]}" LD_PRELOAD="$pre_fido:$pre_yk" \
+	env "${asan_env[@]}" LD_PRELOAD="$pre_fido:$pre_yk" "${clock_env[@]}" \
 	    BG_VIRTUAL_DIR="$virt" "$bg" --state "$ST" "$@" >"$out" 2>"$err"
 	rc=$?
 	cat "$err" >>"$dir/all.stderr"
@@ -199,6 +207,8 @@ state_sum() {
 	    -type f -print | LC_ALL=C sort | xargs -r sha256sum)
 }
 same_state() { [ "$(state_sum)" = "$1" ]; }
+# the same, changes/ left out (the change requests a command opens)
+same_gov() { [ "$(state_sum | grep -v ' \./changes/')" = "$1" ]; }
 # entries in the audit log now: the next entry's seq
 audit_n() { wc -l <"$ST/audit/entries.jsonl" | tr -d ' '; }
 
@@ -337,25 +347,79 @@ done
 setup token enroll frank --yubikey --serial 1001
 setup token enroll rita --yubikey --serial 1002
 setup token enroll ron --yubikey --serial 1003
+setup policy set --note recovery-codes
 check "setup commands all exit 0${setup_fail}" test -z "$setup_fail"
 
-# vault format v2: arm checks that sealing can start and makes no key
-before=$(state_sum)
+# governance: `vault arm` checks the set-up and proposes the genesis as a
+# change request; nothing is armed (and no key made) until every person
+# holding a token has signed it and it is applied
+EVERYONE="alice bob carol dave erin frank rita ron"
+vsum() { sha256sum <"$ST/vault.json" | cut -d' ' -f1; }
+# the state files but changes/ (where a proposal is kept)
+gov_sum() { state_sum | grep -v ' \./changes/'; }
+before=$(gov_sum)
+vj=$(vsum)
 n0=$(audit_n)
 bgrun vault arm
+GEN=$(gov_id)
 check "vault arm exits 0" is_rc 0
-check "vault arm says the vault is ready to seal" has_out "^ready to seal"
+check "vault arm says the vault is ready for genesis" has_out "^ready for genesis"
 check "vault arm names both groups, 2 of 3" \
     test "$(grep -Ec '^  group (password|mfa) +2 of 3$' "$out")" -eq 2
 check "vault arm says there are no group keys" has_out "no group keys"
-check "vault arm is recorded (vault.ready)" logged "$n0" vault.ready '*' '' '*'
-check "vault arm changes no state file" same_state "$before"
+check "vault arm names the genesis change request" \
+    has_out "^the genesis is change request $GEN"
+check "vault arm is recorded (change.opened)" \
+    logged "$n0" change.opened '*' "$GEN" '*'
+check "vault arm does not arm (no vault.armed, no chain.link)" eval \
+    'not_logged "$n0" vault.armed "*" "*" && not_logged "$n0" chain.link "*" "*"'
+check "vault arm changes no state file but its change request" \
+    same_gov "$before"
+check "vault arm leaves vault.json as it was" test "$(vsum)" = "$vj"
 check "vault.json holds no keys of any account" test "$(pyq get \
     "$ST/vault.json" "sum('keys' in a for a in j['accounts'])")" -eq 0
 bgrun vault show
 check "vault show: format v2" has_out "^vault [0-9a-f]\{32\} (format v2)$"
 check "vault show: nothing sealed in either account" \
     test "$(grep -c '^  nothing sealed$' "$out")" -eq 2
+refused "seal before the genesis is applied" 1 "the vault has no genesis yet" \
+    vault.refused seal alice '' -- seal "$A1" root-password --generate --as alice
+check "the refused seal printed no password" lacks_out "generated root password"
+# every token holder but ron: the genesis cannot be applied
+gov_sign "$GEN" alice bob carol dave erin frank rita
+check "the genesis approved by everyone but ron" is_rc 0
+check "each approval is recorded (change.approved)" eval \
+    'bgq audit show --seq "$n0.." --event change.approved --json; [ "$(count "$qout" change.approved "*" "$GEN" "*")" -eq 7 ]'
+refused "approving the genesis twice (alice)" 1 "already approved" \
+    change.refused '*' alice "$GEN" -- change approve "$GEN" --as alice
+refused "applying the genesis without ron's signature" 1 "signatures missing: ron" \
+    change.refused '*' '*' "$GEN" -- change apply "$GEN"
+check "... left vault.json as it was" test "$(vsum)" = "$vj"
+refused "seal while the genesis lacks a signature" 1 "no genesis yet" \
+    vault.refused seal alice '' -- seal "$A1" root-password --generate --as alice
+gov_sign "$GEN" ron
+check "ron signs the genesis" is_rc 0
+n0=$(audit_n)
+bgrun change apply "$GEN"
+FP=$(gov_fp)
+check "change apply of the genesis exits 0" is_rc 0
+check "it says the vault is armed" has_out "^vault armed: the genesis is signed"
+check "it prints a 64-hex fingerprint" test -n "$FP"
+check "the genesis link is recorded (chain.link)" \
+    logged "$n0" chain.link '*' '*' '*'
+check "the arming is recorded (vault.armed)" logged "$n0" vault.armed '*' '*' '*'
+check "chain.link is recorded before vault.armed" eval \
+    'bgq audit show --seq "$n0.." --json; grep -n "\"event\":\"\(chain.link\|vault.armed\)\"" "$qout" | cut -d: -f2- | grep -o "chain.link\|vault.armed" | tr "\n" " " | grep -qx "chain.link vault.armed "'
+bgrun vault fingerprint
+check "vault fingerprint prints the same fingerprint" \
+    test "$rc" -eq 0 -a "$(gov_fp)" = "$FP"
+bgrun vault arm
+check "vault arm on the armed vault: exit 0, says armed, same fingerprint" \
+    eval 'is_rc 0 && has_out "^the vault is armed" && [ "$(gov_fp)" = "$FP" ]'
+refused "approving the applied genesis" 1 "closed" \
+    change.refused '*' bob "$GEN" -- change approve "$GEN" --as bob
+check "vault.json holds no keys of any account after the genesis" \
+    test "$(pyq get "$ST/vault.json" "sum('keys' in a for a in j['accounts'])")" -eq 0
 
 # ------------------------------------------------------------- sealing
 echo "# sealing: --as NAME, whose token signs the seal"
@@ -740,11 +804,15 @@ refused "vault arm with alice in both groups" 1 \
     "alice.*one person must not satisfy two groups" \
     vault.refused "vault arm" "$me" '' -- vault arm
 refused "seal on the vault that cannot be armed" 1 \
-    "alice.*one person must not satisfy two groups" \
+    "the vault has no genesis yet" \
     vault.refused seal alice '' -- seal "$A1" root-password --generate --as alice
-bgq audit show --event vault.ready --json
-check "the second vault was never ready (no vault.ready)" \
-    test "$qrc" -eq 0 -a ! -s "$qout"
+for ev in change.opened vault.armed chain.link; do
+	bgq audit show --event $ev --json
+	check "the second vault never had a genesis proposed or armed (no $ev)" \
+	    test "$qrc" -eq 0 -a ! -s "$qout"
+done
+check "the second vault has no change request" \
+    eval '[ -z "$(ls -A "$ST/changes" 2>/dev/null)" ]'
 bgq vault show
 check "the second vault holds nothing sealed" grep -q "^  nothing sealed$" "$qout"
 ST=$MAIN
@@ -767,10 +835,13 @@ bgq vault show
 check "rita is still only a requester" grep -q "^person rita (requester)" "$qout"
 
 # No command puts a requester into a group of an armed vault; whoever holds
-# the state and its audit signing key can (docs/design.md §2.8: in scope).
-# On a copy: a request fully approved and one approved by alice, then rita
-# written into the mfa group and the change re-recorded with the log's key,
-# so vault verify sees nothing wrong and only the run-time checks stand.
+# the state and its audit signing key can write it into vault.json and
+# re-record the file (docs/design.md §2.8: in scope). On a copy: a request
+# fully approved and one approved by alice, then rita written into the mfa
+# group and the change re-recorded with the log's key. Since governance,
+# vault.json must be the state the chain's head signs, so every command
+# refuses the copy as tampered (exit 3) before the run-time floor check
+# (which the edit can no longer reach) would.
 echo "# 6. the floor at run time (a copy, re-recorded with the audit key)"
 MAIN=$ST
 ST=$dir/state-floor
@@ -784,21 +855,201 @@ approve "$RG" alice RG
 pyq edit "$ST/vault.json" "[g for g in j['policy']['groups'] if g['name']=='mfa'][0]['members'].append('rita')"
 python3 "${BASH_SOURCE%/*}/record.py" "$ST" vault.json
 check "the re-recorded copy passes vault verify and audit verify" verifies
-RQM="requester \"rita\" is a member of group \"mfa\", which this request needs"
-refused "request by rita, now in the mfa group" 1 "$RQM" \
-    request.refused request rita '' -- request "$A1" --as rita --reason "floor"
-refused "an mfa custodian approves rita's request" 1 "$RQM" \
-    request.refused approve erin "$RG" -- approve "$RG" --as erin
-refused "a password custodian approves rita's request" 1 "$RQM" \
-    request.refused approve bob "$RG" -- approve "$RG" --as bob
-refused "release of the request approved before the change" 1 \
-    "no quorum: $RQM" \
-    request.refused release rita "$RF" -- release "$RF" --as rita
+tampered=1
+RQM="vault.json disagrees with the chain"
+refused "request by rita, now in the mfa group" 3 "$RQM" \
+    vault.verify_failed '*' breakglass '' -- request "$A1" --as rita --reason "floor"
+refused "an mfa custodian approves rita's request" 3 "$RQM" \
+    vault.verify_failed '*' breakglass '' -- approve "$RG" --as erin
+check "... no approval of erin recorded" not_logged 0 approval.granted erin "$RG"
+refused "a password custodian approves rita's request" 3 "$RQM" \
+    vault.verify_failed '*' breakglass '' -- approve "$RG" --as bob
+refused "release of the request approved before the change" 3 "$RQM" \
+    vault.verify_failed '*' breakglass '' -- release "$RF" --as rita
 check "the refused release printed no password" lacks_out_f "$PW"
 bgq status "$RF"
-check "status names the requester in the group" grep -qF "$RQM" "$qout"
+check "status refuses the copy too (exit 3, naming the chain)" \
+    eval '[ "$qrc" -eq 3 ] && grep -qF "$RQM" "$qerr"'
+unset tampered
 ST=$MAIN
 rm -rf "$dir/state-floor"
+check "main state: vault and audit verify" verifies
+
+# ============================================ 7. governance changes
+# After the genesis a set-up command that changes who may approve only
+# opens a change request: nothing changes until the old threshold of every
+# group (and every token the change adds) has signed and it is applied.
+# On a copy, so that the main state keeps its members for section 3.
+echo "# 7. governance changes after the genesis (a copy)"
+MAIN=$ST
+ST=$dir/state-gov
+cp -a "$MAIN" "$ST"
+pol() { bgq policy show; cat "$qout"; }
+cust() { bgq custodian list; cat "$qout"; }
+thr() { bgq policy show; python3 -c 'import json, sys
+print(" ".join("%s=%d" % (g["name"], g["threshold"]) for g in json.load(open(sys.argv[1]))["groups"]))' "$qout"; }
+# opened before any change is applied: a break-glass request and a change
+request RS --reason "opened before a governance change"
+RS=$rid
+bgrun custodian remove carol --group password
+CS=$(gov_id)
+check "custodian remove on the armed vault opens a change request" \
+    test "$rc" -eq 0 -a -n "$CS"
+check "... and says nothing has changed yet" \
+    has_out "^nothing has changed yet: change request $CS"
+check "... carol is still in group password" eval 'cust | grep -q carol'
+
+P0=$(pol)
+L0=$(cust)
+before=$(gov_sum)
+n0=$(audit_n)
+bgrun policy set --threshold mfa=3
+C1=$(gov_id)
+check "policy set on the armed vault opens a change request (C1)" \
+    test "$rc" -eq 0 -a -n "$C1"
+check "C1: says nothing has changed yet" \
+    has_out "^nothing has changed yet: change request $C1"
+check "C1: recorded as change.opened" logged "$n0" change.opened '*' "$C1" '*'
+check "C1: no policy.changed recorded" not_logged "$n0" policy.changed '*' '*'
+check "C1: policy show unchanged" test "$(pol)" = "$P0"
+check "C1: no state file changed but changes/" same_gov "$before"
+gov_sign "$C1" alice
+check "alice approves C1 (one member of one group)" is_rc 0
+check "alice's approval is recorded (change.approved)" \
+    logged "$n0" change.approved alice "$C1" '*'
+refused "C1 applied with one member of one group" 1 "signatures missing" \
+    change.refused '*' '*' "$C1" -- change apply "$C1"
+check "C1 short of quorum: vault.json and every state file as before" \
+    same_gov "$before"
+check "C1 short of quorum: policy show unchanged" test "$(pol)" = "$P0"
+refused "alice approves C1 twice" 1 "already approved" \
+    change.refused '*' alice "$C1" -- change approve "$C1" --as alice
+gov_sign "$C1" bob dave
+check "bob and dave approve C1" is_rc 0
+refused "C1 applied with the password quorum and one mfa member" 1 \
+    "signatures missing: group mfa" \
+    change.refused '*' '*' "$C1" -- change apply "$C1"
+check "C1 short in mfa: vault.json and every state file as before" \
+    same_gov "$before"
+check "C1 short in mfa: policy show unchanged" test "$(pol)" = "$P0"
+gov_sign "$C1" erin
+check "erin approves C1" is_rc 0
+n0=$(audit_n)
+bgrun change apply "$C1"
+check "C1 applied with 2 of password and 2 of mfa: exit 0" is_rc 0
+check "C1: link 1 of the chain" has_out "^change applied: link 1 of the chain"
+check "C1: the fingerprint stays the genesis's" test "$(gov_fp)" = "$FP"
+check "C1: chain.link recorded" logged "$n0" chain.link '*' '*' '*'
+check "C1: change.applied recorded" logged "$n0" change.applied '*' '' '*'
+check "C1: change.closed recorded" logged "$n0" change.closed '*' "$C1" '*'
+check "C1: the policy now says mfa 3 of 3" test "$(thr)" = "password=2 mfa=3"
+check "C1: the members did not change" test "$(cust | sed 's/ (threshold [0-9]*)//')" = \
+    "$(sed 's/ (threshold [0-9]*)//' <<<"$L0")"
+bgrun vault fingerprint
+check "vault fingerprint: the same, 2 links" \
+    eval '[ "$(gov_fp)" = "$FP" ] && has_out "chain: 2 link(s)"'
+check "C1 applied: vault and audit verify" verifies
+
+# stale: opened under the head before C1
+before=$(state_sum)
+refused "approving a change opened before C1 was applied" 1 \
+    "made under another chain head" \
+    change.refused '*' alice "$CS" -- change approve "$CS" --as alice
+refused "applying a change opened before C1 was applied" 1 \
+    "made under another chain head" \
+    change.refused '*' '*' "$CS" -- change apply "$CS"
+check "carol is still in group password" eval 'cust | grep -q carol'
+refused "approving a request opened before C1 was applied" 1 \
+    "made under an older governance chain head" \
+    request.refused approve alice "$RS" -- approve "$RS" --as alice
+
+# denied
+bgrun policy set --threshold password=3
+C2=$(gov_id)
+check "policy set --threshold password=3 opens C2" test "$rc" -eq 0 -a -n "$C2"
+P1=$(pol)
+n0=$(audit_n)
+bgrun change deny "$C2" --as alice --reason "not agreed"
+check "alice denies C2: exit 0" is_rc 0
+check "the denial is recorded (change.denied)" \
+    logged "$n0" change.denied alice "$C2" '*'
+refused "approving a denied change" 1 "closed" \
+    change.refused '*' bob "$C2" -- change approve "$C2" --as bob
+gov_sign "$C2" bob dave erin
+refused "applying a denied change" 1 "closed" \
+    change.refused '*' '*' "$C2" -- change apply "$C2"
+check "C2 denied: the policy unchanged (password 2)" \
+    test "$(thr)" = "password=2 mfa=3"
+check "C2 denied: policy show unchanged" test "$(pol)" = "$P1"
+
+# a token added: the new person signs it with the new token
+"$vfido" "$virt" create gina >/dev/null || exit 1
+before=$(gov_sum)
+bgrun token enroll gina --fido2 --device "$("$vfido" "$virt" path gina)"
+C3=$(gov_id)
+check "token enroll of a new person opens a change request (C3)" \
+    test "$rc" -eq 0 -a -n "$C3"
+check "C3: gina is no person of the vault yet" \
+    eval 'bgq vault show; ! grep -q "^person gina" "$qout"'
+check "C3: no state file changed but changes/" same_gov "$before"
+gov_sign "$C3" alice bob dave erin frank
+check "C3 approved by 2 of password and 3 of mfa" is_rc 0
+refused "C3 applied without the added token's signature" 1 "gina" \
+    change.refused '*' '*' "$C3" -- change apply "$C3"
+check "C3 without gina: vault.json and every state file as before" \
+    same_gov "$before"
+gov_sign "$C3" gina
+check "gina signs C3 with her new token" is_rc 0
+bgrun change apply "$C3"
+check "C3 applied: exit 0, link 2" \
+    eval 'is_rc 0 && has_out "^change applied: link 2 of the chain"'
+check "C3 applied: gina is a person of the vault" \
+    eval 'bgq vault show; grep -q "^person gina" "$qout"'
+# gina joins group password: a second change, the old thresholds
+L0=$(cust)
+before=$(gov_sum)
+bgrun custodian add gina --group password
+C4=$(gov_id)
+check "custodian add gina opens a change request (C4)" \
+    test "$rc" -eq 0 -a -n "$C4"
+check "C4: custodian list unchanged" test "$(cust)" = "$L0"
+gov_sign "$C4" alice bob dave erin
+refused "C4 applied with 2 of mfa's new threshold 3" 1 "signatures missing" \
+    change.refused '*' '*' "$C4" -- change apply "$C4"
+check "C4 short: custodian list unchanged" test "$(cust)" = "$L0"
+check "C4 short: vault.json and every state file as before" same_gov "$before"
+gov_sign "$C4" frank
+bgrun change apply "$C4"
+check "C4 applied: exit 0, link 3" \
+    eval 'is_rc 0 && has_out "^change applied: link 3 of the chain"'
+check "C4 applied: custodian list names gina" \
+    eval 'test "$(cust)" != "$L0" && cust | grep -q gina'
+check "C4 applied: vault and audit verify" verifies
+
+# expired: the fake clock of tests/virtual/clock, preloaded for one
+# command at a time (the policy's request expiry, 14400 s, has passed)
+clocklib=${pre_fido%/fido2/*}/clock/libbgclock.so
+if [ -f "$clocklib" ]; then
+	bgrun policy set --threshold password=3
+	C5=$(gov_id)
+	check "policy set --threshold password=3 opens C5" \
+	    test "$rc" -eq 0 -a -n "$C5"
+	gov_sign "$C5" alice bob dave erin frank
+	echo $(( $(date +%s) + 14400 + 600 )) >"$dir/now"
+	clock_env=(LD_PRELOAD="$pre_fido:$pre_yk:$clocklib"
+	    BG_FAKE_CLOCK_FILE="$dir/now")
+	refused "approving an expired change" 1 "has expired" \
+	    change.refused '*' gina "$C5" -- change approve "$C5" --as gina
+	refused "applying an expired change" 1 "has expired" \
+	    change.refused '*' '*' "$C5" -- change apply "$C5"
+	clock_env=()
+	check "C5 expired: the policy unchanged" \
+	    test "$(thr)" = "password=2 mfa=3"
+else
+	echo "# skipped: no fake clock ($clocklib) for an expired change"
+fi
+ST=$MAIN
+rm -rf "$dir/state-gov"
 check "main state: vault and audit verify" verifies
 
 
