@@ -1,17 +1,30 @@
 #!/bin/bash
 # tests/e2e/test_ceremony_crash.sh: crash safety of the vault and the
 # ceremony as shipped (the unmodified binary, software tokens preloaded as
-# in test_token_cli.sh), vault format v2 (docs/design.md §5.2). Each of
-# `vault arm`, `seal`, `approve` and `release` is started, SIGKILLed after
-# a random delay, many times; after every kill:
+# in test_token_cli.sh), vault format v2 (docs/design.md §5.2), with its
+# governance chain (docs/ceremony.md "Genesis and change requests"). Each
+# of `vault arm` (which proposes the genesis as a change request),
+# `change apply` of the genesis, `seal`, `approve` and `release` is
+# started, SIGKILLed after a random delay, many times; after every kill:
 #   - `vault verify` exits 0 (it is a writer: it settles the interrupted
 #     write), no *.pending file is left, `vault show` exits 0 (the vault
 #     loads: every commitments file versions/<root>.bin is there and
 #     hashes to its name), then `audit verify` exits 0;
 #   - the change happened fully or not at all, and the ceremony goes on:
-#       arm      a readiness check: the kill changed no state file and
-#                recorded vault.ready at most once; arming again is ready
-#                and records it once;
+#       arm      before genesis, the checks and the proposal of the
+#                genesis: the kill changed no state file but for at most
+#                one new change request (changes/<id>.json), recorded
+#                change.opened at most once and only with its file, armed
+#                nothing (no chain/, no fingerprint); arming again is
+#                ready for genesis and opens one change request;
+#       apply    of the genesis, signed by all seven people, from the same
+#                state each time (a copy): the genesis applied fully
+#                (chain/000000.json, chain.link logged once, the vault
+#                fingerprint, `vault arm` says armed) or not at all (no
+#                chain/ file, no chain.link, no fingerprint, sealing
+#                refused); re-running `change apply` then applies it, or
+#                says it is applied, and never makes a second link; the
+#                next command (a seal) works;
 #       seal     the item's version went up by one or not at all; sealing
 #                again goes up by exactly one (sealers alice, FIDO2, and
 #                carol, YubiKey, touch to sign);
@@ -22,8 +35,9 @@
 #       release  re-running releases (showing the sealed password) or says
 #                the request is released, with release.done in the log
 #                once and the exposure (request.quorum_met) before it.
-# At the end a full ceremony on an account armed under fire and on the
-# account sealed under fire shows the last sealed password.
+# At the end a full ceremony on an account added while `vault arm` was
+# killed (in the genesis applied under fire) and on the account sealed
+# under fire shows the last sealed password.
 #
 # The delays come from a seed printed at the start (BG_CRASH_SEED=N
 # repeats it; the kill moments still vary with the machine's speed).
@@ -185,7 +199,7 @@ settled() {
 # keep looping? (iteration count, phase start in s)
 more() {
 	[ "$1" -lt "$max_iter" ] &&
-	    { [ "$1" -lt "$min_iter" ] || [ $((SECONDS - $2)) -lt $((budget / 4)) ]; }
+	    { [ "$1" -lt "$min_iter" ] || [ $((SECONDS - $2)) -lt $((budget / 5)) ]; }
 }
 
 # a root password that meets the rules: fixed classes, random body
@@ -195,11 +209,17 @@ newpw() {
 	echo "Qz7#${s}"
 }
 
-# SHA-256 of every state file but the audit log and the alert spool
+# SHA-256 of every state file but the audit log, the alert spool and
+# the change requests
 state_sum() {
-	(cd "$state" && find . \( -path ./audit -o -path ./spool \) -prune -o \
-	    -type f -print | LC_ALL=C sort | xargs -r sha256sum)
+	(cd "$state" && find . \( -path ./audit -o -path ./spool -o \
+	    -path ./changes \) -prune -o -type f -print | LC_ALL=C sort |
+	    xargs -r sha256sum)
 }
+# the change request files (changes/*.json)
+nchanges() { find "$state/changes" -name '*.json' 2>/dev/null | wc -l; }
+# the chain link files (chain/*.json)
+nlinks() { find "$state/chain" -name '*.json' 2>/dev/null | wc -l; }
 # nlogged EVENT [REQUEST]: how many such entries the log holds
 nlogged() {
 	bgrun audit show --json --event "$1" ${2:+--request "$2"}
@@ -231,6 +251,11 @@ version_of() {	# ACCOUNT ITEM -> version in `vault show`, or 0
 	    END { if (!f) print 0 }' "$out"
 }
 
+# refused_with WORDS: exit 1 and WORDS in stderr
+refused_with() { [ "$rc" -eq 1 ] && grep -q -- "$1" "$err"; }
+# refused_genesis: the last command was refused (exit 1): no genesis yet
+refused_genesis() { refused_with "no genesis"; }
+
 # ------------------------------------------------------------- setup
 for p in alice bob dave erin; do
 	"$vfido" "$virt" create "$p" >/dev/null || exit 1
@@ -251,22 +276,19 @@ done
 run token enroll carol --yubikey --serial 3001
 run token enroll frank --yubikey --serial 3002
 run token enroll rita --yubikey --serial 3003
+PEOPLE=(alice bob carol dave erin frank rita)	# every token holder
 timed vault arm
-must "vault arm" is_rc 0
+must "vault arm (proposes the genesis)" is_rc 0
 t_arm=$took
-pw=$(newpw)
-echo "$pw" >"$dir/pw"
-timed seal "$A0" root-password --as alice <"$dir/pw"
-must "seal root-password --as alice" is_rc 0
-t_seal=$took
-expected_pw=$pw
-run seal "$A0" root-mfa --base32 - --as dave <<<GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ
-# approve/release are timed on the first request of their phases
-echo "# setup took $((SECONDS - start)) s; arm ${t_arm} ms, seal ${t_seal} ms"
+first_id=$(gb_id)
+must "vault arm prints the genesis change request" test -n "$first_id"
+echo "# setup took $((SECONDS - start)) s; arm ${t_arm} ms"
 
 # ======================================================== vault arm
-# v2: arm only checks that sealing can start (every member holds a token,
-# the policy keeps its floor) and records vault.ready; it writes no file.
+# Before genesis arm checks the set-up and proposes the genesis: one new
+# change request (changes/<id>.json, change.opened); nothing is armed.
+# Each iteration adds an account first (before genesis a set-up command
+# saves directly), so each proposal is of another state.
 phase=$SECONDS
 n=0; done_n=0; cut=0
 armed_ok=""
@@ -277,29 +299,138 @@ while more "$n" "$phase"; do
 	run account add "$acct" --account-name "crash$n" \
 	    --root-email "root$n@example.com"
 	sum0=$(state_sum)
-	ready0=$(nlogged vault.ready)
+	open0=$(nlogged change.opened)
+	ch0=$(nchanges)
 	killrun "$(delay "$t_arm")" /dev/null vault arm
 	[ "$killed" -eq 1 ] && cut=$((cut + 1))
 	settled "arm #$n"
-	icheck "arm #$n: the kill changed no state file (arm writes none)" \
+	icheck "arm #$n: the kill changed no state file but changes/" \
 	    test "$(state_sum)" = "$sum0"
-	ready1=$(nlogged vault.ready)
-	icheck "arm #$n: the killed arm recorded vault.ready at most once ($ready0 -> $ready1)" \
-	    test "$ready1" -eq "$ready0" -o "$ready1" -eq $((ready0 + 1))
-	if [ "$ready1" -eq $((ready0 + 1)) ]; then
+	open1=$(nlogged change.opened)
+	ch1=$(nchanges)
+	icheck "arm #$n: the killed arm recorded change.opened at most once ($open0 -> $open1)" \
+	    test "$open1" -eq "$open0" -o "$open1" -eq $((open0 + 1))
+	icheck "arm #$n: a change request file was added exactly when change.opened was recorded ($ch0 -> $ch1 files, $open0 -> $open1 entries)" \
+	    test $((ch1 - ch0)) -eq $((open1 - open0))
+	icheck "arm #$n: the killed arm armed nothing (no chain/ file)" \
+	    test "$(nlinks)" -eq 0
+	bgrun vault fingerprint
+	icheck "arm #$n: no vault fingerprint before the genesis is applied" \
+	    refused_genesis
+	if [ "$open1" -eq $((open0 + 1)) ]; then
 		done_n=$((done_n + 1))
 		[ "$killed" -eq 1 ] && armed_ok=$acct
 	fi
 	bgrun vault arm
 	icheck "arm #$n: arm again exits 0" is_rc 0
-	icheck "arm #$n: arm again says the vault is ready to seal" \
-	    has_out "^ready to seal"
-	icheck "arm #$n: arm again records vault.ready once" \
-	    test "$(nlogged vault.ready)" -eq $((ready1 + 1))
+	icheck "arm #$n: arm again says the vault is ready for genesis" \
+	    has_out "^ready for genesis"
+	gid=$(gb_id)	# the proposal of the set-up as it is now
+	icheck "arm #$n: arm again names the genesis change request" \
+	    test -n "$gid"
+	icheck "arm #$n: arm again records change.opened once" \
+	    test "$(nlogged change.opened)" -eq $((open1 + 1))
 	[ "$iter_bad" -eq 0 ] && ok "arm #$n: killed=$killed, state whole, arm goes on"
 done
-echo "# vault arm: $n kills ($cut during the run), $done_n had recorded vault.ready before the kill"
+echo "# vault arm: $n kills ($cut during the run), $done_n had opened the change request before the kill"
 [ -z "$armed_ok" ] && armed_ok=$acct
+bgrun change apply "$first_id"
+check "the first proposal (made before accounts were added) is not applied" \
+    refused_with "set-up changed after this genesis was proposed"
+
+# =========================================== change apply (the genesis)
+# Every person signs the genesis; then `change apply` is killed, each
+# time on a copy of the state as it was before the apply.
+gb_sign run "$gid" "${PEOPLE[@]}"
+snap=$dir/pre-apply
+rm -rf "$snap"
+cp -a "$state" "$snap"
+restore() { rm -rf "$state"; cp -a "$snap" "$state"; }
+timed change apply "$gid"
+must "change apply of the genesis (timing)" is_rc 0
+t_apply=$took
+FP=$(gb_fp)
+must "change apply prints the vault fingerprint" test -n "$FP"
+phase=$SECONDS
+n=0; done_n=0; cut=0; unclosed=0
+while more "$n" "$phase"; do
+	n=$((n + 1))
+	iter_bad=0
+	restore
+	killrun "$(delay "$t_apply")" /dev/null change apply "$gid"
+	[ "$killed" -eq 1 ] && cut=$((cut + 1))
+	settled "apply #$n"
+	links=$(nlogged chain.link)
+	files=$(nlinks)
+	bgrun vault fingerprint
+	if [ "$rc" -eq 0 ]; then	# applied fully
+		done_n=$((done_n + 1))
+		icheck "apply #$n: applied: the fingerprint is the genesis's" \
+		    has_out "$FP"
+		icheck "apply #$n: applied: chain/ holds the genesis alone ($files)" \
+		    test "$files" -eq 1 -a -f "$state/chain/000000.json"
+		icheck "apply #$n: applied: chain.link is in the log once ($links)" \
+		    test "$links" -eq 1
+		bgrun vault arm
+		icheck "apply #$n: applied: vault arm says the vault is armed" \
+		    has_out "^the vault is armed"
+		icheck "apply #$n: applied: ... with the genesis's fingerprint" \
+		    has_out "fingerprint $FP"
+		bgrun change apply "$gid"
+		[ "$rc" -ne 0 ] && ! grep -q "is closed (applied)" "$err" &&
+		    unclosed=$((unclosed + 1))
+		icheck "apply #$n: applied: re-running change apply applies nothing twice, and says the change is closed (applied)" \
+		    eval '[ "$rc" -ne 0 ] && has_err "is closed (applied)"'
+	elif [ "$rc" -ne 1 ]; then	# neither: the vault does not open
+		icheck "apply #$n: after the kill the vault opens (vault fingerprint exits 0, or 1: no genesis)" \
+		    false
+		continue
+	else				# not at all
+		icheck "apply #$n: not applied: vault fingerprint says there is no genesis (exit 1)" \
+		    refused_genesis
+		icheck "apply #$n: not applied: chain/ holds no link ($files)" \
+		    test "$files" -eq 0
+		icheck "apply #$n: not applied: no chain.link in the log ($links)" \
+		    test "$links" -eq 0
+		bgrun seal "$A0" root-password --generate --as alice
+		icheck "apply #$n: not applied: sealing is refused (no genesis)" \
+		    refused_with "no genesis yet"
+		bgrun change apply "$gid"
+		icheck "apply #$n: not applied: re-running change apply arms the vault" \
+		    is_rc 0
+		icheck "apply #$n: ... with the genesis's fingerprint" \
+		    has_out "^vault fingerprint $FP\$"
+	fi
+	icheck "apply #$n: one genesis, never a second link" \
+	    test "$(nlogged chain.link)" -eq 1 -a "$(nlinks)" -eq 1
+	icheck "apply #$n: vault.armed is in the log at most once" \
+	    test "$(nlogged vault.armed)" -le 1
+	pw=$(newpw)
+	echo "$pw" >"$dir/pw"
+	bgrun seal "$A0" root-password --as alice <"$dir/pw"
+	icheck "apply #$n: the next command (seal) works" is_rc 0
+	bgrun vault verify
+	icheck "apply #$n: vault verify after the seal" is_rc 0
+	bgrun audit verify
+	icheck "apply #$n: audit verify after the seal" is_rc 0
+	[ "$iter_bad" -eq 0 ] && ok "apply #$n: killed=$killed, the genesis whole ($([ "$links" -eq 1 ] && echo applied || echo not applied) at the kill), the ceremony goes on"
+done
+bgrun vault fingerprint
+if [ "$rc" -ne 0 ]; then	# the last kill left no armed vault: go on
+	echo "# the last kill left no armed vault: the genesis applied again from the copy"
+	restore
+	run change apply "$gid"
+fi
+echo "# change apply: $n kills ($cut during the run), $done_n had applied the genesis before the kill; $unclosed left its change request open"
+
+pw=$(newpw)
+echo "$pw" >"$dir/pw"
+timed seal "$A0" root-password --as alice <"$dir/pw"
+must "seal root-password --as alice" is_rc 0
+t_seal=$took
+expected_pw=$pw
+run seal "$A0" root-mfa --base32 - --as dave <<<GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ
+echo "# apply ${t_apply} ms, seal ${t_seal} ms"
 
 # ============================================================= seal
 # the sealer touches a token to sign the version: alice (FIDO2) and carol
