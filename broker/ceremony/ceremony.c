@@ -240,6 +240,10 @@ bg_cer_touch(struct bg_cer *c, const struct bg_vault_person *p,
 		fprintf(c->out, "%s: touch your token (%s)\n", p->name, sum);
 		fflush(c->out);
 		r = touch_one(c, p->tokens[i], hash_fn ? hash : NULL, t, key);
+		if ((r = cer_touch_check(c, p->name, t->token, r)) != BG_OK)
+			bg_token_key_free(key);
+		if (r == BG_ETAMPER)
+			return r;
 		if (r == BG_OK) {
 			*tok = i;
 			return BG_OK;

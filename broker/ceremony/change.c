@@ -393,6 +393,16 @@ bg_cer_change_open(struct bg_cer *c, const struct bg_vault *next,
 
 /* ============================================================ signing */
 
+static int
+in_head(const struct bg_cer *c, const char *person, const char *id)
+{
+	const struct bg_vault_person *p;
+
+	return c->chain != NULL && (p = bg_vault_person(bg_chain_last(
+	    c->chain)->state, person)) != NULL &&
+	    bg_vault_person_token(p, id) >= 0;
+}
+
 /* One token signs m; its signature into sig. */
 static int
 sign_with(struct bg_cer *c, const struct bg_vault_person *p,
@@ -406,7 +416,12 @@ sign_with(struct bg_cer *c, const struct bg_vault_person *p,
 	bg_token_desc_summary(d, sum, sizeof(sum));
 	fprintf(c->out, "%s: touch your token (%s)\n", p->name, sum);
 	fflush(c->out);
-	if ((r = bg_token_unlock(d, &c->o, &key)) != BG_OK)
+	r = bg_token_unlock(d, &c->o, &key);
+	/* a token the link adds is checked by its own signature instead */
+	if (in_head(c, p->name, bg_token_desc_id(d)) &&
+	    (r = cer_touch_check(c, p->name, bg_token_desc_id(d), r)) != BG_OK)
+		bg_token_key_free(&key);
+	if (r != BG_OK)
 		return r;
 	r = bg_token_key_sign(key, m, 32, sig);
 	bg_token_key_free(&key);

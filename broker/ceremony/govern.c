@@ -185,3 +185,25 @@ cer_chain_head(const struct bg_cer *c, uint8_t head[BG_FINGERPRINT_LEN])
 	if (c->chain != NULL)
 		memcpy(head, bg_chain_head(c->chain), BG_FINGERPRINT_LEN);
 }
+
+int
+cer_touch_check(const struct bg_cer *c, const char *person, const char *token,
+    int r)
+{
+	if (c->chain == NULL)
+		return r;
+	if (r == BG_EWRONGTOKEN) {
+		bg_set_why("%s: the keys your token derives are not the ones "
+		    "this vault's chain records for it, so the chain was not "
+		    "signed with your token where you joined: a forged or "
+		    "substituted chain (do not use this state; check the vault "
+		    "fingerprint you keep)", person);
+		return BG_ETAMPER;
+	}
+	if (r == BG_OK && !bg_chain_signed_by(c->chain, person, token)) {
+		bg_set_why("%s: the chain holds no signature of token %s: "
+		    "it was not signed where you joined", person, token);
+		return BG_ETAMPER;
+	}
+	return r;
+}

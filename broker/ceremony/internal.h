@@ -125,6 +125,13 @@ int cer_adopt(struct bg_vault *v, const struct bg_chain_link *l);
 /* Saves c->v, event naming link l (n, head, fingerprint) and a note. */
 int cer_save_vault(struct bg_cer *c, const char *event,
     const struct bg_chain_link *l, const char *note);
+/*
+ * After a touch of person's token (r: the unlock's result): a token whose
+ * keys are not the chain's (BG_EWRONGTOKEN), or one the chain holds no
+ * signature of, means a chain not made with that token: BG_ETAMPER.
+ */
+int cer_touch_check(const struct bg_cer *c, const char *person,
+    const char *token, int r);
 /* The chain head (zero before genesis). */
 void cer_chain_head(const struct bg_cer *c, uint8_t head[BG_FINGERPRINT_LEN]);
 
