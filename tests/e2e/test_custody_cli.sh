@@ -6,7 +6,10 @@
 # rules broken one at a time, a wrong token, forged and altered
 # attestation entries appended with the audit key, config set refusing
 # bad files, and (with the fake clock) stale attestations and items
-# released but not re-sealed.
+# released but not re-sealed. The vault is armed by a genesis every token
+# holder signs; membership changes after it are change requests approved
+# by the old thresholds (and an added token's holder) and applied; the
+# rules an armed vault cannot reach are checked on a copy made before it.
 #
 # usage: test_custody_cli.sh BREAKGLASS BG_VFIDO BG_VYK LIBBGVFIDO LIBBGVYK
 #            FORGE [asan|plain] [LIBBGCLOCK]
@@ -53,6 +56,28 @@ forge() {
 }
 advance() { echo $(( $(cat "$now_file") + $1 * 86400 )) >"$now_file"; }
 
+# gov_change SIGNER... -- COMMAND...: on the armed vault COMMAND opens a
+# change request; each SIGNER approves it; before it is applied the
+# custodians and vault.json are as they were; then it is applied.
+gov_change() {
+	local who=() id c0 v0
+	while [ "$1" != -- ]; do who+=("$1"); shift; done
+	shift
+	bgrun custodian list
+	c0=$(cat "$out")
+	v0=$(sha256sum <"$st/vault.json")
+	must "$@"
+	id=$(gov_id)
+	check "${*:1:5}: opens a change request, nothing changed yet" \
+	    eval '[ -n "$id" ] && has_out "^nothing has changed yet: change request $id"'
+	gov_sign "$id" "${who[@]}" || { bad "${*:1:5}: approved by ${who[*]}"; exit 1; }
+	bgrun custodian list
+	check "${*:1:5}: approved, not applied: custodians and vault.json unchanged" \
+	    eval '[ "$(cat "$out")" = "$c0" ] && [ "$(sha256sum <"$st/vault.json")" = "$v0" ]'
+	must change apply "$id"
+	check "${*:1:5}: applied" has_out "^change applied: link [0-9]* of the chain"
+}
+
 last_event() { bgrun audit show --json; tail -1 "$out" | grep -q "\"event\":\"$1\""; }
 events() { bgrun audit show --event "$1" --json; grep -c . "$out"; }
 
@@ -85,10 +110,33 @@ must token enroll tel-d --yubikey --serial 1003
 "$vyk" "$virt" create 1002 >/dev/null || exit 1
 must token program-yubikey --serial 1002
 must token enroll rita --yubikey --serial 1002
-# vault format v2: arm only checks that sealing can start
+# a copy before the genesis: rules an armed vault refuses to reach
+# (a person in both groups, a group below its threshold) are checked there
+cp -a "$st" "$dir/state-pre"
+# governance: `vault arm` proposes the genesis; every person holding a
+# token signs it (members, channel holders, the requester); apply arms
+n0=$(events change.opened)
 bgrun vault arm
+GEN=$(gov_id)
 check "vault arm exits 0" is_rc 0
-check "vault arm says the vault is ready to seal" has_out "ready to seal"
+check "vault arm says the vault is ready for genesis" has_out "^ready for genesis"
+check "vault arm opens the genesis change request" \
+    eval '[ -n "$GEN" ] && [ "$(events change.opened)" -eq $((n0 + 1)) ]'
+check "vault arm arms nothing yet" eval '[ "$(events vault.armed)" -eq 0 ]'
+bgrun seal 111122223333 root-password --generate --as alice
+check "seal before the genesis is applied is refused" \
+    eval 'is_rc 1 && has_err "no genesis yet"'
+gov_sign "$GEN" alice bob carol dave erin frank ops-a ops-b tel-c tel-d rita
+check "every token holder signs the genesis" is_rc 0
+bgrun change apply "$GEN"
+FP=$(gov_fp)
+check "change apply of the genesis: vault armed" \
+    eval 'is_rc 0 && has_out "^vault armed"'
+check "chain.link and vault.armed are recorded" \
+    eval '[ "$(events chain.link)" -eq 1 ] && [ "$(events vault.armed)" -eq 1 ]'
+bgrun vault fingerprint
+check "the fingerprint printed is the one vault fingerprint prints" \
+    eval '[ -n "$FP" ] && [ "$(gov_fp)" = "$FP" ]'
 # each seal is signed by a member's (or requester's) token; the members
 # of the groups it needs get one box each of its one-time slots
 must seal 111122223333 root-password --generate --as alice
@@ -187,19 +235,46 @@ must config set "$dir/c.json"
 bgrun custody check
 check "a holder not in the vault is named" has_out "zed (email_inbox of account 111122223333) is not a person in the vault"
 must config set "$dir/good.json"
+# on the armed vault a person in both groups is refused outright
+cust0=$(bgrun custodian list; cat "$out")
+bgrun custodian add alice --group mfa
+check "custodian add alice to mfa too, on the armed vault: refused" \
+    eval 'is_rc 1 && has_err "one person must not satisfy two groups"'
+check "... recorded as vault.refused" last_event vault.refused
+check "... the custodians unchanged" \
+    eval '[ "$(bgrun custodian list; cat "$out")" = "$cust0" ]'
+# a member added after sealing: a token, then the group, each a change
+"$vfido" "$virt" create gina >/dev/null || exit 1
+gov_change alice bob dave erin gina -- \
+    token enroll gina --fido2 --device "$("$vfido" "$virt" path gina)"
+gov_change alice bob dave erin -- custodian add gina --group mfa
+bgrun custody check
+check "a member added after sealing holds no box: seal again" has_out "^warning .*box-missing .*gina (group mfa) hold(s) no share of root-mfa version 1 of account 111122223333"
+gov_change alice bob dave erin -- custodian remove gina --group mfa
+gov_change alice bob dave erin -- custodian add gina --group password
+gov_change alice gina dave erin -- custodian remove bob --group password
+gov_change alice gina dave erin -- custodian remove carol --group password
+bgrun custody check
+check "holders who left the group keep their shares until a rotation" has_out "^warning .*holder-removed .*bob, carol still hold(s) a share of root-password version 1 .*only a rotation revokes them"
+check "a group whose box holders left cannot reach its threshold" has_out "^critical .*group password of account 111122223333 cannot reach its threshold 2"
+# the rules no change request can reach, on the copy made before the
+# genesis (set-up commands save directly there)
+st_armed=$st
+st=$dir/state-pre
+must config set "$dir/good.json"
 must custodian add alice --group mfa
 bgrun custody check
 check "a person in the password and MFA groups is named" has_out "alice is in both password group password and MFA group mfa"
-check "a member added after sealing holds no box: seal again" has_out "^warning .*box-missing .*alice (group mfa) hold(s) no share of root-mfa version 1 of account 111122223333"
 must custodian remove alice --group mfa
 must custodian remove carol --group password
 must custodian remove bob --group password
 bgrun custody check
 check "a group of one is named" has_out "group password has 1 member"
-check "... and cannot reach its threshold" has_out "^critical .*group password of account 111122223333 cannot reach its threshold 2"
-check "holders who left the group keep their shares until a rotation" has_out "^warning .*holder-removed .*bob, carol still hold(s) a share of root-password version 1 .*only a rotation revokes them"
-must custodian add bob --group password
-must custodian add carol --group password
+st=$st_armed
+rm -rf "$dir/state-pre"
+gov_change alice gina dave erin -- custodian add bob --group password
+gov_change alice gina dave erin -- custodian add carol --group password
+gov_change alice bob dave erin -- custodian remove gina --group password
 bgrun custody check
 check "rules restored: check exits 0" is_rc 0
 
@@ -258,6 +333,10 @@ if [ -n "$clock" ]; then
 	"$vyk" "$virt" create 1004 >/dev/null; must token program-yubikey --serial 1004
 	must token enroll rita --yubikey --serial 1004
 	must vault arm
+	GEN=$(gov_id)
+	gov_sign "$GEN" alice bob carol dave erin rita
+	check "clock: every token holder signs the genesis" is_rc 0
+	must change apply "$GEN"
 	must seal 111122223333 root-password --generate --as alice
 	must seal 111122223333 root-mfa --base32 GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ --as dave
 	printf '{"format":"breakglass-config-v1","custody":{"max_age_days":30,"accounts":[{"account":"111122223333","email_inbox":["alice","bob"],"phone":["dave","erin"],"mfa_devices":[{"name":"k1","holders":["dave","erin"]},{"name":"k2","holders":["erin","dave"]}]}],"personal_emails":{"alice":"a@example.com","bob":"b@example.com","carol":"c@example.com","dave":"d@example.com","erin":"e@example.com"}}}\n' >"$dir/c2.json"
