@@ -114,6 +114,7 @@
 #include "common/common.h"
 #include "audit/audit.h"
 #include "broker/ceremony/ceremony.h"
+#include "broker/chain/chain.h"
 #include "broker/ledger/ledger.h"
 #include "broker/secrets/secrets.h"
 #include "broker/state/state.h"
@@ -774,8 +775,83 @@ seal_signed(struct bg_vault *v, struct bg_vault_account *acct,
 }
 
 /*
- * A state directory (not timed): audit log, breakglass.json, and the
- * vault with every token enrolled and both items sealed. The first is
+ * The genesis, as 'vault arm', 'change approve' by everyone and 'change
+ * apply' write it (broker/ceremony/change.c write_link): a link to the
+ * governance state of v, signed by every token of every person (sign:
+ * the token's signature over m), checked, recorded as chain.link with
+ * its head, as chain/000000.json. Without it the ceremony refuses a
+ * vault that holds sealed items.
+ */
+typedef void (*genesis_sign_fn)(const void *ctx,
+    const struct bg_vault_person *p, size_t t, const uint8_t m[32],
+    uint8_t sig[BG_TOKEN_SIG_LEN]);
+
+static __attribute__((noinline)) void
+genesis(struct bg_state *st, const struct bg_vault *v, genesis_sign_fn sign,
+    const void *ctx)
+{
+	struct bg_audit_event ev = { "chain.link", "", "", "", NULL };
+	struct bg_chain_link *l = NULL;
+	const struct bg_vault_person *p;
+	uint8_t sig[BG_TOKEN_SIG_LEN];
+	char name[BG_CHAIN_PATH_MAX], head[65], why[1024];
+	const uint8_t zero[32] = { 0 };
+	cJSON *j = NULL, *d, *link;
+	size_t i, t;
+
+	need(bg_chain_link_new(NULL, v, &l), "genesis link");
+	for (i = 0; i < v->npeople; i++) {
+		p = &v->people[i];
+		for (t = 0; t < p->ntokens; t++) {
+			sign(ctx, p, t, l->m, sig);
+			need(bg_chain_link_sign(l, p->name,
+			    bg_token_desc_id(p->tokens[t]), sig), "genesis sig");
+		}
+	}
+	if (bg_chain_link_check(NULL, NULL, zero, 0, l, why,
+	    sizeof(why)) != BG_OK) {
+		fprintf(stderr, "genesis: %s\n", why);
+		fatal("genesis check", BG_ETAMPER);
+	}
+	bg_chain_path(0, name);
+	bg_chain_hex(l->m, head);
+	need(bg_chain_link_to_json(l, &j), "genesis json");
+	if ((d = cJSON_CreateObject()) == NULL ||
+	    !cJSON_AddNumberToObject(d, "n", 0) ||
+	    !cJSON_AddStringToObject(d, "head", head) ||
+	    !cJSON_AddStringToObject(d, "what", "genesis") ||
+	    (link = cJSON_Duplicate(j, 1)) == NULL ||
+	    !cJSON_AddItemToObject(d, "link", link))
+		fatal("genesis detail", BG_ENOMEM);
+	ev.detail = d;
+	need(bg_state_write(st, name, j, &ev), "chain/000000.json");
+	cJSON_Delete(d);
+	cJSON_Delete(j);
+	bg_chain_link_free(&l);
+}
+
+/* A genesis signature by the person's device: a touch (not timed). */
+static void
+device_sign(const void *ctx, const struct bg_vault_person *p, size_t t,
+    const uint8_t m[32], uint8_t sig[BG_TOKEN_SIG_LEN])
+{
+	struct bg_token_opts o = bg_token_opts_default();
+	bg_token_key_t *key = NULL;
+	size_t i;
+
+	(void)ctx;
+	for (i = 0; i < NPEOPLE; i++)
+		if (strcmp(people[i].name, p->name) == 0)
+			o.serial = people[i].serial;	/* FIDO2 (0): probed */
+	need(bg_token_unlock(p->tokens[t], &o, &key), "genesis touch");
+	need(bg_token_key_sign(key, m, 32, sig), "genesis sign");
+	bg_token_key_free(&key);
+}
+
+/*
+ * A state directory (not timed): audit log, breakglass.json, the genesis
+ * signed by every token, and the vault with every token enrolled and both
+ * items sealed. The first is
  * "state"; the ceremony caps the slots one custodian burns in a day
  * (BG_BURNS_PER_DAY_MAX), and every round burns one for each approver,
  * so a run of more rounds than that continues in a fresh one
@@ -828,6 +904,7 @@ new_state(struct bench *b)
 	for (i = 0; i < NPEOPLE; i++)
 		enroll(v, b, &people[i]);
 	need(bg_vault_ready(v, NULL, 0), "bg_vault_ready");
+	genesis(&st, v, device_sign, NULL);
 
 	/* alice (FIDO2) seals root-password, erin (YubiKey) root-mfa */
 	acct = bg_vault_account(v, ACCOUNT);
@@ -1017,6 +1094,9 @@ soft_token(const uint8_t priv[32], unsigned serial)
 		fatal("soft token", BG_EFORMAT);
 	need(bg_token_desc_from_json(j, &d), "soft token");
 	cJSON_Delete(j);
+	/* its proof of possession, as enrollment writes it: a genesis
+	 * (and every opener walking the chain) checks it */
+	need(bg_token_desc_prove_raw(d, priv), "soft token proof");
 	return d;
 }
 
@@ -1077,6 +1157,19 @@ soft_priv(const struct soft *s, const char *name)
 			return s->priv[i];
 	fatal("soft person", BG_ENOENT);
 	return NULL;
+}
+
+/* A genesis signature by the soft vault's key of the person. */
+static void
+soft_sign(const void *ctx, const struct bg_vault_person *p, size_t t,
+    const uint8_t m[32], uint8_t sig[BG_TOKEN_SIG_LEN])
+{
+	const char *hex = bg_token_desc_id(p->tokens[t]);
+	uint8_t id[BG_TOKEN_ID_LEN];
+
+	need(bg_hex_decode_exact(hex, strlen(hex), id, sizeof(id)), "token id");
+	need(bg_token_sign_raw(id, soft_priv(ctx, p->name), m, 32, sig),
+	    "genesis sign");
 }
 
 /* Member m (0-based) of group g takes their share of slot. */
@@ -1194,16 +1287,17 @@ bench_v2(struct bench *b)
 }
 
 /*
- * The state directory 'vault show' runs on: an audit log, breakglass.json
- * and the vault saved through bg_vault_save (vault.json recorded in the
+ * The state directory 'vault show' runs on: an audit log, breakglass.json,
+ * the genesis and the vault saved through bg_vault_save (vault.json recorded in the
  * log, one commitments file per version in versions/).
  */
 static char show_dir[BG_PATH_MAX];
 
 static void
-show_state(struct bench *b, const struct bg_vault *v)
+show_state(struct bench *b, const struct soft *soft)
 {
 	struct bg_audit_event ev = { "config.init", "", "", "", NULL };
+	const struct bg_vault *v = soft->v;
 	static char audit[BG_PATH_MAX], path[BG_PATH_MAX];
 	static struct bg_state st;
 	struct stat sb;
@@ -1221,6 +1315,7 @@ show_state(struct bench *b, const struct bg_vault *v)
 	need(bg_state_write(&st, "breakglass.json", cfg, &ev),
 	    "breakglass.json");
 	cJSON_Delete(cfg);
+	genesis(&st, v, soft_sign, soft);	/* untimed */
 	ev = (struct bg_audit_event){ "vault.init", "", "", "", NULL };
 	need(bg_vault_save(&st, v, &ev), "show vault save");
 	bg_state_close(&st);
@@ -1373,7 +1468,7 @@ bench_show(struct bench *b)
 	for (k = 0; k < 7; k++)
 		if ((t[k] = calloc(reps, sizeof(double))) == NULL)
 			fatal("bench_show", BG_ENOMEM);
-	show_state(b, s.v);
+	show_state(b, &s);
 	for (i = 0; i < reps; i++) {
 		t0 = pcpu();
 		need(bg_vault_to_json(s.v, &j), "bg_vault_to_json");
