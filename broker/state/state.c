@@ -17,7 +17,9 @@
 
 static const char *const state_files[] = { "vault.json", "breakglass.json",
     NULL };
-#define REQUESTS_DIR "requests"
+/* Directories of nested state files, each written through bg_state_write. */
+static const char *const nested_dirs[] = { "requests", "rekeys", "changes",
+    "chain", NULL };
 #define PENDING ".pending"
 
 static int recover_pending(struct bg_state *st);
@@ -666,9 +668,23 @@ state_exists(const char *dir, const char *name)
 	    access(path, F_OK) == 0;
 }
 
-/* requests/<name>.json files present now. */
+/* 1 when name is a file under one of nested_dirs. */
 static int
-check_requests(const char *dir, const struct recorded *rec,
+nested(const char *name)
+{
+	size_t i, n;
+
+	for (i = 0; nested_dirs[i] != NULL; i++) {
+		n = strlen(nested_dirs[i]);
+		if (strncmp(name, nested_dirs[i], n) == 0 && name[n] == '/')
+			return 1;
+	}
+	return 0;
+}
+
+/* The nested state files (requests/, chain/, ...) present now. */
+static int
+check_nested(const char *dir, const char *sub, const struct recorded *rec,
     bg_state_report_fn report, void *ctx)
 {
 	char path[BG_PATH_MAX], name[128];
@@ -676,13 +692,13 @@ check_requests(const char *dir, const struct recorded *rec,
 	int bad = 0;
 	DIR *d;
 
-	if (bg_path_join(path, sizeof(path), dir, REQUESTS_DIR) != BG_OK ||
+	if (bg_path_join(path, sizeof(path), dir, sub) != BG_OK ||
 	    (d = opendir(path)) == NULL)
 		return 0;
 	while ((de = readdir(d)) != NULL) {
 		if (de->d_name[0] == '.')
 			continue;
-		if ((size_t)snprintf(name, sizeof(name), REQUESTS_DIR "/%s",
+		if ((size_t)snprintf(name, sizeof(name), "%s/%s", sub,
 		    de->d_name) >= sizeof(name)) {
 			report(ctx, de->d_name, "has an overlong name");
 			bad = 1;
@@ -739,11 +755,11 @@ bg_state_verify(const char *dir, bg_state_report_fn report, void *ctx)
 		goto out;
 	for (i = 0; state_files[i] != NULL; i++)
 		bad |= check_file(dir, state_files[i], &rec, report, ctx);
-	for (i = 0; i < rec.n; i++)	/* recorded requests now missing */
-		if (strncmp(rec.file[i], REQUESTS_DIR "/", 9) == 0 &&
-		    !state_exists(dir, rec.file[i]))
+	for (i = 0; i < rec.n; i++)	/* recorded nested files now missing */
+		if (nested(rec.file[i]) && !state_exists(dir, rec.file[i]))
 			bad |= check_file(dir, rec.file[i], &rec, report, ctx);
-	bad |= check_requests(dir, &rec, report, ctx);
+	for (i = 0; nested_dirs[i] != NULL; i++)
+		bad |= check_nested(dir, nested_dirs[i], &rec, report, ctx);
 	r = bad ? BG_ETAMPER : BG_OK;
 out:
 	free(rec.file);
@@ -826,9 +842,10 @@ recover_pending(struct bg_state *st)
 
 	if ((names = calloc(64, sizeof(*names))) == NULL)
 		return BG_ENOMEM;
-	if ((r = find_pending(st->dir, "", names, 64, &n)) != BG_OK ||
-	    (r = find_pending(st->dir, REQUESTS_DIR, names, 64, &n)) != BG_OK ||
-	    n == 0)
+	r = find_pending(st->dir, "", names, 64, &n);
+	for (i = 0; r == BG_OK && nested_dirs[i] != NULL; i++)
+		r = find_pending(st->dir, nested_dirs[i], names, 64, &n);
+	if (r != BG_OK || n == 0)
 		goto out;
 	r = bg_audit_foreach(st->log, 0, bg_audit_size(st->log), collect, &rec);
 	for (i = 0; i < n && r == BG_OK; i++)

@@ -114,7 +114,8 @@ int bg_state_check_files(struct bg_state *st, const char *const *names,
 
 /*
  * Compares every state file (vault.json, breakglass.json and the
- * files under requests/) with the last hash the audit log recorded for it.
+ * files under requests/, rekeys/, changes/ and chain/) with the last hash
+ * the audit log recorded for it; a recorded file now missing is one.
  * Calls report(ctx, file, problem) for each mismatch; BG_OK when all
  * match, BG_ETAMPER otherwise.
  */
