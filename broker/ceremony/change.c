@@ -294,6 +294,16 @@ show_change(struct bg_cer *c, const struct bg_change *ch)
 
 /* ============================================================== checks */
 
+/* 1 when the chain holds this very link: applied (maybe cut short). */
+static int
+applied(const struct bg_cer *c, const struct bg_change *ch)
+{
+	const struct bg_chain_link *l;
+
+	return c->chain != NULL && (l = bg_chain_at(c->chain,
+	    ch->link->n)) != NULL && memcmp(l->m, ch->link->m, 32) == 0;
+}
+
 /* Open, unexpired, and made after the head as it is now. */
 static int
 ch_open(struct bg_cer *c, const struct bg_change *ch)
@@ -305,6 +315,11 @@ ch_open(struct bg_cer *c, const struct bg_change *ch)
 		bg_set_why("change %s is closed (%s)", ch->id, ch->outcome);
 		return BG_EPERM;
 	}
+	if (applied(c, ch)) {
+		bg_set_why("change %s is applied already (link %" PRIu64 ")",
+		    ch->id, ch->link->n);
+		return BG_EEXIST;
+	}
 	if (c->now > ch->expiry) {
 		bg_set_why("change %s has expired", ch->id);
 		return BG_EPERM;
@@ -312,8 +327,8 @@ ch_open(struct bg_cer *c, const struct bg_change *ch)
 	cer_chain_head(c, head);
 	if (ch->link->n != n || (n > 0 && memcmp(ch->link->prev, head,
 	    32) != 0)) {
-		bg_set_why("change %s was made under another chain head (an "
-		    "other change was applied since): open it again", ch->id);
+		bg_set_why("change %s was made under another chain head (another "
+		    "change was applied since): open it again", ch->id);
 		return BG_EPERM;
 	}
 	return BG_OK;
@@ -619,17 +634,41 @@ genesis_current(struct bg_cer *c, const struct bg_change *ch)
 	return BG_EPERM;
 }
 
+/* The change file closed as applied; the fingerprint shown. */
+static int
+close_applied(struct bg_cer *c, struct bg_change *ch)
+{
+	char fp[65];
+	int r;
+
+	snprintf(ch->outcome, sizeof(ch->outcome), "applied");
+	ch->closed = c->now;
+	if ((r = ch_save(c, ch, "change.closed", "", cJSON_CreateObject())) !=
+	    BG_OK)
+		return r;
+	bg_chain_hex(ch->link->n ? ch->link->fp : ch->link->m, fp);
+	fprintf(c->out, "%s: link %" PRIu64 " of the chain\nvault fingerprint "
+	    "%s\n", ch->link->n ? "change applied" : "vault armed: the "
+	    "genesis is signed", ch->link->n, fp);
+	return BG_OK;
+}
+
 int
 bg_cer_change_apply(struct bg_cer *c, const char *id)
 {
 	struct bg_change *ch = NULL;
 	const struct bg_vault *old;
 	uint8_t head[32];
-	char why[1024], fp[65];
+	char why[1024];
 	int r;
 
-	if ((r = ch_load(c, id, &ch)) != BG_OK ||
-	    (r = ch_open(c, ch)) != BG_OK ||
+	if ((r = ch_load(c, id, &ch)) != BG_OK)
+		goto out;
+	if (ch->outcome[0] == '\0' && applied(c, ch)) {
+		r = close_applied(c, ch);	/* an apply cut short */
+		goto out;
+	}
+	if ((r = ch_open(c, ch)) != BG_OK ||
 	    (r = genesis_current(c, ch)) != BG_OK)
 		goto out;
 	old = old_state(c);
@@ -645,15 +684,7 @@ bg_cer_change_apply(struct bg_cer *c, const char *id)
 	    (r = cer_save_vault(c, ch->link->n ? "change.applied" :
 	    "vault.armed", ch->link, ch->what)) != BG_OK)
 		goto out;
-	snprintf(ch->outcome, sizeof(ch->outcome), "applied");
-	ch->closed = c->now;
-	if ((r = ch_save(c, ch, "change.closed", "", cJSON_CreateObject())) !=
-	    BG_OK)
-		goto out;
-	bg_chain_hex(ch->link->n ? ch->link->fp : ch->link->m, fp);
-	fprintf(c->out, "%s: link %" PRIu64 " of the chain\nvault fingerprint "
-	    "%s\n", ch->link->n ? "change applied" : "vault armed: the "
-	    "genesis is signed", ch->link->n, fp);
+	r = close_applied(c, ch);
 out:
 	if (r != BG_OK)
 		r = bg_cer_refused(c, "change.refused", "change apply", id, "",
