@@ -202,14 +202,17 @@ struct bg_gov_check {
 };
 
 /*
- * Re-verifies the log's governance from the log alone (auditgov.c): the
+ * Re-verifies the log's governance from the log alone (auditgov.c), its
+ * first n entries in the file entries (audit/entries.jsonl, just checked
+ * by bg_audit_verify): the
  * chain rebuilt from its chain.link entries and checked from genesis;
  * after genesis no governing event (custodian.added, policy.changed, ...)
  * outside a link; every request.open, approval.granted, approval.denied,
  * item.sealed and change.approved signed by its actor's token as the
  * chain has it there. BG_OK, or BG_ETAMPER naming the first bad entry.
  */
-int bg_cer_audit_governance(bg_audit_t *log, struct bg_gov_check *res);
+int bg_cer_audit_governance(const char *entries, uint64_t n,
+    struct bg_gov_check *res);
 /* Internal to the walk: requests opened so far, by id. */
 int bg_cer_gov_remember(struct bg_gov_check *res,
     const struct bg_audit_entry *e);

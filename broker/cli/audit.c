@@ -303,18 +303,17 @@ verify_report(int r, const struct bg_audit_verify_result *res)
  * genesis compared with the fingerprint the auditor holds, when given.
  */
 static int
-verify_governance(const struct bg_cli *cli, const char *want, char *reason,
-    size_t reasonsz)
+verify_governance(const struct bg_cli *cli, uint64_t n, const char *want,
+    char *reason, size_t reasonsz)
 {
 	struct bg_gov_check g;
-	bg_audit_t *log = NULL;
-	char fp[65];
+	char fp[65], path[1100];
 	int r;
 
-	if ((r = bg_audit_open(cli->audit_dir, BG_AUDIT_READ, &log)) != BG_OK)
+	if ((r = bg_path_join(path, sizeof(path), cli->audit_dir,
+	    "entries.jsonl")) != BG_OK)
 		return bg_cli_fail("cannot read the audit log", r);
-	r = bg_cer_audit_governance(log, &g);
-	bg_audit_close(&log);
+	r = bg_cer_audit_governance(path, n, &g);
 	bg_chain_hex(g.fp, fp);
 	if (r == BG_OK && want != NULL && (!g.armed || strcasecmp(want,
 	    fp) != 0)) {
@@ -356,7 +355,7 @@ cmd_verify(struct bg_cli *cli, int argc, char **argv)
 			o.progress = progress;
 		r = verify_report(bg_audit_verify(cli->audit_dir, &o, &res), &res);
 		if (r == BG_EXIT_OK)
-			r = verify_governance(cli, fp, res.reason,
+			r = verify_governance(cli, res.entries, fp, res.reason,
 			    sizeof(res.reason));
 		if (r == BG_EXIT_TAMPER)
 			bg_alert_report(cli->state, "audit.verify_failed",
