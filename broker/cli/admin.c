@@ -248,8 +248,9 @@ do_account_add(struct bg_cer *c, void *arg, struct change *ch)
 	    a->id, a->name, a->email);
 	if ((r = account_detail(bg_vault_account(c->v, a->id), &ch->detail)))
 		return r;
-	printf("account %s (%s) added; seal its items with 'breakglass seal "
-	    "%s ITEM --as NAME'\n", a->id, a->name, a->id);
+	if (c->chain == NULL)
+		printf("account %s (%s) added; seal its items with 'breakglass "
+		    "seal %s ITEM --as NAME'\n", a->id, a->name, a->id);
 	return BG_OK;
 }
 
@@ -324,14 +325,16 @@ do_person(struct bg_cer *c, void *arg, struct change *ch)
 		ch->event = "custodian.added";
 		snprintf(ch->what, sizeof(ch->what), "custodian add %s --group "
 		    "%s", a->name, a->group);
-		printf("%s added to group %s\n", a->name, a->group);
+		printf("%s %s group %s\n", a->name, c->chain ? "proposed for" :
+		    "added to", a->group);
 	} else {
 		if ((r = person_floor(c->v, a->name, why, sizeof(why))) != BG_OK)
 			return r;
 		ch->event = "requester.added";
 		snprintf(ch->what, sizeof(ch->what), "requester add %s",
 		    a->name);
-		printf("%s may open requests\n", a->name);
+		printf("%s %s open requests\n", a->name, c->chain ?
+		    "proposed to" : "may");
 	}
 	if (why[0] != '\0')
 		printf("not yet valid: %s\n", why);
@@ -495,7 +498,8 @@ do_enroll(struct bg_cer *c, void *arg, struct change *ch)
 		return r;
 	}
 	bg_token_desc_summary(d, sum, sizeof(sum));
-	printf("enrolled for %s: %s\n", a->person, sum);
+	printf("enrolled for %s%s: %s\n", a->person, c->chain ? " (proposed)" :
+	    "", sum);
 	if ((ch->detail = cJSON_CreateObject()) == NULL ||
 	    !cJSON_AddStringToObject(ch->detail, "token", bg_token_desc_id(d)) ||
 	    !cJSON_AddStringToObject(ch->detail, "summary", sum))
@@ -535,7 +539,8 @@ do_token_remove(struct bg_cer *c, void *arg, struct change *ch)
 	    !cJSON_AddStringToObject(ch->detail, "person", a->person) ||
 	    !cJSON_AddStringToObject(ch->detail, "token", a->token))
 		return BG_ENOMEM;
-	printf("token %s of %s removed\n", a->token, a->person);
+	printf("token %s of %s %s\n", a->token, a->person, c->chain ?
+	    "proposed for removal" : "removed");
 	return BG_OK;
 }
 

@@ -6,6 +6,7 @@
 #include "broker/cli/cli.h"
 #include "broker/alerts/alerts.h"
 #include "broker/state/state.h"
+#include "broker/chain/chain.h"
 #include "broker/vault/vault.h"
 
 static void
@@ -15,6 +16,21 @@ say_problem(void *ctx, const char *file, const char *problem)
 
 	printf("TAMPERED: %s %s\n", file, problem);
 	++*n;
+}
+
+/* vault.json's people, tokens, policy and accounts: the chain head's. */
+static int
+verify_chain(const struct bg_state *st, const struct bg_vault *v)
+{
+	bg_chain_t *c = NULL;
+	int r;
+
+	if ((r = bg_chain_load(st, &c)) == BG_ENOENT)
+		return BG_OK;	/* before genesis */
+	if (r == BG_OK)
+		r = bg_chain_check_vault(c, v);
+	bg_chain_free(&c);
+	return r;
 }
 
 /*
@@ -35,6 +51,8 @@ verify_vault(const char *dir, int *n)
 		return r;
 	if ((r = bg_vault_load(&st, &v)) == BG_ENOENT)
 		r = BG_OK;	/* before init */
+	else if (r == BG_OK)
+		r = verify_chain(&st, v);
 	for (a = 0; v != NULL && r == BG_OK && a < v->naccounts; a++)
 		for (i = 0; r == BG_OK && i < v->accounts[a].nitems; i++)
 			r = bg_vault_item_verify(v, &v->accounts[a],
