@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 # record.py STATE FILE [EVENT]: what whoever holds the state directory and
 # its audit signing key can do (docs/design.md §2.8, in scope until the
-# service of §2.9): an entry EVENT (default policy.changed) naming FILE's
+# service of §2.9): an entry EVENT (default vault.read: a governing event
+# such as policy.changed after the genesis is named by audit verify's
+# governance pass, so the attacker picks one it does not check) naming FILE's
 # SHA-256 appended to the log, and a checkpoint over the new tree signed
 # with the log's own key (docs/audit.md) through the openssl tool, so the
 # file check and audit verify accept FILE as it is now. Independent of the
@@ -12,7 +14,7 @@ import base64, hashlib, json, os, struct, subprocess, sys, tempfile
 # an entry EVENT naming the file's SHA-256, and a checkpoint signed
 # over the new tree (docs/audit.md) with the log's own key
 state, name = sys.argv[1:3]
-event = sys.argv[3] if len(sys.argv) > 3 else "policy.changed"
+event = sys.argv[3] if len(sys.argv) > 3 else "vault.read"
 ad = os.path.join(state, "audit")
 keyf = os.path.join(ad, "signing.key")
 with open(os.path.join(state, name), "rb") as f:
