@@ -279,6 +279,19 @@ failed(struct bg_cer *c, const struct ap *a, int err)
 	return bg_state_note_failure(&c->st, &ev, "group", a->group, err);
 }
 
+/* bg_cer_hash_fn: the intent token i of the approver signs (FIDO2). */
+static int
+intent_of(void *ctx, size_t i, uint8_t hash[32])
+{
+	struct ap *a = ctx;
+	uint8_t fp[32], head[32];
+
+	cer_vault_fp(a->c, fp);
+	cer_chain_head(a->c, head);
+	return bg_cer_intent(a->f->hash, fp, head, a->group, a->p->name,
+	    bg_token_desc_id(a->p->tokens[i]), hash);
+}
+
 /* One touch; every share of the approver's group moved and signed for. */
 static int
 take(struct ap *a, struct bg_rq_approval *ap)
@@ -288,8 +301,15 @@ take(struct ap *a, struct bg_rq_approval *ap)
 	size_t tok, k;
 	int r;
 
-	if ((r = bg_cer_touch(a->c, a->p, NULL, NULL, &t, &key, &tok)) ==
+	if ((r = bg_cer_touch(a->c, a->p, intent_of, a, &t, &key, &tok)) ==
 	    BG_OK) {
+		if (t.signed_) {
+			memcpy(ap->fido2_authdata, t.as.authdata,
+			    t.as.authdata_len);
+			ap->fido2_authdata_len = t.as.authdata_len;
+			memcpy(ap->fido2_sig, t.as.sig, t.as.sig_len);
+			ap->fido2_sig_len = t.as.sig_len;
+		}
 		for (k = 0; k < a->n && r == BG_OK; k++)
 			r = move_share(a, k, key, t.token, &ap->share[k],
 			    &a->st.entry[k]);
@@ -324,7 +344,10 @@ granted_detail(const struct ap *a, const struct bg_rq_approval *ap,
 	    !cJSON_AddStringToObject(*d, "statement", ap->statement) ||
 	    !cJSON_AddStringToObject(*d, "request_sha256", hex) ||
 	    bg_vjson_add_b64(*d, "signature", ap->sig, BG_TOKEN_SIG_LEN) !=
-	    BG_OK)
+	    BG_OK || (ap->fido2_sig_len > 0 && (bg_vjson_add_b64(*d,
+	    "fido2_authdata", ap->fido2_authdata, ap->fido2_authdata_len) !=
+	    BG_OK || bg_vjson_add_b64(*d, "fido2_sig", ap->fido2_sig,
+	    ap->fido2_sig_len) != BG_OK)))
 		return BG_ENOMEM;
 	return bg_ledger_add_entries(*d, items, vers, slots, a->n);
 }

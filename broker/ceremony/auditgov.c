@@ -138,6 +138,30 @@ on_request(struct walk *w, const struct bg_audit_entry *e)
 	return check_sig(w, e, h, 32);
 }
 
+/* The FIDO2 assertion of a FIDO2 approver's touch, from the entry. */
+static int
+granted_fido2(struct walk *w, const struct bg_audit_entry *e,
+    const struct bg_statement2 *st)
+{
+	const bg_token_desc_t *d = signer(w, e, dstr(e->detail, "token"));
+	const char *ad = dstr(e->detail, "fido2_authdata");
+	const char *sig = dstr(e->detail, "fido2_sig");
+	static uint8_t a[BG_TOKEN_AUTHDATA_MAX], s[BG_TOKEN_SIG_MAX];
+	size_t alen = 0, slen = 0;
+
+	if (d == NULL || bg_token_desc_kind(d) != BG_TOKEN_FIDO2)
+		return BG_OK;	/* check_sig named a stranger already */
+	if (ad == NULL || sig == NULL || bg_b64_decode(ad, strlen(ad), a,
+	    sizeof(a), &alen) != BG_OK || bg_b64_decode(sig, strlen(sig), s,
+	    sizeof(s), &slen) != BG_OK || cer_fido2_ok(d, st, a, alen, s,
+	    slen) != BG_OK)
+		return forged(w, e->seq, "approval.granted by %s: no FIDO2 "
+		    "assertion of their key's touch over this approval",
+		    e->actor);
+	w->res->signatures++;
+	return BG_OK;
+}
+
 static int
 on_granted(struct walk *w, const struct bg_audit_entry *e)
 {
@@ -154,12 +178,14 @@ on_granted(struct walk *w, const struct bg_audit_entry *e)
 	    memcmp(st->chain, w->last->m, 32) == 0 &&
 	    bg_statement2_hash(text, strlen(text), h) == BG_OK)
 		r = BG_OK;
-	free(st);
 	if (r != BG_OK)
-		return forged(w, e->seq, "approval.granted by %s: not a "
+		r = forged(w, e->seq, "approval.granted by %s: not a "
 		    "statement of theirs for this vault and chain head",
 		    e->actor);
-	return check_sig(w, e, h, 32);
+	else if ((r = check_sig(w, e, h, 32)) == BG_OK)
+		r = granted_fido2(w, e, st);
+	free(st);
+	return r;
 }
 
 static int

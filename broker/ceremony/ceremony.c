@@ -387,6 +387,54 @@ cer_item(struct bg_cer *c, const struct bg_rqfile *f,
 }
 
 int
+bg_cer_intent(const uint8_t request[32], const uint8_t fp[32],
+    const uint8_t head[32], const char *group, const char *person,
+    const char *token, uint8_t out[32])
+{
+	static const char tag[] = "breakglass/v1/approval-intent";
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	int ok = md != NULL && EVP_DigestInit_ex(md, EVP_sha256(), NULL) == 1 &&
+	    EVP_DigestUpdate(md, tag, sizeof(tag)) == 1 &&
+	    EVP_DigestUpdate(md, request, 32) == 1 &&
+	    EVP_DigestUpdate(md, fp, 32) == 1 &&
+	    EVP_DigestUpdate(md, head, 32) == 1 &&
+	    EVP_DigestUpdate(md, group, strlen(group) + 1) == 1 &&
+	    EVP_DigestUpdate(md, person, strlen(person) + 1) == 1 &&
+	    EVP_DigestUpdate(md, token, strlen(token)) == 1 &&
+	    EVP_DigestFinal_ex(md, out, NULL) == 1;
+
+	EVP_MD_CTX_free(md);
+	return ok ? BG_OK : BG_ECRYPTO;
+}
+
+int
+cer_fido2_ok(const bg_token_desc_t *d, const struct bg_statement2 *st,
+    const uint8_t *authdata, size_t authdata_len, const uint8_t *sig,
+    size_t sig_len)
+{
+	struct bg_token_assertion *as;
+	uint8_t h[32];
+	int r;
+
+	if (bg_token_desc_kind(d) != BG_TOKEN_FIDO2)
+		return BG_OK;	/* a YubiKey signs with its derived key only */
+	if (authdata_len == 0 || authdata_len > BG_TOKEN_AUTHDATA_MAX ||
+	    sig_len == 0 || sig_len > BG_TOKEN_SIG_MAX)
+		return BG_ESIG;
+	if ((as = calloc(1, sizeof(*as))) == NULL)
+		return BG_ENOMEM;
+	memcpy(as->authdata, authdata, authdata_len);
+	as->authdata_len = authdata_len;
+	memcpy(as->sig, sig, sig_len);
+	as->sig_len = sig_len;
+	if ((r = bg_cer_intent(st->request, st->vault, st->chain, st->group,
+	    st->person, st->token, h)) == BG_OK)
+		r = bg_token_verify(d, h, as);
+	free(as);
+	return r;
+}
+
+int
 cer_approval_ok(struct bg_cer *c, const struct bg_rqfile *f,
     const struct bg_rq_approval *ap)
 {
@@ -409,7 +457,9 @@ cer_approval_ok(struct bg_cer *c, const struct bg_rqfile *f,
 	    strcmp(st->group, ap->group) == 0 &&
 	    strcmp(st->token, ap->token) == 0 &&
 	    bg_statement2_hash(ap->statement, ap->statement_len, h) == BG_OK &&
-	    bg_token_sig_verify(p->tokens[tok], h, 32, ap->sig) == BG_OK)
+	    bg_token_sig_verify(p->tokens[tok], h, 32, ap->sig) == BG_OK &&
+	    cer_fido2_ok(p->tokens[tok], st, ap->fido2_authdata,
+	    ap->fido2_authdata_len, ap->fido2_sig, ap->fido2_sig_len) == BG_OK)
 		r = BG_OK;
 	free(st);
 	if (r != BG_OK)

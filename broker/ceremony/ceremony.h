@@ -48,6 +48,11 @@ struct bg_rq_approval {
 	char *statement;		/* breakglass-approval-v2 text */
 	size_t statement_len;
 	uint8_t sig[BG_TOKEN_SIG_LEN];	/* over bg_statement2_hash() */
+	/* FIDO2 tokens: the touch's own assertion over bg_cer_intent() */
+	uint8_t fido2_authdata[BG_TOKEN_AUTHDATA_MAX];
+	size_t fido2_authdata_len;
+	uint8_t fido2_sig[BG_TOKEN_SIG_MAX];
+	size_t fido2_sig_len;
 	struct bg_rq_share share[BG_POLICY_ITEMS_MAX];
 	size_t nshare;
 };
@@ -119,6 +124,16 @@ int bg_cer_refused(struct bg_cer *c, const char *event, const char *cmd,
 int bg_cer_request(struct bg_cer *c, const char *account, const char *reason,
     const char *ticket, const char *const *items, size_t nitems,
     const char *requester, char id[BG_REQUEST_ID_LEN + 1]);
+/*
+ * What a FIDO2 approver's touch signs (its clientDataHash; the statement,
+ * which names the boxes the touch opened, is signed with the token's
+ * Ed25519 key after it): SHA-256("breakglass/v1/approval-intent" 0x00 ||
+ * request hash || fingerprint || chain head || group 0x00 || person 0x00
+ * || token id (32 hex)). Checkable with fido2-assert -V (docs/audit.md).
+ */
+int bg_cer_intent(const uint8_t request[32], const uint8_t fp[32],
+    const uint8_t head[32], const char *group, const char *person,
+    const char *token, uint8_t out[32]);
 /* The custodian reads the request, touches a token, approves. */
 int bg_cer_approve(struct bg_cer *c, const char *id, const char *custodian);
 /*

@@ -73,6 +73,14 @@ int cer_text_ok(const char *s, size_t max);
 int cer_approval_ok(struct bg_cer *c, const struct bg_rqfile *f,
     const struct bg_rq_approval *ap);
 /*
+ * For a FIDO2 token: the assertion (authdata, sig) verifies over
+ * bg_cer_intent() of the statement's fields, with the enrolled
+ * credential key, user presence and UV mode; BG_OK for a YubiKey.
+ */
+int cer_fido2_ok(const bg_token_desc_t *d, const struct bg_statement2 *st,
+    const uint8_t *authdata, size_t authdata_len, const uint8_t *sig,
+    size_t sig_len);
+/*
  * Approval i of f as release checks it before opening anything, and as
  * status and the count see it (release.c): no other approval of the
  * file by the same person, cer_approval_ok(), every entry of its

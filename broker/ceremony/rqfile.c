@@ -50,6 +50,10 @@ approval_to_json(const struct bg_rq_approval *a, cJSON *o)
 	    !cJSON_AddStringToObject(o, "statement", a->statement) ||
 	    (r = bg_vjson_add_b64(o, "signature", a->sig,
 	    sizeof(a->sig))) != BG_OK ||
+	    (a->fido2_sig_len > 0 && (bg_vjson_add_b64(o, "fido2_authdata",
+	    a->fido2_authdata, a->fido2_authdata_len) != BG_OK ||
+	    bg_vjson_add_b64(o, "fido2_sig", a->fido2_sig, a->fido2_sig_len) !=
+	    BG_OK)) ||
 	    (arr = cJSON_AddArrayToObject(o, "shares")) == NULL)
 		return BG_ENOMEM;
 	for (i = 0; i < a->nshare; i++)
@@ -165,11 +169,35 @@ read_name(const cJSON *e, const char *key, char out[BG_NAME_MAX + 1])
 	return bg_vjson_get_name(e, key, out) == BG_OK ? BG_OK : bad(key);
 }
 
+/* Optional: both or neither, each bounded. */
+static int
+read_assertion(const cJSON *e, struct bg_rq_approval *a)
+{
+	const char *ad, *sig;
+	int have_ad = bg_json_get_str(e, "fido2_authdata",
+	    bg_b64_len(BG_TOKEN_AUTHDATA_MAX), &ad) == BG_OK;
+	int have_sig = bg_json_get_str(e, "fido2_sig",
+	    bg_b64_len(BG_TOKEN_SIG_MAX), &sig) == BG_OK;
+
+	if (!have_ad && !have_sig && !cJSON_HasObjectItem(e,
+	    "fido2_authdata") && !cJSON_HasObjectItem(e, "fido2_sig"))
+		return BG_OK;
+	if (!have_ad || !have_sig ||
+	    bg_b64_decode(ad, strlen(ad), a->fido2_authdata,
+	    sizeof(a->fido2_authdata), &a->fido2_authdata_len) != BG_OK ||
+	    bg_b64_decode(sig, strlen(sig), a->fido2_sig, sizeof(a->fido2_sig),
+	    &a->fido2_sig_len) != BG_OK || a->fido2_authdata_len == 0 ||
+	    a->fido2_sig_len == 0)
+		return BG_EFORMAT;
+	return BG_OK;
+}
+
 static int
 read_approval(void *ctx, const cJSON *e, size_t i)
 {
 	static const char *const keys[] = { "group", "custodian", "time",
-	    "token", "statement", "signature", "shares", NULL };
+	    "token", "statement", "signature", "fido2_authdata", "fido2_sig",
+	    "shares", NULL };
 	struct bg_rq_approval *a = &((struct bg_rqfile *)ctx)->approvals[i];
 	const char *s;
 
@@ -182,6 +210,8 @@ read_approval(void *ctx, const cJSON *e, size_t i)
 	    bg_json_get_str(e, "statement", BG_STATEMENT2_MAX, &s) != BG_OK ||
 	    bg_json_get_b64(e, "signature", a->sig, sizeof(a->sig)) != BG_OK)
 		return bad("approval time, statement or signature");
+	if (read_assertion(e, a) != BG_OK)
+		return bad("approval FIDO2 assertion");
 	a->statement_len = strlen(s);
 	if ((a->statement = strdup(s)) == NULL)
 		return BG_ENOMEM;
