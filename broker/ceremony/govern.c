@@ -59,6 +59,47 @@ files_recorded(struct bg_cer *c)
 	return r;
 }
 
+/* Drops m's boxes for tokens its person no longer holds (removed). */
+static void
+prune_member(const struct bg_vault *v, struct bg_v2_member *m)
+{
+	const struct bg_vault_person *p = bg_vault_person(v, m->person);
+	size_t t = 0;
+
+	while (t < m->ntokens) {
+		if (p != NULL && bg_vault_person_token(p, m->token[t]) >= 0) {
+			t++;
+			continue;
+		}
+		free(m->box[t]);
+		memmove(&m->box[t], &m->box[t + 1], (m->ntokens - t - 1) *
+		    sizeof(m->box[0]));
+		memmove(&m->token[t], &m->token[t + 1], (m->ntokens - t - 1) *
+		    sizeof(m->token[0]));
+		m->box[--m->ntokens] = NULL;
+	}
+}
+
+/*
+ * A removed token's boxes go with it: sealed versions keep the boxes of
+ * the tokens their members still hold (a member left with none opens
+ * nothing of that version until it is sealed again or rekeyed).
+ */
+static void
+prune_boxes(struct bg_vault *v)
+{
+	struct bg_v2_version *ver;
+	size_t a, i, g, m;
+
+	for (a = 0; a < v->naccounts; a++)
+		for (i = 0; i < v->accounts[a].nitems; i++) {
+			ver = v->accounts[a].items[i].ver;
+			for (g = 0; ver != NULL && g < ver->ng; g++)
+				for (m = 0; m < ver->g[g].n; m++)
+					prune_member(v, &ver->g[g].m[m]);
+		}
+}
+
 int
 cer_adopt(struct bg_vault *v, const struct bg_chain_link *l)
 {
@@ -86,6 +127,8 @@ cer_adopt(struct bg_vault *v, const struct bg_chain_link *l)
 		snprintf(a->email, sizeof(a->email), "%s", sa->email);
 	}
 	bg_vault_free(&s);
+	if (r == BG_OK)
+		prune_boxes(v);
 	return r;
 }
 

@@ -399,6 +399,14 @@ holds(const struct bg_vault *v, const char *person, const char *id)
 	return p->tokens[t];
 }
 
+static int
+same_keys(const bg_token_desc_t *a, const bg_token_desc_t *b)
+{
+	return memcmp(bg_token_desc_public(a), bg_token_desc_public(b),
+	    BG_TOKEN_X25519_LEN) == 0 && memcmp(bg_token_desc_sign_public(a),
+	    bg_token_desc_sign_public(b), 32) == 0;
+}
+
 /* 1 when d (of person in the new state) was held, keys and all, before. */
 static int
 held_before(const struct bg_vault *old, const char *person,
@@ -406,10 +414,7 @@ held_before(const struct bg_vault *old, const char *person,
 {
 	const bg_token_desc_t *o = holds(old, person, bg_token_desc_id(d));
 
-	return o != NULL && memcmp(bg_token_desc_public(o),
-	    bg_token_desc_public(d), BG_TOKEN_X25519_LEN) == 0 &&
-	    memcmp(bg_token_desc_sign_public(o), bg_token_desc_sign_public(d),
-	    32) == 0;
+	return o != NULL && same_keys(o, d);
 }
 
 /* Index of the signature by person with token, or -1. */
@@ -427,8 +432,10 @@ signed_with(const struct bg_chain_link *l, const char *person,
 }
 
 /*
- * Each signature made by a token its signer holds, in the old state (an
- * approver) or the new one (a person the link adds), and verifying there.
+ * Each signature made by a token its signer holds, checked with the key
+ * the old state has for it (an approver's), or for a token the link adds,
+ * with the new state's key. A signature never counts under the key it was
+ * not checked with.
  */
 static int
 sigs_valid(const struct bg_vault *old, const struct bg_chain_link *l,
@@ -447,13 +454,36 @@ sigs_valid(const struct bg_vault *old, const struct bg_chain_link *l,
 			    "is not theirs", s->person, s->token);
 			return BG_ETAMPER;
 		}
-		if ((o == NULL || bg_token_sig_verify(o, l->m, 32, s->sig)) &&
-		    (n == NULL || bg_token_sig_verify(n, l->m, 32, s->sig))) {
+		if (bg_token_sig_verify(o ? o : n, l->m, 32, s->sig) != BG_OK) {
 			snprintf(why, whysz, "the signature of %s (token %s) "
 			    "does not verify", s->person, s->token);
 			return BG_ETAMPER;
 		}
 	}
+	return BG_OK;
+}
+
+/* A token id the old state has with other keys: keys swapped under it. */
+static int
+keys_kept(const struct bg_vault *old, const struct bg_chain_link *l,
+    char *why, size_t whysz)
+{
+	const struct bg_vault_person *p;
+	const bg_token_desc_t *d;
+	size_t i, j, t;
+
+	for (i = 0; old != NULL && i < l->state->npeople; i++)
+		for (p = &l->state->people[i], t = 0; t < p->ntokens; t++)
+			for (j = 0; j < old->npeople; j++) {
+				d = holds(old, old->people[j].name,
+				    bg_token_desc_id(p->tokens[t]));
+				if (d != NULL && !same_keys(d, p->tokens[t])) {
+					snprintf(why, whysz, "token %s keeps "
+					    "its id but not its keys",
+					    bg_token_desc_id(p->tokens[t]));
+					return BG_ETAMPER;
+				}
+			}
 	return BG_OK;
 }
 
@@ -606,6 +636,7 @@ bg_chain_link_check(const struct bg_vault *old, const uint8_t fp[32],
 
 	why[0] = '\0';
 	if ((r = follows(old, fp, prev, n, l, why, whysz)) != BG_OK ||
+	    (r = keys_kept(old, l, why, whysz)) != BG_OK ||
 	    (r = sigs_valid(old, l, why, whysz)) != BG_OK)
 		return r;
 	if (bg_chain_state_ok(l->state, why, whysz) != BG_OK)

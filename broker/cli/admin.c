@@ -523,6 +523,40 @@ struct remove_args {
 	const char *person, *token;
 };
 
+/*
+ * A member's only box of a sealed version must not go with the token:
+ * their shares would be lost with it. The way out: enroll the new token,
+ * rekey (the new token gets its shares), then remove the old one.
+ */
+static int
+last_box(const struct bg_vault *v, const char *person, const char *token)
+{
+	const struct bg_vault_account *a;
+	const struct bg_v2_version *ver;
+	const struct bg_v2_member *m;
+	size_t i, j, g, k;
+
+	for (i = 0; i < v->naccounts; i++)
+		for (a = &v->accounts[i], j = 0; j < a->nitems; j++)
+			for (ver = a->items[j].ver, g = 0; g < ver->ng; g++)
+				for (k = 0; k < ver->g[g].n; k++) {
+					m = &ver->g[g].m[k];
+					if (strcmp(m->person, person) != 0 ||
+					    m->ntokens != 1 ||
+					    strcmp(m->token[0], token) != 0)
+						continue;
+					bg_set_why("token %s holds %s's only box "
+					    "of %s version %llu: enroll the new "
+					    "token, rekey group %s (it gets its "
+					    "shares), then remove this one",
+					    token, person, a->items[j].name,
+					    (unsigned long long)ver->version,
+					    ver->g[g].name);
+					return BG_EPERM;
+				}
+	return BG_OK;
+}
+
 /* A lost token: removed by change request once armed. */
 static int
 do_token_remove(struct bg_cer *c, void *arg, struct change *ch)
@@ -530,7 +564,8 @@ do_token_remove(struct bg_cer *c, void *arg, struct change *ch)
 	const struct remove_args *a = arg;
 	int r;
 
-	if ((r = bg_vault_remove_token(c->v, a->person, a->token)) != BG_OK)
+	if ((r = last_box(c->v, a->person, a->token)) != BG_OK ||
+	    (r = bg_vault_remove_token(c->v, a->person, a->token)) != BG_OK)
 		return r;
 	ch->event = "token.removed";
 	snprintf(ch->what, sizeof(ch->what), "token remove %s --token %s",

@@ -26,6 +26,11 @@
  *     keys real, so seals still reach the real tokens; proofs re-made),
  *     and a genesis every one of those keys signed: a whole chain that
  *     verifies on its own.
+ *   swap-link STATE
+ *     a chain link that keeps the token ids of alice, bob, dave and erin
+ *     but gives them the attacker's keys, signed only by those keys (as
+ *     if by both groups' thresholds), written as chain/<n>.json and
+ *     recorded with the log's key.
  *   dup-token STATE FROM TO
  *     before genesis: gives TO a copy of FROM's first token, its
  *     credential key re-encoded (SEC1 compressed) under a new id, and
@@ -294,8 +299,9 @@ fake_keys(struct bg_vault *v, struct fake *f, size_t max, size_t *n)
 	return BG_OK;
 }
 
+/* chain/<n>.json and its chain.link entry, as change apply writes them. */
 static int
-write_genesis(struct bg_state *st, const struct bg_chain_link *l)
+write_link(struct bg_state *st, const struct bg_chain_link *l)
 {
 	struct bg_audit_event ev = { "chain.link", "breakglass", "", "", NULL };
 	char head[65], name[BG_CHAIN_PATH_MAX];
@@ -303,10 +309,10 @@ write_genesis(struct bg_state *st, const struct bg_chain_link *l)
 	int r;
 
 	bg_chain_hex(l->m, head);
-	bg_chain_path(0, name);
+	bg_chain_path(l->n, name);
 	if ((r = bg_chain_link_to_json(l, &j)) != BG_OK)
 		return r;
-	cJSON_AddNumberToObject(d, "n", 0);
+	cJSON_AddNumberToObject(d, "n", (double)l->n);
 	cJSON_AddStringToObject(d, "head", head);
 	cJSON_AddItemToObject(d, "link", cJSON_Duplicate(j, 1));
 	ev.detail = d;
@@ -346,7 +352,7 @@ forge_chain(int argc, char **argv)
 		struct bg_audit_event ev = { "vault.armed", "breakglass", "",
 		    "", NULL };
 
-		if ((r = write_genesis(&st, l)) == BG_OK)
+		if ((r = write_link(&st, l)) == BG_OK)
 			r = bg_vault_save(&st, forged, &ev);
 		bg_vault_free(&mine);
 		bg_state_close(&st);
@@ -357,6 +363,64 @@ forge_chain(int argc, char **argv)
 		return fail("forge the chain", r);
 	printf("forged genesis written: %zu token keys replaced, every one "
 	    "signed by the attacker\n", n);
+	return 0;
+}
+
+/* ------------------------------------------------------ swap-link */
+
+/*
+ * Link n+1: the token ids of alice, bob, dave and erin kept, their keys
+ * replaced by the attacker's, signed by those keys only (as if by the
+ * old thresholds of both groups), written and recorded with the log key.
+ */
+static int
+swap_link(int argc, char **argv)
+{
+	static const char *const who[] = { "alice", "bob", "dave", "erin" };
+	struct bg_token_opts o = bg_token_opts_default();
+	static struct bg_cer c;
+	struct bg_vault *forged = NULL;
+	struct bg_chain_link *l = NULL;
+	struct bg_vault_person *p;
+	bg_token_desc_t *d = NULL;
+	uint8_t xpriv[4][32], id[16], sig[BG_TOKEN_SIG_LEN];
+	size_t i;
+	int r;
+
+	if (argc != 3)
+		return 2;
+	if ((r = bg_cer_begin(&c, argv[2], stdout, &o)) != BG_OK)
+		return fail("open", r);
+	r = bg_chain_state_of(c.v, &forged, NULL);
+	for (i = 0; i < 4 && r == BG_OK; i++) {
+		RAND_bytes(xpriv[i], 32);
+		if ((p = bg_vault_person(forged, who[i])) == NULL)
+			r = BG_ENOENT;
+		else if ((r = rekeyed(p->tokens[0], xpriv[i], 1, &d)) ==
+		    BG_OK) {
+			bg_token_desc_free(&p->tokens[0]);
+			p->tokens[0] = d;
+		}
+	}
+	if (r == BG_OK)
+		r = bg_chain_link_new(bg_chain_last(c.chain), forged, &l);
+	for (i = 0; i < 4 && r == BG_OK; i++) {
+		p = bg_vault_person(forged, who[i]);
+		bg_hex_decode_exact(bg_token_desc_id(p->tokens[0]), 32, id, 16);
+		if ((r = bg_token_sign_raw(id, xpriv[i], l->m, 32, sig)) ==
+		    BG_OK)
+			r = bg_chain_link_sign(l, who[i],
+			    bg_token_desc_id(p->tokens[0]), sig);
+	}
+	if (r == BG_OK)
+		r = write_link(&c.st, l);
+	bg_chain_link_free(&l);
+	bg_vault_free(&forged);
+	bg_cer_end(&c);
+	if (r != BG_OK)
+		return fail("swap-link", r);
+	printf("link written: four members' keys swapped under their ids, "
+	    "signed by the new keys\n");
 	return 0;
 }
 
@@ -433,12 +497,15 @@ main(int argc, char **argv)
 		r = swap_key(argc, argv);
 	else if (argc >= 2 && strcmp(argv[1], "forge-chain") == 0)
 		r = forge_chain(argc, argv);
+	else if (argc >= 2 && strcmp(argv[1], "swap-link") == 0)
+		r = swap_link(argc, argv);
 	else if (argc >= 2 && strcmp(argv[1], "dup-token") == 0)
 		r = dup_token(argc, argv);
 	if (r == 2)
 		fprintf(stderr, "usage: attack_gov forge-grant STATE REQUEST "
 		    "PERSON GROUP | forge-policy STATE | edit-policy STATE | "
-		    "swap-key STATE PERSON | forge-chain REAL NEW | dup-token "
+		    "swap-key STATE PERSON | swap-link STATE | forge-chain REAL NEW | "
+		    "dup-token "
 		    "STATE FROM TO\n");
 	return r;
 }

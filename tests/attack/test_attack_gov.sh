@@ -14,6 +14,8 @@
 #     recorded with the log's key: every command refuses it (exit 3).
 #  5. alice's box key swapped in vault.json (proof re-made, recorded with
 #     the log's key): seal and approve refuse (exit 3), nothing changes.
+#     A link keeping four members' token ids with the attacker's keys,
+#     signed by those keys: refused by every command and audit verify.
 #  6. a whole forged chain (real box keys, fresh signing keys, every one
 #     signing its genesis) in a state the attacker made: it verifies on
 #     its own, but bob's real token refuses it at his first touch (exit
@@ -124,6 +126,15 @@ refused_tamper "5. seal on it" "$dir/swap" "disagrees with the chain" \
 refused_tamper "5. approve on it" "$dir/swap" "disagrees with the chain" \
     approve "$RQ" --as bob
 
+copy swl
+run_attack swap-link "$dir/swl"
+check "5. a link swapping four members' keys under their ids, recorded" is_rc 0
+refused_tamper "5. status on it" "$dir/swl" "keeps its id but not its keys" \
+    status "$RQ"
+bgin "$dir/swl" audit verify
+check "5. audit verify names the link (exit 3)" is_rc 3
+check "5. ... 'keeps its id but not its keys'" has_out "keeps its id but not its keys"
+
 # ---------------------------------------------------------- 6. forged chain
 NEW=$dir/new
 bgin "$NEW" init --account "$A" --account-name prod --root-email root@example.com
@@ -198,6 +209,36 @@ check "7. a change opened under the old head: refused" test "$rc" -ne 0
 check "7. ... 'another chain head'" has_err "another chain head"
 bgrun audit verify --fingerprint "$FP"
 check "7. audit verify: ok, 2 links" has_out "2 chain link(s) from genesis $FP"
+
+# a lost token removed after sealing: its boxes go with it, the vault opens
+"$vfido" "$virt" create alice-key2 >/dev/null
+must token enroll alice --fido2 --device "$("$vfido" "$virt" path alice-key2)"
+C5=$(change_id)
+signed "$C5" alice bob dave erin
+must change apply "$C5"
+T1=$(python3 -c 'import json,sys
+v=json.load(open(sys.argv[1]))
+print([p for p in v["people"] if p["name"]=="alice"][0]["tokens"][0]["id"])' "$ST/vault.json")
+bgrun token remove alice --token "$T1"
+check "7. removing alice's token that holds her only box: refused" \
+    test "$rc" -ne 0
+check "7. ... 'rekey group password'" has_err "rekey group password"
+# the way out: the group rekeyed to the tokens alice holds now, then removed
+must rekey begin password --with alice --with bob --as alice
+RK=$(grep -oE '[0-9a-f]{32}' "$out" | head -1)
+must rekey contribute "$RK" --as alice
+must rekey contribute "$RK" --as bob
+for p in alice bob carol; do must rekey accept "$RK" --as "$p"; done
+must token remove alice --token "$T1"
+C6=$(change_id)
+signed "$C6" alice bob dave erin
+must change apply "$C6"
+bgrun vault show
+check "7. after the rekey, token remove applied: vault show works" is_rc 0
+check "7. ... no box of the removed token is left" \
+    test "$(grep -c "$T1" "$ST/vault.json")" -eq 0
+bgrun audit verify --fingerprint "$FP"
+check "7. ... audit verify: ok, 4 links" has_out "4 chain link(s) from genesis $FP"
 
 echo "# $pass passed, $failed failed"
 [ "$failed" -eq 0 ]
