@@ -90,6 +90,49 @@ must approve "$RQ" --as alice
 bgrun audit verify
 check "2. a real approval re-verifies" has_out "token signatures re-verified"
 
+# alice's FIDO2 approval checked by libfido2's own tool, from the log alone:
+# clientDataHash = SHA-256("breakglass/v1/approval-intent" 0x00 || request
+# hash || fingerprint || chain head || group 0x00 || person 0x00 || token),
+# the credential key from the genesis in the chain.link entry
+fido2_input() {  # STATE PERSON [bad] -> $dir/assert.in, $dir/key.pem
+	python3 - "$1/audit/entries.jsonl" "$2" "${3:-}" "$dir" <<'PY'
+import base64, hashlib, json, sys
+path, who, bad, out = sys.argv[1:5]
+ents = [json.loads(l) for l in open(path)]
+link = [e for e in ents if e["event"] == "chain.link"][-1]["detail"]
+ap = [e for e in ents if e["event"] == "approval.granted"
+      and e["actor"] == who][-1]
+d = ap["detail"]
+st = dict(l.split(" ", 1) for l in d["statement"].split("\n") if " " in l)
+req = bytes.fromhex(d["request_sha256"])
+if bad:
+    req = hashlib.sha256(req).digest()
+cdh = hashlib.sha256(b"breakglass/v1/approval-intent\0" + req +
+    bytes.fromhex(st["vault"]) + bytes.fromhex(st["chain"]) +
+    st["group"].encode() + b"\0" + who.encode() + b"\0" +
+    d["token"].encode()).digest()
+person = [p for p in link["link"]["state"]["people"] if p["name"] == who][0]
+tok = [t for t in person["tokens"] if t["id"] == d["token"]][0]
+xy = base64.b64decode(tok["cred_pubkey"])
+der = bytes.fromhex("3059301306072a8648ce3d020106082a8648ce3d03010703"
+    "420004") + xy
+pem = "-----BEGIN PUBLIC KEY-----\n%s\n-----END PUBLIC KEY-----\n" % \
+    base64.b64encode(der).decode()
+open(out + "/key.pem", "w").write(pem)
+open(out + "/assert.in", "w").write("\n".join([
+    base64.b64encode(cdh).decode(), "breakglass", d["fido2_authdata"],
+    d["fido2_sig"]]) + "\n")
+PY
+}
+fido2_input "$ST" alice
+fido2-assert -V -p -h -i "$dir/assert.in" "$dir/key.pem" es256 >"$out" 2>"$err"
+rc=$?
+check "2. fido2-assert -V -p -h verifies alice's approval from the log" is_rc 0
+fido2_input "$ST" alice bad
+fido2-assert -V -p -h -i "$dir/assert.in" "$dir/key.pem" es256 >"$out" 2>"$err"
+rc=$?
+check "2. ... and refuses it for another request hash" test "$rc" -ne 0
+
 # ---------------------------------------------------------- 3. forged grant
 copy grant
 run_attack forge-grant "$dir/grant" "$RQ" frank mfa
