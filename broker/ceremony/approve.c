@@ -322,6 +322,22 @@ take(struct ap *a, struct bg_rq_approval *ap)
 	return r;
 }
 
+/* The approval's statement, signature and FIDO2 assertion, into d. */
+static int
+signed_detail(const struct bg_rq_approval *ap, cJSON *d)
+{
+	if (!cJSON_AddStringToObject(d, "group", ap->group) ||
+	    !cJSON_AddStringToObject(d, "token", ap->token) ||
+	    !cJSON_AddStringToObject(d, "statement", ap->statement) ||
+	    bg_vjson_add_b64(d, "signature", ap->sig, BG_TOKEN_SIG_LEN) !=
+	    BG_OK || (ap->fido2_sig_len > 0 && (bg_vjson_add_b64(d,
+	    "fido2_authdata", ap->fido2_authdata, ap->fido2_authdata_len) !=
+	    BG_OK || bg_vjson_add_b64(d, "fido2_sig", ap->fido2_sig,
+	    ap->fido2_sig_len) != BG_OK)))
+		return BG_ENOMEM;
+	return BG_OK;
+}
+
 static int
 granted_detail(const struct ap *a, const struct bg_rq_approval *ap,
     cJSON **d)
@@ -339,22 +355,20 @@ granted_detail(const struct ap *a, const struct bg_rq_approval *ap,
 	}
 	bg_hex_encode(a->f->hash, 32, hex, sizeof(hex));
 	if ((*d = cJSON_CreateObject()) == NULL ||
-	    !cJSON_AddStringToObject(*d, "group", ap->group) ||
-	    !cJSON_AddStringToObject(*d, "token", ap->token) ||
-	    !cJSON_AddStringToObject(*d, "statement", ap->statement) ||
-	    !cJSON_AddStringToObject(*d, "request_sha256", hex) ||
-	    bg_vjson_add_b64(*d, "signature", ap->sig, BG_TOKEN_SIG_LEN) !=
-	    BG_OK || (ap->fido2_sig_len > 0 && (bg_vjson_add_b64(*d,
-	    "fido2_authdata", ap->fido2_authdata, ap->fido2_authdata_len) !=
-	    BG_OK || bg_vjson_add_b64(*d, "fido2_sig", ap->fido2_sig,
-	    ap->fido2_sig_len) != BG_OK)))
+	    signed_detail(ap, *d) != BG_OK ||
+	    !cJSON_AddStringToObject(*d, "request_sha256", hex))
 		return BG_ENOMEM;
 	return bg_ledger_add_entries(*d, items, vers, slots, a->n);
 }
 
-/* event (request.quorum_met, near_quorum) naming the entries in which[]. */
+/*
+ * event (request.quorum_met, near_quorum, approval.burn) naming the
+ * entries in which[]; a burn also carries the approval's signed statement
+ * (and a FIDO2 assertion), so audit verify checks who burned.
+ */
 static int
-note_quorum(struct ap *a, const char *event, const int *which)
+note_quorum(struct ap *a, const char *event, const int *which,
+    const struct bg_rq_approval *ap)
 {
 	const char *items[BG_POLICY_ITEMS_MAX];
 	uint64_t vers[BG_POLICY_ITEMS_MAX];
@@ -375,7 +389,8 @@ note_quorum(struct ap *a, const char *event, const int *which)
 		return BG_OK;
 	if ((d = cJSON_CreateObject()) == NULL)
 		return BG_ENOMEM;
-	if ((r = bg_ledger_add_entries(d, items, vers, slots, n)) == BG_OK)
+	if ((r = bg_ledger_add_entries(d, items, vers, slots, n)) == BG_OK &&
+	    (ap == NULL || (r = signed_detail(ap, d)) == BG_OK))
 		r = bg_cer_note(a->c, event, a->p->name, q->account, q->id, d);
 	cJSON_Delete(d);
 	return r;
@@ -398,7 +413,8 @@ note_burn(struct ap *a)
 		for (k = 0, which[i] = 0; k < a->n; k++)
 			which[i] |= strcmp(q->entry[i].item,
 			    a->it[k]->name) == 0;
-	return note_quorum(a, "approval.burn", which);
+	return note_quorum(a, "approval.burn", which,
+	    &a->f->approvals[a->f->napprovals - 1]);
 }
 
 /*
@@ -436,13 +452,13 @@ grant(struct ap *a)
 		met[i] = met[i] && !met0[i];
 	}
 	if ((r = note_burn(a)) != BG_OK ||
-	    (r = note_quorum(a, "request.quorum_met", met)) != BG_OK)
+	    (r = note_quorum(a, "request.quorum_met", met, NULL)) != BG_OK)
 		return r;
 	if ((r = granted_detail(a, ap, &d)) == BG_OK)
 		r = cer_save(a->c, a->f, "approval.granted", a->p->name, d);
 	cJSON_Delete(d);
 	if (r == BG_OK)
-		r = note_quorum(a, "request.near_quorum", near);
+		r = note_quorum(a, "request.near_quorum", near, NULL);
 	return r;
 }
 

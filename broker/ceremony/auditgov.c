@@ -15,11 +15,60 @@
 
 #include "broker/ceremony/internal.h"
 
+/* A request the log opened: its id, requester and hash. */
+struct seen_rq {
+	char id[BG_REQUEST_ID_LEN + 1];
+	char requester[BG_NAME_MAX + 1];
+	uint8_t hash[32];
+};
+
+/* An approval.burn verified: who burned for which request. */
+struct seen_burn {
+	char id[BG_REQUEST_ID_LEN + 1];
+	char person[BG_NAME_MAX + 1];
+};
+
+/* A change the log opened: its link (the state it proposes). */
+struct proposal {
+	struct bg_chain_link *l;
+};
+
 struct walk {
 	struct bg_gov_check *res;
 	struct bg_chain_link *last;	/* the link in effect (owned) */
 	uint8_t fp[32];
+	struct seen_rq *rq;
+	size_t nrq;
+	struct seen_burn *burn;
+	size_t nburn;
+	struct proposal *prop;
+	size_t nprop;
 };
+
+/* A new zeroed element at the end of *arr (n elements of el bytes). */
+static void *
+push(void *arrp, size_t *n, size_t el)
+{
+	void **arr = arrp;
+	char *more;
+
+	if ((more = realloc(*arr, (*n + 1) * el)) == NULL)
+		return NULL;
+	*arr = more;
+	memset(more + *n * el, 0, el);
+	return more + (*n)++ * el;
+}
+
+static const struct seen_rq *
+find_rq(const struct walk *w, const char *id)
+{
+	size_t i;
+
+	for (i = w->nrq; id != NULL && i-- > 0;)
+		if (strcmp(w->rq[i].id, id) == 0)
+			return &w->rq[i];
+	return NULL;
+}
 
 static int
 forged(struct walk *w, uint64_t seq, const char *fmt, ...)
@@ -130,12 +179,34 @@ static int
 on_request(struct walk *w, const struct bg_audit_entry *e)
 {
 	const char *text = dstr(e->detail, "request");
-	uint8_t h[32];
+	const char *rqh = dstr(e->detail, "request_sha256");
+	struct bg_request2 *rq = calloc(1, sizeof(*rq));
+	struct seen_rq *seen;
+	uint8_t h[32], named[32];
+	int ok, r;
 
-	if (text == NULL || bg_request2_hash(text, strlen(text), h) != BG_OK)
-		return forged(w, e->seq, "%s by %s carries no signed request",
-		    e->event, e->actor);
-	return check_sig(w, e, h, 32);
+	if (rq == NULL)
+		return BG_ENOMEM;
+	ok = text != NULL && rqh != NULL && bg_request2_parse(text,
+	    strlen(text), rq) == BG_OK && bg_request2_hash(text, strlen(text),
+	    h) == BG_OK && bg_hex_decode_exact(rqh, strlen(rqh), named, 32) ==
+	    BG_OK && memcmp(h, named, 32) == 0 &&
+	    memcmp(rq->vault, w->fp, 32) == 0 &&
+	    memcmp(rq->chain, w->last->m, 32) == 0 &&
+	    strcmp(rq->requester, e->actor) == 0;
+	free(rq);
+	if (!ok)
+		return forged(w, e->seq, "request.open by %s: not a request of "
+		    "theirs for this vault and chain head", e->actor);
+	if ((r = check_sig(w, e, h, 32)) != BG_OK)
+		return r;
+	if (e->request == NULL || strlen(e->request) > BG_REQUEST_ID_LEN ||
+	    (seen = push(&w->rq, &w->nrq, sizeof(*seen))) == NULL)
+		return e->request == NULL ? BG_OK : BG_ENOMEM;
+	snprintf(seen->id, sizeof(seen->id), "%s", e->request);
+	snprintf(seen->requester, sizeof(seen->requester), "%s", e->actor);
+	memcpy(seen->hash, h, 32);
+	return BG_OK;
 }
 
 /* The FIDO2 assertion of a FIDO2 approver's touch, from the entry. */
@@ -162,6 +233,8 @@ granted_fido2(struct walk *w, const struct bg_audit_entry *e,
 	return BG_OK;
 }
 
+static int remember_burn(struct walk *w, const struct bg_audit_entry *e);
+
 static int
 on_granted(struct walk *w, const struct bg_audit_entry *e)
 {
@@ -179,29 +252,93 @@ on_granted(struct walk *w, const struct bg_audit_entry *e)
 	    bg_statement2_hash(text, strlen(text), h) == BG_OK)
 		r = BG_OK;
 	if (r != BG_OK)
-		r = forged(w, e->seq, "approval.granted by %s: not a "
-		    "statement of theirs for this vault and chain head",
-		    e->actor);
+		r = forged(w, e->seq, "%s by %s: not a statement of theirs "
+		    "for this vault and chain head", e->event, e->actor);
 	else if ((r = check_sig(w, e, h, 32)) == BG_OK)
 		r = granted_fido2(w, e, st);
 	free(st);
+	if (r == BG_OK && strcmp(e->event, "approval.burn") == 0)
+		r = remember_burn(w, e);
 	return r;
+}
+
+static int
+remember_burn(struct walk *w, const struct bg_audit_entry *e)
+{
+	struct seen_burn *b;
+
+	if (e->request == NULL || strlen(e->request) > BG_REQUEST_ID_LEN)
+		return forged(w, e->seq, "approval.burn names no request");
+	if ((b = push(&w->burn, &w->nburn, sizeof(*b))) == NULL)
+		return BG_ENOMEM;
+	snprintf(b->id, sizeof(b->id), "%s", e->request);
+	snprintf(b->person, sizeof(b->person), "%s", e->actor);
+	return BG_OK;
+}
+
+/*
+ * request.quorum_met and near_quorum follow the approval that made them,
+ * whose approval.burn (signed) came first: same person, same request.
+ */
+static int
+on_quorum(struct walk *w, const struct bg_audit_entry *e)
+{
+	size_t i;
+
+	for (i = w->nburn; e->request != NULL && i-- > 0;)
+		if (strcmp(w->burn[i].id, e->request) == 0 &&
+		    strcmp(w->burn[i].person, e->actor) == 0)
+			return BG_OK;
+	return forged(w, e->seq, "%s by %s without a signed approval of "
+	    "theirs of that request before it", e->event, e->actor);
+}
+
+/* release.done: the request's own requester, signing with their token. */
+static int
+on_release(struct walk *w, const struct bg_audit_entry *e)
+{
+	const struct seen_rq *q = find_rq(w, e->request);
+	uint8_t msg[32];
+
+	if (q == NULL || strcmp(q->requester, e->actor) != 0)
+		return forged(w, e->seq, "release.done by %s of a request "
+		    "that is not theirs in this log", e->actor);
+	if (bg_cer_act_message(BG_CER_RELEASE_TAG, q->hash, "", msg) != BG_OK)
+		return BG_ECRYPTO;
+	return check_sig(w, e, msg, 32);
+}
+
+/* change.denied: the denier's token over the link it names. */
+static int
+on_change_denied(struct walk *w, const struct bg_audit_entry *e)
+{
+	const char *link = dstr(e->detail, "link");
+	uint8_t m[32], msg[32];
+
+	if (link == NULL || bg_hex_decode_exact(link, strlen(link), m, 32) !=
+	    BG_OK)
+		return forged(w, e->seq, "change.denied by %s names no link",
+		    e->actor);
+	if (bg_cer_act_message(BG_CER_CHANGE_DENY_TAG, m, "", msg) != BG_OK)
+		return BG_ECRYPTO;
+	return check_sig(w, e, msg, 32);
 }
 
 static int
 on_denied(struct walk *w, const struct bg_audit_entry *e)
 {
 	const char *reason = dstr(e->detail, "reason");
-	uint8_t h[32], msg[32];
+	const struct seen_rq *q;
+	uint8_t msg[32];
 
 	if (e->request == NULL || reason == NULL)
 		return forged(w, e->seq, "approval.denied by %s: no reason",
 		    e->actor);
 	/* the request's hash, from its request.open entry */
-	if (bg_cer_gov_request_hash(w->res, e->request, h) != BG_OK)
+	if ((q = find_rq(w, e->request)) == NULL)
 		return forged(w, e->seq, "approval.denied by %s of a request "
 		    "the log never opened (%s)", e->actor, e->request);
-	if (bg_cer_deny_message(h, reason, msg) != BG_OK)
+	if (bg_cer_act_message(BG_CER_DENY_TAG, q->hash, reason, msg) != BG_OK)
 		return BG_ECRYPTO;
 	return check_sig(w, e, msg, 32);
 }
@@ -216,6 +353,70 @@ on_sealed(struct walk *w, const struct bg_audit_entry *e)
 		return forged(w, e->seq, "item.sealed by %s carries no signed "
 		    "seal", e->actor);
 	return check_sig(w, e, msg, 32);
+}
+
+/* change.opened: the link it proposes, kept for its approvals. */
+static int
+on_change_opened(struct walk *w, const struct bg_audit_entry *e)
+{
+	const cJSON *j = cJSON_GetObjectItemCaseSensitive(e->detail,
+	    "proposal");
+	const char *link = dstr(e->detail, "link");
+	struct proposal *p;
+	struct bg_chain_link *l = NULL;
+	char hex[65];
+
+	if (j == NULL || bg_chain_link_from_json(j, &l) != BG_OK)
+		return forged(w, e->seq, "change.opened without a readable "
+		    "proposal");
+	bg_chain_hex(l->m, hex);
+	if (link == NULL || strcmp(link, hex) != 0 ||
+	    (p = push(&w->prop, &w->nprop, sizeof(*p))) == NULL) {
+		bg_chain_link_free(&l);
+		return link == NULL || strcmp(link, hex) ? forged(w, e->seq,
+		    "change.opened names another link than it proposes") :
+		    BG_ENOMEM;
+	}
+	p->l = l;
+	return BG_OK;
+}
+
+/* The token a change adds, as the change the log opened proposes it. */
+static const bg_token_desc_t *
+proposed(const struct walk *w, const uint8_t m[32], const char *person,
+    const char *token)
+{
+	const struct bg_vault_person *p;
+	size_t i;
+	int t;
+
+	for (i = 0; token != NULL && i < w->nprop; i++)
+		if (memcmp(w->prop[i].l->m, m, 32) == 0 &&
+		    (p = bg_vault_person(w->prop[i].l->state, person)) != NULL &&
+		    (t = bg_vault_person_token(p, token)) >= 0)
+			return p->tokens[t];
+	return NULL;
+}
+
+/* A change approval by a token the change adds: its proposed key. */
+static int
+check_added(struct walk *w, const struct bg_audit_entry *e,
+    const uint8_t m[32])
+{
+	const bg_token_desc_t *d = proposed(w, m, e->actor,
+	    dstr(e->detail, "token"));
+	uint8_t sig[BG_TOKEN_SIG_LEN];
+
+	if (d == NULL)
+		return forged(w, e->seq, "change.approved by %s: the token is "
+		    "theirs neither in the chain nor in the change it approves",
+		    e->actor);
+	if (bg_json_get_b64(e->detail, "signature", sig, sizeof(sig)) !=
+	    BG_OK || bg_token_sig_verify(d, m, 32, sig) != BG_OK)
+		return forged(w, e->seq, "change.approved by %s: the token's "
+		    "signature does not verify", e->actor);
+	w->res->signatures++;
+	return BG_OK;
 }
 
 /* Each signature a change.approved entry names, over its link. */
@@ -237,10 +438,12 @@ on_change_approved(struct walk *w, const struct bg_audit_entry *e)
 		one = *e;
 		one.detail = s;
 		/* a token the change adds is not in the chain yet: its
-		 * signature is checked with the link that adds it */
+		 * key is the one the change the log opened proposes */
 		if (signer(w, &one, dstr(s, "token")) == NULL)
-			continue;
-		if ((r = check_sig(w, &one, m, 32)) != BG_OK)
+			r = check_added(w, &one, m);
+		else
+			r = check_sig(w, &one, m, 32);
+		if (r != BG_OK)
 			return r;
 	}
 	return BG_OK;
@@ -265,11 +468,20 @@ on_entry(void *ctx, uint64_t seq, const char *line, size_t len)
 		    "a signed change may make it)", ev);
 	else if (w->last == NULL)
 		r = BG_OK;	/* before genesis nothing is signed yet */
-	else if (strcmp(ev, "request.open") == 0 &&
-	    (r = on_request(w, &e)) == BG_OK)
-		r = bg_cer_gov_remember(w->res, &e);
-	else if (strcmp(ev, "approval.granted") == 0)
+	else if (strcmp(ev, "request.open") == 0)
+		r = on_request(w, &e);
+	else if (strcmp(ev, "approval.granted") == 0 ||
+	    strcmp(ev, "approval.burn") == 0)
 		r = on_granted(w, &e);
+	else if (strcmp(ev, "request.quorum_met") == 0 ||
+	    strcmp(ev, "request.near_quorum") == 0)
+		r = on_quorum(w, &e);
+	else if (strcmp(ev, "release.done") == 0)
+		r = on_release(w, &e);
+	else if (strcmp(ev, "change.denied") == 0)
+		r = on_change_denied(w, &e);
+	else if (strcmp(ev, "change.opened") == 0)
+		r = on_change_opened(w, &e);
 	else if (strcmp(ev, "approval.denied") == 0)
 		r = on_denied(w, &e);
 	else if (strcmp(ev, "item.sealed") == 0)
@@ -315,6 +527,7 @@ bg_cer_audit_governance(const char *entries, uint64_t n,
     struct bg_gov_check *res)
 {
 	struct walk w;
+	size_t i;
 	int r;
 
 	memset(res, 0, sizeof(*res));
@@ -325,43 +538,11 @@ bg_cer_audit_governance(const char *entries, uint64_t n,
 		memcpy(res->fp, w.fp, 32);
 	res->armed = w.last != NULL;
 	bg_chain_link_free(&w.last);
-	free(res->rq);
-	res->rq = NULL;
+	for (i = 0; i < w.nprop; i++)
+		bg_chain_link_free(&w.prop[i].l);
+	free(w.prop);
+	free(w.rq);
+	free(w.burn);
 	return r;
 }
 
-/* ------------------------------------------- requests seen so far */
-
-int
-bg_cer_gov_remember(struct bg_gov_check *res, const struct bg_audit_entry *e)
-{
-	const char *h = dstr(e->detail, "request_sha256");
-	struct bg_gov_rq *more;
-
-	if (h == NULL || e->request == NULL || strlen(e->request) >
-	    BG_REQUEST_ID_LEN)
-		return BG_OK;
-	if ((more = realloc(res->rq, (res->nrq + 1) * sizeof(*more))) == NULL)
-		return BG_ENOMEM;
-	res->rq = more;
-	more = &res->rq[res->nrq];
-	snprintf(more->id, sizeof(more->id), "%s", e->request);
-	if (bg_hex_decode_exact(h, strlen(h), more->hash, 32) != BG_OK)
-		return BG_OK;
-	res->nrq++;
-	return BG_OK;
-}
-
-int
-bg_cer_gov_request_hash(const struct bg_gov_check *res, const char *id,
-    uint8_t h[32])
-{
-	size_t i;
-
-	for (i = res->nrq; i-- > 0;)
-		if (strcmp(res->rq[i].id, id) == 0) {
-			memcpy(h, res->rq[i].hash, 32);
-			return BG_OK;
-		}
-	return BG_ENOENT;
-}

@@ -43,6 +43,7 @@ bg_cer_begin(struct bg_cer *c, const char *dir, FILE *out,
 		if (r == BG_ETAMPER || r == BG_EFORMAT)
 			tampered(c, r);
 		bg_ledger_free(&c->ledger);
+		bg_chain_free(&c->chain);
 		bg_vault_free(&c->v);
 		bg_state_close(&c->st);
 		return r;
@@ -1038,13 +1039,12 @@ cer_open_check(struct bg_cer *c, const struct bg_rqfile *f)
 }
 
 int
-bg_cer_deny_message(const uint8_t request[32], const char *reason,
-    uint8_t msg[32])
+bg_cer_act_message(const char *tag, const uint8_t request[32],
+    const char *reason, uint8_t msg[32])
 {
-	static const char tag[] = "breakglass/v1/request-deny";
 	EVP_MD_CTX *md = EVP_MD_CTX_new();
 	int ok = md != NULL && EVP_DigestInit_ex(md, EVP_sha256(), NULL) == 1 &&
-	    EVP_DigestUpdate(md, tag, sizeof(tag)) == 1 &&
+	    EVP_DigestUpdate(md, tag, strlen(tag) + 1) == 1 &&
 	    EVP_DigestUpdate(md, request, 32) == 1 &&
 	    EVP_DigestUpdate(md, reason, strlen(reason)) == 1 &&
 	    EVP_DigestFinal_ex(md, msg, NULL) == 1;
@@ -1085,7 +1085,8 @@ bg_cer_deny(struct bg_cer *c, const char *id, const char *person,
 	f->closed = c->now;
 	snprintf(f->denied_by, sizeof(f->denied_by), "%s", person);
 	snprintf(f->denial, sizeof(f->denial), "%s", reason);
-	if ((r = bg_cer_deny_message(f->hash, reason, msg)) != BG_OK ||
+	if ((r = bg_cer_act_message(BG_CER_DENY_TAG, f->hash, reason, msg)) !=
+	    BG_OK ||
 	    (r = bg_token_key_sign(key, msg, 32, sig)) != BG_OK)
 		goto out;
 	r = BG_ENOMEM;

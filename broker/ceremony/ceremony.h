@@ -137,11 +137,15 @@ int bg_cer_intent(const uint8_t request[32], const uint8_t fp[32],
 /* The custodian reads the request, touches a token, approves. */
 int bg_cer_approve(struct bg_cer *c, const char *id, const char *custodian);
 /*
- * What a denying token signs: SHA-256("breakglass/v1/request-deny" 0x00
- * || request hash || reason), recorded in approval.denied.
+ * What a token signs for an act on a request: SHA-256(tag 0x00 || request
+ * hash || text). A denial (approval.denied): BG_CER_DENY_TAG and the
+ * reason; a release (release.done): BG_CER_RELEASE_TAG and "".
  */
-int bg_cer_deny_message(const uint8_t request[32], const char *reason,
-    uint8_t msg[32]);
+#define BG_CER_DENY_TAG "breakglass/v1/request-deny"
+#define BG_CER_RELEASE_TAG "breakglass/v1/request-release"
+#define BG_CER_CHANGE_DENY_TAG "breakglass/v1/change-deny"	/* link m */
+int bg_cer_act_message(const char *tag, const uint8_t request[32],
+    const char *text, uint8_t msg[32]);
 /* A custodian of a needed group, or the requester, stops the request. */
 int bg_cer_deny(struct bg_cer *c, const char *id, const char *person,
     const char *reason);
@@ -199,11 +203,6 @@ int bg_cer_change_status(struct bg_cer *c, const char *id);
 
 /* ================================================ the log's governance */
 
-struct bg_gov_rq {
-	char id[BG_REQUEST_ID_LEN + 1];
-	uint8_t hash[32];
-};
-
 /* What bg_cer_audit_governance() found. */
 struct bg_gov_check {
 	int armed;		/* a genesis is in the log */
@@ -212,8 +211,6 @@ struct bg_gov_check {
 	uint64_t signatures;	/* token signatures re-verified */
 	uint64_t bad_seq;	/* on BG_ETAMPER: the entry */
 	char reason[512];	/* and what is wrong with it */
-	struct bg_gov_rq *rq;	/* internal: requests opened so far */
-	size_t nrq;
 };
 
 /*
@@ -222,17 +219,16 @@ struct bg_gov_check {
  * by bg_audit_verify): the
  * chain rebuilt from its chain.link entries and checked from genesis;
  * after genesis no governing event (custodian.added, policy.changed, ...)
- * outside a link; every request.open, approval.granted, approval.denied,
- * item.sealed and change.approved signed by its actor's token as the
- * chain has it there. BG_OK, or BG_ETAMPER naming the first bad entry.
+ * outside a link; every request.open, approval.burn, approval.granted,
+ * approval.denied, release.done, item.sealed, change.approved and
+ * change.denied signed by its actor's token as the chain has it there
+ * (a change approval by a token the change adds: one of its link's
+ * signatures); request.quorum_met and near_quorum only after a signed
+ * burn by the same person for the same request. BG_OK, or BG_ETAMPER
+ * naming the first bad entry.
  */
 int bg_cer_audit_governance(const char *entries, uint64_t n,
     struct bg_gov_check *res);
-/* Internal to the walk: requests opened so far, by id. */
-int bg_cer_gov_remember(struct bg_gov_check *res,
-    const struct bg_audit_entry *e);
-int bg_cer_gov_request_hash(const struct bg_gov_check *res, const char *id,
-    uint8_t h[32]);
 
 /* ============================================================= rekey */
 

@@ -16,7 +16,6 @@
 #include "broker/ceremony/internal.h"
 
 #define CH_PATH_MAX (sizeof("changes/.json") + BG_CHANGE_ID_LEN)
-static const char deny_tag[] = "breakglass/v1/change-deny";
 
 struct bg_change {
 	char id[BG_CHANGE_ID_LEN + 1];
@@ -45,16 +44,11 @@ ch_name(const char *id, char out[CH_PATH_MAX])
 	snprintf(out, CH_PATH_MAX, "changes/%s.json", id);
 }
 
-/* SHA-256(tag || 0x00 || m): what a denying token signs. */
+/* What a denying token signs: the act message over the link message. */
 static int
 deny_message(const struct bg_chain_link *l, uint8_t out[32])
 {
-	uint8_t buf[sizeof(deny_tag) + 32];
-
-	memcpy(buf, deny_tag, sizeof(deny_tag));
-	memcpy(buf + sizeof(deny_tag), l->m, 32);
-	return EVP_Digest(buf, sizeof(buf), out, NULL, EVP_sha256(), NULL) ==
-	    1 ? BG_OK : BG_ECRYPTO;
+	return bg_cer_act_message(BG_CER_CHANGE_DENY_TAG, l->m, "", out);
 }
 
 /* =========================================================== the file */
@@ -160,6 +154,54 @@ parse_change(const cJSON *j, struct bg_change *ch)
 	return bg_chain_link_from_json(link, &ch->link);
 }
 
+static int applied(const struct bg_cer *c, const struct bg_change *ch);
+static const struct bg_vault *old_state(const struct bg_cer *c);
+
+/* Who may deny: a token holder of the state before it (the genesis's own
+ * people before there is one). */
+static const struct bg_vault_person *
+denier(const struct bg_cer *c, const struct bg_change *ch, const char *name)
+{
+	const struct bg_vault *v = c->chain ? old_state(c) : ch->link->state;
+	const struct bg_vault_person *p = bg_vault_person(v, name);
+
+	return p != NULL && p->ntokens > 0 ? p : NULL;
+}
+
+static int
+forged_outcome(const struct bg_change *ch, const char *what)
+{
+	bg_set_why("change %s: %s (the file was forged)", ch->id, what);
+	return BG_ETAMPER;
+}
+
+/*
+ * A closed change says why, and only what holds: "applied" when the chain
+ * holds its link, "denied" with a denial its denier's token signed.
+ */
+static int
+outcome_ok(const struct bg_cer *c, const struct bg_change *ch)
+{
+	const struct bg_vault_person *p;
+	uint8_t m[32];
+	int t;
+
+	if (strcmp(ch->outcome, "applied") == 0)
+		return applied(c, ch) ? BG_OK : forged_outcome(ch, "says "
+		    "applied, but the chain does not hold it");
+	if (ch->outcome[0] == '\0' && ch->denial.person[0] == '\0')
+		return BG_OK;
+	if (strcmp(ch->outcome, "denied") != 0)
+		return forged_outcome(ch, "an unknown outcome");
+	if ((p = denier(c, ch, ch->denial.person)) == NULL ||
+	    (t = bg_vault_person_token(p, ch->denial.token)) < 0 ||
+	    deny_message(ch->link, m) != BG_OK ||
+	    bg_token_sig_verify(p->tokens[t], m, 32, ch->denial.sig) != BG_OK)
+		return forged_outcome(ch, "its denial is not signed by the "
+		    "token of the person it names");
+	return BG_OK;
+}
+
 static int
 ch_load(struct bg_cer *c, const char *id, struct bg_change **out)
 {
@@ -186,6 +228,8 @@ ch_load(struct bg_cer *c, const char *id, struct bg_change **out)
 			r = BG_ETAMPER;
 		}
 	}
+	if (r == BG_OK)
+		r = outcome_ok(c, *out);
 	if (r != BG_OK)
 		change_free(out);
 	cJSON_Delete(j);
@@ -352,6 +396,20 @@ signer(struct bg_cer *c, const struct bg_change *ch, const char *name)
 
 /* ============================================================ opening */
 
+/* change.opened's detail: the whole proposed link, for the auditor. */
+static cJSON *
+proposal(const struct bg_change *ch)
+{
+	cJSON *d = cJSON_CreateObject(), *l = NULL;
+
+	if (d == NULL || bg_chain_link_to_json(ch->link, &l) != BG_OK ||
+	    bg_json_add(d, "proposal", l) != BG_OK) {
+		cJSON_Delete(d);
+		return NULL;
+	}
+	return d;
+}
+
 static int
 new_id(char id[BG_CHANGE_ID_LEN + 1])
 {
@@ -396,7 +454,7 @@ bg_cer_change_open(struct bg_cer *c, const struct bg_vault *next,
 		    actor && actor[0] ? actor : bg_state_actor());
 		ch->opened = c->now;
 		ch->expiry = c->now + bg_policy_expiry(c->v->policy);
-		r = ch_save(c, ch, "change.opened", actor, cJSON_CreateObject());
+		r = ch_save(c, ch, "change.opened", actor, proposal(ch));
 	}
 	if (r == BG_OK) {
 		memcpy(id, ch->id, BG_CHANGE_ID_LEN + 1);
@@ -467,7 +525,17 @@ has_signed(const struct bg_chain_link *l, const char *person, const char *id)
 	return 0;
 }
 
-/* Every token of p signs the link, each with a touch. */
+static int
+absent(int r)
+{
+	return r == BG_ENODEV || r == BG_ENOCRED || r == BG_ESERIAL;
+}
+
+/*
+ * Every token of p signs the link, each with a touch; a token that is not
+ * connected (lost, the reason for a token remove) is passed over, and at
+ * least one must sign. The rules say whether what was signed suffices.
+ */
 static int
 sign_all(struct bg_cer *c, struct bg_change *ch,
     const struct bg_vault_person *p, cJSON *sigs)
@@ -475,7 +543,7 @@ sign_all(struct bg_cer *c, struct bg_change *ch,
 	uint8_t sig[BG_TOKEN_SIG_LEN];
 	const char *id;
 	size_t t, done = 0;
-	int r = BG_OK;
+	int r = BG_OK, last = BG_ENODEV;
 
 	for (t = 0; t < p->ntokens; t++) {
 		id = bg_token_desc_id(p->tokens[t]);
@@ -484,14 +552,22 @@ sign_all(struct bg_cer *c, struct bg_change *ch,
 			    "token %s", p->name, ch->id, id);
 			return BG_EEXIST;
 		}
-		if ((r = sign_with(c, p, p->tokens[t],
-		    ch->link->m, sig)) != BG_OK ||
-		    (r = bg_chain_link_sign(ch->link, p->name, id, sig)) !=
-		    BG_OK || (r = add_sig_detail(sigs, id, sig)) != BG_OK)
+		if ((r = sign_with(c, p, p->tokens[t], ch->link->m, sig)) ==
+		    BG_OK && (r = bg_chain_link_sign(ch->link, p->name, id,
+		    sig)) == BG_OK && (r = add_sig_detail(sigs, id, sig)) ==
+		    BG_OK) {
+			done++;
+			continue;
+		}
+		if (!absent(r))
 			return r;
-		done++;
+		fprintf(c->out, "%s: token %s is not connected: passed over\n",
+		    p->name, id);
+		last = r;
 	}
-	return done ? BG_OK : BG_ENODEV;
+	if (done == 0)
+		bg_set_why("%s: none of their tokens is connected", p->name);
+	return done ? BG_OK : last;
 }
 
 int
@@ -548,7 +624,9 @@ bg_cer_change_deny(struct bg_cer *c, const char *id, const char *person,
 	if ((r = ch_load(c, id, &ch)) != BG_OK ||
 	    (r = ch_open(c, ch)) != BG_OK)
 		goto out;
-	if ((p = signer(c, ch, person)) == NULL) {
+	if ((p = denier(c, ch, person)) == NULL) {
+		bg_set_why("%s holds no token in the state this change would "
+		    "replace, so cannot deny it", person);
 		r = BG_EPERM;
 		goto out;
 	}

@@ -17,6 +17,8 @@ struct rel {
 	struct bg_rqfile *f;
 	const struct bg_vault_account *acct;
 	uint8_t *rqpriv;		/* locked, 32 bytes */
+	char token[2 * BG_TOKEN_ID_LEN + 1];	/* the requester's, signing */
+	uint8_t sig[BG_TOKEN_SIG_LEN];	/* over the release message */
 };
 
 /* ============================================ checking an approval */
@@ -186,6 +188,20 @@ timelock(const struct rel *r)
 	return BG_OK;
 }
 
+/* The requester's token signs the release (checked by audit verify). */
+static int
+sign_release(struct rel *r, const bg_token_key_t *key, const char *token)
+{
+	uint8_t msg[32];
+	int rc;
+
+	if ((rc = bg_cer_act_message(BG_CER_RELEASE_TAG, r->f->hash, "",
+	    msg)) != BG_OK)
+		return rc;
+	snprintf(r->token, sizeof(r->token), "%s", token);
+	return bg_token_key_sign(key, msg, 32, r->sig);
+}
+
 static int
 open_request_key(struct rel *r, const struct bg_vault_person *p)
 {
@@ -197,6 +213,10 @@ open_request_key(struct rel *r, const struct bg_vault_person *p)
 
 	if ((rc = bg_cer_touch(r->c, p, NULL, NULL, &t, &key, &tok)) != BG_OK)
 		return rc;
+	if ((rc = sign_release(r, key, t.token)) != BG_OK) {
+		bg_token_key_free(&key);
+		return rc;
+	}
 	for (i = 0; i < r->f->nkey; i++)
 		if (strcmp(r->f->key_token[i], t.token) == 0)
 			break;
@@ -378,7 +398,10 @@ release_detail(const struct rel *r, int reveal_seed, cJSON **d)
 	    (int)bg_request_nitems(r->f->rq))) == NULL ||
 	    bg_json_add(*d, "items", items) != BG_OK ||
 	    (who = cJSON_AddArrayToObject(*d, "approvers")) == NULL ||
-	    !cJSON_AddBoolToObject(*d, "reveal_seed", reveal_seed))
+	    !cJSON_AddBoolToObject(*d, "reveal_seed", reveal_seed) ||
+	    !cJSON_AddStringToObject(*d, "token", r->token) ||
+	    bg_vjson_add_b64(*d, "signature", r->sig, BG_TOKEN_SIG_LEN) !=
+	    BG_OK)
 		return BG_ENOMEM;
 	for (i = 0; i < r->f->napprovals; i++)
 		if (!cJSON_AddItemToArray(who, cJSON_CreateString(

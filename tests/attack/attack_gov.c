@@ -31,6 +31,12 @@
  *     but gives them the attacker's keys, signed only by those keys (as
  *     if by both groups' thresholds), written as chain/<n>.json and
  *     recorded with the log's key.
+ *   forge-event STATE EVENT ACTOR REQUEST
+ *     appends EVENT (approval.burn, request.quorum_met, release.done,
+ *     change.approved) by ACTOR for REQUEST, signed by no token.
+ *   forge-deny STATE CHANGE PERSON
+ *     closes change CHANGE as denied by PERSON (a signature of no token),
+ *     file and change.denied entry recorded with the log's key.
  *   dup-token STATE FROM TO
  *     before genesis: gives TO a copy of FROM's first token, its
  *     credential key re-encoded (SEC1 compressed) under a new id, and
@@ -45,6 +51,7 @@
 #include "common/common.h"
 #include "broker/ceremony/ceremony.h"
 #include "broker/chain/chain.h"
+#include "broker/ledger/ledger.h"
 
 /* tokens/internal.h: signs the descriptor's proof with the signing key
  * of xpriv, whatever the descriptor says (the attacker's own copy). */
@@ -138,12 +145,11 @@ forge_grant(int argc, char **argv)
 	cJSON_AddStringToObject(d, "signature", sig64);
 	r = note(&c.st, "approval.granted", p->name,
 	    c.v->accounts[0].id, argv[3], d);
+	if (r == BG_OK)
+		printf("appended approval.granted by %s (signed with the log's "
+		    "key)\n", p->name);
 	bg_cer_end(&c);
-	if (r != BG_OK)
-		return fail("append", r);
-	printf("appended approval.granted by %s (signed with the log's key)\n",
-	    p->name);
-	return 0;
+	return r == BG_OK ? 0 : fail("append", r);
 }
 
 /* ------------------------------------------------------ policies */
@@ -424,6 +430,114 @@ swap_link(int argc, char **argv)
 	return 0;
 }
 
+/* ------------------------------------------------------ forge-event */
+
+/*
+ * An entry the ledger or the ceremony acts on, appended with the log's
+ * key and signed by no token: EVENT by ACTOR for REQUEST.
+ */
+static int
+forge_event(int argc, char **argv)
+{
+	static struct bg_state st;
+	struct bg_vault *v = NULL;
+	const char *items[1] = { "root-password" };
+	uint64_t vers[1] = { 1 };
+	uint32_t slots[1] = { 0 };
+	uint8_t rnd[64];
+	char b64[100], hex[65];
+	cJSON *d, *sigs, *one;
+	int r;
+
+	if (argc != 6)
+		return 2;
+	d = cJSON_CreateObject();
+	if ((r = open_raw(argv[2], &st, &v)) != BG_OK)
+		return fail("open", r);
+	RAND_bytes(rnd, sizeof(rnd));
+	bg_b64_encode(rnd, 64, b64, sizeof(b64));
+	bg_hex_encode(rnd, 32, hex, sizeof(hex));
+	r = bg_ledger_add_entries(d, items, vers, slots, 1);
+	cJSON_AddStringToObject(d, "token", hex);
+	cJSON_AddStringToObject(d, "signature", b64);
+	if (strcmp(argv[3], "change.approved") == 0) {
+		hex[32] = '\0';
+		sigs = cJSON_AddArrayToObject(d, "signatures");
+		one = cJSON_CreateObject();
+		cJSON_AddStringToObject(one, "token", hex);
+		cJSON_AddStringToObject(one, "signature", b64);
+		cJSON_AddItemToArray(sigs, one);
+		bg_hex_encode(rnd + 32, 32, hex, sizeof(hex));
+		cJSON_AddStringToObject(d, "link", hex);
+	}
+	if (r == BG_OK)
+		r = note(&st, argv[3], argv[4], v->accounts[0].id, argv[5], d);
+	else
+		cJSON_Delete(d);
+	bg_vault_free(&v);
+	bg_state_close(&st);
+	if (r != BG_OK)
+		return fail("append", r);
+	printf("appended %s by %s (log key only)\n", argv[3], argv[4]);
+	return 0;
+}
+
+/* ------------------------------------------------------ forge-deny */
+
+/*
+ * Change ID closed as "denied by PERSON" (a signature of no token), the
+ * file and a change.denied entry recorded with the log's key.
+ */
+static int
+forge_deny(int argc, char **argv)
+{
+	static struct bg_state st;
+	struct bg_vault *v = NULL;
+	char name[128], b64[100];
+	uint8_t rnd[64];
+	cJSON *j = NULL, *den, *d;
+	int r;
+
+	if (argc != 5)
+		return 2;
+	if ((r = open_raw(argv[2], &st, &v)) != BG_OK)
+		return fail("open", r);
+	snprintf(name, sizeof(name), "changes/%s.json", argv[3]);
+	RAND_bytes(rnd, sizeof(rnd));
+	bg_b64_encode(rnd, 64, b64, sizeof(b64));
+	if ((r = bg_state_read(&st, name, &j)) == BG_OK) {
+		const struct bg_vault_person *p = bg_vault_person(v, argv[4]);
+
+		cJSON_ReplaceItemInObjectCaseSensitive(j, "outcome",
+		    cJSON_CreateString("denied"));
+		den = cJSON_AddObjectToObject(j, "denial");
+		cJSON_AddStringToObject(den, "person", argv[4]);
+		cJSON_AddStringToObject(den, "token", p && p->ntokens ?
+		    bg_token_desc_id(p->tokens[0]) : "");
+		cJSON_AddStringToObject(den, "reason", "vetoed");
+		cJSON_AddStringToObject(den, "signature", b64);
+		d = cJSON_CreateObject();
+		cJSON_AddStringToObject(d, "signature", b64);
+		cJSON_AddStringToObject(d, "token", p && p->ntokens ?
+		    bg_token_desc_id(p->tokens[0]) : "");
+		{
+			struct bg_audit_event ev = { "change.denied", argv[4],
+			    "", argv[3], d };
+
+			r = bg_state_write(&st, name, j, &ev);
+		}
+		cJSON_Delete(d);
+	}
+	cJSON_Delete(j);
+	bg_vault_free(&v);
+	bg_state_close(&st);
+	if (r != BG_OK)
+		return fail("forge-deny", r);
+	printf("change %s now 'denied by %s' (no token signed it)\n", argv[3],
+	    argv[4]);
+	return 0;
+}
+
 /* ------------------------------------------------------ dup-token */
 
 static int
@@ -497,6 +611,10 @@ main(int argc, char **argv)
 		r = swap_key(argc, argv);
 	else if (argc >= 2 && strcmp(argv[1], "forge-chain") == 0)
 		r = forge_chain(argc, argv);
+	else if (argc >= 2 && strcmp(argv[1], "forge-event") == 0)
+		r = forge_event(argc, argv);
+	else if (argc >= 2 && strcmp(argv[1], "forge-deny") == 0)
+		r = forge_deny(argc, argv);
 	else if (argc >= 2 && strcmp(argv[1], "swap-link") == 0)
 		r = swap_link(argc, argv);
 	else if (argc >= 2 && strcmp(argv[1], "dup-token") == 0)
@@ -505,6 +623,8 @@ main(int argc, char **argv)
 		fprintf(stderr, "usage: attack_gov forge-grant STATE REQUEST "
 		    "PERSON GROUP | forge-policy STATE | edit-policy STATE | "
 		    "swap-key STATE PERSON | swap-link STATE | forge-chain REAL NEW | "
+		    "forge-event STATE EVENT ACTOR REQUEST | forge-deny STATE "
+		    "CHANGE PERSON | "
 		    "dup-token "
 		    "STATE FROM TO\n");
 	return r;

@@ -178,6 +178,20 @@ bgin "$dir/swl" audit verify
 check "5. audit verify names the link (exit 3)" is_rc 3
 check "5. ... 'keeps its id but not its keys'" has_out "keeps its id but not its keys"
 
+# ------------------------------------------- 5b. unsigned ledger events
+# entries the ledger or the ceremony acts on, appended with the log's key
+# and signed by no token: each named by audit verify
+for ev in approval.burn:frank request.quorum_met:frank release.done:rita \
+    change.approved:alice; do
+	copy ev
+	run_attack forge-event "$dir/ev" "${ev%%:*}" "${ev#*:}" "$RQ"
+	check "5b. ${ev%%:*} by ${ev#*:} appended with the log's key" is_rc 0
+	bgin "$dir/ev" audit verify
+	check "5b. ... audit verify names it (exit 3)" is_rc 3
+	check "5b. ... 'governance: entry N: ${ev%%:*} by ${ev#*:}'" \
+	    has_out "TAMPERED: governance: entry [0-9]*: ${ev%%:*} by ${ev#*:}"
+done
+
 # ---------------------------------------------------------- 6. forged chain
 NEW=$dir/new
 bgin "$NEW" init --account "$A" --account-name prod --root-email root@example.com
@@ -237,6 +251,22 @@ bgrun change apply "$C3"
 check "7. ... alice and bob alone cannot apply it (mfa group missing)" \
     test "$rc" -ne 0
 check "7. ... vault.json unchanged" test "$(h "$ST")" = "$pol_before"
+
+# a denial forged with the log's key: the change is not closed by it
+must policy set --expiry 7200
+C7=$(change_id)
+signed "$C7" alice bob dave erin
+copy den
+run_attack forge-deny "$dir/den" "$C7" carol
+check "7. change closed as 'denied by carol' with the log's key" is_rc 0
+refused_tamper "7. change apply on it" "$dir/den" "denial is not signed" \
+    change apply "$C7"
+bgin "$dir/den" audit verify
+check "7. ... audit verify names the forged change.denied (exit 3)" is_rc 3
+check "7. ... 'change.denied by carol'" has_out "change.denied by carol"
+bgrun change deny "$C7" --as gina
+check "7. a person without a token in the state before cannot deny" \
+    test "$rc" -ne 0
 
 # a change applied voids the requests made under the old head
 must policy set --expiry 7200
