@@ -39,8 +39,8 @@ static int
 governs(const char *event)
 {
 	static const char *const ev[] = { "account.added", "custodian.added",
-	    "custodian.removed", "requester.added", "token.enrolled",
-	    "token.removed", "policy.changed", NULL };
+	    "custodian.removed", "requester.added", "requester.removed",
+	    "token.enrolled", "token.removed", "policy.changed", NULL };
 	size_t i;
 
 	for (i = 0; ev[i] != NULL; i++)
@@ -441,11 +441,41 @@ cmd_requester_add(struct bg_cli *cli, int argc, char **argv)
 	return run_change(cli, "requester add", do_person, &a);
 }
 
+/* The person stays (their tokens, any group): they may no longer request. */
+static int
+do_requester_remove(struct bg_cer *c, void *arg, struct change *ch)
+{
+	struct bg_vault_person *p;
+
+	if ((p = bg_cer_person(c, arg)) == NULL)
+		return BG_ENOENT;
+	if (!p->requester) {
+		bg_set_why("%s is not a requester", p->name);
+		return BG_ENOENT;
+	}
+	p->requester = 0;
+	ch->event = "requester.removed";
+	snprintf(ch->what, sizeof(ch->what), "requester remove %s", p->name);
+	printf("%s %s open requests\n", p->name, c->chain ? "proposed to no "
+	    "longer" : "may no longer");
+	return BG_OK;
+}
+
+static int
+cmd_requester_remove(struct bg_cli *cli, int argc, char **argv)
+{
+	if (argc != 1 || argv[0][0] == '-')
+		return BG_EXIT_USAGE;
+	return run_change(cli, "requester remove", do_requester_remove,
+	    argv[0]);
+}
+
 int
 bg_cli_requester(struct bg_cli *cli, int argc, char **argv)
 {
 	static const struct bg_cli_cmd cmds[] = {
 		{ "add", cmd_requester_add, "requester add NAME" },
+		{ "remove", cmd_requester_remove, "requester remove NAME" },
 		{ NULL, NULL, NULL },
 	};
 

@@ -313,5 +313,17 @@ check "7. ... no box of the removed token is left" \
 bgrun audit verify --fingerprint "$FP"
 check "7. ... audit verify: ok, 4 links" has_out "4 chain link(s) from genesis $FP"
 
+# a requester removed by a change: no more requests
+must requester remove rita
+C8=$(change_id)
+check "7. requester remove after genesis: only a change request" test -n "$C8"
+signed "$C8" alice bob dave erin
+must change apply "$C8"
+bgrun request "$A" --reason "after removal" --as rita --items root-password
+check "7. ... applied: rita's request refused" test "$rc" -ne 0
+check "7. ... 'not a requester'" has_err "not a requester"
+bgrun audit verify --fingerprint "$FP"
+check "7. ... audit verify: ok" is_rc 0
+
 echo "# $pass passed, $failed failed"
 [ "$failed" -eq 0 ]
