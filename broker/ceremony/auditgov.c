@@ -89,21 +89,6 @@ forged(struct walk *w, uint64_t seq, const char *fmt, ...)
 	return BG_ETAMPER;
 }
 
-/* Events that change who may approve: after genesis only by a link. */
-static int
-governing(const char *event)
-{
-	static const char *const ev[] = { "account.added", "custodian.added",
-	    "custodian.removed", "requester.added", "requester.removed",
-	    "token.enrolled", "token.removed", "policy.changed", NULL };
-	size_t i;
-
-	for (i = 0; ev[i] != NULL; i++)
-		if (strcmp(event, ev[i]) == 0)
-			return 1;
-	return 0;
-}
-
 static const char *
 dstr(const cJSON *d, const char *key)
 {
@@ -463,7 +448,7 @@ on_entry(void *ctx, uint64_t seq, const char *line, size_t len)
 	ev = e.event;
 	if (strcmp(ev, "chain.link") == 0)
 		r = on_link(w, &e);
-	else if (w->last != NULL && governing(ev))
+	else if (w->last != NULL && bg_cer_governing(ev))
 		r = forged(w, seq, "%s after genesis outside a chain link (only "
 		    "a signed change may make it)", ev);
 	else if (w->last == NULL)

@@ -189,6 +189,12 @@ int bg_cer_status(struct bg_cer *c, const char *id);
  */
 int bg_cer_change_open(struct bg_cer *c, const struct bg_vault *next,
     const char *what, const char *actor, char id[BG_CHANGE_ID_LEN + 1]);
+/*
+ * 1 for an event that changes who may approve or how many must
+ * (account.added, custodian.*, requester.*, token.enrolled/removed,
+ * policy.changed): after genesis only a change request makes one.
+ */
+int bg_cer_governing(const char *event);
 /* BG_EPERM (why: what needs the genesis) before genesis. */
 int bg_cer_armed(struct bg_cer *c, const char *what);
 /* person's tokens (each a touch) sign the link; shows it first. */

@@ -396,6 +396,20 @@ signer(struct bg_cer *c, const struct bg_change *ch, const char *name)
 
 /* ============================================================ opening */
 
+int
+bg_cer_governing(const char *event)
+{
+	static const char *const ev[] = { "account.added", "custodian.added",
+	    "custodian.removed", "requester.added", "requester.removed",
+	    "token.enrolled", "token.removed", "policy.changed", NULL };
+	size_t i;
+
+	for (i = 0; ev[i] != NULL; i++)
+		if (strcmp(event, ev[i]) == 0)
+			return 1;
+	return 0;
+}
+
 /* change.opened's detail: the whole proposed link, for the auditor. */
 static cJSON *
 proposal(const struct bg_change *ch)

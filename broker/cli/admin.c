@@ -34,21 +34,6 @@ struct change {
 
 typedef int (*change_fn)(struct bg_cer *c, void *arg, struct change *ch);
 
-/* Events that change who may approve or how many must. */
-static int
-governs(const char *event)
-{
-	static const char *const ev[] = { "account.added", "custodian.added",
-	    "custodian.removed", "requester.added", "requester.removed",
-	    "token.enrolled", "token.removed", "policy.changed", NULL };
-	size_t i;
-
-	for (i = 0; ev[i] != NULL; i++)
-		if (strcmp(event, ev[i]) == 0)
-			return 1;
-	return 0;
-}
-
 /*
  * After genesis a governing change is only proposed: the edited vault's
  * governance state becomes a change request (nothing else is saved).
@@ -80,7 +65,7 @@ run_change(struct bg_cli *cli, const char *cmd, change_fn fn, void *arg)
 	if ((r = bg_cli_cer_begin(cli, &c, NULL)) != BG_EXIT_OK)
 		return r;
 	if ((r = fn(&c, arg, &ch)) == BG_OK && ch.event != NULL &&
-	    c.chain != NULL && governs(ch.event)) {
+	    c.chain != NULL && bg_cer_governing(ch.event)) {
 		r = propose(&c, &ch);
 		ch.event = NULL;
 	}

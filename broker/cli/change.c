@@ -64,8 +64,10 @@ cmd_deny(struct bg_cli *cli, int argc, char **argv)
 	    bg_cer_change_deny(&c, a.id, a.as, a.reason));
 }
 
+/* apply and status: one change id, no touch. */
 static int
-cmd_apply(struct bg_cli *cli, int argc, char **argv)
+by_id(struct bg_cli *cli, int argc, char **argv, const char *what,
+    int (*fn)(struct bg_cer *, const char *))
 {
 	struct change_args a;
 	struct bg_cer c;
@@ -75,23 +77,20 @@ cmd_apply(struct bg_cli *cli, int argc, char **argv)
 		return BG_EXIT_USAGE;
 	if ((r = bg_cli_cer_begin(cli, &c, NULL)) != BG_EXIT_OK)
 		return r;
-	return bg_cli_cer_finish(cli, &c, "change not applied",
-	    bg_cer_change_apply(&c, a.id));
+	return bg_cli_cer_finish(cli, &c, what, fn(&c, a.id));
+}
+
+static int
+cmd_apply(struct bg_cli *cli, int argc, char **argv)
+{
+	return by_id(cli, argc, argv, "change not applied",
+	    bg_cer_change_apply);
 }
 
 static int
 cmd_status(struct bg_cli *cli, int argc, char **argv)
 {
-	struct change_args a;
-	struct bg_cer c;
-	int r;
-
-	if (parse(argc, argv, &a, 0, 0) != 0)
-		return BG_EXIT_USAGE;
-	if ((r = bg_cli_cer_begin(cli, &c, NULL)) != BG_EXIT_OK)
-		return r;
-	return bg_cli_cer_finish(cli, &c, "change status",
-	    bg_cer_change_status(&c, a.id));
+	return by_id(cli, argc, argv, "change status", bg_cer_change_status);
 }
 
 int
