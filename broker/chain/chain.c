@@ -118,38 +118,100 @@ twice(const struct bg_vault_person *p, const struct bg_vault_person *q,
 }
 
 /* No requester in a group; every token proved and enrolled once. */
-static int
-people_ok(const struct bg_vault *v, char *why, size_t whysz)
-{
-	const struct bg_vault_person *p, *q;
-	size_t i, j, a, b;
+static const bg_token_desc_t *holds(const struct bg_vault *v,
+    const char *person, const char *id);
 
-	for (i = 0; i < v->npeople; i++) {
-		p = &v->people[i];
-		if (p->requester && bg_policy_requester_check(v->policy,
-		    p->name, NULL, 0, why, whysz) != BG_OK)
-			return refuse(why);
-		for (a = 0; a < p->ntokens; a++)
-			if (bg_token_desc_proof_verify(p->tokens[a]) != BG_OK) {
+/*
+ * 1 when old holds d byte for byte (the same person's): its proof was
+ * checked when it joined, so a walk checks each proof once, not per link.
+ */
+static int
+unchanged(const struct bg_vault *old, const char *person,
+    const bg_token_desc_t *d)
+{
+	const bg_token_desc_t *o = holds(old, person, bg_token_desc_id(d));
+	cJSON *a = NULL, *b = NULL;
+	int same = 0;
+
+	if (o != NULL && bg_token_desc_to_json(o, &a) == BG_OK &&
+	    bg_token_desc_to_json(d, &b) == BG_OK)
+		same = cJSON_Compare(a, b, 1);
+	cJSON_Delete(a);
+	cJSON_Delete(b);
+	return same;
+}
+
+/* Each token proved, unless old holds it byte for byte; *fresh[k] set. */
+static int
+proofs_ok(const struct bg_vault *old, const struct bg_vault *v,
+    unsigned char *fresh, char *why, size_t whysz)
+{
+	const struct bg_vault_person *p;
+	size_t i, a;
+
+	for (i = 0; i < v->npeople; i++)
+		for (p = &v->people[i], a = 0; a < p->ntokens; a++) {
+			fresh[i * BG_VAULT_TOKENS_MAX + a] = !unchanged(old,
+			    p->name, p->tokens[a]);
+			if (fresh[i * BG_VAULT_TOKENS_MAX + a] &&
+			    bg_token_desc_proof_verify(p->tokens[a]) != BG_OK) {
 				snprintf(why, whysz, "the token %s of %s "
 				    "carries no valid proof of possession "
 				    "(enroll it again)",
 				    bg_token_desc_id(p->tokens[a]), p->name);
 				return refuse(why);
 			}
-		for (j = i; j < v->npeople; j++)
-			for (q = &v->people[j], a = 0; a < p->ntokens; a++)
-				for (b = i == j ? a + 1 : 0; b < q->ntokens;
-				    b++)
-					if (bg_token_desc_same(p->tokens[a],
-					    q->tokens[b]))
-						return twice(p, q, why, whysz);
-	}
+		}
 	return BG_OK;
 }
 
-int
-bg_chain_state_ok(const struct bg_vault *v, char *why, size_t whysz)
+/* No token twice; two tokens old held already were compared then. */
+static int
+distinct(const struct bg_vault *v, const unsigned char *fresh, char *why,
+    size_t whysz)
+{
+	const struct bg_vault_person *p, *q;
+	size_t i, j, a, b;
+
+	for (i = 0; i < v->npeople; i++)
+		for (j = i, p = &v->people[i]; j < v->npeople; j++)
+			for (q = &v->people[j], a = 0; a < p->ntokens; a++)
+				for (b = i == j ? a + 1 : 0; b < q->ntokens;
+				    b++)
+					if ((fresh[i * BG_VAULT_TOKENS_MAX +
+					    a] || fresh[j *
+					    BG_VAULT_TOKENS_MAX + b]) &&
+					    bg_token_desc_same(p->tokens[a],
+					    q->tokens[b]))
+						return twice(p, q, why, whysz);
+	return BG_OK;
+}
+
+static int
+people_ok(const struct bg_vault *old, const struct bg_vault *v, char *why,
+    size_t whysz)
+{
+	unsigned char *fresh;
+	size_t i;
+	int r = BG_OK;
+
+	for (i = 0; i < v->npeople && r == BG_OK; i++)
+		if (v->people[i].requester && bg_policy_requester_check(
+		    v->policy, v->people[i].name, NULL, 0, why, whysz) != BG_OK)
+			r = refuse(why);
+	if (r != BG_OK)
+		return r;
+	if ((fresh = calloc(v->npeople + 1, BG_VAULT_TOKENS_MAX)) == NULL)
+		return BG_ENOMEM;
+	if ((r = proofs_ok(old, v, fresh, why, whysz)) == BG_OK)
+		r = distinct(v, fresh, why, whysz);
+	free(fresh);
+	return r;
+}
+
+static int
+state_ok_after(const struct bg_vault *old, const struct bg_vault *v,
+    char *why, size_t whysz)
 {
 	int r;
 
@@ -159,7 +221,13 @@ bg_chain_state_ok(const struct bg_vault *v, char *why, size_t whysz)
 		snprintf(why, whysz, "no account in the vault");
 		return refuse(why);
 	}
-	return people_ok(v, why, whysz);
+	return people_ok(old, v, why, whysz);
+}
+
+int
+bg_chain_state_ok(const struct bg_vault *v, char *why, size_t whysz)
+{
+	return state_ok_after(NULL, v, why, whysz);
 }
 
 /* ============================================================= links */
@@ -354,13 +422,15 @@ parse_link(const cJSON *j, struct bg_chain_link *l)
 	    get_hash(j, "prev", l->prev) != BG_OK ||
 	    bg_json_get_obj(j, "state", &state) != BG_OK)
 		return bad_link("n, fingerprint, prev or state");
+	/* the hash is of the state re-made from the parsed one (no items:
+	 * the projection is the state itself), never of the file's bytes */
 	if ((r = bg_vault_from_json(state, &raw)) != BG_OK ||
 	    (r = items_empty(raw)) != BG_OK ||
-	    (r = bg_chain_state_of(raw, &l->state, l->state_hash)) != BG_OK) {
+	    (r = bg_chain_state_of(raw, NULL, l->state_hash)) != BG_OK) {
 		bg_vault_free(&raw);
 		return r;
 	}
-	bg_vault_free(&raw);
+	l->state = raw;
 	if ((r = bg_vjson_each(j, "signatures", BG_CHAIN_SIGS_MAX, "chain link",
 	    read_sig, l, NULL)) != BG_OK)
 		return r;
@@ -639,7 +709,7 @@ bg_chain_link_check(const struct bg_vault *old, const uint8_t fp[32],
 	    (r = keys_kept(old, l, why, whysz)) != BG_OK ||
 	    (r = sigs_valid(old, l, why, whysz)) != BG_OK)
 		return r;
-	if (bg_chain_state_ok(l->state, why, whysz) != BG_OK)
+	if (state_ok_after(old, l->state, why, whysz) != BG_OK)
 		return BG_EPERM;
 	if (need(old, l, miss, sizeof(miss)) > 0) {
 		snprintf(why, whysz, "signatures missing: %s", miss);
