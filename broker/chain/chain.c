@@ -141,18 +141,30 @@ unchanged(const struct bg_vault *old, const char *person,
 	return same;
 }
 
-/* Each token proved, unless old holds it byte for byte; *fresh[k] set. */
-static int
-proofs_ok(const struct bg_vault *old, const struct bg_vault *v,
-    unsigned char *fresh, char *why, size_t whysz)
+/* fresh[k]: token k is not one old holds byte for byte. */
+static void
+mark_fresh(const struct bg_vault *old, const struct bg_vault *v,
+    unsigned char *fresh)
 {
 	const struct bg_vault_person *p;
 	size_t i, a;
 
 	for (i = 0; i < v->npeople; i++)
-		for (p = &v->people[i], a = 0; a < p->ntokens; a++) {
+		for (p = &v->people[i], a = 0; a < p->ntokens; a++)
 			fresh[i * BG_VAULT_TOKENS_MAX + a] = !unchanged(old,
 			    p->name, p->tokens[a]);
+}
+
+/* Each fresh token proved (the others were when they joined). */
+static int
+proofs_ok(const struct bg_vault *v, const unsigned char *fresh, char *why,
+    size_t whysz)
+{
+	const struct bg_vault_person *p;
+	size_t i, a;
+
+	for (i = 0; i < v->npeople; i++)
+		for (p = &v->people[i], a = 0; a < p->ntokens; a++)
 			if (fresh[i * BG_VAULT_TOKENS_MAX + a] &&
 			    bg_token_desc_proof_verify(p->tokens[a]) != BG_OK) {
 				snprintf(why, whysz, "the token %s of %s "
@@ -161,7 +173,6 @@ proofs_ok(const struct bg_vault *old, const struct bg_vault *v,
 				    bg_token_desc_id(p->tokens[a]), p->name);
 				return refuse(why);
 			}
-		}
 	return BG_OK;
 }
 
@@ -203,8 +214,9 @@ people_ok(const struct bg_vault *old, const struct bg_vault *v, char *why,
 		return r;
 	if ((fresh = calloc(v->npeople + 1, BG_VAULT_TOKENS_MAX)) == NULL)
 		return BG_ENOMEM;
-	if ((r = proofs_ok(old, v, fresh, why, whysz)) == BG_OK)
-		r = distinct(v, fresh, why, whysz);
+	mark_fresh(old, v, fresh);
+	if ((r = distinct(v, fresh, why, whysz)) == BG_OK)
+		r = proofs_ok(v, fresh, why, whysz);
 	free(fresh);
 	return r;
 }
