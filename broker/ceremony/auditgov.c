@@ -220,6 +220,44 @@ granted_fido2(struct walk *w, const struct bg_audit_entry *e,
 
 static int remember_burn(struct walk *w, const struct bg_audit_entry *e);
 
+/* The entry's slots are exactly the statement's (item, version, slot). */
+static int
+same_slots(const cJSON *d, const struct bg_statement2 *st)
+{
+	const cJSON *arr = cJSON_GetObjectItemCaseSensitive(d, "entries"), *o;
+	const cJSON *it, *ver, *sl;
+	size_t n = 0, k;
+
+	cJSON_ArrayForEach(o, arr) {
+		it = cJSON_GetObjectItemCaseSensitive(o, "item");
+		ver = cJSON_GetObjectItemCaseSensitive(o, "version");
+		sl = cJSON_GetObjectItemCaseSensitive(o, "slot");
+		if (!cJSON_IsString(it) || !cJSON_IsNumber(ver) ||
+		    !cJSON_IsNumber(sl))
+			return 0;
+		for (k = 0; k < st->nentries; k++)
+			if (strcmp(st->entry[k].item, it->valuestring) == 0 &&
+			    (double)st->entry[k].version == ver->valuedouble &&
+			    (double)st->entry[k].slot == sl->valuedouble)
+				break;
+		if (k == st->nentries)
+			return 0;
+		n++;
+	}
+	return cJSON_IsArray(arr) && n == st->nentries;
+}
+
+/* A statement for this very request (its hash) and these very slots. */
+static int
+statement_here(const struct walk *w, const struct bg_audit_entry *e,
+    const struct bg_statement2 *st)
+{
+	const struct seen_rq *q = find_rq(w, e->request);
+
+	return q != NULL && memcmp(st->request, q->hash, 32) == 0 &&
+	    same_slots(e->detail, st);
+}
+
 static int
 on_granted(struct walk *w, const struct bg_audit_entry *e)
 {
@@ -239,6 +277,10 @@ on_granted(struct walk *w, const struct bg_audit_entry *e)
 	if (r != BG_OK)
 		r = forged(w, e->seq, "%s by %s: not a statement of theirs "
 		    "for this vault and chain head", e->event, e->actor);
+	else if (!statement_here(w, e, st))
+		r = forged(w, e->seq, "%s by %s: the statement is for another "
+		    "request or other slots than the entry names", e->event,
+		    e->actor);
 	else if ((r = check_sig(w, e, h, 32)) == BG_OK)
 		r = granted_fido2(w, e, st);
 	free(st);

@@ -34,6 +34,9 @@
  *   forge-event STATE EVENT ACTOR REQUEST
  *     appends EVENT (approval.burn, request.quorum_met, release.done,
  *     change.approved) by ACTOR for REQUEST, signed by no token.
+ *   replay STATE EVENT PERSON FROM TO
+ *     a genuine EVENT by PERSON for request FROM (signature and all)
+ *     appended again as one for request TO.
  *   forge-deny STATE CHANGE PERSON
  *     closes change CHANGE as denied by PERSON (a signature of no token),
  *     file and change.denied entry recorded with the log's key.
@@ -482,6 +485,63 @@ forge_event(int argc, char **argv)
 	return 0;
 }
 
+/* ------------------------------------------------------ replay */
+
+struct find {
+	const char *event, *actor, *request;
+	cJSON *detail;		/* the last match's, a copy */
+};
+
+static int
+find_entry(void *ctx, uint64_t seq, const char *line, size_t len)
+{
+	struct find *f = ctx;
+	struct bg_audit_entry e;
+
+	(void)seq;
+	if (bg_audit_entry_parse(line, len, &e) != BG_OK)
+		return BG_OK;
+	if (strcmp(e.event, f->event) == 0 && strcmp(e.actor, f->actor) == 0 &&
+	    strcmp(e.request, f->request) == 0) {
+		cJSON_Delete(f->detail);
+		f->detail = cJSON_Duplicate(e.detail, 1);
+	}
+	bg_audit_entry_free(&e);
+	return BG_OK;
+}
+
+/*
+ * A genuine entry (EVENT by PERSON for request FROM, signature and all)
+ * appended again with the log's key as one for request TO.
+ */
+static int
+replay(int argc, char **argv)
+{
+	static struct bg_state st;
+	struct bg_vault *v = NULL;
+	struct find f;
+	int r;
+
+	if (argc != 7)
+		return 2;
+	f = (struct find){ argv[3], argv[4], argv[5], NULL };
+	if ((r = open_raw(argv[2], &st, &v)) != BG_OK)
+		return fail("open", r);
+	r = bg_audit_foreach(st.log, 0, bg_audit_size(st.log), find_entry, &f);
+	if (r == BG_OK && f.detail == NULL)
+		r = BG_ENOENT;
+	if (r == BG_OK)
+		r = note(&st, argv[3], argv[4], v->accounts[0].id, argv[6],
+		    f.detail);
+	bg_vault_free(&v);
+	bg_state_close(&st);
+	if (r != BG_OK)
+		return fail("replay", r);
+	printf("%s by %s of %s replayed for %s\n", argv[3], argv[4], argv[5],
+	    argv[6]);
+	return 0;
+}
+
 /* ------------------------------------------------------ forge-deny */
 
 /*
@@ -613,6 +673,8 @@ main(int argc, char **argv)
 		r = forge_chain(argc, argv);
 	else if (argc >= 2 && strcmp(argv[1], "forge-event") == 0)
 		r = forge_event(argc, argv);
+	else if (argc >= 2 && strcmp(argv[1], "replay") == 0)
+		r = replay(argc, argv);
 	else if (argc >= 2 && strcmp(argv[1], "forge-deny") == 0)
 		r = forge_deny(argc, argv);
 	else if (argc >= 2 && strcmp(argv[1], "swap-link") == 0)
@@ -623,7 +685,8 @@ main(int argc, char **argv)
 		fprintf(stderr, "usage: attack_gov forge-grant STATE REQUEST "
 		    "PERSON GROUP | forge-policy STATE | edit-policy STATE | "
 		    "swap-key STATE PERSON | swap-link STATE | forge-chain REAL NEW | "
-		    "forge-event STATE EVENT ACTOR REQUEST | forge-deny STATE "
+		    "forge-event STATE EVENT ACTOR REQUEST | replay STATE EVENT "
+		    "PERSON FROM TO | forge-deny STATE "
 		    "CHANGE PERSON | "
 		    "dup-token "
 		    "STATE FROM TO\n");

@@ -192,6 +192,22 @@ for ev in approval.burn:frank request.quorum_met:frank release.done:rita \
 	    has_out "TAMPERED: governance: entry [0-9]*: ${ev%%:*} by ${ev#*:}"
 done
 
+# a genuine signed entry of alice's replayed for another request
+copy rep
+bgin "$dir/rep" request "$A" --reason "second" --as rita --items root-password
+RQ2=$(grep -oE '^request [0-9a-f]{32} opened' "$out" | cut -d' ' -f2)
+for ev in approval.burn approval.granted; do
+	copy2=$dir/rep-$ev
+	rm -rf "$copy2"
+	cp -a "$dir/rep" "$copy2"
+	run_attack replay "$copy2" "$ev" alice "$RQ" "$RQ2"
+	check "5b. alice's real $ev of RQ replayed for RQ2" is_rc 0
+	bgin "$copy2" audit verify
+	check "5b. ... audit verify names it (exit 3)" is_rc 3
+	check "5b. ... 'statement is for another request'" \
+	    has_out "$ev by alice: the statement is for another request"
+done
+
 # ---------------------------------------------------------- 6. forged chain
 NEW=$dir/new
 bgin "$NEW" init --account "$A" --account-name prod --root-email root@example.com
