@@ -28,8 +28,9 @@ struct seen_burn {
 	char person[BG_NAME_MAX + 1];
 };
 
-/* A change the log opened: its link (the state it proposes). */
+/* A change the log opened: its id and link (the state it proposes). */
 struct proposal {
+	char id[BG_CHANGE_ID_LEN + 1];
 	struct bg_chain_link *l;
 };
 
@@ -219,6 +220,8 @@ granted_fido2(struct walk *w, const struct bg_audit_entry *e,
 }
 
 static int remember_burn(struct walk *w, const struct bg_audit_entry *e);
+static int of_change(struct walk *w, const struct bg_audit_entry *e,
+    const uint8_t m[32]);
 
 /* The entry's slots are exactly the statement's (item, version, slot). */
 static int
@@ -341,11 +344,14 @@ on_change_denied(struct walk *w, const struct bg_audit_entry *e)
 {
 	const char *link = dstr(e->detail, "link");
 	uint8_t m[32], msg[32];
+	int r;
 
 	if (link == NULL || bg_hex_decode_exact(link, strlen(link), m, 32) !=
 	    BG_OK)
 		return forged(w, e->seq, "change.denied by %s names no link",
 		    e->actor);
+	if ((r = of_change(w, e, m)) != BG_OK)
+		return r;
 	if (bg_cer_act_message(BG_CER_CHANGE_DENY_TAG, m, "", msg) != BG_OK)
 		return BG_ECRYPTO;
 	return check_sig(w, e, msg, 32);
@@ -405,7 +411,27 @@ on_change_opened(struct walk *w, const struct bg_audit_entry *e)
 		    BG_ENOMEM;
 	}
 	p->l = l;
+	snprintf(p->id, sizeof(p->id), "%s", e->request ? e->request : "");
 	return BG_OK;
+}
+
+/*
+ * The link a change approval or denial names must be the one its change
+ * (the entry's request field) proposed when the log opened it.
+ */
+static int
+of_change(struct walk *w, const struct bg_audit_entry *e, const uint8_t m[32])
+{
+	size_t i;
+
+	for (i = w->nprop; e->request != NULL && i-- > 0;)
+		if (strcmp(w->prop[i].id, e->request) == 0)
+			return memcmp(w->prop[i].l->m, m, 32) == 0 ? BG_OK :
+			    forged(w, e->seq, "%s by %s names another link "
+			    "than change %s proposed", e->event, e->actor,
+			    e->request);
+	return forged(w, e->seq, "%s by %s of a change the log never opened",
+	    e->event, e->actor);
 }
 
 /* The token a change adds, as the change the log opened proposes it. */
@@ -461,6 +487,8 @@ on_change_approved(struct walk *w, const struct bg_audit_entry *e)
 	    BG_OK || !cJSON_IsArray(sigs))
 		return forged(w, e->seq, "change.approved by %s names no "
 		    "link", e->actor);
+	if ((r = of_change(w, e, m)) != BG_OK)
+		return r;
 	cJSON_ArrayForEach(s, sigs) {
 		one = *e;
 		one.detail = s;

@@ -280,6 +280,15 @@ refused_tamper "7. change apply on it" "$dir/den" "denial is not signed" \
 bgin "$dir/den" audit verify
 check "7. ... audit verify names the forged change.denied (exit 3)" is_rc 3
 check "7. ... 'change.denied by carol'" has_out "change.denied by carol"
+copy crep
+bgin "$dir/crep" policy set --expiry 7300
+C9=$(change_id)
+run_attack replay "$dir/crep" change.approved alice "$C7" "$C9"
+check "7. alice's real approval of one change replayed for another" is_rc 0
+bgin "$dir/crep" audit verify
+check "7. ... audit verify names it (exit 3)" is_rc 3
+check "7. ... 'names another link than change'" \
+    has_out "change.approved by alice names another link than change $C9"
 bgrun change deny "$C7" --as gina
 check "7. a person without a token in the state before cannot deny" \
     test "$rc" -ne 0
