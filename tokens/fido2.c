@@ -512,6 +512,68 @@ bg_fido2_unlock(const bg_token_desc_t *d, const struct bg_token_opts *o,
 
 /* --------------------------------------------------------- offline check */
 
+/*
+ * One CBOR item at p (n bytes) whose declared lengths and counts fit in
+ * what is left (every element takes a byte at least), definite lengths
+ * only, nested at most 8 deep; *used is its size. libcbor allocates what
+ * a header declares before it reads the elements, so a stored assertion
+ * is walked here first: an auditor's log must not make it allocate
+ * gigabytes (issue 11 review).
+ */
+static int
+cbor_item(const uint8_t *p, size_t n, size_t *used, int depth)
+{
+	unsigned major, ai;
+	uint64_t v = 0, i, count;
+	size_t off, k, u;
+
+	if (n == 0 || depth > 8)
+		return -1;
+	major = p[0] >> 5;
+	ai = p[0] & 31;
+	if (ai > 27)
+		return -1;	/* indefinite or reserved */
+	k = ai < 24 ? 0 : (size_t)1 << (ai - 24);
+	if (n < 1 + k)
+		return -1;
+	for (i = 0, v = ai < 24 ? ai : 0; i < k; i++)
+		v = v << 8 | p[1 + i];
+	off = 1 + k;
+	if (major == 2 || major == 3) {
+		if (v > n - off)
+			return -1;
+		off += (size_t)v;
+	} else if (major == 4 || major == 5 || major == 6) {
+		count = major == 6 ? 1 : major == 5 ? 2 * v : v;
+		if (major != 6 && v > n - off)
+			return -1;
+		for (i = 0; i < count; i++, off += u)
+			if (cbor_item(p + off, n - off, &u, depth + 1) != 0)
+				return -1;
+	}
+	*used = off;
+	return 0;
+}
+
+/* The authdata: one byte string; its extensions, if any, sane CBOR. */
+static int
+authdata_sane(const uint8_t *p, size_t n)
+{
+	size_t used, hdr, off;
+
+	if (cbor_item(p, n, &used, 0) != 0 || used != n || p[0] >> 5 != 2)
+		return 0;
+	hdr = (p[0] & 31) < 24 ? 1 : 1 + ((size_t)1 << ((p[0] & 31) - 24));
+	p += hdr;
+	n -= hdr;
+	if (n < 37 || (p[32] & 0x40) != 0)	/* no credential data here */
+		return 0;
+	for (off = 37; off < n; off += used)
+		if (cbor_item(p + off, n - off, &used, 0) != 0)
+			return 0;
+	return 1;
+}
+
 int
 bg_token_verify(const bg_token_desc_t *d, const uint8_t hash[32],
     const struct bg_token_assertion *in)
@@ -524,6 +586,11 @@ bg_token_verify(const bg_token_desc_t *d, const uint8_t hash[32],
 	    in->authdata_len > sizeof(in->authdata) ||
 	    in->sig_len > sizeof(in->sig))
 		return BG_EINVAL;
+	if (!authdata_sane(in->authdata, in->authdata_len)) {
+		bg_set_why("the assertion's authenticator data is not well-formed "
+		    "CBOR");
+		return BG_EFORMAT;
+	}
 	if ((a = fido_assert_new()) == NULL)
 		return BG_ENOMEM;
 	/* our assertions carry hmac-secret; libfido2 checks the authdata's

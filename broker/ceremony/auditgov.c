@@ -162,6 +162,17 @@ on_link(struct walk *w, const struct bg_audit_entry *e)
 }
 
 static int
+hash_seen(const struct walk *w, const uint8_t h[32])
+{
+	size_t i;
+
+	for (i = 0; i < w->nrq; i++)
+		if (memcmp(w->rq[i].hash, h, 32) == 0)
+			return 1;
+	return 0;
+}
+
+static int
 on_request(struct walk *w, const struct bg_audit_entry *e)
 {
 	const char *text = dstr(e->detail, "request");
@@ -179,16 +190,19 @@ on_request(struct walk *w, const struct bg_audit_entry *e)
 	    BG_OK && memcmp(h, named, 32) == 0 &&
 	    memcmp(rq->vault, w->fp, 32) == 0 &&
 	    memcmp(rq->chain, w->last->m, 32) == 0 &&
-	    strcmp(rq->requester, e->actor) == 0;
+	    strcmp(rq->requester, e->actor) == 0 && e->request != NULL &&
+	    strcmp(rq->id, e->request) == 0;
 	free(rq);
 	if (!ok)
 		return forged(w, e->seq, "request.open by %s: not a request of "
 		    "theirs for this vault and chain head", e->actor);
 	if ((r = check_sig(w, e, h, 32)) != BG_OK)
 		return r;
-	if (e->request == NULL || strlen(e->request) > BG_REQUEST_ID_LEN ||
-	    (seen = push(&w->rq, &w->nrq, sizeof(*seen))) == NULL)
-		return e->request == NULL ? BG_OK : BG_ENOMEM;
+	if (find_rq(w, e->request) != NULL || hash_seen(w, h))
+		return forged(w, e->seq, "request.open by %s: that request was "
+		    "opened before (a replay)", e->actor);
+	if ((seen = push(&w->rq, &w->nrq, sizeof(*seen))) == NULL)
+		return BG_ENOMEM;
 	snprintf(seen->id, sizeof(seen->id), "%s", e->request);
 	snprintf(seen->requester, sizeof(seen->requester), "%s", e->actor);
 	memcpy(seen->hash, h, 32);
@@ -229,8 +243,11 @@ same_slots(const cJSON *d, const struct bg_statement2 *st)
 {
 	const cJSON *arr = cJSON_GetObjectItemCaseSensitive(d, "entries"), *o;
 	const cJSON *it, *ver, *sl;
+	uint64_t seen = 0;	/* BG_POLICY_ITEMS_MAX entries at most */
 	size_t n = 0, k;
 
+	if (st->nentries > 64)
+		return 0;
 	cJSON_ArrayForEach(o, arr) {
 		it = cJSON_GetObjectItemCaseSensitive(o, "item");
 		ver = cJSON_GetObjectItemCaseSensitive(o, "version");
@@ -243,8 +260,9 @@ same_slots(const cJSON *d, const struct bg_statement2 *st)
 			    (double)st->entry[k].version == ver->valuedouble &&
 			    (double)st->entry[k].slot == sl->valuedouble)
 				break;
-		if (k == st->nentries)
-			return 0;
+		if (k == st->nentries || (seen >> k & 1))
+			return 0;	/* not the statement's, or twice */
+		seen |= (uint64_t)1 << k;
 		n++;
 	}
 	return cJSON_IsArray(arr) && n == st->nentries;
@@ -273,6 +291,7 @@ on_granted(struct walk *w, const struct bg_audit_entry *e)
 		return BG_ENOMEM;
 	if (text != NULL && bg_statement2_parse(text, strlen(text), st) ==
 	    BG_OK && strcmp(st->person, e->actor) == 0 &&
+	    st->decision == BG_DECISION_APPROVE &&
 	    memcmp(st->vault, w->fp, 32) == 0 &&
 	    memcmp(st->chain, w->last->m, 32) == 0 &&
 	    bg_statement2_hash(text, strlen(text), h) == BG_OK)
@@ -472,6 +491,29 @@ check_added(struct walk *w, const struct bg_audit_entry *e,
 	return BG_OK;
 }
 
+/* 1 when person holds a token in the state in effect. */
+static int
+holds_any(const struct walk *w, const char *person)
+{
+	const struct bg_vault_person *p = bg_vault_person(w->last->state,
+	    person);
+
+	return p != NULL && p->ntokens > 0;
+}
+
+/* 1 when one of sigs is by a token the chain gives e's actor. */
+static int
+chain_signed(struct walk *w, const struct bg_audit_entry *e,
+    const cJSON *sigs)
+{
+	const cJSON *s;
+
+	cJSON_ArrayForEach(s, sigs)
+		if (signer(w, e, dstr(s, "token")) != NULL)
+			return 1;
+	return 0;
+}
+
 /* Each signature a change.approved entry names, over its link. */
 static int
 on_change_approved(struct walk *w, const struct bg_audit_entry *e)
@@ -489,6 +531,9 @@ on_change_approved(struct walk *w, const struct bg_audit_entry *e)
 		    "link", e->actor);
 	if ((r = of_change(w, e, m)) != BG_OK)
 		return r;
+	if (holds_any(w, e->actor) && !chain_signed(w, e, sigs))
+		return forged(w, e->seq, "change.approved by %s carries no "
+		    "signature of a token the chain gives them", e->actor);
 	cJSON_ArrayForEach(s, sigs) {
 		one = *e;
 		one.detail = s;
@@ -512,8 +557,10 @@ on_entry(void *ctx, uint64_t seq, const char *line, size_t len)
 	const char *ev;
 	int r = BG_OK;
 
+	/* the log's verify hashes lines; only this pass reads them whole */
 	if (bg_audit_entry_parse(line, len, &e) != BG_OK)
-		return BG_OK;	/* the log's own verify names it */
+		return forged(w, seq, "not an entry the log's writer makes (it "
+		    "does not parse)");
 	e.seq = seq;
 	ev = e.event;
 	if (strcmp(ev, "chain.link") == 0)

@@ -168,6 +168,28 @@ denier(const struct bg_cer *c, const struct bg_change *ch, const char *name)
 	return p != NULL && p->ntokens > 0 ? p : NULL;
 }
 
+/*
+ * The denier's token as it was: in the chain at any link (ids keep their
+ * keys, so a token removed since still checks), or, for a genesis never
+ * applied, in the proposal.
+ */
+static const bg_token_desc_t *
+denial_token(const struct bg_cer *c, const struct bg_change *ch)
+{
+	const struct bg_vault_person *p;
+	const bg_token_desc_t *d;
+	int t;
+
+	if (c->chain != NULL && (d = bg_chain_token_ever(c->chain,
+	    ch->denial.person, ch->denial.token)) != NULL)
+		return d;
+	if (ch->link->n != 0 ||
+	    (p = bg_vault_person(ch->link->state, ch->denial.person)) == NULL ||
+	    (t = bg_vault_person_token(p, ch->denial.token)) < 0)
+		return NULL;
+	return p->tokens[t];
+}
+
 static int
 forged_outcome(const struct bg_change *ch, const char *what)
 {
@@ -182,9 +204,8 @@ forged_outcome(const struct bg_change *ch, const char *what)
 static int
 outcome_ok(const struct bg_cer *c, const struct bg_change *ch)
 {
-	const struct bg_vault_person *p;
+	const bg_token_desc_t *d;
 	uint8_t m[32];
-	int t;
 
 	if (strcmp(ch->outcome, "applied") == 0)
 		return applied(c, ch) ? BG_OK : forged_outcome(ch, "says "
@@ -193,10 +214,9 @@ outcome_ok(const struct bg_cer *c, const struct bg_change *ch)
 		return BG_OK;
 	if (strcmp(ch->outcome, "denied") != 0)
 		return forged_outcome(ch, "an unknown outcome");
-	if ((p = denier(c, ch, ch->denial.person)) == NULL ||
-	    (t = bg_vault_person_token(p, ch->denial.token)) < 0 ||
+	if ((d = denial_token(c, ch)) == NULL ||
 	    deny_message(ch->link, m) != BG_OK ||
-	    bg_token_sig_verify(p->tokens[t], m, 32, ch->denial.sig) != BG_OK)
+	    bg_token_sig_verify(d, m, 32, ch->denial.sig) != BG_OK)
 		return forged_outcome(ch, "its denial is not signed by the "
 		    "token of the person it names");
 	return BG_OK;

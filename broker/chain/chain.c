@@ -149,3 +149,15 @@ bg_chain_signed_by(const bg_chain_t *c, const char *person,
 			return 1;
 	return 0;
 }
+
+const bg_token_desc_t *
+bg_chain_token_ever(const bg_chain_t *c, const char *person, const char *id)
+{
+	const bg_token_desc_t *d;
+	size_t i;
+
+	for (i = c->n; i-- > 0;)
+		if ((d = bg_chain_holds(c->links[i]->state, person, id)) != NULL)
+			return d;
+	return NULL;
+}

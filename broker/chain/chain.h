@@ -153,6 +153,13 @@ int bg_chain_check_vault(const bg_chain_t *c, const struct bg_vault *v);
  */
 int bg_chain_signed_by(const bg_chain_t *c, const char *person,
     const char *token);
+/*
+ * person's token id as the newest link holding it has it (a token id
+ * keeps its keys for good), or NULL: for signatures made before a token
+ * was removed.
+ */
+const bg_token_desc_t *bg_chain_token_ever(const bg_chain_t *c,
+    const char *person, const char *id);
 /* The file name of link n: chain/<n, 6 digits>.json. */
 void bg_chain_path(uint64_t n, char out[BG_CHAIN_PATH_MAX]);
 

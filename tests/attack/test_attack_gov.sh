@@ -208,6 +208,15 @@ for ev in approval.burn approval.granted; do
 	    has_out "$ev by alice: the statement is for another request"
 done
 
+# rita's genuine request.open replayed under a new request id
+copy rrq
+run_attack replay "$dir/rrq" request.open rita "$RQ" ffffffffffffffffffffffffffffffff
+check "5b. rita's real request.open replayed under another id" is_rc 0
+bgin "$dir/rrq" audit verify
+check "5b. ... audit verify names it (exit 3)" is_rc 3
+check "5b. ... 'request.open by rita: not a request of theirs'" \
+    has_out "request.open by rita: not a request of theirs"
+
 # ---------------------------------------------------------- 6. forged chain
 NEW=$dir/new
 bgin "$NEW" init --account "$A" --account-name prod --root-email root@example.com

@@ -823,6 +823,23 @@ test_fido2_sign_verify_and_forgeries(void **state)
 	*m = *a;
 	m->sig_len--;
 	assert_err(bg_token_verify(d, hash, m), BG_ESIG);
+	/*
+	 * extensions declaring more than they hold (an array of 2^32 - 1
+	 * elements, a byte string longer than the rest): refused before
+	 * libcbor, which allocates what a header declares
+	 */
+	*m = *a;
+	m->authdata[FLAGS_OFF] |= 0x80;			/* ED */
+	m->authdata[2 + 37] = 0x9a;			/* array, u32 count */
+	memset(m->authdata + 2 + 38, 0xff, 4);
+	m->authdata_len = 2 + 42;
+	m->authdata[1] = 42;
+	assert_err(bg_token_verify(d, hash, m), BG_EFORMAT);
+	m->authdata[2 + 37] = 0x5a;			/* bytes, u32 length */
+	assert_err(bg_token_verify(d, hash, m), BG_EFORMAT);
+	*m = *a;
+	m->authdata[1] ^= 0x01;				/* outer length off */
+	assert_err(bg_token_verify(d, hash, m), BG_EFORMAT);
 	/* user presence and user verification flags */
 	*m = *a;
 	m->authdata[FLAGS_OFF] ^= FLAG_UP;
