@@ -29,6 +29,7 @@ struct ap {
 	/* per request entry, exposure before and after this approval */
 	int met0[BG_POLICY_ITEMS_MAX], near0[BG_POLICY_ITEMS_MAX];
 	int met[BG_POLICY_ITEMS_MAX], near[BG_POLICY_ITEMS_MAX];
+	struct bg_rq_approval made;	/* by the touch, or a client's */
 };
 
 /*
@@ -132,7 +133,7 @@ plan(struct ap *a, const bg_ledger_t *l)
 			return r;
 		if ((g = bg_vault_item_group(a->it[a->n], a->group)) < 0)
 			continue;
-		if ((r = slot_free(a, l, e)) != BG_OK ||
+		if ((l != NULL && (r = slot_free(a, l, e)) != BG_OK) ||
 		    (r = member_x(a->it[a->n], (size_t)g, a->p->name,
 		    &a->x[a->n])) != BG_OK)
 			return r;
@@ -235,16 +236,14 @@ move_share(struct ap *a, size_t k, const bg_token_key_t *key,
 static int
 statement(struct ap *a, const char *token)
 {
-	struct bg_audit_proof proof;
 	int r;
 
 	cer_vault_fp(a->c, a->st.vault);
 	cer_chain_head(a->c, a->st.chain);
 	memcpy(a->st.request, a->f->hash, 32);
-	if ((r = bg_audit_prove(a->c->st.log, 0, 0, &proof)) != BG_OK)
+	if ((r = bg_cer_log_head(a->c, &a->st.log_size, a->st.log_root)) !=
+	    BG_OK)
 		return r;
-	a->st.log_size = proof.size;
-	memcpy(a->st.log_root, proof.root, 32);
 	snprintf(a->st.group, sizeof(a->st.group), "%s", a->group);
 	snprintf(a->st.person, sizeof(a->st.person), "%s", a->p->name);
 	snprintf(a->st.token, sizeof(a->st.token), "%s", token);
@@ -319,6 +318,9 @@ take(struct ap *a, struct bg_rq_approval *ap)
 	}
 	bg_token_key_free(&key);
 	memcpy(ap->token, t.token, sizeof(ap->token));
+	snprintf(ap->group, sizeof(ap->group), "%s", a->group);
+	snprintf(ap->custodian, sizeof(ap->custodian), "%s", a->p->name);
+	ap->time = a->c->now;
 	return r;
 }
 
@@ -426,7 +428,7 @@ note_burn(struct ap *a)
  * request.near_quorum (alerted: a member could complete it offline).
  */
 static int
-grant(struct ap *a)
+grant(struct ap *a, struct bg_rq_approval *in)
 {
 	struct bg_rq_approval *ap = &a->f->approvals[a->f->napprovals];
 	int *met0 = a->met0, *near0 = a->near0, *met = a->met,
@@ -435,13 +437,10 @@ grant(struct ap *a)
 	size_t i;
 	int r;
 
-	memset(ap, 0, sizeof(*ap));
 	if ((r = cer_items_met(a->c, a->f, NULL, NULL, met0, near0)) != BG_OK)
 		return r;
-	if ((r = take(a, ap)) != BG_OK)
-		return failed(a->c, a, r);
-	snprintf(ap->group, sizeof(ap->group), "%s", a->group);
-	snprintf(ap->custodian, sizeof(ap->custodian), "%s", a->p->name);
+	*ap = *in;		/* the statement moves to the file */
+	in->statement = NULL;
 	ap->time = a->c->now;
 	a->f->napprovals++;
 	if ((r = cer_items_met(a->c, a->f, a->p->name, a->group, met,
@@ -462,6 +461,65 @@ grant(struct ap *a)
 	return r;
 }
 
+/*
+ * The approval ap (made by a client, or by take() here) is exactly what
+ * this custodian's touch must produce for a->plan: the statement for this
+ * request, group, person and token, signed by that token (and its FIDO2
+ * intent); one entry per item of the group, each the request's version
+ * and slot, the member's x and the group's epoch, opening the member's
+ * own box of that token and writing the share box that ap carries. What
+ * the daemon cannot see (what the share box holds) the requester's
+ * release checks against the commitments.
+ */
+static int
+taken_entry(struct ap *a, size_t k, const struct bg_rq_approval *ap)
+{
+	const struct bg_vault_item *it = a->it[k];
+	const struct bg_v2_member *m = &it->ver->g[a->g[k]].m[a->x[k] - 1];
+	const struct bg_statement2_entry *se = &a->st.entry[k];
+	uint8_t h[32];
+	size_t t;
+
+	for (t = 0; t < m->ntokens; t++)
+		if (strcmp(m->token[t], ap->token) == 0)
+			break;
+	if (t == m->ntokens || strcmp(se->item, it->name) != 0 ||
+	    se->version != it->version ||
+	    se->slot != cer_entry(a->f, it->name)->slot ||
+	    se->epoch != it->ver->g[a->g[k]].epoch || se->x != a->x[k] ||
+	    strcmp(ap->share[k].item, it->name) != 0)
+		return BG_ETAMPER;
+	if (sha256(m->box[t], BG_V2_BOX_LEN(it->ver->nslots), h) != BG_OK ||
+	    bg_ct_memcmp(h, se->opened, 32) != 0 ||
+	    sha256(ap->share[k].box, sizeof(ap->share[k].box), h) != BG_OK ||
+	    bg_ct_memcmp(h, se->written, 32) != 0)
+		return BG_ETAMPER;
+	return BG_OK;
+}
+
+static int
+check_taken(struct ap *a, const struct bg_rq_approval *ap)
+{
+	size_t k;
+	int r;
+
+	if (strcmp(ap->group, a->group) != 0 ||
+	    strcmp(ap->custodian, a->p->name) != 0 ||
+	    (r = cer_approval_ok(a->c, a->f, ap)) != BG_OK ||
+	    bg_statement2_parse(ap->statement, ap->statement_len, &a->st) !=
+	    BG_OK || a->st.nentries != a->n || ap->nshare != a->n)
+		goto bad;
+	for (k = 0; k < a->n; k++)
+		if (taken_entry(a, k, ap) != BG_OK)
+			goto bad;
+	return BG_OK;
+bad:
+	bg_set_why("the approval of %s is not what their touch makes for "
+	    "this request (forged, copied or edited)", a->p->name);
+	return BG_ETAMPER;
+}
+
+/* Everything that can refuse before the touch, as the log has it. */
 static int
 approve(struct ap *a, const char *custodian)
 {
@@ -480,44 +538,150 @@ approve(struct ap *a, const char *custodian)
 	if ((r = cer_ledger(a->c, &l)) == BG_OK &&
 	    (r = caps(a, l)) == BG_OK)
 		r = plan(a, l);
-	return r == BG_OK ? show(a) : r;
+	return r;
+}
+
+static void
+ap_free(struct ap *a)
+{
+	if (a == NULL)
+		return;
+	free(a->made.statement);
+	bg_rqfile_free(&a->f);
+	free(a);
+}
+
+/* Loads request id and runs approve(): refusals recorded. */
+static int
+ap_begin(struct bg_cer *c, const char *id, const char *custodian,
+    struct ap **out)
+{
+	struct ap *a;
+	int r;
+
+	if ((*out = a = calloc(1, sizeof(*a))) == NULL)
+		return BG_ENOMEM;
+	a->c = c;
+	if ((r = cer_load(c, id, &a->f)) != BG_OK)
+		return cer_refuse(c, "approve", id, "", custodian, r);
+	if ((r = approve(a, custodian)) != BG_OK)
+		return cer_refuse(c, "approve", id,
+		    bg_request_account(a->f->rq), custodian, r);
+	return BG_OK;
+}
+
+/* Checks ap, writes it and what it exposes; tells who may release. */
+static int
+ap_commit(struct ap *a, struct bg_rq_approval *ap)
+{
+	struct bg_rq_approval *more;
+	char why[512];
+	int r;
+
+	if ((r = check_taken(a, ap)) != BG_OK)
+		return cer_refuse(a->c, "approve", bg_request_id(a->f->rq),
+		    bg_request_account(a->f->rq), a->p->name, r);
+	if ((more = realloc(a->f->approvals, (a->f->napprovals + 1) *
+	    sizeof(*more))) == NULL)
+		return BG_ENOMEM;
+	a->f->approvals = more;
+	if ((r = grant(a, ap)) != BG_OK)
+		return r;
+	if (cer_quorum(a->c, a->f, why, sizeof(why), NULL) == BG_OK)
+		fprintf(a->c->out, "approved; the quorum is met: %s may release "
+		    "request %s\n", bg_request_requester(a->f->rq),
+		    bg_request_id(a->f->rq));
+	else
+		fprintf(a->c->out, "approved; still missing: %s\n", why);
+	return BG_OK;
 }
 
 int
 bg_cer_approve(struct bg_cer *c, const char *id, const char *custodian)
 {
-	struct ap *a;
-	struct bg_rq_approval *more;
-	char why[512];
+	struct ap *a = NULL;
 	int r;
 
+	if ((r = ap_begin(c, id, custodian, &a)) == BG_OK &&
+	    (r = show(a)) == BG_OK) {
+		if ((r = take(a, &a->made)) != BG_OK)
+			r = failed(c, a, r);
+		else
+			r = ap_commit(a, &a->made);
+	}
+	ap_free(a);
+	return r;
+}
+
+int
+bg_cer_approve_kit(struct bg_cer *c, const char *id, const char *custodian,
+    cJSON **kit)
+{
+	struct ap *a = NULL;
+	cJSON *f = NULL;
+	int r;
+
+	*kit = NULL;
+	if ((r = ap_begin(c, id, custodian, &a)) == BG_OK &&
+	    (r = bg_cer_kit(c, kit)) == BG_OK &&
+	    (r = bg_rqfile_to_json(a->f, &f)) == BG_OK &&
+	    (r = bg_json_add(*kit, "request", f)) == BG_OK &&
+	    !cJSON_AddStringToObject(*kit, "group", a->group))
+		r = BG_ENOMEM;
+	if (r != BG_OK) {
+		cJSON_Delete(*kit);
+		*kit = NULL;
+	}
+	ap_free(a);
+	return r;
+}
+
+int
+bg_cer_approve_take(struct bg_cer *c, const cJSON *kit, const char *id,
+    const char *custodian, cJSON **approval)
+{
+	const char *group;
+	struct ap *a;
+	int r;
+
+	*approval = NULL;
 	if ((a = calloc(1, sizeof(*a))) == NULL)
 		return BG_ENOMEM;
 	a->c = c;
-	if ((r = cer_load(c, id, &a->f)) != BG_OK) {
-		r = cer_refuse(c, "approve", id, "", custodian, r);
+	if ((r = cer_parse_request(c, cJSON_GetObjectItemCaseSensitive(kit,
+	    "request"), id, &a->f)) != BG_OK)
+		goto out;
+	r = BG_EFORMAT;
+	if (bg_json_get_str(kit, "group", BG_NAME_MAX, &group) != BG_OK ||
+	    (a->p = bg_cer_person(c, custodian)) == NULL ||
+	    !bg_policy_is_member(c->v->policy, group, custodian)) {
+		bg_set_why("the daemon's kit names no group of %s", custodian);
 		goto out;
 	}
-	if ((r = approve(a, custodian)) != BG_OK) {
-		r = cer_refuse(c, "approve", id, bg_request_account(a->f->rq),
-		    custodian, r);
-		goto out;
-	}
-	if ((more = realloc(a->f->approvals, (a->f->napprovals + 1) *
-	    sizeof(*more))) == NULL) {
-		r = BG_ENOMEM;
-		goto out;
-	}
-	a->f->approvals = more;
-	if ((r = grant(a)) != BG_OK)
-		goto out;
-	if (cer_quorum(c, a->f, why, sizeof(why), NULL) == BG_OK)
-		fprintf(c->out, "approved; the quorum is met: %s may release "
-		    "request %s\n", bg_request_requester(a->f->rq), id);
-	else
-		fprintf(c->out, "approved; still missing: %s\n", why);
+	a->group = group;
+	if ((r = plan(a, NULL)) == BG_OK && (r = show(a)) == BG_OK &&
+	    (r = take(a, &a->made)) == BG_OK)
+		r = bg_rq_approval_to_json(&a->made, approval);
 out:
-	bg_rqfile_free(&a->f);
-	free(a);
+	ap_free(a);
+	return r;
+}
+
+int
+bg_cer_approve_submit(struct bg_cer *c, const char *id,
+    const char *custodian, const cJSON *approval)
+{
+	struct ap *a = NULL;
+	int r;
+
+	if ((r = ap_begin(c, id, custodian, &a)) == BG_OK) {
+		if ((r = bg_rq_approval_from_json(approval, &a->made)) !=
+		    BG_OK)
+			r = cer_refuse(c, "approve", id,
+			    bg_request_account(a->f->rq), custodian, r);
+		else
+			r = ap_commit(a, &a->made);
+	}
+	ap_free(a);
 	return r;
 }

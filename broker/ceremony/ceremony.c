@@ -158,17 +158,27 @@ cer_load(struct bg_cer *c, const char *id, struct bg_rqfile **f)
 		bg_set_why("no request %s", id);
 		return r;
 	}
-	if (r == BG_OK && (r = bg_state_check_file(&c->st, name)) == BG_OK &&
-	    (r = bg_rqfile_from_json(j, f)) == BG_OK &&
+	if (r == BG_OK && (r = bg_state_check_file(&c->st, name)) == BG_OK)
+		r = cer_parse_request(c, j, id, f);
+	cJSON_Delete(j);
+	return r;
+}
+
+int
+cer_parse_request(struct bg_cer *c, const cJSON *j, const char *id,
+    struct bg_rqfile **f)
+{
+	int r;
+
+	if ((r = bg_rqfile_from_json(j, f)) == BG_OK &&
 	    strcmp(bg_request_id((*f)->rq), id) != 0) {
-		bg_set_why("%s holds another request", name);
+		bg_set_why("the file of request %s holds another request", id);
 		r = BG_ETAMPER;
 	}
 	if (r == BG_OK)
 		r = verify_request(c, *f);
 	if (r != BG_OK)
 		bg_rqfile_free(f);
-	cJSON_Delete(j);
 	return r;
 }
 

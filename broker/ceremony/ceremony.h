@@ -84,6 +84,10 @@ struct bg_rqfile {
 int bg_rqfile_from_json(const cJSON *j, struct bg_rqfile **f);
 int bg_rqfile_to_json(const struct bg_rqfile *f, cJSON **j);
 void bg_rqfile_free(struct bg_rqfile **f);
+/* One approval, as the file holds it (the daemon receives it so). */
+int bg_rq_approval_to_json(const struct bg_rq_approval *a, cJSON **j);
+/* Strict; the caller frees a->statement. */
+int bg_rq_approval_from_json(const cJSON *j, struct bg_rq_approval *a);
 const char *bg_rq_state_str(enum bg_rq_state s);
 
 /* ================================================================ ceremony */
@@ -100,12 +104,30 @@ struct bg_cer {
 	struct bg_token_opts o;		/* PIN source, prompts, timeout */
 	FILE *out;			/* what the people present read */
 	uint64_t now;			/* seconds, at bg_cer_begin */
+	/* a client's copy (bg_cer_remote): no state, the log's head as the
+	 * daemon's kit said it */
+	int remote;
+	uint64_t log_size;
+	uint8_t log_root[32];
 };
 
 /* Opens the state, loads the vault. End with bg_cer_end(). */
 int bg_cer_begin(struct bg_cer *c, const char *dir, FILE *out,
     const struct bg_token_opts *o);
 void bg_cer_end(struct bg_cer *c);
+/*
+ * What a client needs to touch for a command (kit.c): the vault as
+ * vault.json has it with its items' commitments, the chain from genesis
+ * and the log's size and root. bg_cer_remote() makes a ceremony of it in
+ * the client: the chain checked from genesis, the vault checked against
+ * its head, every commitments blob against its version; nothing to
+ * write to (c->remote). bg_cer_end() frees it.
+ */
+int bg_cer_kit(struct bg_cer *c, cJSON **kit);
+int bg_cer_remote(struct bg_cer *c, const cJSON *kit, FILE *out,
+    const struct bg_token_opts *o);
+/* The log's size and root as a statement names them. */
+int bg_cer_log_head(struct bg_cer *c, uint64_t *size, uint8_t root[32]);
 /*
  * Records a refusal as event (e.g. "request.refused", "vault.refused"):
  * the command, the error and bg_why(). Returns err, or the audit failure
@@ -136,6 +158,20 @@ int bg_cer_intent(const uint8_t request[32], const uint8_t fp[32],
     const char *token, uint8_t out[32]);
 /* The custodian reads the request, touches a token, approves. */
 int bg_cer_approve(struct bg_cer *c, const char *id, const char *custodian);
+/*
+ * The same in three steps, for breakglassd and its client: the daemon
+ * checks everything it can before the touch and gives the kit (request
+ * file and group added); the client (c from bg_cer_remote) shows the
+ * request, touches and returns the approval; the daemon, with the state
+ * open again, runs every check again and refuses an approval that is not
+ * exactly what the custodian's own touch makes (BG_ETAMPER, recorded).
+ */
+int bg_cer_approve_kit(struct bg_cer *c, const char *id, const char *custodian,
+    cJSON **kit);
+int bg_cer_approve_take(struct bg_cer *c, const cJSON *kit, const char *id,
+    const char *custodian, cJSON **approval);
+int bg_cer_approve_submit(struct bg_cer *c, const char *id,
+    const char *custodian, const cJSON *approval);
 /*
  * What a token signs for an act on a request: SHA-256(tag 0x00 || request
  * hash || text). A denial (approval.denied): BG_CER_DENY_TAG and the

@@ -20,6 +20,9 @@ int cer_refuse(struct bg_cer *c, const char *cmd, const char *id,
  * otherwise, bg_why() saying which).
  */
 int cer_load(struct bg_cer *c, const char *id, struct bg_rqfile **f);
+/* cer_load's checks of a request file already read (j). */
+int cer_parse_request(struct bg_cer *c, const cJSON *j, const char *id,
+    struct bg_rqfile **f);
 /* Writes it; the event is recorded first with the file's hash. */
 int cer_save(struct bg_cer *c, const struct bg_rqfile *f, const char *event,
     const char *actor, cJSON *detail);

@@ -65,6 +65,20 @@ approval_to_json(const struct bg_rq_approval *a, cJSON *o)
 	return BG_OK;
 }
 
+int
+bg_rq_approval_to_json(const struct bg_rq_approval *a, cJSON **j)
+{
+	int r;
+
+	if ((*j = cJSON_CreateObject()) == NULL)
+		return BG_ENOMEM;
+	if ((r = approval_to_json(a, *j)) != BG_OK) {
+		cJSON_Delete(*j);
+		*j = NULL;
+	}
+	return r;
+}
+
 static int
 fill(const struct bg_rqfile *f, cJSON *j)
 {
@@ -193,12 +207,11 @@ read_assertion(const cJSON *e, struct bg_rq_approval *a)
 }
 
 static int
-read_approval(void *ctx, const cJSON *e, size_t i)
+approval_from_json(const cJSON *e, struct bg_rq_approval *a)
 {
 	static const char *const keys[] = { "group", "custodian", "time",
 	    "token", "statement", "signature", "fido2_authdata", "fido2_sig",
 	    "shares", NULL };
-	struct bg_rq_approval *a = &((struct bg_rqfile *)ctx)->approvals[i];
 	const char *s;
 
 	if (bg_json_only_keys(e, keys) != BG_OK ||
@@ -217,6 +230,27 @@ read_approval(void *ctx, const cJSON *e, size_t i)
 		return BG_ENOMEM;
 	return bg_vjson_each(e, "shares", BG_POLICY_ITEMS_MAX, "shares",
 	    read_share, a, &a->nshare);
+}
+
+static int
+read_approval(void *ctx, const cJSON *e, size_t i)
+{
+	return approval_from_json(e, &((struct bg_rqfile *)ctx)->approvals[i]);
+}
+
+int
+bg_rq_approval_from_json(const cJSON *j, struct bg_rq_approval *a)
+{
+	int r;
+
+	memset(a, 0, sizeof(*a));
+	if (!cJSON_IsObject(j))
+		return bad("approval");
+	if ((r = approval_from_json(j, a)) != BG_OK) {
+		free(a->statement);
+		a->statement = NULL;
+	}
+	return r;
 }
 
 static int

@@ -37,21 +37,16 @@ chain_push(bg_chain_t *c, struct bg_chain_link *l)
 	return BG_OK;
 }
 
-/* Reads and checks link n after what c holds. */
+/* Checks link n (j, named name) after what c holds, and keeps it. */
 static int
-load_link(const struct bg_state *st, bg_chain_t *c, uint64_t n)
+push_checked(bg_chain_t *c, uint64_t n, const cJSON *j, const char *name)
 {
 	const struct bg_chain_link *last = n ? c->links[n - 1] : NULL;
 	struct bg_chain_link *l = NULL;
-	char name[BG_CHAIN_PATH_MAX], why[1024];
-	cJSON *j = NULL;
+	char why[1024];
 	int r;
 
-	bg_chain_path(n, name);
-	if ((r = bg_state_read(st, name, &j)) != BG_OK)
-		return r;
 	r = bg_chain_link_from_json(j, &l);
-	cJSON_Delete(j);
 	if (r == BG_OK)
 		r = bg_chain_link_check(last ? last->state : NULL,
 		    last ? (last->n ? last->fp : last->m) : NULL,
@@ -65,6 +60,74 @@ load_link(const struct bg_state *st, bg_chain_t *c, uint64_t n)
 		return r;
 	bg_set_why("%s does not verify: %s", name, why);
 	return BG_ETAMPER;
+}
+
+/* Reads and checks link n after what c holds. */
+static int
+load_link(const struct bg_state *st, bg_chain_t *c, uint64_t n)
+{
+	char name[BG_CHAIN_PATH_MAX];
+	cJSON *j = NULL;
+	int r;
+
+	bg_chain_path(n, name);
+	if ((r = bg_state_read(st, name, &j)) != BG_OK)
+		return r;
+	r = push_checked(c, n, j, name);
+	cJSON_Delete(j);
+	return r;
+}
+
+int
+bg_chain_from_json(const cJSON *links, bg_chain_t **out)
+{
+	bg_chain_t *c = calloc(1, sizeof(*c));
+	char name[BG_CHAIN_PATH_MAX];
+	const cJSON *l;
+	uint64_t n = 0;
+	int r = BG_OK;
+
+	*out = NULL;
+	if (c == NULL)
+		return BG_ENOMEM;
+	if (!cJSON_IsArray(links) || cJSON_GetArraySize(links) < 1 ||
+	    cJSON_GetArraySize(links) > BG_CHAIN_LINKS_MAX) {
+		bg_set_why("a chain must be an array of 1 to %d links",
+		    BG_CHAIN_LINKS_MAX);
+		r = BG_EFORMAT;
+	}
+	cJSON_ArrayForEach(l, links) {
+		if (r != BG_OK)
+			break;
+		bg_chain_path(n, name);
+		r = push_checked(c, n++, l, name);
+	}
+	if (r == BG_OK)
+		*out = c;
+	else
+		bg_chain_free(&c);
+	return r;
+}
+
+int
+bg_chain_to_json(const bg_chain_t *c, cJSON **out)
+{
+	cJSON *a = cJSON_CreateArray(), *j;
+	uint64_t i;
+	int r;
+
+	*out = NULL;
+	if (a == NULL)
+		return BG_ENOMEM;
+	for (i = 0; i < c->n; i++) {
+		if ((r = bg_chain_link_to_json(c->links[i], &j)) != BG_OK) {
+			cJSON_Delete(a);
+			return r;
+		}
+		cJSON_AddItemToArray(a, j);
+	}
+	*out = a;
+	return BG_OK;
 }
 
 int

@@ -133,6 +133,13 @@ void bg_chain_missing(const struct bg_vault *old, const struct bg_chain_link *l,
  */
 int bg_chain_load(const struct bg_state *st, bg_chain_t **c);
 void bg_chain_free(bg_chain_t **c);
+/*
+ * The same walk over links given as a JSON array (what breakglassd sends
+ * a client): every link checked from genesis. bg_chain_to_json gives
+ * that array.
+ */
+int bg_chain_from_json(const cJSON *links, bg_chain_t **c);
+int bg_chain_to_json(const bg_chain_t *c, cJSON **links);
 /* Number of links (genesis included). */
 uint64_t bg_chain_length(const bg_chain_t *c);
 const uint8_t *bg_chain_fingerprint(const bg_chain_t *c);
