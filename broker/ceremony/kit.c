@@ -175,6 +175,17 @@ remote_log(struct bg_cer *c, const cJSON *kit)
 	return BG_OK;
 }
 
+/* What the genesis says the vault is, as this process expects it. */
+static int
+remote_mode(const struct bg_cer *c)
+{
+	if (c->v->production == bg_state_production())
+		return BG_OK;
+	bg_set_why("the daemon's vault is %s, this client is not",
+	    c->v->production ? "production" : "a rehearsal");
+	return BG_ETAMPER;
+}
+
 int
 bg_cer_remote(struct bg_cer *c, const cJSON *kit, FILE *out,
     const struct bg_token_opts *o)
@@ -190,7 +201,8 @@ bg_cer_remote(struct bg_cer *c, const cJSON *kit, FILE *out,
 	    (r = remote_vault(c, kit)) != BG_OK ||
 	    (r = bg_chain_from_json(cJSON_GetObjectItemCaseSensitive(kit,
 	    "chain"), &c->chain)) != BG_OK ||
-	    (r = bg_chain_check_vault(c->chain, c->v)) != BG_OK) {
+	    (r = bg_chain_check_vault(c->chain, c->v)) != BG_OK ||
+	    (r = remote_mode(c)) != BG_OK) {
 		bg_cer_end(c);
 		return r;
 	}

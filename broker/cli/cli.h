@@ -18,7 +18,29 @@ enum bg_exit {
 struct bg_cli {
 	const char *state;	/* state directory */
 	char audit_dir[1024];	/* state/audit */
+	/* production: the client of breakglassd (socket from the
+	 * root-owned configuration), no state of its own */
+	int remote;
+	const char *conf_path;
 };
+
+/*
+ * Runs one command (argv[0] its name) as this process: the table of
+ * every command. An exit code.
+ */
+int bg_cli_run(struct bg_cli *cli, int argc, char **argv);
+/*
+ * Production (client.c): the command through breakglassd. A command that
+ * needs no state (token list, password ...) runs here; approve touches
+ * here and the daemon checks and writes; every other command is run by
+ * the daemon, which refuses what it does not serve.
+ */
+int bg_cli_remote(struct bg_cli *cli, int argc, char **argv);
+int bg_cli_remote_approve(struct bg_cli *cli, const char *id, const char *as,
+    const char *pin_fd);
+/* Token options: prompts on stderr, the PIN from --pin-fd (may be NULL). */
+struct bg_token_opts;
+int bg_cli_token_opts(const char *pin_fd, struct bg_token_opts *o);
 
 /* Prints "breakglass: msg" (and the library's detail, if any) to stderr. */
 void bg_cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

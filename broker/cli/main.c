@@ -14,7 +14,10 @@
 #include "broker/cli/cli.h"
 #include "broker/state/state.h"
 
-#define DEFAULT_STATE "/var/lib/breakglass"
+/* The root-owned file naming the daemon (a test build names another). */
+#ifndef BG_CONF_PATH
+#define BG_CONF_PATH "/etc/breakglass/breakglass.conf"
+#endif
 
 #ifndef BG_VERSION
 #error "BG_VERSION (the project version) must be defined by the build"
@@ -90,14 +93,21 @@ usage(FILE *f)
 	    "  custody holder add NAME          a channel holder (no other role)\n"
 	    "  config show | config set FILE    breakglass.json, validated, audited\n"
 	    "\n"
-	    "The state directory is --state, else $BREAKGLASS_STATE, else "
-	    DEFAULT_STATE ".\n"
+	    "Without --state DIR (or $BREAKGLASS_STATE) every command goes to\n"
+	    "breakglassd, named by " BG_CONF_PATH ";\n"
+	    "with it, the command is a rehearsal on DIR (docs/deploy.md).\n"
 	    "Exit codes: 0 ok, 1 failed, 2 usage, 3 tampering detected.\n", f);
 }
 
+/*
+ * --state DIR (or $BREAKGLASS_STATE): a rehearsal on a state the caller
+ * owns, said on stderr. Otherwise production: the daemon named by the
+ * root-owned configuration, the only one a production command reaches.
+ */
 static int
 cli_state(struct bg_cli *cli, int *argc, char ***argv)
 {
+	memset(cli, 0, sizeof(*cli));
 	cli->state = getenv("BREAKGLASS_STATE");
 	if (*argc >= 1 && strcmp((*argv)[0], "--state") == 0) {
 		/* an empty --state (an unset variable in a script) must not
@@ -111,13 +121,20 @@ cli_state(struct bg_cli *cli, int *argc, char ***argv)
 		*argc -= 2;
 		*argv += 2;
 	}
-	if (cli->state == NULL || cli->state[0] == '\0')
-		cli->state = DEFAULT_STATE;
-	if (bg_path_join(cli->audit_dir, sizeof(cli->audit_dir), cli->state,
-	    "audit") != BG_OK) {
-		bg_cli_error("state directory path is too long");
-		return -1;
+	if (cli->state != NULL && cli->state[0] != '\0') {
+		fprintf(stderr, "breakglass: rehearsal on %s (no daemon: "
+		    "docs/deploy.md)\n", cli->state);
+		if (bg_path_join(cli->audit_dir, sizeof(cli->audit_dir),
+		    cli->state, "audit") != BG_OK) {
+			bg_cli_error("state directory path is too long");
+			return -1;
+		}
+		return 0;
 	}
+	cli->remote = 1;
+	cli->state = "";
+	cli->conf_path = BG_CONF_PATH;
+	bg_state_set_production(1);
 	return 0;
 }
 
@@ -133,57 +150,10 @@ stdout_done(void)
 	return BG_EXIT_OK;
 }
 
-/*
- * Top-level commands; each file of broker/cli/ serves one or more. A
- * group of subcommands prints its own usage; the others have theirs here.
- */
-static const struct bg_cli_cmd commands[] = {
-	{ "audit", bg_cli_audit, NULL },
-	{ "token", bg_cli_token, NULL },
-	{ "vault", bg_cli_vault, NULL },
-	{ "password", bg_cli_password, NULL },
-	{ "init", bg_cli_init,
-	    "init --account ID --account-name NAME --root-email ADDR" },
-	{ "account", bg_cli_account, NULL },
-	{ "custodian", bg_cli_custodian, NULL },
-	{ "requester", bg_cli_requester, NULL },
-	{ "policy", bg_cli_policy, NULL },
-	{ "change", bg_cli_change, NULL },
-	{ "seal", bg_cli_seal,
-	    "seal ACCOUNT root-password [--generate [--length N]] | "
-	    "root-mfa --otpauth URI|- | --base32 SECRET|- | NAME --note; "
-	    "--as NAME" },
-	{ "request", bg_cli_request,
-	    "request ACCOUNT --reason TEXT [--ticket ID] [--items A,B] "
-	    "--as REQUESTER [--pin-fd N]" },
-	{ "approve", bg_cli_approve, "approve ID --as CUSTODIAN [--pin-fd N]" },
-	{ "deny", bg_cli_deny, "deny ID --as NAME --reason TEXT [--pin-fd N]" },
-	{ "release", bg_cli_release,
-	    "release ID --as REQUESTER [--reveal-seed] [--pin-fd N]" },
-	{ "status", bg_cli_status, "status [ID]" },
-	{ "rekey", bg_cli_rekey, NULL },
-	{ "alerts", bg_cli_alerts, NULL },
-	{ "custody", bg_cli_custody, NULL },
-	{ "config", bg_cli_config, NULL },
-	{ NULL, NULL, NULL },
-};
-
-/* Runs one command; a usage error names the command's usage. */
-static int
-run(const struct bg_cli_cmd *cmd, struct bg_cli *cli, int argc, char **argv)
-{
-	int r = cmd->fn(cli, argc, argv);
-
-	if (r == BG_EXIT_USAGE && cmd->usage != NULL)
-		fprintf(stderr, "usage: breakglass %s\n", cmd->usage);
-	return r;
-}
-
 int
 main(int argc, char **argv)
 {
 	struct bg_cli cli;
-	size_t i;
 
 	umask(077);
 	/* secrets pass through this process (PINs, token secrets): no core
@@ -210,6 +180,11 @@ main(int argc, char **argv)
 		printf("breakglass %s\n", BG_VERSION);
 		return stdout_done();
 	}
+	if (argc >= 1 && (strcmp(argv[0], "help") == 0 ||
+	    strcmp(argv[0], "--help") == 0)) {
+		usage(stdout);
+		return stdout_done();
+	}
 	if (cli_state(&cli, &argc, &argv) != 0)
 		return BG_EXIT_USAGE;
 	if (argc < 1) {
@@ -220,9 +195,7 @@ main(int argc, char **argv)
 		usage(stdout);
 		return stdout_done();
 	}
-	for (i = 0; commands[i].name != NULL; i++)
-		if (strcmp(argv[0], commands[i].name) == 0)
-			return run(&commands[i], &cli, argc - 1, argv + 1);
-	bg_cli_error("unknown command '%s' (see 'breakglass help')", argv[0]);
-	return BG_EXIT_USAGE;
+	if (cli.remote)
+		return bg_cli_remote(&cli, argc, argv);
+	return bg_cli_run(&cli, argc, argv);
 }

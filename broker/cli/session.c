@@ -19,20 +19,30 @@ bg_cli_prompt(void *ctx, const char *msg)
 }
 
 int
-bg_cli_cer_begin(struct bg_cli *cli, struct bg_cer *c, const char *pin_fd)
+bg_cli_token_opts(const char *pin_fd, struct bg_token_opts *o)
 {
-	struct bg_token_opts o = bg_token_opts_default();
 	unsigned long long fd;
-	int r;
 
-	o.prompt = bg_cli_prompt;
+	*o = bg_token_opts_default();
+	o->prompt = bg_cli_prompt;
 	if (pin_fd != NULL) {
 		if (bg_cli_u64(pin_fd, &fd) != 0 || fd > INT_MAX) {
 			bg_cli_error("--pin-fd takes a descriptor number");
 			return BG_EXIT_USAGE;
 		}
-		o.pin_fd = (int)fd;
+		o->pin_fd = (int)fd;
 	}
+	return BG_EXIT_OK;
+}
+
+int
+bg_cli_cer_begin(struct bg_cli *cli, struct bg_cer *c, const char *pin_fd)
+{
+	struct bg_token_opts o;
+	int r;
+
+	if ((r = bg_cli_token_opts(pin_fd, &o)) != BG_EXIT_OK)
+		return r;
 	if ((r = bg_cer_begin(c, cli->state, stdout, &o)) != BG_OK)
 		return bg_cli_fail("cannot open the vault", r);
 	return BG_EXIT_OK;

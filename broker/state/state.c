@@ -27,6 +27,33 @@ static int recover_pending(struct bg_state *st);
 /* ------------------------------------------------------------- actor */
 
 static char default_actor[BG_AUDIT_FIELD_MAX + 1] = BG_STATE_SYSTEM_ACTOR;
+static char peer[BG_AUDIT_FIELD_MAX + 1];
+static int production;
+
+void
+bg_state_set_production(int on)
+{
+	production = on != 0;
+}
+
+int
+bg_state_production(void)
+{
+	return production;
+}
+
+int
+bg_state_set_peer(const char *p)
+{
+	if (p == NULL) {
+		peer[0] = '\0';
+		return BG_OK;
+	}
+	if (strlen(p) >= sizeof(peer) || !bg_text_ok(p, 0))
+		return BG_EINVAL;
+	memcpy(peer, p, strlen(p) + 1);
+	return BG_OK;
+}
 
 int
 bg_state_set_actor(const char *name)
@@ -253,13 +280,26 @@ append(struct bg_state *st, const struct bg_audit_event *ev)
 {
 	struct spool_ctx c = { st, BG_OK };
 	struct bg_audit_event e = *ev;
+	cJSON *d = NULL;
 	uint64_t seq;
 	int r;
 
 	/* every entry names its actor: the caller's, else the process's */
 	if (e.actor == NULL || e.actor[0] == '\0')
 		e.actor = default_actor;
-	if ((r = bg_audit_append(st->log, &e, &seq)) != BG_OK)
+	if (peer[0] != '\0') {
+		d = ev->detail != NULL ? cJSON_Duplicate(ev->detail, 1) :
+		    cJSON_CreateObject();
+		if (d == NULL || cJSON_GetObjectItemCaseSensitive(d, "peer") !=
+		    NULL || !cJSON_AddStringToObject(d, "peer", peer)) {
+			cJSON_Delete(d);
+			return d == NULL ? BG_ENOMEM : BG_EINVAL;
+		}
+		e.detail = d;
+	}
+	r = bg_audit_append(st->log, &e, &seq);
+	cJSON_Delete(d);
+	if (r != BG_OK)
 		return r;
 	if ((r = bg_audit_foreach(st->log, seq, seq + 1, spool_entry, &c)) !=
 	    BG_OK || c.r != BG_OK) {

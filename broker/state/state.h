@@ -38,6 +38,19 @@ struct bg_state {
  */
 #define BG_STATE_SYSTEM_ACTOR "breakglass"
 int bg_state_set_actor(const char *name);
+/*
+ * breakglassd runs in production (1): it opens production vaults only;
+ * every other process is a rehearsal (0, the default) and opens
+ * rehearsal vaults only (docs/deploy.md). New vaults take the mode.
+ */
+void bg_state_set_production(int on);
+int bg_state_production(void);
+/*
+ * The caller's identity as the daemon's socket saw it (SO_PEERCRED,
+ * "uid:N(name) pid:N"): every entry the process writes then carries it
+ * as detail "peer", beside the actor the caller claims. NULL clears.
+ */
+int bg_state_set_peer(const char *peer);
 const char *bg_state_actor(void);
 
 /*

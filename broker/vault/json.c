@@ -206,7 +206,9 @@ vault_fill_json(const struct bg_vault *v, cJSON *j)
 
 	if (!cJSON_AddStringToObject(j, "format", BG_VAULT_FORMAT) ||
 	    !cJSON_AddStringToObject(j, "vault", v->id_hex) ||
-	    (r = bg_vjson_add_time(j, "created", v->created)) != BG_OK)
+	    (r = bg_vjson_add_time(j, "created", v->created)) != BG_OK ||
+	    (v->production && !cJSON_AddStringToObject(j, "deployment",
+	    "production")))
 		return BG_ENOMEM;
 	if ((r = bg_policy_to_json(v->policy, &pol)) != BG_OK ||
 	    (r = bg_json_add(j, "policy", pol)) != BG_OK)
@@ -525,7 +527,7 @@ static int
 read_top(const cJSON *j, struct bg_vault *v)
 {
 	static const char *const keys[] = { "format", "vault", "created",
-	    "policy", "people", "accounts", NULL };
+	    "deployment", "policy", "people", "accounts", NULL };
 	const cJSON *pol;
 	const char *s;
 	int r;
@@ -552,6 +554,11 @@ read_top(const cJSON *j, struct bg_vault *v)
 		return bad("vault", "not lower-case hex");
 	if ((r = bg_vjson_get_time(j, "created", 0, &v->created, "created")) != BG_OK)
 		return r;
+	if ((r = bg_json_get_str(j, "deployment", 16, &s)) == BG_OK &&
+	    strcmp(s, "production") == 0)
+		v->production = 1;
+	else if (r != BG_ENOENT)
+		return bad("deployment", "not \"production\"");
 	if (bg_json_get_obj(j, "policy", &pol) != BG_OK ||
 	    bg_policy_from_json(pol, &v->policy) != BG_OK) {
 		char why[256];	/* bad() writes the buffer bg_why reads */

@@ -5,6 +5,7 @@
 
 #include <openssl/rand.h>
 
+#include "broker/state/state.h"
 #include "broker/vault/vault.h"
 
 int
@@ -22,6 +23,7 @@ bg_vault_new(struct bg_vault **out)
 	}
 	bg_hex_encode(v->id, sizeof(v->id), v->id_hex, sizeof(v->id_hex));
 	v->created = (uint64_t)time(NULL);
+	v->production = bg_state_production();
 	if ((r = bg_policy_default(&v->policy)) != BG_OK) {
 		free(v);
 		return r;

@@ -86,6 +86,9 @@ struct bg_vault {
 	uint8_t id[16];
 	char id_hex[33];
 	uint64_t created;
+	/* made by breakglassd for production ("deployment": "production",
+	 * in the genesis the custodians sign); 0 a rehearsal vault */
+	int production;
 	bg_policy_t *policy;
 	struct bg_vault_person *people;
 	size_t npeople;

@@ -20,7 +20,10 @@
 static int
 root_only(const char *path, const struct stat *st)
 {
-	if (st->st_uid != 0 || (st->st_mode & 022) != 0) {
+	/* a sticky directory (/tmp): others may add, not replace, files */
+	int sticky = S_ISDIR(st->st_mode) && (st->st_mode & S_ISVTX) != 0;
+
+	if (st->st_uid != 0 || ((st->st_mode & 022) != 0 && !sticky)) {
 		bg_set_why("%s must be owned by root and writable by root "
 		    "only (it is uid %u, mode %04o): it says where the "
 		    "production daemon is", path, (unsigned)st->st_uid,

@@ -1,0 +1,350 @@
+/*
+ * One connection (service.h): who calls, what they ask, and the answer.
+ * Runs in a process of its own, so a command's output can be captured
+ * from its standard output and error.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "common/common.h"
+#include "broker/alerts/alerts.h"
+#include "broker/ceremony/ceremony.h"
+#include "broker/cli/cli.h"
+#include "broker/service/service.h"
+#include "broker/state/state.h"
+
+#define ARGS_MAX 64
+#define OUT_MAX (48u << 20)
+
+struct conn {
+	const struct bg_conf *conf;
+	int fd;
+	char login[BG_CONF_NAME_MAX];
+	int out, err;		/* memfds behind stdout and stderr */
+};
+
+/* ------------------------------------------------------------ capture */
+
+static int
+capture(struct conn *k)
+{
+	int nul = open("/dev/null", O_RDONLY | O_CLOEXEC);
+
+	k->out = memfd_create("breakglassd-out", MFD_CLOEXEC);
+	k->err = memfd_create("breakglassd-err", MFD_CLOEXEC);
+	if (nul < 0 || k->out < 0 || k->err < 0 || dup2(nul, 0) < 0 ||
+	    dup2(k->out, 1) < 0 || dup2(k->err, 2) < 0) {
+		if (nul >= 0)
+			close(nul);
+		return BG_EIO;
+	}
+	close(nul);
+	return BG_OK;
+}
+
+/* What fd holds, as base64 in res[key]. */
+static int
+add_captured(cJSON *res, const char *key, int fd)
+{
+	off_t len = lseek(fd, 0, SEEK_END);
+	uint8_t *buf;
+	char *b64;
+	size_t n;
+	int r = BG_ENOMEM;
+
+	if (len < 0)
+		return BG_EIO;
+	if ((size_t)len > OUT_MAX)
+		len = OUT_MAX;
+	n = bg_b64_len((size_t)len);
+	if ((buf = malloc((size_t)len + 1)) == NULL || (b64 = malloc(n)) ==
+	    NULL) {
+		free(buf);
+		return BG_ENOMEM;
+	}
+	if (bg_pread_all(fd, buf, (size_t)len, 0) == BG_OK &&
+	    bg_b64_encode(buf, (size_t)len, b64, n) == BG_OK &&
+	    cJSON_AddStringToObject(res, key, b64) != NULL)
+		r = BG_OK;
+	free(buf);
+	free(b64);
+	return r;
+}
+
+/* Alerts out, then the refusal printed for the client (why kept). */
+static int
+failed(struct conn *k, const char *what, int r)
+{
+	char why[512];
+
+	snprintf(why, sizeof(why), "%s", bg_why());
+	bg_alert_deliver(k->conf->state);
+	bg_set_why("%s", why);
+	return r == BG_OK ? BG_EXIT_OK : bg_cli_fail(what, r);
+}
+
+/* The answer: exit code and what the command printed. */
+static void
+answer(struct conn *k, int code)
+{
+	cJSON *res = bg_wire_msg("result");
+
+	fflush(stdout);
+	fflush(stderr);
+	if (res != NULL && cJSON_AddNumberToObject(res, "exit", code) &&
+	    add_captured(res, "out", k->out) == BG_OK &&
+	    add_captured(res, "err", k->err) == BG_OK)
+		(void)bg_wire_send(k->fd, res, BG_WIRE_TIMEOUT_MS);
+	cJSON_Delete(res);
+}
+
+/* ----------------------------------------------------------- refusals */
+
+/*
+ * A request refused before any command ran: recorded (service.refused,
+ * with the caller's identity as every entry here has it) and answered.
+ */
+static void
+refuse(struct conn *k, int err, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+refuse(struct conn *k, int err, const char *fmt, ...)
+{
+	struct bg_audit_event ev = { "service.refused", NULL, "", "", NULL };
+	struct bg_state st;
+	char why[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	bg_set_why("%s", why);
+	if (bg_state_open(&st, k->conf->state) == BG_OK) {
+		(void)bg_state_note_failure(&st, &ev, NULL, NULL, err);
+		bg_state_close(&st);
+		bg_alert_deliver(k->conf->state);
+	}
+	bg_set_why("%s", why);
+	(void)bg_cli_fail("breakglassd refused the request", err);
+	answer(k, BG_EXIT_FAIL);
+}
+
+/* ------------------------------------------------------------ "run" */
+
+/* Commands served as they are: they touch no token and read no secret. */
+static const char *const served[] = {
+	"status", "audit show", "audit verify", "audit checkpoint",
+	"audit prove", "audit consistency", "audit verifier-key",
+	"vault show", "vault verify", "vault fingerprint", "policy show",
+	"custodian list", "custody check", "alerts status", "config show",
+	NULL,
+};
+/* Set-up commands: the admins the configuration names only. */
+static const char *const setup[] = {
+	"init", "account add", "custodian add", "custodian remove",
+	"requester add", "requester remove", "policy set",
+	"custody holder", "vault arm", "alerts flush", NULL,
+};
+/* Options naming the daemon's own files or descriptors: never. */
+static const char *const refused_opts[] = {
+	"--checkpoint", "--key", "--out", "--pin-fd", "--otpauth", "--state",
+	NULL,
+};
+
+static int
+listed(const char *const *list, int argc, char **argv)
+{
+	char cmd[128];
+	size_t i;
+
+	for (i = 0; list[i] != NULL; i++) {
+		snprintf(cmd, sizeof(cmd), "%s%s%s", argv[0], argc > 1 ? " " :
+		    "", argc > 1 ? argv[1] : "");
+		if (strcmp(list[i], argv[0]) == 0 || strcmp(list[i], cmd) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+static int
+argv_of(const cJSON *req, char **argv, int *argc)
+{
+	const cJSON *a = cJSON_GetObjectItemCaseSensitive(req, "argv"), *s;
+	size_t i;
+
+	*argc = 0;
+	if (!cJSON_IsArray(a) || cJSON_GetArraySize(a) < 1 ||
+	    cJSON_GetArraySize(a) > ARGS_MAX)
+		return BG_EFORMAT;
+	cJSON_ArrayForEach(s, a) {
+		if (!cJSON_IsString(s) || strlen(s->valuestring) > 4096)
+			return BG_EFORMAT;
+		for (i = 0; refused_opts[i] != NULL; i++)
+			if (strcmp(s->valuestring, refused_opts[i]) == 0)
+				return BG_EPERM;
+		argv[(*argc)++] = s->valuestring;
+	}
+	argv[*argc] = NULL;
+	return BG_OK;
+}
+
+static void
+serve_run(struct conn *k, const cJSON *req)
+{
+	static const char *const keys[] = { "v", "op", "argv", NULL };
+	char *argv[ARGS_MAX + 1];
+	struct bg_cli cli;
+	int argc, r;
+
+	if (bg_json_only_keys(req, keys) != BG_OK ||
+	    (r = argv_of(req, argv, &argc)) == BG_EFORMAT)
+		return refuse(k, BG_EFORMAT, "a malformed \"run\" request");
+	if (r != BG_OK)
+		return refuse(k, r, "an option naming a file or descriptor of "
+		    "the daemon's");
+	if (bg_cli_args_text(argc, argv) != 0)
+		return refuse(k, BG_EFORMAT, "an argument that is not clean "
+		    "text");
+	if (listed(setup, argc, argv) && !bg_conf_is_admin(k->conf, k->login))
+		return refuse(k, BG_EPERM, "%s is not an admin of this "
+		    "broker: '%s' is a set-up command", k->login, argv[0]);
+	if (!listed(served, argc, argv) && !listed(setup, argc, argv))
+		return refuse(k, BG_EPERM, "breakglassd does not serve '%s%s%s' "
+		    "(docs/deploy.md says which commands it serves)", argv[0],
+		    argc > 1 ? " " : "", argc > 1 ? argv[1] : "");
+	memset(&cli, 0, sizeof(cli));
+	cli.state = k->conf->state;
+	if (bg_path_join(cli.audit_dir, sizeof(cli.audit_dir), cli.state,
+	    "audit") != BG_OK)
+		return refuse(k, BG_ETOOBIG, "state path too long");
+	answer(k, bg_cli_run(&cli, argc, argv));
+}
+
+/* ---------------------------------------------------------- "approve" */
+
+static int
+approve_kit(struct conn *k, const char *id, const char *as, cJSON **kit)
+{
+	struct bg_token_opts o = bg_token_opts_default();
+	struct bg_cer c;
+	int r;
+
+	if ((r = bg_cer_begin(&c, k->conf->state, stdout, &o)) != BG_OK)
+		return r;
+	r = bg_cer_approve_kit(&c, id, as, kit);
+	bg_cer_end(&c);
+	return r;
+}
+
+static int
+approve_submit(struct conn *k, const char *id, const char *as,
+    const cJSON *sub)
+{
+	static const char *const keys[] = { "v", "op", "approval", NULL };
+	struct bg_token_opts o = bg_token_opts_default();
+	struct bg_cer c;
+	int r;
+
+	if ((r = bg_cer_begin(&c, k->conf->state, stdout, &o)) != BG_OK)
+		return r;
+	if (strcmp(bg_wire_op(sub), "approve.submit") != 0 ||
+	    bg_json_only_keys(sub, keys) != BG_OK) {
+		bg_set_why("the client sent no approval");
+		r = bg_cer_refused(&c, "request.refused", "approve", id, "", as,
+		    BG_EFORMAT);
+	} else
+		r = bg_cer_approve_submit(&c, id, as,
+		    cJSON_GetObjectItemCaseSensitive(sub, "approval"));
+	bg_cer_end(&c);
+	return r;
+}
+
+static void
+serve_approve(struct conn *k, const cJSON *req)
+{
+	static const char *const keys[] = { "v", "op", "id", "as", NULL };
+	const char *id, *as;
+	cJSON *kit = NULL, *sub = NULL;
+	int r;
+
+	if (bg_json_only_keys(req, keys) != BG_OK ||
+	    bg_json_get_str(req, "id", 64, &id) != BG_OK ||
+	    bg_json_get_str(req, "as", BG_NAME_MAX, &as) != BG_OK)
+		return refuse(k, BG_EFORMAT, "a malformed \"approve\" request");
+	if ((r = approve_kit(k, id, as, &kit)) != BG_OK)
+		return answer(k, failed(k, "approval refused", r));
+	if (cJSON_AddNumberToObject(kit, "v", BG_WIRE_VERSION) == NULL ||
+	    cJSON_AddStringToObject(kit, "op", "kit") == NULL)
+		r = BG_ENOMEM;
+	else
+		r = bg_wire_send(k->fd, kit, BG_WIRE_TIMEOUT_MS);
+	cJSON_Delete(kit);
+	if (r != BG_OK)
+		return;
+	if ((r = bg_wire_recv(k->fd, BG_WIRE_REQ_MAX, BG_WIRE_TOUCH_MS,
+	    &sub)) != BG_OK)
+		return refuse(k, r, "no approval from the client: %s", bg_why());
+	r = approve_submit(k, id, as, sub);
+	cJSON_Delete(sub);
+	answer(k, failed(k, "approval refused", r));
+}
+
+/* ----------------------------------------------------------- the caller */
+
+static int
+identify(struct conn *k)
+{
+	struct ucred cr;
+	socklen_t len = sizeof(cr);
+	struct passwd *pw;
+	char peer[160];
+
+	if (getsockopt(k->fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) != 0)
+		return BG_EIO;
+	pw = getpwuid(cr.uid);
+	if (pw != NULL && strlen(pw->pw_name) < sizeof(k->login) &&
+	    bg_text_ok(pw->pw_name, 0))
+		snprintf(k->login, sizeof(k->login), "%s", pw->pw_name);
+	else
+		snprintf(k->login, sizeof(k->login), "uid:%u",
+		    (unsigned)cr.uid);
+	snprintf(peer, sizeof(peer), "uid:%u(%s) pid:%d", (unsigned)cr.uid,
+	    k->login, (int)cr.pid);
+	if (bg_state_set_peer(peer) != BG_OK ||
+	    bg_state_set_actor(k->login) != BG_OK)
+		return BG_EINVAL;
+	return BG_OK;
+}
+
+void
+bg_service_conn(const struct bg_conf *conf, int fd)
+{
+	struct conn k = { conf, fd, "", -1, -1 };
+	cJSON *req = NULL;
+	int r;
+
+	if (identify(&k) != BG_OK || capture(&k) != BG_OK)
+		return;
+	if ((r = bg_wire_recv(fd, BG_WIRE_REQ_MAX, BG_WIRE_TIMEOUT_MS,
+	    &req)) != BG_OK)
+		return refuse(&k, r, "a request that is not one whole frame: "
+		    "%s", bg_why());
+	if (strcmp(bg_wire_op(req), "run") == 0)
+		serve_run(&k, req);
+	else if (strcmp(bg_wire_op(req), "approve") == 0)
+		serve_approve(&k, req);
+	else
+		refuse(&k, BG_EINVAL, "an unknown request \"%s\"",
+		    bg_wire_op(req));
+	cJSON_Delete(req);
+}

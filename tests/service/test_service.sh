@@ -1,0 +1,233 @@
+#!/bin/bash
+# tests/service/test_service.sh: breakglassd as a user of its own, its
+# clients as other users (docs/deploy.md). The daemon serves a socket in
+# a temporary directory; the client is the shipped main.c built with this
+# test's configuration path (tests/service/CMakeLists.txt), the software
+# tokens of tests/virtual stand in for the custodians' keys.
+#
+# Covers: the state and the log key unreadable by every client user; a
+# whole ceremony whose approvals are made by client processes running as
+# the custodians' users (the touch in the client, the check and the write
+# in the daemon); the caller's uid recorded beside the name they claim;
+# a copy of the production state refused by a rehearsal (--state); lying
+# clients (a copied approval under another name, a tampered share, a
+# frame too large, not JSON, cut short, an unknown request, a connection
+# that never sends, a client that takes the kit and never answers), each
+# refused and recorded while the daemon keeps serving; the daemon killed
+# (SIGKILL) between approvals and restarted: nothing lost, nothing twice.
+#
+# Needs root (it creates users; setpriv runs each party as its user):
+# without it, says so and exits 77 (skipped).
+#
+# usage: test_service.sh BREAKGLASSD CLIENT BG_VFIDO LIBBGVFIDO LIBBGVYK
+#            CONF [asan|plain]
+set -u
+bgd=$1
+client=$2
+vfido=$3
+pre="$4:$5"
+conf=$6
+mode=${7:-plain}
+
+if [ "$(id -u)" -ne 0 ] || ! command -v setpriv >/dev/null ||
+    ! command -v useradd >/dev/null; then
+	echo "SKIP: needs root, setpriv and useradd (creates the service's and the custodians' users)"
+	exit 77
+fi
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../e2e/lib.sh"
+
+grp=bgt-users
+svc=bgt-svc
+getent group "$grp" >/dev/null || groupadd "$grp"
+for u in $svc bgt-alice bgt-bob bgt-dave bgt-erin bgt-rita; do
+	getent passwd "$u" >/dev/null ||
+	    useradd -M -N -g "$grp" -d /nonexistent -s /usr/sbin/nologin "$u"
+done
+
+T=$(mktemp -d /tmp/bg-service.XXXXXX)
+chmod 755 "$T"
+out=$T/out
+err=$T/err
+ST=$T/state
+V=$T/devices
+mkdir -p "$ST" "$T/run" "$V"
+chown "$svc:$grp" "$ST" "$T/run"
+chmod 700 "$ST"
+chmod 750 "$T/run"
+chown "$svc:$grp" "$V"
+sock=$T/run/breakglass.sock
+printf 'socket = %s\nstate = %s\nadmins = bgt-alice\n' "$sock" "$ST" >"$conf"
+chmod 644 "$conf"
+dpid=
+cleanup() {
+	[ -n "$dpid" ] && kill -9 "$dpid" 2>/dev/null
+	[ -n "${BG_KEEP:-}" ] || rm -rf "$T"
+}
+trap cleanup EXIT
+
+# svc ARGS: one command on the production state as the service user
+svc() {
+	setpriv --reuid=$svc --regid=$grp --init-groups \
+	    env "${asan_env[@]}" LD_PRELOAD="$pre" BG_VIRTUAL_DIR="$V" \
+	    "$bgd" --config "$conf" --run "$@" >"$out" 2>"$err"
+	rc=$?
+}
+# as USER ARGS: the client as USER
+as() {
+	local u=$1
+	shift
+	setpriv --reuid="$u" --regid=$grp --init-groups \
+	    env "${asan_env[@]}" LD_PRELOAD="$pre" BG_VIRTUAL_DIR="$V" \
+	    "$client" "$@" >"$out" 2>"$err"
+	rc=$?
+}
+start() {
+	rm -f "$sock"
+	setpriv --reuid=$svc --regid=$grp --init-groups \
+	    env "${asan_env[@]}" "$bgd" --config "$conf" 2>>"$T/daemon.log" &
+	dpid=$!
+	for _ in $(seq 100); do [ -S "$sock" ] && break; sleep 0.1; done
+	chgrp "$grp" "$sock"
+}
+vf() { setpriv --reuid=$svc --regid=$grp --init-groups \
+    "$vfido" "$V" "$@"; }
+wire() { setpriv --reuid=bgt-rita --regid=$grp --init-groups \
+    /usr/bin/python3 "$here/wire_client.py" "$sock" "$@" >"$out" 2>"$err"; rc=$?; }
+entries() { grep -c "\"event\":\"$1\"" "$ST/audit/entries.jsonl"; }
+
+# ------------------------------------------------------------ set-up
+svc init --account 111122223333 --account-name prod \
+    --root-email aws-root@example.com
+check "init: a production vault made by the service user" is_rc 0
+check "the vault says production" grep -qE '"deployment":\s*"production"' \
+    "$ST/vault.json"
+for p in alice bob; do svc custodian add $p --group password; done
+for p in dave erin; do svc custodian add $p --group mfa; done
+svc requester add rita
+svc policy set --threshold password=2 --threshold mfa=2
+for p in alice bob dave erin rita; do
+	vf create $p-key >/dev/null
+	svc token enroll $p --fido2 --device "$(vf path $p-key)"
+	[ "$rc" -eq 0 ] || bad "enroll $p"
+done
+svc vault arm
+gen=$(gb_id)
+for p in alice bob dave erin rita; do svc change approve "$gen" --as $p; done
+svc change apply "$gen"
+check "the genesis applied" is_rc 0
+svc seal 111122223333 root-password --generate --as bob
+check "root password sealed" is_rc 0
+printf 'otpauth://totp/AWS:root@prod?secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP&issuer=AWS\n' |
+    svc seal 111122223333 root-mfa --otpauth - --as dave
+check "root MFA seed sealed" is_rc 0
+chmod -R a+rwX "$V"
+
+start
+check "the daemon listens" test -S "$sock"
+
+# --------------------------------------------------- what users can read
+for u in bgt-rita bgt-alice; do
+	setpriv --reuid=$u --regid=$grp --init-groups \
+	    cat "$ST/audit/signing.key" >/dev/null 2>&1
+	check "$u cannot read the log's signing key" [ $? -ne 0 ]
+	setpriv --reuid=$u --regid=$grp --init-groups \
+	    ls "$ST" >/dev/null 2>&1
+	check "$u cannot list the state" [ $? -ne 0 ]
+done
+
+# -------------------------------------------------------- the ceremony
+svc request 111122223333 --reason "service test: root task" --as rita
+id=$(grep -oE '^request [0-9a-f]{32} opened' "$out" | cut -d' ' -f2)
+check "a request is open" [ -n "$id" ]
+
+as bgt-alice approve "$id" --as alice
+check "alice approves from her own client" is_rc 0
+check "she was shown the request before the touch" has_out "service test: root task"
+check "the daemon says what is missing" has_out "still missing"
+check "no 'rehearsal' for a production command" eval '! grep -q rehearsal "$err"'
+check "the entry names her uid beside her name" grep -q \
+    "\"event\":\"approval.granted\".*\"actor\":\"alice\".*uid:$(id -u bgt-alice)(bgt-alice)" \
+    "$ST/audit/entries.jsonl"
+
+as bgt-dave approve "$id" --as dave
+check "dave approves from his client" is_rc 0
+
+# ------------------------------------------------------ lying clients
+n0=$(entries approval.granted)
+wire steal "$id" bob alice
+check "alice's approval copied under bob's name: refused as tampering" grep -q "exit 3" "$out"
+check "... as forged" has_out "not what their touch makes"
+wire tamper "$id" erin
+check "an approval with a share changed: refused as tampering" grep -q "exit 3" "$out"
+check "nothing was granted by either" [ "$(entries approval.granted)" -eq "$n0" ]
+check "both recorded as refusals" grep -q '"event":"request.refused".*"actor":"erin"' \
+    "$ST/audit/entries.jsonl"
+r0=$(entries service.refused)
+for m in oversized garbage cut unknown; do
+	wire $m
+	check "a frame $m: refused" eval 'grep -q "exit 1" "$out" || grep -q closed "$out"'
+done
+check "each recorded (service.refused)" [ "$(entries service.refused)" -ge $((r0 + 4)) ]
+check "with the caller's uid" grep -q "\"event\":\"service.refused\".*uid:$(id -u bgt-rita)" \
+    "$ST/audit/entries.jsonl"
+as bgt-rita custodian add mallory --group password
+check "a set-up command by a non-admin: refused" is_rc 1
+check "... saying why" has_err "not an admin"
+as bgt-rita audit verify --key /etc/shadow
+check "an option naming the daemon's files: refused" is_rc 1
+
+# a client that takes the kit and never answers; its connection killed
+setpriv --reuid=bgt-rita --regid=$grp --init-groups \
+    /usr/bin/python3 "$here/wire_client.py" "$sock" hang "$id" bob >"$T/hang" 2>&1 &
+hpid=$!
+for _ in $(seq 100); do grep -q kit "$T/hang" && break; sleep 0.1; done
+check "the hanging client got its kit" grep -q kit "$T/hang"
+as bgt-bob status "$id"
+check "the daemon serves others while one client hangs" is_rc 0
+kill "$hpid"
+wait "$hpid" 2>/dev/null
+
+# ------------------------------------------- the daemon killed, restarted
+kill -9 "$dpid"
+wait "$dpid" 2>/dev/null
+dpid=
+start
+as bgt-bob approve "$id" --as bob
+check "after a restart, bob approves" is_rc 0
+as bgt-bob approve "$id" --as bob
+check "twice: refused" is_rc 1
+as bgt-erin approve "$id" --as erin
+check "erin completes the quorum" has_out "the quorum is met"
+check "one approval.granted each" [ "$(entries approval.granted)" -eq 4 ]
+check "a second dave approval refused" eval 'as bgt-dave approve "$id" --as dave; [ "$rc" -eq 1 ]'
+
+svc release "$id" --as rita
+check "rita releases (on the service host, for now)" is_rc 0
+check "the root password is released" has_out "root-password"
+
+as bgt-rita audit verify
+check "audit verify through the daemon: the log and governance hold" is_rc 0
+as bgt-rita status
+check "status through the daemon" is_rc 0
+
+# ---------------------------------------- a copy offered to a rehearsal
+mkdir "$T/copy"
+cp -a "$ST/." "$T/copy/"
+chown -R bgt-alice "$T/copy"
+as bgt-alice --state "$T/copy" status "$id"
+check "a copy of the production state in a rehearsal: refused" is_rc 1
+check "... naming why" has_err "production vault"
+check "and the client says rehearsal" has_err "rehearsal"
+
+# the service user's own command on a rehearsal vault: refused
+mkdir "$T/reh"
+chown bgt-alice "$T/reh"
+chmod 700 "$T/reh"
+as bgt-alice --state "$T/reh" init --account 111122223333 \
+    --account-name prod --root-email aws-root@example.com
+check "a rehearsal vault can be made" is_rc 0
+check "... not marked production" eval '! grep -q deployment "$T/reh/vault.json"'
+
+echo "# $pass passed, $failed failed"
+[ "$failed" -eq 0 ]

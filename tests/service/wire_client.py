@@ -1,0 +1,107 @@
+#!/usr/bin/env python3
+"""tests/service/wire_client.py: a client of breakglassd that lies.
+
+It speaks the wire protocol (broker/wire/wire.h: a 4-byte big-endian
+length, then one JSON object) without any of the project's code, so the
+daemon's checks are the only ones between it and the state.
+
+usage: wire_client.py SOCKET MODE [ARGS...]
+  oversized            a frame header of 2 MiB, then nothing
+  garbage              a frame that is not JSON
+  silent SECONDS       connect, send nothing, wait
+  cut                  half a frame, then close
+  unknown              a frame with an unknown op
+  steal ID AS FROM     ask to approve ID as AS; answer the kit with the
+                       approval FROM made earlier (copied from the kit's
+                       request file), its custodian renamed to AS
+  tamper ID AS         ask to approve ID as AS; answer with the first
+                       approval in the kit, one byte of its share changed
+  hang ID AS           ask to approve ID as AS, take the kit, never answer
+Prints the daemon's exit code and stderr (decoded), or "closed".
+"""
+import base64
+import json
+import socket
+import struct
+import sys
+import time
+
+
+def frame(obj):
+    b = json.dumps(obj).encode()
+    return struct.pack(">I", len(b)) + b
+
+
+def recv(s):
+    hdr = b""
+    while len(hdr) < 4:
+        c = s.recv(4 - len(hdr))
+        if not c:
+            return None
+        hdr += c
+    (n,) = struct.unpack(">I", hdr)
+    buf = b""
+    while len(buf) < n:
+        c = s.recv(min(65536, n - len(buf)))
+        if not c:
+            return None
+        buf += c
+    return json.loads(buf)
+
+
+def show(ans):
+    if ans is None:
+        print("closed")
+        return
+    if ans.get("op") == "result":
+        print("exit %d" % ans["exit"])
+        print(base64.b64decode(ans.get("err", "")).decode(errors="replace"))
+    else:
+        print("op %s" % ans.get("op"))
+
+
+def kit_for(s, rid, who):
+    s.sendall(frame({"v": 1, "op": "approve", "id": rid, "as": who}))
+    return recv(s)
+
+
+def main():
+    path, mode = sys.argv[1], sys.argv[2]
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(120)
+    s.connect(path)
+    if mode == "oversized":
+        s.sendall(struct.pack(">I", 2 << 20))
+    elif mode == "garbage":
+        s.sendall(struct.pack(">I", 9) + b"not json!")
+    elif mode == "silent":
+        time.sleep(float(sys.argv[3]))
+    elif mode == "cut":
+        s.sendall(struct.pack(">I", 100) + b'{"v":1,')
+        s.shutdown(socket.SHUT_WR)
+    elif mode == "unknown":
+        s.sendall(frame({"v": 1, "op": "become-root"}))
+    elif mode in ("steal", "tamper", "hang"):
+        rid, who = sys.argv[3], sys.argv[4]
+        kit = kit_for(s, rid, who)
+        if kit is None or kit.get("op") != "kit":
+            show(kit)
+            return
+        if mode == "hang":
+            print("kit", flush=True)
+            time.sleep(3600)
+            return
+        aps = kit["request"]["approvals"]
+        if mode == "steal":
+            ap = [a for a in aps if a["custodian"] == sys.argv[5]][0]
+            ap["custodian"] = who
+        else:
+            ap = aps[0]
+            box = bytearray(base64.b64decode(ap["shares"][0]["box"]))
+            box[-1] ^= 1
+            ap["shares"][0]["box"] = base64.b64encode(bytes(box)).decode()
+        s.sendall(frame({"v": 1, "op": "approve.submit", "approval": ap}))
+    show(recv(s))
+
+
+main()
