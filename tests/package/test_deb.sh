@@ -87,7 +87,11 @@ check "control has md5sums" [ -s "$tmp/control/md5sums" ]
 dpkg-deb -c "$deb" >"$tmp/contents"
 files=$(awk '$1 !~ /^d/ { print $6 }' "$tmp/contents" | sort)
 want=$(sort <<'EOF'
+./etc/breakglass/breakglass.conf
 ./usr/bin/breakglass
+./usr/lib/systemd/system/breakglassd.service
+./usr/lib/systemd/system/breakglassd.socket
+./usr/sbin/breakglassd
 ./usr/share/bash-completion/completions/breakglass
 ./usr/share/doc/breakglass/changelog.gz
 ./usr/share/doc/breakglass/copyright

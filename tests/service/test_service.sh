@@ -125,6 +125,10 @@ chmod -R a+rwX "$V"
 
 start
 check "the daemon listens" test -S "$sock"
+# a connection that never sends: given up after the frame timeout (30 s)
+setpriv --reuid=bgt-rita --regid=$grp --init-groups \
+    /usr/bin/python3 "$here/wire_client.py" "$sock" silent 40 >"$T/silent" 2>&1 &
+spid=$!
 
 # --------------------------------------------------- what users can read
 for u in bgt-rita bgt-alice; do
@@ -228,6 +232,11 @@ as bgt-alice --state "$T/reh" init --account 111122223333 \
     --account-name prod --root-email aws-root@example.com
 check "a rehearsal vault can be made" is_rc 0
 check "... not marked production" eval '! grep -q deployment "$T/reh/vault.json"'
+
+wait "$spid"
+check "a connection that never sends: refused after the timeout" grep -qE "exit 1|closed" "$T/silent"
+check "... and recorded" grep -q '"event":"service.refused".*no frame within the timeout' \
+    "$ST/audit/entries.jsonl"
 
 echo "# $pass passed, $failed failed"
 [ "$failed" -eq 0 ]
