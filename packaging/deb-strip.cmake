@@ -3,7 +3,8 @@
 # dh_strip drops too, the compilers' .comment and .note (lintian:
 # binary-has-unneeded-section).
 file(GLOB bg_programs LIST_DIRECTORIES false
-  "${CPACK_TEMPORARY_INSTALL_DIRECTORY}${CPACK_PACKAGING_INSTALL_PREFIX}/bin/*")
+  "${CPACK_TEMPORARY_INSTALL_DIRECTORY}${CPACK_PACKAGING_INSTALL_PREFIX}/bin/*"
+  "${CPACK_TEMPORARY_INSTALL_DIRECTORY}${CPACK_PACKAGING_INSTALL_PREFIX}/sbin/*")
 foreach(p IN LISTS bg_programs)
   execute_process(
     COMMAND "${CPACK_BG_STRIP}" --remove-section=.comment
