@@ -618,14 +618,11 @@ bg_cer_approve_kit(struct bg_cer *c, const char *id, const char *custodian,
     cJSON **kit)
 {
 	struct ap *a = NULL;
-	cJSON *f = NULL;
 	int r;
 
 	*kit = NULL;
 	if ((r = ap_begin(c, id, custodian, &a)) == BG_OK &&
-	    (r = bg_cer_kit(c, kit)) == BG_OK &&
-	    (r = bg_rqfile_to_json(a->f, &f)) == BG_OK &&
-	    (r = bg_json_add(*kit, "request", f)) == BG_OK &&
+	    (r = cer_kit_with(c, a->f, kit)) == BG_OK &&
 	    !cJSON_AddStringToObject(*kit, "group", a->group))
 		r = BG_ENOMEM;
 	if (r != BG_OK) {

@@ -136,16 +136,41 @@ int bg_cer_log_head(struct bg_cer *c, uint64_t *size, uint8_t root[32]);
 int bg_cer_refused(struct bg_cer *c, const char *event, const char *cmd,
     const char *id, const char *account, const char *actor, int err);
 
+/* What a requester asks for (request.c). */
+struct bg_cer_ask {
+	char account[BG_ACCOUNT_MAX + 1];
+	char reason[BG_REASON_MAX + 1];
+	char ticket[BG_TICKET_MAX + 1];
+	char as[BG_NAME_MAX + 1];		/* the requester */
+	char items[BG_POLICY_ITEMS_MAX][BG_NAME_MAX + 1];
+	size_t nitems;		/* 0: the account's root-password and -mfa */
+	uint8_t key[32];	/* the request key's public half */
+};
+int bg_cer_ask_to_json(const struct bg_cer_ask *q, cJSON **args);
+int bg_cer_ask_from_json(const cJSON *args, struct bg_cer_ask *q);
 /*
- * Opens a request for items of account (all of its root-password and
- * root-mfa when nitems is 0): per item its current version and the lowest
- * slot neither burned nor named by another open request; the requester's
- * token signs the request text, the request key's private half is sealed
- * to the requester's tokens. id gets the request id.
+ * Opens a request (a rehearsal: the three steps below in this process):
+ * per item its current version and the lowest slot neither burned nor
+ * named by another open request; the requester's token signs the request
+ * text, the request key's private half (made here) is sealed to the
+ * requester's tokens. id gets the request id.
  */
-int bg_cer_request(struct bg_cer *c, const char *account, const char *reason,
-    const char *ticket, const char *const *items, size_t nitems,
-    const char *requester, char id[BG_REQUEST_ID_LEN + 1]);
+int bg_cer_request(struct bg_cer *c, const struct bg_cer_ask *q,
+    char id[BG_REQUEST_ID_LEN + 1]);
+/*
+ * The steps: the broker checks the ask and makes the text (the kit gains
+ * "text" and "id"); the client (bg_cer_remote) checks the text is what it
+ * asked, shows it, touches, signs, seals priv (whose public half is
+ * q->key) to the requester's tokens; the broker checks the text again
+ * (the slots still free), the signature and the boxes, and records
+ * request.open. Refusals are recorded by the broker's steps.
+ */
+int bg_cer_request_kit(struct bg_cer *c, const struct bg_cer_ask *q,
+    cJSON **kit);
+int bg_cer_request_take(struct bg_cer *c, const cJSON *kit,
+    const struct bg_cer_ask *q, const uint8_t priv[32], cJSON **sub);
+int bg_cer_request_submit(struct bg_cer *c, const struct bg_cer_ask *q,
+    const cJSON *kit, const cJSON *sub, char id[BG_REQUEST_ID_LEN + 1]);
 /*
  * What a FIDO2 approver's touch signs (its clientDataHash; the statement,
  * which names the boxes the touch opened, is signed with the token's
@@ -182,9 +207,30 @@ int bg_cer_approve_submit(struct bg_cer *c, const char *id,
 #define BG_CER_CHANGE_DENY_TAG "breakglass/v1/change-deny"	/* link m */
 int bg_cer_act_message(const char *tag, const uint8_t request[32],
     const char *text, uint8_t msg[32]);
+/* A token's signature of an act, as a client sends it. */
+struct bg_cer_act {
+	char token[2 * BG_TOKEN_ID_LEN + 1];
+	uint8_t sig[BG_TOKEN_SIG_LEN];
+};
+int bg_cer_act_to_json(const struct bg_cer_act *a, cJSON **j);
+int bg_cer_act_from_json(const cJSON *j, struct bg_cer_act *a);
+/* The "token" field of o: a token id in hex. */
+int bg_rq_token_from_json(const cJSON *o, char out[2 * BG_TOKEN_ID_LEN + 1]);
+
 /* A custodian of a needed group, or the requester, stops the request. */
 int bg_cer_deny(struct bg_cer *c, const char *id, const char *person,
     const char *reason);
+/*
+ * The same in three steps (act.c): the daemon checks and gives the kit;
+ * the client touches and signs (*a); the daemon checks everything again
+ * and the signature against the person's token, then records.
+ */
+int bg_cer_deny_kit(struct bg_cer *c, const char *id, const char *person,
+    const char *reason, cJSON **kit);
+int bg_cer_deny_take(struct bg_cer *c, const cJSON *kit, const char *id,
+    const char *person, const char *reason, struct bg_cer_act *a);
+int bg_cer_deny_submit(struct bg_cer *c, const char *id, const char *person,
+    const char *reason, const cJSON *sub);
 
 /* What a release opens; data is locked memory. */
 struct bg_released {
@@ -201,6 +247,25 @@ struct bg_released {
 int bg_cer_release(struct bg_cer *c, const char *id, const char *requester,
     int reveal_seed, struct bg_released **items, size_t *nitems);
 void bg_released_free(struct bg_released **items, size_t n);
+/*
+ * The same in steps, so that release.done is recorded before the client
+ * can open anything: the daemon checks (requester, open, approvals,
+ * quorum, time lock) and gives the kit, the approvals' share boxes left
+ * out; the client touches, signs the release and opens the request key
+ * (rqpriv, 32 bytes of locked memory); the daemon checks all again and
+ * the signature, records release.done and only then returns the whole
+ * request file (*after); the client opens the shares and the items.
+ */
+int bg_cer_release_kit(struct bg_cer *c, const char *id,
+    const char *requester, cJSON **kit);
+int bg_cer_release_take(struct bg_cer *c, const cJSON *kit, const char *id,
+    const char *requester, struct bg_cer_act *a, uint8_t *rqpriv);
+int bg_cer_release_submit(struct bg_cer *c, const char *id,
+    const char *requester, int reveal_seed, const cJSON *sub,
+    cJSON **after);
+int bg_cer_release_open(struct bg_cer *c, const cJSON *after,
+    const char *id, const uint8_t *rqpriv, struct bg_released **items,
+    size_t *nitems);
 
 /* Prints the requests (one, or all open ones) with what each lacks. */
 int bg_cer_status(struct bg_cer *c, const char *id);

@@ -20,6 +20,8 @@ int cer_refuse(struct bg_cer *c, const char *cmd, const char *id,
  * otherwise, bg_why() saying which).
  */
 int cer_load(struct bg_cer *c, const char *id, struct bg_rqfile **f);
+/* Made for this vault by one of its requesters, signed by their token. */
+int cer_request_signed(struct bg_cer *c, const struct bg_rqfile *f);
 /* cer_load's checks of a request file already read (j). */
 int cer_parse_request(struct bg_cer *c, const cJSON *j, const char *id,
     struct bg_rqfile **f);
@@ -145,5 +147,22 @@ int cer_touch_check(const struct bg_cer *c, const char *person,
     const char *token, int r);
 /* The chain head (zero before genesis). */
 void cer_chain_head(const struct bg_cer *c, uint8_t head[BG_FINGERPRINT_LEN]);
+
+/* bg_cer_kit() with request f, its approvals' share boxes left out. */
+int cer_kit_with(struct bg_cer *c, const struct bg_rqfile *f, cJSON **kit);
+
+/*
+ * A signed act (act.c): p touches a token, which signs
+ * bg_cer_act_message(tag, hash, text); *keep (may be NULL) keeps the
+ * token's key for the caller to free. cer_act_check() verifies one
+ * against p's token as the vault has it (BG_ETAMPER, bg_why() set);
+ * cer_act_detail() adds it to an entry's detail.
+ */
+int cer_act_sign(struct bg_cer *c, const struct bg_vault_person *p,
+    const char *tag, const uint8_t hash[32], const char *text,
+    struct bg_cer_act *a, bg_token_key_t **keep);
+int cer_act_check(const struct bg_vault_person *p, const char *tag,
+    const uint8_t hash[32], const char *text, const struct bg_cer_act *a);
+int cer_act_detail(const struct bg_cer_act *a, cJSON *d);
 
 #endif

@@ -95,6 +95,37 @@ out:
 	return r;
 }
 
+/*
+ * The kit with request f: every approval's share boxes left out. They
+ * open with the request key, so only a release hands them out, and only
+ * after release.done is recorded (release.c).
+ */
+int
+cer_kit_with(struct bg_cer *c, const struct bg_rqfile *f, cJSON **kit)
+{
+	cJSON *j = NULL, *ap, *e;
+	int r;
+
+	if ((r = bg_cer_kit(c, kit)) != BG_OK)
+		return r;
+	if ((r = bg_rqfile_to_json(f, &j)) == BG_OK) {
+		ap = cJSON_GetObjectItemCaseSensitive(j, "approvals");
+		cJSON_ArrayForEach(e, ap)
+			if (!cJSON_ReplaceItemInObjectCaseSensitive(e, "shares",
+			    cJSON_CreateArray()))
+				r = BG_ENOMEM;
+	}
+	if (r == BG_OK)
+		r = bg_json_add(*kit, "request", j);
+	else
+		cJSON_Delete(j);
+	if (r != BG_OK) {
+		cJSON_Delete(*kit);
+		*kit = NULL;
+	}
+	return r;
+}
+
 /* One kit blob, decoded: BG_OK and *buf (caller frees). */
 static int
 blob(const cJSON *s, uint8_t **buf, size_t *n)

@@ -17,8 +17,8 @@ struct rel {
 	struct bg_rqfile *f;
 	const struct bg_vault_account *acct;
 	uint8_t *rqpriv;		/* locked, 32 bytes */
-	char token[2 * BG_TOKEN_ID_LEN + 1];	/* the requester's, signing */
-	uint8_t sig[BG_TOKEN_SIG_LEN];	/* over the release message */
+	int own;			/* rqpriv allocated here */
+	struct bg_cer_act act;		/* the requester's token's signature */
 };
 
 /* ============================================ checking an approval */
@@ -188,47 +188,40 @@ timelock(const struct rel *r)
 	return BG_OK;
 }
 
-/* The requester's token signs the release (checked by audit verify). */
+/* The request key's private half, from the box of the signing token. */
 static int
-sign_release(struct rel *r, const bg_token_key_t *key, const char *token)
+open_request_key(struct rel *r, const bg_token_key_t *key)
 {
-	uint8_t msg[32];
-	int rc;
-
-	if ((rc = bg_cer_act_message(BG_CER_RELEASE_TAG, r->f->hash, "",
-	    msg)) != BG_OK)
-		return rc;
-	snprintf(r->token, sizeof(r->token), "%s", token);
-	return bg_token_key_sign(key, msg, 32, r->sig);
-}
-
-static int
-open_request_key(struct rel *r, const struct bg_vault_person *p)
-{
-	bg_token_key_t *key = NULL;
-	struct bg_touch t;
 	struct bg_label l;
-	size_t tok, i, len;
-	int rc;
+	size_t i, len;
+	int rc = BG_EPERM;
 
-	if ((rc = bg_cer_touch(r->c, p, NULL, NULL, &t, &key, &tok)) != BG_OK)
-		return rc;
-	if ((rc = sign_release(r, key, t.token)) != BG_OK) {
-		bg_token_key_free(&key);
-		return rc;
-	}
 	for (i = 0; i < r->f->nkey; i++)
-		if (strcmp(r->f->key_token[i], t.token) == 0)
+		if (strcmp(r->f->key_token[i], r->act.token) == 0)
 			break;
-	rc = BG_EPERM;
 	if (i < r->f->nkey && cer_request_key_label(r->c, r->f, &l) == BG_OK)
 		rc = bg_box_open(bg_token_key_bytes(key), "request-key", l.b,
 		    l.len, r->f->key_box[i], BG_RQ_KEY_BOX_LEN, r->rqpriv, 32,
 		    &len);
-	bg_token_key_free(&key);
 	if (rc != BG_OK)
 		bg_set_why("the request key does not open with %s's token "
-		    "(request edited after it was made?)", p->name);
+		    "(request edited after it was made?)",
+		    bg_request_requester(r->f->rq));
+	return rc;
+}
+
+/* One touch: the token signs the release and opens the request key. */
+static int
+sign_and_open(struct rel *r, const struct bg_vault_person *p)
+{
+	bg_token_key_t *key = NULL;
+	int rc;
+
+	if ((rc = cer_act_sign(r->c, p, BG_CER_RELEASE_TAG, r->f->hash, "",
+	    &r->act, &key)) != BG_OK)
+		return rc;
+	rc = open_request_key(r, key);
+	bg_token_key_free(&key);
 	return rc;
 }
 
@@ -399,9 +392,7 @@ release_detail(const struct rel *r, int reveal_seed, cJSON **d)
 	    bg_json_add(*d, "items", items) != BG_OK ||
 	    (who = cJSON_AddArrayToObject(*d, "approvers")) == NULL ||
 	    !cJSON_AddBoolToObject(*d, "reveal_seed", reveal_seed) ||
-	    !cJSON_AddStringToObject(*d, "token", r->token) ||
-	    bg_vjson_add_b64(*d, "signature", r->sig, BG_TOKEN_SIG_LEN) !=
-	    BG_OK)
+	    cer_act_detail(&r->act, *d) != BG_OK)
 		return BG_ENOMEM;
 	for (i = 0; i < r->f->napprovals; i++)
 		if (!cJSON_AddItemToArray(who, cJSON_CreateString(
@@ -425,65 +416,177 @@ record_release(struct rel *r, const char *requester, int reveal_seed)
 	return rc;
 }
 
+/* Everything release checks before any touch. */
 static int
-release(struct rel *r, const char *requester, struct bg_released **items,
-    size_t *nitems)
+release_check(struct rel *r, const char *requester,
+    const struct bg_vault_person **p)
 {
-	const struct bg_vault_person *p;
 	int rc;
 
-	if ((p = bg_cer_person(r->c, requester)) == NULL)
+	if ((r->acct = bg_vault_account(r->c->v,
+	    bg_request_account(r->f->rq))) == NULL) {
+		bg_set_why("the request's account is not in the vault");
 		return BG_ENOENT;
-	if (strcmp(p->name, bg_request_requester(r->f->rq)) != 0) {
+	}
+	if ((*p = bg_cer_person(r->c, requester)) == NULL)
+		return BG_ENOENT;
+	if (strcmp((*p)->name, bg_request_requester(r->f->rq)) != 0) {
 		bg_set_why("only %s, who opened request %s, can release it",
 		    bg_request_requester(r->f->rq), bg_request_id(r->f->rq));
 		return BG_EPERM;
 	}
 	if ((rc = cer_open_check(r->c, r->f)) != BG_OK ||
-	    (rc = check_approvals(r)) != BG_OK || (rc = timelock(r)) != BG_OK)
+	    (rc = check_approvals(r)) != BG_OK)
 		return rc;
-	if ((rc = open_request_key(r, p)) != BG_OK)
+	return timelock(r);
+}
+
+static void
+rel_free(struct rel *r)
+{
+	if (r == NULL)
+		return;
+	if (r->own)
+		bg_secure_free(&r->rqpriv, 32);
+	bg_rqfile_free(&r->f);
+	free(r);
+}
+
+static int
+rel_new(struct bg_cer *c, uint8_t *rqpriv, struct rel **out)
+{
+	struct rel *r;
+
+	if ((*out = r = calloc(1, sizeof(*r))) == NULL)
+		return BG_ENOMEM;
+	r->c = c;
+	r->rqpriv = rqpriv;
+	if (rqpriv == NULL) {
+		r->own = 1;
+		if ((r->rqpriv = bg_secure_alloc(32)) == NULL)
+			return BG_ENOMEM;
+	}
+	return BG_OK;
+}
+
+/* Loads request id and runs release_check(): refusals recorded. */
+static int
+rel_begin(struct bg_cer *c, const char *id, const char *requester,
+    struct rel **out, const struct bg_vault_person **p)
+{
+	int rc;
+
+	if ((rc = rel_new(c, NULL, out)) != BG_OK)
 		return rc;
-	return open_items(r, items, nitems);
+	if ((rc = cer_load(c, id, &(*out)->f)) != BG_OK)
+		return cer_refuse(c, "release", id, "", requester, rc);
+	if ((rc = release_check(*out, requester, p)) != BG_OK)
+		return cer_refuse(c, "release", id,
+		    bg_request_account((*out)->f->rq), requester, rc);
+	return BG_OK;
 }
 
 int
 bg_cer_release(struct bg_cer *c, const char *id, const char *requester,
     int reveal_seed, struct bg_released **items, size_t *nitems)
 {
-	struct rel *r = calloc(1, sizeof(*r));
+	const struct bg_vault_person *p;
+	struct rel *r = NULL;
 	int rc;
 
 	*items = NULL;
 	*nitems = 0;
-	if (r == NULL || (r->rqpriv = bg_secure_alloc(32)) == NULL) {
-		rc = BG_ENOMEM;
+	if ((rc = rel_begin(c, id, requester, &r, &p)) != BG_OK)
 		goto out;
-	}
-	r->c = c;
-	if ((rc = cer_load(c, id, &r->f)) != BG_OK) {
-		rc = cer_refuse(c, "release", id, "", requester, rc);
-		goto out;
-	}
-	if ((r->acct = bg_vault_account(c->v, bg_request_account(r->f->rq))) ==
-	    NULL) {
-		bg_set_why("the request's account is not in the vault");
-		rc = BG_ENOENT;
-	} else {
-		rc = release(r, requester, items, nitems);
-	}
-	if (rc != BG_OK)
+	if ((rc = sign_and_open(r, p)) != BG_OK ||
+	    (rc = open_items(r, items, nitems)) != BG_OK)
 		rc = cer_refuse(c, "release", id, bg_request_account(r->f->rq),
 		    requester, rc);
 	else if ((rc = record_release(r, requester, reveal_seed)) != BG_OK)
 		bg_released_free(items, *nitems);
 out:
-	if (r != NULL) {
-		bg_secure_free(&r->rqpriv, 32);
-		bg_rqfile_free(&r->f);
-	}
-	free(r);
+	rel_free(r);
 	if (rc != BG_OK)
 		*nitems = 0;
+	return rc;
+}
+
+int
+bg_cer_release_kit(struct bg_cer *c, const char *id, const char *requester,
+    cJSON **kit)
+{
+	const struct bg_vault_person *p;
+	struct rel *r = NULL;
+	int rc;
+
+	*kit = NULL;
+	if ((rc = rel_begin(c, id, requester, &r, &p)) == BG_OK)
+		rc = cer_kit_with(c, r->f, kit);
+	rel_free(r);
+	return rc;
+}
+
+int
+bg_cer_release_take(struct bg_cer *c, const cJSON *kit, const char *id,
+    const char *requester, struct bg_cer_act *a, uint8_t *rqpriv)
+{
+	const struct bg_vault_person *p;
+	struct rel *r = NULL;
+	int rc;
+
+	if ((rc = rel_new(c, rqpriv, &r)) == BG_OK &&
+	    (rc = cer_parse_request(c, cJSON_GetObjectItemCaseSensitive(kit,
+	    "request"), id, &r->f)) == BG_OK) {
+		if ((p = bg_cer_person(c, requester)) == NULL ||
+		    strcmp(p->name, bg_request_requester(r->f->rq)) != 0) {
+			bg_set_why("only %s, who opened request %s, can "
+			    "release it", bg_request_requester(r->f->rq), id);
+			rc = BG_EPERM;
+		} else if ((rc = sign_and_open(r, p)) == BG_OK)
+			*a = r->act;
+	}
+	rel_free(r);
+	return rc;
+}
+
+int
+bg_cer_release_submit(struct bg_cer *c, const char *id,
+    const char *requester, int reveal_seed, const cJSON *sub, cJSON **after)
+{
+	const struct bg_vault_person *p;
+	struct rel *r = NULL;
+	int rc;
+
+	*after = NULL;
+	if ((rc = rel_begin(c, id, requester, &r, &p)) != BG_OK)
+		goto out;
+	if ((rc = bg_cer_act_from_json(sub, &r->act)) != BG_OK ||
+	    (rc = cer_act_check(p, BG_CER_RELEASE_TAG, r->f->hash, "",
+	    &r->act)) != BG_OK) {
+		rc = cer_refuse(c, "release", id, bg_request_account(r->f->rq),
+		    requester, rc);
+		goto out;
+	}
+	/* recorded first: the share boxes leave only after release.done */
+	if ((rc = record_release(r, requester, reveal_seed)) == BG_OK)
+		rc = bg_rqfile_to_json(r->f, after);
+out:
+	rel_free(r);
+	return rc;
+}
+
+int
+bg_cer_release_open(struct bg_cer *c, const cJSON *after, const char *id,
+    const uint8_t *rqpriv, struct bg_released **items, size_t *nitems)
+{
+	struct rel *r = NULL;
+	int rc;
+
+	*items = NULL;
+	*nitems = 0;
+	if ((rc = rel_new(c, (uint8_t *)rqpriv, &r)) == BG_OK &&
+	    (rc = cer_parse_request(c, after, id, &r->f)) == BG_OK)
+		rc = open_items(r, items, nitems);
+	rel_free(r);
 	return rc;
 }

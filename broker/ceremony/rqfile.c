@@ -134,8 +134,8 @@ bad(const char *what)
 	return BG_EFORMAT;
 }
 
-static int
-get_token_id(const cJSON *o, char out[2 * BG_TOKEN_ID_LEN + 1])
+int
+bg_rq_token_from_json(const cJSON *o, char out[2 * BG_TOKEN_ID_LEN + 1])
 {
 	const char *s;
 	uint8_t raw[BG_TOKEN_ID_LEN];
@@ -155,7 +155,7 @@ read_key_box(void *ctx, const cJSON *e, size_t i)
 	struct bg_rqfile *f = ctx;
 
 	if (bg_json_only_keys(e, keys) != BG_OK ||
-	    get_token_id(e, f->key_token[i]) != BG_OK ||
+	    bg_rq_token_from_json(e, f->key_token[i]) != BG_OK ||
 	    bg_json_get_b64(e, "box", f->key_box[i], BG_RQ_KEY_BOX_LEN))
 		return bad("key_boxes");
 	return BG_OK;
@@ -217,7 +217,7 @@ approval_from_json(const cJSON *e, struct bg_rq_approval *a)
 	if (bg_json_only_keys(e, keys) != BG_OK ||
 	    read_name(e, "group", a->group) != BG_OK ||
 	    read_name(e, "custodian", a->custodian) != BG_OK ||
-	    get_token_id(e, a->token) != BG_OK)
+	    bg_rq_token_from_json(e, a->token) != BG_OK)
 		return bad("approval group, custodian or token");
 	if (bg_vjson_get_time(e, "time", 0, &a->time, "approval") != BG_OK ||
 	    bg_json_get_str(e, "statement", BG_STATEMENT2_MAX, &s) != BG_OK ||
@@ -338,7 +338,7 @@ read_all(const cJSON *j, struct bg_rqfile *f)
 		return bad("format");
 	if ((r = read_request(j, f)) != BG_OK)
 		return r;
-	if (get_token_id(j, f->token) != BG_OK ||
+	if (bg_rq_token_from_json(j, f->token) != BG_OK ||
 	    bg_json_get_b64(j, "signature", f->sig, sizeof(f->sig)) != BG_OK)
 		return bad("the requester's token or signature");
 	if ((r = read_state(j, &f->state)) != BG_OK ||

@@ -35,6 +35,37 @@ split_list(char *s, const char **out, size_t max, size_t *n)
 
 /* ============================================================= request */
 
+/* The ask from the command line; -1 (usage) when a value is too long. */
+static int
+ask_of(struct bg_cer_ask *q, const char *account, const char *reason,
+    const char *ticket, const char *as, const char *const *items, size_t n)
+{
+	size_t i;
+
+	memset(q, 0, sizeof(*q));
+	if (strlen(account) >= sizeof(q->account) ||
+	    strlen(reason) >= sizeof(q->reason) ||
+	    (ticket != NULL && strlen(ticket) >= sizeof(q->ticket)) ||
+	    strlen(as) >= sizeof(q->as) || n > BG_POLICY_ITEMS_MAX) {
+		bg_cli_error("request: a value is too long (reason at most %d "
+		    "bytes, ticket %d)", BG_REASON_MAX, BG_TICKET_MAX);
+		return -1;
+	}
+	snprintf(q->account, sizeof(q->account), "%s", account);
+	snprintf(q->reason, sizeof(q->reason), "%s", reason);
+	snprintf(q->ticket, sizeof(q->ticket), "%s", ticket ? ticket : "");
+	snprintf(q->as, sizeof(q->as), "%s", as);
+	for (i = 0; i < n; i++) {
+		if (strlen(items[i]) > BG_NAME_MAX) {
+			bg_cli_error("request: an item name is too long");
+			return -1;
+		}
+		snprintf(q->items[i], sizeof(q->items[i]), "%s", items[i]);
+	}
+	q->nitems = n;
+	return 0;
+}
+
 int
 bg_cli_request(struct bg_cli *cli, int argc, char **argv)
 {
@@ -49,6 +80,7 @@ bg_cli_request(struct bg_cli *cli, int argc, char **argv)
 		{ "--pin-fd", &pin, NULL, NULL, 0, NULL },
 		{ NULL, NULL, NULL, NULL, 0, NULL },
 	};
+	struct bg_cer_ask *q;
 	struct bg_cer c;
 	size_t npos, n = 0;
 	int r;
@@ -61,18 +93,27 @@ bg_cli_request(struct bg_cli *cli, int argc, char **argv)
 		free(copy);
 		return BG_EXIT_USAGE;
 	}
-	if ((r = bg_cli_cer_begin(cli, &c, pin)) != BG_EXIT_OK) {
+	if ((q = calloc(1, sizeof(*q))) == NULL) {
 		free(copy);
-		return r;
+		return bg_cli_fail("request", BG_ENOMEM);
 	}
-	r = bg_cer_request(&c, pos[0], reason, ticket, list, n, as, id);
-	if (r == BG_OK) {
-		printf("request %s opened by %s for account %s\n", id, as,
-		    pos[0]);
-		(void)bg_cer_status(&c, id);
-	}
+	r = ask_of(q, pos[0], reason, ticket, as, list, n);
 	free(copy);
-	return bg_cli_cer_finish(cli, &c, "request refused", r);
+	if (r != 0)
+		r = BG_EXIT_USAGE;
+	else if (cli->remote)
+		r = bg_cli_remote_request(cli, q, pin);
+	else if ((r = bg_cli_cer_begin(cli, &c, pin)) == BG_EXIT_OK) {
+		r = bg_cer_request(&c, q, id);
+		if (r == BG_OK) {
+			printf("request %s opened by %s for account %s\n", id,
+			    as, pos[0]);
+			(void)bg_cer_status(&c, id);
+		}
+		r = bg_cli_cer_finish(cli, &c, "request refused", r);
+	}
+	free(q);
+	return r;
 }
 
 /* ============================================================= approve */
@@ -118,6 +159,8 @@ bg_cli_deny(struct bg_cli *cli, int argc, char **argv)
 	if (bg_cli_opts(argc, argv, opts, pos, 1, &npos) != 0 || npos != 1 ||
 	    as == NULL || reason == NULL)
 		return BG_EXIT_USAGE;
+	if (cli->remote)
+		return bg_cli_remote_deny(cli, pos[0], as, reason, pin);
 	if ((r = bg_cli_cer_begin(cli, &c, pin)) != BG_EXIT_OK)
 		return r;
 	r = bg_cer_deny(&c, pos[0], as, reason);
@@ -155,8 +198,8 @@ show_totp(const struct bg_released *it, int reveal_seed)
 	bg_secure_free(&t, sizeof(*t));
 }
 
-static void
-show_items(const struct bg_released *items, size_t n, int reveal_seed)
+void
+bg_cli_show_items(const struct bg_released *items, size_t n, int reveal_seed)
 {
 	size_t i;
 
@@ -193,10 +236,12 @@ bg_cli_release(struct bg_cli *cli, int argc, char **argv)
 	if (bg_cli_opts(argc, argv, opts, pos, 1, &npos) != 0 || npos != 1 ||
 	    as == NULL)
 		return BG_EXIT_USAGE;
+	if (cli->remote)
+		return bg_cli_remote_release(cli, pos[0], as, reveal, pin);
 	if ((r = bg_cli_cer_begin(cli, &c, pin)) != BG_EXIT_OK)
 		return r;
 	if ((r = bg_cer_release(&c, pos[0], as, reveal, &items, &n)) == BG_OK)
-		show_items(items, n, reveal);
+		bg_cli_show_items(items, n, reveal);
 	bg_released_free(&items, n);
 	return bg_cli_cer_finish(cli, &c, "release refused", r);
 }

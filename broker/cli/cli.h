@@ -31,13 +31,25 @@ struct bg_cli {
 int bg_cli_run(struct bg_cli *cli, int argc, char **argv);
 /*
  * Production (client.c): the command through breakglassd. A command that
- * needs no state (token list, password ...) runs here; approve touches
- * here and the daemon checks and writes; every other command is run by
- * the daemon, which refuses what it does not serve.
+ * needs no state (token list, password ...) runs here; request, approve,
+ * deny and release touch here and the daemon checks and writes (a
+ * release opens here, after the daemon recorded it); every other command
+ * is run by the daemon, which refuses what it does not serve.
  */
 int bg_cli_remote(struct bg_cli *cli, int argc, char **argv);
 int bg_cli_remote_approve(struct bg_cli *cli, const char *id, const char *as,
     const char *pin_fd);
+struct bg_cer_ask;
+int bg_cli_remote_request(struct bg_cli *cli, struct bg_cer_ask *q,
+    const char *pin_fd);
+int bg_cli_remote_deny(struct bg_cli *cli, const char *id, const char *as,
+    const char *reason, const char *pin_fd);
+int bg_cli_remote_release(struct bg_cli *cli, const char *id, const char *as,
+    int reveal, const char *pin_fd);
+/* What a release opened, printed (TOTP items as codes unless reveal). */
+struct bg_released;
+void bg_cli_show_items(const struct bg_released *items, size_t n,
+    int reveal_seed);
 /* Token options: prompts on stderr, the PIN from --pin-fd (may be NULL). */
 struct bg_token_opts;
 int bg_cli_token_opts(const char *pin_fd, struct bg_token_opts *o);

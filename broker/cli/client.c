@@ -9,6 +9,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <openssl/rand.h>
+
 #include "common/common.h"
 #include "broker/ceremony/ceremony.h"
 #include "broker/cli/cli.h"
@@ -92,13 +94,17 @@ ask(const struct bg_cli *cli, const cJSON *msg, int *fd, cJSON **ans)
 int
 bg_cli_remote(struct bg_cli *cli, int argc, char **argv)
 {
+	static const char *const touched[] = { "approve", "request", "deny",
+	    "release", NULL };
 	cJSON *msg, *args, *ans = NULL;
 	int fd, i, r;
 
 	if (local_only(argc, argv))
 		return bg_cli_run(cli, argc, argv);
-	if (strcmp(argv[0], "approve") == 0)
-		return bg_cli_run(cli, argc, argv);
+	/* commands that touch here: they talk to the daemon themselves */
+	for (i = 0; touched[i] != NULL; i++)
+		if (strcmp(argv[0], touched[i]) == 0)
+			return bg_cli_run(cli, argc, argv);
 	if ((msg = bg_wire_msg("run")) == NULL ||
 	    (args = cJSON_AddArrayToObject(msg, "argv")) == NULL) {
 		cJSON_Delete(msg);
@@ -115,40 +121,75 @@ bg_cli_remote(struct bg_cli *cli, int argc, char **argv)
 	return r;
 }
 
-/* The touch, from the daemon's kit: the approval to send back. */
+/*
+ * A command whose touch happens here: args to the daemon, its kit back
+ * and checked as a ceremony (c), take() makes the answer from the kit,
+ * the daemon's result printed and, when it succeeded and carries
+ * "after", after() given it (c still open).
+ */
+typedef int (*take_fn)(struct bg_cer *c, const cJSON *kit, void *ctx,
+    cJSON **sub);
+typedef int (*after_fn)(struct bg_cer *c, const cJSON *after, void *ctx);
+
+struct steps {
+	const char *op;
+	const char *pin_fd;
+	take_fn take;
+	after_fn after;		/* may be NULL */
+	void *ctx;
+	struct bg_cer c;
+	int have_c;
+};
+
 static int
-take(const cJSON *kit, const char *id, const char *as, const char *pin_fd,
-    cJSON **msg)
+touch(struct steps *s, const cJSON *kit, cJSON **msg)
 {
 	struct bg_token_opts o;
-	struct bg_cer c;
-	cJSON *ap = NULL;
+	cJSON *sub = NULL;
 	int r;
 
-	if ((r = bg_cli_token_opts(pin_fd, &o)) != BG_EXIT_OK)
+	if ((r = bg_cli_token_opts(s->pin_fd, &o)) != BG_EXIT_OK)
 		return r;
-	if ((r = bg_cer_remote(&c, kit, stdout, &o)) != BG_OK)
+	if ((r = bg_cer_remote(&s->c, kit, stdout, &o)) != BG_OK)
 		return bg_cli_fail("the daemon's vault does not verify", r);
+	s->have_c = 1;
+	r = s->take(&s->c, kit, s->ctx, &sub);
 	fflush(stdout);
-	r = bg_cer_approve_take(&c, kit, id, as, &ap);
-	bg_cer_end(&c);
-	if (r != BG_OK)
-		return bg_cli_fail("approval not made", r);
-	if ((*msg = bg_wire_msg("approve.submit")) == NULL ||
-	    bg_json_add(*msg, "approval", ap) != BG_OK)
-		return bg_cli_fail("approval not made", BG_ENOMEM);
+	if (r != BG_OK) {
+		cJSON_Delete(sub);
+		return bg_cli_fail("nothing was sent", r);
+	}
+	if ((*msg = bg_wire_msg("submit")) == NULL ||
+	    bg_json_add(*msg, "sub", sub) != BG_OK)
+		return bg_cli_fail("nothing was sent", BG_ENOMEM);
 	return BG_EXIT_OK;
 }
 
-int
-bg_cli_remote_approve(struct bg_cli *cli, const char *id, const char *as,
-    const char *pin_fd)
+/* The daemon's result; then after(), when it has something for it. */
+static int
+finish(struct steps *s, const cJSON *ans)
 {
-	cJSON *msg = bg_wire_msg("approve"), *ans = NULL, *sub = NULL;
+	const cJSON *after = cJSON_GetObjectItemCaseSensitive(ans, "after");
+	int r = result(ans), rc;
+
+	if (r != BG_EXIT_OK || s->after == NULL)
+		return r;
+	if (!cJSON_IsObject(after)) {
+		bg_cli_error("breakglassd sent no \"after\" for '%s'", s->op);
+		return BG_EXIT_FAIL;
+	}
+	if ((rc = s->after(&s->c, after, s->ctx)) != BG_OK)
+		return bg_cli_fail("after the daemon's answer", rc);
+	return BG_EXIT_OK;
+}
+
+static int
+remote_steps(struct bg_cli *cli, struct steps *s, cJSON *args)
+{
+	cJSON *msg = bg_wire_msg(s->op), *ans = NULL, *sub = NULL;
 	int fd = -1, r;
 
-	if (msg == NULL || !cJSON_AddStringToObject(msg, "id", id) ||
-	    !cJSON_AddStringToObject(msg, "as", as)) {
+	if (msg == NULL || bg_json_add(msg, "args", args) != BG_OK) {
 		cJSON_Delete(msg);
 		return bg_cli_fail("cannot ask breakglassd", BG_ENOMEM);
 	}
@@ -158,7 +199,7 @@ bg_cli_remote_approve(struct bg_cli *cli, const char *id, const char *as,
 		r = result(ans);
 		goto out;
 	}
-	if ((r = take(ans, id, as, pin_fd, &sub)) != BG_EXIT_OK)
+	if ((r = touch(s, ans, &sub)) != BG_EXIT_OK)
 		goto out;
 	cJSON_Delete(ans);
 	ans = NULL;
@@ -167,12 +208,196 @@ bg_cli_remote_approve(struct bg_cli *cli, const char *id, const char *as,
 	    &ans)) != BG_OK)
 		r = bg_cli_fail("breakglassd did not answer", r);
 	else
-		r = result(ans);
+		r = finish(s, ans);
 out:
+	if (s->have_c)
+		bg_cer_end(&s->c);
 	if (fd >= 0)
 		close(fd);
 	cJSON_Delete(sub);
 	cJSON_Delete(ans);
 	cJSON_Delete(msg);
+	return r;
+}
+
+/* args {"id": id, "as": as}, for approve, deny and release. */
+static cJSON *
+id_as(const char *id, const char *as)
+{
+	cJSON *args = cJSON_CreateObject();
+
+	if (args == NULL || !cJSON_AddStringToObject(args, "id", id) ||
+	    !cJSON_AddStringToObject(args, "as", as)) {
+		cJSON_Delete(args);
+		return NULL;
+	}
+	return args;
+}
+
+/* ------------------------------------------------------------- approve */
+
+struct approve_ctx {
+	const char *id, *as;
+};
+
+static int
+approve_take(struct bg_cer *c, const cJSON *kit, void *ctx, cJSON **sub)
+{
+	struct approve_ctx *a = ctx;
+	cJSON *ap = NULL;
+	int r;
+
+	if ((r = bg_cer_approve_take(c, kit, a->id, a->as, &ap)) != BG_OK)
+		return r;
+	if ((*sub = cJSON_CreateObject()) == NULL ||
+	    bg_json_add(*sub, "approval", ap) != BG_OK)
+		return BG_ENOMEM;
+	return BG_OK;
+}
+
+int
+bg_cli_remote_approve(struct bg_cli *cli, const char *id, const char *as,
+    const char *pin_fd)
+{
+	struct approve_ctx a = { id, as };
+	struct steps s = { .op = "approve", .pin_fd = pin_fd,
+	    .take = approve_take, .after = NULL, .ctx = &a };
+	cJSON *args = id_as(id, as);
+
+	if (args == NULL)
+		return bg_cli_fail("cannot ask breakglassd", BG_ENOMEM);
+	return remote_steps(cli, &s, args);
+}
+
+/* ---------------------------------------------------------------- deny */
+
+struct deny_ctx {
+	const char *id, *as, *reason;
+};
+
+static int
+deny_take(struct bg_cer *c, const cJSON *kit, void *ctx, cJSON **sub)
+{
+	struct deny_ctx *d = ctx;
+	struct bg_cer_act a;
+	int r;
+
+	if ((r = bg_cer_deny_take(c, kit, d->id, d->as, d->reason, &a)) !=
+	    BG_OK)
+		return r;
+	return bg_cer_act_to_json(&a, sub);
+}
+
+int
+bg_cli_remote_deny(struct bg_cli *cli, const char *id, const char *as,
+    const char *reason, const char *pin_fd)
+{
+	struct deny_ctx d = { id, as, reason };
+	struct steps s = { .op = "deny", .pin_fd = pin_fd,
+	    .take = deny_take, .after = NULL, .ctx = &d };
+	cJSON *args = id_as(id, as);
+
+	if (args == NULL || !cJSON_AddStringToObject(args, "reason", reason)) {
+		cJSON_Delete(args);
+		return bg_cli_fail("cannot ask breakglassd", BG_ENOMEM);
+	}
+	return remote_steps(cli, &s, args);
+}
+
+/* ------------------------------------------------------------- release */
+
+struct release_ctx {
+	const char *id, *as;
+	int reveal;
+	uint8_t *rqpriv;	/* locked: opened by the one touch */
+};
+
+static int
+release_take(struct bg_cer *c, const cJSON *kit, void *ctx, cJSON **sub)
+{
+	struct release_ctx *x = ctx;
+	struct bg_cer_act a;
+	int r;
+
+	if ((r = bg_cer_release_take(c, kit, x->id, x->as, &a, x->rqpriv)) !=
+	    BG_OK)
+		return r;
+	return bg_cer_act_to_json(&a, sub);
+}
+
+/* release.done is recorded: the shares and the items open here. */
+static int
+release_after(struct bg_cer *c, const cJSON *after, void *ctx)
+{
+	struct release_ctx *x = ctx;
+	struct bg_released *items = NULL;
+	size_t n = 0;
+	int r;
+
+	if ((r = bg_cer_release_open(c, after, x->id, x->rqpriv, &items,
+	    &n)) == BG_OK)
+		bg_cli_show_items(items, n, x->reveal);
+	bg_released_free(&items, n);
+	return r;
+}
+
+int
+bg_cli_remote_release(struct bg_cli *cli, const char *id, const char *as,
+    int reveal, const char *pin_fd)
+{
+	struct release_ctx x = { id, as, reveal, NULL };
+	struct steps s = { .op = "release", .pin_fd = pin_fd,
+	    .take = release_take, .after = release_after, .ctx = &x };
+	cJSON *args = id_as(id, as);
+	int r;
+
+	if (args == NULL || !cJSON_AddBoolToObject(args, "reveal_seed",
+	    reveal) || (x.rqpriv = bg_secure_alloc(32)) == NULL) {
+		cJSON_Delete(args);
+		return bg_cli_fail("cannot ask breakglassd", BG_ENOMEM);
+	}
+	r = remote_steps(cli, &s, args);
+	bg_secure_free(&x.rqpriv, 32);
+	return r;
+}
+
+/* ------------------------------------------------------------- request */
+
+struct request_ctx {
+	const struct bg_cer_ask *q;
+	const uint8_t *priv;
+};
+
+static int
+request_take(struct bg_cer *c, const cJSON *kit, void *ctx, cJSON **sub)
+{
+	struct request_ctx *rq = ctx;
+
+	return bg_cer_request_take(c, kit, rq->q, rq->priv, sub);
+}
+
+int
+bg_cli_remote_request(struct bg_cli *cli, struct bg_cer_ask *q,
+    const char *pin_fd)
+{
+	struct request_ctx rq = { q, NULL };
+	struct steps s = { .op = "request", .pin_fd = pin_fd,
+	    .take = request_take, .after = NULL, .ctx = &rq };
+	cJSON *args = NULL;
+	uint8_t *priv;
+	int r;
+
+	/* the request key is made here and never leaves this process */
+	if ((priv = bg_secure_alloc(32)) == NULL ||
+	    RAND_priv_bytes(priv, 32) != 1 ||
+	    bg_x25519_public(priv, q->key) != BG_OK ||
+	    bg_cer_ask_to_json(q, &args) != BG_OK) {
+		bg_secure_free(&priv, 32);
+		cJSON_Delete(args);
+		return bg_cli_fail("request not made", BG_ECRYPTO);
+	}
+	rq.priv = priv;
+	r = remote_steps(cli, &s, args);
+	bg_secure_free(&priv, 32);
 	return r;
 }

@@ -92,9 +92,12 @@ failed(struct conn *k, const char *what, int r)
 	return r == BG_OK ? BG_EXIT_OK : bg_cli_fail(what, r);
 }
 
-/* The answer: exit code and what the command printed. */
+/*
+ * The answer: exit code, what the command printed and, when it succeeded,
+ * what the client needs after it (a step's "after"; taken, may be NULL).
+ */
 static void
-answer(struct conn *k, int code)
+answer_with(struct conn *k, int code, cJSON *after)
 {
 	cJSON *res = bg_wire_msg("result");
 
@@ -102,9 +105,19 @@ answer(struct conn *k, int code)
 	fflush(stderr);
 	if (res != NULL && cJSON_AddNumberToObject(res, "exit", code) &&
 	    add_captured(res, "out", k->out) == BG_OK &&
-	    add_captured(res, "err", k->err) == BG_OK)
+	    add_captured(res, "err", k->err) == BG_OK &&
+	    (after == NULL || bg_json_add(res, "after", after) == BG_OK)) {
+		after = NULL;
 		(void)bg_wire_send(k->fd, res, BG_WIRE_TIMEOUT_MS);
+	}
+	cJSON_Delete(after);
 	cJSON_Delete(res);
+}
+
+static void
+answer(struct conn *k, int code)
+{
+	answer_with(k, code, NULL);
 }
 
 /* ----------------------------------------------------------- refusals */
@@ -128,8 +141,8 @@ refuse(struct conn *k, int err, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(why, sizeof(why), fmt, ap);
 	va_end(ap);
-	bg_set_why("%s", why);
 	if (bg_state_open(&st, k->conf->state) == BG_OK) {
+		bg_set_why("%s", why);
 		(void)bg_state_note_failure(&st, &ev, NULL, NULL, err);
 		bg_state_close(&st);
 		bg_alert_deliver(k->conf->state);
@@ -230,10 +243,184 @@ serve_run(struct conn *k, const cJSON *req)
 	answer(k, bg_cli_run(&cli, argc, argv));
 }
 
-/* ---------------------------------------------------------- "approve" */
+/* ------------------------------------------------ commands with a touch */
+
+/*
+ * A command whose touch happens in the client: the daemon's checks and
+ * the kit (the state open, then closed while the person touches), the
+ * client's answer ("submit"), the daemon's checks again and the write.
+ */
+struct step {
+	const char *op;
+	const char *what;	/* the refusal's words */
+	int (*kit)(struct bg_cer *c, const cJSON *args, cJSON **kit);
+	int (*submit)(struct bg_cer *c, const cJSON *args, const cJSON *kit,
+	    const cJSON *sub, cJSON **after);
+};
 
 static int
-approve_kit(struct conn *k, const char *id, const char *as, cJSON **kit)
+approve_kit(struct bg_cer *c, const cJSON *args, cJSON **kit)
+{
+	static const char *const keys[] = { "id", "as", NULL };
+	const char *id, *as;
+
+	if (bg_json_only_keys(args, keys) != BG_OK ||
+	    bg_json_get_str(args, "id", 64, &id) != BG_OK ||
+	    bg_json_get_str(args, "as", BG_NAME_MAX, &as) != BG_OK) {
+		bg_set_why("a malformed approve (id, as)");
+		return BG_EFORMAT;
+	}
+	return bg_cer_approve_kit(c, id, as, kit);
+}
+
+static int
+approve_submit(struct bg_cer *c, const cJSON *args, const cJSON *kit,
+    const cJSON *sub, cJSON **after)
+{
+	static const char *const keys[] = { "approval", NULL };
+	const char *id, *as;
+
+	(void)kit;
+	(void)after;
+	(void)bg_json_get_str(args, "id", 64, &id);
+	(void)bg_json_get_str(args, "as", BG_NAME_MAX, &as);
+	if (bg_json_only_keys(sub, keys) != BG_OK) {
+		bg_set_why("the client sent no approval");
+		return bg_cer_refused(c, "request.refused", "approve", id, "",
+		    as, BG_EFORMAT);
+	}
+	return bg_cer_approve_submit(c, id, as,
+	    cJSON_GetObjectItemCaseSensitive(sub, "approval"));
+}
+
+static int
+request_kit(struct bg_cer *c, const cJSON *args, cJSON **kit)
+{
+	struct bg_cer_ask q;
+	int r;
+
+	if ((r = bg_cer_ask_from_json(args, &q)) != BG_OK)
+		return r;
+	return bg_cer_request_kit(c, &q, kit);
+}
+
+static int
+request_submit(struct bg_cer *c, const cJSON *args, const cJSON *kit,
+    const cJSON *sub, cJSON **after)
+{
+	char id[BG_REQUEST_ID_LEN + 1];
+	struct bg_cer_ask q;
+	int r;
+
+	(void)after;
+	if ((r = bg_cer_ask_from_json(args, &q)) != BG_OK ||
+	    (r = bg_cer_request_submit(c, &q, kit, sub, id)) != BG_OK)
+		return r;
+	printf("request %s opened by %s for account %s\n", id, q.as,
+	    q.account);
+	return bg_cer_status(c, id);
+}
+
+/* deny: {id, as, reason}; the client's token signs the denial */
+static int
+deny_args(const cJSON *args, const char **id, const char **as,
+    const char **reason)
+{
+	static const char *const keys[] = { "id", "as", "reason", NULL };
+
+	if (bg_json_only_keys(args, keys) != BG_OK ||
+	    bg_json_get_str(args, "id", 64, id) != BG_OK ||
+	    bg_json_get_str(args, "as", BG_NAME_MAX, as) != BG_OK ||
+	    bg_json_get_str(args, "reason", BG_REASON_MAX, reason) != BG_OK) {
+		bg_set_why("a malformed deny (id, as, reason)");
+		return BG_EFORMAT;
+	}
+	return BG_OK;
+}
+
+static int
+deny_kit(struct bg_cer *c, const cJSON *args, cJSON **kit)
+{
+	const char *id, *as, *reason;
+	int r;
+
+	if ((r = deny_args(args, &id, &as, &reason)) != BG_OK)
+		return r;
+	return bg_cer_deny_kit(c, id, as, reason, kit);
+}
+
+static int
+deny_submit(struct bg_cer *c, const cJSON *args, const cJSON *kit,
+    const cJSON *sub, cJSON **after)
+{
+	const char *id, *as, *reason;
+	int r;
+
+	(void)kit;
+	(void)after;
+	if ((r = deny_args(args, &id, &as, &reason)) != BG_OK ||
+	    (r = bg_cer_deny_submit(c, id, as, reason, sub)) != BG_OK)
+		return r;
+	printf("request %s denied by %s\n", id, as);
+	return BG_OK;
+}
+
+/* release: {id, as, reveal_seed}; the request file only after it */
+static int
+release_args(const cJSON *args, const char **id, const char **as,
+    int *reveal)
+{
+	static const char *const keys[] = { "id", "as", "reveal_seed", NULL };
+	const cJSON *rv = cJSON_GetObjectItemCaseSensitive(args,
+	    "reveal_seed");
+
+	if (bg_json_only_keys(args, keys) != BG_OK ||
+	    bg_json_get_str(args, "id", 64, id) != BG_OK ||
+	    bg_json_get_str(args, "as", BG_NAME_MAX, as) != BG_OK ||
+	    !cJSON_IsBool(rv)) {
+		bg_set_why("a malformed release (id, as, reveal_seed)");
+		return BG_EFORMAT;
+	}
+	*reveal = cJSON_IsTrue(rv);
+	return BG_OK;
+}
+
+static int
+release_kit(struct bg_cer *c, const cJSON *args, cJSON **kit)
+{
+	const char *id, *as;
+	int reveal, r;
+
+	if ((r = release_args(args, &id, &as, &reveal)) != BG_OK)
+		return r;
+	return bg_cer_release_kit(c, id, as, kit);
+}
+
+static int
+release_submit(struct bg_cer *c, const cJSON *args, const cJSON *kit,
+    const cJSON *sub, cJSON **after)
+{
+	const char *id, *as;
+	int reveal, r;
+
+	(void)kit;
+	if ((r = release_args(args, &id, &as, &reveal)) != BG_OK)
+		return r;
+	return bg_cer_release_submit(c, id, as, reveal, sub, after);
+}
+
+static const struct step steps[] = {
+	{ "approve", "approval refused", approve_kit, approve_submit },
+	{ "request", "request refused", request_kit, request_submit },
+	{ "deny", "denial refused", deny_kit, deny_submit },
+	{ "release", "release refused", release_kit, release_submit },
+	{ NULL, NULL, NULL, NULL },
+};
+
+/* The state opened for one step, closed after it. */
+static int
+step_kit(struct conn *k, const struct step *st, const cJSON *args,
+    cJSON **kit)
 {
 	struct bg_token_opts o = bg_token_opts_default();
 	struct bg_cer c;
@@ -241,62 +428,66 @@ approve_kit(struct conn *k, const char *id, const char *as, cJSON **kit)
 
 	if ((r = bg_cer_begin(&c, k->conf->state, stdout, &o)) != BG_OK)
 		return r;
-	r = bg_cer_approve_kit(&c, id, as, kit);
+	r = st->kit(&c, args, kit);
 	bg_cer_end(&c);
 	return r;
 }
 
 static int
-approve_submit(struct conn *k, const char *id, const char *as,
-    const cJSON *sub)
+step_submit(struct conn *k, const struct step *st, const cJSON *args,
+    const cJSON *kit, const cJSON *msg, cJSON **after)
 {
-	static const char *const keys[] = { "v", "op", "approval", NULL };
+	static const char *const keys[] = { "v", "op", "sub", NULL };
 	struct bg_token_opts o = bg_token_opts_default();
+	const cJSON *sub = cJSON_GetObjectItemCaseSensitive(msg, "sub");
 	struct bg_cer c;
 	int r;
 
 	if ((r = bg_cer_begin(&c, k->conf->state, stdout, &o)) != BG_OK)
 		return r;
-	if (strcmp(bg_wire_op(sub), "approve.submit") != 0 ||
-	    bg_json_only_keys(sub, keys) != BG_OK) {
-		bg_set_why("the client sent no approval");
-		r = bg_cer_refused(&c, "request.refused", "approve", id, "", as,
+	if (strcmp(bg_wire_op(msg), "submit") != 0 ||
+	    bg_json_only_keys(msg, keys) != BG_OK || !cJSON_IsObject(sub)) {
+		bg_set_why("the client's answer is not a \"submit\"");
+		r = bg_cer_refused(&c, "service.refused", st->op, "", "", "",
 		    BG_EFORMAT);
 	} else
-		r = bg_cer_approve_submit(&c, id, as,
-		    cJSON_GetObjectItemCaseSensitive(sub, "approval"));
+		r = st->submit(&c, args, kit, sub, after);
 	bg_cer_end(&c);
 	return r;
 }
 
 static void
-serve_approve(struct conn *k, const cJSON *req)
+serve_step(struct conn *k, const struct step *st, const cJSON *req)
 {
-	static const char *const keys[] = { "v", "op", "id", "as", NULL };
-	const char *id, *as;
-	cJSON *kit = NULL, *sub = NULL;
+	static const char *const keys[] = { "v", "op", "args", NULL };
+	const cJSON *args = cJSON_GetObjectItemCaseSensitive(req, "args");
+	cJSON *kit = NULL, *sub = NULL, *after = NULL;
 	int r;
 
-	if (bg_json_only_keys(req, keys) != BG_OK ||
-	    bg_json_get_str(req, "id", 64, &id) != BG_OK ||
-	    bg_json_get_str(req, "as", BG_NAME_MAX, &as) != BG_OK)
-		return refuse(k, BG_EFORMAT, "a malformed \"approve\" request");
-	if ((r = approve_kit(k, id, as, &kit)) != BG_OK)
-		return answer(k, failed(k, "approval refused", r));
+	if (bg_json_only_keys(req, keys) != BG_OK || !cJSON_IsObject(args))
+		return refuse(k, BG_EFORMAT, "a malformed \"%s\" request",
+		    st->op);
+	if ((r = step_kit(k, st, args, &kit)) != BG_OK)
+		return answer(k, failed(k, st->what, r));
 	if (cJSON_AddNumberToObject(kit, "v", BG_WIRE_VERSION) == NULL ||
 	    cJSON_AddStringToObject(kit, "op", "kit") == NULL)
 		r = BG_ENOMEM;
 	else
 		r = bg_wire_send(k->fd, kit, BG_WIRE_TIMEOUT_MS);
-	cJSON_Delete(kit);
-	if (r != BG_OK)
-		return;
-	if ((r = bg_wire_recv(k->fd, BG_WIRE_REQ_MAX, BG_WIRE_TOUCH_MS,
-	    &sub)) != BG_OK)
-		return refuse(k, r, "no approval from the client: %s", bg_why());
-	r = approve_submit(k, id, as, sub);
+	if (r == BG_OK && (r = bg_wire_recv(k->fd, BG_WIRE_REQ_MAX,
+	    BG_WIRE_TOUCH_MS, &sub)) != BG_OK)
+		refuse(k, r, "no answer from the client: %s", bg_why());
+	else if (r == BG_OK) {
+		r = failed(k, st->what, step_submit(k, st, args, kit, sub,
+		    &after));
+		if (r != BG_EXIT_OK) {
+			cJSON_Delete(after);
+			after = NULL;
+		}
+		answer_with(k, r, after);
+	}
 	cJSON_Delete(sub);
-	answer(k, failed(k, "approval refused", r));
+	cJSON_Delete(kit);
 }
 
 /* ----------------------------------------------------------- the caller */
@@ -331,18 +522,22 @@ bg_service_conn(const struct bg_conf *conf, int fd)
 {
 	struct conn k = { conf, fd, "", -1, -1 };
 	cJSON *req = NULL;
+	size_t i;
 	int r;
 
 	if (identify(&k) != BG_OK || capture(&k) != BG_OK)
 		return;
 	if ((r = bg_wire_recv(fd, BG_WIRE_REQ_MAX, BG_WIRE_TIMEOUT_MS,
 	    &req)) != BG_OK)
-		return refuse(&k, r, "a request that is not one whole frame: "
-		    "%s", bg_why());
+		return refuse(&k, r == BG_ETIMEOUT ? BG_EIO : r, "a request "
+		    "that is not one whole frame: %s", bg_why());
+	for (i = 0; steps[i].op != NULL; i++)
+		if (strcmp(bg_wire_op(req), steps[i].op) == 0)
+			break;
 	if (strcmp(bg_wire_op(req), "run") == 0)
 		serve_run(&k, req);
-	else if (strcmp(bg_wire_op(req), "approve") == 0)
-		serve_approve(&k, req);
+	else if (steps[i].op != NULL)
+		serve_step(&k, &steps[i], req);
 	else
 		refuse(&k, BG_EINVAL, "an unknown request \"%s\"",
 		    bg_wire_op(req));

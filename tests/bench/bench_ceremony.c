@@ -1640,8 +1640,13 @@ step(struct bench *b, enum step_id s, char id[BG_REQUEST_ID_LEN + 1],
 	}
 	if (s == S_REQUEST) {
 		what = "bg_cer_request";
-		r = bg_cer_request(&c, ACCOUNT, REASON, TICKET, NULL, 0,
-		    REQUESTER, id);
+		static struct bg_cer_ask q;
+
+		snprintf(q.account, sizeof(q.account), "%s", ACCOUNT);
+		snprintf(q.reason, sizeof(q.reason), "%s", REASON);
+		snprintf(q.ticket, sizeof(q.ticket), "%s", TICKET);
+		snprintf(q.as, sizeof(q.as), "%s", REQUESTER);
+		r = bg_cer_request(&c, &q, id);
 	} else if (s == S_RELEASE) {
 		what = "bg_cer_release";
 		r = bg_cer_release(&c, id, REQUESTER, 0, &items, &nitems);

@@ -6,15 +6,18 @@
 # tokens of tests/virtual stand in for the custodians' keys.
 #
 # Covers: the state and the log key unreadable by every client user; a
-# whole ceremony whose approvals are made by client processes running as
-# the custodians' users (the touch in the client, the check and the write
-# in the daemon); the caller's uid recorded beside the name they claim;
-# a copy of the production state refused by a rehearsal (--state); lying
-# clients (a copied approval under another name, a tampered share, a
-# frame too large, not JSON, cut short, an unknown request, a connection
-# that never sends, a client that takes the kit and never answers), each
-# refused and recorded while the daemon keeps serving; the daemon killed
-# (SIGKILL) between approvals and restarted: nothing lost, nothing twice.
+# whole ceremony (request, approvals, release, a denial) made by client
+# processes running as the people's users (the touch in the client, the
+# check and the write in the daemon); the caller's uid recorded beside
+# the name they claim; no kit holding a share box, and release.done
+# recorded before the request file is handed out; a copy of the
+# production state refused by a rehearsal (--state); lying clients (a
+# copied approval under another name, an edited statement, forged
+# release and denial signatures, a frame too large, not JSON, cut short,
+# an unknown request, a connection that never sends, a client that takes
+# the kit and never answers), each refused and recorded while the daemon
+# keeps serving; the daemon killed (SIGKILL) between approvals and
+# restarted: nothing lost, nothing twice.
 #
 # Needs root (it creates users; setpriv runs each party as its user):
 # without it, says so and exits 77 (skipped).
@@ -141,9 +144,15 @@ for u in bgt-rita bgt-alice; do
 done
 
 # -------------------------------------------------------- the ceremony
-svc request 111122223333 --reason "service test: root task" --as rita
+as bgt-rita request 111122223333 --reason "service test: root task" --as rita
 id=$(grep -oE '^request [0-9a-f]{32} opened' "$out" | cut -d' ' -f2)
-check "a request is open" [ -n "$id" ]
+check "rita opens a request from her own client" [ -n "$id" ]
+check "she was shown the text her touch signs" has_out "rita signs:"
+check "the request key never reached the daemon (the entry has the text, no key box)" \
+    grep -q "\"event\":\"request.open\".*uid:$(id -u bgt-rita)(bgt-rita)" \
+    "$ST/audit/entries.jsonl"
+as bgt-rita request 111122223333 --reason "as someone else" --as dave
+check "a request as a custodian: refused" is_rc 1
 
 as bgt-alice approve "$id" --as alice
 check "alice approves from her own client" is_rc 0
@@ -159,11 +168,13 @@ check "dave approves from his client" is_rc 0
 
 # ------------------------------------------------------ lying clients
 n0=$(entries approval.granted)
+wire shares approve "$id" bob
+check "an approver's kit holds no share box (two approvals made)" grep -q "shares 0" "$out"
 wire steal "$id" bob alice
 check "alice's approval copied under bob's name: refused as tampering" grep -q "exit 3" "$out"
 check "... as forged" has_out "not what their touch makes"
 wire tamper "$id" erin
-check "an approval with a share changed: refused as tampering" grep -q "exit 3" "$out"
+check "an approval with its statement edited: refused as tampering" grep -q "exit 3" "$out"
 check "nothing was granted by either" [ "$(entries approval.granted)" -eq "$n0" ]
 check "both recorded as refusals" grep -q '"event":"request.refused".*"actor":"erin"' \
     "$ST/audit/entries.jsonl"
@@ -206,9 +217,36 @@ check "erin completes the quorum" has_out "the quorum is met"
 check "one approval.granted each" [ "$(entries approval.granted)" -eq 4 ]
 check "a second dave approval refused" eval 'as bgt-dave approve "$id" --as dave; [ "$rc" -eq 1 ]'
 
-svc release "$id" --as rita
-check "rita releases (on the service host, for now)" is_rc 0
-check "the root password is released" has_out "root-password"
+# ------------------------------------------- release: recorded, then opened
+wire shares release "$id" rita
+check "the requester's kit before release.done holds no share box" grep -q "shares 0" "$out"
+wire forge release "$id" rita
+check "a release with a forged signature: refused as tampering" grep -q "exit 3" "$out"
+check "... and no request file handed out" grep -q "no after" "$out"
+check "... nothing released" [ "$(entries release.done)" -eq 0 ]
+as bgt-rita release "$id" --as rita
+check "rita releases from her own client" is_rc 0
+check "the root password is released" has_out "root-password: "
+check "release.done recorded once, with her uid" [ "$(grep -c "\"event\":\"release.done\".*uid:$(id -u bgt-rita)(bgt-rita)" \
+    "$ST/audit/entries.jsonl")" -eq 1 ]
+as bgt-rita release "$id" --as rita
+check "a second release: refused" is_rc 1
+check "... nothing opened" eval '! grep -q "root-password: " "$out"'
+
+# ------------------------------------------------------------- deny
+as bgt-rita request 111122223333 --reason "service test: to deny" --as rita
+id2=$(grep -oE '^request [0-9a-f]{32} opened' "$out" | cut -d' ' -f2)
+check "a second request" [ -n "$id2" ]
+wire forge deny "$id2" dave "forged"
+check "a denial signed by another's token: refused as tampering" grep -q "exit 3" "$out"
+check "... not denied" [ "$(entries approval.denied)" -eq 0 ]
+as bgt-dave deny "$id2" --as dave --reason "not planned"
+check "dave denies from his client" is_rc 0
+check "the denial names his uid" grep -q \
+    "\"event\":\"approval.denied\".*\"actor\":\"dave\".*uid:$(id -u bgt-dave)(bgt-dave)" \
+    "$ST/audit/entries.jsonl"
+as bgt-erin approve "$id2" --as erin
+check "a denied request: no approval" is_rc 1
 
 as bgt-rita audit verify
 check "audit verify through the daemon: the log and governance hold" is_rc 0

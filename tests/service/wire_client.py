@@ -15,9 +15,16 @@ usage: wire_client.py SOCKET MODE [ARGS...]
                        approval FROM made earlier (copied from the kit's
                        request file), its custodian renamed to AS
   tamper ID AS         ask to approve ID as AS; answer with the first
-                       approval in the kit, one byte of its share changed
+                       approval in the kit, its statement edited to name AS
+  shares OP ID AS [REASON]
+                       ask for OP's kit (approve, deny, release) and print
+                       how many share boxes its request file holds
+  forge OP ID AS [REASON]
+                       ask for OP's kit (deny, release) and answer with the
+                       request's signing token and a signature of zeros
   hang ID AS           ask to approve ID as AS, take the kit, never answer
-Prints the daemon's exit code and stderr (decoded), or "closed".
+Prints the daemon's exit code and stderr (decoded), whether the result
+carries "after", or "closed".
 """
 import base64
 import json
@@ -56,12 +63,24 @@ def show(ans):
     if ans.get("op") == "result":
         print("exit %d" % ans["exit"])
         print(base64.b64decode(ans.get("err", "")).decode(errors="replace"))
+        print("after" if "after" in ans else "no after")
     else:
         print("op %s" % ans.get("op"))
 
 
 def kit_for(s, rid, who):
-    s.sendall(frame({"v": 1, "op": "approve", "id": rid, "as": who}))
+    s.sendall(frame({"v": 1, "op": "approve",
+                     "args": {"id": rid, "as": who}}))
+    return recv(s)
+
+
+def kit_of(s, op, argv):
+    args = {"id": argv[0], "as": argv[1]}
+    if op == "deny":
+        args["reason"] = argv[2] if len(argv) > 2 else "no"
+    if op == "release":
+        args["reveal_seed"] = False
+    s.sendall(frame({"v": 1, "op": op, "args": args}))
     return recv(s)
 
 
@@ -97,10 +116,24 @@ def main():
             ap["custodian"] = who
         else:
             ap = aps[0]
-            box = bytearray(base64.b64decode(ap["shares"][0]["box"]))
-            box[-1] ^= 1
-            ap["shares"][0]["box"] = base64.b64encode(bytes(box)).decode()
-        s.sendall(frame({"v": 1, "op": "approve.submit", "approval": ap}))
+            ap["statement"] = ap["statement"].replace(
+                "person " + ap["custodian"], "person " + who)
+            ap["custodian"] = who
+        s.sendall(frame({"v": 1, "op": "submit",
+                         "sub": {"approval": ap}}))
+    elif mode in ("shares", "forge"):
+        kit = kit_of(s, sys.argv[3], sys.argv[4:])
+        if kit is None or kit.get("op") != "kit":
+            show(kit)
+            return
+        if mode == "shares":
+            print("shares %d" % sum(len(a["shares"])
+                                    for a in kit["request"]["approvals"]))
+            return
+        sig = base64.b64encode(bytes(64)).decode()
+        s.sendall(frame({"v": 1, "op": "submit",
+                         "sub": {"token": kit["request"]["token"],
+                                 "signature": sig}}))
     show(recv(s))
 
 
