@@ -56,12 +56,21 @@ int
 cer_act_check(const struct bg_vault_person *p, const char *tag,
     const uint8_t hash[32], const char *text, const struct bg_cer_act *a)
 {
+	return cer_act_check_key(p, NULL, tag, hash, text, a);
+}
+
+int
+cer_act_check_key(const struct bg_vault_person *p, const bg_token_desc_t *d,
+    const char *tag, const uint8_t hash[32], const char *text,
+    const struct bg_cer_act *a)
+{
 	uint8_t msg[32];
 	int tok;
 
-	if ((tok = bg_vault_person_token(p, a->token)) < 0 ||
-	    bg_cer_act_message(tag, hash, text, msg) != BG_OK ||
-	    bg_token_sig_verify(p->tokens[tok], msg, 32, a->sig) != BG_OK) {
+	if ((tok = bg_vault_person_token(p, a->token)) >= 0 && d == NULL)
+		d = p->tokens[tok];
+	if (tok < 0 || bg_cer_act_message(tag, hash, text, msg) != BG_OK ||
+	    bg_token_sig_verify(d, msg, 32, a->sig) != BG_OK) {
 		bg_set_why("the signature is not %s's token's over this "
 		    "request (made without their token)", p->name);
 		return BG_ETAMPER;

@@ -305,6 +305,20 @@ int bg_cer_change_approve(struct bg_cer *c, const char *id,
 int bg_cer_change_deny(struct bg_cer *c, const char *id, const char *person,
     const char *reason);
 /* Writes the link and vault.json when bg_chain_link_check() holds. */
+/*
+ * The same touched in a client: the daemon checks and gives the kit (the
+ * change file in it; no chain before the genesis); the client shows the
+ * change and its tokens sign (*sub: the signatures, or the denial); the
+ * daemon checks all again, each signature with the token's key as the
+ * chain holds it (the change's for a token it adds), and records.
+ * reason NULL: approve.
+ */
+int bg_cer_change_kit(struct bg_cer *c, const char *id, const char *person,
+    int deny, cJSON **kit);
+int bg_cer_change_take(struct bg_cer *c, const cJSON *kit, const char *id,
+    const char *person, int deny, cJSON **sub);
+int bg_cer_change_submit(struct bg_cer *c, const char *id, const char *person,
+    const char *reason, const cJSON *sub);
 int bg_cer_change_apply(struct bg_cer *c, const char *id);
 int bg_cer_change_status(struct bg_cer *c, const char *id);
 

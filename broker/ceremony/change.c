@@ -604,45 +604,117 @@ sign_all(struct bg_cer *c, struct bg_change *ch,
 	return done ? BG_OK : last;
 }
 
+/*
+ * Change id loaded and open, and who signs for person: a signer of the
+ * new or old state (approve), or a token holder of the state it would
+ * replace (deny).
+ */
+static int
+ch_begin(struct bg_cer *c, const char *id, const char *person, int deny,
+    struct bg_change **ch, const struct bg_vault_person **p)
+{
+	int r;
+
+	*p = NULL;
+	if ((r = ch_load(c, id, ch)) != BG_OK || (r = ch_open(c, *ch)) != BG_OK)
+		return r;
+	if (!deny)
+		*p = signer(c, *ch, person);
+	else if ((*p = denier(c, *ch, person)) == NULL)
+		bg_set_why("%s holds no token in the state this change would "
+		    "replace, so cannot deny it", person);
+	return *p == NULL ? BG_EPERM : BG_OK;
+}
+
+/* change.approved with the signatures just added to the link (d). */
+static int
+approve_commit(struct bg_cer *c, struct bg_change *ch, const char *person,
+    cJSON *d)
+{
+	char miss[1024];
+	int r;
+
+	if ((r = ch_save(c, ch, "change.approved", person, d)) != BG_OK)
+		return r;
+	bg_chain_missing(old_state(c), ch->link, miss, sizeof(miss));
+	fprintf(c->out, "%s approved change %s; still needed: %s\n", person,
+	    ch->id, miss[0] ? miss : "nothing: apply it with 'breakglass "
+	    "change apply'");
+	return BG_OK;
+}
+
+/* change.denied: the change closed for good, the denial signed (a). */
+static int
+deny_commit(struct bg_cer *c, struct bg_change *ch,
+    const struct bg_vault_person *p, const char *reason,
+    const struct bg_cer_act *a)
+{
+	cJSON *d;
+	int r;
+
+	snprintf(ch->reason, sizeof(ch->reason), "%s", reason ? reason : "");
+	snprintf(ch->denial.person, sizeof(ch->denial.person), "%s", p->name);
+	snprintf(ch->denial.token, sizeof(ch->denial.token), "%s", a->token);
+	memcpy(ch->denial.sig, a->sig, BG_TOKEN_SIG_LEN);
+	snprintf(ch->outcome, sizeof(ch->outcome), "denied");
+	ch->closed = c->now;
+	if ((d = cJSON_CreateObject()) == NULL ||
+	    !cJSON_AddStringToObject(d, "reason", ch->reason) ||
+	    cer_act_detail(a, d) != BG_OK) {
+		cJSON_Delete(d);
+		return BG_ENOMEM;
+	}
+	if ((r = ch_save(c, ch, "change.denied", p->name, d)) == BG_OK)
+		fprintf(c->out, "change %s denied by %s: nothing of it takes "
+		    "effect\n", ch->id, p->name);
+	return r;
+}
+
+/* The first of p's tokens signs the denial, with a touch. */
+static int
+deny_sign(struct bg_cer *c, const struct bg_change *ch,
+    const struct bg_vault_person *p, struct bg_cer_act *a)
+{
+	uint8_t m[32];
+	int r;
+
+	snprintf(a->token, sizeof(a->token), "%s",
+	    bg_token_desc_id(p->tokens[0]));
+	if ((r = deny_message(ch->link, m)) != BG_OK)
+		return r;
+	return sign_with(c, p, p->tokens[0], m, a->sig);
+}
+
+static int
+ch_refused(struct bg_cer *c, const char *cmd, const char *id,
+    const char *person, int r)
+{
+	return r == BG_OK ? r : bg_cer_refused(c, "change.refused", cmd, id,
+	    "", person, r);
+}
+
 int
 bg_cer_change_approve(struct bg_cer *c, const char *id, const char *person)
 {
 	const struct bg_vault_person *p;
 	struct bg_change *ch = NULL;
-	char miss[1024];
 	cJSON *d = NULL, *sigs;
 	int r;
 
-	if ((r = ch_load(c, id, &ch)) != BG_OK ||
-	    (r = ch_open(c, ch)) != BG_OK)
+	if ((r = ch_begin(c, id, person, 0, &ch, &p)) != BG_OK)
 		goto out;
-	if ((p = signer(c, ch, person)) == NULL) {
-		r = BG_EPERM;
-		goto out;
-	}
 	show_change(c, ch);
 	if ((d = cJSON_CreateObject()) == NULL ||
-	    (sigs = cJSON_AddArrayToObject(d, "signatures")) == NULL) {
+	    (sigs = cJSON_AddArrayToObject(d, "signatures")) == NULL)
 		r = BG_ENOMEM;
-		goto out;
+	else if ((r = sign_all(c, ch, p, sigs)) == BG_OK) {
+		r = approve_commit(c, ch, person, d);
+		d = NULL;
 	}
-	if ((r = sign_all(c, ch, p, sigs)) != BG_OK)
-		goto out;
-	r = ch_save(c, ch, "change.approved", person, d);
-	d = NULL;
-	if (r != BG_OK)
-		goto out;
-	bg_chain_missing(old_state(c), ch->link, miss, sizeof(miss));
-	fprintf(c->out, "%s approved change %s; still needed: %s\n", person,
-	    id, miss[0] ? miss : "nothing: apply it with 'breakglass change "
-	    "apply'");
 out:
-	if (r != BG_OK)
-		r = bg_cer_refused(c, "change.refused", "change approve", id,
-		    "", person, r);
 	cJSON_Delete(d);
 	change_free(&ch);
-	return r;
+	return ch_refused(c, "change approve", id, person, r);
 }
 
 int
@@ -651,48 +723,166 @@ bg_cer_change_deny(struct bg_cer *c, const char *id, const char *person,
 {
 	const struct bg_vault_person *p;
 	struct bg_change *ch = NULL;
-	uint8_t m[32];
-	cJSON *d = NULL;
+	struct bg_cer_act a;
 	int r;
 
-	if ((r = ch_load(c, id, &ch)) != BG_OK ||
-	    (r = ch_open(c, ch)) != BG_OK)
-		goto out;
-	if ((p = denier(c, ch, person)) == NULL) {
-		bg_set_why("%s holds no token in the state this change would "
-		    "replace, so cannot deny it", person);
+	if ((r = ch_begin(c, id, person, 1, &ch, &p)) == BG_OK &&
+	    (r = deny_sign(c, ch, p, &a)) == BG_OK)
+		r = deny_commit(c, ch, p, reason, &a);
+	change_free(&ch);
+	return ch_refused(c, "change deny", id, person, r);
+}
+
+/* ---------------------------------------- the same, touched in a client */
+
+int
+bg_cer_change_kit(struct bg_cer *c, const char *id, const char *person,
+    int deny, cJSON **kit)
+{
+	const struct bg_vault_person *p;
+	struct bg_change *ch = NULL;
+	cJSON *j = NULL;
+	int r;
+
+	*kit = NULL;
+	if ((r = ch_begin(c, id, person, deny, &ch, &p)) == BG_OK &&
+	    (r = cer_kit_any(c, kit)) == BG_OK &&
+	    (r = bg_vjson_build(fill_change, ch, &j)) == BG_OK)
+		r = bg_json_add(*kit, "change", j);
+	if (r != BG_OK) {
+		cJSON_Delete(*kit);
+		*kit = NULL;
+	}
+	change_free(&ch);
+	return ch_refused(c, deny ? "change deny" : "change approve", id,
+	    person, r);
+}
+
+int
+bg_cer_change_take(struct bg_cer *c, const cJSON *kit, const char *id,
+    const char *person, int deny, cJSON **sub)
+{
+	const struct bg_vault_person *p = NULL;
+	struct bg_change *ch;
+	struct bg_cer_act a;
+	cJSON *sigs;
+	int r;
+
+	*sub = NULL;
+	if ((ch = calloc(1, sizeof(*ch))) == NULL)
+		return BG_ENOMEM;
+	if ((r = parse_change(cJSON_GetObjectItemCaseSensitive(kit, "change"),
+	    ch)) == BG_OK && strcmp(ch->id, id) != 0) {
+		bg_set_why("the daemon's kit holds another change");
+		r = BG_ETAMPER;
+	}
+	if (r == BG_OK && (r = ch_open(c, ch)) == BG_OK &&
+	    (p = deny ? denier(c, ch, person) : signer(c, ch, person)) ==
+	    NULL)
 		r = BG_EPERM;
-		goto out;
+	if (r == BG_OK && deny && (r = deny_sign(c, ch, p, &a)) == BG_OK)
+		r = bg_cer_act_to_json(&a, sub);
+	else if (r == BG_OK && !deny) {
+		show_change(c, ch);
+		if ((*sub = cJSON_CreateObject()) == NULL ||
+		    (sigs = cJSON_AddArrayToObject(*sub, "signatures")) == NULL)
+			r = BG_ENOMEM;
+		else
+			r = sign_all(c, ch, p, sigs);
 	}
-	snprintf(ch->reason, sizeof(ch->reason), "%s", reason ? reason : "");
-	if ((r = deny_message(ch->link, m)) != BG_OK ||
-	    (r = sign_with(c, p, p->tokens[0], m, ch->denial.sig)) != BG_OK)
-		goto out;
-	snprintf(ch->denial.person, sizeof(ch->denial.person), "%s", p->name);
-	snprintf(ch->denial.token, sizeof(ch->denial.token), "%s",
-	    bg_token_desc_id(p->tokens[0]));
-	snprintf(ch->outcome, sizeof(ch->outcome), "denied");
-	ch->closed = c->now;
-	if ((d = cJSON_CreateObject()) == NULL ||
-	    !cJSON_AddStringToObject(d, "reason", ch->reason) ||
-	    !cJSON_AddStringToObject(d, "token", ch->denial.token) ||
-	    (r = bg_vjson_add_b64(d, "signature", ch->denial.sig,
-	    BG_TOKEN_SIG_LEN)) != BG_OK) {
-		r = BG_ENOMEM;
-		goto out;
-	}
-	r = ch_save(c, ch, "change.denied", person, d);
-	d = NULL;
-	if (r == BG_OK)
-		fprintf(c->out, "change %s denied by %s: nothing of it takes "
-		    "effect\n", id, person);
-out:
-	if (r != BG_OK)
-		r = bg_cer_refused(c, "change.refused", "change deny", id, "",
-		    person, r);
-	cJSON_Delete(d);
 	change_free(&ch);
 	return r;
+}
+
+/*
+ * The key a client's signature by p's token id is checked with: the
+ * chain's (ids keep their keys), or the change's for a token it adds.
+ * The apply checks every signature again under the rules.
+ */
+static const bg_token_desc_t *
+sig_key(const struct bg_cer *c, const struct bg_vault_person *p,
+    const char *id)
+{
+	const bg_token_desc_t *d;
+	int t;
+
+	if (c->chain != NULL && (d = bg_chain_token_ever(c->chain, p->name,
+	    id)) != NULL)
+		return d;
+	return (t = bg_vault_person_token(p, id)) < 0 ? NULL : p->tokens[t];
+}
+
+/* A client's signatures of the link: p's tokens, each once, verifying. */
+static int
+take_sigs(struct bg_cer *c, struct bg_change *ch,
+    const struct bg_vault_person *p, const cJSON *sub, cJSON *sigs)
+{
+	static const char *const keys[] = { "signatures", NULL };
+	const cJSON *arr = cJSON_GetObjectItemCaseSensitive(sub,
+	    "signatures"), *e;
+	const bg_token_desc_t *d;
+	struct bg_cer_act a;
+	int r;
+
+	if (bg_json_only_keys(sub, keys) != BG_OK || !cJSON_IsArray(arr) ||
+	    cJSON_GetArraySize(arr) < 1 ||
+	    (size_t)cJSON_GetArraySize(arr) > p->ntokens) {
+		bg_set_why("the client sent no signatures of %s's tokens",
+		    p->name);
+		return BG_EFORMAT;
+	}
+	cJSON_ArrayForEach(e, arr) {
+		if ((r = bg_cer_act_from_json(e, &a)) != BG_OK)
+			return r;
+		if (has_signed(ch->link, p->name, a.token)) {
+			bg_set_why("%s has already approved change %s with "
+			    "token %s", p->name, ch->id, a.token);
+			return BG_EEXIST;
+		}
+		if (bg_vault_person_token(p, a.token) < 0 ||
+		    (d = sig_key(c, p, a.token)) == NULL ||
+		    bg_token_sig_verify(d, ch->link->m, 32, a.sig) != BG_OK) {
+			bg_set_why("a signature of change %s that is not %s's "
+			    "token's (made without it)", ch->id, p->name);
+			return BG_ETAMPER;
+		}
+		if ((r = bg_chain_link_sign(ch->link, p->name, a.token,
+		    a.sig)) != BG_OK ||
+		    (r = add_sig_detail(sigs, a.token, a.sig)) != BG_OK)
+			return r;
+	}
+	return BG_OK;
+}
+
+int
+bg_cer_change_submit(struct bg_cer *c, const char *id, const char *person,
+    const char *reason, const cJSON *sub)
+{
+	const struct bg_vault_person *p;
+	struct bg_change *ch = NULL;
+	struct bg_cer_act a;
+	cJSON *d = NULL, *sigs;
+	int deny = reason != NULL, r;
+
+	if ((r = ch_begin(c, id, person, deny, &ch, &p)) != BG_OK)
+		goto out;
+	if (deny) {
+		if ((r = bg_cer_act_from_json(sub, &a)) == BG_OK &&
+		    (r = cer_act_check_key(p, sig_key(c, p, a.token),
+		    BG_CER_CHANGE_DENY_TAG, ch->link->m, "", &a)) == BG_OK)
+			r = deny_commit(c, ch, p, reason, &a);
+	} else if ((d = cJSON_CreateObject()) == NULL ||
+	    (sigs = cJSON_AddArrayToObject(d, "signatures")) == NULL) {
+		r = BG_ENOMEM;
+	} else if ((r = take_sigs(c, ch, p, sub, sigs)) == BG_OK) {
+		r = approve_commit(c, ch, person, d);
+		d = NULL;
+	}
+out:
+	cJSON_Delete(d);
+	change_free(&ch);
+	return ch_refused(c, deny ? "change deny" : "change approve", id,
+	    person, r);
 }
 
 /* ============================================================ applying */

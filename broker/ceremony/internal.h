@@ -164,5 +164,11 @@ int cer_act_sign(struct bg_cer *c, const struct bg_vault_person *p,
 int cer_act_check(const struct bg_vault_person *p, const char *tag,
     const uint8_t hash[32], const char *text, const struct bg_cer_act *a);
 int cer_act_detail(const struct bg_cer_act *a, cJSON *d);
+/* cer_act_check() with the key d (NULL: p's token as the vault has it). */
+int cer_act_check_key(const struct bg_vault_person *p, const bg_token_desc_t *d,
+    const char *tag, const uint8_t hash[32], const char *text,
+    const struct bg_cer_act *a);
+/* bg_cer_kit(), with no chain before the genesis (a change's kit). */
+int cer_kit_any(struct bg_cer *c, cJSON **kit);
 
 #endif

@@ -62,6 +62,17 @@ kit_commitments(const struct bg_vault *v, cJSON *kit)
 int
 bg_cer_kit(struct bg_cer *c, cJSON **kit)
 {
+	*kit = NULL;
+	if (c->chain == NULL) {
+		bg_set_why("the vault has no genesis yet ('vault arm')");
+		return BG_EPERM;
+	}
+	return cer_kit_any(c, kit);
+}
+
+int
+cer_kit_any(struct bg_cer *c, cJSON **kit)
+{
 	cJSON *k = cJSON_CreateObject(), *v = NULL, *ch = NULL;
 	uint8_t root[32];
 	char hex[65];
@@ -71,15 +82,11 @@ bg_cer_kit(struct bg_cer *c, cJSON **kit)
 	*kit = NULL;
 	if (k == NULL)
 		return BG_ENOMEM;
-	if (c->chain == NULL) {
-		cJSON_Delete(k);
-		bg_set_why("the vault has no genesis yet ('vault arm')");
-		return BG_EPERM;
-	}
 	if ((r = bg_vault_to_json(c->v, &v)) != BG_OK ||
 	    (r = bg_json_add(k, "vault", v)) != BG_OK ||
-	    (r = bg_chain_to_json(c->chain, &ch)) != BG_OK ||
-	    (r = bg_json_add(k, "chain", ch)) != BG_OK ||
+	    (c->chain != NULL &&
+	    ((r = bg_chain_to_json(c->chain, &ch)) != BG_OK ||
+	    (r = bg_json_add(k, "chain", ch)) != BG_OK)) ||
 	    (r = kit_commitments(c->v, k)) != BG_OK ||
 	    (r = bg_cer_log_head(c, &size, root)) != BG_OK)
 		goto out;
@@ -206,6 +213,25 @@ remote_log(struct bg_cer *c, const cJSON *kit)
 	return BG_OK;
 }
 
+/*
+ * The chain from genesis and the vault checked against its head; before
+ * the genesis there is none, and only a change (the genesis's own
+ * approval) can be made of such a kit: every other step needs the
+ * fingerprint and head its request or statement names.
+ */
+static int
+remote_chain(struct bg_cer *c, const cJSON *kit)
+{
+	const cJSON *ch = cJSON_GetObjectItemCaseSensitive(kit, "chain");
+	int r;
+
+	if (ch == NULL)
+		return BG_OK;
+	if ((r = bg_chain_from_json(ch, &c->chain)) != BG_OK)
+		return r;
+	return bg_chain_check_vault(c->chain, c->v);
+}
+
 /* What the genesis says the vault is, as this process expects it. */
 static int
 remote_mode(const struct bg_cer *c)
@@ -230,9 +256,7 @@ bg_cer_remote(struct bg_cer *c, const cJSON *kit, FILE *out,
 	c->now = (uint64_t)time(NULL);
 	if ((r = remote_log(c, kit)) != BG_OK ||
 	    (r = remote_vault(c, kit)) != BG_OK ||
-	    (r = bg_chain_from_json(cJSON_GetObjectItemCaseSensitive(kit,
-	    "chain"), &c->chain)) != BG_OK ||
-	    (r = bg_chain_check_vault(c->chain, c->v)) != BG_OK ||
+	    (r = remote_chain(c, kit)) != BG_OK ||
 	    (r = remote_mode(c)) != BG_OK) {
 		bg_cer_end(c);
 		return r;

@@ -43,6 +43,8 @@ cmd_approve(struct bg_cli *cli, int argc, char **argv)
 
 	if (parse(argc, argv, &a, 1, 0) != 0)
 		return BG_EXIT_USAGE;
+	if (cli->remote)
+		return bg_cli_remote_change(cli, a.id, a.as, NULL, a.pin);
 	if ((r = bg_cli_cer_begin(cli, &c, a.pin)) != BG_EXIT_OK)
 		return r;
 	return bg_cli_cer_finish(cli, &c, "change approval refused",
@@ -58,6 +60,9 @@ cmd_deny(struct bg_cli *cli, int argc, char **argv)
 
 	if (parse(argc, argv, &a, 1, 1) != 0)
 		return BG_EXIT_USAGE;
+	if (cli->remote)
+		return bg_cli_remote_change(cli, a.id, a.as, a.reason ?
+		    a.reason : "", a.pin);
 	if ((r = bg_cli_cer_begin(cli, &c, a.pin)) != BG_EXIT_OK)
 		return r;
 	return bg_cli_cer_finish(cli, &c, "change denial refused",

@@ -46,6 +46,9 @@ int bg_cli_remote_deny(struct bg_cli *cli, const char *id, const char *as,
     const char *reason, const char *pin_fd);
 int bg_cli_remote_release(struct bg_cli *cli, const char *id, const char *as,
     int reveal, const char *pin_fd);
+/* change approve (reason NULL) or change deny, touched here. */
+int bg_cli_remote_change(struct bg_cli *cli, const char *id, const char *as,
+    const char *reason, const char *pin_fd);
 /* What a release opened, printed (TOTP items as codes unless reveal). */
 struct bg_released;
 void bg_cli_show_items(const struct bg_released *items, size_t n,

@@ -36,6 +36,23 @@ local_only(int argc, char **argv)
 	return 0;
 }
 
+/* Commands touched here, the daemon checking and writing. */
+static int
+touched_here(int argc, char **argv)
+{
+	static const char *const touched[] = { "approve", "request", "deny",
+	    "release", "change approve", "change deny", NULL };
+	char cmd[64];
+	size_t i;
+
+	snprintf(cmd, sizeof(cmd), "%s %s", argv[0], argc > 1 ? argv[1] : "");
+	for (i = 0; touched[i] != NULL; i++)
+		if (strcmp(argv[0], touched[i]) == 0 ||
+		    strcmp(cmd, touched[i]) == 0)
+			return 1;
+	return 0;
+}
+
 /* Writes a b64 field of the daemon's result to f. */
 static void
 print_b64(const cJSON *res, const char *key, FILE *f)
@@ -94,17 +111,13 @@ ask(const struct bg_cli *cli, const cJSON *msg, int *fd, cJSON **ans)
 int
 bg_cli_remote(struct bg_cli *cli, int argc, char **argv)
 {
-	static const char *const touched[] = { "approve", "request", "deny",
-	    "release", NULL };
 	cJSON *msg, *args, *ans = NULL;
 	int fd, i, r;
 
-	if (local_only(argc, argv))
+	/* commands that need no state, and those that touch here (they
+	 * talk to the daemon themselves) */
+	if (local_only(argc, argv) || touched_here(argc, argv))
 		return bg_cli_run(cli, argc, argv);
-	/* commands that touch here: they talk to the daemon themselves */
-	for (i = 0; touched[i] != NULL; i++)
-		if (strcmp(argv[0], touched[i]) == 0)
-			return bg_cli_run(cli, argc, argv);
 	if ((msg = bg_wire_msg("run")) == NULL ||
 	    (args = cJSON_AddArrayToObject(msg, "argv")) == NULL) {
 		cJSON_Delete(msg);
@@ -400,4 +413,36 @@ bg_cli_remote_request(struct bg_cli *cli, struct bg_cer_ask *q,
 	r = remote_steps(cli, &s, args);
 	bg_secure_free(&priv, 32);
 	return r;
+}
+
+/* -------------------------------------------------------------- change */
+
+struct change_ctx {
+	const char *id, *as, *reason;	/* reason NULL: approve */
+};
+
+static int
+change_take(struct bg_cer *c, const cJSON *kit, void *ctx, cJSON **sub)
+{
+	struct change_ctx *x = ctx;
+
+	return bg_cer_change_take(c, kit, x->id, x->as, x->reason != NULL,
+	    sub);
+}
+
+int
+bg_cli_remote_change(struct bg_cli *cli, const char *id, const char *as,
+    const char *reason, const char *pin_fd)
+{
+	struct change_ctx x = { id, as, reason };
+	struct steps s = { .op = reason ? "change.deny" : "change.approve",
+	    .pin_fd = pin_fd, .take = change_take, .after = NULL, .ctx = &x };
+	cJSON *args = id_as(id, as);
+
+	if (args == NULL || (reason != NULL &&
+	    !cJSON_AddStringToObject(args, "reason", reason))) {
+		cJSON_Delete(args);
+		return bg_cli_fail("cannot ask breakglassd", BG_ENOMEM);
+	}
+	return remote_steps(cli, &s, args);
 }

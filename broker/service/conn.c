@@ -160,7 +160,7 @@ static const char *const served[] = {
 	"audit prove", "audit consistency", "audit verifier-key",
 	"vault show", "vault verify", "vault fingerprint", "policy show",
 	"custodian list", "custody check", "alerts status", "config show",
-	NULL,
+	"change status", "change apply", NULL,
 };
 /* Set-up commands: the admins the configuration names only. */
 static const char *const setup[] = {
@@ -409,11 +409,88 @@ release_submit(struct bg_cer *c, const cJSON *args, const cJSON *kit,
 	return bg_cer_release_submit(c, id, as, reveal, sub, after);
 }
 
+/* change.approve {id, as}, change.deny {id, as, reason} */
+static int
+change_args(const cJSON *args, int deny, const char **id, const char **as,
+    const char **reason)
+{
+	static const char *const keys[] = { "id", "as", "reason", NULL };
+
+	*reason = NULL;
+	if (bg_json_only_keys(args, keys) != BG_OK ||
+	    bg_json_get_str(args, "id", 64, id) != BG_OK ||
+	    bg_json_get_str(args, "as", BG_NAME_MAX, as) != BG_OK ||
+	    (deny && bg_json_get_str(args, "reason", BG_REASON_MAX, reason) !=
+	    BG_OK) || (!deny && cJSON_GetObjectItemCaseSensitive(args,
+	    "reason") != NULL)) {
+		bg_set_why("a malformed change %s (id, as%s)", deny ? "deny" :
+		    "approve", deny ? ", reason" : "");
+		return BG_EFORMAT;
+	}
+	return BG_OK;
+}
+
+static int
+change_kit(struct bg_cer *c, const cJSON *args, int deny, cJSON **kit)
+{
+	const char *id, *as, *reason;
+	int r;
+
+	if ((r = change_args(args, deny, &id, &as, &reason)) != BG_OK)
+		return r;
+	return bg_cer_change_kit(c, id, as, deny, kit);
+}
+
+static int
+change_submit(struct bg_cer *c, const cJSON *args, int deny,
+    const cJSON *sub)
+{
+	const char *id, *as, *reason;
+	int r;
+
+	if ((r = change_args(args, deny, &id, &as, &reason)) != BG_OK)
+		return r;
+	return bg_cer_change_submit(c, id, as, reason, sub);
+}
+
+static int
+chapprove_kit(struct bg_cer *c, const cJSON *args, cJSON **kit)
+{
+	return change_kit(c, args, 0, kit);
+}
+
+static int
+chapprove_submit(struct bg_cer *c, const cJSON *args, const cJSON *kit,
+    const cJSON *sub, cJSON **after)
+{
+	(void)kit;
+	(void)after;
+	return change_submit(c, args, 0, sub);
+}
+
+static int
+chdeny_kit(struct bg_cer *c, const cJSON *args, cJSON **kit)
+{
+	return change_kit(c, args, 1, kit);
+}
+
+static int
+chdeny_submit(struct bg_cer *c, const cJSON *args, const cJSON *kit,
+    const cJSON *sub, cJSON **after)
+{
+	(void)kit;
+	(void)after;
+	return change_submit(c, args, 1, sub);
+}
+
 static const struct step steps[] = {
 	{ "approve", "approval refused", approve_kit, approve_submit },
 	{ "request", "request refused", request_kit, request_submit },
 	{ "deny", "denial refused", deny_kit, deny_submit },
 	{ "release", "release refused", release_kit, release_submit },
+	{ "change.approve", "change approval refused", chapprove_kit,
+	    chapprove_submit },
+	{ "change.deny", "change denial refused", chdeny_kit, chdeny_submit },
 	{ NULL, NULL, NULL, NULL },
 };
 

@@ -20,8 +20,10 @@ usage: wire_client.py SOCKET MODE [ARGS...]
                        ask for OP's kit (approve, deny, release) and print
                        how many share boxes its request file holds
   forge OP ID AS [REASON]
-                       ask for OP's kit (deny, release) and answer with the
-                       request's signing token and a signature of zeros
+                       ask for OP's kit (deny, release, change.approve,
+                       change.deny) and answer with AS's own first token
+                       (as the kit's vault names it) and a signature of
+                       zeros
   hang ID AS           ask to approve ID as AS, take the kit, never answer
 Prints the daemon's exit code and stderr (decoded), whether the result
 carries "after", or "closed".
@@ -76,7 +78,7 @@ def kit_for(s, rid, who):
 
 def kit_of(s, op, argv):
     args = {"id": argv[0], "as": argv[1]}
-    if op == "deny":
+    if op in ("deny", "change.deny"):
         args["reason"] = argv[2] if len(argv) > 2 else "no"
     if op == "release":
         args["reveal_seed"] = False
@@ -126,14 +128,21 @@ def main():
         if kit is None or kit.get("op") != "kit":
             show(kit)
             return
+        if mode == "shares" and "request" not in kit:
+            print("no request in the kit")
+            return
         if mode == "shares":
             print("shares %d" % sum(len(a["shares"])
                                     for a in kit["request"]["approvals"]))
             return
-        sig = base64.b64encode(bytes(64)).decode()
-        s.sendall(frame({"v": 1, "op": "submit",
-                         "sub": {"token": kit["request"]["token"],
-                                 "signature": sig}}))
+        who = sys.argv[5]
+        tok = [p for p in kit["vault"]["people"]
+               if p["name"] == who][0]["tokens"][0]["id"]
+        act = {"token": tok,
+               "signature": base64.b64encode(bytes(64)).decode()}
+        sub = {"signatures": [act]} if sys.argv[3] == "change.approve" \
+            else act
+        s.sendall(frame({"v": 1, "op": "submit", "sub": sub}))
     show(recv(s))
 
 
