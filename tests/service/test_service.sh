@@ -17,7 +17,10 @@
 # an unknown request, a connection that never sends, a client that takes
 # the kit and never answers), each refused and recorded while the daemon
 # keeps serving; the daemon killed (SIGKILL) between approvals and
-# restarted: nothing lost, nothing twice.
+# restarted: nothing lost, nothing twice; crash rounds (BG_SVC_CRASH_ROUNDS,
+# default 4): whole ceremonies whose every approval and release has the
+# daemon's connection children SIGKILLed at a random moment, settled and
+# run again: each ends released, one grant per approver, one release.
 #
 # Needs root (it creates users; setpriv runs each party as its user):
 # without it, says so and exits 77 (skipped).
@@ -282,6 +285,76 @@ as bgt-rita audit verify
 check "audit verify through the daemon: the log and governance hold" is_rc 0
 as bgt-rita status
 check "status through the daemon" is_rc 0
+
+# ------------------------------------------------ SIGKILL in the daemon
+# Rounds of a whole ceremony (request, two approvals per group, release)
+# from the clients while the daemon's connection children are SIGKILLed
+# at a random moment of each command (a delay up to 1.2 times the
+# command's own measured time; BG_SVC_CRASH_SEED repeats the choice of
+# delays). After each kill the state is settled through the daemon
+# (vault verify, then audit verify) and the command is run again: it
+# succeeds, or says it was done already. Each round must end released,
+# with one approval.granted per approver and at most one release.done.
+crash_rounds=${BG_SVC_CRASH_ROUNDS:-4}
+RANDOM=${BG_SVC_CRASH_SEED:-$$}
+echo "# crash rounds: $crash_rounds, seed ${BG_SVC_CRASH_SEED:-$$}"
+now_ms() { echo $(($(date +%s%N) / 1000000)); }
+kills=0
+# killed USER ARGS: the client as USER, the daemon's children SIGKILLed
+# after a random delay; $rc the client's
+killed() {
+	local u=$1 t0 d
+	shift
+	d=$((RANDOM % (took * 12 / 10 + 1)))
+	setpriv --reuid="$u" --regid=$grp --init-groups \
+	    env "${asan_env[@]}" LD_PRELOAD="$pre" BG_VIRTUAL_DIR="$V" \
+	    "$client" "$@" >"$out" 2>"$err" &
+	local cpid=$!
+	sleep "$(awk -v d="$d" 'BEGIN { printf "%.3f", d / 1000 }')"
+	pkill -KILL -P "$dpid" 2>/dev/null && kills=$((kills + 1))
+	wait "$cpid"
+	rc=$?
+	chmod -R a+rwX "$V"
+}
+settle() {
+	as bgt-alice vault verify
+	[ "$rc" -eq 0 ] || bad "round $1: vault verify after a kill ($(cat "$err"))"
+	as bgt-alice audit verify
+	[ "$rc" -eq 0 ] || bad "round $1: audit verify after a kill ($(cat "$err"))"
+}
+t0=$(now_ms)
+as bgt-alice status
+took=$(( $(now_ms) - t0 + 400 ))	# a client's round trip, and a touch
+crash_bad=0
+for round in $(seq "$crash_rounds"); do
+	as bgt-rita request 111122223333 --reason "crash round $round" \
+	    --as rita
+	rid=$(grep -oE '^request [0-9a-f]{32} opened' "$out" | cut -d' ' -f2)
+	[ -n "$rid" ] || { bad "round $round: no request ($(cat "$err"))"; crash_bad=1; break; }
+	for p in alice bob dave erin; do
+		killed bgt-$p approve "$rid" --as $p
+		settle "$round"
+		as bgt-$p approve "$rid" --as $p
+		if [ "$rc" -ne 0 ] && ! grep -q "already approved" "$err"; then
+			bad "round $round: $p approves again after the kill ($(cat "$err"))"
+			crash_bad=1
+		fi
+	done
+	killed bgt-rita release "$rid" --as rita
+	settle "$round"
+	if [ "$rc" -ne 0 ]; then
+		as bgt-rita release "$rid" --as rita
+		[ "$rc" -eq 0 ] || grep -q "is released" "$err" ||
+		    { bad "round $round: release again ($(cat "$err"))"; crash_bad=1; }
+	fi
+	n=$(grep -c "\"event\":\"approval.granted\".*\"request\":\"$rid\"" "$ST/audit/entries.jsonl")
+	[ "$n" -eq 4 ] || { bad "round $round: $n approval.granted, not 4"; crash_bad=1; }
+	n=$(grep -c "\"event\":\"release.done\".*\"request\":\"$rid\"" "$ST/audit/entries.jsonl")
+	[ "$n" -eq 1 ] || { bad "round $round: $n release.done, not 1"; crash_bad=1; }
+done
+echo "# $kills kills landed"
+check "crash rounds: every ceremony completed, nothing lost or doubled" [ "$crash_bad" -eq 0 ]
+check "the log and governance hold after the kills" eval 'as bgt-rita audit verify; [ "$rc" -eq 0 ]'
 
 # ---------------------------------------- a copy offered to a rehearsal
 mkdir "$T/copy"
