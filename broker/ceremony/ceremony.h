@@ -267,6 +267,44 @@ int bg_cer_release_open(struct bg_cer *c, const cJSON *after,
     const char *id, const uint8_t *rqpriv, struct bg_released **items,
     size_t *nitems);
 
+/* ================================================================ seal */
+
+/* What is sealed, and by whom (seal.c). */
+struct bg_cer_seal {
+	const char *account, *item, *as;
+	int note;		/* a recovery note NAME (else root-*) */
+};
+/* The kind an item name has: root-password, root-mfa, or a note. */
+int bg_cer_seal_kind(const char *item, int note, enum bg_item_kind *kind);
+/*
+ * The account is the vault's, the item a note the policy names (or a
+ * root item), the vault armed, and s->as a member of a group the item
+ * needs or a requester.
+ */
+int bg_cer_seal_may(struct bg_cer *c, const struct bg_cer_seal *s,
+    struct bg_vault_account **acct, struct bg_vault_person **sealer);
+/* The sealer's touch: their token signs bg_vault_seal_message(). */
+int bg_cer_seal_sign(struct bg_cer *c, struct bg_vault_person *p,
+    struct bg_vault_item *it);
+/* item.sealed's detail: the coordinates, message and signature. */
+int bg_cer_seal_detail(struct bg_cer *c, const struct bg_vault_item *it,
+    cJSON **d);
+/*
+ * The seal made in a client: the daemon checks and gives the kit; the
+ * client seals the value into a new version of the kit's vault and the
+ * sealer touches (*sub: the item and its commitments); the daemon checks
+ * it has the shape of its own seal, the commitments and the signature,
+ * and takes it (item.sealed). The value never leaves the client.
+ */
+int bg_cer_seal_args_to_json(const struct bg_cer_seal *s, cJSON **args);
+int bg_cer_seal_args_from_json(const cJSON *args, struct bg_cer_seal *s);
+int bg_cer_seal_kit(struct bg_cer *c, const struct bg_cer_seal *s,
+    cJSON **kit);
+int bg_cer_seal_take(struct bg_cer *c, const struct bg_cer_seal *s,
+    enum bg_item_kind kind, const uint8_t *value, size_t len, cJSON **sub);
+int bg_cer_seal_submit(struct bg_cer *c, const struct bg_cer_seal *s,
+    const cJSON *sub);
+
 /* Prints the requests (one, or all open ones) with what each lacks. */
 int bg_cer_status(struct bg_cer *c, const char *id);
 

@@ -168,6 +168,11 @@ int cer_act_detail(const struct bg_cer_act *a, cJSON *d);
 int cer_act_check_key(const struct bg_vault_person *p, const bg_token_desc_t *d,
     const char *tag, const uint8_t hash[32], const char *text,
     const struct bg_cer_act *a);
+/*
+ * ver->commitments: the blob of arr (base64 strings) whose root is
+ * ver->root (BG_ETAMPER when none is).
+ */
+int cer_commitments_of(const cJSON *arr, struct bg_v2_version *ver);
 /* bg_cer_kit(), with no chain before the genesis (a change's kit). */
 int cer_kit_any(struct bg_cer *c, cJSON **kit);
 

@@ -154,8 +154,8 @@ blob(const cJSON *s, uint8_t **buf, size_t *n)
 }
 
 /* The blob of arr whose root is ver's. */
-static int
-find_commitments(const cJSON *arr, struct bg_v2_version *ver)
+int
+cer_commitments_of(const cJSON *arr, struct bg_v2_version *ver)
 {
 	const cJSON *s;
 	uint8_t *buf, root[32];
@@ -192,7 +192,7 @@ remote_vault(struct bg_cer *c, const cJSON *kit)
 	}
 	for (a = 0; a < c->v->naccounts; a++)
 		for (i = 0; i < c->v->accounts[a].nitems; i++)
-			if ((r = find_commitments(cm,
+			if ((r = cer_commitments_of(cm,
 			    c->v->accounts[a].items[i].ver)) != BG_OK)
 				return r;
 	return BG_OK;

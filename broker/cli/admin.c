@@ -1036,157 +1036,105 @@ note_policy(bg_policy_t *p, const char *item)
 	return bg_policy_set_item(p, item, groups, g);
 }
 
-/*
- * Which groups guard a note is governance: the policy names it first
- * ('policy set --note NAME', a change request once armed).
- */
-static int
-cer_note_named(struct bg_cer *c, enum bg_item_kind kind, const char *item)
-{
-	const char *groups[BG_POLICY_GROUPS_MAX], *one[1] = { item };
-	size_t n;
-
-	if (kind != BG_ITEM_NOTE || bg_policy_groups_for_items(c->v->policy,
-	    one, 1, groups, BG_POLICY_GROUPS_MAX, &n) == BG_OK)
-		return BG_OK;
-	bg_set_why("the policy names no note '%s': which groups guard it is "
-	    "governance, so name it first with 'breakglass policy set --note "
-	    "%s'", item, item);
-	return BG_EPERM;
-}
-
 static int
 item_kind(const struct seal_args *a, enum bg_item_kind *kind)
 {
-	int pw = strcmp(a->item, "root-password") == 0;
-	int mfa = strcmp(a->item, "root-mfa") == 0;
+	int r;
 
-	*kind = pw ? BG_ITEM_PASSWORD : mfa ? BG_ITEM_TOTP : BG_ITEM_NOTE;
-	if (!bg_name_valid(a->item) || (a->note && (pw || mfa)) ||
-	    (!a->note && !pw && !mfa)) {
-		bg_set_why("seal root-password, root-mfa, or NAME --note");
-		return BG_EINVAL;
-	}
-	if ((a->generate || a->length) && !pw) {
+	if ((r = bg_cer_seal_kind(a->item, a->note, kind)) != BG_OK)
+		return r;
+	if ((a->generate || a->length) && *kind != BG_ITEM_PASSWORD) {
 		bg_set_why("--generate is for root-password");
 		return BG_EINVAL;
 	}
-	if ((a->otpauth || a->base32) && !mfa) {
+	if ((a->otpauth || a->base32) && *kind != BG_ITEM_TOTP) {
 		bg_set_why("--otpauth and --base32 are for root-mfa");
 		return BG_EINVAL;
 	}
 	return BG_OK;
 }
 
-/* Who may seal: a member of a group the item needs, or a requester. */
+/* The value to seal, from the flags or stdin, into buf (locked). */
 static int
-sealer_ok(struct bg_cer *c, const char *item, const char *name,
-    struct bg_vault_person **p)
+seal_value(struct seal_args *a, const struct bg_vault_account *acct,
+    enum bg_item_kind kind, uint8_t *buf, size_t *len)
 {
-	const char *groups[BG_POLICY_GROUPS_MAX];
-	size_t g, n;
-
-	if ((*p = bg_cer_person(c, name)) == NULL)
-		return BG_ENOENT;
-	if ((*p)->requester)
-		return BG_OK;
-	if (bg_policy_groups_for_items(c->v->policy, &item, 1, groups,
-	    BG_POLICY_GROUPS_MAX, &n) == BG_OK)
-		for (g = 0; g < n; g++)
-			if (bg_policy_is_member(c->v->policy, groups[g], name))
-				return BG_OK;
-	bg_set_why("%s may not seal %s: a member of a group it needs or a "
-	    "requester must", name, item);
-	return BG_EPERM;
-}
-
-/* The sealer's touch: their token signs the new version. */
-static int
-sign_seal(struct bg_cer *c, struct bg_vault_person *p,
-    struct bg_vault_item *it)
-{
-	bg_token_key_t *key = NULL;
-	struct bg_touch t;
-	uint8_t msg[32];
-	size_t tok;
-	int r;
-
-	if ((r = bg_vault_seal_message(c->v, it, p->name, msg)) != BG_OK ||
-	    (r = bg_cer_touch(c, p, NULL, NULL, &t, &key, &tok)) != BG_OK)
-		return r;
-	r = bg_token_key_sign(key, msg, sizeof(msg), it->sig);
-	bg_token_key_free(&key);
-	snprintf(it->sealer, sizeof(it->sealer), "%s", p->name);
-	memcpy(it->sealer_token, t.token, sizeof(it->sealer_token));
-	return r;
-}
-
-/* The seal message and the sealer's signature, for the log's auditor. */
-static int
-seal_signed(struct bg_cer *c, const struct bg_vault_item *it, cJSON *d)
-{
-	uint8_t msg[32];
-	char hex[65];
-	int r;
-
-	if ((r = bg_vault_seal_message(c->v, it, it->sealer, msg)) != BG_OK)
-		return r;
-	bg_hex_encode(msg, 32, hex, sizeof(hex));
-	if (!cJSON_AddStringToObject(d, "message", hex))
-		return BG_ENOMEM;
-	return bg_vjson_add_b64(d, "signature", it->sig, BG_SEAL_SIG_LEN);
+	*len = 0;
+	return kind == BG_ITEM_PASSWORD ? password_item(a, acct, buf, len) :
+	    kind == BG_ITEM_TOTP ? totp_item(a, buf, len) :
+	    read_secret(1, buf, len);
 }
 
 static int
 do_seal(struct bg_cer *c, void *arg, struct change *ch)
 {
 	struct seal_args *a = arg;
+	struct bg_cer_seal s = { a->account, a->item, a->as, a->note };
 	struct bg_vault_account *acct;
 	struct bg_vault_person *sealer;
 	struct bg_vault_item *it = NULL;
 	enum bg_item_kind kind;
-	char root[65];
 	uint8_t *buf;
 	size_t len = 0;
 	int r;
 
 	ch->account = a->account;
 	ch->actor = a->as;
+	if ((r = item_kind(a, &kind)) != BG_OK ||
+	    (r = bg_cer_seal_may(c, &s, &acct, &sealer)) != BG_OK)
+		return r;
+	if ((buf = bg_secure_alloc(SEAL_BUF)) == NULL)
+		return BG_ENOMEM;
+	if ((r = seal_value(a, acct, kind, buf, &len)) == BG_OK)
+		r = bg_vault_seal(c->v, acct, a->item, kind, buf, len, c->now,
+		    &it);
+	bg_secure_free(&buf, SEAL_BUF);
+	if (r != BG_OK || (r = bg_cer_seal_sign(c, sealer, it)) != BG_OK)
+		return r;
+	ch->event = "item.sealed";
+	return bg_cer_seal_detail(c, it, &ch->detail);
+}
+
+/* Production: the value sealed here into the kit's vault, the daemon
+ * checks and takes the version (ceremony.h). */
+static int
+seal_take(struct bg_cer *c, const cJSON *kit, void *ctx, cJSON **sub)
+{
+	struct seal_args *a = ctx;
+	struct bg_cer_seal s = { a->account, a->item, a->as, a->note };
+	struct bg_vault_account *acct;
+	enum bg_item_kind kind;
+	uint8_t *buf;
+	size_t len = 0;
+	int r;
+
+	(void)kit;
+	if ((r = item_kind(a, &kind)) != BG_OK)
+		return r;
 	if ((acct = bg_vault_account(c->v, a->account)) == NULL) {
 		bg_set_why("no account %s in the vault", a->account);
 		return BG_ENOENT;
 	}
-	if ((r = item_kind(a, &kind)) != BG_OK)
-		return r;
-	if ((r = cer_note_named(c, kind, a->item)) != BG_OK ||
-	    (r = bg_cer_armed(c, "sealing")) != BG_OK)
-		return r;
-	if ((r = sealer_ok(c, a->item, a->as, &sealer)) != BG_OK)
-		return r;
 	if ((buf = bg_secure_alloc(SEAL_BUF)) == NULL)
 		return BG_ENOMEM;
-	r = kind == BG_ITEM_PASSWORD ? password_item(a, acct, buf, &len) :
-	    kind == BG_ITEM_TOTP ? totp_item(a, buf, &len) :
-	    read_secret(1, buf, &len);
-	if (r == BG_OK)
-		r = bg_vault_seal(c->v, acct, a->item, kind, buf, len, c->now,
-		    &it);
+	if ((r = seal_value(a, acct, kind, buf, &len)) == BG_OK)
+		r = bg_cer_seal_take(c, &s, kind, buf, len, sub);
 	bg_secure_free(&buf, SEAL_BUF);
-	if (r != BG_OK || (r = sign_seal(c, sealer, it)) != BG_OK)
-		return r;
-	ch->event = "item.sealed";
-	bg_hex_encode(it->ver->root, 32, root, sizeof(root));
-	if ((ch->detail = cJSON_CreateObject()) == NULL ||
-	    !cJSON_AddStringToObject(ch->detail, "item", a->item) ||
-	    !cJSON_AddStringToObject(ch->detail, "kind", bg_item_kind_str(kind)) ||
-	    !cJSON_AddNumberToObject(ch->detail, "version",
-	    (double)it->version) ||
-	    !cJSON_AddNumberToObject(ch->detail, "slots",
-	    (double)it->ver->nslots) ||
-	    !cJSON_AddStringToObject(ch->detail, "commitments", root) ||
-	    !cJSON_AddStringToObject(ch->detail, "token", it->sealer_token))
-		return BG_ENOMEM;
-	return seal_signed(c, it, ch->detail);
+	return r;
+}
+
+static int
+remote_seal(struct bg_cli *cli, struct seal_args *a)
+{
+	struct bg_cer_seal s = { a->account, a->item, a->as, a->note };
+	enum bg_item_kind kind;
+	cJSON *args = NULL;
+
+	if (item_kind(a, &kind) != BG_OK)
+		return bg_cli_fail("seal", BG_EINVAL);
+	if (bg_cer_seal_args_to_json(&s, &args) != BG_OK)
+		return bg_cli_fail("seal", BG_ENOMEM);
+	return bg_cli_remote_steps(cli, "seal", args, NULL, seal_take, a);
 }
 
 int
@@ -1224,9 +1172,14 @@ bg_cli_seal(struct bg_cli *cli, int argc, char **argv)
 	if ((a.generated = bg_secure_alloc(SEAL_BUF)) == NULL)
 		return bg_cli_fail("seal", BG_ENOMEM);
 	a.generated[0] = '\0';
-	r = run_change(cli, "seal", do_seal, &a);
-	if (r == BG_EXIT_OK)
-		printf("sealed %s of account %s\n", a.item, a.account);
+	if (cli->remote) {
+		r = remote_seal(cli, &a);
+	} else {
+		r = run_change(cli, "seal", do_seal, &a);
+		if (r == BG_EXIT_OK)
+			printf("sealed %s of account %s\n", a.item,
+			    a.account);
+	}
 	if (r == BG_EXIT_OK && a.generated[0] != '\0')
 		printf("generated root password for %s (set it in AWS now; it "
 		    "is shown only this once):\n%s\n", a.account, a.generated);

@@ -7,6 +7,8 @@
 
 #include <stddef.h>
 
+#include <cjson/cJSON.h>
+
 /* Exit codes (README "CLI reference", breakglass(1)). */
 enum bg_exit {
 	BG_EXIT_OK = 0,
@@ -46,6 +48,16 @@ int bg_cli_remote_deny(struct bg_cli *cli, const char *id, const char *as,
     const char *reason, const char *pin_fd);
 int bg_cli_remote_release(struct bg_cli *cli, const char *id, const char *as,
     int reveal, const char *pin_fd);
+/*
+ * A command touched here: op with args (taken) to the daemon, its kit
+ * checked as a ceremony (c), take() makes the answer (*sub) from it, the
+ * daemon's result printed and its exit code returned.
+ */
+struct bg_cer;
+typedef int (*bg_cli_take_fn)(struct bg_cer *c, const cJSON *kit, void *ctx,
+    cJSON **sub);
+int bg_cli_remote_steps(struct bg_cli *cli, const char *op, cJSON *args,
+    const char *pin_fd, bg_cli_take_fn take, void *ctx);
 /* change approve (reason NULL) or change deny, touched here. */
 int bg_cli_remote_change(struct bg_cli *cli, const char *id, const char *as,
     const char *reason, const char *pin_fd);

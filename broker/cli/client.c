@@ -41,7 +41,7 @@ static int
 touched_here(int argc, char **argv)
 {
 	static const char *const touched[] = { "approve", "request", "deny",
-	    "release", "change approve", "change deny", NULL };
+	    "release", "change approve", "change deny", "seal", NULL };
 	char cmd[64];
 	size_t i;
 
@@ -140,8 +140,7 @@ bg_cli_remote(struct bg_cli *cli, int argc, char **argv)
  * the daemon's result printed and, when it succeeded and carries
  * "after", after() given it (c still open).
  */
-typedef int (*take_fn)(struct bg_cer *c, const cJSON *kit, void *ctx,
-    cJSON **sub);
+typedef bg_cli_take_fn take_fn;
 typedef int (*after_fn)(struct bg_cer *c, const cJSON *after, void *ctx);
 
 struct steps {
@@ -231,6 +230,16 @@ out:
 	cJSON_Delete(ans);
 	cJSON_Delete(msg);
 	return r;
+}
+
+int
+bg_cli_remote_steps(struct bg_cli *cli, const char *op, cJSON *args,
+    const char *pin_fd, bg_cli_take_fn take, void *ctx)
+{
+	struct steps s = { .op = op, .pin_fd = pin_fd, .take = take,
+	    .after = NULL, .ctx = ctx };
+
+	return remote_steps(cli, &s, args);
 }
 
 /* args {"id": id, "as": as}, for approve, deny and release. */

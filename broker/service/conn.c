@@ -483,6 +483,32 @@ chdeny_submit(struct bg_cer *c, const cJSON *args, const cJSON *kit,
 	return change_submit(c, args, 1, sub);
 }
 
+/* seal {account, item, as, note}: the value sealed in the client */
+static int
+seal_kit(struct bg_cer *c, const cJSON *args, cJSON **kit)
+{
+	struct bg_cer_seal s;
+	int r;
+
+	if ((r = bg_cer_seal_args_from_json(args, &s)) != BG_OK)
+		return r;
+	return bg_cer_seal_kit(c, &s, kit);
+}
+
+static int
+seal_submit(struct bg_cer *c, const cJSON *args, const cJSON *kit,
+    const cJSON *sub, cJSON **after)
+{
+	struct bg_cer_seal s;
+	int r;
+
+	(void)kit;
+	(void)after;
+	if ((r = bg_cer_seal_args_from_json(args, &s)) != BG_OK)
+		return r;
+	return bg_cer_seal_submit(c, &s, sub);
+}
+
 static const struct step steps[] = {
 	{ "approve", "approval refused", approve_kit, approve_submit },
 	{ "request", "request refused", request_kit, request_submit },
@@ -491,6 +517,7 @@ static const struct step steps[] = {
 	{ "change.approve", "change approval refused", chapprove_kit,
 	    chapprove_submit },
 	{ "change.deny", "change denial refused", chdeny_kit, chdeny_submit },
+	{ "seal", "seal", seal_kit, seal_submit },
 	{ NULL, NULL, NULL, NULL },
 };
 

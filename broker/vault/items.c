@@ -108,6 +108,36 @@ bg_vault_seal(struct bg_vault *v, struct bg_vault_account *a,
 	return BG_OK;
 }
 
+uint64_t
+bg_vault_next_version(const struct bg_vault_account *a, const char *name)
+{
+	const struct bg_vault_item *it = bg_vault_item(a, name);
+
+	return it != NULL ? it->version + 1 : 1;
+}
+
+int
+bg_vault_put_item(struct bg_vault_account *a, struct bg_vault_item *in)
+{
+	struct bg_vault_item *it;
+	uint64_t version;
+
+	if ((it = slot_for(a, in->name, &version)) == NULL)
+		return BG_ENOMEM;
+	if (version != in->version) {
+		bg_set_why("%s: version %llu, not the next one (%llu)",
+		    in->name, (unsigned long long)in->version,
+		    (unsigned long long)version);
+		return BG_EPERM;
+	}
+	if (it == &a->items[a->nitems])
+		a->nitems++;
+	bg_v2_version_free(&it->ver);
+	*it = *in;
+	memset(in, 0, sizeof(*in));
+	return BG_OK;
+}
+
 static int
 sha256(const void *p, size_t n, uint8_t out[32])
 {

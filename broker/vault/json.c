@@ -502,6 +502,36 @@ read_item(void *ctx, const cJSON *e, size_t i)
 	return read_version(e, a->id, it);
 }
 
+int
+bg_vault_item_from_json(const cJSON *j, const char *account,
+    struct bg_vault_item *it)
+{
+	struct bg_vault_account a;
+	int r;
+
+	memset(&a, 0, sizeof(a));
+	memset(it, 0, sizeof(*it));
+	snprintf(a.id, sizeof(a.id), "%s", account);
+	a.items = it;
+	if ((r = read_item(&a, j, 0)) != BG_OK)
+		bg_v2_version_free(&it->ver);
+	return r;
+}
+
+int
+bg_vault_item_to_json(const struct bg_vault_item *it, cJSON **j)
+{
+	int r;
+
+	if ((*j = cJSON_CreateObject()) == NULL)
+		return BG_ENOMEM;
+	if ((r = item_to_json(it, *j)) != BG_OK) {
+		cJSON_Delete(*j);
+		*j = NULL;
+	}
+	return r;
+}
+
 static int
 read_account(void *ctx, const cJSON *e, size_t i)
 {

@@ -182,6 +182,18 @@ int bg_vault_ready(const struct bg_vault *v, char *why, size_t whysz);
 int bg_vault_seal(struct bg_vault *v, struct bg_vault_account *a,
     const char *name, enum bg_item_kind kind, const uint8_t *data,
     size_t len, uint64_t now, struct bg_vault_item **it);
+/* The version a new seal of name gets: the current one's plus one, or 1. */
+uint64_t bg_vault_next_version(const struct bg_vault_account *a,
+    const char *name);
+/*
+ * Puts item in (its version the next one) into a, in place of the
+ * current version; takes in's version record (in is zeroed).
+ */
+int bg_vault_put_item(struct bg_vault_account *a, struct bg_vault_item *in);
+/* One item as vault.json has it (its commitments are a file apart). */
+int bg_vault_item_to_json(const struct bg_vault_item *it, cJSON **j);
+int bg_vault_item_from_json(const cJSON *j, const char *account,
+    struct bg_vault_item *it);
 /*
  * What the sealer's token signs: SHA-256 over a tag, the item version's
  * label, the sealer's name, SHA-256 of the sealed value's ciphertext, the

@@ -141,11 +141,26 @@ check "each genesis approval names its signer's uid" [ "$(grep -c \
     '"event":"change.approved".*"peer":"uid:[0-9]*(bgt-' "$ST/audit/entries.jsonl")" -eq 5 ]
 as bgt-rita change apply "$gen"
 check "the genesis applied through the daemon" is_rc 0
-svc seal 111122223333 root-password --generate --as bob
-check "root password sealed" is_rc 0
+as bgt-bob seal 111122223333 root-password --generate --as bob
+check "bob seals a generated root password from his client" is_rc 0
+pw=$(tail -n 1 "$out")
+check "the client shows the generated password" [ -n "$pw" ]
+check "the password never reached the daemon's log or state" \
+    eval '! grep -rqF -- "$pw" "$ST"'
+check "item.sealed names bob's uid" grep -q \
+    "\"event\":\"item.sealed\".*\"actor\":\"bob\".*uid:$(id -u bgt-bob)(bgt-bob)" \
+    "$ST/audit/entries.jsonl"
+wire reseal 111122223333 root-password bob
+check "a seal replaying the current version as the next one: refused as tampering" \
+    grep -q "exit 3" "$out"
+wire reseal-same 111122223333 root-password bob
+check "a seal resubmitting the current version: refused as tampering" \
+    grep -q "exit 3" "$out"
+check "... root-password still at version 1" eval \
+    "python3 -c 'import json,sys; v=json.load(open(\"$ST/vault.json\")); sys.exit(0 if [i[\"version\"] for a in v[\"accounts\"] for i in a[\"items\"] if i[\"name\"]==\"root-password\"]==[1] else 1)'"
 printf 'otpauth://totp/AWS:root@prod?secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP&issuer=AWS\n' |
-    svc seal 111122223333 root-mfa --otpauth - --as dave
-check "root MFA seed sealed" is_rc 0
+    as bgt-dave seal 111122223333 root-mfa --otpauth - --as dave
+check "dave seals the root MFA seed from his client (stdin)" is_rc 0
 
 # --------------------------------------------------- what users can read
 for u in bgt-rita bgt-alice; do
@@ -341,8 +356,9 @@ for round in $(seq "$crash_rounds"); do
 		fi
 	done
 	killed bgt-rita release "$rid" --as rita
+	released=$rc
 	settle "$round"
-	if [ "$rc" -ne 0 ]; then
+	if [ "$released" -ne 0 ]; then
 		as bgt-rita release "$rid" --as rita
 		[ "$rc" -eq 0 ] || grep -q "is released" "$err" ||
 		    { bad "round $round: release again ($(cat "$err"))"; crash_bad=1; }

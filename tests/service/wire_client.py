@@ -19,6 +19,12 @@ usage: wire_client.py SOCKET MODE [ARGS...]
   shares OP ID AS [REASON]
                        ask for OP's kit (approve, deny, release) and print
                        how many share boxes its request file holds
+  reseal ACCOUNT ITEM AS
+                       ask for a seal's kit and answer with the item's
+                       current version from the kit's vault, its version
+                       number raised by one (a replay)
+  reseal-same ACCOUNT ITEM AS
+                       the same, the version number unchanged
   forge OP ID AS [REASON]
                        ask for OP's kit (deny, release, change.approve,
                        change.deny) and answer with AS's own first token
@@ -123,6 +129,22 @@ def main():
             ap["custodian"] = who
         s.sendall(frame({"v": 1, "op": "submit",
                          "sub": {"approval": ap}}))
+    elif mode in ("reseal", "reseal-same"):
+        acct, item, who = sys.argv[3], sys.argv[4], sys.argv[5]
+        s.sendall(frame({"v": 1, "op": "seal",
+                         "args": {"account": acct, "item": item,
+                                  "as": who, "note": False}}))
+        kit = recv(s)
+        if kit is None or kit.get("op") != "kit":
+            show(kit)
+            return
+        it = [i for a in kit["vault"]["accounts"] if a["id"] == acct
+              for i in a["items"] if i["name"] == item][0]
+        if mode == "reseal":
+            it["version"] += 1
+        s.sendall(frame({"v": 1, "op": "submit",
+                         "sub": {"item": it,
+                                 "commitments": kit["commitments"]}}))
     elif mode in ("shares", "forge"):
         kit = kit_of(s, sys.argv[3], sys.argv[4:])
         if kit is None or kit.get("op") != "kit":
