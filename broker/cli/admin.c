@@ -473,6 +473,7 @@ struct enroll_args {
 	const char *person;
 	int kind;
 	const struct bg_token_opts *o;
+	bg_token_desc_t *desc;	/* made in a client (taken), or NULL */
 };
 
 /* The enrolled token's public keys, for the log (an auditor's copy). */
@@ -490,8 +491,8 @@ token_keys(const bg_token_desc_t *d, cJSON *detail)
 static int
 do_enroll(struct bg_cer *c, void *arg, struct change *ch)
 {
-	const struct enroll_args *a = arg;
-	bg_token_desc_t *d = NULL;
+	struct enroll_args *a = arg;
+	bg_token_desc_t *d = a->desc;
 	char sum[256];
 	int r;
 
@@ -505,8 +506,9 @@ do_enroll(struct bg_cer *c, void *arg, struct change *ch)
 	if (c->chain != NULL && bg_vault_person(c->v, a->person) == NULL &&
 	    (r = bg_vault_add_person(c->v, a->person, 0, NULL)) != BG_OK)
 		return r;
-	if ((r = bg_token_enroll((enum bg_token_kind)a->kind, a->o, &d)) !=
-	    BG_OK)
+	a->desc = NULL;
+	if (d == NULL && (r = bg_token_enroll((enum bg_token_kind)a->kind,
+	    a->o, &d)) != BG_OK)
 		return r;
 	if ((r = bg_vault_add_token(c->v, a->person, d)) != BG_OK) {
 		bg_token_desc_free(&d);
@@ -529,9 +531,21 @@ int
 bg_cli_enroll_person(struct bg_cli *cli, const char *person, int kind,
     const struct bg_token_opts *o)
 {
-	struct enroll_args a = { person, kind, o };
+	struct enroll_args a = { person, kind, o, NULL };
 
 	return run_change(cli, "token enroll", do_enroll, &a);
+}
+
+int
+bg_cli_enroll_desc(struct bg_cli *cli, const char *person,
+    bg_token_desc_t *desc)
+{
+	struct enroll_args a = { person, 0, NULL, desc };
+	int r;
+
+	r = run_change(cli, "token enroll", do_enroll, &a);
+	bg_token_desc_free(&a.desc);	/* not taken: refused before */
+	return r;
 }
 
 struct remove_args {

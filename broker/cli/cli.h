@@ -9,6 +9,8 @@
 
 #include <cjson/cJSON.h>
 
+#include "tokens/token.h"
+
 /* Exit codes (README "CLI reference", breakglass(1)). */
 enum bg_exit {
 	BG_EXIT_OK = 0,
@@ -140,6 +142,12 @@ struct bg_token_opts;
 int bg_cli_token_remove(struct bg_cli *cli, int argc, char **argv);
 int bg_cli_enroll_person(struct bg_cli *cli, const char *person, int kind,
     const struct bg_token_opts *o);
+/* The same with a descriptor made in a client (taken; breakglassd). */
+int bg_cli_enroll_desc(struct bg_cli *cli, const char *person,
+    bg_token_desc_t *desc);
+/* token enroll NAME in production: the descriptor made here, sent. */
+int bg_cli_remote_enroll(struct bg_cli *cli, const char *person,
+    bg_token_desc_t *desc);
 /* session.c, ceremony.c */
 /*
  * Opens the vault for a command (bg_cer_begin) with the token options:

@@ -41,7 +41,8 @@ static int
 touched_here(int argc, char **argv)
 {
 	static const char *const touched[] = { "approve", "request", "deny",
-	    "release", "change approve", "change deny", "seal", NULL };
+	    "release", "change approve", "change deny", "seal", "token enroll",
+	    NULL };
 	char cmd[64];
 	size_t i;
 
@@ -254,6 +255,31 @@ id_as(const char *id, const char *as)
 		return NULL;
 	}
 	return args;
+}
+
+/* -------------------------------------------------------- token enroll */
+
+int
+bg_cli_remote_enroll(struct bg_cli *cli, const char *person,
+    bg_token_desc_t *desc)
+{
+	cJSON *msg = bg_wire_msg("token.enroll"), *args, *d = NULL, *ans = NULL;
+	int fd = -1, r;
+
+	if (msg == NULL || (args = cJSON_AddObjectToObject(msg, "args")) ==
+	    NULL || !cJSON_AddStringToObject(args, "person", person) ||
+	    bg_token_desc_to_json(desc, &d) != BG_OK ||
+	    bg_json_add(args, "descriptor", d) != BG_OK) {
+		cJSON_Delete(msg);
+		return bg_cli_fail("cannot ask breakglassd", BG_ENOMEM);
+	}
+	if ((r = ask(cli, msg, &fd, &ans)) == BG_EXIT_OK) {
+		r = result(ans);
+		close(fd);
+	}
+	cJSON_Delete(ans);
+	cJSON_Delete(msg);
+	return r;
 }
 
 /* ------------------------------------------------------------- approve */

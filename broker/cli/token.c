@@ -142,7 +142,15 @@ cmd_enroll(struct bg_cli *cli, int argc, char **argv)
 		if (parse_enroll(&a, argc - 1, argv + 1) != 0 || a.force ||
 		    a.out != NULL)
 			return BG_EXIT_USAGE;
-		return bg_cli_enroll_person(cli, argv[0], a.kind, &a.o);
+		if (!cli->remote)
+			return bg_cli_enroll_person(cli, argv[0], a.kind, &a.o);
+		/* production: the touch here, the descriptor to the daemon */
+		if ((r = bg_token_enroll((enum bg_token_kind)a.kind, &a.o,
+		    &d)) != BG_OK)
+			return bg_cli_fail("enrollment failed", r);
+		r = bg_cli_remote_enroll(cli, argv[0], d);
+		bg_token_desc_free(&d);
+		return r;
 	}
 	if (parse_enroll(&a, argc, argv) != 0 || a.force || a.out == NULL)
 		return BG_EXIT_USAGE;

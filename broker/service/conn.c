@@ -148,8 +148,17 @@ refuse(struct conn *k, int err, const char *fmt, ...)
 		bg_alert_deliver(k->conf->state);
 	}
 	bg_set_why("%s", why);
-	(void)bg_cli_fail("breakglassd refused the request", err);
-	answer(k, BG_EXIT_FAIL);
+	answer(k, bg_cli_fail("breakglassd refused the request", err));
+}
+
+/* A cli on the daemon's state, for a command run here. */
+static int
+cli_of(struct conn *k, struct bg_cli *cli)
+{
+	memset(cli, 0, sizeof(*cli));
+	cli->state = k->conf->state;
+	return bg_path_join(cli->audit_dir, sizeof(cli->audit_dir),
+	    cli->state, "audit");
 }
 
 /* ------------------------------------------------------------ "run" */
@@ -235,12 +244,50 @@ serve_run(struct conn *k, const cJSON *req)
 		return refuse(k, BG_EPERM, "breakglassd does not serve '%s%s%s' "
 		    "(docs/deploy.md says which commands it serves)", argv[0],
 		    argc > 1 ? " " : "", argc > 1 ? argv[1] : "");
-	memset(&cli, 0, sizeof(cli));
-	cli.state = k->conf->state;
-	if (bg_path_join(cli.audit_dir, sizeof(cli.audit_dir), cli.state,
-	    "audit") != BG_OK)
+	if (cli_of(k, &cli) != BG_OK)
 		return refuse(k, BG_ETOOBIG, "state path too long");
 	answer(k, bg_cli_run(&cli, argc, argv));
+}
+
+/*
+ * token.enroll {person, descriptor}: the token touched in the client,
+ * which sends the descriptor; its proof of possession is checked here,
+ * then it is added as 'token enroll NAME' adds one (a change request once
+ * armed). Set-up: the admins only, as 'custodian add'.
+ */
+static void
+serve_enroll(struct conn *k, const cJSON *req)
+{
+	static const char *const keys[] = { "v", "op", "args", NULL };
+	static const char *const akeys[] = { "person", "descriptor", NULL };
+	const cJSON *args = cJSON_GetObjectItemCaseSensitive(req, "args");
+	bg_token_desc_t *d = NULL;
+	const char *person;
+	struct bg_cli cli;
+	int r;
+
+	if (bg_json_only_keys(req, keys) != BG_OK || !cJSON_IsObject(args) ||
+	    bg_json_only_keys(args, akeys) != BG_OK ||
+	    bg_json_get_str(args, "person", BG_NAME_MAX, &person) != BG_OK ||
+	    !bg_text_ok(person, 0))
+		return refuse(k, BG_EFORMAT, "a malformed \"token.enroll\"");
+	if (!bg_conf_is_admin(k->conf, k->login))
+		return refuse(k, BG_EPERM, "%s is not an admin of this broker: "
+		    "'token enroll' is a set-up command", k->login);
+	if (bg_token_desc_from_json(cJSON_GetObjectItemCaseSensitive(args,
+	    "descriptor"), &d) != BG_OK)
+		return refuse(k, BG_EFORMAT, "the descriptor does not parse");
+	if ((r = bg_token_desc_proof_verify(d)) != BG_OK) {
+		bg_token_desc_free(&d);
+		return refuse(k, r == BG_EFORMAT ? BG_EFORMAT : BG_ETAMPER,
+		    "the descriptor carries no valid proof of possession (not "
+		    "made by its token)");
+	}
+	if (cli_of(k, &cli) != BG_OK) {
+		bg_token_desc_free(&d);
+		return refuse(k, BG_ETOOBIG, "state path too long");
+	}
+	answer(k, bg_cli_enroll_desc(&cli, person, d));
 }
 
 /* ------------------------------------------------ commands with a touch */
@@ -640,6 +687,8 @@ bg_service_conn(const struct bg_conf *conf, int fd)
 			break;
 	if (strcmp(bg_wire_op(req), "run") == 0)
 		serve_run(&k, req);
+	else if (strcmp(bg_wire_op(req), "token.enroll") == 0)
+		serve_enroll(&k, req);
 	else if (steps[i].op != NULL)
 		serve_step(&k, &steps[i], req);
 	else

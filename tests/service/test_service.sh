@@ -100,31 +100,50 @@ start() {
 }
 vf() { setpriv --reuid=$svc --regid=$grp --init-groups \
     "$vfido" "$V" "$@"; }
-wire() { setpriv --reuid=bgt-rita --regid=$grp --init-groups \
+wire() { setpriv --reuid="${WIRE_AS:-bgt-rita}" --regid=$grp --init-groups \
     /usr/bin/python3 "$here/wire_client.py" "$sock" "$@" >"$out" 2>"$err"; rc=$?; }
 entries() { grep -c "\"event\":\"$1\"" "$ST/audit/entries.jsonl"; }
 
 # ------------------------------------------------------------ set-up
-svc init --account 111122223333 --account-name prod \
-    --root-email aws-root@example.com
-check "init: a production vault made by the service user" is_rc 0
-check "the vault says production" grep -qE '"deployment":\s*"production"' \
-    "$ST/vault.json"
-for p in alice bob; do svc custodian add $p --group password; done
-for p in dave erin; do svc custodian add $p --group mfa; done
-svc requester add rita
-svc policy set --threshold password=2 --threshold mfa=2
-for p in alice bob dave erin rita; do
-	vf create $p-key >/dev/null
-	svc token enroll $p --fido2 --device "$(vf path $p-key)"
-	[ "$rc" -eq 0 ] || bad "enroll $p"
-done
-svc vault arm
-gen=$(gb_id)
+for p in alice bob dave erin rita; do vf create $p-key >/dev/null; done
 chmod -R a+rwX "$V"
 
 start
 check "the daemon listens" test -S "$sock"
+# the set-up from the admin's client: every command served by the daemon
+as bgt-alice init --account 111122223333 --account-name prod \
+    --root-email aws-root@example.com
+check "init: a production vault, made by the daemon for the admin" is_rc 0
+check "the vault says production" grep -qE '"deployment":\s*"production"' \
+    "$ST/vault.json"
+check "... and the service user owns it" [ "$(stat -c %U "$ST/vault.json")" = "$svc" ]
+for p in alice bob; do as bgt-alice custodian add $p --group password; done
+for p in dave erin; do as bgt-alice custodian add $p --group mfa; done
+as bgt-alice requester add rita
+as bgt-alice policy set --threshold password=2 --threshold mfa=2
+check "the policy set through the daemon" is_rc 0
+# the tokens: touched in the admin's client, the descriptor to the daemon
+for p in alice bob dave erin rita; do
+	as bgt-alice token enroll $p --fido2 --device "$(vf path $p-key)"
+	[ "$rc" -eq 0 ] || bad "alice enrolls $p's token from her client ($(cat "$err"))"
+done
+check "token.enrolled names the admin's uid" grep -q \
+    "\"event\":\"token.enrolled\".*uid:$(id -u bgt-alice)(bgt-alice)" \
+    "$ST/audit/entries.jsonl"
+vf create mallory-key >/dev/null
+chmod -R a+rwX "$V"
+as bgt-rita token enroll rita --fido2 --device "$(vf path mallory-key)"
+check "an enrollment by a non-admin: refused" is_rc 1
+check "... saying why" has_err "not an admin"
+WIRE_AS=bgt-alice wire enroll-copy rita tamper
+check "a descriptor whose proof of possession was edited: refused as tampering" \
+    grep -q "exit 3" "$out"
+WIRE_AS=bgt-alice wire enroll-copy rita
+check "another person's descriptor copied: refused" grep -q "exit 1" "$out"
+check "... a token is one person's alone" grep -q "one person's alone" "$out"
+as bgt-alice vault arm
+gen=$(gb_id)
+check "the admin arms the vault through the daemon" [ -n "$gen" ]
 # a connection that never sends: given up after the frame timeout (30 s)
 setpriv --reuid=bgt-rita --regid=$grp --init-groups \
     /usr/bin/python3 "$here/wire_client.py" "$sock" silent 40 >"$T/silent" 2>&1 &

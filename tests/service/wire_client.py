@@ -25,6 +25,11 @@ usage: wire_client.py SOCKET MODE [ARGS...]
                        number raised by one (a replay)
   reseal-same ACCOUNT ITEM AS
                        the same, the version number unchanged
+  enroll-copy PERSON [tamper]
+                       read the first token.enrolled entry of the log
+                       (audit show, as the daemon serves it) and send its
+                       descriptor as PERSON's new token; with "tamper",
+                       one character of its proof of possession changed
   forge OP ID AS [REASON]
                        ask for OP's kit (deny, release, change.approve,
                        change.deny) and answer with AS's own first token
@@ -129,6 +134,24 @@ def main():
             ap["custodian"] = who
         s.sendall(frame({"v": 1, "op": "submit",
                          "sub": {"approval": ap}}))
+    elif mode == "enroll-copy":
+        s.sendall(frame({"v": 1, "op": "run",
+                         "argv": ["audit", "show", "--json", "--event",
+                                  "token.enrolled"]}))
+        ans = recv(s)
+        line = base64.b64decode(ans["out"]).decode().splitlines()[0]
+        desc = json.loads(line)["detail"]["descriptor"]
+        if len(sys.argv) > 4 and sys.argv[4] == "tamper":
+            p = desc["proof"]["sig"]
+            desc["proof"]["sig"] = p[:5] + ("B" if p[5] == "A" else "A") \
+                + p[6:]
+        s.close()
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.settimeout(120)
+        s.connect(path)
+        s.sendall(frame({"v": 1, "op": "token.enroll",
+                         "args": {"person": sys.argv[3],
+                                  "descriptor": desc}}))
     elif mode in ("reseal", "reseal-same"):
         acct, item, who = sys.argv[3], sys.argv[4], sys.argv[5]
         s.sendall(frame({"v": 1, "op": "seal",
