@@ -231,6 +231,8 @@ int bg_file_create_excl(const char *path, const void *data, size_t len,
  * BG_ETOOBIG when larger than max, BG_ENOENT when missing.
  */
 int bg_file_read(const char *path, size_t max, char **data, size_t *len);
+/* The same from an open descriptor of a regular file (from its start). */
+int bg_fd_read_file(int fd, size_t max, char **data, size_t *len);
 /*
  * The state directory's rule (docs/design.md §7): what breakglass opens
  * there is owned by the effective uid, not writable by group or others,

@@ -383,16 +383,32 @@ file_read(const char *path, size_t max, int check, int flags, char **data,
 		return r;
 	if (fstat(fd, &st) != 0)
 		r = bg_err_from_errno(errno);
-	else if (!S_ISREG(st.st_mode))
-		r = BG_EFORMAT;
-	else if (check && (r = bg_perm_check(path, &st, flags)) != BG_OK)
+	else if (check && S_ISREG(st.st_mode) &&
+	    (r = bg_perm_check(path, &st, flags)) != BG_OK)
 		;
-	else if (st.st_size < 0 || (uintmax_t)st.st_size > max)
-		r = BG_ETOOBIG;
 	else
-		r = read_bounded(fd, (size_t)st.st_size, max, data, len);
+		r = bg_fd_read_file(fd, max, data, len);
 	(void)close(fd);
 	return r;
+}
+
+int
+bg_fd_read_file(int fd, size_t max, char **data, size_t *len)
+{
+	struct stat st;
+
+	*data = NULL;
+	*len = 0;
+	if (max >= SSIZE_MAX)
+		return BG_EINVAL;
+	if (fstat(fd, &st) != 0)
+		return bg_err_from_errno(errno);
+	if (!S_ISREG(st.st_mode))
+		return BG_EFORMAT;
+	if (st.st_size < 0 || (uintmax_t)st.st_size > max)
+		return BG_ETOOBIG;
+	(void)lseek(fd, 0, SEEK_SET);
+	return read_bounded(fd, (size_t)st.st_size, max, data, len);
 }
 
 int

@@ -68,8 +68,7 @@ static int
 cmd_note(struct bg_cli *cli, int argc, char **argv)
 {
 	struct bg_audit_event ev = { "operator.note", NULL, "", "", NULL };
-	bg_audit_t *log = NULL;
-	uint64_t seq;
+	struct bg_state st;
 	cJSON *detail;
 	int r;
 
@@ -89,14 +88,17 @@ cmd_note(struct bg_cli *cli, int argc, char **argv)
 		return bg_cli_fail("cannot build the entry", BG_ENOMEM);
 	}
 	ev.detail = detail;
-	if ((r = open_log(cli, BG_AUDIT_WRITE, &log)) == BG_EXIT_OK) {
-		if ((r = bg_audit_append(log, &ev, &seq)) == BG_OK)
-			printf("recorded as entry %llu\n", (unsigned long long)seq);
-		r = r == BG_OK ? BG_EXIT_OK : bg_cli_fail("cannot record the note", r);
+	/* through the state, as every entry: the caller's identity (the
+	 * daemon's peer) and the alert spool come with it */
+	if ((r = bg_state_open(&st, cli->state)) != BG_OK) {
+		cJSON_Delete(detail);
+		return bg_cli_fail("cannot open the state directory", r);
 	}
-	bg_audit_close(&log);
+	if ((r = bg_state_note(&st, &ev)) == BG_OK)
+		printf("recorded as entry %llu\n", (unsigned long long)
+		    (bg_audit_size(st.log) - 1));
 	cJSON_Delete(detail);
-	return r;
+	return bg_cli_state_finish(cli, &st, "cannot record the note", r);
 }
 
 /* A command without arguments that only reads the log. */

@@ -54,6 +54,42 @@ touched_here(int argc, char **argv)
 	return 0;
 }
 
+static int
+is_config_set(int argc, char **argv)
+{
+	return argc == 3 && strcmp(argv[0], "config") == 0 &&
+	    strcmp(argv[1], "set") == 0;
+}
+
+/*
+ * 'config set FILE': the daemon cannot read the client's file, so its
+ * text goes as the command's standard input ("stdin", 'config set -').
+ */
+static int
+add_stdin(cJSON *msg, const char *path)
+{
+	char *text = NULL, *b64;
+	size_t len = 0, n;
+	int r;
+
+	if ((r = strcmp(path, "-") == 0 ? bg_fd_read_file(STDIN_FILENO,
+	    256u << 10, &text, &len) : bg_file_read(path, 256u << 10, &text,
+	    &len)) != BG_OK) {
+		bg_set_why("cannot read %s", path);
+		return r;
+	}
+	n = bg_b64_len(len);
+	if ((b64 = malloc(n)) == NULL)
+		r = BG_ENOMEM;
+	else if (bg_b64_encode((const uint8_t *)text, len, b64, n) != BG_OK ||
+	    !cJSON_AddStringToObject(msg, "stdin", b64))
+		r = BG_ENOMEM;
+	free(b64);
+	bg_wipe(text, len);
+	free(text);
+	return r;
+}
+
 /* Writes a b64 field of the daemon's result to f. */
 static void
 print_b64(const cJSON *res, const char *key, FILE *f)
@@ -125,7 +161,13 @@ bg_cli_remote(struct bg_cli *cli, int argc, char **argv)
 		return bg_cli_fail("cannot ask breakglassd", BG_ENOMEM);
 	}
 	for (i = 0; i < argc; i++)
-		cJSON_AddItemToArray(args, cJSON_CreateString(argv[i]));
+		cJSON_AddItemToArray(args, cJSON_CreateString(argc == 3 &&
+		    i == 2 && is_config_set(argc, argv) ? "-" : argv[i]));
+	if (is_config_set(argc, argv) && (r = add_stdin(msg, argv[2])) !=
+	    BG_OK) {
+		cJSON_Delete(msg);
+		return bg_cli_fail("config set", r);
+	}
 	if ((r = ask(cli, msg, &fd, &ans)) == BG_EXIT_OK) {
 		r = result(ans);
 		close(fd);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/common.h"
 #include "broker/alerts/alerts.h"
@@ -170,9 +171,13 @@ cmd_set(struct bg_cli *cli, int argc, char **argv)
 		return BG_EXIT_USAGE;
 	if ((r = bg_state_open(&st, cli->state)) != BG_OK)
 		return bg_cli_fail("cannot open the state directory", r);
-	if ((r = bg_file_read(argv[0], BG_ALERT_CONFIG_MAX, &text, &len)) !=
-	    BG_OK)
-		bg_set_why("cannot read %s", argv[0]);
+	/* "-": standard input, a regular file (breakglassd passes the
+	 * client's file so) */
+	if ((r = strcmp(argv[0], "-") == 0 ? bg_fd_read_file(STDIN_FILENO,
+	    BG_ALERT_CONFIG_MAX, &text, &len) : bg_file_read(argv[0],
+	    BG_ALERT_CONFIG_MAX, &text, &len)) != BG_OK)
+		bg_set_why("cannot read %s%s", argv[0], strcmp(argv[0], "-") ==
+		    0 ? " (standard input must be a file: '< FILE')" : "");
 	else
 		r = config_validate(text, len, &j);
 	if (r == BG_OK && (r = sections(j, &d)) == BG_OK) {
@@ -200,7 +205,8 @@ bg_cli_config(struct bg_cli *cli, int argc, char **argv)
 {
 	static const struct bg_cli_cmd cmds[] = {
 		{ "show", cmd_show, "config show" },
-		{ "set", cmd_set, "config set FILE" },
+		{ "set", cmd_set, "config set FILE|-   (- : standard input, "
+		    "a file)" },
 		{ NULL, NULL, NULL },
 	};
 

@@ -169,13 +169,14 @@ static const char *const served[] = {
 	"audit prove", "audit consistency", "audit verifier-key",
 	"vault show", "vault verify", "vault fingerprint", "policy show",
 	"custodian list", "custody check", "alerts status", "config show",
-	"change status", "change apply", NULL,
+	"change status", "change apply", "audit note", NULL,
 };
 /* Set-up commands: the admins the configuration names only. */
 static const char *const setup[] = {
 	"init", "account add", "custodian add", "custodian remove",
 	"requester add", "requester remove", "policy set",
-	"custody holder", "vault arm", "alerts flush", NULL,
+	"custody holder", "vault arm", "alerts flush", "alerts test",
+	"token remove", "config set", NULL,
 };
 /* Options naming the daemon's own files or descriptors: never. */
 static const char *const refused_opts[] = {
@@ -220,10 +221,44 @@ argv_of(const cJSON *req, char **argv, int *argc)
 	return BG_OK;
 }
 
+/*
+ * "stdin" (base64): the file a client's 'config set FILE' names, which
+ * the daemon cannot read, passed as 'config set -' on a memfd at fd 0.
+ * Only there: every other command's standard input is /dev/null.
+ */
+#define STDIN_MAX (256u << 10)
+
+static int
+take_stdin(const cJSON *req, int argc, char **argv)
+{
+	const cJSON *in = cJSON_GetObjectItemCaseSensitive(req, "stdin");
+	uint8_t *buf;
+	size_t len, n;
+	int fd, r = BG_EFORMAT;
+
+	if (in == NULL)
+		return BG_OK;
+	if (!cJSON_IsString(in) || (len = strlen(in->valuestring)) >
+	    STDIN_MAX / 3 * 4 + 4 || argc != 3 ||
+	    strcmp(argv[0], "config") != 0 || strcmp(argv[1], "set") != 0 ||
+	    strcmp(argv[2], "-") != 0)
+		return BG_EFORMAT;
+	if ((buf = malloc(len + 1)) == NULL)
+		return BG_ENOMEM;
+	if (bg_b64_decode(in->valuestring, len, buf, len + 1, &n) == BG_OK &&
+	    (fd = memfd_create("breakglassd-in", MFD_CLOEXEC)) >= 0) {
+		if (bg_write_all(fd, buf, n) == BG_OK && dup2(fd, 0) == 0)
+			r = BG_OK;
+		close(fd);
+	}
+	free(buf);
+	return r;
+}
+
 static void
 serve_run(struct conn *k, const cJSON *req)
 {
-	static const char *const keys[] = { "v", "op", "argv", NULL };
+	static const char *const keys[] = { "v", "op", "argv", "stdin", NULL };
 	char *argv[ARGS_MAX + 1];
 	struct bg_cli cli;
 	int argc, r;
@@ -237,6 +272,14 @@ serve_run(struct conn *k, const cJSON *req)
 	if (bg_cli_args_text(argc, argv) != 0)
 		return refuse(k, BG_EFORMAT, "an argument that is not clean "
 		    "text");
+	if (argc >= 2 && strcmp(argv[0], "config") == 0 &&
+	    strcmp(argv[1], "set") == 0 && (argc != 3 ||
+	    strcmp(argv[2], "-") != 0))
+		return refuse(k, BG_EPERM, "'config set' names a file of the "
+		    "client's, sent as its standard input ('config set -')");
+	if ((r = take_stdin(req, argc, argv)) != BG_OK)
+		return refuse(k, r, "a standard input the command does not "
+		    "take");
 	if (listed(setup, argc, argv) && !bg_conf_is_admin(k->conf, k->login))
 		return refuse(k, BG_EPERM, "%s is not an admin of this "
 		    "broker: '%s' is a set-up command", k->login, argv[0]);

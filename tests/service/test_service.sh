@@ -320,6 +320,31 @@ check "audit verify through the daemon: the log and governance hold" is_rc 0
 as bgt-rita status
 check "status through the daemon" is_rc 0
 
+# --------------------------------------- configuration and notes, served
+cat >"$T/config.json" <<'JSON'
+{"format": "breakglass-config-v1",
+ "custody": {"max_age_days": 90, "rotation_days": 7,
+   "accounts": [{"account": "111122223333", "email_inbox": ["alice", "bob"],
+      "phone": ["dave", "erin"],
+      "mfa_devices": [{"name": "root-mfa-1", "holders": ["dave", "erin"]}]}]}}
+JSON
+chmod 644 "$T/config.json"
+as bgt-rita config set "$T/config.json"
+check "config set by a non-admin: refused" has_err "not an admin"
+as bgt-alice config set "$T/config.json"
+check "config set from the admin's file (sent as its standard input)" is_rc 0
+check "... the daemon holds it" grep -q root-mfa-1 "$ST/breakglass.json"
+WIRE_AS=bgt-alice wire run config set "$ST/vault.json"
+check "config set naming a file of the daemon's: refused" grep -q "exit 1" "$out"
+WIRE_AS=bgt-alice wire run-stdin status
+check "a standard input for another command: refused" grep -q "exit 1" "$out"
+as bgt-dave custody check
+check "custody check through the daemon reads it (nobody attested: exit 1)" is_rc 1
+check "... naming the phone holders" has_out "phone"
+as bgt-bob audit note "service test: a note" --as bob
+check "audit note through the daemon, with bob's uid" grep -q \
+    "\"event\":\"operator.note\".*uid:$(id -u bgt-bob)(bgt-bob)" "$ST/audit/entries.jsonl"
+
 # ------------------------------------------------ SIGKILL in the daemon
 # Rounds of a whole ceremony (request, two approvals per group, release)
 # from the clients while the daemon's connection children are SIGKILLed

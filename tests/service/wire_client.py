@@ -30,6 +30,8 @@ usage: wire_client.py SOCKET MODE [ARGS...]
                        (audit show, as the daemon serves it) and send its
                        descriptor as PERSON's new token; with "tamper",
                        one character of its proof of possession changed
+  run ARGS...           a "run" of ARGS
+  run-stdin ARGS...     a "run" of ARGS with a standard input
   forge OP ID AS [REASON]
                        ask for OP's kit (deny, release, change.approve,
                        change.deny) and answer with AS's own first token
@@ -134,6 +136,11 @@ def main():
             ap["custodian"] = who
         s.sendall(frame({"v": 1, "op": "submit",
                          "sub": {"approval": ap}}))
+    elif mode in ("run", "run-stdin"):
+        msg = {"v": 1, "op": "run", "argv": sys.argv[3:]}
+        if mode == "run-stdin":
+            msg["stdin"] = base64.b64encode(b"{}").decode()
+        s.sendall(frame(msg))
     elif mode == "enroll-copy":
         s.sendall(frame({"v": 1, "op": "run",
                          "argv": ["audit", "show", "--json", "--event",
