@@ -96,6 +96,13 @@ int bg_audit_append_batch(bg_audit_t *log, const struct bg_audit_event *ev,
  * NUL-terminated; caller frees with free().
  */
 int bg_audit_checkpoint(const bg_audit_t *log, char **note, size_t *len);
+/*
+ * A signed checkpoint someone else handed over, checked against verifier
+ * key vkey (its signature, and its origin the key's name): its size and
+ * root. BG_EFORMAT (malformed) or BG_ESIG (not signed by that key).
+ */
+int bg_audit_checkpoint_check(const char *note, size_t len, const char *vkey,
+    uint64_t *size, uint8_t root[32]);
 /* The verifier key string, NUL-terminated in out (at least 256 bytes). */
 int bg_audit_verifier_key(const bg_audit_t *log, char *out, size_t outsz);
 /* The log's origin line. */

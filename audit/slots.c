@@ -194,6 +194,23 @@ bg_checkpoint_open(const char *note, size_t len,
 	return strcmp(cp->origin, key->name) == 0 ? BG_OK : BG_ESIG;
 }
 
+int
+bg_audit_checkpoint_check(const char *note, size_t len, const char *vkey,
+    uint64_t *size, uint8_t root[32])
+{
+	struct bg_note_key key;
+	struct bg_checkpoint cp;
+	int r;
+
+	if ((r = bg_note_vkey_parse(vkey, strlen(vkey), &key)) != BG_OK)
+		return r;
+	if ((r = bg_checkpoint_open(note, len, &key, &cp)) != BG_OK)
+		return r;
+	*size = cp.size;
+	memcpy(root, cp.root, 32);
+	return BG_OK;
+}
+
 /*
  * A torn slot explained by a crash (a tail follows the older checkpoint)
  * is rewritten with the current checkpoint before the tail is cut, so a

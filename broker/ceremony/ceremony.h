@@ -129,6 +129,13 @@ int bg_cer_remote(struct bg_cer *c, const cJSON *kit, FILE *out,
 /* The log's size and root as a statement names them. */
 int bg_cer_log_head(struct bg_cer *c, uint64_t *size, uint8_t root[32]);
 /*
+ * In a client (c made by bg_cer_remote from kit): the kit's signed
+ * checkpoint verifies with vkey (breakglass.conf's "verifier") and is the
+ * log head the kit names. BG_ETAMPER, bg_why() saying which, otherwise.
+ */
+int bg_cer_kit_checkpoint(const struct bg_cer *c, const cJSON *kit,
+    const char *vkey);
+/*
  * Records a refusal as event (e.g. "request.refused", "vault.refused"):
  * the command, the error and bg_why(). Returns err, or the audit failure
  * when the entry cannot be made; bg_why() is kept.

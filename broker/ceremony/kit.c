@@ -59,6 +59,45 @@ kit_commitments(const struct bg_vault *v, cJSON *kit)
 	return BG_OK;
 }
 
+/* The log's signed checkpoint: a client checks it with its verifier. */
+static int
+kit_checkpoint(struct bg_cer *c, cJSON *k)
+{
+	char *note = NULL;
+	size_t len;
+	int r;
+
+	if ((r = bg_audit_checkpoint(c->st.log, &note, &len)) != BG_OK)
+		return r;
+	if (!cJSON_AddStringToObject(k, "checkpoint", note))
+		r = BG_ENOMEM;
+	free(note);
+	return r;
+}
+
+int
+bg_cer_kit_checkpoint(const struct bg_cer *c, const cJSON *kit,
+    const char *vkey)
+{
+	const cJSON *cp = cJSON_GetObjectItemCaseSensitive(kit, "checkpoint");
+	uint8_t root[32];
+	uint64_t size;
+
+	if (!cJSON_IsString(cp) || bg_audit_checkpoint_check(cp->valuestring,
+	    strlen(cp->valuestring), vkey, &size, root) != BG_OK) {
+		bg_set_why("the daemon's log is not signed by the verifier key "
+		    "breakglass.conf names (another log, or another daemon)");
+		return BG_ETAMPER;
+	}
+	if (size != c->log_size || bg_ct_memcmp(root, c->log_root, 32) != 0) {
+		bg_set_why("the daemon's signed checkpoint (size %llu) is not the "
+		    "log head its kit names (size %llu)", (unsigned long long)size,
+		    (unsigned long long)c->log_size);
+		return BG_ETAMPER;
+	}
+	return BG_OK;
+}
+
 int
 bg_cer_kit(struct bg_cer *c, cJSON **kit)
 {
@@ -94,6 +133,8 @@ cer_kit_any(struct bg_cer *c, cJSON **kit)
 	if (!cJSON_AddNumberToObject(k, "log_size", (double)size) ||
 	    !cJSON_AddStringToObject(k, "log_root", hex))
 		r = BG_ENOMEM;
+	else
+		r = kit_checkpoint(c, k);
 out:
 	if (r == BG_OK)
 		*kit = k;

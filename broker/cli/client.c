@@ -187,6 +187,7 @@ typedef bg_cli_take_fn take_fn;
 typedef int (*after_fn)(struct bg_cer *c, const cJSON *after, void *ctx);
 
 struct steps {
+	const struct bg_cli *cli;
 	const char *op;
 	const char *pin_fd;
 	take_fn take;
@@ -195,6 +196,27 @@ struct steps {
 	struct bg_cer c;
 	int have_c;
 };
+
+/*
+ * The log the kit's checkpoint names is the one breakglass.conf's
+ * "verifier" key signs: a daemon with another log (a copy grown apart,
+ * another key) is refused before any touch. Without "verifier" the
+ * socket alone names the daemon (docs/deploy.md).
+ */
+static int
+pinned_log(struct steps *s, const cJSON *kit)
+{
+	struct bg_conf conf;
+	int r;
+
+	if ((r = bg_conf_load(s->cli->conf_path, &conf)) != BG_OK)
+		return bg_cli_fail("no production daemon", r);
+	if (conf.verifier[0] == '\0')
+		return BG_EXIT_OK;
+	if ((r = bg_cer_kit_checkpoint(&s->c, kit, conf.verifier)) != BG_OK)
+		return bg_cli_fail("nothing was touched", r);
+	return BG_EXIT_OK;
+}
 
 static int
 touch(struct steps *s, const cJSON *kit, cJSON **msg)
@@ -208,6 +230,8 @@ touch(struct steps *s, const cJSON *kit, cJSON **msg)
 	if ((r = bg_cer_remote(&s->c, kit, stdout, &o)) != BG_OK)
 		return bg_cli_fail("the daemon's vault does not verify", r);
 	s->have_c = 1;
+	if ((r = pinned_log(s, kit)) != BG_EXIT_OK)
+		return r;
 	r = s->take(&s->c, kit, s->ctx, &sub);
 	fflush(stdout);
 	if (r != BG_OK) {
@@ -244,6 +268,7 @@ remote_steps(struct bg_cli *cli, struct steps *s, cJSON *args)
 	cJSON *msg = bg_wire_msg(s->op), *ans = NULL, *sub = NULL;
 	int fd = -1, r;
 
+	s->cli = cli;
 	if (msg == NULL || bg_json_add(msg, "args", args) != BG_OK) {
 		cJSON_Delete(msg);
 		return bg_cli_fail("cannot ask breakglassd", BG_ENOMEM);

@@ -117,6 +117,13 @@ check "init: a production vault, made by the daemon for the admin" is_rc 0
 check "the vault says production" grep -qE '"deployment":\s*"production"' \
     "$ST/vault.json"
 check "... and the service user owns it" [ "$(stat -c %U "$ST/vault.json")" = "$svc" ]
+# the log's verifier key into breakglass.conf (root's file): from now on
+# every client checks each kit's signed checkpoint with it
+as bgt-rita audit verifier-key
+vkey=$(tail -n 1 "$out")
+check "the verifier key, through the daemon" [ -n "$vkey" ]
+printf 'socket = %s\nstate = %s\nadmins = bgt-alice\nverifier = %s\n' \
+    "$sock" "$ST" "$vkey" >"$conf"
 for p in alice bob; do as bgt-alice custodian add $p --group password; done
 for p in dave erin; do as bgt-alice custodian add $p --group mfa; done
 as bgt-alice requester add rita
@@ -319,6 +326,23 @@ as bgt-rita audit verify
 check "audit verify through the daemon: the log and governance hold" is_rc 0
 as bgt-rita status
 check "status through the daemon" is_rc 0
+
+# ------------------------------------------- the verifier key is checked
+mkdir "$T/other"
+chown bgt-alice "$T/other"
+chmod 700 "$T/other"
+as bgt-alice --state "$T/other" audit init --origin other.example/audit
+as bgt-alice --state "$T/other" audit verifier-key
+other=$(tail -n 1 "$out")
+cp "$conf" "$T/conf.good"
+sed -i "s|^verifier = .*|verifier = $other|" "$conf"
+n0=$(entries request.open)
+as bgt-rita request 111122223333 --reason "another log" --as rita
+check "a kit whose log another key signs: refused before the touch" is_rc 3
+check "... saying so" has_err "not signed by the verifier key"
+check "... no touch asked for" eval '! grep -q "touch your token" "$out"'
+check "... no request opened" [ "$(entries request.open)" -eq "$n0" ]
+cp "$T/conf.good" "$conf"
 
 # --------------------------------------- configuration and notes, served
 cat >"$T/config.json" <<'JSON'
