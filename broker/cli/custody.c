@@ -18,6 +18,26 @@
 
 /* ============================================================== attest */
 
+/* Production: the touch and every box opened here, the daemon records. */
+static int
+attest_take(struct bg_cer *c, const cJSON *kit, void *ctx, cJSON **sub)
+{
+	return bg_custody_attest_take(c, kit, ctx, sub);
+}
+
+static int
+remote_attest(struct bg_cli *cli, const char *person, const char *pin_fd)
+{
+	cJSON *args = cJSON_CreateObject();
+
+	if (args == NULL || !cJSON_AddStringToObject(args, "as", person)) {
+		cJSON_Delete(args);
+		return bg_cli_fail("custody attest", BG_ENOMEM);
+	}
+	return bg_cli_remote_steps(cli, "custody.attest", args, pin_fd,
+	    attest_take, (void *)person);
+}
+
 static int
 cmd_attest(struct bg_cli *cli, int argc, char **argv)
 {
@@ -33,6 +53,8 @@ cmd_attest(struct bg_cli *cli, int argc, char **argv)
 
 	if (bg_cli_opts(argc, argv, opts, pos, 1, &npos) != 0 || npos != 1)
 		return BG_EXIT_USAGE;
+	if (cli->remote)
+		return remote_attest(cli, pos[0], pin_fd);
 	if ((r = bg_cli_cer_begin(cli, &c, pin_fd)) != BG_EXIT_OK)
 		return r;
 	memset(&cfg, 0, sizeof(cfg));

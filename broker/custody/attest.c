@@ -265,22 +265,19 @@ record_failed(struct bg_cer *c, const char *person, const char *token,
 	return bg_state_note_failure(&c->st, &ev, "token", token, err);
 }
 
+static int touch_json(const struct att *a, const struct bg_touch *t,
+    const uint8_t *key_sig, cJSON *d);
+
+/* custody.attested; key_sig (may be NULL) the token key's signature. */
 static int
-record_ok(struct bg_cer *c, const struct att *a, const struct bg_touch *t)
+record_ok(struct bg_cer *c, const struct att *a, const struct bg_touch *t,
+    const uint8_t *key_sig)
 {
 	cJSON *d = cJSON_CreateObject();
 	int r = BG_ENOMEM;
 
-	if (d == NULL || !cJSON_AddStringToObject(d, "token", t->token) ||
-	    !cJSON_AddStringToObject(d, "statement", a->text))
-		goto out;
-	if ((r = bg_vjson_add_b64(d, "authdata", t->as.authdata,
-	    t->signed_ ? t->as.authdata_len : 0)) != BG_OK ||
-	    (r = bg_vjson_add_b64(d, "sig", t->as.sig,
-	    t->signed_ ? t->as.sig_len : 0)) != BG_OK)
-		goto out;
-	r = bg_cer_note(c, "custody.attested", a->p->name, "", "", d);
-out:
+	if (d != NULL && (r = touch_json(a, t, key_sig, d)) == BG_OK)
+		r = bg_cer_note(c, "custody.attested", a->p->name, "", "", d);
 	cJSON_Delete(d);
 	return r;
 }
@@ -304,67 +301,288 @@ bg_custody_config_load(const struct bg_state *st,
 	return r;
 }
 
-int
-bg_custody_attest(struct bg_cer *c, const struct bg_custody_config *cfg,
-    const char *person)
+/* A refusal before any touch: recorded, but in a client (no state). */
+static int
+att_refuse(struct bg_cer *c, const char *person, int r)
+{
+	return c->remote ? r : bg_cer_refused(c, "custody.refused",
+	    "custody attest", "", "", person, r);
+}
+
+/* The person, a token, every held version's seal verifying. */
+static int
+att_begin(struct bg_cer *c, const struct bg_custody_config *cfg,
+    const char *person, struct att **out)
 {
 	struct att *a;
-	struct bg_touch t;
-	bg_token_key_t *key = NULL;
-	size_t tok = 0, proved = 0;
 	int r;
 
-	memset(&t, 0, sizeof(t));
-	if ((a = calloc(1, sizeof(*a))) == NULL)
+	if ((*out = a = calloc(1, sizeof(*a))) == NULL)
 		return BG_ENOMEM;
 	a->c = c;
 	a->cfg = cfg;
-	if ((a->p = bg_cer_person(c, person)) == NULL) {
-		r = bg_cer_refused(c, "custody.refused", "custody attest", "",
-		    "", person, BG_ENOENT);
-		goto out;
-	}
+	if ((a->p = bg_cer_person(c, person)) == NULL)
+		return att_refuse(c, person, BG_ENOENT);
 	if (a->p->ntokens == 0) {
 		bg_set_why("%s has no token enrolled (breakglass token enroll "
 		    "%s ...)", person, person);
-		r = bg_cer_refused(c, "custody.refused", "custody attest", "",
-		    "", person, BG_EPERM);
-		goto out;
+		return att_refuse(c, person, BG_EPERM);
 	}
 	/* a version whose seal does not verify is refused before any touch */
-	if ((r = each_held(c->v, a->p, NULL, seal_ok, c->v)) != BG_OK) {
-		r = bg_cer_refused(c, "custody.refused", "custody attest", "",
-		    "", person, r);
-		goto out;
-	}
+	if ((r = each_held(c->v, a->p, NULL, seal_ok, c->v)) != BG_OK)
+		return att_refuse(c, person, r);
+	return BG_OK;
+}
+
+/*
+ * The statement shown, the touch, every box it names opened and checked:
+ * BG_OK with *key kept; else *absent says no token of theirs answered.
+ */
+static int
+att_touch(struct att *a, struct bg_touch *t, bg_token_key_t **key,
+    size_t *tok, int *absent)
+{
+	size_t proved = 0;
+	int r;
+
+	*absent = 0;
 	if ((r = statement(a, 0, NULL)) != BG_OK && r != BG_ENOENT)
-		goto out;
+		return r;
 	if (r == BG_OK)
-		fprintf(c->out, "%s attests:\n%.*s", person, (int)a->len,
+		fprintf(a->c->out, "%s attests:\n%.*s", a->p->name, (int)a->len,
 		    a->text);
-	if ((r = bg_cer_touch(c, a->p, statement, a, &t, &key, &tok)) != BG_OK) {
-		/* no token of theirs answered: the person failed, not a token */
-		r = record_failed(c, person, r == BG_ENODEV || r == BG_ENOCRED ||
-		    r == BG_ESERIAL ? "" : t.token, r);
-		goto out;
+	if ((r = bg_cer_touch(a->c, a->p, statement, a, t, key, tok)) !=
+	    BG_OK) {
+		*absent = r == BG_ENODEV || r == BG_ENOCRED || r == BG_ESERIAL;
+		return r;
 	}
-	/* every box the statement names, opened and checked, then wiped */
-	if ((r = bg_custody_prove(c->v, a->p, tok, bg_token_key_bytes(key),
+	if ((r = bg_custody_prove(a->c->v, a->p, *tok, bg_token_key_bytes(*key),
 	    &proved)) == BG_OK && proved != a->nshares) {
 		bg_set_why("%zu share(s) checked, the statement names %zu",
 		    proved, a->nshares);
 		r = BG_EINTERNAL;
 	}
-	if (r != BG_OK) {
-		r = record_failed(c, person, t.token, r);
+	return r;
+}
+
+static void
+att_done(const struct att *a, const char *token)
+{
+	fprintf(a->c->out, "%s attested with token %.16s...: %zu share(s) "
+	    "opened and checked, %zu channel(s) held\n", a->p->name, token,
+	    a->nshares, a->nchannels);
+}
+
+int
+bg_custody_attest(struct bg_cer *c, const struct bg_custody_config *cfg,
+    const char *person)
+{
+	struct att *a = NULL;
+	struct bg_touch t;
+	bg_token_key_t *key = NULL;
+	size_t tok = 0;
+	int absent, r;
+
+	memset(&t, 0, sizeof(t));
+	if ((r = att_begin(c, cfg, person, &a)) != BG_OK)
+		goto out;
+	if ((r = att_touch(a, &t, &key, &tok, &absent)) != BG_OK) {
+		/* no token of theirs answered: the person failed, not a token */
+		r = record_failed(c, person, absent ? "" : t.token, r);
 		goto out;
 	}
-	if ((r = record_ok(c, a, &t)) == BG_OK)
-		fprintf(c->out, "%s attested with token %.16s...: %zu share(s) "
-		    "opened and checked, %zu channel(s) held\n", person, t.token,
-		    a->nshares, a->nchannels);
+	if ((r = record_ok(c, a, &t, NULL)) == BG_OK)
+		att_done(a, t.token);
 out:
 	bg_token_key_free(&key);
+	free(a);
+	return r;
+}
+
+/* ------------------------------------------------- touched in a client */
+
+int
+bg_custody_attest_kit(struct bg_cer *c, const char *person, cJSON **kit)
+{
+	struct bg_custody_config cfg;
+	const cJSON *cu;
+	cJSON *j = NULL, *root;
+	struct att *a = NULL;
+	int r;
+
+	*kit = NULL;
+	if ((r = bg_custody_config_load(&c->st, &cfg)) != BG_OK)
+		return r;
+	if ((r = att_begin(c, &cfg, person, &a)) == BG_OK &&
+	    (r = bg_cer_kit(c, kit)) == BG_OK) {
+		/* the custody section only: breakglass.json also holds the
+		 * alert hooks' secrets */
+		if (bg_state_read(&c->st, "breakglass.json", &j) == BG_OK &&
+		    (cu = cJSON_GetObjectItemCaseSensitive(j, "custody")) != NULL)
+			r = (root = cJSON_AddObjectToObject(*kit, "config")) ==
+			    NULL ? BG_ENOMEM : bg_json_add(root, "custody",
+			    cJSON_Duplicate(cu, 1));
+		else if (!cJSON_AddObjectToObject(*kit, "config"))
+			r = BG_ENOMEM;
+	}
+	if (r != BG_OK) {
+		cJSON_Delete(*kit);
+		*kit = NULL;
+	}
+	cJSON_Delete(j);
+	free(a);
+	bg_custody_config_free(&cfg);
+	return r;
+}
+
+/* The token key's signature of the statement's SHA-256. */
+static int
+key_sign(const struct att *a, const bg_token_key_t *key,
+    uint8_t sig[BG_TOKEN_SIG_LEN])
+{
+	uint8_t h[32];
+
+	if (EVP_Digest(a->text, a->len, h, NULL, EVP_sha256(), NULL) != 1)
+		return BG_ECRYPTO;
+	return bg_token_key_sign(key, h, 32, sig);
+}
+
+static int
+touch_json(const struct att *a, const struct bg_touch *t,
+    const uint8_t *key_sig, cJSON *d)
+{
+	int r;
+
+	if (!cJSON_AddStringToObject(d, "token", t->token) ||
+	    !cJSON_AddStringToObject(d, "statement", a->text))
+		return BG_ENOMEM;
+	if ((r = bg_vjson_add_b64(d, "authdata", t->as.authdata,
+	    t->signed_ ? t->as.authdata_len : 0)) != BG_OK ||
+	    (r = bg_vjson_add_b64(d, "sig", t->as.sig,
+	    t->signed_ ? t->as.sig_len : 0)) != BG_OK)
+		return r;
+	return key_sig == NULL ? BG_OK : bg_vjson_add_b64(d, "key_sig", key_sig,
+	    BG_TOKEN_SIG_LEN);
+}
+
+int
+bg_custody_attest_take(struct bg_cer *c, const cJSON *kit,
+    const char *person, cJSON **sub)
+{
+	struct bg_custody_config cfg;
+	uint8_t sig[BG_TOKEN_SIG_LEN];
+	bg_token_key_t *key = NULL;
+	struct att *a = NULL;
+	struct bg_touch t;
+	size_t tok = 0;
+	int absent, r;
+
+	*sub = NULL;
+	memset(&t, 0, sizeof(t));
+	if ((r = bg_custody_config_from_json(cJSON_GetObjectItemCaseSensitive(
+	    kit, "config"), &cfg)) != BG_OK)
+		return r;
+	if ((r = att_begin(c, &cfg, person, &a)) == BG_OK &&
+	    (r = att_touch(a, &t, &key, &tok, &absent)) == BG_OK &&
+	    (r = key_sign(a, key, sig)) == BG_OK) {
+		if ((*sub = cJSON_CreateObject()) == NULL)
+			r = BG_ENOMEM;
+		else
+			r = touch_json(a, &t, sig, *sub);
+	}
+	bg_token_key_free(&key);
+	free(a);
+	bg_custody_config_free(&cfg);
+	return r;
+}
+
+/* The client's statement is the one the daemon makes for that time. */
+static int
+same_statement(struct att *a, size_t tok, const char *text, uint8_t h[32])
+{
+	const char *tl = strstr(text, "\ntime ");
+	uint64_t now = a->c->now, t;
+	int r;
+
+	if (tl == NULL || bg_rfc3339_parse(tl + 6, strcspn(tl + 6, "\n"),
+	    &t) != BG_OK || t + 120 < now || t > now + 120) {
+		bg_set_why("the attestation's time is not within two minutes "
+		    "of the daemon's");
+		return BG_EPERM;
+	}
+	a->c->now = t;
+	r = statement(a, tok, h);
+	a->c->now = now;
+	if (r == BG_OK && (a->len != strlen(text) ||
+	    memcmp(a->text, text, a->len) != 0)) {
+		bg_set_why("the statement is not %s's for this token, vault, "
+		    "shares and channels", a->p->name);
+		r = BG_ETAMPER;
+	}
+	return r;
+}
+
+/* The statement, and both signatures with the token the vault holds. */
+static int
+client_touch(struct att *a, const cJSON *sub, struct bg_touch *t,
+    uint8_t ks[BG_TOKEN_SIG_LEN])
+{
+	static const char *const keys[] = { "token", "statement", "authdata",
+	    "sig", "key_sig", NULL };
+	const bg_token_desc_t *d;
+	const char *tok, *text;
+	uint8_t h[32];
+	int ti, r;
+
+	memset(t, 0, sizeof(*t));
+	if (bg_json_only_keys(sub, keys) != BG_OK ||
+	    bg_json_get_str(sub, "token", 2 * BG_TOKEN_ID_LEN, &tok) !=
+	    BG_OK ||
+	    bg_json_get_str(sub, "statement", BG_CUSTODY_STATEMENT_MAX,
+	    &text) != BG_OK ||
+	    bg_json_get_b64(sub, "key_sig", ks, BG_TOKEN_SIG_LEN) != BG_OK ||
+	    bg_custody_touch_from_json(sub, &t->as) != 0) {
+		bg_set_why("a malformed attestation");
+		return BG_EFORMAT;
+	}
+	if ((ti = bg_vault_person_token(a->p, tok)) < 0) {
+		bg_set_why("the token is not one of %s's", a->p->name);
+		return BG_ETAMPER;
+	}
+	snprintf(t->token, sizeof(t->token), "%s", tok);
+	t->signed_ = t->as.sig_len > 0;
+	if ((r = same_statement(a, (size_t)ti, text, h)) != BG_OK)
+		return r;
+	d = a->p->tokens[ti];
+	if (bg_token_sig_verify(d, h, 32, ks) != BG_OK ||
+	    (bg_token_desc_kind(d) == BG_TOKEN_FIDO2 &&
+	    bg_token_verify(d, h, &t->as) != BG_OK) ||
+	    (bg_token_desc_kind(d) != BG_TOKEN_FIDO2 && t->signed_)) {
+		bg_set_why("the attestation is not signed by %s's token",
+		    a->p->name);
+		return BG_ETAMPER;
+	}
+	return BG_OK;
+}
+
+int
+bg_custody_attest_submit(struct bg_cer *c,
+    const struct bg_custody_config *cfg, const char *person,
+    const cJSON *sub)
+{
+	uint8_t sig[BG_TOKEN_SIG_LEN];
+	struct att *a = NULL;
+	struct bg_touch t;
+	int r;
+
+	/* a client's forgery is refused, not a failed attestation of theirs:
+	 * anyone could make one in another's name */
+	if ((r = att_begin(c, cfg, person, &a)) == BG_OK) {
+		if ((r = client_touch(a, sub, &t, sig)) != BG_OK)
+			r = att_refuse(c, person, r);
+		else if ((r = record_ok(c, a, &t, sig)) == BG_OK)
+			att_done(a, t.token);
+	}
 	free(a);
 	return r;
 }

@@ -514,8 +514,8 @@ reject(struct chk *k, const struct bg_audit_entry *e, const char *why)
 	return 0;
 }
 
-static int
-get_touch(const cJSON *d, struct bg_token_assertion *as)
+int
+bg_custody_touch_from_json(const cJSON *d, struct bg_token_assertion *as)
 {
 	const char *ad, *sig;
 
@@ -531,11 +531,27 @@ get_touch(const cJSON *d, struct bg_token_assertion *as)
 	return 0;
 }
 
+/*
+ * 1 when the entry has a key_sig (an attestation made in a client, through
+ * breakglassd) that is not the token key's over the statement's SHA-256.
+ */
+static int
+key_sig_bad(const cJSON *d, const bg_token_desc_t *desc, const char *text)
+{
+	uint8_t ks[BG_TOKEN_SIG_LEN], h[32];
+
+	if (cJSON_GetObjectItemCaseSensitive(d, "key_sig") == NULL)
+		return 0;
+	return bg_json_get_b64(d, "key_sig", ks, sizeof(ks)) != BG_OK ||
+	    EVP_Digest(text, strlen(text), h, NULL, EVP_sha256(), NULL) != 1 ||
+	    bg_token_sig_verify(desc, h, 32, ks) != BG_OK;
+}
+
 static int
 on_attested(struct chk *k, const struct bg_audit_entry *e)
 {
 	static const char *const dk[] = { "token", "statement", "authdata",
-	    "sig", NULL };
+	    "sig", "key_sig", "peer", NULL };
 	const struct bg_vault_person *p = bg_vault_person(k->v, e->actor);
 	struct bg_token_assertion as;
 	const char *tok, *text;
@@ -550,7 +566,7 @@ on_attested(struct chk *k, const struct bg_audit_entry *e)
 	if (bg_json_only_keys(e->detail, dk) != BG_OK ||
 	    bg_json_get_str(e->detail, "token", 2 * BG_TOKEN_ID_LEN, &tok) ||
 	    bg_json_get_str(e->detail, "statement", BG_CUSTODY_STATEMENT_MAX,
-	    &text) || get_touch(e->detail, &as) != 0)
+	    &text) || bg_custody_touch_from_json(e->detail, &as) != 0)
 		return reject(k, e, "the record is malformed");
 	if ((ti = bg_vault_person_token(p, tok)) < 0)
 		return reject(k, e, "the token is not one of theirs");
@@ -562,6 +578,9 @@ on_attested(struct chk *k, const struct bg_audit_entry *e)
 		return reject(k, e, "the statement's time does not match the "
 		    "entry's");
 	d = p->tokens[ti];
+	if (key_sig_bad(e->detail, d, text))
+		return reject(k, e, "the token key's signature (key_sig) does "
+		    "not verify");
 	if (bg_token_desc_kind(d) == BG_TOKEN_FIDO2) {
 		if (as.sig_len == 0 || EVP_Digest(text, strlen(text), h, NULL,
 		    EVP_sha256(), NULL) != 1 || bg_token_verify(d, h, &as) !=

@@ -154,5 +154,24 @@ struct bg_cer;
  */
 int bg_custody_attest(struct bg_cer *c, const struct bg_custody_config *cfg,
     const char *person);
+/*
+ * The same touched in a client (breakglassd): the kit is the vault's with
+ * the custody section of breakglass.json; the client touches, opens and
+ * checks every box as above and answers the statement, the FIDO2
+ * assertion and "key_sig", the token key's Ed25519 signature of the
+ * statement's SHA-256 (a YubiKey's possession proof); the daemon rebuilds
+ * the statement (the client's time within two minutes of its own), checks
+ * both signatures with the token as the vault holds it, and records
+ * custody.attested. Whether every box opened it cannot see: that part
+ * holds only in honest client code (docs/custody.md).
+ */
+int bg_custody_attest_kit(struct bg_cer *c, const char *person, cJSON **kit);
+int bg_custody_attest_take(struct bg_cer *c, const cJSON *kit,
+    const char *person, cJSON **sub);
+int bg_custody_attest_submit(struct bg_cer *c,
+    const struct bg_custody_config *cfg, const char *person,
+    const cJSON *sub);
+/* authdata and sig of an entry's detail (both empty for a YubiKey). */
+int bg_custody_touch_from_json(const cJSON *d, struct bg_token_assertion *as);
 
 #endif /* BG_CUSTODY_H */

@@ -19,6 +19,7 @@
 #include "broker/alerts/alerts.h"
 #include "broker/ceremony/ceremony.h"
 #include "broker/cli/cli.h"
+#include "broker/custody/custody.h"
 #include "broker/service/service.h"
 #include "broker/state/state.h"
 
@@ -169,7 +170,7 @@ static const char *const served[] = {
 	"audit prove", "audit consistency", "audit verifier-key",
 	"vault show", "vault verify", "vault fingerprint", "policy show",
 	"custodian list", "custody check", "alerts status", "config show",
-	"change status", "change apply", "audit note", NULL,
+	"change status", "change apply", "audit note", "rekey status", NULL,
 };
 /* Set-up commands: the admins the configuration names only. */
 static const char *const setup[] = {
@@ -599,6 +600,49 @@ seal_submit(struct bg_cer *c, const cJSON *args, const cJSON *kit,
 	return bg_cer_seal_submit(c, &s, sub);
 }
 
+/* custody.attest {as}: the touch and the boxes in the client */
+static int
+attest_as(const cJSON *args, const char **as)
+{
+	static const char *const keys[] = { "as", NULL };
+
+	if (bg_json_only_keys(args, keys) != BG_OK ||
+	    bg_json_get_str(args, "as", BG_NAME_MAX, as) != BG_OK) {
+		bg_set_why("a malformed custody attest (as)");
+		return BG_EFORMAT;
+	}
+	return BG_OK;
+}
+
+static int
+attest_kit(struct bg_cer *c, const cJSON *args, cJSON **kit)
+{
+	const char *as;
+	int r;
+
+	if ((r = attest_as(args, &as)) != BG_OK)
+		return r;
+	return bg_custody_attest_kit(c, as, kit);
+}
+
+static int
+attest_submit(struct bg_cer *c, const cJSON *args, const cJSON *kit,
+    const cJSON *sub, cJSON **after)
+{
+	struct bg_custody_config cfg;
+	const char *as;
+	int r;
+
+	(void)kit;
+	(void)after;
+	if ((r = attest_as(args, &as)) != BG_OK ||
+	    (r = bg_custody_config_load(&c->st, &cfg)) != BG_OK)
+		return r;
+	r = bg_custody_attest_submit(c, &cfg, as, sub);
+	bg_custody_config_free(&cfg);
+	return r;
+}
+
 static const struct step steps[] = {
 	{ "approve", "approval refused", approve_kit, approve_submit },
 	{ "request", "request refused", request_kit, request_submit },
@@ -608,6 +652,7 @@ static const struct step steps[] = {
 	    chapprove_submit },
 	{ "change.deny", "change denial refused", chdeny_kit, chdeny_submit },
 	{ "seal", "seal", seal_kit, seal_submit },
+	{ "custody.attest", "custody attest", attest_kit, attest_submit },
 	{ NULL, NULL, NULL, NULL },
 };
 

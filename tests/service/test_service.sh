@@ -365,6 +365,23 @@ check "a standard input for another command: refused" grep -q "exit 1" "$out"
 as bgt-dave custody check
 check "custody check through the daemon reads it (nobody attested: exit 1)" is_rc 1
 check "... naming the phone holders" has_out "phone"
+as bgt-dave custody attest dave
+check "dave attests custody from his client" is_rc 0
+check "... his boxes opened there" has_out "share(s) opened and checked"
+check "custody.attested with his uid and the token key's signature" grep -q \
+    "\"event\":\"custody.attested\".*\"key_sig\".*uid:$(id -u bgt-dave)(bgt-dave)" \
+    "$ST/audit/entries.jsonl"
+n0=$(entries custody.attested)
+wire attest-copy erin
+check "dave's attestation copied as erin's: refused as tampering" grep -q "exit 3" "$out"
+wire attest-copy dave tamper
+check "an attestation whose token signature was edited: refused" grep -q "exit 3" "$out"
+check "... neither recorded" [ "$(entries custody.attested)" -eq "$n0" ]
+check "... nor counted against them (custody.refused, not attest_failed)" \
+    [ "$(entries custody.attest_failed)" -eq 0 ]
+as bgt-dave custody check
+check "custody check re-verifies it (no rejected attestation)" \
+    eval '! grep -q "attestation-rejected" "$out"'
 as bgt-bob audit note "service test: a note" --as bob
 check "audit note through the daemon, with bob's uid" grep -q \
     "\"event\":\"operator.note\".*uid:$(id -u bgt-bob)(bgt-bob)" "$ST/audit/entries.jsonl"

@@ -30,6 +30,10 @@ usage: wire_client.py SOCKET MODE [ARGS...]
                        (audit show, as the daemon serves it) and send its
                        descriptor as PERSON's new token; with "tamper",
                        one character of its proof of possession changed
+  attest-copy AS [tamper]
+                       read the last custody.attested entry of the log and
+                       submit its token, statement and signatures as AS's
+                       attestation; with "tamper", key_sig changed
   run ARGS...           a "run" of ARGS
   run-stdin ARGS...     a "run" of ARGS with a standard input
   forge OP ID AS [REASON]
@@ -136,6 +140,28 @@ def main():
             ap["custodian"] = who
         s.sendall(frame({"v": 1, "op": "submit",
                          "sub": {"approval": ap}}))
+    elif mode == "attest-copy":
+        s.sendall(frame({"v": 1, "op": "run",
+                         "argv": ["audit", "show", "--json", "--event",
+                                  "custody.attested"]}))
+        ans = recv(s)
+        line = base64.b64decode(ans["out"]).decode().splitlines()[-1]
+        d = json.loads(line)["detail"]
+        d.pop("peer", None)
+        if len(sys.argv) > 4 and sys.argv[4] == "tamper":
+            k = d["key_sig"]
+            d["key_sig"] = k[:5] + ("B" if k[5] == "A" else "A") + k[6:]
+        s.close()
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.settimeout(120)
+        s.connect(path)
+        s.sendall(frame({"v": 1, "op": "custody.attest",
+                         "args": {"as": sys.argv[3]}}))
+        kit = recv(s)
+        if kit is None or kit.get("op") != "kit":
+            show(kit)
+            return
+        s.sendall(frame({"v": 1, "op": "submit", "sub": d}))
     elif mode in ("run", "run-stdin"):
         msg = {"v": 1, "op": "run", "argv": sys.argv[3:]}
         if mode == "run-stdin":
