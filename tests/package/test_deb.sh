@@ -93,9 +93,11 @@ want=$(sort <<'EOF'
 ./usr/lib/systemd/system/breakglassd.socket
 ./usr/sbin/breakglassd
 ./usr/share/bash-completion/completions/breakglass
+./usr/share/bash-completion/completions/breakglassd
 ./usr/share/doc/breakglass/changelog.gz
 ./usr/share/doc/breakglass/copyright
 ./usr/share/man/man1/breakglass.1.gz
+./usr/share/man/man8/breakglassd.8.gz
 EOF
 )
 if [ "$files" = "$want" ]; then
@@ -176,6 +178,16 @@ check "man --warnings: none" [ ! -s "$tmp/man.err" ]
 show "$tmp/man.err"
 LC_ALL=C.UTF-8 MANWIDTH=200 man -l "$man1" 2>/dev/null | col -b \
     >"$tmp/man.txt"
+man8=$root/usr/share/man/man8/breakglassd.8.gz
+check "breakglassd(8) installed" [ -f "$man8" ]
+zcat "$man8" | groff -man -Tutf8 -ww -z >"$tmp/groff8.err" 2>&1
+check "breakglassd(8): groff -man -ww: no warnings" [ ! -s "$tmp/groff8.err" ]
+show "$tmp/groff8.err"
+LC_ALL=C.UTF-8 MANWIDTH=200 man -l "$man8" 2>/dev/null | col -b \
+    >"$tmp/man8.txt"
+for o in --config --run breakglass.conf verifier admins SO_PEERCRED; do
+	check "breakglassd(8) names $o" grep -qF -- "$o" "$tmp/man8.txt"
+done
 for s in NAME SYNOPSIS DESCRIPTION COMMANDS "EXIT STATUS" ENVIRONMENT \
     FILES EXAMPLES "SEE ALSO"; do
 	check "man page has $s" grep -q "^$s\$" "$tmp/man.txt"
@@ -204,6 +216,19 @@ check "man page documents every command and option of the usage" \
 comp=$root/usr/share/bash-completion/completions/breakglass
 check "bash completion installed" [ -f "$comp" ]
 check "bash completion parses (bash -n)" bash -n "$comp"
+compd=$root/usr/share/bash-completion/completions/breakglassd
+check "breakglassd's completion parses (bash -n)" bash -n "$compd"
+offd=$(bash -c 'source "$1"; source "$2"; shift 2
+    COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _breakglassd
+    printf "%s\n" "${COMPREPLY[@]}"' sh "$comp" "$compd" breakglassd "")
+check "breakglassd's completion offers --config and --run" sh -c \
+    'printf "%s\n" "$1" | grep -qx -- --config &&
+    printf "%s\n" "$1" | grep -qx -- --run' sh "$offd"
+offd=$(bash -c 'source "$1"; source "$2"; shift 2
+    COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _breakglassd
+    printf "%s\n" "${COMPREPLY[@]}"' sh "$comp" "$compd" breakglassd --run "")
+check "... and after --run, breakglass's commands" sh -c \
+    'printf "%s\n" "$1" | grep -qx -- rekey' sh "$offd"
 # complete WORDS...: what the completion offers for the last word
 complete_words() {
 	bash -c 'source "$1"; shift
