@@ -461,6 +461,10 @@ struct bg_rkfile {
 };
 
 int bg_rkfile_from_json(const cJSON *j, struct bg_rkfile **f);
+/* One contribution or acceptance (its boxes for f's versions). */
+int bg_rk_signed_to_json(const struct bg_rk_signed *s, cJSON **j);
+int bg_rk_signed_from_json(const cJSON *j, const struct bg_rkfile *f,
+    struct bg_rk_signed *s);
 int bg_rkfile_to_json(const struct bg_rkfile *f, cJSON **j);
 void bg_rkfile_free(struct bg_rkfile **f);
 /* The hash of what the rekey is (not who did what): every box is bound
@@ -494,6 +498,20 @@ int bg_cer_rekey_contribute(struct bg_cer *c, const char *id, const char *as);
 int bg_cer_rekey_accept(struct bg_cer *c, const char *id, const char *as);
 /* Prints one rekey, or every one not closed. */
 int bg_cer_rekey_status(struct bg_cer *c, const char *id);
+/*
+ * contribute (accept 0) and accept (accept 1) touched in a client: the
+ * daemon checks and gives the kit (the rekey file in it); the client
+ * touches, re-splits or joins, seals and signs (*sub: the contribution
+ * or acceptance); the daemon checks it is the person's, addressed to
+ * exactly the recipients and versions the file names and signed by their
+ * token, records it, and after the last acceptance applies the rekey.
+ */
+int bg_cer_rekey_kit(struct bg_cer *c, const char *id, const char *as,
+    int accept, cJSON **kit);
+int bg_cer_rekey_take(struct bg_cer *c, const cJSON *kit, const char *id,
+    const char *as, int accept, cJSON **sub);
+int bg_cer_rekey_submit(struct bg_cer *c, const char *id, const char *as,
+    int accept, const cJSON *sub);
 
 /* For the rooms above (custody): one touch, one recorded note. */
 /* Records event with detail (may be NULL) and no file change. */

@@ -37,6 +37,7 @@ struct rk {
 	struct bg_vault_account *a;
 	struct bg_vault_item *it[BG_RK_VERSIONS_MAX];
 	size_t g[BG_RK_VERSIONS_MAX];		/* group index per version */
+	const cJSON *burned;	/* in a client: the kit's burned slots */
 };
 
 static void
@@ -300,6 +301,9 @@ changed:
 	return BG_EPERM;
 }
 
+static int rk_parse(struct bg_cer *c, const cJSON *j, const char *id,
+    struct rk *k);
+
 /* Loads rekeys/<id>.json as the log last recorded it, bound to the vault. */
 static int
 rk_load(struct bg_cer *c, const char *id, struct rk *k)
@@ -307,7 +311,6 @@ rk_load(struct bg_cer *c, const char *id, struct rk *k)
 	char name[RK_PATH_MAX];
 	uint8_t raw[BG_RK_ID_LEN / 2];
 	cJSON *j = NULL;
-	size_t i;
 	int r;
 
 	memset(k, 0, sizeof(*k));
@@ -320,13 +323,24 @@ rk_load(struct bg_cer *c, const char *id, struct rk *k)
 	rk_name(id, name);
 	if ((r = bg_state_read(&c->st, name, &j)) == BG_ENOENT)
 		bg_set_why("no rekey %s", id);
-	if (r == BG_OK && (r = bg_state_check_file(&c->st, name)) == BG_OK &&
-	    (r = bg_rkfile_from_json(j, &k->f)) == BG_OK &&
+	if (r == BG_OK && (r = bg_state_check_file(&c->st, name)) == BG_OK)
+		r = rk_parse(c, j, id, k);
+	cJSON_Delete(j);
+	return r;
+}
+
+/* The file j (read from the state, or a daemon's kit), bound to the vault. */
+static int
+rk_parse(struct bg_cer *c, const cJSON *j, const char *id, struct rk *k)
+{
+	size_t i;
+	int r;
+
+	if ((r = bg_rkfile_from_json(j, &k->f)) == BG_OK &&
 	    strcmp(k->f->id, id) != 0) {
-		bg_set_why("%s holds another rekey", name);
+		bg_set_why("the file holds another rekey than %s", id);
 		r = BG_ETAMPER;
 	}
-	cJSON_Delete(j);
 	if (r != BG_OK)
 		return r;
 	if ((k->a = bg_vault_account(c->v, k->f->account)) == NULL) {
@@ -380,6 +394,8 @@ no_open_request(struct rk *k)
 	size_t i;
 	int r;
 
+	if (k->c->remote)
+		return BG_OK;	/* a client has no log: the daemon checks */
 	if ((r = cer_ledger(k->c, &l)) != BG_OK)
 		return r;
 	for (i = 0; i < k->f->nversions && r == BG_OK; i++)
@@ -646,6 +662,67 @@ seal_pieces(const struct rk *k, struct bg_rk_signed *s, size_t v, size_t j,
 	return BG_OK;
 }
 
+/*
+ * In a client: the slots the daemon's kit lists as burned for version v
+ * ("burned": one list of slot numbers per version of the file).
+ */
+static int
+drop_listed(const struct rk *k, size_t v, uint8_t *vec)
+{
+	const cJSON *list = cJSON_GetArrayItem(k->burned, (int)v), *e;
+	uint32_t n = k->f->versions[v].nslots;
+
+	if (!cJSON_IsArray(k->burned) || (size_t)cJSON_GetArraySize(
+	    k->burned) != k->f->nversions || !cJSON_IsArray(list)) {
+		bg_set_why("the daemon's kit lists no burned slots");
+		return BG_EFORMAT;
+	}
+	cJSON_ArrayForEach(e, list) {
+		if (!cJSON_IsNumber(e) || e->valuedouble < 0 ||
+		    e->valuedouble >= n || e->valuedouble != (double)(uint32_t)
+		    e->valuedouble) {
+			bg_set_why("the daemon's kit lists a slot out of range");
+			return BG_EFORMAT;
+		}
+		bg_wipe(vec + (size_t)e->valuedouble * BG_SLOT_KEY_LEN,
+		    BG_SLOT_KEY_LEN);
+	}
+	return BG_OK;
+}
+
+/* The burned slots of every version of the file, for a client's kit. */
+static int
+burned_lists(struct rk *k, cJSON *kit)
+{
+	cJSON *all = cJSON_AddArrayToObject(kit, "burned"), *one;
+	struct bg_ledger_slot s;
+	bg_ledger_t *l = NULL;
+	size_t v;
+	uint32_t j;
+	int r;
+
+	if (all == NULL)
+		return BG_ENOMEM;
+	if ((r = cer_ledger(k->c, &l)) != BG_OK)
+		return r;
+	for (v = 0; v < k->f->nversions; v++) {
+		if ((one = cJSON_CreateArray()) == NULL ||
+		    !cJSON_AddItemToArray(all, one))
+			return (cJSON_Delete(one), BG_ENOMEM);
+		memset(&s, 0, sizeof(s));
+		snprintf(s.account, sizeof(s.account), "%s", k->f->account);
+		snprintf(s.item, sizeof(s.item), "%s", k->f->versions[v].item);
+		s.version = k->f->versions[v].version;
+		for (j = 0; j < k->f->versions[v].nslots; j++) {
+			s.slot = j;
+			if (bg_ledger_burned(l, &s) != NULL &&
+			    !cJSON_AddItemToArray(one, cJSON_CreateNumber(j)))
+				return BG_ENOMEM;
+		}
+	}
+	return BG_OK;
+}
+
 /* Zeroes the shares of burned slots: they are not handed on. */
 static int
 drop_burned(const struct rk *k, size_t v, uint8_t *vec)
@@ -656,6 +733,8 @@ drop_burned(const struct rk *k, size_t v, uint8_t *vec)
 	uint32_t j;
 	int r;
 
+	if (k->c->remote)
+		return drop_listed(k, v, vec);
 	if ((r = cer_ledger(k->c, &l)) != BG_OK)
 		return r;
 	memset(&s, 0, sizeof(s));
@@ -793,6 +872,24 @@ rk_person(struct rk *k, const char *as, const struct bg_rk_signed *done,
 	return BG_OK;
 }
 
+/* as may contribute now: a holder the file names, not done yet. */
+static int
+contrib_may(struct rk *k, const char *as, struct bg_vault_person **p,
+    int *from)
+{
+	int r;
+
+	if ((r = rk_person(k, as, k->f->contrib, k->f->ncontrib,
+	    "contributed", p)) != BG_OK)
+		return r;
+	if ((*from = from_index(k->f, (*p)->name)) < 0) {
+		bg_set_why("%s is not one of the holders this rekey names",
+		    (*p)->name);
+		return BG_EPERM;
+	}
+	return no_open_request(k);
+}
+
 static int
 contribute(struct rk *k, const char *as)
 {
@@ -803,15 +900,7 @@ contribute(struct rk *k, const char *as)
 	size_t tok, v;
 	int from, r;
 
-	if ((r = rk_person(k, as, k->f->contrib, k->f->ncontrib,
-	    "contributed", &p)) != BG_OK)
-		return r;
-	if ((from = from_index(k->f, p->name)) < 0) {
-		bg_set_why("%s is not one of the holders this rekey names",
-		    p->name);
-		return BG_EPERM;
-	}
-	if ((r = no_open_request(k)) != BG_OK)
+	if ((r = contrib_may(k, as, &p, &from)) != BG_OK)
 		return r;
 	k->f->ncontrib++;	/* freed with the file from here on */
 	if ((r = boxes_alloc(k, s, SIZE_MAX)) != BG_OK)
@@ -842,28 +931,38 @@ grow_signed(struct bg_rk_signed **arr, size_t n)
 	return BG_OK;
 }
 
+/* rekey.contributed for the last contribution of the file. */
+static int
+contrib_record(struct rk *k, const char *as)
+{
+	cJSON *d = NULL;
+	int r;
+
+	if ((d = cJSON_CreateObject()) == NULL ||
+	    !cJSON_AddStringToObject(d, "group", k->f->group) ||
+	    !cJSON_AddStringToObject(d, "token",
+	    k->f->contrib[k->f->ncontrib - 1].token))
+		r = BG_ENOMEM;
+	else
+		r = rk_save(k, "rekey.contributed", as, d);
+	cJSON_Delete(d);
+	if (r == BG_OK)
+		fprintf(k->c->out, "%s re-split their shares for rekey %s "
+		    "(%zu of %zu holders)\n", as, k->f->id, k->f->ncontrib,
+		    k->f->nfrom);
+	return r;
+}
+
 int
 bg_cer_rekey_contribute(struct bg_cer *c, const char *id, const char *as)
 {
 	struct rk k;
-	cJSON *d = NULL;
 	int r;
 
 	if ((r = rk_load(c, id, &k)) == BG_OK &&
 	    (r = grow_signed(&k.f->contrib, k.f->ncontrib)) == BG_OK &&
 	    (r = contribute(&k, as)) == BG_OK) {
-		if ((d = cJSON_CreateObject()) == NULL ||
-		    !cJSON_AddStringToObject(d, "group", k.f->group) ||
-		    !cJSON_AddStringToObject(d, "token",
-		    k.f->contrib[k.f->ncontrib - 1].token))
-			r = BG_ENOMEM;
-		else
-			r = rk_save(&k, "rekey.contributed", as, d);
-		cJSON_Delete(d);
-		if (r == BG_OK)
-			fprintf(c->out, "%s re-split their shares for rekey %s "
-			    "(%zu of %zu holders)\n", as, id, k.f->ncontrib,
-			    k.f->nfrom);
+		r = contrib_record(&k, as);
 	} else if (r != BG_ENOMEM) {
 		r = cer_refuse(c, "rekey contribute", id,
 		    k.f ? k.f->account : "", as, r);
@@ -976,6 +1075,29 @@ accept_version(const struct rk *k, struct bg_rk_signed *s, int j, size_t v,
 	return r;
 }
 
+/* as may accept now: a new member, not done, every holder contributed. */
+static int
+accept_may(struct rk *k, const char *as, struct bg_vault_person **p, int *j)
+{
+	int r;
+
+	if ((r = rk_person(k, as, k->f->accept, k->f->naccept, "accepted",
+	    p)) != BG_OK)
+		return r;
+	if ((*j = member_index(k->f, (*p)->name)) < 0) {
+		bg_set_why("%s is not a member of group %s in the policy",
+		    (*p)->name, k->f->group);
+		return BG_EPERM;
+	}
+	if (k->f->ncontrib < k->f->nfrom) {
+		bg_set_why("%zu of %zu holders have re-split their shares: "
+		    "accept after all of them", k->f->ncontrib, k->f->nfrom);
+		return BG_EPERM;
+	}
+	/* a request opened since begin would mix shares of two epochs */
+	return no_open_request(k);
+}
+
 static int
 accept_one(struct rk *k, const char *as)
 {
@@ -986,21 +1108,7 @@ accept_one(struct rk *k, const char *as)
 	size_t tok, v;
 	int j, r;
 
-	if ((r = rk_person(k, as, k->f->accept, k->f->naccept, "accepted",
-	    &p)) != BG_OK)
-		return r;
-	if ((j = member_index(k->f, p->name)) < 0) {
-		bg_set_why("%s is not a member of group %s in the policy",
-		    p->name, k->f->group);
-		return BG_EPERM;
-	}
-	if (k->f->ncontrib < k->f->nfrom) {
-		bg_set_why("%zu of %zu holders have re-split their shares: "
-		    "accept after all of them", k->f->ncontrib, k->f->nfrom);
-		return BG_EPERM;
-	}
-	/* a request opened since begin would mix shares of two epochs */
-	if ((r = no_open_request(k)) != BG_OK)
+	if ((r = accept_may(k, as, &p, &j)) != BG_OK)
 		return r;
 	snprintf(s->person, sizeof(s->person), "%s", p->name);
 	k->f->naccept++;	/* freed with the file from here on */
@@ -1096,6 +1204,19 @@ finish_again(struct rk *k, const char *as)
 	return 1;
 }
 
+/* rekey.accepted for the last acceptance; the rekey applied after all. */
+static int
+accept_record(struct rk *k, const char *as)
+{
+	int r;
+
+	if ((r = rk_save(k, "rekey.accepted", as, NULL)) != BG_OK)
+		return r;
+	fprintf(k->c->out, "%s holds new shares from rekey %s (%zu of %zu "
+	    "members)\n", as, k->f->id, k->f->naccept, k->f->nmembers);
+	return k->f->naccept == k->f->nmembers ? finish(k, as) : BG_OK;
+}
+
 static int
 accept_or_finish(struct rk *k, const char *as)
 {
@@ -1104,12 +1225,18 @@ accept_or_finish(struct rk *k, const char *as)
 	if (finish_again(k, as))
 		return finish(k, as);
 	if ((r = grow_signed(&k->f->accept, k->f->naccept)) != BG_OK ||
-	    (r = accept_one(k, as)) != BG_OK ||
-	    (r = rk_save(k, "rekey.accepted", as, NULL)) != BG_OK)
+	    (r = accept_one(k, as)) != BG_OK)
 		return r;
-	fprintf(k->c->out, "%s holds new shares from rekey %s (%zu of %zu "
-	    "members)\n", as, k->f->id, k->f->naccept, k->f->nmembers);
-	return k->f->naccept == k->f->nmembers ? finish(k, as) : BG_OK;
+	return accept_record(k, as);
+}
+
+static void
+rekey_done(struct bg_cer *c, const struct rk *k)
+{
+	if (k->f->closed != 0)
+		fprintf(c->out, "rekey %s done: group %s is %u of %zu at epoch "
+		    "%llu\n", k->f->id, k->f->group, k->f->t, k->f->nmembers,
+		    (unsigned long long)k->f->versions[0].epoch + 1);
 }
 
 int
@@ -1120,14 +1247,134 @@ bg_cer_rekey_accept(struct bg_cer *c, const char *id, const char *as)
 
 	if ((r = rk_load(c, id, &k)) == BG_OK &&
 	    (r = accept_or_finish(&k, as)) == BG_OK) {
-		if (k.f->closed != 0)
-			fprintf(c->out, "rekey %s done: group %s is %u of %zu "
-			    "at epoch %llu\n", id, k.f->group, k.f->t,
-			    k.f->nmembers,
-			    (unsigned long long)k.f->versions[0].epoch + 1);
+		rekey_done(c, &k);
 	} else if (r != BG_ENOMEM) {
 		r = cer_refuse(c, "rekey accept", id, k.f ? k.f->account : "",
 		    as, r);
+	}
+	bg_rkfile_free(&k.f);
+	return r;
+}
+
+/* ================================================== touched in a client */
+
+static int
+rk_refuse(struct bg_cer *c, int accept, const char *id, const struct rk *k,
+    const char *as, int r)
+{
+	if (r == BG_ENOMEM || c->remote)
+		return r;
+	return cer_refuse(c, accept ? "rekey accept" : "rekey contribute", id,
+	    k->f ? k->f->account : "", as, r);
+}
+
+/* as may contribute or accept now (a cut-short finish: not here). */
+static int
+rk_may(struct rk *k, const char *as, int accept)
+{
+	struct bg_vault_person *p;
+	int i;
+
+	if (accept && finish_again(k, as)) {
+		bg_set_why("every member has accepted but the rekey was not "
+		    "applied: run 'breakglassd --run rekey accept %s --as %s' "
+		    "on the service host", k->f->id, as);
+		return BG_EPERM;
+	}
+	return accept ? accept_may(k, as, &p, &i) : contrib_may(k, as, &p, &i);
+}
+
+int
+bg_cer_rekey_kit(struct bg_cer *c, const char *id, const char *as,
+    int accept, cJSON **kit)
+{
+	struct rk k;
+	cJSON *j = NULL;
+	int r;
+
+	*kit = NULL;
+	if ((r = rk_load(c, id, &k)) == BG_OK &&
+	    (r = rk_may(&k, as, accept)) == BG_OK &&
+	    (r = bg_cer_kit(c, kit)) == BG_OK &&
+	    (r = burned_lists(&k, *kit)) == BG_OK &&
+	    (r = bg_rkfile_to_json(k.f, &j)) == BG_OK)
+		r = bg_json_add(*kit, "rekey", j);
+	if (r != BG_OK) {
+		cJSON_Delete(*kit);
+		*kit = NULL;
+		r = rk_refuse(c, accept, id, &k, as, r);
+	}
+	bg_rkfile_free(&k.f);
+	return r;
+}
+
+int
+bg_cer_rekey_take(struct bg_cer *c, const cJSON *kit, const char *id,
+    const char *as, int accept, cJSON **sub)
+{
+	struct rk k;
+	int r;
+
+	*sub = NULL;
+	memset(&k, 0, sizeof(k));
+	k.c = c;
+	if ((r = rk_parse(c, cJSON_GetObjectItemCaseSensitive(kit, "rekey"),
+	    id, &k)) == BG_OK) {
+		k.burned = cJSON_GetObjectItemCaseSensitive(kit, "burned");
+		if (accept && (r = grow_signed(&k.f->accept, k.f->naccept)) ==
+		    BG_OK && (r = accept_one(&k, as)) == BG_OK)
+			r = bg_rk_signed_to_json(&k.f->accept[k.f->naccept - 1],
+			    sub);
+		else if (!accept && (r = grow_signed(&k.f->contrib,
+		    k.f->ncontrib)) == BG_OK && (r = contribute(&k, as)) ==
+		    BG_OK)
+			r = bg_rk_signed_to_json(
+			    &k.f->contrib[k.f->ncontrib - 1], sub);
+	}
+	bg_rkfile_free(&k.f);
+	return r;
+}
+
+/* The client's signed object, as the person's, checked like the file's. */
+static int
+take_signed(struct rk *k, const char *as, int accept, const cJSON *sub)
+{
+	struct bg_rk_signed **arr = accept ? &k->f->accept : &k->f->contrib;
+	size_t *n = accept ? &k->f->naccept : &k->f->ncontrib;
+	struct bg_rk_signed *s;
+	int r;
+
+	if ((r = grow_signed(arr, *n)) != BG_OK)
+		return r;
+	s = &(*arr)[*n];
+	++*n;			/* freed with the file from here on */
+	if ((r = bg_rk_signed_from_json(sub, k->f, s)) != BG_OK)
+		return r;
+	if (strcmp(s->person, as) != 0 || check_signed(k, s, accept) !=
+	    BG_OK) {
+		bg_set_why("the %s is not %s's, addressed to the recipients "
+		    "this rekey names and signed by their token", accept ?
+		    "acceptance" : "contribution", as);
+		return BG_ETAMPER;
+	}
+	return BG_OK;
+}
+
+int
+bg_cer_rekey_submit(struct bg_cer *c, const char *id, const char *as,
+    int accept, const cJSON *sub)
+{
+	struct rk k;
+	int r;
+
+	if ((r = rk_load(c, id, &k)) == BG_OK &&
+	    (r = rk_may(&k, as, accept)) == BG_OK &&
+	    (r = take_signed(&k, as, accept, sub)) == BG_OK) {
+		if ((r = accept ? accept_record(&k, as) :
+		    contrib_record(&k, as)) == BG_OK)
+			rekey_done(c, &k);
+	} else {
+		r = rk_refuse(c, accept, id, &k, as, r);
 	}
 	bg_rkfile_free(&k.f);
 	return r;

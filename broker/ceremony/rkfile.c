@@ -368,6 +368,29 @@ read_signed(const cJSON *e, const struct bg_rkfile *f, struct bg_rk_signed *s)
 	    BG_VAULT_TOKENS_MAX, "boxes", read_box, &rs, &s->nboxes);
 }
 
+int
+bg_rk_signed_to_json(const struct bg_rk_signed *s, cJSON **j)
+{
+	cJSON *arr = cJSON_CreateArray();
+	int r;
+
+	*j = NULL;
+	if (arr == NULL)
+		return BG_ENOMEM;
+	if ((r = signed_to_json(s, 1, arr)) == BG_OK &&
+	    (*j = cJSON_DetachItemFromArray(arr, 0)) == NULL)
+		r = BG_ENOMEM;
+	cJSON_Delete(arr);
+	return r;
+}
+
+int
+bg_rk_signed_from_json(const cJSON *j, const struct bg_rkfile *f,
+    struct bg_rk_signed *s)
+{
+	return read_signed(j, f, s);
+}
+
 static int
 read_contrib(void *ctx, const cJSON *e, size_t i)
 {

@@ -295,6 +295,36 @@ rekey_begin(struct bg_cli *cli, int argc, char **argv)
 	return bg_cli_cer_finish(cli, &c, "rekey refused", r);
 }
 
+/* Production: the touch, the re-split or join in the client. */
+struct rk_ctx {
+	const char *id, *as;
+	int accept;
+};
+
+static int
+rekey_take(struct bg_cer *c, const cJSON *kit, void *ctx, cJSON **sub)
+{
+	struct rk_ctx *x = ctx;
+
+	return bg_cer_rekey_take(c, kit, x->id, x->as, x->accept, sub);
+}
+
+static int
+remote_rekey(struct bg_cli *cli, const char *id, const char *as, int accept,
+    const char *pin)
+{
+	struct rk_ctx x = { id, as, accept };
+	cJSON *args = cJSON_CreateObject();
+
+	if (args == NULL || !cJSON_AddStringToObject(args, "id", id) ||
+	    !cJSON_AddStringToObject(args, "as", as)) {
+		cJSON_Delete(args);
+		return bg_cli_fail("rekey", BG_ENOMEM);
+	}
+	return bg_cli_remote_steps(cli, accept ? "rekey.accept" :
+	    "rekey.contribute", args, pin, rekey_take, &x);
+}
+
 /* rekey contribute|accept ID --as NAME [--pin-fd N] */
 static int
 rekey_step(struct bg_cli *cli, int argc, char **argv,
@@ -313,6 +343,9 @@ rekey_step(struct bg_cli *cli, int argc, char **argv,
 	if (bg_cli_opts(argc, argv, opts, pos, 1, &npos) != 0 || npos != 1 ||
 	    as == NULL)
 		return BG_EXIT_USAGE;
+	if (cli->remote)
+		return remote_rekey(cli, pos[0], as, step == bg_cer_rekey_accept,
+		    pin);
 	if ((r = bg_cli_cer_begin(cli, &c, pin)) != BG_EXIT_OK)
 		return r;
 	return bg_cli_cer_finish(cli, &c, "rekey refused", step(&c, pos[0],

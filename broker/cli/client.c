@@ -42,7 +42,7 @@ touched_here(int argc, char **argv)
 {
 	static const char *const touched[] = { "approve", "request", "deny",
 	    "release", "change approve", "change deny", "seal", "token enroll",
-	    "custody attest", NULL };
+	    "custody attest", "rekey contribute", "rekey accept", NULL };
 	char cmd[64];
 	size_t i;
 

@@ -170,7 +170,8 @@ static const char *const served[] = {
 	"audit prove", "audit consistency", "audit verifier-key",
 	"vault show", "vault verify", "vault fingerprint", "policy show",
 	"custodian list", "custody check", "alerts status", "config show",
-	"change status", "change apply", "audit note", "rekey status", NULL,
+	"change status", "change apply", "audit note", "rekey status",
+	"rekey begin", NULL,
 };
 /* Set-up commands: the admins the configuration names only. */
 static const char *const setup[] = {
@@ -643,6 +644,60 @@ attest_submit(struct bg_cer *c, const cJSON *args, const cJSON *kit,
 	return r;
 }
 
+/* rekey.contribute and rekey.accept {id, as} */
+static int
+rekey_kit(struct bg_cer *c, const cJSON *args, int accept, cJSON **kit)
+{
+	const char *id, *as, *none;
+	int r;
+
+	if ((r = change_args(args, 0, &id, &as, &none)) != BG_OK)
+		return r;
+	return bg_cer_rekey_kit(c, id, as, accept, kit);
+}
+
+static int
+rekey_submit(struct bg_cer *c, const cJSON *args, int accept,
+    const cJSON *sub)
+{
+	const char *id, *as, *none;
+	int r;
+
+	if ((r = change_args(args, 0, &id, &as, &none)) != BG_OK)
+		return r;
+	return bg_cer_rekey_submit(c, id, as, accept, sub);
+}
+
+static int
+contrib_kit(struct bg_cer *c, const cJSON *args, cJSON **kit)
+{
+	return rekey_kit(c, args, 0, kit);
+}
+
+static int
+contrib_submit(struct bg_cer *c, const cJSON *args, const cJSON *kit,
+    const cJSON *sub, cJSON **after)
+{
+	(void)kit;
+	(void)after;
+	return rekey_submit(c, args, 0, sub);
+}
+
+static int
+accept_kit(struct bg_cer *c, const cJSON *args, cJSON **kit)
+{
+	return rekey_kit(c, args, 1, kit);
+}
+
+static int
+accept_submit(struct bg_cer *c, const cJSON *args, const cJSON *kit,
+    const cJSON *sub, cJSON **after)
+{
+	(void)kit;
+	(void)after;
+	return rekey_submit(c, args, 1, sub);
+}
+
 static const struct step steps[] = {
 	{ "approve", "approval refused", approve_kit, approve_submit },
 	{ "request", "request refused", request_kit, request_submit },
@@ -653,6 +708,8 @@ static const struct step steps[] = {
 	{ "change.deny", "change denial refused", chdeny_kit, chdeny_submit },
 	{ "seal", "seal", seal_kit, seal_submit },
 	{ "custody.attest", "custody attest", attest_kit, attest_submit },
+	{ "rekey.contribute", "rekey refused", contrib_kit, contrib_submit },
+	{ "rekey.accept", "rekey refused", accept_kit, accept_submit },
 	{ NULL, NULL, NULL, NULL },
 };
 

@@ -386,6 +386,31 @@ as bgt-bob audit note "service test: a note" --as bob
 check "audit note through the daemon, with bob's uid" grep -q \
     "\"event\":\"operator.note\".*uid:$(id -u bgt-bob)(bgt-bob)" "$ST/audit/entries.jsonl"
 
+# ------------------------------------- a rekey, every touch in a client
+as bgt-dave rekey begin mfa --with dave --with erin --as dave
+rk=$(grep -oE '^rekey [0-9a-f]{32} opened' "$out" | cut -d' ' -f2)
+check "a rekey of group mfa begun through the daemon" [ -n "$rk" ]
+wire forge rekey.contribute "$rk" dave
+check "a contribution with no boxes and a signature of zeros: refused" \
+    grep -q "exit 3" "$out"
+as bgt-erin rekey accept "$rk" --as erin
+check "an acceptance before every contribution: refused" is_rc 1
+for p in dave erin; do
+	as bgt-$p rekey contribute "$rk" --as $p
+	[ "$rc" -eq 0 ] || bad "$p contributes from their client ($(cat "$err"))"
+done
+as bgt-dave rekey contribute "$rk" --as dave
+check "a second contribution: refused" has_err "already contributed"
+for p in dave erin; do
+	as bgt-$p rekey accept "$rk" --as $p
+	[ "$rc" -eq 0 ] || bad "$p accepts from their client ($(cat "$err"))"
+done
+check "the rekey applied (group.rekeyed) with erin's uid" grep -q \
+    "\"event\":\"group.rekeyed\".*uid:$(id -u bgt-erin)(bgt-erin)" \
+    "$ST/audit/entries.jsonl"
+check "... recorded once" [ "$(entries group.rekeyed)" -eq 1 ]
+# the crash rounds below approve and release root-mfa with the new shares
+
 # ------------------------------------------------ SIGKILL in the daemon
 # Rounds of a whole ceremony (request, two approvals per group, release)
 # from the clients while the daemon's connection children are SIGKILLed

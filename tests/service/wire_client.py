@@ -38,7 +38,7 @@ usage: wire_client.py SOCKET MODE [ARGS...]
   run-stdin ARGS...     a "run" of ARGS with a standard input
   forge OP ID AS [REASON]
                        ask for OP's kit (deny, release, change.approve,
-                       change.deny) and answer with AS's own first token
+                       change.deny, rekey.contribute) and answer with AS's own first token
                        (as the kit's vault names it) and a signature of
                        zeros
   hang ID AS           ask to approve ID as AS, take the kit, never answer
@@ -220,6 +220,8 @@ def main():
                "signature": base64.b64encode(bytes(64)).decode()}
         sub = {"signatures": [act]} if sys.argv[3] == "change.approve" \
             else act
+        if sys.argv[3].startswith("rekey."):
+            sub = dict(act, person=who, boxes=[])
         s.sendall(frame({"v": 1, "op": "submit", "sub": sub}))
     show(recv(s))
 
