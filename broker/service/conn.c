@@ -19,7 +19,7 @@
 #include "broker/alerts/alerts.h"
 #include "broker/ceremony/ceremony.h"
 #include "broker/cli/cli.h"
-#include "broker/custody/custody.h"
+#include "broker/service/internal.h"
 #include "broker/service/service.h"
 #include "broker/state/state.h"
 
@@ -337,385 +337,9 @@ serve_enroll(struct conn *k, const cJSON *req)
 
 /* ------------------------------------------------ commands with a touch */
 
-/*
- * A command whose touch happens in the client: the daemon's checks and
- * the kit (the state open, then closed while the person touches), the
- * client's answer ("submit"), the daemon's checks again and the write.
- */
-struct step {
-	const char *op;
-	const char *what;	/* the refusal's words */
-	int (*kit)(struct bg_cer *c, const cJSON *args, cJSON **kit);
-	int (*submit)(struct bg_cer *c, const cJSON *args, const cJSON *kit,
-	    const cJSON *sub, cJSON **after);
-};
-
-static int
-approve_kit(struct bg_cer *c, const cJSON *args, cJSON **kit)
-{
-	static const char *const keys[] = { "id", "as", NULL };
-	const char *id, *as;
-
-	if (bg_json_only_keys(args, keys) != BG_OK ||
-	    bg_json_get_str(args, "id", 64, &id) != BG_OK ||
-	    bg_json_get_str(args, "as", BG_NAME_MAX, &as) != BG_OK) {
-		bg_set_why("a malformed approve (id, as)");
-		return BG_EFORMAT;
-	}
-	return bg_cer_approve_kit(c, id, as, kit);
-}
-
-static int
-approve_submit(struct bg_cer *c, const cJSON *args, const cJSON *kit,
-    const cJSON *sub, cJSON **after)
-{
-	static const char *const keys[] = { "approval", NULL };
-	const char *id, *as;
-
-	(void)kit;
-	(void)after;
-	(void)bg_json_get_str(args, "id", 64, &id);
-	(void)bg_json_get_str(args, "as", BG_NAME_MAX, &as);
-	if (bg_json_only_keys(sub, keys) != BG_OK) {
-		bg_set_why("the client sent no approval");
-		return bg_cer_refused(c, "request.refused", "approve", id, "",
-		    as, BG_EFORMAT);
-	}
-	return bg_cer_approve_submit(c, id, as,
-	    cJSON_GetObjectItemCaseSensitive(sub, "approval"));
-}
-
-static int
-request_kit(struct bg_cer *c, const cJSON *args, cJSON **kit)
-{
-	struct bg_cer_ask q;
-	int r;
-
-	if ((r = bg_cer_ask_from_json(args, &q)) != BG_OK)
-		return r;
-	return bg_cer_request_kit(c, &q, kit);
-}
-
-static int
-request_submit(struct bg_cer *c, const cJSON *args, const cJSON *kit,
-    const cJSON *sub, cJSON **after)
-{
-	char id[BG_REQUEST_ID_LEN + 1];
-	struct bg_cer_ask q;
-	int r;
-
-	(void)after;
-	if ((r = bg_cer_ask_from_json(args, &q)) != BG_OK ||
-	    (r = bg_cer_request_submit(c, &q, kit, sub, id)) != BG_OK)
-		return r;
-	printf("request %s opened by %s for account %s\n", id, q.as,
-	    q.account);
-	return bg_cer_status(c, id);
-}
-
-/* deny: {id, as, reason}; the client's token signs the denial */
-static int
-deny_args(const cJSON *args, const char **id, const char **as,
-    const char **reason)
-{
-	static const char *const keys[] = { "id", "as", "reason", NULL };
-
-	if (bg_json_only_keys(args, keys) != BG_OK ||
-	    bg_json_get_str(args, "id", 64, id) != BG_OK ||
-	    bg_json_get_str(args, "as", BG_NAME_MAX, as) != BG_OK ||
-	    bg_json_get_str(args, "reason", BG_REASON_MAX, reason) != BG_OK) {
-		bg_set_why("a malformed deny (id, as, reason)");
-		return BG_EFORMAT;
-	}
-	return BG_OK;
-}
-
-static int
-deny_kit(struct bg_cer *c, const cJSON *args, cJSON **kit)
-{
-	const char *id, *as, *reason;
-	int r;
-
-	if ((r = deny_args(args, &id, &as, &reason)) != BG_OK)
-		return r;
-	return bg_cer_deny_kit(c, id, as, reason, kit);
-}
-
-static int
-deny_submit(struct bg_cer *c, const cJSON *args, const cJSON *kit,
-    const cJSON *sub, cJSON **after)
-{
-	const char *id, *as, *reason;
-	int r;
-
-	(void)kit;
-	(void)after;
-	if ((r = deny_args(args, &id, &as, &reason)) != BG_OK ||
-	    (r = bg_cer_deny_submit(c, id, as, reason, sub)) != BG_OK)
-		return r;
-	printf("request %s denied by %s\n", id, as);
-	return BG_OK;
-}
-
-/* release: {id, as, reveal_seed}; the request file only after it */
-static int
-release_args(const cJSON *args, const char **id, const char **as,
-    int *reveal)
-{
-	static const char *const keys[] = { "id", "as", "reveal_seed", NULL };
-	const cJSON *rv = cJSON_GetObjectItemCaseSensitive(args,
-	    "reveal_seed");
-
-	if (bg_json_only_keys(args, keys) != BG_OK ||
-	    bg_json_get_str(args, "id", 64, id) != BG_OK ||
-	    bg_json_get_str(args, "as", BG_NAME_MAX, as) != BG_OK ||
-	    !cJSON_IsBool(rv)) {
-		bg_set_why("a malformed release (id, as, reveal_seed)");
-		return BG_EFORMAT;
-	}
-	*reveal = cJSON_IsTrue(rv);
-	return BG_OK;
-}
-
-static int
-release_kit(struct bg_cer *c, const cJSON *args, cJSON **kit)
-{
-	const char *id, *as;
-	int reveal, r;
-
-	if ((r = release_args(args, &id, &as, &reveal)) != BG_OK)
-		return r;
-	return bg_cer_release_kit(c, id, as, kit);
-}
-
-static int
-release_submit(struct bg_cer *c, const cJSON *args, const cJSON *kit,
-    const cJSON *sub, cJSON **after)
-{
-	const char *id, *as;
-	int reveal, r;
-
-	(void)kit;
-	if ((r = release_args(args, &id, &as, &reveal)) != BG_OK)
-		return r;
-	return bg_cer_release_submit(c, id, as, reveal, sub, after);
-}
-
-/* change.approve {id, as}, change.deny {id, as, reason} */
-static int
-change_args(const cJSON *args, int deny, const char **id, const char **as,
-    const char **reason)
-{
-	static const char *const keys[] = { "id", "as", "reason", NULL };
-
-	*reason = NULL;
-	if (bg_json_only_keys(args, keys) != BG_OK ||
-	    bg_json_get_str(args, "id", 64, id) != BG_OK ||
-	    bg_json_get_str(args, "as", BG_NAME_MAX, as) != BG_OK ||
-	    (deny && bg_json_get_str(args, "reason", BG_REASON_MAX, reason) !=
-	    BG_OK) || (!deny && cJSON_GetObjectItemCaseSensitive(args,
-	    "reason") != NULL)) {
-		bg_set_why("a malformed change %s (id, as%s)", deny ? "deny" :
-		    "approve", deny ? ", reason" : "");
-		return BG_EFORMAT;
-	}
-	return BG_OK;
-}
-
-static int
-change_kit(struct bg_cer *c, const cJSON *args, int deny, cJSON **kit)
-{
-	const char *id, *as, *reason;
-	int r;
-
-	if ((r = change_args(args, deny, &id, &as, &reason)) != BG_OK)
-		return r;
-	return bg_cer_change_kit(c, id, as, deny, kit);
-}
-
-static int
-change_submit(struct bg_cer *c, const cJSON *args, int deny,
-    const cJSON *sub)
-{
-	const char *id, *as, *reason;
-	int r;
-
-	if ((r = change_args(args, deny, &id, &as, &reason)) != BG_OK)
-		return r;
-	return bg_cer_change_submit(c, id, as, reason, sub);
-}
-
-static int
-chapprove_kit(struct bg_cer *c, const cJSON *args, cJSON **kit)
-{
-	return change_kit(c, args, 0, kit);
-}
-
-static int
-chapprove_submit(struct bg_cer *c, const cJSON *args, const cJSON *kit,
-    const cJSON *sub, cJSON **after)
-{
-	(void)kit;
-	(void)after;
-	return change_submit(c, args, 0, sub);
-}
-
-static int
-chdeny_kit(struct bg_cer *c, const cJSON *args, cJSON **kit)
-{
-	return change_kit(c, args, 1, kit);
-}
-
-static int
-chdeny_submit(struct bg_cer *c, const cJSON *args, const cJSON *kit,
-    const cJSON *sub, cJSON **after)
-{
-	(void)kit;
-	(void)after;
-	return change_submit(c, args, 1, sub);
-}
-
-/* seal {account, item, as, note}: the value sealed in the client */
-static int
-seal_kit(struct bg_cer *c, const cJSON *args, cJSON **kit)
-{
-	struct bg_cer_seal s;
-	int r;
-
-	if ((r = bg_cer_seal_args_from_json(args, &s)) != BG_OK)
-		return r;
-	return bg_cer_seal_kit(c, &s, kit);
-}
-
-static int
-seal_submit(struct bg_cer *c, const cJSON *args, const cJSON *kit,
-    const cJSON *sub, cJSON **after)
-{
-	struct bg_cer_seal s;
-	int r;
-
-	(void)kit;
-	(void)after;
-	if ((r = bg_cer_seal_args_from_json(args, &s)) != BG_OK)
-		return r;
-	return bg_cer_seal_submit(c, &s, sub);
-}
-
-/* custody.attest {as}: the touch and the boxes in the client */
-static int
-attest_as(const cJSON *args, const char **as)
-{
-	static const char *const keys[] = { "as", NULL };
-
-	if (bg_json_only_keys(args, keys) != BG_OK ||
-	    bg_json_get_str(args, "as", BG_NAME_MAX, as) != BG_OK) {
-		bg_set_why("a malformed custody attest (as)");
-		return BG_EFORMAT;
-	}
-	return BG_OK;
-}
-
-static int
-attest_kit(struct bg_cer *c, const cJSON *args, cJSON **kit)
-{
-	const char *as;
-	int r;
-
-	if ((r = attest_as(args, &as)) != BG_OK)
-		return r;
-	return bg_custody_attest_kit(c, as, kit);
-}
-
-static int
-attest_submit(struct bg_cer *c, const cJSON *args, const cJSON *kit,
-    const cJSON *sub, cJSON **after)
-{
-	struct bg_custody_config cfg;
-	const char *as;
-	int r;
-
-	(void)kit;
-	(void)after;
-	if ((r = attest_as(args, &as)) != BG_OK ||
-	    (r = bg_custody_config_load(&c->st, &cfg)) != BG_OK)
-		return r;
-	r = bg_custody_attest_submit(c, &cfg, as, sub);
-	bg_custody_config_free(&cfg);
-	return r;
-}
-
-/* rekey.contribute and rekey.accept {id, as} */
-static int
-rekey_kit(struct bg_cer *c, const cJSON *args, int accept, cJSON **kit)
-{
-	const char *id, *as, *none;
-	int r;
-
-	if ((r = change_args(args, 0, &id, &as, &none)) != BG_OK)
-		return r;
-	return bg_cer_rekey_kit(c, id, as, accept, kit);
-}
-
-static int
-rekey_submit(struct bg_cer *c, const cJSON *args, int accept,
-    const cJSON *sub)
-{
-	const char *id, *as, *none;
-	int r;
-
-	if ((r = change_args(args, 0, &id, &as, &none)) != BG_OK)
-		return r;
-	return bg_cer_rekey_submit(c, id, as, accept, sub);
-}
-
-static int
-contrib_kit(struct bg_cer *c, const cJSON *args, cJSON **kit)
-{
-	return rekey_kit(c, args, 0, kit);
-}
-
-static int
-contrib_submit(struct bg_cer *c, const cJSON *args, const cJSON *kit,
-    const cJSON *sub, cJSON **after)
-{
-	(void)kit;
-	(void)after;
-	return rekey_submit(c, args, 0, sub);
-}
-
-static int
-accept_kit(struct bg_cer *c, const cJSON *args, cJSON **kit)
-{
-	return rekey_kit(c, args, 1, kit);
-}
-
-static int
-accept_submit(struct bg_cer *c, const cJSON *args, const cJSON *kit,
-    const cJSON *sub, cJSON **after)
-{
-	(void)kit;
-	(void)after;
-	return rekey_submit(c, args, 1, sub);
-}
-
-static const struct step steps[] = {
-	{ "approve", "approval refused", approve_kit, approve_submit },
-	{ "request", "request refused", request_kit, request_submit },
-	{ "deny", "denial refused", deny_kit, deny_submit },
-	{ "release", "release refused", release_kit, release_submit },
-	{ "change.approve", "change approval refused", chapprove_kit,
-	    chapprove_submit },
-	{ "change.deny", "change denial refused", chdeny_kit, chdeny_submit },
-	{ "seal", "seal", seal_kit, seal_submit },
-	{ "custody.attest", "custody attest", attest_kit, attest_submit },
-	{ "rekey.contribute", "rekey refused", contrib_kit, contrib_submit },
-	{ "rekey.accept", "rekey refused", accept_kit, accept_submit },
-	{ NULL, NULL, NULL, NULL },
-};
-
 /* The state opened for one step, closed after it. */
 static int
-step_kit(struct conn *k, const struct step *st, const cJSON *args,
+step_kit(struct conn *k, const struct bg_service_step *st, const cJSON *args,
     cJSON **kit)
 {
 	struct bg_token_opts o = bg_token_opts_default();
@@ -730,7 +354,7 @@ step_kit(struct conn *k, const struct step *st, const cJSON *args,
 }
 
 static int
-step_submit(struct conn *k, const struct step *st, const cJSON *args,
+step_submit(struct conn *k, const struct bg_service_step *st, const cJSON *args,
     const cJSON *kit, const cJSON *msg, cJSON **after)
 {
 	static const char *const keys[] = { "v", "op", "sub", NULL };
@@ -753,7 +377,7 @@ step_submit(struct conn *k, const struct step *st, const cJSON *args,
 }
 
 static void
-serve_step(struct conn *k, const struct step *st, const cJSON *req)
+serve_step(struct conn *k, const struct bg_service_step *st, const cJSON *req)
 {
 	static const char *const keys[] = { "v", "op", "args", NULL };
 	const cJSON *args = cJSON_GetObjectItemCaseSensitive(req, "args");
@@ -817,8 +441,8 @@ void
 bg_service_conn(const struct bg_conf *conf, int fd)
 {
 	struct conn k = { conf, fd, "", -1, -1 };
+	const struct bg_service_step *st;
 	cJSON *req = NULL;
-	size_t i;
 	int r;
 
 	if (identify(&k) != BG_OK || capture(&k) != BG_OK)
@@ -827,15 +451,13 @@ bg_service_conn(const struct bg_conf *conf, int fd)
 	    &req)) != BG_OK)
 		return refuse(&k, r == BG_ETIMEOUT ? BG_EIO : r, "a request "
 		    "that is not one whole frame: %s", bg_why());
-	for (i = 0; steps[i].op != NULL; i++)
-		if (strcmp(bg_wire_op(req), steps[i].op) == 0)
-			break;
+	st = bg_service_step_of(bg_wire_op(req));
 	if (strcmp(bg_wire_op(req), "run") == 0)
 		serve_run(&k, req);
 	else if (strcmp(bg_wire_op(req), "token.enroll") == 0)
 		serve_enroll(&k, req);
-	else if (steps[i].op != NULL)
-		serve_step(&k, &steps[i], req);
+	else if (st != NULL)
+		serve_step(&k, st, req);
 	else
 		refuse(&k, BG_EINVAL, "an unknown request \"%s\"",
 		    bg_wire_op(req));
