@@ -31,6 +31,8 @@ static const char *const default_events[] = {
 	"approval.failed", "release.done", "request.refused",
 	"custody.violation", "custody.attest_failed", "audit.verify_failed",
 	"vault.verify_failed", "vault.refused", "alert.dead",
+	/* breakglassd: a client refused, a release that did not open */
+	"service.refused", "release.open_failed", "custody.refused",
 	"clock.skew",	/* the clock stepped back (docs/audit.md, "Time") */
 	/* governance */
 	"vault.init", "config.init", "config.changed", "config.refused",

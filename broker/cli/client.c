@@ -425,6 +425,7 @@ struct release_ctx {
 	const char *id, *as;
 	int reveal;
 	uint8_t *rqpriv;	/* locked: opened by the one touch */
+	const struct bg_cli *cli;
 };
 
 static int
@@ -440,6 +441,32 @@ release_take(struct bg_cer *c, const cJSON *kit, void *ctx, cJSON **sub)
 	return bg_cer_act_to_json(&a, sub);
 }
 
+/*
+ * A release that does not open after release.done (a share that is not
+ * the one its sealer committed, an approval sealed to the wrong key):
+ * reported to the daemon, which records it (release.open_failed, alerted)
+ * beside the caller's uid. The daemon cannot check the claim: it never
+ * sees a share.
+ */
+static void
+report_open_failed(const struct bg_cli *cli, const struct release_ctx *x)
+{
+	cJSON *msg = bg_wire_msg("release.failed"), *args, *ans = NULL;
+	char why[512];
+	int fd = -1;
+
+	snprintf(why, sizeof(why), "%s", bg_why());
+	if (msg != NULL && (args = cJSON_AddObjectToObject(msg, "args")) !=
+	    NULL && cJSON_AddStringToObject(args, "id", x->id) &&
+	    cJSON_AddStringToObject(args, "as", x->as) &&
+	    cJSON_AddStringToObject(args, "reason", why) &&
+	    ask(cli, msg, &fd, &ans) == BG_EXIT_OK)
+		close(fd);
+	cJSON_Delete(ans);
+	cJSON_Delete(msg);
+	bg_set_why("%s", why);
+}
+
 /* release.done is recorded: the shares and the items open here. */
 static int
 release_after(struct bg_cer *c, const cJSON *after, void *ctx)
@@ -452,6 +479,8 @@ release_after(struct bg_cer *c, const cJSON *after, void *ctx)
 	if ((r = bg_cer_release_open(c, after, x->id, x->rqpriv, &items,
 	    &n)) == BG_OK)
 		bg_cli_show_items(items, n, x->reveal);
+	else
+		report_open_failed(x->cli, x);
 	bg_released_free(&items, n);
 	return r;
 }
@@ -460,7 +489,7 @@ int
 bg_cli_remote_release(struct bg_cli *cli, const char *id, const char *as,
     int reveal, const char *pin_fd)
 {
-	struct release_ctx x = { id, as, reveal, NULL };
+	struct release_ctx x = { id, as, reveal, NULL, cli };
 	struct steps s = { .op = "release", .pin_fd = pin_fd,
 	    .take = release_take, .after = release_after, .ctx = &x };
 	cJSON *args = id_as(id, as);

@@ -335,6 +335,45 @@ serve_enroll(struct conn *k, const cJSON *req)
 	answer(k, bg_cli_enroll_desc(&cli, person, d));
 }
 
+/*
+ * release.failed {id, as, reason}: a requester's client says the items
+ * of a released request did not open (a bad share names its approver).
+ * Recorded as release.open_failed (alerted) with the caller's uid; the
+ * claim is the client's, which the daemon cannot check.
+ */
+static void
+serve_report(struct conn *k, const cJSON *req)
+{
+	static const char *const keys[] = { "v", "op", "args", NULL };
+	static const char *const akeys[] = { "id", "as", "reason", NULL };
+	const cJSON *args = cJSON_GetObjectItemCaseSensitive(req, "args");
+	struct bg_token_opts o = bg_token_opts_default();
+	const char *id, *as, *reason;
+	struct bg_cer c;
+	cJSON *d;
+	int r;
+
+	if (bg_json_only_keys(req, keys) != BG_OK || !cJSON_IsObject(args) ||
+	    bg_json_only_keys(args, akeys) != BG_OK ||
+	    bg_json_get_str(args, "id", 64, &id) != BG_OK ||
+	    !bg_request_id_valid(id) ||
+	    bg_json_get_str(args, "as", BG_NAME_MAX, &as) != BG_OK ||
+	    !bg_name_valid(as) ||
+	    bg_json_get_str(args, "reason", 511, &reason) != BG_OK ||
+	    !bg_text_ok(reason, 0))
+		return refuse(k, BG_EFORMAT, "a malformed \"release.failed\"");
+	if ((r = bg_cer_begin(&c, k->conf->state, stdout, &o)) != BG_OK)
+		return answer(k, failed(k, "report refused", r));
+	if ((d = cJSON_CreateObject()) == NULL ||
+	    !cJSON_AddStringToObject(d, "reason", reason))
+		r = BG_ENOMEM;
+	else
+		r = bg_cer_note(&c, "release.open_failed", as, "", id, d);
+	cJSON_Delete(d);
+	bg_cer_end(&c);
+	answer(k, failed(k, "report refused", r));
+}
+
 /* ------------------------------------------------ commands with a touch */
 
 /* The state opened for one step, closed after it. */
@@ -456,6 +495,8 @@ bg_service_conn(const struct bg_conf *conf, int fd)
 		serve_run(&k, req);
 	else if (strcmp(bg_wire_op(req), "token.enroll") == 0)
 		serve_enroll(&k, req);
+	else if (strcmp(bg_wire_op(req), "release.failed") == 0)
+		serve_report(&k, req);
 	else if (st != NULL)
 		serve_step(&k, st, req);
 	else

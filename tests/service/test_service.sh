@@ -284,6 +284,15 @@ check "rita releases from her own client" is_rc 0
 check "the root password is released" has_out "root-password: "
 check "release.done recorded once, with her uid" [ "$(grep -c "\"event\":\"release.done\".*uid:$(id -u bgt-rita)(bgt-rita)" \
     "$ST/audit/entries.jsonl")" -eq 1 ]
+# a release whose shares do not open after release.done (a share sealed to
+# the wrong key: the check is the rehearsal's, tests/attack "bad share")
+# is reported by the client and recorded, with the caller's uid
+wire report "$id" rita "bad share: alice's share of root-password is not the one the sealer committed"
+check "a release that did not open: recorded (release.open_failed)" grep -q \
+    "\"event\":\"release.open_failed\".*\"actor\":\"rita\".*bad share.*uid:$(id -u bgt-rita)(bgt-rita)" \
+    "$ST/audit/entries.jsonl"
+wire report "$id" rita "$(printf 'a\tcontrol')"
+check "... a report that is not clean text: refused" grep -q "exit 1" "$out"
 as bgt-rita release "$id" --as rita
 check "a second release: refused" is_rc 1
 check "... nothing opened" eval '! grep -q "root-password: " "$out"'

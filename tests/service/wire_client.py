@@ -34,6 +34,7 @@ usage: wire_client.py SOCKET MODE [ARGS...]
                        read the last custody.attested entry of the log and
                        submit its token, statement and signatures as AS's
                        attestation; with "tamper", key_sig changed
+  report ID AS REASON   a release.failed report (a release that did not open)
   run ARGS...           a "run" of ARGS
   run-stdin ARGS...     a "run" of ARGS with a standard input
   forge OP ID AS [REASON]
@@ -162,6 +163,10 @@ def main():
             show(kit)
             return
         s.sendall(frame({"v": 1, "op": "submit", "sub": d}))
+    elif mode == "report":
+        s.sendall(frame({"v": 1, "op": "release.failed",
+                         "args": {"id": sys.argv[3], "as": sys.argv[4],
+                                  "reason": sys.argv[5]}}))
     elif mode in ("run", "run-stdin"):
         msg = {"v": 1, "op": "run", "argv": sys.argv[3:]}
         if mode == "run-stdin":
