@@ -62,6 +62,9 @@ struct bg_chain_link {
 	uint64_t n;
 	uint8_t fp[32];		/* all zero for the genesis */
 	uint8_t prev[32];	/* m_(n-1); all zero for the genesis */
+	uint8_t nonce[16];	/* random per proposal: a signature of one
+				 * change never fits another of the same
+				 * state (a re-proposed or re-armed one) */
 	struct bg_vault *state;	/* the governance state (no items) */
 	uint8_t state_hash[32];
 	uint8_t m[32];		/* the link message, what tokens sign */

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include <openssl/evp.h>
+#include <openssl/rand.h>
 
 #include "broker/chain/internal.h"
 
@@ -71,12 +72,12 @@ static int
 link_message(struct bg_chain_link *l)
 {
 	uint8_t n[8];
-	const void *p[4] = { l->fp, n, l->prev, l->state_hash };
-	size_t len[4] = { 32, 8, 32, 32 }, i;
+	const void *p[5] = { l->fp, n, l->prev, l->state_hash, l->nonce };
+	size_t len[5] = { 32, 8, 32, 32, sizeof(l->nonce) }, i;
 
 	for (i = 0; i < 8; i++)
 		n[i] = (uint8_t)(l->n >> (56 - 8 * i));
-	return bg_chain_tagged_hash(link_tag, p, len, 4, l->m);
+	return bg_chain_tagged_hash(link_tag, p, len, 5, l->m);
 }
 
 void
@@ -106,8 +107,10 @@ bg_chain_link_new(const struct bg_chain_link *prev_link,
 		    32);
 		memcpy(l->prev, prev_link->m, 32);
 	}
-	if ((r = bg_chain_state_of(v, &l->state, l->state_hash)) == BG_OK &&
-	    (r = link_message(l)) == BG_OK) {
+	if (RAND_bytes(l->nonce, sizeof(l->nonce)) != 1)
+		r = BG_ECRYPTO;
+	else if ((r = bg_chain_state_of(v, &l->state, l->state_hash)) ==
+	    BG_OK && (r = link_message(l)) == BG_OK) {
 		*out = l;
 		return BG_OK;
 	}
@@ -157,17 +160,19 @@ static int
 fill_link(const void *obj, cJSON *j)
 {
 	const struct bg_chain_link *l = obj;
-	char fp[65], prev[65];
+	char fp[65], prev[65], nonce[2 * sizeof(l->nonce) + 1];
 	cJSON *state = NULL, *sigs;
 	size_t i;
 	int r;
 
 	bg_chain_hex(l->fp, fp);
 	bg_chain_hex(l->prev, prev);
+	bg_hex_encode(l->nonce, sizeof(l->nonce), nonce, sizeof(nonce));
 	if (!cJSON_AddStringToObject(j, "format", BG_CHAIN_FORMAT) ||
 	    !cJSON_AddNumberToObject(j, "n", (double)l->n) ||
 	    !cJSON_AddStringToObject(j, "fingerprint", fp) ||
-	    !cJSON_AddStringToObject(j, "prev", prev))
+	    !cJSON_AddStringToObject(j, "prev", prev) ||
+	    !cJSON_AddStringToObject(j, "nonce", nonce))
 		return BG_ENOMEM;
 	if ((r = bg_chain_projection(l->state, &state)) != BG_OK ||
 	    (r = bg_json_add(j, "state", state)) != BG_OK)
@@ -242,10 +247,10 @@ static int
 parse_link(const cJSON *j, struct bg_chain_link *l)
 {
 	static const char *const keys[] = { "format", "n", "fingerprint",
-	    "prev", "state", "signatures", NULL };
+	    "prev", "nonce", "state", "signatures", NULL };
 	const cJSON *state;
 	struct bg_vault *raw = NULL;
-	const char *fmt;
+	const char *fmt, *nonce;
 	int r;
 
 	if (bg_json_only_keys(j, keys) != BG_OK ||
@@ -255,8 +260,11 @@ parse_link(const cJSON *j, struct bg_chain_link *l)
 	if (bg_json_get_u64(j, "n", 0, BG_CHAIN_LINKS_MAX, &l->n) != BG_OK ||
 	    get_hash(j, "fingerprint", l->fp) != BG_OK ||
 	    get_hash(j, "prev", l->prev) != BG_OK ||
+	    bg_json_get_str(j, "nonce", 2 * sizeof(l->nonce), &nonce) !=
+	    BG_OK || bg_hex_decode_exact(nonce, strlen(nonce), l->nonce,
+	    sizeof(l->nonce)) != BG_OK ||
 	    bg_json_get_obj(j, "state", &state) != BG_OK)
-		return bad_link("n, fingerprint, prev or state");
+		return bad_link("n, fingerprint, prev, nonce or state");
 	/* the hash is of the state re-made from the parsed one (no items:
 	 * the projection is the state itself), never of the file's bytes */
 	if ((r = bg_vault_from_json(state, &raw)) != BG_OK ||

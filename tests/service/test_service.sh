@@ -321,6 +321,8 @@ check "a change signature of zeros: refused as tampering" grep -q "exit 3" "$out
 wire forge change.deny "$ch" dave
 check "a change denial of zeros: refused as tampering" grep -q "exit 3" "$out"
 check "... neither recorded as a signature" [ "$(entries change.denied)" -eq 0 ]
+as bgt-bob change approve "$ch" --as bob
+check "bob approves the change from his client" is_rc 0
 as bgt-dave change deny "$ch" --as dave --reason "not agreed"
 check "dave denies the change from his client" is_rc 0
 check "the denial names his uid" grep -q \
@@ -330,6 +332,21 @@ as bgt-bob change approve "$ch" --as bob
 check "a denied change: no approval" is_rc 1
 as bgt-rita change status "$ch"
 check "change status through the daemon" has_out "denied"
+# the same change proposed again: its message differs (a fresh nonce), so
+# the signatures of the first proposal, which audit show hands anyone, fit
+# it no more
+as bgt-alice policy set --timelock 60
+ch2=$(gb_id)
+check "the same change proposed again" [ -n "$ch2" ] && [ "$ch2" != "$ch" ]
+wire change-replay "$ch2" bob approve
+check "bob's approval of the first proposal replayed onto it: refused" \
+    grep -q "exit 3" "$out"
+wire change-replay "$ch2" dave deny
+check "dave's denial of the first proposal replayed onto it: refused" \
+    grep -q "exit 3" "$out"
+check "... neither recorded" [ "$(grep -c "\"event\":\"change.\(approved\|denied\)\".*\"request\":\"$ch2\"" \
+    "$ST/audit/entries.jsonl")" -eq 0 ]
+as bgt-dave change deny "$ch2" --as dave --reason "still not agreed"
 
 as bgt-rita audit verify
 check "audit verify through the daemon: the log and governance hold" is_rc 0

@@ -34,6 +34,10 @@ usage: wire_client.py SOCKET MODE [ARGS...]
                        read the last custody.attested entry of the log and
                        submit its token, statement and signatures as AS's
                        attestation; with "tamper", key_sig changed
+  change-replay ID AS approve|deny
+                       read AS's last change.approved (or change.denied)
+                       entry of the log and submit its signatures for
+                       change ID
   report ID AS REASON   a release.failed report (a release that did not open)
   run ARGS...           a "run" of ARGS
   run-stdin ARGS...     a "run" of ARGS with a standard input
@@ -163,6 +167,31 @@ def main():
             show(kit)
             return
         s.sendall(frame({"v": 1, "op": "submit", "sub": d}))
+    elif mode == "change-replay":
+        rid, who, what = sys.argv[3], sys.argv[4], sys.argv[5]
+        event = "change.approved" if what == "approve" else "change.denied"
+        s.sendall(frame({"v": 1, "op": "run",
+                         "argv": ["audit", "show", "--json", "--event",
+                                  event, "--actor", who]}))
+        ans = recv(s)
+        d = json.loads(base64.b64decode(ans["out"]).decode()
+                       .splitlines()[-1])["detail"]
+        if what == "approve":
+            sub = {"signatures": d["signatures"]}
+            args = {"id": rid, "as": who}
+        else:
+            sub = {"token": d["token"], "signature": d["signature"]}
+            args = {"id": rid, "as": who, "reason": d["reason"]}
+        s.close()
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.settimeout(120)
+        s.connect(path)
+        s.sendall(frame({"v": 1, "op": "change." + what, "args": args}))
+        kit = recv(s)
+        if kit is None or kit.get("op") != "kit":
+            show(kit)
+            return
+        s.sendall(frame({"v": 1, "op": "submit", "sub": sub}))
     elif mode == "report":
         s.sendall(frame({"v": 1, "op": "release.failed",
                          "args": {"id": sys.argv[3], "as": sys.argv[4],
