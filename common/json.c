@@ -37,20 +37,39 @@ has_escaped_nul(const char *text, size_t len)
 	return 0;
 }
 
-/* 1 when obj (an object) has two members with byte-identical names. */
+static int
+key_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/*
+ * 1 when obj (an object) has two members with byte-identical names (or
+ * cannot be checked). Sorted, not pairwise: a frame of 100,000 distinct
+ * keys cost 20 s of CPU pairwise (an insider review of breakglassd).
+ */
 static int
 has_duplicate_key(const cJSON *obj)
 {
-	const cJSON *a, *b;
+	const cJSON *a;
+	const char **keys;
+	size_t n = 0, i;
+	int dup = 0;
 
-	for (a = obj->child; a != NULL; a = a->next) {
+	for (a = obj->child; a != NULL; a = a->next, n++)
 		if (a->string == NULL)
 			return 1;
-		for (b = a->next; b != NULL; b = b->next)
-			if (b->string == NULL || strcmp(a->string, b->string) == 0)
-				return 1;
-	}
-	return 0;
+	if (n < 2)
+		return 0;
+	if ((keys = malloc(n * sizeof(*keys))) == NULL)
+		return 1;
+	for (a = obj->child, i = 0; a != NULL; a = a->next)
+		keys[i++] = a->string;
+	qsort(keys, n, sizeof(*keys), key_cmp);
+	for (i = 1; i < n && !dup; i++)
+		dup = strcmp(keys[i - 1], keys[i]) == 0;
+	free(keys);
+	return dup;
 }
 
 /*
