@@ -76,8 +76,8 @@ cmd_note(struct bg_cli *cli, int argc, char **argv)
 		ev.actor = argv[2];
 	else if (argc != 1)
 		return BG_EXIT_USAGE;
-	if (ev.actor == NULL)
-		ev.actor = bg_cli_login_name();
+	/* without --as the state names the actor: the login here, the
+	 * caller's (SO_PEERCRED) in breakglassd */
 	if (strlen(argv[0]) == 0 || strlen(argv[0]) > NOTE_MAX) {
 		bg_cli_error("a note has 1 to %d bytes", NOTE_MAX);
 		return BG_EXIT_USAGE;

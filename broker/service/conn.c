@@ -279,6 +279,11 @@ serve_run(struct conn *k, const cJSON *req)
 	    strcmp(argv[2], "-") != 0))
 		return refuse(k, BG_EPERM, "'config set' names a file of the "
 		    "client's, sent as its standard input ('config set -')");
+	/* a note is the caller's: its actor is their login, never a claim */
+	if (argc >= 2 && strcmp(argv[0], "audit") == 0 &&
+	    strcmp(argv[1], "note") == 0 && argc != 3)
+		return refuse(k, BG_EPERM, "a note through breakglassd is the "
+		    "caller's own ('audit note TEXT', no --as)");
 	if ((r = take_stdin(req, argc, argv)) != BG_OK)
 		return refuse(k, r, "a standard input the command does not "
 		    "take");

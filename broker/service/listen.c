@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "common/common.h"
+#include "broker/cli/cli.h"
 #include "broker/service/service.h"
 
 #define SD_LISTEN_FDS_START 3
@@ -69,22 +70,90 @@ bg_service_listen(const struct bg_conf *conf, int *fd)
 	return BG_OK;
 }
 
+/* The children being served, and whose connection each serves. */
+struct kids {
+	pid_t pid[BG_SERVICE_CHILDREN_MAX];
+	uid_t uid[BG_SERVICE_CHILDREN_MAX];
+	size_t n;
+};
+
 /* Children that ended, counted off. */
 static void
-reap(size_t *n)
+reap(struct kids *k)
 {
-	while (*n > 0 && waitpid(-1, NULL, WNOHANG) > 0)
-		(*n)--;
+	pid_t pid;
+	size_t i;
+
+	while (k->n > 0 && (pid = waitpid(-1, NULL, WNOHANG)) > 0)
+		for (i = 0; i < k->n; i++)
+			if (k->pid[i] == pid) {
+				k->n--;
+				k->pid[i] = k->pid[k->n];
+				k->uid[i] = k->uid[k->n];
+				break;
+			}
+}
+
+static size_t
+of_uid(const struct kids *k, uid_t uid)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < k->n; i++)
+		n += k->uid[i] == uid;
+	return n;
+}
+
+/*
+ * Too many connections at once (all, or of this caller): answered and
+ * closed here, said on stderr (the journal), not in the audit log, which
+ * a flood would only grow. One caller holds at most
+ * BG_SERVICE_PER_UID_MAX, so others are always served.
+ */
+static void
+busy(int c, uid_t uid, int mine)
+{
+	cJSON *res = bg_wire_msg("result");
+	char err[256];
+	size_t len;
+	char *b64;
+
+	snprintf(err, sizeof(err), "breakglass: breakglassd is busy: %s; "
+	    "try again\n", mine ? "this user has too many connections at "
+	    "once" : "too many connections at once");
+	len = strlen(err);
+	if (res != NULL && (b64 = malloc(bg_b64_len(len))) != NULL) {
+		if (bg_b64_encode((const uint8_t *)err, len, b64,
+		    bg_b64_len(len)) == BG_OK &&
+		    cJSON_AddNumberToObject(res, "exit", BG_EXIT_FAIL) &&
+		    cJSON_AddStringToObject(res, "out", "") &&
+		    cJSON_AddStringToObject(res, "err", b64))
+			(void)bg_wire_send(c, res, 1000);
+		free(b64);
+	}
+	cJSON_Delete(res);
+	fprintf(stderr, "breakglassd: busy: a connection of uid %u refused "
+	    "(%s)\n", (unsigned)uid, mine ? "per-user limit" : "limit");
+	close(c);
 }
 
 /* One connection in a child of its own; the child's life is bounded. */
 static void
-spawn(const struct bg_conf *conf, int lfd, int c, size_t *n)
+spawn(const struct bg_conf *conf, int lfd, int c, struct kids *k)
 {
+	struct ucred cr;
+	socklen_t len = sizeof(cr);
 	pid_t pid;
 
-	if (*n >= BG_SERVICE_CHILDREN_MAX || (pid = fork()) < 0) {
-		close(c);	/* busy: the client is told by the close */
+	if (getsockopt(c, SOL_SOCKET, SO_PEERCRED, &cr, &len) != 0) {
+		close(c);
+		return;
+	}
+	if (k->n >= BG_SERVICE_CHILDREN_MAX ||
+	    of_uid(k, cr.uid) >= BG_SERVICE_PER_UID_MAX)
+		return busy(c, cr.uid, k->n < BG_SERVICE_CHILDREN_MAX);
+	if ((pid = fork()) < 0) {
+		close(c);
 		return;
 	}
 	if (pid == 0) {
@@ -94,7 +163,9 @@ spawn(const struct bg_conf *conf, int lfd, int c, size_t *n)
 		bg_service_conn(conf, c);
 		_exit(0);
 	}
-	(*n)++;
+	k->pid[k->n] = pid;
+	k->uid[k->n] = cr.uid;
+	k->n++;
 	close(c);
 }
 
@@ -103,8 +174,10 @@ bg_service_loop(const struct bg_conf *conf, int lfd)
 {
 	struct pollfd p = { lfd, POLLIN, 0 };
 	struct sigaction sa;
-	size_t n = 0;
+	struct kids k;
 	int c;
+
+	memset(&k, 0, sizeof(k));
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_term;
@@ -112,12 +185,12 @@ bg_service_loop(const struct bg_conf *conf, int lfd)
 	sigaction(SIGINT, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	while (!stopping) {
-		reap(&n);
+		reap(&k);
 		if (poll(&p, 1, 500) <= 0)
 			continue;
 		if ((c = accept4(lfd, NULL, NULL, SOCK_CLOEXEC)) < 0)
 			continue;
-		spawn(conf, lfd, c, &n);
+		spawn(conf, lfd, c, &k);
 	}
 	return BG_OK;
 }

@@ -12,6 +12,7 @@
 #include "broker/wire/wire.h"
 
 #define BG_SERVICE_CHILDREN_MAX 32	/* connections served at once */
+#define BG_SERVICE_PER_UID_MAX 4	/* ... of which one user's */
 
 /*
  * Serves one connection (fd, the caller's uid and pid from the socket)
