@@ -138,8 +138,8 @@ bg_cli_approve(struct bg_cli *cli, int argc, char **argv)
 		return bg_cli_remote_approve(cli, pos[0], as, pin);
 	if ((r = bg_cli_cer_begin(cli, &c, pin)) != BG_EXIT_OK)
 		return r;
-	return bg_cli_cer_finish(cli, &c, "approval refused", bg_cer_approve(&c, pos[0],
-	    as));
+	return bg_cli_cer_finish(cli, &c, "approval refused",
+	    bg_cer_approve(&c, pos[0], as));
 }
 
 int

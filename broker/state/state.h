@@ -83,9 +83,10 @@ int bg_state_read(const struct bg_state *st, const char *name, cJSON **out);
 /*
  * Writes doc to STATE/name (BG_ETOOBIG, nothing written, when it would
  * be above BG_STATE_FILE_MAX; BG_EINVAL, nothing written, when a string
- * in it is not clean text, common/text.c, bg_why() naming it): first the audit entry ev, whose detail
- * gains "file" and "sha256" (of the bytes about to be written), made
- * durable; then the atomic replace. If the audit append fails, nothing is written.
+ * in it is not clean text, common/text.c, bg_why() naming it): first
+ * the audit entry ev, whose detail gains "file" and "sha256" (of the
+ * bytes about to be written), made durable; then the atomic replace. If
+ * the audit append fails, nothing is written.
  * If the replace fails after the entry, a "state.write_failed" entry
  * records the file's actual hash so the log stays the truth.
  */

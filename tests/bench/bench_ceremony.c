@@ -1288,8 +1288,8 @@ bench_v2(struct bench *b)
 
 /*
  * The state directory 'vault show' runs on: an audit log, breakglass.json,
- * the genesis and the vault saved through bg_vault_save (vault.json recorded in the
- * log, one commitments file per version in versions/).
+ * the genesis and the vault saved through bg_vault_save (vault.json
+ * recorded in the log, one commitments file per version in versions/).
  */
 static char show_dir[BG_PATH_MAX];
 
