@@ -5,6 +5,7 @@
  * process), and a statement of what was checked and which channels they
  * hold is recorded, signed by FIDO2 tokens (docs/custody.md).
  */
+#define _GNU_SOURCE
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +13,7 @@
 
 #include <openssl/evp.h>
 
+#include "audit/audit.h"
 #include "broker/ceremony/ceremony.h"
 #include "broker/custody/custody.h"
 
@@ -522,6 +524,50 @@ same_statement(struct att *a, size_t tok, const char *text, uint8_t h[32])
 	return r;
 }
 
+struct seen {
+	const char *person, *text;
+	int found;
+};
+
+static int
+seen_entry(void *ctx, uint64_t seq, const char *line, size_t len)
+{
+	static const char ev[] = "\"event\":\"custody.attested\"";
+	struct seen *sn = ctx;
+	struct bg_audit_entry e;
+	const char *st;
+
+	(void)seq;
+	if (memmem(line, len, ev, sizeof(ev) - 1) == NULL ||
+	    bg_audit_entry_parse(line, len, &e) != BG_OK)
+		return 0;
+	if (strcmp(e.actor, sn->person) == 0 &&
+	    bg_json_get_str(e.detail, "statement", BG_CUSTODY_STATEMENT_MAX,
+	    &st) == BG_OK && strcmp(st, sn->text) == 0)
+		sn->found = 1;
+	bg_audit_entry_free(&e);
+	return sn->found;
+}
+
+/*
+ * The statement is not recorded already: a client's copy of an entry
+ * that audit show hands anyone, sent again within the two minutes, is a
+ * replay (an insider review), not a second attestation.
+ */
+static int
+not_recorded(struct att *a, const char *text)
+{
+	struct seen sn = { a->p->name, text, 0 };
+
+	(void)bg_audit_foreach(a->c->st.log, 0, bg_audit_size(a->c->st.log),
+	    seen_entry, &sn);
+	if (!sn.found)
+		return BG_OK;
+	bg_set_why("this attestation of %s is recorded already (a copy sent "
+	    "again)", a->p->name);
+	return BG_ETAMPER;
+}
+
 /* The statement, and both signatures with the token the vault holds. */
 static int
 client_touch(struct att *a, const cJSON *sub, struct bg_touch *t,
@@ -551,7 +597,8 @@ client_touch(struct att *a, const cJSON *sub, struct bg_touch *t,
 	}
 	snprintf(t->token, sizeof(t->token), "%s", tok);
 	t->signed_ = t->as.sig_len > 0;
-	if ((r = same_statement(a, (size_t)ti, text, h)) != BG_OK)
+	if ((r = same_statement(a, (size_t)ti, text, h)) != BG_OK ||
+	    (r = not_recorded(a, text)) != BG_OK)
 		return r;
 	d = a->p->tokens[ti];
 	if (bg_token_sig_verify(d, h, 32, ks) != BG_OK ||

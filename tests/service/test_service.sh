@@ -418,6 +418,9 @@ wire attest-copy erin
 check "dave's attestation copied as erin's: refused as tampering" grep -q "exit 3" "$out"
 wire attest-copy dave tamper
 check "an attestation whose token signature was edited: refused" grep -q "exit 3" "$out"
+wire attest-copy dave
+check "dave's own attestation sent again (a replay): refused" grep -q "exit 3" "$out"
+check "... saying so" grep -q "recorded already" "$out"
 check "... neither recorded" [ "$(entries custody.attested)" -eq "$n0" ]
 check "... nor counted against them (custody.refused, not attest_failed)" \
     [ "$(entries custody.attest_failed)" -eq 0 ]
