@@ -28,20 +28,6 @@ static int recover_pending(struct bg_state *st);
 
 static char default_actor[BG_AUDIT_FIELD_MAX + 1] = BG_STATE_SYSTEM_ACTOR;
 static char peer[BG_AUDIT_FIELD_MAX + 1];
-static int production;
-
-void
-bg_state_set_production(int on)
-{
-	production = on != 0;
-}
-
-int
-bg_state_production(void)
-{
-	return production;
-}
-
 int
 bg_state_set_peer(const char *p)
 {
