@@ -207,8 +207,10 @@ int bg_pread_all(int fd, void *buf, size_t len, off_t off);
 /*
  * Reads one line (without its '\n' or a final '\r') from fd into buf,
  * byte by byte so nothing after the line is consumed, for secrets typed or
- * piped in (PINs, passwords). At most max bytes are kept; a longer line is
- * read to its end and gives BG_ETOOBIG. *len receives the length kept.
+ * piped in (PINs, passwords). At most max bytes are read: a longer line
+ * gives BG_ETOOBIG as soon as its byte max + 1 arrives (the rest is left
+ * unread), so an endless input returns at once. *len receives the length
+ * kept.
  */
 int bg_read_line(int fd, char *buf, size_t max, size_t *len);
 

@@ -480,10 +480,13 @@ bg_read_line(int fd, char *buf, size_t max, size_t *len)
 			continue;
 		if (got <= 0 || c == '\n')
 			break;
-		if (*len == max)
-			over = 1;	/* read on to the line's end */
-		else
-			buf[(*len)++] = c;
+		/* past max the line is refused at once, not read to its end:
+		 * 100 MB, or /dev/zero, on stdin must not keep us reading */
+		if (*len == max) {
+			over = 1;
+			break;
+		}
+		buf[(*len)++] = c;
 	}
 	bg_wipe(&c, sizeof(c));
 	if (got < 0)

@@ -36,6 +36,12 @@ expect 1 "root@example.com" password check --root-email ROOT@example.com
 expect 1 "has space A1!" password check
 expect 1 "$(printf 'A%.0s' $(seq 1 200))a1!" password check
 expect 1 "" password check
+# bounded input: a line past the bound is refused as soon as the bound is
+# passed, never read to its end (timeout only guards against a hang)
+rc=0; head -c 100000000 /dev/zero | timeout 60 "$bin" password check >/dev/null 2>&1 || rc=$?
+[ "$rc" -eq 1 ] && ok || bad "100 MB on stdin: exit $rc, wanted 1 (refused)"
+rc=0; timeout 60 "$bin" password check </dev/zero >/dev/null 2>&1 || rc=$?
+[ "$rc" -eq 1 ] && ok || bad "endless stdin (/dev/zero): exit $rc, wanted 1 (refused)"
 expect 2 "" password generate --length 7
 expect 2 "" password generate --length 129
 expect 2 "" password generate --bogus
