@@ -109,7 +109,13 @@ cmd_flush(struct bg_cli *cli, int argc, char **argv)
 	(void)argv;
 	if (argc != 0)
 		return BG_EXIT_USAGE;
-	if ((r = bg_alert_run(cli->state, 1, NULL, &run)) != BG_OK)
+	/* another process delivering is not a failure: it sends the queue */
+	if ((r = bg_alert_run(cli->state, 1, NULL, &run)) == BG_ELOCKED) {
+		printf("another process is delivering alerts now: nothing to "
+		    "do here\n");
+		return BG_EXIT_OK;
+	}
+	if (r != BG_OK)
 		return bg_cli_fail("cannot deliver alerts", r);
 	printf("delivered %zu, failed %zu, dead %zu", run.delivered,
 	    run.failed, run.dead);

@@ -21,6 +21,7 @@ usage: test_alerts.py BREAKGLASS
 import base64
 import hashlib
 import hmac
+import fcntl
 import http.server
 import json
 import os
@@ -271,6 +272,29 @@ def case_outage_then_flush():
         expect(len(rx.processed) == 1, "delivered after the receiver returns")
         out = status(state)
         expect("queued 0, failed 0, dead 0" in out, "spool empty: " + out)
+    finally:
+        rx.stop()
+
+
+def case_flush_while_another_delivers():
+    """A second 'alerts flush' while another process holds the spool's
+    lock (delivering) is a no-op that exits 0 and sends nothing twice."""
+    rx = Receiver().start()
+    try:
+        state = new_state([webhook(rx)])
+        run(state, "audit", "note", "queued while another delivers")
+        lock = os.open(os.path.join(state, "spool", ".lock"),
+                       os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            before = len(rx.processed)
+            p = run(state, "alerts", "flush", check=0)
+            expect("another process is delivering" in p.stdout,
+                   "says another process delivers: " + p.stdout)
+            expect(len(rx.processed) == before, "sent nothing meanwhile")
+        finally:
+            os.close(lock)
+        run(state, "alerts", "flush", check=0)
     finally:
         rx.stop()
 
@@ -547,7 +571,8 @@ def case_bad_config():
 
 def main():
     cases = [case_bad_config, case_delivery_and_signature,
-             case_outage_then_flush, case_sigkill_mid_send,
+             case_outage_then_flush, case_flush_while_another_delivers,
+             case_sigkill_mid_send,
              case_sigkill_random, case_500_then_ok, case_slow_huge_garbage,
              case_dead_letter, case_verify_failures,
              case_governance_default]
