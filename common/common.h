@@ -40,6 +40,7 @@ enum bg_err {
 	BG_EPROOF = -16,	/* Merkle proof does not verify */
 	BG_ECONSIST = -17,	/* log is not consistent with a checkpoint */
 	BG_ERECOVER = -18,	/* needs recovery by a writer after a crash */
+	BG_EROFS = -19,		/* read-only file system */
 	/* hardware tokens */
 	BG_ENODEV = -30,	/* no token connected */
 	BG_ENOCRED = -31,	/* the credential is on no connected token */

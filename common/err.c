@@ -33,6 +33,7 @@ static const struct bg_errmsg bg_errmsgs[] = {
 	{ BG_EPROOF, "Merkle proof does not verify" },
 	{ BG_ECONSIST, "log is not consistent with the checkpoint" },
 	{ BG_ERECOVER, "the log needs recovery after a crash" },
+	{ BG_EROFS, "the file system is read-only" },
 	{ BG_ENODEV, "no token found: connect the token" },
 	{ BG_ENOCRED, "the credential is not on any connected token" },
 	{ BG_EPIN, "wrong PIN" },
@@ -71,6 +72,8 @@ bg_err_from_errno(int errnum)
 	case EDQUOT:
 #endif
 		return BG_ENOSPC;
+	case EROFS:
+		return BG_EROFS;
 	case ENOENT:
 		return BG_ENOENT;
 	case EEXIST:

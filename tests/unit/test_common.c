@@ -123,7 +123,7 @@ static const int all_codes[] = {
 	BG_OK, BG_EINTERNAL, BG_ENOMEM, BG_EINVAL, BG_EFORMAT, BG_EIO,
 	BG_ENOSPC, BG_EEXIST, BG_ENOENT, BG_ELOCKED, BG_ETAMPER, BG_ESIG,
 	BG_ECRYPTO, BG_ERANGE, BG_EPERM, BG_ETOOBIG, BG_EPROOF, BG_ECONSIST,
-	BG_ERECOVER, BG_ENODEV, BG_ENOCRED, BG_EPIN, BG_EPINBLOCKED,
+	BG_ERECOVER, BG_EROFS, BG_ENODEV, BG_ENOCRED, BG_EPIN, BG_EPINBLOCKED,
 	BG_ETIMEOUT, BG_EREMOVED, BG_ENOUP, BG_EWRONGTOKEN, BG_ENOSLOT,
 	BG_ESERIAL, BG_ERESPONSE, BG_EUV, BG_EDEVICE, BG_EATTEST,
 };
@@ -134,7 +134,7 @@ test_strerror_distinct(void **state)
 	size_t i, j;
 
 	(void)state;
-	assert_int_equal(NELEM(all_codes), 33);
+	assert_int_equal(NELEM(all_codes), 34);
 	for (i = 0; i < NELEM(all_codes); i++) {
 		const char *m = bg_strerror(all_codes[i]);
 
@@ -189,7 +189,7 @@ test_strerror_unknown(void **state)
 {
 	(void)state;
 	assert_string_equal(bg_strerror(1), "unknown error");
-	assert_string_equal(bg_strerror(-19), "unknown error");
+	assert_string_equal(bg_strerror(-20), "unknown error");
 	assert_string_equal(bg_strerror(-29), "unknown error");
 	assert_string_equal(bg_strerror(-44), "unknown error");
 	assert_string_equal(bg_strerror(INT_MIN), "unknown error");
@@ -202,6 +202,8 @@ test_err_from_errno(void **state)
 	(void)state;
 	assert_int_equal(bg_err_from_errno(ENOSPC), BG_ENOSPC);
 	assert_int_equal(bg_err_from_errno(EDQUOT), BG_ENOSPC);
+	/* a read-only remount is said as such, not as an I/O error */
+	assert_int_equal(bg_err_from_errno(EROFS), BG_EROFS);
 	assert_int_equal(bg_err_from_errno(ENOENT), BG_ENOENT);
 	assert_int_equal(bg_err_from_errno(EEXIST), BG_EEXIST);
 	assert_int_equal(bg_err_from_errno(EACCES), BG_EPERM);
