@@ -80,5 +80,24 @@ bgrun audit consistency 2 5
 check "consistency 2 5 exits 0" is_rc 0
 check "consistency 2 5 is between 2 and 5" has_out "^new size 5$"
 
+# ------------------------------------------------ a read-only file system
+# (root only: a tmpfs remounted read-only; skipped, saying so, otherwise)
+ro=$dir/ro
+mkdir "$ro"
+if [ "$(id -u)" -eq 0 ] && mount -t tmpfs -o size=8m none "$ro" 2>/dev/null; then
+	"$bg" --state "$ro/state" audit init >/dev/null 2>&1
+	if mount -o remount,ro "$ro" 2>/dev/null; then
+		"$bg" --state "$ro/state" audit note "on a read-only disk" >"$out" 2>"$err"
+		rc=$?
+		check "a note on a read-only file system: refused" is_rc 1
+		check "... naming the cause (read-only), not an I/O error" has_err "read-only"
+	else
+		echo "skip - cannot remount a tmpfs read-only here"
+	fi
+	umount "$ro" 2>/dev/null
+else
+	echo "skip - the read-only case needs root and mount"
+fi
+
 echo "$pass passed, $failed failed"
 [ "$failed" -eq 0 ]
