@@ -253,6 +253,8 @@ take_stdin(const cJSON *req, int argc, char **argv)
 			r = BG_OK;
 		close(fd);
 	}
+	/* a configuration holds the alert hooks' secrets */
+	bg_wipe(buf, len + 1);
 	free(buf);
 	return r;
 }
