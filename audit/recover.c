@@ -475,7 +475,9 @@ bg_recover(struct bg_audit *log)
 	char why[200];
 	int pos, torn, r;
 
-	if ((r = read_slots(log, &s)) != BG_OK ||
+	/* the writer lock is held: a temp file here is a dead writer's */
+	if ((r = bg_file_sweep_temps(log->dir, NULL)) != BG_OK ||
+	    (r = read_slots(log, &s)) != BG_OK ||
 	    (r = entries_size(log, &fsz)) != BG_OK)
 		goto out;
 	if ((r = bg_slots_select(s, UINT64_MAX, &pos, why, sizeof(why))) != BG_OK) {
@@ -486,7 +488,7 @@ bg_recover(struct bg_audit *log)
 		goto out;
 	log->note_stale = 1;
 	torn = bg_slots_other_torn(s, pos);
-	if (fast_state(log, &s[pos], fsz)) {
+	if (!log->rebuild && fast_state(log, &s[pos], fsz)) {
 		if (torn) {	/* entries end exactly at the older slot */
 			r = removed_append();
 			goto out;

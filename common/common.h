@@ -223,6 +223,18 @@ int bg_read_line(int fd, char *buf, size_t max, size_t *len);
 int bg_file_replace(const char *path, const void *data, size_t len,
     mode_t mode);
 /*
+ * 1 when name (no directory) is a temporary file of bg_file_replace:
+ * "<name>.tmp.<pid>.<16 lower-case hex digits>".
+ */
+int bg_file_is_temp(const char *name);
+/*
+ * Removes from dir the temporary files bg_file_replace left there when it
+ * was killed between creating one and renaming it. Only for a caller that
+ * holds the lock every writer of dir holds: another writer's temp file
+ * would go too. *removed (may be NULL) counts the files removed.
+ */
+int bg_file_sweep_temps(const char *dir, unsigned *removed);
+/*
  * Creates path with O_EXCL|O_NOFOLLOW and the given mode, writes data,
  * fsyncs file and directory. BG_EEXIST when it already exists.
  */

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <dirent.h>
 #include <unistd.h>
 
 #include <openssl/rand.h>
@@ -166,6 +167,51 @@ temp_name(const char *path, char **out)
 	}
 	*out = s;
 	return BG_OK;
+}
+
+/* 1 when name ends as temp_name ends: ".tmp.<pid>.<16 hex digits>". */
+int
+bg_file_is_temp(const char *name)
+{
+	const char *t = NULL, *p;
+	size_t i, digits;
+
+	for (p = strstr(name, ".tmp."); p != NULL; p = strstr(p + 1, ".tmp."))
+		t = p;
+	if (t == NULL || t == name)
+		return 0;
+	p = t + 5;
+	for (digits = 0; p[digits] >= '0' && p[digits] <= '9'; digits++)
+		;
+	if (digits == 0 || p[digits] != '.' || strlen(p + digits + 1) != 16)
+		return 0;
+	p += digits + 1;
+	for (i = 0; i < 16; i++)
+		if (!((p[i] >= '0' && p[i] <= '9') || (p[i] >= 'a' &&
+		    p[i] <= 'f')))
+			return 0;
+	return 1;
+}
+
+int
+bg_file_sweep_temps(const char *dir, unsigned *removed)
+{
+	struct dirent *de;
+	DIR *d;
+	int r = BG_OK;
+
+	if ((d = opendir(dir)) == NULL)
+		return errno == ENOENT ? BG_OK : bg_err_from_errno(errno);
+	while ((de = readdir(d)) != NULL)
+		if (bg_file_is_temp(de->d_name)) {
+			if (unlinkat(dirfd(d), de->d_name, 0) == 0) {
+				if (removed != NULL)
+					++*removed;
+			} else if (errno != ENOENT)
+				r = bg_err_from_errno(errno);
+		}
+	closedir(d);
+	return r;
 }
 
 int

@@ -812,9 +812,9 @@ find_pending(const char *dir, const char *sub, char (*names)[128], size_t max,
 		return errno == ENOENT || errno == ENOTDIR ? BG_OK :
 		    bg_err_from_errno(errno);
 	while ((de = readdir(d)) != NULL && *n < max) {
-		if (strstr(de->d_name, PENDING ".tmp.") != NULL) {
-			/* a staging file's own temp, left by a crash while we
-			 * did not hold the lock: never named by the log */
+		if (bg_file_is_temp(de->d_name)) {
+			/* a replacement cut short by a crash while we did not
+			 * hold the lock: never named by the log */
 			(void)unlinkat(dirfd(d), de->d_name, 0);
 			continue;
 		}
@@ -858,6 +858,17 @@ settle(struct bg_state *st, const char *name, const struct recorded *rec)
  * writes the log recorded and drops the others, so every file is again
  * the version the log last named.
  */
+/* Temp files of blobs (versions/) cut short by a crash. */
+static int
+sweep_blobs(const struct bg_state *st)
+{
+	char path[BG_PATH_MAX];
+
+	if (bg_path_join(path, sizeof(path), st->dir, "versions") != BG_OK)
+		return BG_ETOOBIG;
+	return bg_file_sweep_temps(path, NULL);
+}
+
 static int
 recover_pending(struct bg_state *st)
 {
@@ -871,6 +882,8 @@ recover_pending(struct bg_state *st)
 	r = find_pending(st->dir, "", names, 64, &n);
 	for (i = 0; r == BG_OK && nested_dirs[i] != NULL; i++)
 		r = find_pending(st->dir, nested_dirs[i], names, 64, &n);
+	if (r == BG_OK)
+		r = sweep_blobs(st);
 	if (r != BG_OK || n == 0)
 		goto out;
 	r = bg_audit_foreach(st->log, 0, bg_audit_size(st->log), collect, &rec);
