@@ -180,6 +180,14 @@ struct bg_audit_verify_result {
 	uint64_t bad_seq;	/* the first bad entry, when bad */
 	uint64_t unacked;	/* complete entries after the checkpoint */
 	char reason[256];	/* what failed, for people */
+	/*
+	 * 1 when a derived file (tree, index) is short or does not match
+	 * the entries: what a power loss can leave, since they are written
+	 * without sync. Not tampering (BG_OK): derived says so for people,
+	 * and bg_audit_rebuild() makes them again.
+	 */
+	int derived_bad;
+	char derived[256];
 };
 
 /*
@@ -191,5 +199,11 @@ struct bg_audit_verify_result {
  */
 int bg_audit_verify(const char *dir, const struct bg_audit_verify_opts *opts,
     struct bg_audit_verify_result *result);
+/*
+ * Takes the writer lock (as bg_audit_open in write mode, recovering a
+ * crash first) and rebuilds the derived files from the entries, checked
+ * against the signed checkpoint.
+ */
+int bg_audit_rebuild(const char *dir);
 
 #endif /* BG_AUDIT_H */

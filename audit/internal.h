@@ -184,6 +184,7 @@ struct bg_audit {
 	int dirfd;
 	int writable;
 	int poisoned;		/* an I/O error left the state unknown */
+	int rebuild;		/* the writer's open rebuilds derived files */
 	int entries_fd;
 	int slots_fd;
 	struct bg_store store;

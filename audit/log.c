@@ -1,6 +1,7 @@
 /* Opening, creating and reading the audit log. */
 #include <dirent.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
@@ -69,8 +70,10 @@ log_new(const char *dir, int writable)
 	return log;
 }
 
-int
-bg_audit_open(const char *dir, enum bg_audit_mode mode, bg_audit_t **out)
+/* Opens the log; rebuild (writers) makes the derived files again. */
+static int
+log_open(const char *dir, enum bg_audit_mode mode, int rebuild,
+    bg_audit_t **out)
 {
 	struct bg_audit *log;
 	int r;
@@ -81,6 +84,7 @@ bg_audit_open(const char *dir, enum bg_audit_mode mode, bg_audit_t **out)
 	*out = NULL;
 	if ((log = log_new(dir, mode == BG_AUDIT_WRITE)) == NULL)
 		return BG_ENOMEM;
+	log->rebuild = rebuild;
 	if ((r = log_files(log)) == BG_OK) {
 		if (log->writable && (r = log_signing_key(log)) == BG_OK)
 			r = bg_recover(log);
@@ -93,6 +97,22 @@ bg_audit_open(const char *dir, enum bg_audit_mode mode, bg_audit_t **out)
 	}
 	*out = log;
 	return BG_OK;
+}
+
+int
+bg_audit_open(const char *dir, enum bg_audit_mode mode, bg_audit_t **out)
+{
+	return log_open(dir, mode, 0, out);
+}
+
+int
+bg_audit_rebuild(const char *dir)
+{
+	bg_audit_t *log = NULL;
+	int r = log_open(dir, BG_AUDIT_WRITE, 1, &log);
+
+	bg_audit_close(&log);
+	return r;
 }
 
 void
@@ -165,6 +185,25 @@ bg_audit_verifier_key(const bg_audit_t *log, char *out, size_t outsz)
 	return bg_note_vkey_format(&log->key, out, outsz);
 }
 
+/*
+ * The index said where entry seq starts: a line there that is not entry
+ * seq is a derived file gone wrong (a power loss), not the entries.
+ */
+static int
+first_is(const char *line, size_t len, uint64_t seq)
+{
+	char t[BG_TIME_LEN + 1];
+	uint64_t got;
+
+	if (bg_entry_scan(line, len, &got, t) == BG_OK && got == seq)
+		return BG_OK;
+	bg_audit_set_why("audit/index (derived entry offsets) does not point "
+	    "at entry %" PRIu64 ": not written back before a power loss, or "
+	    "damaged; 'breakglass audit verify' checks the entries and "
+	    "rebuilds it", seq);
+	return BG_ERECOVER;
+}
+
 int
 bg_audit_foreach(bg_audit_t *log, uint64_t first, uint64_t last,
     bg_audit_entry_fn fn, void *ctx)
@@ -190,6 +229,8 @@ bg_audit_foreach(bg_audit_t *log, uint64_t first, uint64_t last,
 			r = r == 0 ? BG_ETAMPER : r;	/* shorter than indexed */
 			break;
 		}
+		if (seq == first && (r = first_is(line, len, seq)) != BG_OK)
+			break;
 		if ((r = fn(ctx, seq, line, len)) != 0)
 			break;
 	}

@@ -20,9 +20,11 @@ root_at(bg_audit_t *log, uint64_t size, uint8_t out[BG_HASH_LEN])
 static int
 store_bad(void)
 {
-	bg_audit_set_why("audit/tree disagrees with the signed checkpoint; "
-	    "run 'breakglass audit verify'");
-	return BG_ETAMPER;
+	bg_audit_set_why("audit/tree (derived node hashes) does not match "
+	    "the signed checkpoint: not written back before a power loss, or "
+	    "damaged; 'breakglass audit verify' checks the entries and "
+	    "rebuilds it");
+	return BG_ERECOVER;
 }
 
 /* A root computed from the derived store must equal the signed one. */

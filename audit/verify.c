@@ -21,8 +21,16 @@
 #include "audit/internal.h"
 
 #define TARGETS 3		/* newest checkpoint, caller's, plain file */
-#define TREE_BUF 2048		/* hashes read from the node store at once */
+#define REC_BUF 2048		/* records read from a derived file at once */
 #define VERIFY_BATCH 4096	/* lines hashed together */
+
+/* Fixed-size records of a derived file (tree: hashes; index: offsets). */
+struct records {
+	int fd;
+	size_t width;
+	uint8_t *buf;
+	uint64_t limit, seen, first, n;
+};
 
 struct target {
 	int used, have;
@@ -42,10 +50,10 @@ struct vstate {
 	struct target t[TARGETS];
 	struct bg_merkle_stream stream;
 	char prev_time[BG_TIME_LEN + 1];
-	/* node store comparison */
-	uint8_t *tbuf;
-	uint64_t tlimit, tseen, tbuf_first, tbuf_n;
-	int store_bad;
+	/* derived files compared: node store, index */
+	struct records tree, index;
+	uint64_t end;			/* end offset of the last line seen */
+	int store_bad, index_bad;
 	uint64_t store_bad_seq;
 };
 
@@ -61,24 +69,25 @@ fail(struct vstate *v, int err, int bad, uint64_t seq, const char *msg)
 	return err;
 }
 
+/* The next record of r into out; BG_EIO when the file ends early. */
 static int
-tree_next(struct vstate *v, uint8_t out[BG_HASH_LEN])
+records_next(struct records *r, uint8_t *out)
 {
 	uint64_t want;
 	ssize_t got;
 
-	if (v->tseen >= v->tbuf_first + v->tbuf_n) {
-		want = v->tlimit - v->tseen < TREE_BUF ? v->tlimit - v->tseen :
-		    TREE_BUF;
-		got = pread(v->st.tree_fd, v->tbuf, (size_t)want * BG_HASH_LEN,
-		    (off_t)(v->tseen * BG_HASH_LEN));
-		if (got < BG_HASH_LEN)
+	if (r->seen >= r->first + r->n) {
+		want = r->limit - r->seen < REC_BUF ? r->limit - r->seen :
+		    REC_BUF;
+		got = pread(r->fd, r->buf, (size_t)want * r->width,
+		    (off_t)(r->seen * r->width));
+		if (got < (ssize_t)r->width)
 			return BG_EIO;
-		v->tbuf_first = v->tseen;
-		v->tbuf_n = (uint64_t)got / BG_HASH_LEN;
+		r->first = r->seen;
+		r->n = (uint64_t)got / r->width;
 	}
-	memcpy(out, v->tbuf + (v->tseen - v->tbuf_first) * BG_HASH_LEN,
-	    BG_HASH_LEN);
+	memcpy(out, r->buf + (r->seen - r->first) * r->width, r->width);
+	r->seen++;
 	return BG_OK;
 }
 
@@ -89,15 +98,35 @@ store_cmp(void *ctx, unsigned level, uint64_t index, const uint8_t *h)
 	struct vstate *v = ctx;
 	uint8_t stored[BG_HASH_LEN];
 
-	if (v->tseen >= v->tlimit || v->store_bad)
+	if (v->tree.seen >= v->tree.limit || v->store_bad)
 		return BG_OK;
-	if (tree_next(v, stored) != BG_OK ||
+	if (records_next(&v->tree, stored) != BG_OK ||
 	    memcmp(stored, h, BG_HASH_LEN) != 0) {
 		v->store_bad = 1;
 		v->store_bad_seq = ((index + 1) << level) - 1;
 	}
-	v->tseen++;
 	return BG_OK;
+}
+
+/* Compares the end offset of each line with the index's. */
+static void
+index_cmp(struct vstate *v, size_t len)
+{
+	uint8_t b[8];
+	uint64_t stored = 0;
+	int i;
+
+	v->end += len + 1;
+	if (v->index.seen >= v->index.limit || v->index_bad)
+		return;
+	if (records_next(&v->index, b) != BG_OK) {
+		v->index_bad = 1;
+		return;
+	}
+	for (i = 7; i >= 0; i--)
+		stored = stored << 8 | b[i];
+	if (stored != v->end)
+		v->index_bad = 1;
 }
 
 /*
@@ -167,6 +196,7 @@ check_line(struct vstate *v, uint64_t i, const char *line, size_t len,
 	} else if (strcmp(t, v->prev_time) < 0)
 		return fail(v, BG_ETAMPER, 1, i, "entry time goes backwards");
 	memcpy(v->prev_time, t, sizeof(t));
+	index_cmp(v, len);
 	if ((r = bg_merkle_stream_add(&v->stream, leaf, store_cmp, v)) != BG_OK)
 		return r;
 	for (k = 0; k < TARGETS; k++)
@@ -353,6 +383,21 @@ judge_targets(struct vstate *v, int from, int to)
 	return BG_OK;
 }
 
+/*
+ * The derived files, written without sync: wrong or shorter than the
+ * checkpoint after a power loss. Nothing trusts them unchecked (proofs
+ * are checked against the signed root, entry offsets against the seq),
+ * so this is not tampering.
+ */
+static void
+derived(struct vstate *v)
+{
+	v->res->derived_bad = v->store_bad || v->index_bad ||
+	    v->tree.limit < bg_merkle_store_count(v->n) ||
+	    v->index.limit < v->n;
+	v->store_bad |= v->tree.limit < bg_merkle_store_count(v->n);
+}
+
 static int
 judge(struct vstate *v, uint64_t lines, size_t partial)
 {
@@ -379,9 +424,7 @@ judge(struct vstate *v, uint64_t lines, size_t partial)
 		    "than checkpoint.slots (the slots were rolled back)");
 	if ((r = judge_targets(v, 1, TARGETS)) != BG_OK)
 		return r;
-	if (v->store_bad)
-		return fail(v, BG_ETAMPER, 0, v->store_bad_seq, "audit/tree "
-		    "(derived node hashes) is corrupt; the entries are intact");
+	derived(v);
 	/*
 	 * Well-formed entries in seq order after the checkpoint are what a
 	 * crash between steps 2 and 3 of an append leaves: never acknowledged,
@@ -401,6 +444,13 @@ judge(struct vstate *v, uint64_t lines, size_t partial)
 		    "entry", msg, msg[0] != '\0' ? "; " : "", partial);
 	else
 		snprintf(v->res->reason, sizeof(v->res->reason), "%s", msg);
+	if (v->res->derived_bad)
+		snprintf(v->res->derived, sizeof(v->res->derived), "warning: "
+		    "%s does not match the entries%s (not written back before "
+		    "a power loss, or damaged; derived data: the entries are "
+		    "intact and it is rebuilt from them)", v->store_bad ?
+		    "audit/tree" : "audit/index", v->store_bad ? "" :
+		    " (derived entry offsets)");
 	return BG_OK;
 }
 
@@ -433,20 +483,32 @@ verify_open(struct vstate *v, int *slots_fd)
 	return r;
 }
 
-static void
+/* The records of the derived files to compare: those present. */
+static int
 store_limit(struct vstate *v)
 {
 	uint64_t idx_n, tree_n, want = bg_merkle_store_count(v->n);
 
-	v->tlimit = 0;
-	if (v->st.tree_fd >= 0 && bg_store_counts(&v->st, &idx_n, &tree_n) == BG_OK)
-		v->tlimit = tree_n < want ? tree_n : want;
+	v->tree.fd = v->st.tree_fd;
+	v->tree.width = BG_HASH_LEN;
+	v->index.fd = v->st.index_fd;
+	v->index.width = 8;
+	if (v->st.tree_fd >= 0 && bg_store_counts(&v->st, &idx_n, &tree_n) ==
+	    BG_OK) {
+		v->tree.limit = tree_n < want ? tree_n : want;
+		v->index.limit = idx_n < v->n ? idx_n : v->n;
+	}
+	if ((v->tree.buf = malloc(REC_BUF * BG_HASH_LEN)) == NULL ||
+	    (v->index.buf = malloc(REC_BUF * 8)) == NULL)
+		return BG_ENOMEM;
+	return BG_OK;
 }
 
 static void
 verify_close(struct vstate *v, int slots_fd)
 {
-	free(v->tbuf);
+	free(v->tree.buf);
+	free(v->index.buf);
 	bg_store_close(&v->st);
 	if (slots_fd >= 0)
 		close(slots_fd);
@@ -464,11 +526,8 @@ verify_run(struct vstate *v)
 	if ((r = verify_open(v, &slots_fd)) != BG_OK ||
 	    (r = load_targets(v, slots_fd)) != BG_OK)
 		goto out;
-	store_limit(v);
-	r = BG_ENOMEM;
-	if ((v->tbuf = malloc(TREE_BUF * BG_HASH_LEN)) == NULL)
-		goto out;
-	if ((r = scan(v, &lines, &partial)) == BG_OK)
+	if ((r = store_limit(v)) == BG_OK &&
+	    (r = scan(v, &lines, &partial)) == BG_OK)
 		r = judge(v, lines, partial);
 	v->res->entries = lines < v->n ? lines : v->n;
 	if (v->o->progress != NULL)
@@ -496,6 +555,7 @@ bg_audit_verify(const char *dir, const struct bg_audit_verify_opts *opts,
 	v->dir = dir;
 	v->res = res;
 	v->entries_fd = v->st.tree_fd = v->st.index_fd = -1;
+	v->tree.fd = v->index.fd = -1;
 	bg_merkle_stream_init(&v->stream);
 	r = verify_run(v);
 	free(v);

@@ -300,6 +300,26 @@ verify_report(int r, const struct bg_audit_verify_result *res)
 }
 
 /*
+ * Derived files a power loss left wrong: a warning, and made again from
+ * the entries (the verify just checked them). Not an alarm: nothing
+ * trusts them unchecked (docs/audit.md "After a crash").
+ */
+static void
+rebuild(const struct bg_cli *cli, const struct bg_audit_verify_result *res)
+{
+	int r;
+
+	bg_cli_error("%s", res->derived);
+	if ((r = bg_audit_rebuild(cli->audit_dir)) == BG_OK)
+		bg_cli_error("rebuilt audit/tree and audit/index from the "
+		    "entries");
+	else
+		bg_cli_error("could not rebuild them now (%s%s%s): run audit "
+		    "verify again where it can write the log", bg_strerror(r),
+		    bg_why()[0] != '\0' ? ": " : "", bg_why());
+}
+
+/*
  * The governance pass (docs/audit.md "Governance"): the chain rebuilt
  * from the log and every token-signed entry re-verified against it; the
  * genesis compared with the fingerprint the auditor holds, when given.
@@ -356,6 +376,8 @@ cmd_verify(struct bg_cli *cli, int argc, char **argv)
 		if (isatty(STDERR_FILENO))
 			o.progress = progress;
 		r = verify_report(bg_audit_verify(cli->audit_dir, &o, &res), &res);
+		if (r == BG_EXIT_OK && res.derived_bad)
+			rebuild(cli, &res);
 		if (r == BG_EXIT_OK)
 			r = verify_governance(cli, res.entries, fp, res.reason,
 			    sizeof(res.reason));
