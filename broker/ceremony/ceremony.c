@@ -58,14 +58,28 @@ bg_cer_begin(struct bg_cer *c, const char *dir, FILE *out,
 	    (r = cer_mode(c)) != BG_OK || (r = cer_chain(c)) != BG_OK) {
 		if (r == BG_ETAMPER || r == BG_EFORMAT)
 			tampered(c, r);
-		bg_ledger_free(&c->ledger);
-		bg_chain_free(&c->chain);
-		bg_vault_free(&c->v);
-		bg_state_close(&c->st);
+		bg_cer_end(c);
 		return r;
 	}
 	c->now = (uint64_t)time(NULL);
 	return BG_OK;
+}
+
+int
+bg_cer_settle(const char *dir)
+{
+	struct bg_cer c;
+	int r;
+
+	memset(&c, 0, sizeof(c));
+	if ((r = bg_state_open(&c.st, dir)) != BG_OK)
+		return r;
+	if ((r = bg_vault_load(&c.st, &c.v)) == BG_OK && cer_mode(&c) == BG_OK)
+		r = cer_chain(&c);	/* finishes an apply cut short */
+	bg_cer_end(&c);
+	/* nothing to settle, or not ours to: the caller's checks say why */
+	return r == BG_ENOENT || r == BG_ETAMPER || r == BG_EFORMAT ||
+	    r == BG_EPERM || r == BG_ECONSIST ? BG_OK : r;
 }
 
 void

@@ -116,6 +116,14 @@ int bg_cer_begin(struct bg_cer *c, const char *dir, FILE *out,
     const struct bg_token_opts *o);
 void bg_cer_end(struct bg_cer *c);
 /*
+ * What a writer settles before checking the vault (vault verify): a
+ * change apply cut short after its link was recorded, vault.json one link
+ * behind the chain head, is finished as bg_cer_begin finishes it. Records
+ * nothing else: BG_OK also when there is nothing to finish, or when the
+ * state is not whole (the caller's checks report that).
+ */
+int bg_cer_settle(const char *dir);
+/*
  * What a client needs to touch for a command (kit.c): the vault as
  * vault.json has it with its items' commitments, the chain from genesis
  * and the log's size and root. bg_cer_remote() makes a ceremony of it in

@@ -6,6 +6,7 @@
 #include "broker/cli/cli.h"
 #include "broker/alerts/alerts.h"
 #include "broker/state/state.h"
+#include "broker/ceremony/ceremony.h"
 #include "broker/chain/chain.h"
 #include "broker/vault/vault.h"
 
@@ -73,6 +74,8 @@ cmd_verify(struct bg_cli *cli, int argc, char **argv)
 	if (argc != 0)
 		return BG_EXIT_USAGE;
 	r = bg_state_verify(cli->state, say_problem, &n);
+	if (r == BG_OK && (r = bg_cer_settle(cli->state)) != BG_OK)
+		return bg_cli_fail("cannot settle the vault", r);
 	if (r == BG_OK)
 		r = verify_vault(cli->state, &n);
 	if (r == BG_OK) {
