@@ -416,6 +416,26 @@ record_release(struct rel *r, const char *requester, int reveal_seed)
 	return rc;
 }
 
+/*
+ * Each item the request names is the version it names, and verifies
+ * (sealer's signature, commitments): checked before release.done is
+ * recorded, so a vault re-recorded by hand is refused, never released.
+ */
+static int
+items_check(struct rel *r)
+{
+	struct bg_vault_item *it;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < r->f->rq2->nentries; i++)
+		if ((rc = cer_item(r->c, r->f, &r->f->rq2->entry[i], &it)) !=
+		    BG_OK || (rc = bg_vault_item_verify(r->c->v, r->acct,
+		    it)) != BG_OK)
+			return rc;
+	return BG_OK;
+}
+
 /* Everything release checks before any touch. */
 static int
 release_check(struct rel *r, const char *requester,
@@ -436,6 +456,7 @@ release_check(struct rel *r, const char *requester,
 		return BG_EPERM;
 	}
 	if ((rc = cer_open_check(r->c, r->f)) != BG_OK ||
+	    (rc = items_check(r)) != BG_OK ||
 	    (rc = check_approvals(r)) != BG_OK)
 		return rc;
 	return timelock(r);
