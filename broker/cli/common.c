@@ -33,10 +33,10 @@ bg_cli_error(const char *fmt, ...)
 		fputs(msg, stderr);
 		if (strstr(msg, why) != NULL)
 			why = "";
-	} else {		/* too long to compare: say it all */
-		va_start(ap, fmt);
-		vfprintf(stderr, fmt, ap);
-		va_end(ap);
+	} else if (n >= 0) {	/* bounded: an argument may be huge */
+		fputs(msg, stderr);
+		fprintf(stderr, "... (%zu more bytes not shown)",
+		    (size_t)n - (sizeof(msg) - 1));
 	}
 	if (why[0] != '\0')
 		fprintf(stderr, ": %s", why);

@@ -67,5 +67,13 @@ run frobnicate
 check "an unknown command: exit 2" is_rc 2
 check "an unknown command: named" has_err "unknown command 'frobnicate'"
 
+# an error bounds what it echoes: a 120,000-byte word is not said whole
+run "$(head -c 120000 /dev/zero | tr '\0' a)"
+check "a 120 KB unknown command: exit 2" is_rc 2
+check "a 120 KB unknown command: the error is under 2 KB ($(wc -c <"$err") bytes)" \
+    test "$(wc -c <"$err")" -lt 2048
+check "a 120 KB unknown command: it says how much was not shown" \
+    has_err "more bytes not shown"
+
 echo "$pass passed, $failed failed"
 [ "$failed" -eq 0 ]
