@@ -89,6 +89,13 @@ int bg_secure_locked(void);
 void bg_wipe(void *p, size_t len);
 /* Constant-time comparison: 0 when equal. */
 int bg_ct_memcmp(const void *a, const void *b, size_t len);
+/*
+ * Writes the NUL-terminated strings of parts (up to a NULL, at most 16)
+ * to fd with writev(2), straight from where they are: a secret is never
+ * copied into stdio's buffer, which lives in the ordinary heap until
+ * exit. Flushes stdout first, so lines keep their order.
+ */
+int bg_write_secret(int fd, const char *const *parts);
 /* Makes the process undumpable and disables core files. */
 int bg_no_dump(void);
 

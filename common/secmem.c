@@ -8,8 +8,12 @@
  */
 #include <errno.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/uio.h>
 
 #include <openssl/crypto.h>
 
@@ -90,5 +94,38 @@ bg_no_dump(void)
 		return bg_err_from_errno(errno);
 	if (setrlimit(RLIMIT_CORE, &rl) != 0)
 		return bg_err_from_errno(errno);
+	return BG_OK;
+}
+
+int
+bg_write_secret(int fd, const char *const *parts)
+{
+	struct iovec iov[16];
+	size_t n = 0, skip;
+	ssize_t w;
+	int i;
+
+	for (i = 0; parts[i] != NULL; i++) {
+		if (i == 16)
+			return BG_EINVAL;
+		iov[i].iov_base = (void *)(uintptr_t)parts[i];
+		iov[i].iov_len = strlen(parts[i]);
+	}
+	if (fflush(stdout) != 0)
+		return bg_err_from_errno(errno);
+	while (n < (size_t)i) {
+		if ((w = writev(fd, iov + n, (int)((size_t)i - n))) < 0) {
+			if (errno == EINTR)
+				continue;
+			return bg_err_from_errno(errno);
+		}
+		for (skip = (size_t)w; n < (size_t)i && skip >= iov[n].iov_len;
+		    n++)
+			skip -= iov[n].iov_len;
+		if (n < (size_t)i) {
+			iov[n].iov_base = (char *)iov[n].iov_base + skip;
+			iov[n].iov_len -= skip;
+		}
+	}
 	return BG_OK;
 }

@@ -288,7 +288,14 @@ int bg_cer_release_open(struct bg_cer *c, const cJSON *after,
 struct bg_cer_seal {
 	const char *account, *item, *as;
 	int note;		/* a recovery note NAME (else root-*) */
+	uint64_t kit_next;	/* the version the kit offered (0: unknown) */
 };
+/*
+ * The version of s's item that the kit's vault makes next: what an honest
+ * client seals. A submit naming it when the vault has moved on since is a
+ * race (another sealer was faster), not a forgery.
+ */
+uint64_t bg_cer_seal_kit_next(const cJSON *kit, const struct bg_cer_seal *s);
 /* The kind an item name has: root-password, root-mfa, or a note. */
 int bg_cer_seal_kind(const char *item, int note, enum bg_item_kind *kind);
 /*

@@ -168,7 +168,35 @@ bg_cer_seal_args_from_json(const cJSON *args, struct bg_cer_seal *s)
 		return BG_EFORMAT;
 	}
 	s->note = cJSON_IsTrue(n);
+	s->kit_next = 0;
 	return BG_OK;
+}
+
+/* the kit's vault: accounts[].items[] of {name, version, ...} */
+uint64_t
+bg_cer_seal_kit_next(const cJSON *kit, const struct bg_cer_seal *s)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(kit, "vault");
+	const cJSON *a, *i, *name, *ver;
+	uint64_t next = 1;
+
+	cJSON_ArrayForEach(a, cJSON_GetObjectItemCaseSensitive(v,
+	    "accounts")) {
+		if (!cJSON_IsString(name = cJSON_GetObjectItemCaseSensitive(a,
+		    "id")) || strcmp(name->valuestring, s->account) != 0)
+			continue;
+		cJSON_ArrayForEach(i, cJSON_GetObjectItemCaseSensitive(a,
+		    "items")) {
+			name = cJSON_GetObjectItemCaseSensitive(i, "name");
+			ver = cJSON_GetObjectItemCaseSensitive(i, "version");
+			if (cJSON_IsString(name) && cJSON_IsNumber(ver) &&
+			    strcmp(name->valuestring, s->item) == 0 &&
+			    ver->valuedouble >= (double)next)
+				next = (uint64_t)ver->valuedouble + 1;
+		}
+		return next;
+	}
+	return 0;
 }
 
 int
@@ -285,6 +313,16 @@ client_item(struct bg_cer *c, const struct bg_cer_seal *s,
 	    "commitments"), it->ver)) != BG_OK)
 		return r;
 	(void)bg_cer_seal_kind(s->item, s->note, &kind);
+	if (strcmp(it->name, s->item) == 0 && s->kit_next > 0 &&
+	    it->version == s->kit_next &&
+	    it->version < bg_vault_next_version(acct, s->item)) {
+		/* sealed again while this sealer typed: a race, not a forgery */
+		bg_set_why("%s was sealed again while %s sealed it (it is at "
+		    "version %llu now): nothing was written; seal again",
+		    s->item, s->as, (unsigned long long)
+		    (bg_vault_next_version(acct, s->item) - 1));
+		return BG_EPERM;
+	}
 	if (strcmp(it->name, s->item) != 0 || it->kind != kind ||
 	    it->version != bg_vault_next_version(acct, s->item) ||
 	    strcmp(it->sealer, s->as) != 0) {

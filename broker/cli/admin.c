@@ -1079,43 +1079,13 @@ seal_value(struct seal_args *a, const struct bg_vault_account *acct,
 	    read_secret(1, buf, len);
 }
 
-static int
-do_seal(struct bg_cer *c, void *arg, struct change *ch)
-{
-	struct seal_args *a = arg;
-	struct bg_cer_seal s = { a->account, a->item, a->as, a->note };
-	struct bg_vault_account *acct;
-	struct bg_vault_person *sealer;
-	struct bg_vault_item *it = NULL;
-	enum bg_item_kind kind;
-	uint8_t *buf;
-	size_t len = 0;
-	int r;
-
-	ch->account = a->account;
-	ch->actor = a->as;
-	if ((r = item_kind(a, &kind)) != BG_OK ||
-	    (r = bg_cer_seal_may(c, &s, &acct, &sealer)) != BG_OK)
-		return r;
-	if ((buf = bg_secure_alloc(SEAL_BUF)) == NULL)
-		return BG_ENOMEM;
-	if ((r = seal_value(a, acct, kind, buf, &len)) == BG_OK)
-		r = bg_vault_seal(c->v, acct, a->item, kind, buf, len, c->now,
-		    &it);
-	bg_secure_free(&buf, SEAL_BUF);
-	if (r != BG_OK || (r = bg_cer_seal_sign(c, sealer, it)) != BG_OK)
-		return r;
-	ch->event = "item.sealed";
-	return bg_cer_seal_detail(c, it, &ch->detail);
-}
-
 /* Production: the value sealed here into the kit's vault, the daemon
  * checks and takes the version (ceremony.h). */
 static int
 seal_take(struct bg_cer *c, const cJSON *kit, void *ctx, cJSON **sub)
 {
 	struct seal_args *a = ctx;
-	struct bg_cer_seal s = { a->account, a->item, a->as, a->note };
+	struct bg_cer_seal s = { a->account, a->item, a->as, a->note, 0 };
 	struct bg_vault_account *acct;
 	enum bg_item_kind kind;
 	uint8_t *buf;
@@ -1140,7 +1110,7 @@ seal_take(struct bg_cer *c, const cJSON *kit, void *ctx, cJSON **sub)
 static int
 remote_seal(struct bg_cli *cli, struct seal_args *a)
 {
-	struct bg_cer_seal s = { a->account, a->item, a->as, a->note };
+	struct bg_cer_seal s = { a->account, a->item, a->as, a->note, 0 };
 	enum bg_item_kind kind;
 	cJSON *args = NULL;
 
@@ -1186,17 +1156,14 @@ bg_cli_seal(struct bg_cli *cli, int argc, char **argv)
 	if ((a.generated = bg_secure_alloc(SEAL_BUF)) == NULL)
 		return bg_cli_fail("seal", BG_ENOMEM);
 	a.generated[0] = '\0';
-	if (cli->remote) {
-		r = remote_seal(cli, &a);
-	} else {
-		r = run_change(cli, "seal", do_seal, &a);
-		if (r == BG_EXIT_OK)
-			printf("sealed %s of account %s\n", a.item,
-			    a.account);
-	}
-	if (r == BG_EXIT_OK && a.generated[0] != '\0')
+	r = remote_seal(cli, &a);
+	if (r == BG_EXIT_OK && a.generated[0] != '\0') {
 		printf("generated root password for %s (set it in AWS now; it "
-		    "is shown only this once):\n%s\n", a.account, a.generated);
+		    "is shown only this once):\n", a.account);
+		if (bg_write_secret(STDOUT_FILENO, (const char *const[]){
+		    a.generated, "\n", NULL }) != BG_OK)
+			r = bg_cli_fail("cannot write the password", BG_EIO);
+	}
 	bg_secure_free(&a.generated, SEAL_BUF);
 	return r;
 }

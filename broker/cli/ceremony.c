@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <time.h>
 
 #include "common/common.h"
@@ -71,7 +72,7 @@ bg_cli_request(struct bg_cli *cli, int argc, char **argv)
 {
 	const char *reason = NULL, *ticket = NULL, *items = NULL, *as = NULL;
 	const char *pin = NULL, *pos[1], *list[LIST_MAX];
-	char id[BG_REQUEST_ID_LEN + 1], *copy = NULL;
+	char *copy = NULL;
 	struct bg_cli_opt opts[] = {
 		{ "--reason", &reason, NULL, NULL, 0, NULL },
 		{ "--ticket", &ticket, NULL, NULL, 0, NULL },
@@ -81,7 +82,6 @@ bg_cli_request(struct bg_cli *cli, int argc, char **argv)
 		{ NULL, NULL, NULL, NULL, 0, NULL },
 	};
 	struct bg_cer_ask *q;
-	struct bg_cer c;
 	size_t npos, n = 0;
 	int r;
 
@@ -101,17 +101,8 @@ bg_cli_request(struct bg_cli *cli, int argc, char **argv)
 	free(copy);
 	if (r != 0)
 		r = BG_EXIT_USAGE;
-	else if (cli->remote)
+	else
 		r = bg_cli_remote_request(cli, q, pin);
-	else if ((r = bg_cli_cer_begin(cli, &c, pin)) == BG_EXIT_OK) {
-		r = bg_cer_request(&c, q, id);
-		if (r == BG_OK) {
-			printf("request %s opened by %s for account %s\n", id,
-			    as, pos[0]);
-			(void)bg_cer_status(&c, id);
-		}
-		r = bg_cli_cer_finish(cli, &c, "request refused", r);
-	}
 	free(q);
 	return r;
 }
@@ -127,19 +118,12 @@ bg_cli_approve(struct bg_cli *cli, int argc, char **argv)
 		{ "--pin-fd", &pin, NULL, NULL, 0, NULL },
 		{ NULL, NULL, NULL, NULL, 0, NULL },
 	};
-	struct bg_cer c;
 	size_t npos;
-	int r;
 
 	if (bg_cli_opts(argc, argv, opts, pos, 1, &npos) != 0 || npos != 1 ||
 	    as == NULL)
 		return BG_EXIT_USAGE;
-	if (cli->remote)
-		return bg_cli_remote_approve(cli, pos[0], as, pin);
-	if ((r = bg_cli_cer_begin(cli, &c, pin)) != BG_EXIT_OK)
-		return r;
-	return bg_cli_cer_finish(cli, &c, "approval refused",
-	    bg_cer_approve(&c, pos[0], as));
+	return bg_cli_remote_approve(cli, pos[0], as, pin);
 }
 
 int
@@ -152,30 +136,36 @@ bg_cli_deny(struct bg_cli *cli, int argc, char **argv)
 		{ "--pin-fd", &pin, NULL, NULL, 0, NULL },
 		{ NULL, NULL, NULL, NULL, 0, NULL },
 	};
-	struct bg_cer c;
 	size_t npos;
-	int r;
 
 	if (bg_cli_opts(argc, argv, opts, pos, 1, &npos) != 0 || npos != 1 ||
 	    as == NULL || reason == NULL)
 		return BG_EXIT_USAGE;
-	if (cli->remote)
-		return bg_cli_remote_deny(cli, pos[0], as, reason, pin);
-	if ((r = bg_cli_cer_begin(cli, &c, pin)) != BG_EXIT_OK)
-		return r;
-	r = bg_cer_deny(&c, pos[0], as, reason);
-	if (r == BG_OK)
-		printf("request %s denied by %s\n", pos[0], as);
-	return bg_cli_cer_finish(cli, &c, "denial refused", r);
+	return bg_cli_remote_deny(cli, pos[0], as, reason, pin);
 }
 
 /* ============================================================= release */
+
+/*
+ * One line holding a secret: name, a, secret, then b and c (may be NULL)
+ * and a line break, written from where they are (bg_write_secret).
+ */
+static void
+show(const char *name, const char *a, const char *secret, const char *b,
+    const char *c)
+{
+	const char *parts[] = { name, a, secret, b != NULL ? b : "",
+	    c != NULL ? c : "", "\n", NULL };
+
+	if (bg_write_secret(STDOUT_FILENO, parts) != BG_OK)
+		bg_cli_error("%s: cannot write it to standard output", name);
+}
 
 static void
 show_totp(const struct bg_released *it, int reveal_seed)
 {
 	struct bg_totp *t = bg_secure_alloc(sizeof(*t));
-	char code[16], next[16], b32[BG_TOTP_B32_MAX + 1];
+	char code[16], next[16], b32[BG_TOTP_B32_MAX + 1], secs[48];
 	uint64_t now = (uint64_t)time(NULL);
 	unsigned left = 0;
 
@@ -185,11 +175,11 @@ show_totp(const struct bg_released *it, int reveal_seed)
 	    BG_OK) {
 		printf("%s: cannot compute a code\n", it->name);
 	} else {
-		printf("%s: code %s (%u s left), next %s\n", it->name, code,
-		    left, next);
+		snprintf(secs, sizeof(secs), " (%u s left), next ", left);
+		show(it->name, ": code ", code, secs, next);
 		if (reveal_seed && bg_totp_b32_encode(t->key, t->key_len, b32,
 		    sizeof(b32)) == BG_OK)
-			printf("%s seed (base32): %s\n", it->name, b32);
+			show(it->name, " seed (base32): ", b32, NULL, NULL);
 		bg_wipe(b32, sizeof(b32));
 	}
 	bg_wipe(code, sizeof(code));
@@ -206,11 +196,9 @@ bg_cli_show_items(const struct bg_released *items, size_t n, int reveal_seed)
 	for (i = 0; i < n; i++) {
 		if (items[i].kind == BG_ITEM_TOTP)
 			show_totp(&items[i], reveal_seed);
-		else if (items[i].kind == BG_ITEM_PASSWORD)
-			printf("%s: %s\n", items[i].name, (char *)items[i].data);
 		else
-			printf("%s:\n%s\n", items[i].name,
-			    (char *)items[i].data);
+			show(items[i].name, items[i].kind == BG_ITEM_PASSWORD ?
+			    ": " : ":\n", (char *)items[i].data, NULL, NULL);
 	}
 	printf("these versions were exposed when their quorum was recorded "
 	    "('vault show': RELEASED: ROTATE): seal new values\n");
@@ -228,22 +216,12 @@ bg_cli_release(struct bg_cli *cli, int argc, char **argv)
 		{ "--reveal-seed", NULL, &reveal, NULL, 0, NULL },
 		{ NULL, NULL, NULL, NULL, 0, NULL },
 	};
-	struct bg_released *items = NULL;
-	struct bg_cer c;
-	size_t npos, n = 0;
-	int r;
+	size_t npos;
 
 	if (bg_cli_opts(argc, argv, opts, pos, 1, &npos) != 0 || npos != 1 ||
 	    as == NULL)
 		return BG_EXIT_USAGE;
-	if (cli->remote)
-		return bg_cli_remote_release(cli, pos[0], as, reveal, pin);
-	if ((r = bg_cli_cer_begin(cli, &c, pin)) != BG_EXIT_OK)
-		return r;
-	if ((r = bg_cer_release(&c, pos[0], as, reveal, &items, &n)) == BG_OK)
-		bg_cli_show_items(items, n, reveal);
-	bg_released_free(&items, n);
-	return bg_cli_cer_finish(cli, &c, "release refused", r);
+	return bg_cli_remote_release(cli, pos[0], as, reveal, pin);
 }
 
 /* ============================================================== status */
@@ -336,20 +314,13 @@ rekey_step(struct bg_cli *cli, int argc, char **argv,
 		{ "--pin-fd", &pin, NULL, NULL, 0, NULL },
 		{ NULL, NULL, NULL, NULL, 0, NULL },
 	};
-	struct bg_cer c;
 	size_t npos;
-	int r;
 
 	if (bg_cli_opts(argc, argv, opts, pos, 1, &npos) != 0 || npos != 1 ||
 	    as == NULL)
 		return BG_EXIT_USAGE;
-	if (cli->remote)
-		return remote_rekey(cli, pos[0], as, step == bg_cer_rekey_accept,
-		    pin);
-	if ((r = bg_cli_cer_begin(cli, &c, pin)) != BG_EXIT_OK)
-		return r;
-	return bg_cli_cer_finish(cli, &c, "rekey refused", step(&c, pos[0],
-	    as));
+	return remote_rekey(cli, pos[0], as, step == bg_cer_rekey_accept,
+	    pin);
 }
 
 static int

@@ -38,35 +38,21 @@ static int
 cmd_approve(struct bg_cli *cli, int argc, char **argv)
 {
 	struct change_args a;
-	struct bg_cer c;
-	int r;
 
 	if (parse(argc, argv, &a, 1, 0) != 0)
 		return BG_EXIT_USAGE;
-	if (cli->remote)
-		return bg_cli_remote_change(cli, a.id, a.as, NULL, a.pin);
-	if ((r = bg_cli_cer_begin(cli, &c, a.pin)) != BG_EXIT_OK)
-		return r;
-	return bg_cli_cer_finish(cli, &c, "change approval refused",
-	    bg_cer_change_approve(&c, a.id, a.as));
+	return bg_cli_remote_change(cli, a.id, a.as, NULL, a.pin);
 }
 
 static int
 cmd_deny(struct bg_cli *cli, int argc, char **argv)
 {
 	struct change_args a;
-	struct bg_cer c;
-	int r;
 
 	if (parse(argc, argv, &a, 1, 1) != 0)
 		return BG_EXIT_USAGE;
-	if (cli->remote)
-		return bg_cli_remote_change(cli, a.id, a.as, a.reason ?
-		    a.reason : "", a.pin);
-	if ((r = bg_cli_cer_begin(cli, &c, a.pin)) != BG_EXIT_OK)
-		return r;
-	return bg_cli_cer_finish(cli, &c, "change denial refused",
-	    bg_cer_change_deny(&c, a.id, a.as, a.reason));
+	return bg_cli_remote_change(cli, a.id, a.as, a.reason ? a.reason :
+	    "", a.pin);
 }
 
 /* apply and status: one change id, no touch. */

@@ -166,6 +166,8 @@ int bg_cli_cer_finish(struct bg_cli *cli, struct bg_cer *c, const char *what,
 struct bg_state;
 int bg_cli_state_finish(struct bg_cli *cli, struct bg_state *st,
     const char *what, int r);
+/* The same for a command that holds neither open. */
+int bg_cli_finish(struct bg_cli *cli, const char *what, int r);
 int bg_cli_seal(struct bg_cli *cli, int argc, char **argv);
 int bg_cli_request(struct bg_cli *cli, int argc, char **argv);
 int bg_cli_approve(struct bg_cli *cli, int argc, char **argv);

@@ -12,8 +12,10 @@
 #include <openssl/rand.h>
 
 #include "common/common.h"
+#include "broker/alerts/alerts.h"
 #include "broker/ceremony/ceremony.h"
 #include "broker/cli/cli.h"
+#include "broker/steps/steps.h"
 #include "broker/wire/wire.h"
 
 /* Commands that need no state: they run here, as in a rehearsal. */
@@ -195,6 +197,7 @@ struct steps {
 	void *ctx;
 	struct bg_cer c;
 	int have_c;
+	int err;		/* what failed at the touch, for the record */
 };
 
 /*
@@ -209,6 +212,8 @@ pinned_log(struct steps *s, const cJSON *kit)
 	struct bg_conf conf;
 	int r;
 
+	if (!s->cli->remote)
+		return BG_EXIT_OK;	/* a rehearsal: no daemon to pin */
 	if ((r = bg_conf_load(s->cli->conf_path, &conf)) != BG_OK)
 		return bg_cli_fail("no production daemon", r);
 	if (conf.verifier[0] == '\0')
@@ -227,8 +232,10 @@ touch(struct steps *s, const cJSON *kit, cJSON **msg)
 
 	if ((r = bg_cli_token_opts(s->pin_fd, &o)) != BG_EXIT_OK)
 		return r;
-	if ((r = bg_cer_remote(&s->c, kit, stdout, &o)) != BG_OK)
+	if ((r = bg_cer_remote(&s->c, kit, stdout, &o)) != BG_OK) {
+		s->err = r;
 		return bg_cli_fail("the daemon's vault does not verify", r);
+	}
 	s->have_c = 1;
 	if ((r = pinned_log(s, kit)) != BG_EXIT_OK)
 		return r;
@@ -236,6 +243,7 @@ touch(struct steps *s, const cJSON *kit, cJSON **msg)
 	fflush(stdout);
 	if (r != BG_OK) {
 		cJSON_Delete(sub);
+		s->err = r;
 		return bg_cli_fail("nothing was sent", r);
 	}
 	if ((*msg = bg_wire_msg("submit")) == NULL ||
@@ -244,30 +252,80 @@ touch(struct steps *s, const cJSON *kit, cJSON **msg)
 	return BG_EXIT_OK;
 }
 
-/* The daemon's result; then after(), when it has something for it. */
+/* after(), when the command has one, given what the submit sent back. */
 static int
-finish(struct steps *s, const cJSON *ans)
+run_after(struct steps *s, const cJSON *after)
 {
-	const cJSON *after = cJSON_GetObjectItemCaseSensitive(ans, "after");
-	int r = result(ans), rc;
+	int r;
 
-	if (r != BG_EXIT_OK || s->after == NULL)
-		return r;
+	if (s->after == NULL)
+		return BG_EXIT_OK;
 	if (!cJSON_IsObject(after)) {
 		bg_cli_error("breakglassd sent no \"after\" for '%s'", s->op);
 		return BG_EXIT_FAIL;
 	}
-	if ((rc = s->after(&s->c, after, s->ctx)) != BG_OK)
-		return bg_cli_fail("after the daemon's answer", rc);
+	if ((r = s->after(&s->c, after, s->ctx)) != BG_OK)
+		return bg_cli_fail("after the daemon's answer", r);
 	return BG_EXIT_OK;
+}
+
+/* The daemon's result; then after(), when it has something for it. */
+static int
+finish(struct steps *s, const cJSON *ans)
+{
+	int r = result(ans);
+
+	if (r != BG_EXIT_OK)
+		return r;
+	return run_after(s, cJSON_GetObjectItemCaseSensitive(ans, "after"));
+}
+
+/*
+ * A rehearsal runs the same steps in this process: the state open for
+ * the kit, closed while the person touches and types, open again for
+ * the submit, which checks everything again (no lock is held while a
+ * person is awaited).
+ */
+static int
+local_steps(struct bg_cli *cli, struct steps *s, cJSON *args)
+{
+	const struct bg_step *st = bg_step_of(s->op);
+	cJSON *kit = NULL, *msg = NULL, *after = NULL;
+	int r;
+
+	s->cli = cli;
+	if (st == NULL)
+		r = bg_cli_fail(s->op, BG_EINTERNAL);
+	else if ((r = bg_step_kit(cli->state, stdout, st, args, &kit)) !=
+	    BG_OK)
+		r = bg_cli_finish(cli, st->what, r);
+	else if ((r = touch(s, kit, &msg)) == BG_EXIT_OK) {
+		r = bg_step_submit(cli->state, stdout, st, args, kit,
+		    cJSON_GetObjectItemCaseSensitive(msg, "sub"), &after);
+		if ((r = bg_cli_finish(cli, st->what, r)) == BG_EXIT_OK)
+			r = run_after(s, after);
+	} else if (s->err != BG_OK) {
+		(void)bg_step_failed(cli->state, stdout, st, args, s->err);
+		bg_alert_deliver(cli->state);
+	}
+	if (s->have_c)
+		bg_cer_end(&s->c);
+	cJSON_Delete(after);
+	cJSON_Delete(msg);
+	cJSON_Delete(kit);
+	cJSON_Delete(args);
+	return r;
 }
 
 static int
 remote_steps(struct bg_cli *cli, struct steps *s, cJSON *args)
 {
-	cJSON *msg = bg_wire_msg(s->op), *ans = NULL, *sub = NULL;
+	cJSON *msg, *ans = NULL, *sub = NULL;
 	int fd = -1, r;
 
+	if (!cli->remote)
+		return local_steps(cli, s, args);
+	msg = bg_wire_msg(s->op);
 	s->cli = cli;
 	if (msg == NULL || bg_json_add(msg, "args", args) != BG_OK) {
 		cJSON_Delete(msg);

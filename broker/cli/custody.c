@@ -46,25 +46,11 @@ cmd_attest(struct bg_cli *cli, int argc, char **argv)
 		{ "--pin-fd", &pin_fd, NULL, NULL, 0, NULL },
 		{ NULL, NULL, NULL, NULL, 0, NULL },
 	};
-	struct bg_custody_config cfg;
-	struct bg_cer c;
 	size_t npos;
-	int r;
 
 	if (bg_cli_opts(argc, argv, opts, pos, 1, &npos) != 0 || npos != 1)
 		return BG_EXIT_USAGE;
-	if (cli->remote)
-		return remote_attest(cli, pos[0], pin_fd);
-	if ((r = bg_cli_cer_begin(cli, &c, pin_fd)) != BG_EXIT_OK)
-		return r;
-	memset(&cfg, 0, sizeof(cfg));
-	if ((r = bg_custody_config_load(&c.st, &cfg)) != BG_OK)
-		r = bg_cer_refused(&c, "custody.refused", "custody attest", "",
-		    "", pos[0], r);
-	else
-		r = bg_custody_attest(&c, &cfg, pos[0]);
-	bg_custody_config_free(&cfg);
-	return bg_cli_cer_finish(cli, &c, "custody attest", r);
+	return remote_attest(cli, pos[0], pin_fd);
 }
 
 /* =============================================================== check */

@@ -58,7 +58,7 @@ finish(struct bg_cli *cli, struct bg_cer *c, struct bg_state *st,
 	snprintf(why, sizeof(why), "%s", bg_why());
 	if (c != NULL)
 		bg_cer_end(c);
-	else
+	else if (st != NULL)
 		bg_state_close(st);
 	bg_alert_deliver(cli->state);
 	if (r == BG_OK)
@@ -79,4 +79,10 @@ bg_cli_state_finish(struct bg_cli *cli, struct bg_state *st,
     const char *what, int r)
 {
 	return finish(cli, NULL, st, what, r);
+}
+
+int
+bg_cli_finish(struct bg_cli *cli, const char *what, int r)
+{
+	return finish(cli, NULL, NULL, what, r);
 }

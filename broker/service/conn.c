@@ -19,7 +19,7 @@
 #include "broker/alerts/alerts.h"
 #include "broker/ceremony/ceremony.h"
 #include "broker/cli/cli.h"
-#include "broker/service/internal.h"
+#include "broker/steps/steps.h"
 #include "broker/service/service.h"
 #include "broker/state/state.h"
 
@@ -383,24 +383,9 @@ serve_report(struct conn *k, const cJSON *req)
 
 /* ------------------------------------------------ commands with a touch */
 
-/* The state opened for one step, closed after it. */
+/* The client's answer: a "submit" holding sub, else refused here. */
 static int
-step_kit(struct conn *k, const struct bg_service_step *st, const cJSON *args,
-    cJSON **kit)
-{
-	struct bg_token_opts o = bg_token_opts_default();
-	struct bg_cer c;
-	int r;
-
-	if ((r = bg_cer_begin(&c, k->conf->state, stdout, &o)) != BG_OK)
-		return r;
-	r = st->kit(&c, args, kit);
-	bg_cer_end(&c);
-	return r;
-}
-
-static int
-step_submit(struct conn *k, const struct bg_service_step *st, const cJSON *args,
+step_submit(struct conn *k, const struct bg_step *st, const cJSON *args,
     const cJSON *kit, const cJSON *msg, cJSON **after)
 {
 	static const char *const keys[] = { "v", "op", "sub", NULL };
@@ -409,21 +394,22 @@ step_submit(struct conn *k, const struct bg_service_step *st, const cJSON *args,
 	struct bg_cer c;
 	int r;
 
+	if (strcmp(bg_wire_op(msg), "submit") == 0 &&
+	    bg_json_only_keys(msg, keys) == BG_OK && cJSON_IsObject(sub))
+		return bg_step_submit(k->conf->state, stdout, st, args, kit,
+		    sub, after);
+	*after = NULL;
 	if ((r = bg_cer_begin(&c, k->conf->state, stdout, &o)) != BG_OK)
 		return r;
-	if (strcmp(bg_wire_op(msg), "submit") != 0 ||
-	    bg_json_only_keys(msg, keys) != BG_OK || !cJSON_IsObject(sub)) {
-		bg_set_why("the client's answer is not a \"submit\"");
-		r = bg_cer_refused(&c, "service.refused", st->op, "", "", "",
-		    BG_EFORMAT);
-	} else
-		r = st->submit(&c, args, kit, sub, after);
+	bg_set_why("the client's answer is not a \"submit\"");
+	r = bg_cer_refused(&c, "service.refused", st->op, "", "", "",
+	    BG_EFORMAT);
 	bg_cer_end(&c);
 	return r;
 }
 
 static void
-serve_step(struct conn *k, const struct bg_service_step *st, const cJSON *req)
+serve_step(struct conn *k, const struct bg_step *st, const cJSON *req)
 {
 	static const char *const keys[] = { "v", "op", "args", NULL };
 	const cJSON *args = cJSON_GetObjectItemCaseSensitive(req, "args");
@@ -433,7 +419,8 @@ serve_step(struct conn *k, const struct bg_service_step *st, const cJSON *req)
 	if (bg_json_only_keys(req, keys) != BG_OK || !cJSON_IsObject(args))
 		return refuse(k, BG_EFORMAT, "a malformed \"%s\" request",
 		    st->op);
-	if ((r = step_kit(k, st, args, &kit)) != BG_OK)
+	if ((r = bg_step_kit(k->conf->state, stdout, st, args, &kit)) !=
+	    BG_OK)
 		return answer(k, failed(k, st->what, r));
 	if (cJSON_AddNumberToObject(kit, "v", BG_WIRE_VERSION) == NULL ||
 	    cJSON_AddStringToObject(kit, "op", "kit") == NULL)
@@ -487,7 +474,7 @@ void
 bg_service_conn(const struct bg_conf *conf, int fd)
 {
 	struct conn k = { conf, fd, "", -1, -1 };
-	const struct bg_service_step *st;
+	const struct bg_step *st;
 	cJSON *req = NULL;
 	int r;
 
@@ -497,7 +484,7 @@ bg_service_conn(const struct bg_conf *conf, int fd)
 	    &req)) != BG_OK)
 		return refuse(&k, r == BG_ETIMEOUT ? BG_EIO : r, "a request "
 		    "that is not one whole frame: %s", bg_why());
-	st = bg_service_step_of(bg_wire_op(req));
+	st = bg_step_of(bg_wire_op(req));
 	if (strcmp(bg_wire_op(req), "run") == 0)
 		serve_run(&k, req);
 	else if (strcmp(bg_wire_op(req), "token.enroll") == 0)

@@ -1,9 +1,9 @@
 /*
- * The commands whose touch happens in the client (internal.h): for each,
- * what the daemon checks and gives (the kit) and what it checks and
- * writes of the client's answer. Transport-free: they see a ceremony and
- * JSON, never a socket or a caller, so another listener serves them as
- * they are (docs/deploy.md "A second listener").
+ * The touch commands in two steps (steps.h): for each, what is checked
+ * and given (the kit) and what is checked and written of the answer.
+ * Transport-free: they see a ceremony and JSON, never a socket or a
+ * caller, so breakglassd, a second listener (docs/deploy.md) and a
+ * rehearsal in one process run them as they are.
  */
 #include <stdio.h>
 #include <string.h>
@@ -11,7 +11,7 @@
 #include "common/common.h"
 #include "broker/ceremony/ceremony.h"
 #include "broker/custody/custody.h"
-#include "broker/service/internal.h"
+#include "broker/steps/steps.h"
 
 
 static int
@@ -258,10 +258,10 @@ seal_submit(struct bg_cer *c, const cJSON *args, const cJSON *kit,
 	struct bg_cer_seal s;
 	int r;
 
-	(void)kit;
 	(void)after;
 	if ((r = bg_cer_seal_args_from_json(args, &s)) != BG_OK)
 		return r;
+	s.kit_next = bg_cer_seal_kit_next(kit, &s);
 	return bg_cer_seal_submit(c, &s, sub);
 }
 
@@ -362,23 +362,33 @@ accept_submit(struct bg_cer *c, const cJSON *args, const cJSON *kit,
 	return rekey_submit(c, args, 1, sub);
 }
 
-static const struct bg_service_step steps[] = {
-	{ "approve", "approval refused", approve_kit, approve_submit },
-	{ "request", "request refused", request_kit, request_submit },
-	{ "deny", "denial refused", deny_kit, deny_submit },
-	{ "release", "release refused", release_kit, release_submit },
-	{ "change.approve", "change approval refused", chapprove_kit,
-	    chapprove_submit },
-	{ "change.deny", "change denial refused", chdeny_kit, chdeny_submit },
-	{ "seal", "seal", seal_kit, seal_submit },
-	{ "custody.attest", "custody attest", attest_kit, attest_submit },
-	{ "rekey.contribute", "rekey refused", contrib_kit, contrib_submit },
-	{ "rekey.accept", "rekey refused", accept_kit, accept_submit },
-	{ NULL, NULL, NULL, NULL },
+#define RQ_REFUSED "request.refused"
+#define CH_REFUSED "change.refused"
+static const struct bg_step steps[] = {
+	{ "approve", "approval refused", "approval.failed", "approve",
+	    approve_kit, approve_submit },
+	{ "request", "request refused", RQ_REFUSED, "request", request_kit,
+	    request_submit },
+	{ "deny", "denial refused", RQ_REFUSED, "deny", deny_kit,
+	    deny_submit },
+	{ "release", "release refused", RQ_REFUSED, "release", release_kit,
+	    release_submit },
+	{ "change.approve", "change approval refused", CH_REFUSED,
+	    "change approve", chapprove_kit, chapprove_submit },
+	{ "change.deny", "change denial refused", CH_REFUSED, "change deny",
+	    chdeny_kit, chdeny_submit },
+	{ "seal", "seal", "vault.refused", "seal", seal_kit, seal_submit },
+	{ "custody.attest", "custody attest", "custody.attest_failed",
+	    "custody attest", attest_kit, attest_submit },
+	{ "rekey.contribute", "rekey refused", RQ_REFUSED, "rekey contribute",
+	    contrib_kit, contrib_submit },
+	{ "rekey.accept", "rekey refused", RQ_REFUSED, "rekey accept",
+	    accept_kit, accept_submit },
+	{ NULL, NULL, NULL, NULL, NULL, NULL },
 };
 
-const struct bg_service_step *
-bg_service_step_of(const char *op)
+const struct bg_step *
+bg_step_of(const char *op)
 {
 	size_t i;
 
@@ -386,4 +396,66 @@ bg_service_step_of(const char *op)
 		if (strcmp(op, steps[i].op) == 0)
 			return &steps[i];
 	return NULL;
+}
+
+int
+bg_step_kit(const char *dir, FILE *out, const struct bg_step *st,
+    const cJSON *args, cJSON **kit)
+{
+	struct bg_token_opts o = bg_token_opts_default();
+	struct bg_cer c;
+	int r;
+
+	*kit = NULL;
+	if ((r = bg_cer_begin(&c, dir, out, &o)) != BG_OK)
+		return r;
+	r = st->kit(&c, args, kit);
+	bg_cer_end(&c);
+	return r;
+}
+
+int
+bg_step_submit(const char *dir, FILE *out, const struct bg_step *st,
+    const cJSON *args, const cJSON *kit, const cJSON *sub, cJSON **after)
+{
+	struct bg_token_opts o = bg_token_opts_default();
+	struct bg_cer c;
+	int r;
+
+	*after = NULL;
+	if ((r = bg_cer_begin(&c, dir, out, &o)) != BG_OK)
+		return r;
+	r = st->submit(&c, args, kit, sub, after);
+	bg_cer_end(&c);
+	return r;
+}
+
+/* args' string key, or "" */
+static const char *
+arg(const cJSON *args, const char *key)
+{
+	const cJSON *j = cJSON_GetObjectItemCaseSensitive(args, key);
+
+	return cJSON_IsString(j) && strlen(j->valuestring) <= BG_NAME_MAX ?
+	    j->valuestring : "";
+}
+
+int
+bg_step_failed(const char *dir, FILE *out, const struct bg_step *st,
+    const cJSON *args, int err)
+{
+	struct bg_token_opts o = bg_token_opts_default();
+	struct bg_cer c;
+	char why[512];
+	int r;
+
+	snprintf(why, sizeof(why), "%s", bg_why());
+	if ((r = bg_cer_begin(&c, dir, out, &o)) != BG_OK)
+		return r;
+	bg_set_why("%s", why);
+	r = bg_cer_refused(&c, st->failed, st->cmd, arg(args, "id"),
+	    arg(args, "account"), arg(args, "as"), err);
+	bg_cer_end(&c);
+	bg_set_why("%s", why);
+	return r;
 }
