@@ -514,7 +514,11 @@ report_open_failed(const struct bg_cli *cli, const struct release_ctx *x)
 	int fd = -1;
 
 	snprintf(why, sizeof(why), "%s", bg_why());
-	if (msg != NULL && (args = cJSON_AddObjectToObject(msg, "args")) !=
+	if (!cli->remote) {	/* a rehearsal: recorded here */
+		if (bg_step_open_failed(cli->state, stdout, x->id, x->as,
+		    why) == BG_OK)
+			bg_alert_deliver(cli->state);
+	} else if (msg != NULL && (args = cJSON_AddObjectToObject(msg, "args")) !=
 	    NULL && cJSON_AddStringToObject(args, "id", x->id) &&
 	    cJSON_AddStringToObject(args, "as", x->as) &&
 	    cJSON_AddStringToObject(args, "reason", why) &&

@@ -354,11 +354,7 @@ serve_report(struct conn *k, const cJSON *req)
 	static const char *const keys[] = { "v", "op", "args", NULL };
 	static const char *const akeys[] = { "id", "as", "reason", NULL };
 	const cJSON *args = cJSON_GetObjectItemCaseSensitive(req, "args");
-	struct bg_token_opts o = bg_token_opts_default();
 	const char *id, *as, *reason;
-	struct bg_cer c;
-	cJSON *d;
-	int r;
 
 	if (bg_json_only_keys(req, keys) != BG_OK || !cJSON_IsObject(args) ||
 	    bg_json_only_keys(args, akeys) != BG_OK ||
@@ -369,16 +365,8 @@ serve_report(struct conn *k, const cJSON *req)
 	    bg_json_get_str(args, "reason", 511, &reason) != BG_OK ||
 	    !bg_text_ok(reason, 0))
 		return refuse(k, BG_EFORMAT, "a malformed \"release.failed\"");
-	if ((r = bg_cer_begin(&c, k->conf->state, stdout, &o)) != BG_OK)
-		return answer(k, failed(k, "report refused", r));
-	if ((d = cJSON_CreateObject()) == NULL ||
-	    !cJSON_AddStringToObject(d, "reason", reason))
-		r = BG_ENOMEM;
-	else
-		r = bg_cer_note(&c, "release.open_failed", as, "", id, d);
-	cJSON_Delete(d);
-	bg_cer_end(&c);
-	answer(k, failed(k, "report refused", r));
+	answer(k, failed(k, "report refused", bg_step_open_failed(
+	    k->conf->state, stdout, id, as, reason)));
 }
 
 /* ------------------------------------------------ commands with a touch */

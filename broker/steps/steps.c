@@ -459,3 +459,24 @@ bg_step_failed(const char *dir, FILE *out, const struct bg_step *st,
 	bg_set_why("%s", why);
 	return r;
 }
+
+int
+bg_step_open_failed(const char *dir, FILE *out, const char *id,
+    const char *as, const char *reason)
+{
+	struct bg_token_opts o = bg_token_opts_default();
+	struct bg_cer c;
+	cJSON *d;
+	int r;
+
+	if ((r = bg_cer_begin(&c, dir, out, &o)) != BG_OK)
+		return r;
+	if ((d = cJSON_CreateObject()) == NULL ||
+	    !cJSON_AddStringToObject(d, "reason", reason))
+		r = BG_ENOMEM;
+	else
+		r = bg_cer_note(&c, "release.open_failed", as, "", id, d);
+	cJSON_Delete(d);
+	bg_cer_end(&c);
+	return r;
+}

@@ -55,4 +55,12 @@ int bg_step_submit(const char *dir, FILE *out, const struct bg_step *st,
 int bg_step_failed(const char *dir, FILE *out, const struct bg_step *st,
     const cJSON *args, int err);
 
+/*
+ * A released request whose items did not open in the requester's client
+ * (a bad share names its approver): recorded as release.open_failed,
+ * alerted. The claim is the client's; nothing here can check it.
+ */
+int bg_step_open_failed(const char *dir, FILE *out, const char *id,
+    const char *as, const char *reason);
+
 #endif /* BG_STEPS_H */

@@ -149,6 +149,8 @@ ST_SAVE=$ST; ST=$dir/copy
 bgrun release "$RE" --as rita
 check "a bad share: the honest release is refused (exit 3)" is_rc 3
 check "... naming its approver" has_err "bad share: alice's share of"
+check "... recorded as release.open_failed in the copy's log" grep -q \
+    '"event":"release.open_failed".*bad share: alice' "$ST/audit/entries.jsonl"
 check "... and printing no password" lacks_out_pw
 ST=$ST_SAVE
 bgrun release "$RE" --as rita
