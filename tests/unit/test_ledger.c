@@ -43,6 +43,19 @@ struct fx {
 	uint64_t t0, t1;	/* before the first entry, after the last */
 };
 
+/*
+ * The clock the log's entries read (time() may lag it by a tick, so an
+ * entry could seem later than a time() taken after it).
+ */
+static uint64_t
+realtime(void)
+{
+	struct timespec ts;
+
+	assert_int_equal(clock_gettime(CLOCK_REALTIME, &ts), 0);
+	return (uint64_t)ts.tv_sec;
+}
+
 static int
 setup(void **state)
 {
@@ -56,7 +69,7 @@ setup(void **state)
 	    BG_OK);
 	assert_int_equal(bg_audit_open(f->audit, BG_AUDIT_WRITE, &f->log),
 	    BG_OK);
-	f->t0 = (uint64_t)time(NULL);
+	f->t0 = realtime();
 	*state = f;
 	return 0;
 }
@@ -117,7 +130,7 @@ static void
 read_ledger(struct fx *f)
 {
 	bg_ledger_free(&f->l);
-	f->t1 = (uint64_t)time(NULL);
+	f->t1 = realtime();
 	assert_int_equal(bg_ledger_read(f->log, &f->l), BG_OK);
 	assert_non_null(f->l);
 }
