@@ -67,11 +67,14 @@ skips(const struct bg_audit_entry *e, const char *sink)
 	    (ev != NULL && strcmp(ev, "alert.dead") == 0);
 }
 
-/* Spools a logged entry for the sinks that want it (or only_sink). */
+/*
+ * Spools a logged entry for the sinks that want it (an alert.test for its
+ * sink, whatever that sink's events). Called by catch_up() alone, under
+ * the spool lock: see there.
+ */
 static int
 spool_entry(const char *state_dir, const struct bg_alert_config *cfg,
-    const char *entry, size_t entry_len, const char *cp, size_t cp_len,
-    const char *only_sink)
+    const char *entry, size_t entry_len, const char *cp, size_t cp_len)
 {
 	struct bg_audit_entry e;
 	struct bg_alert_new a;
@@ -93,9 +96,8 @@ spool_entry(const char *state_dir, const struct bg_alert_config *cfg,
 	    entry_len, cp, cp_len };
 	for (i = 0; r == BG_OK && i < cfg->nsinks; i++) {
 		a.sink = cfg->sinks[i].name;
-		if (only_sink != NULL ? strcmp(only_sink, a.sink) != 0 :
-		    !bg_alert_sink_wants(&cfg->sinks[i], e.event) ||
-		    skips(&e, a.sink))
+		if (skips(&e, a.sink) || (strcmp(e.event, "alert.test") != 0 &&
+		    !bg_alert_sink_wants(&cfg->sinks[i], e.event)))
 			continue;
 		r = bg_alert_spool_add(state_dir, &a);
 	}
@@ -103,9 +105,30 @@ spool_entry(const char *state_dir, const struct bg_alert_config *cfg,
 	return r;
 }
 
+static int catch_up(const char *state_dir, const struct bg_alert_config *cfg,
+    bg_audit_t *log);
+static int spool_now(const char *state_dir,
+    const struct bg_alert_config *cfg, bg_audit_t *log);
+
+/* The entry and the checkpoint an appender hands over are well formed. */
+static int
+entry_ok(const char *entry, size_t entry_len, const char *cp, size_t cp_len)
+{
+	struct bg_audit_entry e;
+	char origin[ORIGIN_MAX + 1];
+	int r;
+
+	if ((r = bg_audit_entry_parse(entry, entry_len, &e)) != BG_OK) {
+		bg_set_why("the audit entry to alert on is malformed");
+		return r;
+	}
+	bg_audit_entry_free(&e);
+	return checkpoint_origin(cp, cp_len, origin, sizeof(origin));
+}
+
 int
-bg_alert_spool(const char *state_dir, const char *entry, size_t entry_len,
-    const char *checkpoint, size_t checkpoint_len)
+bg_alert_spool(const char *state_dir, bg_audit_t *log, const char *entry,
+    size_t entry_len, const char *checkpoint, size_t checkpoint_len)
 {
 	struct bg_alert_config cfg;
 	int r;
@@ -114,9 +137,9 @@ bg_alert_spool(const char *state_dir, const char *entry, size_t entry_len,
 	if (state_dir == NULL || entry == NULL || checkpoint == NULL)
 		return BG_EINVAL;
 	if ((r = bg_alert_config_load(state_dir, &cfg)) == BG_OK &&
-	    cfg.nsinks > 0)
-		r = spool_entry(state_dir, &cfg, entry, entry_len, checkpoint,
-		    checkpoint_len, NULL);
+	    cfg.nsinks > 0 && (r = entry_ok(entry, entry_len, checkpoint,
+	    checkpoint_len)) == BG_OK)
+		r = spool_now(state_dir, &cfg, log);
 	bg_alert_config_free(&cfg);
 	return r;
 }
@@ -143,13 +166,13 @@ copy_line(void *ctx, uint64_t seq, const char *line, size_t len)
 }
 
 /*
- * Appends ev and spools its alert (for only_sink, or the sinks that want
- * it). *key (may be NULL, BG_ALERT_KEY_MAX bytes) gets the idempotency key.
+ * Appends ev and spools its alerts: by catch_up() itself when the caller
+ * holds the spool lock (locked), else through spool_now(). *key (may be
+ * NULL, BG_ALERT_KEY_MAX bytes) gets the idempotency key.
  */
 static int
 append_and_spool(const char *state_dir, const struct bg_alert_config *cfg,
-    bg_audit_t *log, const struct bg_audit_event *ev, const char *only_sink,
-    char *key)
+    bg_audit_t *log, const struct bg_audit_event *ev, int locked, char *key)
 {
 	struct line_copy c = { NULL, 0 };
 	char *cp = NULL, origin[ORIGIN_MAX + 1];
@@ -165,7 +188,8 @@ append_and_spool(const char *state_dir, const struct bg_alert_config *cfg,
 		r = BG_EINTERNAL;
 		goto out;
 	}
-	r = spool_entry(state_dir, cfg, c.line, c.len, cp, cp_len, only_sink);
+	r = locked ? catch_up(state_dir, cfg, log) :
+	    spool_now(state_dir, cfg, log);
 	if (r == BG_OK && key != NULL &&
 	    (r = checkpoint_origin(cp, cp_len, origin, sizeof(origin))) == BG_OK)
 		snprintf(key, BG_ALERT_KEY_MAX, "%s/%" PRIu64, origin, seq);
@@ -220,7 +244,7 @@ audit_one_dead(const char *state_dir, const struct bg_alert_config *cfg,
 	if ((detail = dead_detail(it)) == NULL)
 		return BG_ENOMEM;
 	ev.detail = detail;
-	r = append_and_spool(state_dir, cfg, log, &ev, NULL, NULL);
+	r = append_and_spool(state_dir, cfg, log, &ev, 1, NULL);
 	cJSON_Delete(detail);
 	if (r != BG_OK)
 		return r;
@@ -278,13 +302,19 @@ parse_u64(const char *s, unsigned long long *out)
 }
 
 /*
- * STATE/spool/cursor holds the first seq not yet considered for alerts.
- * A process killed between an audit append and its spool leaves an entry
- * without alerts; the next run spools every entry from the cursor on
- * (spooling is idempotent; an alert already delivered may go again, with
- * the same idempotency key). Without a cursor, the first run starts at
- * the entry that recorded the configuration (config_seq); the cursor is
- * dropped when no sink is configured.
+ * STATE/spool/cursor holds the first seq not yet spooled. Every logged
+ * entry is spooled here and only here, under the spool lock: the entries
+ * from the cursor to the log's end, then the cursor moved to the end. So
+ * an entry is spooled once, before its alert can be delivered, and never
+ * again after (an appender that spooled its own entry beside the
+ * catch-up could spool it again after delivery: the duplicates issue 16
+ * found). A process killed after its append spools nothing; the next run
+ * does. Spooling is idempotent (a file already there is kept), so a
+ * crash between spooling and the cursor repeats nothing either; only a
+ * crash during delivery can send an alert twice (same idempotency key).
+ * Without a cursor, the first run starts at the entry that recorded the
+ * configuration (config_seq); the cursor is dropped when no sink is
+ * configured.
  */
 struct catch_ctx {
 	const char *state_dir;
@@ -299,8 +329,7 @@ catch_one(void *ctx, uint64_t seq, const char *line, size_t len)
 	struct catch_ctx *c = ctx;
 
 	(void)seq;
-	return spool_entry(c->state_dir, c->cfg, line, len, c->cp, c->cp_len,
-	    NULL);
+	return spool_entry(c->state_dir, c->cfg, line, len, c->cp, c->cp_len);
 }
 
 static int
@@ -355,12 +384,14 @@ config_seq(void *ctx, uint64_t seq, const char *line, size_t len)
 	return BG_OK;
 }
 
+/* log: the caller's handle, or NULL to open the log for reading */
 static int
-catch_up(const char *state_dir, const struct bg_alert_config *cfg)
+catch_up(const char *state_dir, const struct bg_alert_config *cfg,
+    bg_audit_t *have_log)
 {
 	struct catch_ctx c = { state_dir, cfg, NULL, 0 };
 	char path[BG_PATH_MAX], dir[BG_PATH_MAX];
-	bg_audit_t *log = NULL;
+	bg_audit_t *log = have_log;
 	uint64_t from = 0, size;
 	char *cp = NULL;
 	int r, have;
@@ -373,9 +404,9 @@ catch_up(const char *state_dir, const struct bg_alert_config *cfg)
 	if ((r = cursor_read(path, &from)) != BG_OK && r != BG_ENOENT)
 		return r;
 	have = r == BG_OK;
-	if ((r = bg_path_join(dir, sizeof(dir), state_dir, "audit")) != BG_OK)
-		return r;
-	if ((r = bg_audit_open(dir, BG_AUDIT_READ, &log)) != BG_OK)
+	if (log == NULL && ((r = bg_path_join(dir, sizeof(dir), state_dir,
+	    "audit")) != BG_OK || (r = bg_audit_open(dir, BG_AUDIT_READ,
+	    &log)) != BG_OK))
 		return r == BG_ENOENT ? BG_OK : r;	/* no log: nothing to do */
 	size = bg_audit_size(log);
 	if (!have && (r = bg_audit_foreach(log, 0, size, config_seq,
@@ -386,7 +417,8 @@ catch_up(const char *state_dir, const struct bg_alert_config *cfg)
 		c.cp = cp;
 		r = bg_audit_foreach(log, from, size, catch_one, &c);
 	}
-	bg_audit_close(&log);
+	if (log != have_log)
+		bg_audit_close(&log);
 	free(cp);
 	if (r == BG_OK && (!have || from != size))
 		r = cursor_write(path, size);
@@ -488,6 +520,45 @@ lock_spool(const char *state_dir, int *fd)
 	return r;
 }
 
+/*
+ * An appender's entries spooled now, under the spool lock. Another
+ * process holding the lock is running: it looks at the log again after
+ * it lets the lock go (bg_alert_run), so nothing here is lost.
+ */
+static int
+spool_now(const char *state_dir, const struct bg_alert_config *cfg,
+    bg_audit_t *log)
+{
+	int fd, r;
+
+	if ((r = lock_spool(state_dir, &fd)) == BG_ELOCKED)
+		return BG_OK;
+	if (r != BG_OK)
+		return r;
+	r = catch_up(state_dir, cfg, log);
+	close(fd);
+	return r;
+}
+
+/* The log holds entries past the cursor (not yet spooled). */
+static int
+behind(const char *state_dir)
+{
+	char path[BG_PATH_MAX], dir[BG_PATH_MAX];
+	bg_audit_t *log = NULL;
+	uint64_t cursor;
+	int r;
+
+	if (cursor_path(state_dir, path, sizeof(path)) != BG_OK ||
+	    cursor_read(path, &cursor) != BG_OK ||
+	    bg_path_join(dir, sizeof(dir), state_dir, "audit") != BG_OK ||
+	    bg_audit_open(dir, BG_AUDIT_READ, &log) != BG_OK)
+		return 0;
+	r = bg_audit_size(log) > cursor;
+	bg_audit_close(&log);
+	return r;
+}
+
 static int
 run_queue(const char *state_dir, const struct bg_alert_config *cfg,
     int force, const char *only_key, int *down, struct bg_alert_run *run)
@@ -509,20 +580,17 @@ run_queue(const char *state_dir, const struct bg_alert_config *cfg,
 	return r;
 }
 
-int
-bg_alert_run(const char *state_dir, int force, const char *only_key,
-    struct bg_alert_run *run)
+/* One run under the spool lock: catch up, deliver, record dead letters. */
+static int
+run_locked(const char *state_dir, int force, const char *only_key,
+    int *down, struct bg_alert_run *run)
 {
-	int down[BG_ALERT_SINKS_MAX] = { 0 };
 	struct bg_alert_config cfg;
-	int fd = -1, r;
+	int r;
 
-	memset(run, 0, sizeof(*run));
 	memset(&cfg, 0, sizeof(cfg));
-	if ((r = lock_spool(state_dir, &fd)) != BG_OK)
-		return r;
 	if ((r = bg_alert_config_load(state_dir, &cfg)) == BG_OK &&
-	    catch_up(state_dir, &cfg) != BG_OK)
+	    catch_up(state_dir, &cfg, NULL) != BG_OK)
 		/* a damaged log must not hold back what is spooled */
 		fprintf(stderr, "breakglass: alerts: cannot check the audit "
 		    "log for entries without alerts: %s\n", bg_why());
@@ -532,7 +600,36 @@ bg_alert_run(const char *state_dir, int force, const char *only_key,
 		/* deliver the alert.dead alerts now, not to the same sinks */
 		r = run_queue(state_dir, &cfg, force, NULL, down, run);
 	bg_alert_config_free(&cfg);
-	close(fd);
+	return r;
+}
+
+/*
+ * Runs while the log holds entries nobody has spooled: an appender that
+ * found the lock held left its entries to this process, and they were
+ * appended before this run let the lock go, so the look at the log after
+ * it sees them. Another process taking the lock meanwhile sees them too.
+ * At most BG_ALERT_RUNS rounds; what a stream of appends leaves is spooled
+ * by the next run.
+ */
+#define BG_ALERT_RUNS 8
+
+int
+bg_alert_run(const char *state_dir, int force, const char *only_key,
+    struct bg_alert_run *run)
+{
+	int down[BG_ALERT_SINKS_MAX] = { 0 };
+	int fd = -1, r, i;
+
+	memset(run, 0, sizeof(*run));
+	if ((r = lock_spool(state_dir, &fd)) != BG_OK)
+		return r;
+	for (i = 0; r == BG_OK && i < BG_ALERT_RUNS; i++) {
+		if (i > 0 && (!behind(state_dir) ||
+		    lock_spool(state_dir, &fd) != BG_OK))
+			break;	/* spooled, or the lock's holder will */
+		r = run_locked(state_dir, force, only_key, down, run);
+		close(fd);
+	}
 	return r;
 }
 
@@ -658,7 +755,7 @@ report_logged(const char *state_dir, const struct bg_alert_config *cfg,
 	}
 	ev.detail = d;
 	if ((r = open_audit(state_dir, &log)) == BG_OK)
-		r = append_and_spool(state_dir, cfg, log, &ev, NULL, NULL);
+		r = append_and_spool(state_dir, cfg, log, &ev, 0, NULL);
 	bg_audit_close(&log);
 	cJSON_Delete(d);
 	return r;
@@ -715,7 +812,7 @@ bg_alert_test(const char *state_dir, const char *sink, char *err,
 	}
 	ev.detail = d;
 	if ((r = open_audit(state_dir, &log)) != BG_OK ||
-	    (r = append_and_spool(state_dir, &cfg, log, &ev, sink, key)) !=
+	    (r = append_and_spool(state_dir, &cfg, log, &ev, 0, key)) !=
 	    BG_OK)
 		goto out;
 	bg_audit_close(&log);

@@ -16,18 +16,25 @@
 
 #include <cjson/cJSON.h>
 
+#include "audit/audit.h"
+
 
 /*
- * Spools the alerts for one audit entry: for each configured sink that
- * wants entry's event, a spool file (written and fsync'ed, directory
+ * Spools the alerts for the entry just appended to log (the appender's
+ * handle; NULL: opened here for reading): for each configured sink that
+ * wants an entry's event, a spool file (written and fsync'ed, directory
  * fsync'ed) keyed by the entry's seq, holding the entry exactly as stored
  * (entry_len bytes, no newline) and the checkpoint (a signed note) that
- * covers it. BG_OK and nothing written when no sink wants the event or no
- * sink is configured. Any other result means the operation the entry
- * reports must not go on (fail closed).
+ * covers it. Spooling follows the log under the spool lock (every entry
+ * not yet spooled, in order: no entry is spooled twice); when another
+ * process holds the lock, that process spools it before it lets go.
+ * BG_OK and nothing written when no sink is configured. A malformed entry
+ * or checkpoint, an invalid configuration or a spool that cannot be
+ * written mean the operation the entry reports must not go on (fail
+ * closed).
  */
-int bg_alert_spool(const char *state_dir, const char *entry, size_t entry_len,
-    const char *checkpoint, size_t checkpoint_len);
+int bg_alert_spool(const char *state_dir, bg_audit_t *log, const char *entry,
+    size_t entry_len, const char *checkpoint, size_t checkpoint_len);
 
 /*
  * Delivers what is due in the spool, bounded in time (the sinks'

@@ -56,8 +56,10 @@ list(struct bg_cli *cli, int dead, struct counts *c)
 	if ((r = bg_alert_spool_names(cli->state, dead, &names, &n)) != BG_OK)
 		return bg_cli_fail("cannot read the alert spool", r);
 	for (i = 0; i < n; i++) {
-		if (bg_alert_spool_read(cli->state, dead, names[i], &it) !=
-		    BG_OK) {
+		if ((r = bg_alert_spool_read(cli->state, dead, names[i],
+		    &it)) == BG_ENOENT)
+			continue;	/* delivered (or buried) meanwhile */
+		if (r != BG_OK) {
 			printf("bad     %s (malformed spool file)\n", names[i]);
 			c->bad++;
 			continue;

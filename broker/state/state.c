@@ -251,7 +251,8 @@ spool_entry(void *ctx, uint64_t seq, const char *line, size_t len)
 
 	(void)seq;
 	if ((c->r = bg_audit_checkpoint(c->st->log, &cp, &cplen)) == BG_OK)
-		c->r = bg_alert_spool(c->st->dir, line, len, cp, cplen);
+		c->r = bg_alert_spool(c->st->dir, c->st->log, line, len, cp,
+		    cplen);
 	free(cp);
 	return c->r;
 }

@@ -299,6 +299,48 @@ def case_flush_while_another_delivers():
         rx.stop()
 
 
+def case_parallel_no_duplicates():
+    """No fault, no duplicate: for BG_PARALLEL_SECONDS (30), notes are
+    appended (each alerted) while 'alerts status' and 'alerts flush' run
+    in parallel loops. Every note arrives exactly once."""
+    rx = Receiver().start()
+    try:
+        state = new_state([webhook(rx, events=["operator.note"])])
+        seconds = float(os.environ.get("BG_PARALLEL_SECONDS", "30"))
+        stop = time.monotonic() + seconds
+        errors = []
+
+        def loop(*args):
+            while time.monotonic() < stop:
+                p = run(state, *args)
+                if p.returncode != 0:
+                    errors.append("%s: exit %d: %s" % (
+                        " ".join(args), p.returncode, p.stderr.strip()))
+                    return
+
+        threads = [threading.Thread(target=loop, args=a) for a in
+                   (("audit", "note", "parallel"), ("alerts", "status"),
+                    ("alerts", "flush"), ("alerts", "flush"))]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        expect(not errors, "every command exits 0: %s" % errors[:2])
+        run(state, "alerts", "flush", check=0)
+        notes = len(entries(state, "operator.note"))
+        keys = [hd.get("Idempotency-Key") for _, hd, _ in rx.requests]
+        dup = len(keys) - len(set(keys))
+        expect(notes > 10, "notes were appended meanwhile (%d)" % notes)
+        expect(len(set(keys)) == notes,
+               "every note arrived (%d keys, %d notes)" % (len(set(keys)),
+                                                           notes))
+        expect(dup == 0, "no alert arrived twice (%d duplicates in %d "
+               "requests)" % (dup, len(keys)))
+        expect(spool_files(state) == [], "nothing is left in the spool")
+    finally:
+        rx.stop()
+
+
 def case_sigkill_mid_send():
     rx = Receiver().start()
     try:
@@ -572,6 +614,7 @@ def case_bad_config():
 def main():
     cases = [case_bad_config, case_delivery_and_signature,
              case_outage_then_flush, case_flush_while_another_delivers,
+             case_parallel_no_duplicates,
              case_sigkill_mid_send,
              case_sigkill_random, case_500_then_ok, case_slow_huge_garbage,
              case_dead_letter, case_verify_failures,

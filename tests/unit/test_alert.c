@@ -523,7 +523,7 @@ test_spool_entries(void **state)
 
 	append(f, "request.open", &l, &cp, &cp_len);
 	/* no breakglass.json: nothing to do */
-	assert_int_equal(bg_alert_spool(f->dir, l.text, l.len, cp, cp_len),
+	assert_int_equal(bg_alert_spool(f->dir, NULL, l.text, l.len, cp, cp_len),
 	    BG_OK);
 	assert_int_equal(queued(f), 0);
 	write_config(f, "{\"alerts\":{\"sinks\":["
@@ -531,17 +531,17 @@ test_spool_entries(void **state)
 	    "\"secret\":\"" SECRET_B64 "\"},"
 	    "{\"name\":\"notes\",\"type\":\"slack\",\"url\":\"https://b/\","
 	    "\"events\":[\"operator.*\"]}]}}");
-	assert_int_equal(bg_alert_spool(f->dir, l.text, l.len, cp, cp_len),
+	assert_int_equal(bg_alert_spool(f->dir, NULL, l.text, l.len, cp, cp_len),
 	    BG_OK);
 	assert_int_equal(queued(f), 1);		/* soc only */
 	/* a forged or truncated entry is refused: fail closed */
-	assert_int_not_equal(bg_alert_spool(f->dir, l.text, l.len - 1, cp,
+	assert_int_not_equal(bg_alert_spool(f->dir, NULL, l.text, l.len - 1, cp,
 	    cp_len), BG_OK);
-	assert_int_not_equal(bg_alert_spool(f->dir, l.text, l.len, "x", 1),
+	assert_int_not_equal(bg_alert_spool(f->dir, NULL, l.text, l.len, "x", 1),
 	    BG_OK);
 	/* a bad config fails closed too */
 	write_config(f, "{\"alerts\":{\"sinks\":[],\"bogus\":true}}");
-	assert_int_equal(bg_alert_spool(f->dir, l.text, l.len, cp, cp_len),
+	assert_int_equal(bg_alert_spool(f->dir, NULL, l.text, l.len, cp, cp_len),
 	    BG_EFORMAT);
 	free(l.text);
 	free(cp);
@@ -634,7 +634,7 @@ test_default_governance(void **state)
 	    SECRET_B64 "\"}]}}");
 	for (i = 0, n = 0; i < sizeof(governance) / sizeof(*governance); i++) {
 		append(f, governance[i], &l, &cp, &cp_len);
-		assert_int_equal(bg_alert_spool(f->dir, l.text, l.len, cp,
+		assert_int_equal(bg_alert_spool(f->dir, NULL, l.text, l.len, cp,
 		    cp_len), BG_OK);
 		if (queued(f) != ++n)
 			fail_msg("%s was not spooled", governance[i]);
@@ -645,7 +645,7 @@ test_default_governance(void **state)
 		if (strchr(not_default[i], '.') == NULL)
 			continue;	/* not an event name the log takes */
 		append(f, not_default[i], &l, &cp, &cp_len);
-		assert_int_equal(bg_alert_spool(f->dir, l.text, l.len, cp,
+		assert_int_equal(bg_alert_spool(f->dir, NULL, l.text, l.len, cp,
 		    cp_len), BG_OK);
 		if (queued(f) != n)
 			fail_msg("%s was spooled", not_default[i]);
