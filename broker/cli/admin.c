@@ -953,6 +953,18 @@ struct seal_args {
 
 #define SEAL_BUF (BG_VAULT_ITEM_MAX + 1)
 
+/* One line of at most BG_VAULT_ITEM_MAX bytes, refused at once past it. */
+static int
+line_of(int fd, char *buf, size_t *len)
+{
+	int r = bg_read_line(fd, buf, SEAL_BUF - 1, len);
+
+	if (r == BG_ETOOBIG)
+		bg_set_why("the line on standard input is longer than %d "
+		    "bytes (nothing more was read)", BG_VAULT_ITEM_MAX);
+	return r;
+}
+
 /* A secret from stdin: one line, or (for notes) everything up to EOF. */
 static int
 read_secret(int whole, uint8_t *buf, size_t *len)
@@ -960,7 +972,7 @@ read_secret(int whole, uint8_t *buf, size_t *len)
 	ssize_t n;
 
 	if (!whole)
-		return bg_read_line(STDIN_FILENO, (char *)buf, SEAL_BUF - 1, len);
+		return line_of(STDIN_FILENO, (char *)buf, len);
 	*len = 0;
 	while ((n = read(STDIN_FILENO, buf + *len, SEAL_BUF - *len)) > 0)
 		if ((*len += (size_t)n) == SEAL_BUF) {
@@ -1014,7 +1026,7 @@ totp_item(const struct seal_args *a, uint8_t *buf, size_t *len)
 		    "(- reads it from standard input)");
 		r = BG_EINVAL;
 	} else if (strcmp(src, "-") == 0) {
-		r = bg_read_line(STDIN_FILENO, line, SEAL_BUF - 1, &n);
+		r = line_of(STDIN_FILENO, line, &n);
 		src = line;
 	} else {
 		r = BG_OK;

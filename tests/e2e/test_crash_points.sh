@@ -15,6 +15,7 @@
 # test_token_cli.sh. Skipped, saying so, where strace cannot trace.
 # The release, dumped by gdb as it exits, holds no released password
 # (a dump as it writes the password does: the control).
+# What seal reads on stdin (100 MB, /dev/zero) is refused at its bound.
 # Last, a command awaiting a person (erin's PIN, a typed password) holds
 # no lock: another command runs meanwhile and the first then finishes.
 #
@@ -304,6 +305,30 @@ bgrun audit show --json --event vault.refused --actor bob
 check "... recorded as vault.refused" has_out "sealed again while bob"
 bgin=$dir/pw bgrun seal "$A0" root-password --as bob
 check "sealing again then works" is_rc 0
+# ------------------------------------------------ bounded secrets
+# What seal reads is bounded (4 KiB) as it is read: 100 MB, or an endless
+# /dev/zero, is refused at once (timeout only bounds a hang), and nothing
+# is sealed.
+nver() { grep -c '"event":"item.sealed"' "$state/audit/entries.jsonl"; }
+before=$(nver)
+head -c 100000000 /dev/zero | tr '\0' a >"$dir/big"
+for src in "$dir/big" /dev/zero; do
+	bgenv timeout 60 "$bg" --state "$state" seal "$A0" \
+	    root-password --as bob >"$out" 2>"$err" <"$src"
+	rc=$?
+	check "seal with $(basename "$src") on stdin: refused (exit 1)" is_rc 1
+	check "... as too long" has_err "longer than 4096 bytes"
+	bgenv timeout 60 "$bg" --state "$state" seal "$A0" root-mfa \
+	    --otpauth - --as dave >"$out" 2>"$err" <"$src"
+	rc=$?
+	check "seal --otpauth - with $(basename "$src") on stdin: refused (exit 1)" \
+	    is_rc 1
+	check "... as too long" has_err "longer than 4096 bytes"
+done
+rm -f "$dir/big"
+rc=0
+check "... nothing was sealed" test "$(nver)" -eq "$before"
+
 bgrun audit verify
 check "the log verifies after all of it" is_rc 0
 
