@@ -135,8 +135,6 @@ int bg_store_end(const struct bg_store *st, uint64_t seq, uint64_t *end);
 
 /* ---------------------------------------------------------- lock / util */
 
-/* flock with a bounded wait (about 10 s). op is LOCK_EX or LOCK_SH. */
-int bg_lock_wait(int fd, int op);
 int bg_open_dir(const char *dir, int *dirfd);
 /* BG_E* for the errno of a failed call; BG_EIO for a short transfer. */
 int bg_io_err(ssize_t n);

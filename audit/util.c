@@ -12,25 +12,6 @@
 #include "common/common.h"
 #include "audit/internal.h"
 
-#define LOCK_WAIT_MS 10000
-#define LOCK_STEP_MS 20
-
-int
-bg_lock_wait(int fd, int op)
-{
-	struct timespec step = { 0, LOCK_STEP_MS * 1000000L };
-	int waited;
-
-	for (waited = 0; waited <= LOCK_WAIT_MS; waited += LOCK_STEP_MS) {
-		if (flock(fd, op | LOCK_NB) == 0)
-			return BG_OK;
-		if (errno != EWOULDBLOCK && errno != EINTR)
-			return bg_err_from_errno(errno);
-		nanosleep(&step, NULL);
-	}
-	return BG_ELOCKED;
-}
-
 int
 bg_open_dir(const char *dir, int *dirfd)
 {

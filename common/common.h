@@ -221,6 +221,11 @@ int bg_pread_all(int fd, void *buf, size_t len, off_t off);
  * kept.
  */
 int bg_read_line(int fd, char *buf, size_t max, size_t *len);
+/*
+ * flock with a bounded wait (about 10 s); BG_ELOCKED past it. op is
+ * LOCK_EX or LOCK_SH.
+ */
+int bg_lock_wait(int fd, int op);
 
 /*
  * Replaces path atomically with data: temporary file in the same

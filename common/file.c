@@ -13,9 +13,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <dirent.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/rand.h>
@@ -540,4 +542,23 @@ bg_read_line(int fd, char *buf, size_t max, size_t *len)
 	if (!over && *len > 0 && buf[*len - 1] == '\r')
 		(*len)--;
 	return over ? BG_ETOOBIG : BG_OK;
+}
+
+#define LOCK_WAIT_MS 10000
+#define LOCK_STEP_MS 20
+
+int
+bg_lock_wait(int fd, int op)
+{
+	struct timespec step = { 0, LOCK_STEP_MS * 1000000L };
+	int waited;
+
+	for (waited = 0; waited <= LOCK_WAIT_MS; waited += LOCK_STEP_MS) {
+		if (flock(fd, op | LOCK_NB) == 0)
+			return BG_OK;
+		if (errno != EWOULDBLOCK && errno != EINTR)
+			return bg_err_from_errno(errno);
+		nanosleep(&step, NULL);
+	}
+	return BG_ELOCKED;
 }

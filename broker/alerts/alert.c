@@ -105,8 +105,6 @@ spool_entry(const char *state_dir, const struct bg_alert_config *cfg,
 	return r;
 }
 
-static int catch_up(const char *state_dir, const struct bg_alert_config *cfg,
-    bg_audit_t *log);
 static int spool_now(const char *state_dir,
     const struct bg_alert_config *cfg, bg_audit_t *log);
 
@@ -166,13 +164,12 @@ copy_line(void *ctx, uint64_t seq, const char *line, size_t len)
 }
 
 /*
- * Appends ev and spools its alerts: by catch_up() itself when the caller
- * holds the spool lock (locked), else through spool_now(). *key (may be
- * NULL, BG_ALERT_KEY_MAX bytes) gets the idempotency key.
+ * Appends ev and spools its alerts (spool_now()). *key (may be NULL,
+ * BG_ALERT_KEY_MAX bytes) gets the idempotency key.
  */
 static int
 append_and_spool(const char *state_dir, const struct bg_alert_config *cfg,
-    bg_audit_t *log, const struct bg_audit_event *ev, int locked, char *key)
+    bg_audit_t *log, const struct bg_audit_event *ev, char *key)
 {
 	struct line_copy c = { NULL, 0 };
 	char *cp = NULL, origin[ORIGIN_MAX + 1];
@@ -188,8 +185,7 @@ append_and_spool(const char *state_dir, const struct bg_alert_config *cfg,
 		r = BG_EINTERNAL;
 		goto out;
 	}
-	r = locked ? catch_up(state_dir, cfg, log) :
-	    spool_now(state_dir, cfg, log);
+	r = spool_now(state_dir, cfg, log);
 	if (r == BG_OK && key != NULL &&
 	    (r = checkpoint_origin(cp, cp_len, origin, sizeof(origin))) == BG_OK)
 		snprintf(key, BG_ALERT_KEY_MAX, "%s/%" PRIu64, origin, seq);
@@ -244,7 +240,7 @@ audit_one_dead(const char *state_dir, const struct bg_alert_config *cfg,
 	if ((detail = dead_detail(it)) == NULL)
 		return BG_ENOMEM;
 	ev.detail = detail;
-	r = append_and_spool(state_dir, cfg, log, &ev, 1, NULL);
+	r = append_and_spool(state_dir, cfg, log, &ev, NULL);
 	cJSON_Delete(detail);
 	if (r != BG_OK)
 		return r;
@@ -303,8 +299,10 @@ parse_u64(const char *s, unsigned long long *out)
 
 /*
  * STATE/spool/cursor holds the first seq not yet spooled. Every logged
- * entry is spooled here and only here, under the spool lock: the entries
- * from the cursor to the log's end, then the cursor moved to the end. So
+ * entry is spooled here and only here, under spool/.cursor.lock (see
+ * lock_spool): the entries from the cursor to the log's end, then the
+ * cursor moved to the end (or, cut short by an error, past the last one
+ * spooled). So
  * an entry is spooled once, before its alert can be delivered, and never
  * again after (an appender that spooled its own entry beside the
  * catch-up could spool it again after delivery: the duplicates issue 16
@@ -321,15 +319,19 @@ struct catch_ctx {
 	const struct bg_alert_config *cfg;
 	const char *cp;
 	size_t cp_len;
+	uint64_t next;		/* the first entry not yet spooled */
 };
 
 static int
 catch_one(void *ctx, uint64_t seq, const char *line, size_t len)
 {
 	struct catch_ctx *c = ctx;
+	int r;
 
-	(void)seq;
-	return spool_entry(c->state_dir, c->cfg, line, len, c->cp, c->cp_len);
+	if ((r = spool_entry(c->state_dir, c->cfg, line, len, c->cp,
+	    c->cp_len)) == BG_OK)
+		c->next = seq + 1;
+	return r;
 }
 
 static int
@@ -389,7 +391,7 @@ static int
 catch_up(const char *state_dir, const struct bg_alert_config *cfg,
     bg_audit_t *have_log)
 {
-	struct catch_ctx c = { state_dir, cfg, NULL, 0 };
+	struct catch_ctx c = { state_dir, cfg, NULL, 0, 0 };
 	char path[BG_PATH_MAX], dir[BG_PATH_MAX];
 	bg_audit_t *log = have_log;
 	uint64_t from = 0, size;
@@ -422,6 +424,9 @@ catch_up(const char *state_dir, const struct bg_alert_config *cfg,
 	free(cp);
 	if (r == BG_OK && (!have || from != size))
 		r = cursor_write(path, size);
+	else if (r != BG_OK && have && c.next > from)
+		/* cut short: what was spooled is never spooled again */
+		(void)cursor_write(path, c.next);
 	return r;
 }
 
@@ -495,9 +500,20 @@ run_one(const char *state_dir, const struct bg_alert_config *cfg,
 	return r;
 }
 
-/* The spool lock: one delivering process at a time. */
+/*
+ * Two locks in spool/:
+ *   .lock         one delivering process at a time, held across the HTTP
+ *                 requests; `alerts flush` does not wait for it (another
+ *                 run is sending the queue), a command's delivery waits;
+ *   .cursor.lock  the catch-up and the cursor: held for file writes only,
+ *                 waited for by whoever appends, so an appender always
+ *                 spools its entry or fails (fail closed).
+ * Order: .lock, then the audit writer lock (alert.dead), then
+ * .cursor.lock; commands deliver after closing their state, and every
+ * wait is bounded (bg_lock_wait, about 10 s), so no deadlock.
+ */
 static int
-lock_spool(const char *state_dir, int *fd)
+lock_spool(const char *state_dir, const char *name, int wait, int *fd)
 {
 	char dir[BG_PATH_MAX], path[BG_PATH_MAX];
 	int r;
@@ -505,57 +521,38 @@ lock_spool(const char *state_dir, int *fd)
 	*fd = -1;
 	if ((r = bg_path_join(dir, sizeof(dir), state_dir, "spool")) != BG_OK ||
 	    (r = bg_mkdir_private(dir)) != BG_OK ||
-	    (r = bg_path_join(path, sizeof(path), dir, ".lock")) != BG_OK)
+	    (r = bg_path_join(path, sizeof(path), dir, name)) != BG_OK)
 		return r;
 	if ((*fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
 	    0600)) < 0)
 		return bg_err_from_errno(errno);
-	if (flock(*fd, LOCK_EX | LOCK_NB) != 0) {
-		r = errno == EWOULDBLOCK ? BG_ELOCKED : bg_err_from_errno(errno);
+	if (wait)
+		r = bg_lock_wait(*fd, LOCK_EX);
+	else if (flock(*fd, LOCK_EX | LOCK_NB) != 0)
+		r = errno == EWOULDBLOCK ? BG_ELOCKED :
+		    bg_err_from_errno(errno);
+	if (r != BG_OK) {
 		close(*fd);
 		*fd = -1;
 		if (r == BG_ELOCKED)
-			bg_set_why("another process is delivering alerts");
+			bg_set_why(wait ? "another process holds the alert "
+			    "spool's cursor (spool/.cursor.lock)" : "another "
+			    "process is delivering alerts");
 	}
 	return r;
 }
 
-/*
- * An appender's entries spooled now, under the spool lock. Another
- * process holding the lock is running: it looks at the log again after
- * it lets the lock go (bg_alert_run), so nothing here is lost.
- */
+/* The entries not yet spooled, spooled now, under .cursor.lock. */
 static int
 spool_now(const char *state_dir, const struct bg_alert_config *cfg,
     bg_audit_t *log)
 {
 	int fd, r;
 
-	if ((r = lock_spool(state_dir, &fd)) == BG_ELOCKED)
-		return BG_OK;
-	if (r != BG_OK)
+	if ((r = lock_spool(state_dir, ".cursor.lock", 1, &fd)) != BG_OK)
 		return r;
 	r = catch_up(state_dir, cfg, log);
 	close(fd);
-	return r;
-}
-
-/* The log holds entries past the cursor (not yet spooled). */
-static int
-behind(const char *state_dir)
-{
-	char path[BG_PATH_MAX], dir[BG_PATH_MAX];
-	bg_audit_t *log = NULL;
-	uint64_t cursor;
-	int r;
-
-	if (cursor_path(state_dir, path, sizeof(path)) != BG_OK ||
-	    cursor_read(path, &cursor) != BG_OK ||
-	    bg_path_join(dir, sizeof(dir), state_dir, "audit") != BG_OK ||
-	    bg_audit_open(dir, BG_AUDIT_READ, &log) != BG_OK)
-		return 0;
-	r = bg_audit_size(log) > cursor;
-	bg_audit_close(&log);
 	return r;
 }
 
@@ -580,17 +577,25 @@ run_queue(const char *state_dir, const struct bg_alert_config *cfg,
 	return r;
 }
 
-/* One run under the spool lock: catch up, deliver, record dead letters. */
+/*
+ * One delivering run. wait: a command's own delivery waits (about 10 s)
+ * for another process's run to end, so what it spooled is not left for
+ * a later command; `alerts flush` does not (another run is delivering).
+ */
 static int
-run_locked(const char *state_dir, int force, const char *only_key,
-    int *down, struct bg_alert_run *run)
+run_spool(const char *state_dir, int force, const char *only_key, int wait,
+    struct bg_alert_run *run)
 {
+	int down[BG_ALERT_SINKS_MAX] = { 0 };
 	struct bg_alert_config cfg;
-	int r;
+	int fd = -1, r;
 
+	memset(run, 0, sizeof(*run));
 	memset(&cfg, 0, sizeof(cfg));
+	if ((r = lock_spool(state_dir, ".lock", wait, &fd)) != BG_OK)
+		return r;
 	if ((r = bg_alert_config_load(state_dir, &cfg)) == BG_OK &&
-	    catch_up(state_dir, &cfg, NULL) != BG_OK)
+	    spool_now(state_dir, &cfg, NULL) != BG_OK)
 		/* a damaged log must not hold back what is spooled */
 		fprintf(stderr, "breakglass: alerts: cannot check the audit "
 		    "log for entries without alerts: %s\n", bg_why());
@@ -600,37 +605,15 @@ run_locked(const char *state_dir, int force, const char *only_key,
 		/* deliver the alert.dead alerts now, not to the same sinks */
 		r = run_queue(state_dir, &cfg, force, NULL, down, run);
 	bg_alert_config_free(&cfg);
+	close(fd);
 	return r;
 }
-
-/*
- * Runs while the log holds entries nobody has spooled: an appender that
- * found the lock held left its entries to this process, and they were
- * appended before this run let the lock go, so the look at the log after
- * it sees them. Another process taking the lock meanwhile sees them too.
- * At most BG_ALERT_RUNS rounds; what a stream of appends leaves is spooled
- * by the next run.
- */
-#define BG_ALERT_RUNS 8
 
 int
 bg_alert_run(const char *state_dir, int force, const char *only_key,
     struct bg_alert_run *run)
 {
-	int down[BG_ALERT_SINKS_MAX] = { 0 };
-	int fd = -1, r, i;
-
-	memset(run, 0, sizeof(*run));
-	if ((r = lock_spool(state_dir, &fd)) != BG_OK)
-		return r;
-	for (i = 0; r == BG_OK && i < BG_ALERT_RUNS; i++) {
-		if (i > 0 && (!behind(state_dir) ||
-		    lock_spool(state_dir, &fd) != BG_OK))
-			break;	/* spooled, or the lock's holder will */
-		r = run_locked(state_dir, force, only_key, down, run);
-		close(fd);
-	}
-	return r;
+	return run_spool(state_dir, force, only_key, 0, run);
 }
 
 void
@@ -640,7 +623,7 @@ bg_alert_deliver(const char *state_dir)
 	int r;
 
 	bg_clear_why();
-	if ((r = bg_alert_run(state_dir, 0, NULL, &run)) != BG_OK) {
+	if ((r = run_spool(state_dir, 0, NULL, 1, &run)) != BG_OK) {
 		if (r != BG_ELOCKED)
 			fprintf(stderr, "breakglass: alerts: not delivered: "
 			    "%s%s%s\n", bg_strerror(r), bg_why()[0] != '\0' ?
@@ -755,7 +738,7 @@ report_logged(const char *state_dir, const struct bg_alert_config *cfg,
 	}
 	ev.detail = d;
 	if ((r = open_audit(state_dir, &log)) == BG_OK)
-		r = append_and_spool(state_dir, cfg, log, &ev, 0, NULL);
+		r = append_and_spool(state_dir, cfg, log, &ev, NULL);
 	bg_audit_close(&log);
 	cJSON_Delete(d);
 	return r;
@@ -812,7 +795,7 @@ bg_alert_test(const char *state_dir, const char *sink, char *err,
 	}
 	ev.detail = d;
 	if ((r = open_audit(state_dir, &log)) != BG_OK ||
-	    (r = append_and_spool(state_dir, &cfg, log, &ev, 0, key)) !=
+	    (r = append_and_spool(state_dir, &cfg, log, &ev, key)) !=
 	    BG_OK)
 		goto out;
 	bg_audit_close(&log);

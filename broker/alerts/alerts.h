@@ -25,10 +25,9 @@
  * wants an entry's event, a spool file (written and fsync'ed, directory
  * fsync'ed) keyed by the entry's seq, holding the entry exactly as stored
  * (entry_len bytes, no newline) and the checkpoint (a signed note) that
- * covers it. Spooling follows the log under the spool lock (every entry
- * not yet spooled, in order: no entry is spooled twice); when another
- * process holds the lock, that process spools it before it lets go.
- * BG_OK and nothing written when no sink is configured. A malformed entry
+ * covers it. Spooling follows the log under spool/.cursor.lock, waited
+ * for about 10 s (every entry not yet spooled, in order: no entry is
+ * spooled twice). BG_OK and nothing written when no sink is configured. A malformed entry
  * or checkpoint, an invalid configuration or a spool that cannot be
  * written mean the operation the entry reports must not go on (fail
  * closed).

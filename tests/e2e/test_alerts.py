@@ -277,24 +277,38 @@ def case_outage_then_flush():
 
 
 def case_flush_while_another_delivers():
-    """A second 'alerts flush' while another process holds the spool's
-    lock (delivering) is a no-op that exits 0 and sends nothing twice."""
+    """While another process holds the spool's delivery lock, an appended
+    note is still spooled by its appender (its own delivery waits about
+    10 s for the lock, then leaves the alert queued), and 'alerts flush'
+    is a no-op that exits 0 and sends nothing. Once the lock is let go,
+    one flush delivers the note once."""
     rx = Receiver().start()
     try:
-        state = new_state([webhook(rx)])
-        run(state, "audit", "note", "queued while another delivers")
+        state = new_state([webhook(rx, events=["operator.note"])])
+        os.makedirs(os.path.join(state, "spool"), mode=0o700, exist_ok=True)
         lock = os.open(os.path.join(state, "spool", ".lock"),
                        os.O_RDWR | os.O_CREAT, 0o600)
         try:
             fcntl.flock(lock, fcntl.LOCK_EX)
-            before = len(rx.processed)
+            p = run(state, "audit", "note", "appended while another delivers",
+                    check=0)
+            expect(p.returncode == 0, "the note is logged: " + p.stderr)
+            expect(len(spool_files(state)) == 1,
+                   "a note appended meanwhile is spooled by its appender "
+                   "(%s)" % spool_files(state))
             p = run(state, "alerts", "flush", check=0)
+            expect(p.returncode == 0, "flush exits 0: %d" % p.returncode)
             expect("another process is delivering" in p.stdout,
                    "says another process delivers: " + p.stdout)
-            expect(len(rx.processed) == before, "sent nothing meanwhile")
+            expect(len(rx.processed) == 0, "sent nothing meanwhile")
+            expect(len(spool_files(state)) == 1, "the alert stays queued")
         finally:
             os.close(lock)
         run(state, "alerts", "flush", check=0)
+        keys = [hd.get("Idempotency-Key") for _, hd, _ in rx.requests]
+        expect(len(keys) == 1, "delivered once after the lock is let go "
+               "(%d requests)" % len(keys))
+        expect(spool_files(state) == [], "nothing is left in the spool")
     finally:
         rx.stop()
 
@@ -326,8 +340,13 @@ def case_parallel_no_duplicates():
         for t in threads:
             t.join()
         expect(not errors, "every command exits 0: %s" % errors[:2])
-        run(state, "alerts", "flush", check=0)
         notes = len(entries(state, "operator.note"))
+        keys = [hd.get("Idempotency-Key") for _, hd, _ in rx.requests]
+        expect(len(set(keys)) + len(spool_files(state)) == notes,
+               "before a last flush, every note was delivered or is "
+               "spooled (%d delivered, %d spooled, %d notes)" % (
+                   len(set(keys)), len(spool_files(state)), notes))
+        run(state, "alerts", "flush", check=0)
         keys = [hd.get("Idempotency-Key") for _, hd, _ in rx.requests]
         dup = len(keys) - len(set(keys))
         expect(notes > 10, "notes were appended meanwhile (%d)" % notes)
