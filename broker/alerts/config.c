@@ -34,6 +34,8 @@ static const char *const default_events[] = {
 	/* breakglassd: a client refused, a release that did not open */
 	"service.refused", "release.open_failed", "custody.refused",
 	"clock.skew",	/* the clock stepped back (docs/audit.md, "Time") */
+	/* the AWS account: a critical posture or an unexplained root use */
+	"aws.finding",
 	/* governance */
 	"vault.init", "config.init", "config.changed", "config.refused",
 	"account.added", "person.added", "custodian.added",

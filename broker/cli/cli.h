@@ -127,6 +127,7 @@ int bg_cli_vault(struct bg_cli *cli, int argc, char **argv);
 int bg_cli_password(struct bg_cli *cli, int argc, char **argv);
 int bg_cli_audit_show(struct bg_cli *cli, int argc, char **argv);
 int bg_cli_alerts(struct bg_cli *cli, int argc, char **argv);
+int bg_cli_aws(struct bg_cli *cli, int argc, char **argv);
 /* admin.c: the vault's set-up */
 int bg_cli_init(struct bg_cli *cli, int argc, char **argv);
 int bg_cli_account(struct bg_cli *cli, int argc, char **argv);

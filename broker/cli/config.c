@@ -12,13 +12,15 @@
 
 #include "common/common.h"
 #include "broker/alerts/alerts.h"
+#include "broker/aws/aws.h"
 #include "broker/cli/cli.h"
 #include "broker/custody/custody.h"
 #include "broker/state/state.h"
 
 #define CONFIG_FORMAT "breakglass-config-v1"
 
-static const char *const top_keys[] = { "format", "alerts", "custody", NULL };
+static const char *const top_keys[] = { "format", "alerts", "custody", "aws",
+	NULL };
 
 /* Inline webhook secrets and Slack URLs (the credential) in a tree. */
 static void
@@ -98,6 +100,7 @@ config_validate(const char *text, size_t len, cJSON **out)
 {
 	struct bg_alert_config acfg;
 	struct bg_custody_config ccfg;
+	struct bg_aws_config awscfg;
 	const char *format;
 	cJSON *j;
 	int r;
@@ -113,8 +116,8 @@ config_validate(const char *text, size_t len, cJSON **out)
 		return BG_EFORMAT;
 	}
 	if (bg_json_only_keys(j, top_keys) != BG_OK) {
-		bg_set_why("breakglass.json holds only format, alerts and "
-		    "custody");
+		bg_set_why("breakglass.json holds only format, alerts, "
+		    "custody and aws");
 		r = BG_EFORMAT;
 		goto fail;
 	}
@@ -130,7 +133,7 @@ config_validate(const char *text, size_t len, cJSON **out)
 		goto fail;
 	r = bg_custody_config_from_json(j, &ccfg);
 	bg_custody_config_free(&ccfg);
-	if (r != BG_OK)
+	if (r != BG_OK || (r = bg_aws_config_from_json(j, &awscfg)) != BG_OK)
 		goto fail;
 	*out = j;
 	return BG_OK;
@@ -153,6 +156,9 @@ sections(const cJSON *j, cJSON **d)
 		return BG_ENOMEM;
 	if (cJSON_GetObjectItemCaseSensitive(j, "custody") != NULL &&
 	    !cJSON_AddItemToArray(a, cJSON_CreateString("custody")))
+		return BG_ENOMEM;
+	if (cJSON_GetObjectItemCaseSensitive(j, "aws") != NULL &&
+	    !cJSON_AddItemToArray(a, cJSON_CreateString("aws")))
 		return BG_ENOMEM;
 	return BG_OK;
 }

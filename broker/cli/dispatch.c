@@ -36,6 +36,7 @@ static const struct bg_cli_cmd commands[] = {
 	{ "alerts", bg_cli_alerts, NULL },
 	{ "custody", bg_cli_custody, NULL },
 	{ "config", bg_cli_config, NULL },
+	{ "aws", bg_cli_aws, NULL },
 	{ NULL, NULL, NULL },
 };
 

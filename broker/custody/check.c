@@ -8,6 +8,7 @@
  */
 #define _GNU_SOURCE	/* memmem */
 #include <stdarg.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,17 +53,17 @@ struct chk {
 	struct exposure *ex;		/* the times of the exposures */
 	size_t nex, capex;
 	int err;			/* a failure that is not a finding */
+	cJSON *posture;			/* the last aws.posture's detail */
+	uint64_t posture_time;
 };
 
 /* ============================================================ findings */
 
-static void add(struct bg_custody_report *rep, enum bg_custody_sev sev,
-    const char *rule, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
+#define add bg_custody_report_add
 
-static void
-add(struct bg_custody_report *rep, enum bg_custody_sev sev, const char *rule,
-    const char *fmt, ...)
+void
+bg_custody_report_add(struct bg_custody_report *rep, enum bg_custody_sev sev,
+    const char *rule, const char *fmt, ...)
 {
 	struct bg_custody_finding *f;
 	va_list ap;
@@ -686,6 +687,54 @@ on_quorum(struct chk *k, const struct bg_audit_entry *e)
 	return 0;
 }
 
+/* ================================================================ aws */
+
+/* aws.posture (broker/aws): the last run's findings join the check. */
+static int
+on_posture(struct chk *k, const struct bg_audit_entry *e)
+{
+	cJSON_Delete(k->posture);
+	k->posture = NULL;
+	if (entry_time(e->time, &k->posture_time) != BG_OK ||
+	    (k->posture = cJSON_Duplicate(e->detail, 1)) == NULL)
+		k->err = BG_ENOMEM;
+	return k->err;
+}
+
+static enum bg_custody_sev
+sev_of(const char *s)
+{
+	return strcmp(s, "critical") == 0 ? BG_CUSTODY_CRITICAL :
+	    strcmp(s, "violation") == 0 ? BG_CUSTODY_VIOLATION :
+	    BG_CUSTODY_WARNING;
+}
+
+static void
+rule_aws(struct chk *k)
+{
+	const cJSON *fs, *f, *sev, *rule, *msg;
+	char when[BG_RFC3339_LEN + 1] = "?";
+
+	if (k->posture == NULL)
+		return;
+	(void)bg_rfc3339_format(k->posture_time, when);
+	if (k->now > k->posture_time + k->cfg->max_age_days * 86400)
+		add(k->rep, BG_CUSTODY_WARNING, "aws-posture-stale", "the last "
+		    "'aws posture' ran at %s, more than %" PRIu64 " days ago",
+		    when, k->cfg->max_age_days);
+	fs = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(
+	    k->posture, "report"), "findings");
+	cJSON_ArrayForEach(f, fs) {
+		sev = cJSON_GetObjectItemCaseSensitive(f, "severity");
+		rule = cJSON_GetObjectItemCaseSensitive(f, "rule");
+		msg = cJSON_GetObjectItemCaseSensitive(f, "message");
+		if (cJSON_IsString(sev) && cJSON_IsString(rule) &&
+		    cJSON_IsString(msg))
+			add(k->rep, sev_of(sev->valuestring), rule->valuestring,
+			    "%s (aws posture at %s)", msg->valuestring, when);
+	}
+}
+
 static int
 on_entry(void *ctx, uint64_t seq, const char *line, size_t len)
 {
@@ -696,7 +745,8 @@ on_entry(void *ctx, uint64_t seq, const char *line, size_t len)
 	(void)seq;
 	/* cheap filter first: most entries are neither custody's nor quorums */
 	if (memmem(line, len, "\"custody.attest", 15) == NULL &&
-	    memmem(line, len, "\"request.quorum_met\"", 20) == NULL)
+	    memmem(line, len, "\"request.quorum_met\"", 20) == NULL &&
+	    memmem(line, len, "\"aws.posture\"", 13) == NULL)
 		return 0;
 	if (bg_audit_entry_parse(line, len, &e) != BG_OK) {
 		k->err = BG_EFORMAT;
@@ -708,6 +758,8 @@ on_entry(void *ctx, uint64_t seq, const char *line, size_t len)
 		r = on_failed(k, &e);
 	else if (strcmp(e.event, "request.quorum_met") == 0)
 		r = on_quorum(k, &e);
+	else if (strcmp(e.event, "aws.posture") == 0)
+		r = on_posture(k, &e);
 	bg_audit_entry_free(&e);
 	return r;
 }
@@ -1148,6 +1200,7 @@ bg_custody_check(const struct bg_vault *v, const struct bg_custody_config *cfg,
 		custodian_rules(&k);
 		channel_rules(&k);
 		item_rules(&k);
+		rule_aws(&k);
 	}
 	if (r == BG_OK)
 		r = k.err;
@@ -1155,6 +1208,7 @@ bg_custody_check(const struct bg_vault *v, const struct bg_custody_config *cfg,
 		free(k.ps[i].ok_stmt);
 	free(k.ps);
 	free(k.ex);
+	cJSON_Delete(k.posture);
 	bg_ledger_free(&k.l);
 	if (r == BG_OK && rep->n < rep->count[1] + rep->count[2] +
 	    rep->count[3])

@@ -123,6 +123,10 @@ int bg_custody_check(const struct bg_vault *v,
     const struct bg_custody_config *cfg, bg_audit_t *log, uint64_t now,
     struct bg_custody_report *rep);
 void bg_custody_report_free(struct bg_custody_report *rep);
+/* Adds a finding (counted even when memory runs out). */
+void bg_custody_report_add(struct bg_custody_report *rep,
+    enum bg_custody_sev sev, const char *rule, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 const char *bg_custody_sev_str(enum bg_custody_sev s);
 /* The report as JSON (findings and counts); caller cJSON_Delete()s. */
 int bg_custody_report_json(const struct bg_custody_report *rep,

@@ -171,7 +171,7 @@ static const char *const served[] = {
 	"vault show", "vault verify", "vault fingerprint", "policy show",
 	"custodian list", "custody check", "alerts status", "config show",
 	"change status", "change apply", "audit note", "rekey status",
-	"rekey begin", NULL,
+	"rekey begin", "aws posture", "aws reconcile", NULL,
 };
 /* Set-up commands: the admins the configuration names only. */
 static const char *const setup[] = {
@@ -183,7 +183,7 @@ static const char *const setup[] = {
 /* Options naming the daemon's own files or descriptors: never. */
 static const char *const refused_opts[] = {
 	"--checkpoint", "--key", "--out", "--pin-fd", "--otpauth", "--state",
-	NULL,
+	"--from", NULL,
 };
 
 static int

@@ -1,0 +1,369 @@
+/*
+ * broker/aws/ reconciliation (docs/aws.md "Reconciliation"): each root
+ * event against the releases the audit log records, and against the
+ * events an earlier run recorded ("aws.reconciled"), so that a run over
+ * overlapping input gives the same verdicts and records nothing twice.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/common.h"
+#include "quorum/quorum.h"
+#include "broker/aws/aws.h"
+#include "broker/aws/internal.h"
+
+#define EVENTS_MAX 200000	/* root events of one run */
+#define POSTURE_SLACK 900	/* seconds a posture run's reads take */
+
+void
+bg_aws_recon_free(struct bg_aws_recon *rc)
+{
+	free(rc->m);
+	memset(rc, 0, sizeof(*rc));
+}
+
+int
+bg_aws_recon_add(struct bg_aws_recon *rc, const struct bg_aws_event *ev)
+{
+	struct bg_aws_match *m;
+	size_t cap;
+
+	if (rc->n == EVENTS_MAX) {
+		bg_set_why("more than %d root events in one run: reconcile "
+		    "a shorter period", EVENTS_MAX);
+		return BG_ETOOBIG;
+	}
+	if (rc->n == rc->cap) {
+		cap = rc->cap ? 2 * rc->cap : 64;
+		if ((m = realloc(rc->m, cap * sizeof(*m))) == NULL)
+			return BG_ENOMEM;
+		rc->m = m;
+		rc->cap = cap;
+	}
+	m = &rc->m[rc->n++];
+	memset(m, 0, sizeof(*m));
+	m->ev = *ev;
+	return BG_OK;
+}
+
+static int
+by_time_id(const void *a, const void *b)
+{
+	const struct bg_aws_match *x = a, *y = b;
+
+	if (x->ev.time != y->ev.time)
+		return x->ev.time < y->ev.time ? -1 : 1;
+	return strcmp(x->ev.id, y->ev.id);
+}
+
+/* Sorted by time, each (time, eventID) once. */
+static void
+dedupe(struct bg_aws_recon *rc)
+{
+	size_t i, o = 0;
+
+	if (rc->n == 0)
+		return;
+	qsort(rc->m, rc->n, sizeof(*rc->m), by_time_id);
+	for (i = 1; i < rc->n; i++)
+		if (by_time_id(&rc->m[o], &rc->m[i]) != 0)
+			rc->m[++o] = rc->m[i];
+	rc->duplicates += rc->n - (o + 1);
+	rc->n = o + 1;
+}
+
+/* ------------------------------------------------------ what the log says */
+
+struct span {
+	char account[BG_AWS_ACCOUNT_LEN + 1];
+	uint64_t from, to;
+	char by[80];
+};
+
+struct logview {
+	struct span *s;
+	size_t n, cap;
+	struct bg_aws_match *rc;	/* the events, sorted */
+	size_t nrc;
+	uint64_t window;
+};
+
+static int
+add_span(struct logview *lv, const char *account, uint64_t from,
+    uint64_t to, const char *by)
+{
+	struct span *s;
+
+	if (lv->n == lv->cap) {
+		size_t cap = lv->cap ? 2 * lv->cap : 32;
+
+		if ((s = realloc(lv->s, cap * sizeof(*s))) == NULL)
+			return BG_ENOMEM;
+		lv->s = s;
+		lv->cap = cap;
+	}
+	s = &lv->s[lv->n++];
+	snprintf(s->account, sizeof(s->account), "%s", account);
+	s->from = from;
+	s->to = to;
+	snprintf(s->by, sizeof(s->by), "%s", by);
+	return BG_OK;
+}
+
+static uint64_t
+entry_seconds(const char *t)
+{
+	char buf[BG_RFC3339_LEN + 1];
+	uint64_t s;
+
+	if (t == NULL || strlen(t) < BG_RFC3339_LEN - 1)
+		return 0;
+	memcpy(buf, t, BG_RFC3339_LEN - 1);
+	buf[BG_RFC3339_LEN - 1] = 'Z';
+	buf[BG_RFC3339_LEN] = '\0';
+	return bg_rfc3339_parse(buf, BG_RFC3339_LEN, &s) == BG_OK ? s : 0;
+}
+
+/* A posture run read these accounts with AssumeRoot around t. */
+static int
+posture_spans(struct logview *lv, const struct bg_audit_entry *e,
+    uint64_t t)
+{
+	const cJSON *accs = cJSON_GetObjectItemCaseSensitive(e->detail,
+	    "accounts"), *a;
+	char by[80];
+	int r = BG_OK;
+
+	snprintf(by, sizeof(by), "breakglass posture run (entry %" PRIu64 ")",
+	    e->seq);
+	cJSON_ArrayForEach(a, accs) {
+		const cJSON *id = cJSON_GetObjectItemCaseSensitive(a,
+		    "account");
+		const cJSON *via = cJSON_GetObjectItemCaseSensitive(a, "via");
+
+		if (r == BG_OK && cJSON_IsString(id) && cJSON_IsString(via) &&
+		    strcmp(via->valuestring, "assume-root") == 0)
+			r = add_span(lv, id->valuestring, t > POSTURE_SLACK ?
+			    t - POSTURE_SLACK : 0, t + 60, by);
+	}
+	return r;
+}
+
+/* An event an earlier run recorded: marked seen. */
+static void
+mark_seen(struct logview *lv, const cJSON *d)
+{
+	const cJSON *evs = cJSON_GetObjectItemCaseSensitive(d, "events"), *x;
+	struct bg_aws_match key;
+	struct bg_aws_match *hit;
+
+	cJSON_ArrayForEach(x, evs) {
+		const cJSON *id = cJSON_GetObjectItemCaseSensitive(x, "id");
+		const cJSON *t = cJSON_GetObjectItemCaseSensitive(x, "time");
+
+		if (!cJSON_IsString(id) || !cJSON_IsString(t))
+			continue;
+		memset(&key, 0, sizeof(key));
+		snprintf(key.ev.id, sizeof(key.ev.id), "%s", id->valuestring);
+		if (bg_aws_time_parse(t->valuestring, &key.ev.time) != BG_OK)
+			continue;
+		if ((hit = bsearch(&key, lv->rc, lv->nrc, sizeof(key),
+		    by_time_id)) != NULL)
+			hit->seen = 1;
+	}
+}
+
+static int
+log_entry(void *ctx, uint64_t seq, const char *line, size_t len)
+{
+	struct logview *lv = ctx;
+	struct bg_audit_entry e;
+	char by[80];
+	uint64_t t;
+	int r = BG_OK;
+
+	(void)seq;
+	if (bg_audit_entry_parse(line, len, &e) != BG_OK)
+		return BG_OK;	/* the log verified when it was opened */
+	t = entry_seconds(e.time);
+	if (strcmp(e.event, "release.done") == 0 && e.account != NULL &&
+	    t > 0)
+		r = (snprintf(by, sizeof(by), "request %s", e.request != NULL ?
+		    e.request : "?"), add_span(lv, e.account, t, t + lv->window,
+		    by));
+	else if (strcmp(e.event, "aws.posture") == 0 && t > 0)
+		r = posture_spans(lv, &e, t);
+	else if (strcmp(e.event, "aws.reconciled") == 0)
+		mark_seen(lv, e.detail);
+	bg_audit_entry_free(&e);
+	return r;
+}
+
+/* ----------------------------------------------------------- judging */
+
+/* The span that explains m, or NULL. */
+static const struct span *
+explains(const struct logview *lv, const struct bg_aws_match *m)
+{
+	static const char *const reads[] = { "GetAccountSummary",
+	    "ListMFADevices", NULL };
+	size_t i, k;
+
+	for (i = 0; i < lv->n; i++) {
+		const struct span *s = &lv->s[i];
+		int posture = strncmp(s->by, "breakglass posture", 18) == 0;
+
+		if (strcmp(s->account, m->ev.account) != 0 ||
+		    m->ev.time < s->from || m->ev.time > s->to)
+			continue;
+		if (!posture)
+			return s;
+		/* a posture run explains its own reads, nothing else */
+		for (k = 0; m->ev.kind == BG_AWS_ASSUMED_ROOT &&
+		    reads[k] != NULL; k++)
+			if (strcmp(m->ev.name, reads[k]) == 0)
+				return s;
+	}
+	return NULL;
+}
+
+static void
+finding(struct bg_aws_match *m, enum bg_custody_sev sev, const char *rule,
+    const char *what)
+{
+	char t[BG_RFC3339_LEN + 1] = "?";
+
+	(void)bg_rfc3339_format(m->ev.time, t);
+	m->sev = sev;
+	snprintf(m->rule, sizeof(m->rule), "%s", rule);
+	snprintf(m->message, sizeof(m->message), "account %s: %s at %s from "
+	    "%s (%s)%s%s", m->ev.account, what, t, m->ev.ip[0] ? m->ev.ip :
+	    "?", m->explained ? "inside a release window" : "unexplained: no "
+	    "release covers it", m->explained ? ": " : "",
+	    m->explained ? m->by : "");
+}
+
+static void
+judge(struct bg_aws_match *m)
+{
+	if (m->ev.kind == BG_AWS_ACCESS_KEY_CREATED)
+		finding(m, BG_CUSTODY_CRITICAL, "aws-root-access-key-created",
+		    "root created an access key");
+	else if (m->ev.kind == BG_AWS_LOGIN && m->ev.mfa != 1)
+		finding(m, BG_CUSTODY_CRITICAL, "aws-root-login-no-mfa",
+		    "root signed in without MFA");
+	else if (!m->explained)
+		finding(m, BG_CUSTODY_CRITICAL, "aws-root-unexplained",
+		    m->ev.kind == BG_AWS_LOGIN_FAILED ? "a failed root "
+		    "sign-in" : m->ev.kind == BG_AWS_API_CALL ||
+		    m->ev.kind == BG_AWS_ASSUMED_ROOT ? m->ev.name :
+		    bg_aws_kind_str(m->ev.kind));
+	else if (m->ev.kind == BG_AWS_LOGIN_FAILED)
+		finding(m, BG_CUSTODY_WARNING, "aws-root-login-failed",
+		    "a failed root sign-in");
+	else if (m->ev.kind == BG_AWS_MFA_DEACTIVATED)
+		finding(m, BG_CUSTODY_WARNING, "aws-root-mfa-deactivated",
+		    "root deactivated an MFA device");
+}
+
+int
+bg_aws_recon_judge(struct bg_aws_recon *rc, bg_audit_t *log,
+    const struct bg_vault *v, uint64_t window)
+{
+	struct logview lv;
+	const struct span *s;
+	size_t i;
+	int r;
+
+	dedupe(rc);
+	memset(&lv, 0, sizeof(lv));
+	lv.rc = rc->m;
+	lv.nrc = rc->n;
+	lv.window = window;
+	if ((r = bg_audit_foreach(log, 0, UINT64_MAX, log_entry, &lv)) !=
+	    BG_OK) {
+		free(lv.s);
+		return r;
+	}
+	rc->unexplained = rc->findings = rc->fresh = 0;
+	for (i = 0; i < rc->n; i++) {
+		struct bg_aws_match *m = &rc->m[i];
+
+		if ((s = explains(&lv, m)) != NULL) {
+			m->explained = 1;
+			snprintf(m->by, sizeof(m->by), "%s", s->by);
+		}
+		judge(m);
+		if (m->sev != 0 && bg_vault_account(v, m->ev.account) == NULL)
+			snprintf(m->message + strlen(m->message),
+			    sizeof(m->message) - strlen(m->message), "; the "
+			    "vault does not hold this account");
+		rc->unexplained += !m->explained;
+		rc->findings += m->sev != 0;
+		rc->fresh += !m->seen;
+	}
+	free(lv.s);
+	return BG_OK;
+}
+
+/* ------------------------------------------------------------- JSON */
+
+/* The match; for_log leaves out what only this run knows (seen). */
+static cJSON *
+match_json(const struct bg_aws_match *m, int for_log)
+{
+	char t[BG_RFC3339_LEN + 1] = "";
+	cJSON *o = cJSON_CreateObject();
+
+	(void)bg_rfc3339_format(m->ev.time, t);
+	if (o == NULL || !cJSON_AddStringToObject(o, "id", m->ev.id) ||
+	    !cJSON_AddStringToObject(o, "time", t) ||
+	    !cJSON_AddStringToObject(o, "account", m->ev.account) ||
+	    !cJSON_AddStringToObject(o, "kind", bg_aws_kind_str(m->ev.kind)) ||
+	    !cJSON_AddStringToObject(o, "event", m->ev.name) ||
+	    !cJSON_AddStringToObject(o, "ip", m->ev.ip) ||
+	    !(m->ev.mfa < 0 ? cJSON_AddNullToObject(o, "mfa") :
+	    cJSON_AddBoolToObject(o, "mfa", m->ev.mfa)) ||
+	    !cJSON_AddStringToObject(o, "verdict", m->explained ? "explained" :
+	    "unexplained") ||
+	    !cJSON_AddStringToObject(o, "by", m->by) ||
+	    (!for_log && !cJSON_AddBoolToObject(o, "seen_before", m->seen)) ||
+	    !cJSON_AddStringToObject(o, "severity", m->sev ?
+	    bg_custody_sev_str(m->sev) : "") ||
+	    !cJSON_AddStringToObject(o, "rule", m->rule) ||
+	    !cJSON_AddStringToObject(o, "message", m->message)) {
+		cJSON_Delete(o);
+		return NULL;
+	}
+	return o;
+}
+
+int
+bg_aws_recon_json(const struct bg_aws_recon *rc, int fresh_only,
+    size_t from, size_t max, size_t *next, cJSON **out)
+{
+	cJSON *o = cJSON_CreateObject(), *arr;
+	size_t i, n = 0;
+
+	*out = NULL;
+	if (o == NULL || (arr = cJSON_AddArrayToObject(o, "events")) == NULL) {
+		cJSON_Delete(o);
+		return BG_ENOMEM;
+	}
+	for (i = from; i < rc->n && n < max; i++) {
+		if (fresh_only && rc->m[i].seen)
+			continue;
+		if (!cJSON_AddItemToArray(arr, match_json(&rc->m[i],
+		    fresh_only))) {
+			cJSON_Delete(o);
+			return BG_ENOMEM;
+		}
+		n++;
+	}
+	if (next != NULL)
+		*next = i;
+	*out = o;
+	return BG_OK;
+}
