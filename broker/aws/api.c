@@ -195,7 +195,7 @@ bg_aws_root_mfa(struct bg_aws *a, const char *account, int root_session,
 }
 
 int
-bg_aws_org_features(struct bg_aws *a, int *central_root)
+bg_aws_org_features(struct bg_aws *a, int *central_root, int *sessions)
 {
 	static const char *const kv[] = { "Action",
 	    "ListOrganizationsFeatures", "Version", IAM_V, NULL };
@@ -204,7 +204,7 @@ bg_aws_org_features(struct bg_aws *a, int *central_root)
 	char f[64];
 	int r;
 
-	*central_root = 0;
+	*central_root = *sessions = 0;
 	if ((r = query(a, "iam", kv, &rs)) == BG_OK) {
 		p = rs.body;
 		end = rs.body + rs.len;
@@ -212,9 +212,12 @@ bg_aws_org_features(struct bg_aws *a, int *central_root)
 			while (bg_aws_xml_next(&in, in_end, "member", &m,
 			    &m_end))
 				if (bg_aws_xml_range(m, m_end, f, sizeof(f)) ==
-				    BG_OK && strcmp(f,
-				    "RootCredentialsManagement") == 0)
-					*central_root = 1;
+				    BG_OK) {
+					*central_root |= strcmp(f,
+					    "RootCredentialsManagement") == 0;
+					*sessions |= strcmp(f, "RootSessions")
+					    == 0;
+				}
 	} else if (strcmp(rs.code, "OrganizationNotFoundException") == 0 ||
 	    strcmp(rs.code, "ServiceAccessNotEnabledException") == 0 ||
 	    strcmp(rs.code, "AccountNotManagementOrDelegatedAdministrator"

@@ -157,6 +157,7 @@ struct bg_aws_posture {
 	int org;		/* an organization is in use */
 	int org_listed;		/* its accounts were listed */
 	int central_root;	/* RootCredentialsManagement enabled */
+	int root_sessions;	/* RootSessions: sts:AssumeRoot allowed */
 	struct bg_aws_org_account *members;
 	size_t nmembers;
 	struct bg_aws_root *roots;
@@ -192,6 +193,7 @@ enum bg_aws_kind {
 	BG_AWS_MFA_DEACTIVATED,
 	BG_AWS_API_CALL,
 	BG_AWS_ASSUMED_ROOT,	/* a call in an sts:AssumeRoot session */
+	BG_AWS_ASSUME_ROOT,	/* sts:AssumeRoot into the account */
 };
 
 #define BG_AWS_EVENT_ID_MAX 64
@@ -206,14 +208,21 @@ struct bg_aws_event {
 	char region[BG_AWS_REGION_MAX + 1];
 	enum bg_aws_kind kind;
 	int mfa;		/* MFAUsed: 1 yes, 0 no, -1 absent */
-	char issuer[128];	/* AssumeRoot: credentialsIssuedTo */
+	char key_id[32];	/* userIdentity.accessKeyId */
+	char issued[32];	/* AssumeRoot: the session's key */
+	char task[96];		/* AssumeRoot: the task policy's name */
+	char issuer[160];	/* AssumeRoot: who (the caller's ARN) */
 };
 
 /*
  * Classifies one CloudTrail record (or an EventBridge event's detail):
- * BG_OK with *ev filled for a root event, BG_ENOENT for another
- * identity's, BG_EFORMAT (bg_why) for a record without the fields a
- * root event needs.
+ * BG_OK with *ev filled for a root event (userIdentity.type "Root") or
+ * an sts:AssumeRoot call (its account the target's), BG_ENOENT for
+ * another identity's, BG_EFORMAT (bg_why) for a record without the
+ * fields a root event needs. A root event of an AssumeRoot session is
+ * told apart by its marker (userIdentity.inScopeOf) or, where AWS
+ * records none, by its access key: the AssumeRoot call's answer names it
+ * (bg_aws_recon_judge joins them).
  */
 int bg_aws_event_from_record(const cJSON *rec, struct bg_aws_event *ev);
 const char *bg_aws_kind_str(enum bg_aws_kind k);

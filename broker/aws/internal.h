@@ -22,7 +22,8 @@ int bg_aws_caller(struct bg_aws *a, char *account, size_t accsz, char *arn,
 int bg_aws_summary(struct bg_aws *a, struct bg_aws_root *root);
 int bg_aws_root_mfa(struct bg_aws *a, const char *account, int root_session,
     int *n);
-int bg_aws_org_features(struct bg_aws *a, int *central_root);
+int bg_aws_org_features(struct bg_aws *a, int *central_root,
+    int *sessions);
 int bg_aws_assume_root(struct bg_aws *a, const char *account,
     struct bg_aws_creds *cr);
 int bg_aws_assume_role(struct bg_aws *a, const char *role_arn,

@@ -74,7 +74,7 @@ read_other(struct bg_aws *a, const struct bg_aws_config *cfg,
 	int r, rs = 0;
 
 	memset(&cr, 0, sizeof(cr));
-	if (p->central_root && member(p, root->account) != NULL) {
+	if (p->root_sessions && member(p, root->account) != NULL) {
 		snprintf(root->via, sizeof(root->via), "assume-root");
 		r = bg_aws_assume_root(a, root->account, &cr);
 		rs = 1;
@@ -82,9 +82,10 @@ read_other(struct bg_aws *a, const struct bg_aws_config *cfg,
 		snprintf(root->via, sizeof(root->via), "role");
 		r = bg_aws_assume_role(a, role, &cr);
 	} else {
-		bg_set_why("not the caller's account, centralized root "
-		    "management is not on for it, and breakglass.json names "
-		    "no \"aws\".\"role\" to read it with");
+		bg_set_why("not the caller's account, the organization does "
+		    "not allow root sessions (sts:AssumeRoot, feature "
+		    "RootSessions) into it, and breakglass.json names no "
+		    "\"aws\".\"role\" to read it with");
 		return BG_ENOENT;
 	}
 	if (r == BG_OK && (r = bg_aws_with_creds(a, &cr, &b)) == BG_OK) {
@@ -135,8 +136,9 @@ bg_aws_posture_read(struct bg_aws *a, const struct bg_aws_config *cfg,
 		p->org_listed = p->org;
 	else
 		p->org = -1;	/* not the management account, or denied */
-	if (p->org == 1 && bg_aws_org_features(a, &p->central_root) != BG_OK)
-		p->central_root = 0;
+	if (p->org == 1 && bg_aws_org_features(a, &p->central_root,
+	    &p->root_sessions) != BG_OK)
+		p->central_root = p->root_sessions = 0;
 	if (n > 0 && (p->roots = calloc(n, sizeof(*p->roots))) == NULL)
 		return BG_ENOMEM;
 	for (i = 0; i < n; i++) {
@@ -299,6 +301,7 @@ bg_aws_posture_json(const struct bg_aws_posture *p, cJSON **out)
 	    !cJSON_AddStringToObject(o, "organization", p->org == 1 ? "yes" :
 	    p->org == 0 ? "no" : "unknown") ||
 	    !cJSON_AddBoolToObject(o, "centralized_root", p->central_root) ||
+	    !cJSON_AddBoolToObject(o, "root_sessions", p->root_sessions) ||
 	    !cJSON_AddNumberToObject(o, "members", (double)p->nmembers) ||
 	    (arr = cJSON_AddArrayToObject(o, "accounts")) == NULL)
 		goto fail;

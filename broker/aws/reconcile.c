@@ -220,7 +220,10 @@ explains(const struct logview *lv, const struct bg_aws_match *m)
 			continue;
 		if (!posture)
 			return s;
-		/* a posture run explains its own reads, nothing else */
+		/* a posture run explains its own AssumeRoot and reads only */
+		if (m->ev.kind == BG_AWS_ASSUME_ROOT &&
+		    strcmp(m->ev.task, "IAMAuditRootUserCredentials") == 0)
+			return s;
 		for (k = 0; m->ev.kind == BG_AWS_ASSUMED_ROOT &&
 		    reads[k] != NULL; k++)
 			if (strcmp(m->ev.name, reads[k]) == 0)
@@ -245,6 +248,36 @@ finding(struct bg_aws_match *m, enum bg_custody_sev sev, const char *rule,
 	    m->explained ? m->by : "");
 }
 
+/*
+ * A root event whose access key an sts:AssumeRoot answer issued ran in
+ * that session (AWS records no other marker on it): who asked, with
+ * which task.
+ */
+static void
+join_sessions(struct bg_aws_recon *rc)
+{
+	size_t i, k;
+
+	for (i = 0; i < rc->n; i++) {
+		struct bg_aws_match *a = &rc->m[i];
+
+		if (a->ev.kind != BG_AWS_ASSUME_ROOT || a->ev.issued[0] == '\0')
+			continue;
+		for (k = 0; k < rc->n; k++) {
+			struct bg_aws_event *e = &rc->m[k].ev;
+
+			if (e->kind == BG_AWS_ASSUME_ROOT ||
+			    strcmp(e->key_id, a->ev.issued) != 0 ||
+			    strcmp(e->account, a->ev.account) != 0)
+				continue;
+			e->kind = BG_AWS_ASSUMED_ROOT;
+			snprintf(e->issuer, sizeof(e->issuer), "%s",
+			    a->ev.issuer);
+			snprintf(e->task, sizeof(e->task), "%s", a->ev.task);
+		}
+	}
+}
+
 static void
 judge(struct bg_aws_match *m)
 {
@@ -257,7 +290,8 @@ judge(struct bg_aws_match *m)
 	else if (!m->explained)
 		finding(m, BG_CUSTODY_CRITICAL, "aws-root-unexplained",
 		    m->ev.kind == BG_AWS_LOGIN_FAILED ? "a failed root "
-		    "sign-in" : m->ev.kind == BG_AWS_API_CALL ||
+		    "sign-in" : m->ev.kind == BG_AWS_ASSUME_ROOT ?
+		    "sts:AssumeRoot" : m->ev.kind == BG_AWS_API_CALL ||
 		    m->ev.kind == BG_AWS_ASSUMED_ROOT ? m->ev.name :
 		    bg_aws_kind_str(m->ev.kind));
 	else if (m->ev.kind == BG_AWS_LOGIN_FAILED)
@@ -278,6 +312,7 @@ bg_aws_recon_judge(struct bg_aws_recon *rc, bg_audit_t *log,
 	int r;
 
 	dedupe(rc);
+	join_sessions(rc);
 	memset(&lv, 0, sizeof(lv));
 	lv.rc = rc->m;
 	lv.nrc = rc->n;
@@ -324,6 +359,9 @@ match_json(const struct bg_aws_match *m, int for_log)
 	    !cJSON_AddStringToObject(o, "kind", bg_aws_kind_str(m->ev.kind)) ||
 	    !cJSON_AddStringToObject(o, "event", m->ev.name) ||
 	    !cJSON_AddStringToObject(o, "ip", m->ev.ip) ||
+	    (m->ev.issuer[0] && !cJSON_AddStringToObject(o, "issuer",
+	    m->ev.issuer)) || (m->ev.task[0] && !cJSON_AddStringToObject(o,
+	    "task", m->ev.task)) ||
 	    !(m->ev.mfa < 0 ? cJSON_AddNullToObject(o, "mfa") :
 	    cJSON_AddBoolToObject(o, "mfa", m->ev.mfa)) ||
 	    !cJSON_AddStringToObject(o, "verdict", m->explained ? "explained" :

@@ -30,7 +30,7 @@ bg_aws_kind_str(enum bg_aws_kind k)
 	    "console-login-failed", "password-recovery-requested",
 	    "password-recovery-completed", "access-key-created",
 	    "password-updated", "mfa-enabled", "mfa-deactivated", "api-call",
-	    "assumed-root-call" };
+	    "assumed-root-call", "assume-root" };
 
 	return (size_t)k < sizeof(names) / sizeof(names[0]) ? names[k] : "";
 }
@@ -88,26 +88,50 @@ copy(char *out, size_t outsz, const char *s)
 	snprintf(out, outsz, "%s", s != NULL ? s : "");
 }
 
+/* sts:AssumeRoot: who, with which task, and the session's key. */
+static void
+assume_root(const cJSON *rec, const cJSON *ui, struct bg_aws_event *ev)
+{
+	const cJSON *rp = cJSON_GetObjectItemCaseSensitive(rec,
+	    "requestParameters");
+	const char *task = str_at(cJSON_GetObjectItemCaseSensitive(rp,
+	    "taskPolicyArn"), "arn", NULL), *slash;
+	const cJSON *cr = cJSON_GetObjectItemCaseSensitive(
+	    cJSON_GetObjectItemCaseSensitive(rec, "responseElements"),
+	    "credentials");
+
+	ev->kind = BG_AWS_ASSUME_ROOT;
+	copy(ev->issuer, sizeof(ev->issuer), str_at(ui, "arn", NULL));
+	slash = task != NULL ? strrchr(task, '/') : NULL;
+	copy(ev->task, sizeof(ev->task), slash != NULL ? slash + 1 : task);
+	copy(ev->issued, sizeof(ev->issued), str_at(cr, "accessKeyId", NULL));
+}
+
 int
 bg_aws_event_from_record(const cJSON *rec, struct bg_aws_event *ev)
 {
 	const cJSON *ui = cJSON_GetObjectItemCaseSensitive(rec, "userIdentity");
 	const char *type = str_at(ui, "type", NULL), *id, *t, *name, *acct;
 	const char *mfa = str_at(rec, "additionalEventData", "MFAUsed");
-	const char *issuer = str_at(ui, "inScopeOf", "issuerType");
+	const char *issuer = str_at(ui, "inScopeOf", "credentialsIssuedTo");
+	int assume;
 
 	memset(ev, 0, sizeof(*ev));
 	if (!cJSON_IsObject(rec)) {
 		bg_set_why("a record that is not a JSON object");
 		return BG_EFORMAT;
 	}
+	name = str_at(rec, "eventName", NULL);
+	assume = name != NULL && strcmp(name, "AssumeRoot") == 0 &&
+	    str_at(rec, "errorCode", NULL) == NULL;
 	/* an AWS service's own event has no type: not root's either */
-	if (type == NULL || strcmp(type, "Root") != 0)
+	if (!assume && (type == NULL || strcmp(type, "Root") != 0))
 		return BG_ENOENT;
 	id = str_at(rec, "eventID", NULL);
 	t = str_at(rec, "eventTime", NULL);
-	name = str_at(rec, "eventName", NULL);
-	if ((acct = str_at(rec, "recipientAccountId", NULL)) == NULL)
+	if (assume)
+		acct = str_at(rec, "requestParameters", "targetPrincipal");
+	else if ((acct = str_at(rec, "recipientAccountId", NULL)) == NULL)
 		acct = str_at(ui, "accountId", NULL);
 	if (id == NULL || strlen(id) > BG_AWS_EVENT_ID_MAX || !bg_text_ok(id,
 	    0) || t == NULL || bg_aws_time_parse(t, &ev->time) != BG_OK ||
@@ -125,10 +149,13 @@ bg_aws_event_from_record(const cJSON *rec, struct bg_aws_event *ev)
 	/* real records say "Yes", "No" and "YES" */
 	ev->mfa = mfa == NULL ? -1 : strcasecmp(mfa, "yes") == 0 ? 1 : 0;
 	ev->kind = kind_of(rec, name);
-	if (issuer != NULL && strstr(issuer, "AssumeRoot") != NULL) {
+	copy(ev->key_id, sizeof(ev->key_id), str_at(ui, "accessKeyId", NULL));
+	if (assume)
+		assume_root(rec, ui, ev);
+	else if (cJSON_GetObjectItemCaseSensitive(ui, "inScopeOf") != NULL) {
 		ev->kind = BG_AWS_ASSUMED_ROOT;
-		copy(ev->issuer, sizeof(ev->issuer), str_at(ui, "inScopeOf",
-		    "credentialsIssuedTo"));
+		copy(ev->issuer, sizeof(ev->issuer), issuer != NULL ? issuer :
+		    "");
 	}
 	return BG_OK;
 }

@@ -171,10 +171,10 @@ print_posture(const struct bg_aws_posture *p)
 {
 	size_t i;
 
-	printf("caller %s (account %s); organization: %s%s\n", p->caller_arn,
+	printf("caller %s (account %s); organization: %s%s%s\n", p->caller_arn,
 	    p->caller_account, p->org == 1 ? "yes" : p->org == 0 ? "no" :
-	    "unknown", p->central_root ? ", centralized root management on" :
-	    "");
+	    "unknown", p->central_root ? ", root credentials managed centrally" :
+	    "", p->root_sessions ? ", root sessions (sts:AssumeRoot) on" : "");
 	printf("%-14s %-12s %-4s %-8s %-5s %-9s %s\n", "ACCOUNT", "VIA", "MFA",
 	    "DEVICES", "KEYS", "PASSWORD", "CERTS");
 	for (i = 0; i < p->nroots; i++) {
