@@ -218,11 +218,14 @@ bg_aws_org_features(struct bg_aws *a, int *central_root, int *sessions)
 					*sessions |= strcmp(f, "RootSessions")
 					    == 0;
 				}
-	} else if (strcmp(rs.code, "OrganizationNotFoundException") == 0 ||
-	    strcmp(rs.code, "ServiceAccessNotEnabledException") == 0 ||
-	    strcmp(rs.code, "AccountNotManagementOrDelegatedAdministrator"
-	    "Exception") == 0)
-		r = BG_OK;	/* off, or not ours to see: not in use */
+	} else if (strncmp(rs.code, "OrganizationNotFound", 20) == 0 ||
+	    strncmp(rs.code, "ServiceAccessNotEnabled", 23) == 0 ||
+	    strncmp(rs.code, "OrganizationNotInAllFeaturesMode", 32) == 0 ||
+	    strncmp(rs.code, "AccountNotManagementOrDelegatedAdministrator",
+	    44) == 0)
+		/* off, or not ours to see (AWS spells these with and without
+		 * "Exception"): neither feature */
+		r = BG_OK;
 	bg_aws_resp_free(&rs);
 	return r;
 }
