@@ -82,10 +82,15 @@ kind_of(const cJSON *rec, const char *name)
 	return BG_AWS_API_CALL;
 }
 
+/*
+ * A field of the record as clean one-line text: a doctored file's
+ * control characters (a terminal's escape sequences) never reach the
+ * table, the log or an alert.
+ */
 static void
 copy(char *out, size_t outsz, const char *s)
 {
-	snprintf(out, outsz, "%s", s != NULL ? s : "");
+	(void)bg_text_clean(s != NULL ? s : "", out, outsz);
 }
 
 /* sts:AssumeRoot: who, with which task, and the session's key. */
