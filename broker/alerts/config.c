@@ -34,8 +34,9 @@ static const char *const default_events[] = {
 	/* breakglassd: a client refused, a release that did not open */
 	"service.refused", "release.open_failed", "custody.refused",
 	"clock.skew",	/* the clock stepped back (docs/audit.md, "Time") */
-	/* the AWS account: a critical posture or an unexplained root use */
-	"aws.finding",
+	/* the AWS account: a critical posture or an unexplained root use,
+	 * and a check of it that could not run (monitoring is down) */
+	"aws.finding", "aws.posture_failed", "aws.reconcile_failed",
 	/* governance */
 	"vault.init", "config.init", "config.changed", "config.refused",
 	"account.added", "person.added", "custodian.added",
