@@ -179,11 +179,16 @@ bg_aws_root_mfa(struct bg_aws *a, const char *account, int root_session,
 			    root_arn, n);
 		if (r == BG_OK && (bg_aws_xml_text(rs.body, rs.body + rs.len,
 		    "IsTruncated", trunc, sizeof(trunc)) != BG_OK ||
-		    strcmp(trunc, "true") != 0 || bg_aws_xml_text(rs.body,
-		    rs.body + rs.len, "Marker", marker, sizeof(marker)) !=
-		    BG_OK)) {
+		    strcmp(trunc, "true") != 0)) {
 			bg_aws_resp_free(&rs);
 			return BG_OK;
+		}
+		/* truncated: a Marker to follow, or an error (never the end) */
+		if (r == BG_OK && bg_aws_xml_text(rs.body, rs.body + rs.len,
+		    "Marker", marker, sizeof(marker)) != BG_OK) {
+			bg_set_why("AWS iam %s: a truncated list without a "
+			    "valid Marker", action);
+			r = BG_EFORMAT;
 		}
 		bg_aws_resp_free(&rs);
 	}
@@ -321,18 +326,27 @@ json_page(struct bg_aws *a, const char *service, const char *region,
 	return r;
 }
 
-/* in's NextToken from the answer's; 0 when the list is at its end. */
+/*
+ * in's NextToken from the answer's: 1, or 0 when the list is at its end,
+ * or a BG_E* code. A token that cannot be followed is an error, never
+ * the end: a list cut short would hide what its later pages hold.
+ */
 static int
-next_page(cJSON *in, const cJSON *ans)
+next_page(cJSON *in, const cJSON *ans, const char *what)
 {
 	const cJSON *t = cJSON_GetObjectItemCaseSensitive(ans, "NextToken");
 
 	cJSON_DeleteItemFromObjectCaseSensitive(in, "NextToken");
-	if (!cJSON_IsString(t) || t->valuestring[0] == '\0' ||
-	    strlen(t->valuestring) > TOKEN_MAX)
+	if (t == NULL || cJSON_IsNull(t))
 		return 0;
+	if (!cJSON_IsString(t) || t->valuestring[0] == '\0' ||
+	    strlen(t->valuestring) > TOKEN_MAX) {
+		bg_set_why("AWS %s: a NextToken that is not a string of 1 to "
+		    "%d bytes", what, TOKEN_MAX);
+		return BG_EFORMAT;
+	}
 	return cJSON_AddStringToObject(in, "NextToken", t->valuestring) !=
-	    NULL;
+	    NULL ? 1 : BG_ENOMEM;
 }
 
 static int
@@ -388,7 +402,9 @@ bg_aws_org_accounts(struct bg_aws *a, struct bg_aws_org_account **m,
 		cJSON_ArrayForEach(acc, accs)
 			if (r == BG_OK)
 				r = add_member(acc, m, n);
-		more = next_page(in, ans);
+		if ((more = next_page(in, ans, "organizations ListAccounts")) <
+		    0 && r == BG_OK)
+			r = more;
 		cJSON_Delete(ans);
 		ans = NULL;
 	}
@@ -437,14 +453,20 @@ lookup_page(const cJSON *ans, bg_aws_record_fn fn, void *ctx)
 
 int
 bg_aws_lookup_events(struct bg_aws *a, const char *region, uint64_t since,
-    uint64_t until, bg_aws_record_fn fn, void *ctx)
+    uint64_t until, const char *key, const char *value, bg_aws_record_fn fn,
+    void *ctx)
 {
-	cJSON *in = cJSON_CreateObject(), *ans = NULL;
+	cJSON *in = cJSON_CreateObject(), *ans = NULL, *attrs, *at;
 	int r = BG_OK, page, more = 1;
 
 	if (in == NULL || !cJSON_AddNumberToObject(in, "StartTime",
 	    (double)since) || !cJSON_AddNumberToObject(in, "EndTime",
-	    (double)until) || !cJSON_AddNumberToObject(in, "MaxResults", 50)) {
+	    (double)until) || !cJSON_AddNumberToObject(in, "MaxResults", 50) ||
+	    (attrs = cJSON_AddArrayToObject(in, "LookupAttributes")) == NULL ||
+	    (at = cJSON_CreateObject()) == NULL ||
+	    !cJSON_AddItemToArray(attrs, at) ||
+	    !cJSON_AddStringToObject(at, "AttributeKey", key) ||
+	    !cJSON_AddStringToObject(at, "AttributeValue", value)) {
 		cJSON_Delete(in);
 		return BG_ENOMEM;
 	}
@@ -453,7 +475,9 @@ bg_aws_lookup_events(struct bg_aws *a, const char *region, uint64_t since,
 		    &ans, NULL, 0)) != BG_OK)
 			break;
 		r = lookup_page(ans, fn, ctx);
-		more = next_page(in, ans);
+		if ((more = next_page(in, ans, "cloudtrail LookupEvents")) < 0 &&
+		    r == BG_OK)
+			r = more;
 		cJSON_Delete(ans);
 		ans = NULL;
 	}

@@ -90,6 +90,10 @@ int bg_aws_with_creds(const struct bg_aws *a, const struct bg_aws_creds *cr,
     struct bg_aws *out);
 void bg_aws_creds_free(struct bg_aws_creds *c);
 
+/* sts:GetCallerIdentity: the caller's account and ARN. */
+int bg_aws_caller(struct bg_aws *a, char *account, size_t accsz, char *arn,
+    size_t arnsz);
+
 /* "YYYY-MM-DDTHH:MM:SS[.fff]Z" (also "+00:00") to seconds. */
 int bg_aws_time_parse(const char *s, uint64_t *t);
 
@@ -143,6 +147,9 @@ struct bg_aws_root {
 	int mfa, keys, password, certs;	/* the summary's flags */
 	int mfa_devices;	/* root's MFA devices, -1 unknown */
 	int mfa_virtual_only;	/* only virtual devices could be seen */
+	/* the AssumeRoot session's key id: not a secret, what CloudTrail
+	 * names the session by */
+	char session_key[BG_AWS_KEYID_MAX + 1];
 };
 
 struct bg_aws_org_account {
@@ -162,6 +169,7 @@ struct bg_aws_posture {
 	size_t nmembers;
 	struct bg_aws_root *roots;
 	size_t nroots;
+	int all;		/* every vault account was asked for */
 	struct bg_custody_report rep;	/* the findings */
 };
 
@@ -192,7 +200,6 @@ enum bg_aws_kind {
 	BG_AWS_MFA_ENABLED,
 	BG_AWS_MFA_DEACTIVATED,
 	BG_AWS_API_CALL,
-	BG_AWS_ASSUMED_ROOT,	/* a call in an sts:AssumeRoot session */
 	BG_AWS_ASSUME_ROOT,	/* sts:AssumeRoot into the account */
 };
 
@@ -208,8 +215,9 @@ struct bg_aws_event {
 	char region[BG_AWS_REGION_MAX + 1];
 	enum bg_aws_kind kind;
 	int mfa;		/* MFAUsed: 1 yes, 0 no, -1 absent */
-	char key_id[32];	/* userIdentity.accessKeyId */
-	char issued[32];	/* AssumeRoot: the session's key */
+	int session;		/* made in an sts:AssumeRoot session */
+	char key_id[BG_AWS_KEYID_MAX + 1];	/* userIdentity.accessKeyId */
+	char issued[BG_AWS_KEYID_MAX + 1];	/* AssumeRoot: the session's key */
 	char task[96];		/* AssumeRoot: the task policy's name */
 	char issuer[160];	/* AssumeRoot: who (the caller's ARN) */
 };
@@ -240,11 +248,13 @@ typedef int (*bg_aws_record_fn)(void *ctx, const cJSON *rec);
 int bg_aws_trail_file(const char *path, bg_aws_record_fn fn, void *ctx);
 
 /*
- * LookupEvents in region over [since, until], every page; fn gets each
- * event's CloudTrailEvent record.
+ * LookupEvents in region over [since, until] whose attribute key (e.g.
+ * "Username") is value (e.g. "root"), every page; fn gets each event's
+ * CloudTrailEvent record. Event history is the caller's account's own.
  */
 int bg_aws_lookup_events(struct bg_aws *a, const char *region,
-    uint64_t since, uint64_t until, bg_aws_record_fn fn, void *ctx);
+    uint64_t since, uint64_t until, const char *key, const char *value,
+    bg_aws_record_fn fn, void *ctx);
 
 /* ------------------------------------------------------ reconcile */
 
@@ -264,6 +274,9 @@ struct bg_aws_recon {
 	size_t records;		/* records read, root or not */
 	size_t duplicates;	/* the same event again */
 	size_t unexplained, findings, fresh;
+	/* about the run, not one event: root records that could not be
+	 * judged (critical), accounts whose events were not read */
+	struct bg_custody_report notes;
 };
 
 /* Adds a root event, once per (eventID, time). */

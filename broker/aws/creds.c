@@ -5,6 +5,7 @@
  * they came from are wiped after parsing.
  */
 #include <errno.h>
+#include <poll.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -229,11 +230,38 @@ from_ini(struct bg_aws_creds *c, const struct ini *f, const char *sect,
 	return r;
 }
 
-/* Runs cmd (sh -c), its standard output into *out (secure, wiped). */
+/* Waits for fd to be readable until deadline (ms, CLOCK_MONOTONIC). */
 static int
-run_process(const char *cmd, char *out, size_t outsz, size_t *len)
+readable(int fd, long long deadline)
+{
+	struct pollfd p = { fd, POLLIN, 0 };
+	struct timespec ts;
+	long long now;
+	int n;
+
+	for (;;) {
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		now = (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+		if (now >= deadline)
+			return 0;
+		if ((n = poll(&p, 1, (int)(deadline - now))) > 0)
+			return 1;
+		if (n == 0 || errno != EINTR)
+			return 0;
+	}
+}
+
+/*
+ * Runs cmd (sh -c), its standard output into out (secure, wiped by the
+ * caller), within timeout_ms: a process that hangs is killed.
+ */
+static int
+run_process(const char *cmd, long timeout_ms, char *out, size_t outsz,
+    size_t *len)
 {
 	int fds[2], status, r = BG_OK;
+	struct timespec ts;
+	long long deadline;
 	ssize_t n;
 	pid_t pid;
 
@@ -253,7 +281,19 @@ run_process(const char *cmd, char *out, size_t outsz, size_t *len)
 		_exit(127);
 	}
 	close(fds[1]);
-	while ((n = read(fds[0], out + *len, outsz - 1 - *len)) != 0) {
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	deadline = (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 +
+	    timeout_ms;
+	for (;;) {
+		if (!readable(fds[0], deadline)) {
+			bg_set_why("credential_process gave no credentials "
+			    "within %ld ms", timeout_ms);
+			r = BG_EIO;
+			kill(pid, SIGKILL);
+			break;
+		}
+		if ((n = read(fds[0], out + *len, outsz - 1 - *len)) == 0)
+			break;
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 || *len + (size_t)n >= outsz - 1) {
@@ -311,7 +351,7 @@ process_json(struct bg_aws_creds *c, const char *text, size_t len)
 }
 
 static int
-from_process(struct bg_aws_creds *c, const char *cmd)
+from_process(struct bg_aws_creds *c, const char *cmd, long timeout_ms)
 {
 	char *out = bg_secure_alloc(PROCESS_OUT_MAX);
 	size_t len;
@@ -319,7 +359,8 @@ from_process(struct bg_aws_creds *c, const char *cmd)
 
 	if (out == NULL)
 		return BG_ENOMEM;
-	if ((r = run_process(cmd, out, PROCESS_OUT_MAX, &len)) == BG_OK)
+	if ((r = run_process(cmd, timeout_ms, out, PROCESS_OUT_MAX, &len)) ==
+	    BG_OK)
 		r = process_json(c, out, len);
 	else if (r == BG_ETOOBIG)
 		bg_set_why("credential_process printed more than %u bytes",
@@ -354,7 +395,7 @@ from_files(struct bg_aws *a, const struct ini *cred, const struct ini *conf)
 		return r;
 	if ((r = ini_value(conf, sect, "credential_process", cmd,
 	    sizeof(cmd))) == BG_OK)
-		return from_process(&a->creds, cmd);
+		return from_process(&a->creds, cmd, a->timeout_ms);
 	if (r != BG_ENOENT)
 		return r;
 	return from_ini(&a->creds, conf, sect, "config file");

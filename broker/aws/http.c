@@ -36,21 +36,39 @@ bg_aws_resp_free(struct bg_aws_resp *r)
 
 /* ----------------------------------------------------------- endpoint */
 
-/* http:// only to the loopback (a test's fake endpoint). */
+/*
+ * https://, or http:// only to the loopback (a test's fake endpoint).
+ * The URL is parsed as libcurl will send it: no user info
+ * ("http://127.0.0.1:@host/" goes to host), the host exactly a loopback
+ * one.
+ */
 static int
 url_ok(const char *url)
 {
-	static const char *const local[] = { "http://127.0.0.1:",
-	    "http://127.0.0.1/", "http://[::1]:", "http://[::1]/",
-	    "http://localhost:", "http://localhost/", NULL };
+	static const char *const local[] = { "127.0.0.1", "[::1]", "::1",
+	    "localhost", NULL };
+	char *scheme = NULL, *host = NULL, *user = NULL, *pass = NULL;
+	CURLU *u = curl_url();
+	int ok = 0;
 	size_t i;
 
-	if (strncmp(url, "https://", 8) == 0)
-		return 1;
-	for (i = 0; local[i] != NULL; i++)
-		if (strncmp(url, local[i], strlen(local[i])) == 0)
-			return 1;
-	return 0;
+	if (u != NULL && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_USER, &user, 0) == CURLUE_NO_USER &&
+	    curl_url_get(u, CURLUPART_PASSWORD, &pass, 0) ==
+	    CURLUE_NO_PASSWORD) {
+		ok = strcmp(scheme, "https") == 0;
+		for (i = 0; !ok && strcmp(scheme, "http") == 0 &&
+		    local[i] != NULL; i++)
+			ok = strcmp(host, local[i]) == 0;
+	}
+	curl_free(scheme);
+	curl_free(host);
+	curl_free(user);
+	curl_free(pass);
+	curl_url_cleanup(u);
+	return ok;
 }
 
 static const char *
@@ -86,7 +104,8 @@ bg_aws_endpoint(const char *service, const char *region, char *url,
 	if (env != NULL) {
 		if (!url_ok(env)) {
 			bg_set_why("the AWS endpoint for %s is neither https:// "
-			    "nor http:// on the loopback", service);
+			    "nor http:// on the loopback (and names no user)",
+			    service);
 			return BG_EINVAL;
 		}
 		n = snprintf(url, urlsz, "%s", env);
@@ -157,6 +176,16 @@ error_of(struct bg_aws_resp *r)
 	if (cJSON_IsString(m))
 		snprintf(r->message, sizeof(r->message), "%s", m->valuestring);
 	cJSON_Delete(j);
+}
+
+/*
+ * AWS's message to its first line: a SignatureDoesNotMatch message can
+ * go on to quote the canonical request, session token included.
+ */
+static void
+first_line(struct bg_aws_resp *r)
+{
+	r->message[strcspn(r->message, "\r\n")] = '\0';
 }
 
 static int
@@ -294,8 +323,10 @@ send_once(const struct bg_aws *a, const struct req *q, const char *url,
 		out->body = b.p;
 		out->len = b.len;
 		b.p = NULL;
-		if (out->status < 200 || out->status > 299)
+		if (out->status < 200 || out->status > 299) {
 			error_of(out);
+			first_line(out);
+		}
 	} else if (b.over) {
 		bg_set_why("AWS %s %s: the answer is larger than %u bytes",
 		    q->service, q->action, BODY_MAX);

@@ -17,8 +17,6 @@ int bg_aws_xml_range(const char *in, const char *in_end, char *out,
     size_t outsz);
 
 /* api.c: the actions (docs/aws.md names each). */
-int bg_aws_caller(struct bg_aws *a, char *account, size_t accsz, char *arn,
-    size_t arnsz);
 int bg_aws_summary(struct bg_aws *a, struct bg_aws_root *root);
 int bg_aws_root_mfa(struct bg_aws *a, const char *account, int root_session,
     int *n);

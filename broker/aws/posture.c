@@ -93,6 +93,9 @@ read_other(struct bg_aws *a, const struct bg_aws_config *cfg,
 		a->requests += b.requests;
 		a->retries += b.retries;
 		bg_aws_close(&b);
+		if (r == BG_OK && rs)	/* reconciliation knows it by this */
+			snprintf(root->session_key, sizeof(root->session_key),
+			    "%s", cr.key_id);
 	}
 	bg_aws_creds_free(&cr);
 	return r;
@@ -271,6 +274,8 @@ root_json(const struct bg_aws_root *x)
 	if (o == NULL || !cJSON_AddStringToObject(o, "account", x->account) ||
 	    !cJSON_AddStringToObject(o, "via", x->via) ||
 	    !cJSON_AddBoolToObject(o, "read", x->read) ||
+	    (x->session_key[0] && !cJSON_AddStringToObject(o, "session_key",
+	    x->session_key)) ||
 	    (x->read && (!cJSON_AddNumberToObject(o, "mfa_enabled", x->mfa) ||
 	    !cJSON_AddNumberToObject(o, "access_keys", x->keys) ||
 	    !cJSON_AddNumberToObject(o, "password", x->password) ||
@@ -303,6 +308,7 @@ bg_aws_posture_json(const struct bg_aws_posture *p, cJSON **out)
 	    !cJSON_AddBoolToObject(o, "centralized_root", p->central_root) ||
 	    !cJSON_AddBoolToObject(o, "root_sessions", p->root_sessions) ||
 	    !cJSON_AddNumberToObject(o, "members", (double)p->nmembers) ||
+	    !cJSON_AddStringToObject(o, "scope", p->all ? "all" : "named") ||
 	    (arr = cJSON_AddArrayToObject(o, "accounts")) == NULL)
 		goto fail;
 	for (i = 0; i < p->nroots; i++)

@@ -21,6 +21,7 @@ void
 bg_aws_recon_free(struct bg_aws_recon *rc)
 {
 	free(rc->m);
+	bg_custody_report_free(&rc->notes);
 	memset(rc, 0, sizeof(*rc));
 }
 
@@ -48,17 +49,26 @@ bg_aws_recon_add(struct bg_aws_recon *rc, const struct bg_aws_event *ev)
 	return BG_OK;
 }
 
+/*
+ * An event's identity: time, eventID, account and eventName. The same
+ * eventID with other content is another event (a doctored record must
+ * not shadow, or be taken for, the real one).
+ */
 static int
 by_time_id(const void *a, const void *b)
 {
 	const struct bg_aws_match *x = a, *y = b;
+	int c;
 
 	if (x->ev.time != y->ev.time)
 		return x->ev.time < y->ev.time ? -1 : 1;
-	return strcmp(x->ev.id, y->ev.id);
+	if ((c = strcmp(x->ev.id, y->ev.id)) != 0 ||
+	    (c = strcmp(x->ev.account, y->ev.account)) != 0)
+		return c;
+	return strcmp(x->ev.name, y->ev.name);
 }
 
-/* Sorted by time, each (time, eventID) once. */
+/* Sorted by time, each event (by_time_id) once. */
 static void
 dedupe(struct bg_aws_recon *rc)
 {
@@ -80,6 +90,7 @@ struct span {
 	char account[BG_AWS_ACCOUNT_LEN + 1];
 	uint64_t from, to;
 	char by[80];
+	char key[BG_AWS_KEYID_MAX + 1];	/* a posture run's session key */
 };
 
 struct logview {
@@ -92,7 +103,7 @@ struct logview {
 
 static int
 add_span(struct logview *lv, const char *account, uint64_t from,
-    uint64_t to, const char *by)
+    uint64_t to, const char *by, const char *key)
 {
 	struct span *s;
 
@@ -109,6 +120,7 @@ add_span(struct logview *lv, const char *account, uint64_t from,
 	s->from = from;
 	s->to = to;
 	snprintf(s->by, sizeof(s->by), "%s", by);
+	snprintf(s->key, sizeof(s->key), "%s", key != NULL ? key : "");
 	return BG_OK;
 }
 
@@ -126,7 +138,10 @@ entry_seconds(const char *t)
 	return bg_rfc3339_parse(buf, BG_RFC3339_LEN, &s) == BG_OK ? s : 0;
 }
 
-/* A posture run read these accounts with AssumeRoot around t. */
+/*
+ * A posture run read these accounts with AssumeRoot around t, each in a
+ * session whose key it recorded: that session, and no other, is its own.
+ */
 static int
 posture_spans(struct logview *lv, const struct bg_audit_entry *e,
     uint64_t t)
@@ -142,11 +157,14 @@ posture_spans(struct logview *lv, const struct bg_audit_entry *e,
 		const cJSON *id = cJSON_GetObjectItemCaseSensitive(a,
 		    "account");
 		const cJSON *via = cJSON_GetObjectItemCaseSensitive(a, "via");
+		const cJSON *key = cJSON_GetObjectItemCaseSensitive(a,
+		    "session_key");
 
 		if (r == BG_OK && cJSON_IsString(id) && cJSON_IsString(via) &&
-		    strcmp(via->valuestring, "assume-root") == 0)
+		    strcmp(via->valuestring, "assume-root") == 0 &&
+		    cJSON_IsString(key) && key->valuestring[0] != '\0')
 			r = add_span(lv, id->valuestring, t > POSTURE_SLACK ?
-			    t - POSTURE_SLACK : 0, t + 60, by);
+			    t - POSTURE_SLACK : 0, t + 60, by, key->valuestring);
 	}
 	return r;
 }
@@ -162,11 +180,20 @@ mark_seen(struct logview *lv, const cJSON *d)
 	cJSON_ArrayForEach(x, evs) {
 		const cJSON *id = cJSON_GetObjectItemCaseSensitive(x, "id");
 		const cJSON *t = cJSON_GetObjectItemCaseSensitive(x, "time");
+		const cJSON *acct = cJSON_GetObjectItemCaseSensitive(x,
+		    "account");
+		const cJSON *name = cJSON_GetObjectItemCaseSensitive(x,
+		    "event");
 
-		if (!cJSON_IsString(id) || !cJSON_IsString(t))
+		if (!cJSON_IsString(id) || !cJSON_IsString(t) ||
+		    !cJSON_IsString(acct) || !cJSON_IsString(name))
 			continue;
 		memset(&key, 0, sizeof(key));
 		snprintf(key.ev.id, sizeof(key.ev.id), "%s", id->valuestring);
+		snprintf(key.ev.account, sizeof(key.ev.account), "%s",
+		    acct->valuestring);
+		snprintf(key.ev.name, sizeof(key.ev.name), "%s",
+		    name->valuestring);
 		if (bg_aws_time_parse(t->valuestring, &key.ev.time) != BG_OK)
 			continue;
 		if ((hit = bsearch(&key, lv->rc, lv->nrc, sizeof(key),
@@ -192,7 +219,7 @@ log_entry(void *ctx, uint64_t seq, const char *line, size_t len)
 	    t > 0)
 		r = (snprintf(by, sizeof(by), "request %s", e.request != NULL ?
 		    e.request : "?"), add_span(lv, e.account, t, t + lv->window,
-		    by));
+		    by, NULL));
 	else if (strcmp(e.event, "aws.posture") == 0 && t > 0)
 		r = posture_spans(lv, &e, t);
 	else if (strcmp(e.event, "aws.reconciled") == 0)
@@ -220,12 +247,14 @@ explains(const struct logview *lv, const struct bg_aws_match *m)
 			continue;
 		if (!posture)
 			return s;
-		/* a posture run explains its own AssumeRoot and reads only */
+		/* a posture run explains its own AssumeRoot (the session key
+		 * it recorded) and that session's reads, nothing else */
 		if (m->ev.kind == BG_AWS_ASSUME_ROOT &&
+		    strcmp(m->ev.issued, s->key) == 0 &&
 		    strcmp(m->ev.task, "IAMAuditRootUserCredentials") == 0)
 			return s;
-		for (k = 0; m->ev.kind == BG_AWS_ASSUMED_ROOT &&
-		    reads[k] != NULL; k++)
+		for (k = 0; m->ev.session && m->ev.kind == BG_AWS_API_CALL &&
+		    strcmp(m->ev.key_id, s->key) == 0 && reads[k] != NULL; k++)
 			if (strcmp(m->ev.name, reads[k]) == 0)
 				return s;
 	}
@@ -270,7 +299,7 @@ join_sessions(struct bg_aws_recon *rc)
 			    strcmp(e->key_id, a->ev.issued) != 0 ||
 			    strcmp(e->account, a->ev.account) != 0)
 				continue;
-			e->kind = BG_AWS_ASSUMED_ROOT;
+			e->session = 1;	/* its kind stays: rules judge it */
 			snprintf(e->issuer, sizeof(e->issuer), "%s",
 			    a->ev.issuer);
 			snprintf(e->task, sizeof(e->task), "%s", a->ev.task);
@@ -291,8 +320,8 @@ judge(struct bg_aws_match *m)
 		finding(m, BG_CUSTODY_CRITICAL, "aws-root-unexplained",
 		    m->ev.kind == BG_AWS_LOGIN_FAILED ? "a failed root "
 		    "sign-in" : m->ev.kind == BG_AWS_ASSUME_ROOT ?
-		    "sts:AssumeRoot" : m->ev.kind == BG_AWS_API_CALL ||
-		    m->ev.kind == BG_AWS_ASSUMED_ROOT ? m->ev.name :
+		    "sts:AssumeRoot" : m->ev.kind == BG_AWS_API_CALL ?
+		    m->ev.name :
 		    bg_aws_kind_str(m->ev.kind));
 	else if (m->ev.kind == BG_AWS_LOGIN_FAILED)
 		finding(m, BG_CUSTODY_WARNING, "aws-root-login-failed",
@@ -359,6 +388,7 @@ match_json(const struct bg_aws_match *m, int for_log)
 	    !cJSON_AddStringToObject(o, "kind", bg_aws_kind_str(m->ev.kind)) ||
 	    !cJSON_AddStringToObject(o, "event", m->ev.name) ||
 	    !cJSON_AddStringToObject(o, "ip", m->ev.ip) ||
+	    (m->ev.session && !cJSON_AddBoolToObject(o, "assumed_root", 1)) ||
 	    (m->ev.issuer[0] && !cJSON_AddStringToObject(o, "issuer",
 	    m->ev.issuer)) || (m->ev.task[0] && !cJSON_AddStringToObject(o,
 	    "task", m->ev.task)) ||

@@ -23,7 +23,10 @@ open_tag(const char *p, const char *end, const char *tag, int *empty)
 	    memcmp(p + 1, tag, n) != 0 ||
 	    (p[n + 1] != '>' && p[n + 1] != ' ' && p[n + 1] != '/'))
 		return NULL;
-	if ((gt = memchr(p, '>', (size_t)(end - p))) == NULL)
+	/* the tag ends before the next '<': never a scan to the end */
+	for (gt = p + n + 1; gt < end && *gt != '>' && *gt != '<'; gt++)
+		;
+	if (gt == end || *gt != '>')
 		return NULL;
 	*empty = gt[-1] == '/';
 	return gt + 1;
@@ -131,8 +134,15 @@ bg_aws_time_parse(const char *s, uint64_t *t)
 	if (n < 20 || (s[19] != 'Z' && s[19] != '.' &&
 	    strcmp(s + 19, "+00:00") != 0))
 		return BG_EFORMAT;
-	if (s[19] == '.' && s[n - 1] != 'Z')
-		return BG_EFORMAT;
+	if (s[19] == '.') {	/* digits, then Z */
+		size_t i;
+
+		for (i = 20; i < n - 1; i++)
+			if (s[i] < '0' || s[i] > '9')
+				return BG_EFORMAT;
+		if (n < 22 || s[n - 1] != 'Z')
+			return BG_EFORMAT;
+	}
 	if (s[19] == 'Z' && n != 20)
 		return BG_EFORMAT;
 	memcpy(buf, s, 19);

@@ -30,7 +30,7 @@ bg_aws_kind_str(enum bg_aws_kind k)
 	    "console-login-failed", "password-recovery-requested",
 	    "password-recovery-completed", "access-key-created",
 	    "password-updated", "mfa-enabled", "mfa-deactivated", "api-call",
-	    "assumed-root-call", "assume-root" };
+	    "assume-root" };
 
 	return (size_t)k < sizeof(names) / sizeof(names[0]) ? names[k] : "";
 }
@@ -93,6 +93,26 @@ copy(char *out, size_t outsz, const char *s)
 	(void)bg_text_clean(s != NULL ? s : "", out, outsz);
 }
 
+/*
+ * AssumeRoot's TargetPrincipal: the member account's id or its root
+ * principal's ARN (arn:aws:iam::ID:root); the id, or NULL.
+ */
+static const char *
+target_account(const char *t, char out[BG_AWS_ACCOUNT_LEN + 1])
+{
+	static const char pre[] = "arn:aws:iam::";
+
+	if (t == NULL || strncmp(t, pre, sizeof(pre) - 1) != 0)
+		return t;
+	t += sizeof(pre) - 1;
+	if (strlen(t) != BG_AWS_ACCOUNT_LEN + 5 ||
+	    strcmp(t + BG_AWS_ACCOUNT_LEN, ":root") != 0)
+		return NULL;
+	memcpy(out, t, BG_AWS_ACCOUNT_LEN);
+	out[BG_AWS_ACCOUNT_LEN] = '\0';
+	return out;
+}
+
 /* sts:AssumeRoot: who, with which task, and the session's key. */
 static void
 assume_root(const cJSON *rec, const cJSON *ui, struct bg_aws_event *ev)
@@ -119,6 +139,7 @@ bg_aws_event_from_record(const cJSON *rec, struct bg_aws_event *ev)
 	const char *type = str_at(ui, "type", NULL), *id, *t, *name, *acct;
 	const char *mfa = str_at(rec, "additionalEventData", "MFAUsed");
 	const char *issuer = str_at(ui, "inScopeOf", "credentialsIssuedTo");
+	char tbuf[BG_AWS_ACCOUNT_LEN + 1];
 	int assume;
 
 	memset(ev, 0, sizeof(*ev));
@@ -135,7 +156,8 @@ bg_aws_event_from_record(const cJSON *rec, struct bg_aws_event *ev)
 	id = str_at(rec, "eventID", NULL);
 	t = str_at(rec, "eventTime", NULL);
 	if (assume)
-		acct = str_at(rec, "requestParameters", "targetPrincipal");
+		acct = target_account(str_at(rec, "requestParameters",
+		    "targetPrincipal"), tbuf);
 	else if ((acct = str_at(rec, "recipientAccountId", NULL)) == NULL)
 		acct = str_at(ui, "accountId", NULL);
 	if (id == NULL || strlen(id) > BG_AWS_EVENT_ID_MAX || !bg_text_ok(id,
@@ -158,7 +180,7 @@ bg_aws_event_from_record(const cJSON *rec, struct bg_aws_event *ev)
 	if (assume)
 		assume_root(rec, ui, ev);
 	else if (cJSON_GetObjectItemCaseSensitive(ui, "inScopeOf") != NULL) {
-		ev->kind = BG_AWS_ASSUMED_ROOT;
+		ev->session = 1;	/* its kind stays: rules judge it */
 		copy(ev->issuer, sizeof(ev->issuer), issuer != NULL ? issuer :
 		    "");
 	}
@@ -265,6 +287,52 @@ read_object(struct scan *s, int depth, int instr)
 	return BG_OK;
 }
 
+/* 1 when obj has a key twice, or more than KEYS_MAX keys. */
+#define KEYS_MAX 512
+
+static int
+dup_keys_in(const cJSON *obj)
+{
+	const cJSON *a, *b;
+	size_t n = 0;
+
+	cJSON_ArrayForEach(a, obj) {
+		if (++n > KEYS_MAX)
+			return 1;
+		for (b = obj->child; b != a; b = b->next)
+			if (strcmp(a->string, b->string) == 0)
+				return 1;
+	}
+	return 0;
+}
+
+/*
+ * A duplicate key where a record is read (a second "userIdentity" that
+ * cJSON's first-wins lookup would hide, read one way here and another by
+ * the next tool) makes the record malformed. Deeper parts are not read.
+ */
+static int
+dup_keys(const cJSON *j)
+{
+	static const char *const parts[] = { "userIdentity",
+	    "additionalEventData", "responseElements", "requestParameters",
+	    "detail", NULL };
+	const cJSON *ui = cJSON_GetObjectItemCaseSensitive(j, "userIdentity");
+	size_t i;
+
+	if (dup_keys_in(j) || dup_keys_in(cJSON_GetObjectItemCaseSensitive(ui,
+	    "inScopeOf")))
+		return 1;
+	for (i = 0; parts[i] != NULL; i++) {
+		const cJSON *p = cJSON_GetObjectItemCaseSensitive(j, parts[i]);
+
+		if (cJSON_IsObject(p) && (dup_keys_in(p) || (strcmp(parts[i],
+		    "detail") == 0 && dup_keys(p))))
+			return 1;
+	}
+	return 0;
+}
+
 /* A whole value in s->rec: a record, an EventBridge event or Records. */
 static int
 hand_over(struct scan *s)
@@ -272,19 +340,24 @@ hand_over(struct scan *s)
 	cJSON *j = cJSON_ParseWithLength(s->rec, s->rlen), *e;
 	const cJSON *d = cJSON_GetObjectItemCaseSensitive(j, "detail");
 	const cJSON *recs = cJSON_GetObjectItemCaseSensitive(j, "Records");
-	int r = BG_OK;
+	int r = BG_OK, record;
 
-	if (j == NULL || !cJSON_IsObject(j)) {
+	if (j == NULL || !cJSON_IsObject(j) || dup_keys(j)) {
 		cJSON_Delete(j);
-		return bad(s, "a record that is not a JSON object ends");
+		return bad(s, "a record that is not a JSON object without "
+		    "duplicate keys ends");
 	}
-	if (cJSON_GetObjectItemCaseSensitive(j, "detail-type") != NULL &&
-	    cJSON_IsObject(d)) {
+	/* a record is never unwrapped: only a wrapper holds others */
+	record = cJSON_GetObjectItemCaseSensitive(j, "eventID") != NULL ||
+	    cJSON_GetObjectItemCaseSensitive(j, "userIdentity") != NULL;
+	if (!record && cJSON_GetObjectItemCaseSensitive(j, "detail-type") !=
+	    NULL && cJSON_IsObject(d)) {
 		s->n++;
 		r = s->fn(s->ctx, d);
-	} else if (cJSON_IsArray(recs)) {
+	} else if (!record && cJSON_IsArray(recs)) {
 		cJSON_ArrayForEach(e, recs)
-			if (r == BG_OK) {
+			if (r == BG_OK && (r = dup_keys(e) ? bad(s, "a record "
+			    "with a duplicate key ends") : BG_OK) == BG_OK) {
 				s->n++;
 				r = s->fn(s->ctx, e);
 			}

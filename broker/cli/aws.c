@@ -98,21 +98,68 @@ failed(struct bg_cli *cli, const char *event, const char *what, int err)
 	return bg_cli_finish(cli, what, err);
 }
 
-/* aws.finding: the critical ones of a run, which alert. */
+/* A critical finding with its rule's count, for the order below. */
+struct ranked {
+	const struct bg_custody_finding *f;
+	size_t count, index;
+};
+
+static int
+by_rule(const void *a, const void *b)
+{
+	const struct ranked *x = a, *y = b;
+	int c = strcmp(x->f->rule, y->f->rule);
+
+	return c != 0 ? c : x->index < y->index ? -1 : 1;
+}
+
+static int
+by_rarity(const void *a, const void *b)
+{
+	const struct ranked *x = a, *y = b;
+
+	if (x->count != y->count)
+		return x->count < y->count ? -1 : 1;
+	return x->index < y->index ? -1 : x->index > y->index;
+}
+
+/*
+ * aws.finding: the critical ones of a run, which alert. The rarest rules
+ * come first, so that many of one kind (failed sign-ins anyone can make)
+ * cannot push another (a sign-in without MFA) out of the listed ones.
+ */
 static int
 record_critical(struct bg_cer *c, const char *source,
     const struct bg_custody_report *rep)
 {
 	struct bg_custody_report crit;
+	struct ranked *rk;
 	cJSON *d = NULL;
-	size_t i;
+	size_t i, j, k, n = 0;
 	int r = BG_OK;
 
 	memset(&crit, 0, sizeof(crit));
+	if ((rk = calloc(rep->n + 1, sizeof(*rk))) == NULL)
+		return BG_ENOMEM;
 	for (i = 0; i < rep->n; i++)
-		if (rep->f[i].sev == BG_CUSTODY_CRITICAL)
-			bg_custody_report_add(&crit, rep->f[i].sev,
-			    rep->f[i].rule, "%s", rep->f[i].message);
+		if (rep->f[i].sev == BG_CUSTODY_CRITICAL) {
+			rk[n].f = &rep->f[i];
+			rk[n].index = n;
+			n++;
+		}
+	qsort(rk, n, sizeof(*rk), by_rule);
+	for (i = 0; i < n; i = j) {	/* a rule's findings are together */
+		for (j = i; j < n && strcmp(rk[j].f->rule, rk[i].f->rule) == 0;
+		    j++)
+			;
+		for (k = i; k < j; k++)
+			rk[k].count = j - i;
+	}
+	qsort(rk, n, sizeof(*rk), by_rarity);
+	for (i = 0; i < n; i++)
+		bg_custody_report_add(&crit, rk[i].f->sev, rk[i].f->rule, "%s",
+		    rk[i].f->message);
+	free(rk);
 	if (crit.count[BG_CUSTODY_CRITICAL] > 0 &&
 	    (r = bg_custody_report_json(&crit, FINDINGS_RECORDED, &d)) ==
 	    BG_OK) {
@@ -291,6 +338,7 @@ cmd_posture(struct bg_cli *cli, int argc, char **argv)
 	}
 	if ((r = bg_aws_open(&a, &s.aws)) == BG_OK) {
 		r = bg_aws_posture_read(&a, &s.aws, ids, n, &p);
+		p.all = npos == 0;
 		bg_aws_close(&a);
 	}
 	free(ids);
@@ -310,8 +358,15 @@ struct collect {
 	struct bg_aws_recon *rc;
 	uint64_t since, until;
 	size_t other;
+	const char *file;	/* the file read, or NULL (LookupEvents) */
+	char caller[BG_AWS_ACCOUNT_LEN + 1];
 };
 
+/*
+ * Each root event of the period. A root record that cannot be judged
+ * (no eventID, time or account) is a critical finding of the run, and
+ * the run goes on: one bad record must not silence the file's others.
+ */
 static int
 collect(void *ctx, const cJSON *rec)
 {
@@ -324,9 +379,31 @@ collect(void *ctx, const cJSON *rec)
 		k->other++;
 		return BG_OK;
 	}
+	if (r == BG_EFORMAT) {
+		bg_custody_report_add(&k->rc->notes, BG_CUSTODY_CRITICAL,
+		    "aws-root-record-malformed", "record %zu of %.200s: %s: it "
+		    "cannot be judged; look at it by hand", k->rc->records,
+		    k->file != NULL ? k->file : "LookupEvents", bg_why());
+		return BG_OK;
+	}
 	if (r != BG_OK || ev.time < k->since || ev.time > k->until)
 		return r;
 	return bg_aws_recon_add(k->rc, &ev);
+}
+
+/* LookupEvents reads the caller's account only: say whose it did not. */
+static void
+coverage(struct bg_aws_recon *rc, const struct setup *s, const char *caller)
+{
+	size_t i;
+
+	for (i = 0; i < s->nids; i++)
+		if (strcmp(s->ids[i], caller) != 0)
+			bg_custody_report_add(&rc->notes, BG_CUSTODY_WARNING,
+			    "aws-events-not-read", "account %s: its root events "
+			    "were not read (LookupEvents reads the caller's "
+			    "account %s only): reconcile its trail files "
+			    "(--from)", s->ids[i], caller);
 }
 
 /* "YYYY-MM-DD" or RFC 3339 (UTC). */
@@ -351,23 +428,35 @@ static int
 gather(struct bg_aws_recon *rc, const struct setup *s, const char **from,
     size_t nfrom, struct collect *k)
 {
+	char arn[256];
 	struct bg_aws a;
 	size_t i;
 	int r = BG_OK;
 
 	k->rc = rc;
-	for (i = 0; r == BG_OK && i < nfrom; i++)
+	for (i = 0; r == BG_OK && i < nfrom; i++) {
+		k->file = from[i];
 		r = bg_aws_trail_file(from[i], collect, k);
+	}
 	if (nfrom > 0)
 		return r;
 	if ((r = bg_aws_open(&a, &s->aws)) != BG_OK)
 		return r;
-	/* sign-in events live in us-east-1 */
-	r = bg_aws_lookup_events(&a, "us-east-1", k->since, k->until,
-	    collect, k);
-	if (r == BG_OK && strcmp(a.region, "us-east-1") != 0)
-		r = bg_aws_lookup_events(&a, a.region, k->since, k->until,
-		    collect, k);
+	/* sign-in events live in us-east-1; root's events, and AssumeRoot
+	 * calls (made by a role, into another account) */
+	for (i = 0; r == BG_OK && i < 2; i++) {
+		const char *region = i == 0 ? "us-east-1" : a.region;
+
+		if (i == 1 && strcmp(region, "us-east-1") == 0)
+			break;
+		if ((r = bg_aws_lookup_events(&a, region, k->since, k->until,
+		    "Username", "root", collect, k)) == BG_OK)
+			r = bg_aws_lookup_events(&a, region, k->since,
+			    k->until, "EventName", "AssumeRoot", collect, k);
+	}
+	if (r == BG_OK && (r = bg_aws_caller(&a, k->caller, sizeof(k->caller),
+	    arn, sizeof(arn))) == BG_OK)
+		coverage(rc, s, k->caller);
 	bg_aws_close(&a);
 	return r;
 }
@@ -403,6 +492,9 @@ recon_record(struct bg_cer *c, const struct bg_aws_recon *rc,
 		from = next;
 	}
 	memset(&rep, 0, sizeof(rep));
+	for (i = 0; r == BG_OK && i < rc->notes.n; i++)
+		bg_custody_report_add(&rep, rc->notes.f[i].sev,
+		    rc->notes.f[i].rule, "%s", rc->notes.f[i].message);
 	for (i = 0; r == BG_OK && i < rc->n; i++)
 		if (!rc->m[i].seen && rc->m[i].sev != 0)
 			bg_custody_report_add(&rep, rc->m[i].sev, rc->m[i].rule,
@@ -432,6 +524,9 @@ print_recon(const struct bg_aws_recon *rc, size_t other)
 		    m->seen ? "no" : "yes", m->explained ? m->by : "",
 		    m->sev && m->explained ? "; " : "", m->sev ? m->rule : "");
 	}
+	for (i = 0; i < rc->notes.n; i++)
+		printf("%s %s: %s\n", bg_custody_sev_str(rc->notes.f[i].sev),
+		    rc->notes.f[i].rule, rc->notes.f[i].message);
 	printf("aws reconcile: %zu record(s) read, %zu root event(s) (%zu "
 	    "new, %zu duplicate(s) dropped), %zu unexplained, %zu "
 	    "finding(s)%s\n", rc->records, rc->n, rc->fresh, rc->duplicates,
@@ -442,7 +537,7 @@ print_recon(const struct bg_aws_recon *rc, size_t other)
 static int
 recon_json(const struct bg_aws_recon *rc)
 {
-	cJSON *d = NULL;
+	cJSON *d = NULL, *notes = NULL;
 	int r;
 
 	if ((r = bg_aws_recon_json(rc, 0, 0, rc->n, NULL, &d)) == BG_OK &&
@@ -454,6 +549,12 @@ recon_json(const struct bg_aws_recon *rc)
 	    (double)rc->unexplained) ||
 	    !cJSON_AddNumberToObject(d, "findings", (double)rc->findings)))
 		r = BG_ENOMEM;
+	if (r == BG_OK && (r = bg_custody_report_json(&rc->notes,
+	    rc->notes.n, &notes)) == BG_OK && !cJSON_AddItemToObject(d, "run",
+	    notes)) {
+		cJSON_Delete(notes);
+		r = BG_ENOMEM;
+	}
 	if (r == BG_OK)
 		r = print_json(d);
 	cJSON_Delete(d);
@@ -478,7 +579,9 @@ recon_finish(struct bg_cli *cli, struct bg_aws_recon *rc,
 	else if (r == BG_OK)
 		print_recon(rc, 0);
 	r = bg_cli_cer_finish(cli, &c, "aws reconcile", r);
-	return r == BG_EXIT_OK && rc->findings > 0 ? BG_EXIT_FAIL : r;
+	return r == BG_EXIT_OK && (rc->findings > 0 ||
+	    rc->notes.count[BG_CUSTODY_CRITICAL] +
+	    rc->notes.count[BG_CUSTODY_VIOLATION] > 0) ? BG_EXIT_FAIL : r;
 }
 
 static int
@@ -494,7 +597,7 @@ cmd_reconcile(struct bg_cli *cli, int argc, char **argv)
 		{ "--json", NULL, &json, NULL, 0, NULL },
 		{ NULL, NULL, NULL, NULL, 0, NULL },
 	};
-	struct collect k = { NULL, 0, UINT64_MAX, 0 };
+	struct collect k = { NULL, 0, UINT64_MAX, 0, NULL, "" };
 	struct bg_aws_recon rc;
 	const char *pos[1];
 	struct setup s;

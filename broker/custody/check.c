@@ -689,10 +689,18 @@ on_quorum(struct chk *k, const struct bg_audit_entry *e)
 
 /* ================================================================ aws */
 
-/* aws.posture (broker/aws): the last run's findings join the check. */
+/*
+ * aws.posture (broker/aws): the last run over every vault account joins
+ * the check (a run over a few accounts must not hide the others').
+ */
 static int
 on_posture(struct chk *k, const struct bg_audit_entry *e)
 {
+	const cJSON *scope = cJSON_GetObjectItemCaseSensitive(e->detail,
+	    "scope");
+
+	if (!cJSON_IsString(scope) || strcmp(scope->valuestring, "all") != 0)
+		return 0;
 	cJSON_Delete(k->posture);
 	k->posture = NULL;
 	if (entry_time(e->time, &k->posture_time) != BG_OK ||

@@ -44,6 +44,7 @@ Scenario file (JSON; every key optional):
    "roles": ["arn:aws:iam::222222222222:role/BreakglassAudit"],
    "events": [<CloudTrail records, as CloudTrail writes them>],
    "faults": {"throttle": N, "server_error": N, "hang": true | N,
+              "long_token": true,  # LookupEvents: a 3000-byte NextToken
               "by_action": {"LookupEvents": {"throttle": 2}}}}
 
 Faults count requests that passed the signature check: "throttle": N
@@ -854,8 +855,12 @@ def ct_lookup_events(state, cred, doc, region):
                        "attributes are not valid: one of EventName, "
                        "Username, EventSource, EventId, ReadOnly, "
                        "AccessKeyId, with a value.")
+    # event history is the caller's account's own (per account, region)
     picked = [r for r in state.sc.get("events") or []
               if r.get("awsRegion") == region
+              and r.get("recipientAccountId",
+                        (r.get("userIdentity") or {}).get("accountId")) ==
+              cred.get("account")
               and start <= parse_time(r["eventTime"]) <= end
               and all(event_attribute(r, a["AttributeKey"]) ==
                       a["AttributeValue"] for a in attrs)]
@@ -873,6 +878,8 @@ def ct_lookup_events(state, cred, doc, region):
     out = {"Events": [event_summary(r) for r in picked[first:last]]}
     if last < len(picked):
         out["NextToken"] = seal_token(kind, last)
+        if (state.sc.get("faults") or {}).get("long_token"):
+            out["NextToken"] = "A" * 3000   # a client must not stop here
     return out
 
 

@@ -58,11 +58,16 @@ scratch = []
 
 
 def fixture_records():
+    """The fixtures as the management account's own event history (the
+    fake, like CloudTrail, answers LookupEvents with the caller's
+    account's events only)."""
     out = []
     for path in sorted(glob.glob(os.path.join(HERE, "fixtures", "records",
                                               "*.json"))):
         with open(path) as f:
-            out.append(json.load(f))
+            r = json.load(f)
+        r["recipientAccountId"] = MGMT
+        out.append(r)
     return out
 
 

@@ -292,15 +292,17 @@ def case_bad_input():
         "invalid JSON": full.replace('"eventName"', "eventName", 1),
         "not CloudTrail": "[1, 2, 3]",
         "empty": "",
-        "a root event without eventTime": trail(
-            [{k: v for k, v in A[1].items() if k != "eventTime"}]),
+        # a second userIdentity that cJSON's first-wins lookup would hide
+        "a duplicate key": '{"Records":[{"userIdentity":{"type":"IAMUser"},'
+                           '"eventID":"d1","eventTime":"2022-11-10T17:00:00Z",'
+                           '"eventName":"ConsoleLogin","userIdentity":'
+                           '{"type":"Root","accountId":"%s"}}]}' % ACCOUNT,
     }
     for what, text in bad.items():
         p = reconcile(write("bad.json", text))
         check("bad input (%s): exit 1 with a clear error" % what,
-              p.returncode == 1 and "bad.json" in p.stderr or
-              (p.returncode == 1 and "eventTime" in p.stderr),
-              p.stderr[-300:])
+              p.returncode == 1 and "bad.json" in p.stderr and
+              "byte" in p.stderr, p.stderr[-300:])
     p = reconcile(write("bad.gz", gzip.compress(full.encode())[:200].decode(
         "latin-1"), gz=False))
     check("bad input (a gzip file cut short): exit 1", p.returncode == 1,
@@ -310,10 +312,101 @@ def case_bad_input():
           "missing.json" in p.stderr, p.stderr)
     check("bad input: nothing recorded",
           len(entries("aws.reconciled")) == before)
+    # a root record that cannot be judged is a critical finding of the
+    # run; the file's other events are judged and recorded all the same
+    nf = len(entries("aws.finding"))
+    odd = [{k: v for k, v in A[1].items() if k != "eventTime"},
+           fixture("root-list-access-keys.json", eventID="e-beside-odd",
+                   eventTime=at(4 * 86400), account=ACCOUNT)]
+    p = reconcile(write("odd.json", trail(odd)))
+    doc, got = verdicts(p)
+    check("a root record without eventTime: a critical finding, the "
+          "others judged", p.returncode == 1 and "e-beside-odd" in got and
+          any(n["rule"] == "aws-root-record-malformed" for n in
+              (doc or {}).get("run", {}).get("findings", [])),
+          p.stdout[-400:])
+    check("... recorded and alerted (aws.finding)",
+          len(entries("aws.finding")) == nf + 1 and
+          len(entries("aws.reconciled")) == before + 1)
     check("bad input: each failure recorded (aws.reconcile_failed)",
-          len(entries("aws.reconcile_failed")) >= len(bad) + 2)
+          len(entries("aws.reconcile_failed")) == len(bad) + 2)
     p = bg("aws", "reconcile", "--since", "yesterday")
     check("a bad --since: usage error", p.returncode == 2, p.stderr)
+
+
+def case_sessions():
+    """An AssumeRoot call (its target as an ARN, as AWS allows) and the
+    calls of its session, joined by the key its answer issued; a rule
+    still judges a call made in a session."""
+    ar = fixture("assumeroot-management-assume-root.json", eventID="e-ar",
+                 eventTime=at(5 * 86400), account=MGMT)
+    ar["requestParameters"]["targetPrincipal"] = \
+        "arn:aws:iam::%s:root" % ACCOUNT
+    ses = fixture("assumeroot-member-delete-bucket-policy.json",
+                  eventID="e-ar-s", eventTime=at(5 * 86400 + 60),
+                  account=ACCOUNT)
+    key = fixture("root-create-access-key.json", eventID="e-ar-key",
+                  eventTime=at(5 * 86400 + 90), account=ACCOUNT)
+    key["userIdentity"]["inScopeOf"] = {
+        "issuerType": "AWS::STS::AssumeRoot",
+        "credentialsIssuedTo": "arn:aws:sts::%s:assumed-role/x/y" % MGMT}
+    p = reconcile(write("ses.json", trail([ar, ses, key])))
+    doc, got = verdicts(p)
+    ev = {e["id"]: e for e in (doc or {}).get("events", [])}
+    check("AssumeRoot with an ARN target: the account's event",
+          ev.get("e-ar", {}).get("account") == ACCOUNT and
+          ev["e-ar"]["kind"] == "assume-root" and
+          got["e-ar"] == ("unexplained", "aws-root-unexplained"),
+          json.dumps(ev.get("e-ar")))
+    check("its session's call is joined by the issued key",
+          ev.get("e-ar-s", {}).get("assumed_root") is True and
+          "assumed-role/JohnDoe" in ev["e-ar-s"].get("issuer", ""),
+          json.dumps(ev.get("e-ar-s")))
+    check("a session's CreateAccessKey keeps its kind and its rule",
+          ev.get("e-ar-key", {}).get("kind") == "access-key-created" and
+          got.get("e-ar-key") == ("unexplained",
+                                  "aws-root-access-key-created"),
+          json.dumps(ev.get("e-ar-key")))
+
+
+def case_planted_id():
+    """A record with a real event's eventID and time but other content,
+    fed first, must not make the real one 'seen' (never alerted)."""
+    t = at(6 * 86400)
+    fake = fixture("root-list-access-keys.json", eventID="11111111-real",
+                   eventTime=t, account=ACCOUNT)
+    real = fixture("root-create-access-key.json", eventID="11111111-real",
+                   eventTime=t, account=ACCOUNT)
+    reconcile(write("plant.json", trail([fake])))
+    nf = len(entries("aws.finding"))
+    p = reconcile(write("real.json", trail([real])))
+    doc, _ = verdicts(p)
+    ev = (doc or {}).get("events", [{}])[0]
+    check("a planted eventID: the real event is new and alerts",
+          ev.get("seen_before") is False and
+          ev.get("rule") == "aws-root-access-key-created" and
+          len(entries("aws.finding")) == nf + 1, json.dumps(ev))
+    p = reconcile(write("both.json", trail([real, fake])))
+    _, got = verdicts(p)
+    check("both in one file: neither shadows the other",
+          doc is not None and len(got) == 1 and
+          json.loads(p.stdout)["duplicates"] == 0 and
+          len(json.loads(p.stdout)["events"]) == 2, p.stdout[-300:])
+
+
+def case_flood():
+    """Forty failed sign-ins (anyone who knows the root address can make
+    them) cannot push a sign-in without MFA out of the alert."""
+    recs = [fixture("root-console-login-failure.json", eventID="f%d" % i,
+                    eventTime=at(7 * 86400 + i), account=ACCOUNT)
+            for i in range(40)]
+    recs.append(fixture("root-console-login-no-mfa.json", eventID="f-nomfa",
+                        eventTime=at(7 * 86400 + 100), account=ACCOUNT))
+    reconcile(write("flood.json", trail(recs)))
+    f = entries("aws.finding")[-1]["detail"]
+    check("flood: the rare finding is listed first in the alert",
+          f["findings"][0]["rule"] == "aws-root-login-no-mfa" and
+          f["counts"]["critical"] == 41, json.dumps(f)[:300])
 
 
 def case_escapes():
@@ -505,6 +598,22 @@ def case_posture():
         check("custody check: the posture's findings join it",
               "aws-root-access-key" in c.stdout and c.returncode == 1,
               c.stdout[-400:])
+    finally:
+        fake.stop()
+    clean = scenario()
+    clean["accounts"][ACCOUNT]["summary"]["AccountAccessKeysPresent"] = 0
+    fake = Fake(clean)
+    try:
+        p = posture(aws_env(fake.url), ACCOUNT)
+        c = bg("custody", "check", clock=False)
+        check("a posture of named accounts only does not replace the "
+              "last full one in custody check",
+              "aws-root-access-key" not in findings(p) and
+              "aws-root-access-key" in c.stdout, c.stdout[-300:])
+    finally:
+        fake.stop()
+    fake = Fake(scenario())
+    try:
         p2 = bg("aws", "posture", env=aws_env(fake.url), clock=False)
         check("posture: a table on the terminal", "ACCOUNT" in p2.stdout and
               ACCOUNT in p2.stdout and "assume-root" in p2.stdout,
@@ -545,9 +654,64 @@ def case_posture():
         p = posture(aws_env("http://192.0.2.1:9"))
         check("an http:// endpoint off the loopback is refused",
               p.returncode == 1 and "loopback" in p.stderr, p.stderr)
+        p = posture(aws_env("http://127.0.0.1:@192.0.2.2:9/"))
+        check("... also one that only starts like the loopback "
+              "(user info: the request would go to 192.0.2.2)",
+              p.returncode == 1 and "loopback" in p.stderr, p.stderr)
         no_secret_anywhere("refusals", p.stderr)
     finally:
         fake.stop()
+
+
+def case_posture_own_session():
+    """A posture run explains its own AssumeRoot session (the key it
+    recorded) and nothing else: an insider's audit session at the same
+    moment is unexplained."""
+    runs = [e for e in entries("aws.posture")
+            if any(a.get("session_key") for a in e["detail"]["accounts"])]
+    if not runs:
+        check("a posture run recorded its session key", False)
+        return
+    run = runs[-1]
+    key = [a["session_key"] for a in run["detail"]["accounts"]
+           if a.get("session_key")][0]
+    t = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.strptime(
+        run["time"][:19], "%Y-%m-%dT%H:%M:%S"))
+    t0 = int(time.mktime(time.strptime(t, "%Y-%m-%dT%H:%M:%SZ"))) - \
+        time.timezone - 30
+
+    def assume(eid, issued, who):
+        r = fixture("assumeroot-management-assume-root.json", eventID=eid,
+                    eventTime=iso(t0), account=MGMT)
+        r["requestParameters"] = {"targetPrincipal": ACCOUNT,
+                                  "taskPolicyArn": {"arn": "arn:aws:iam::aws:"
+                                  "policy/root-task/IAMAuditRootUserCredentials"}}
+        r["responseElements"]["credentials"]["accessKeyId"] = issued
+        r["userIdentity"]["arn"] = who
+        return r
+
+    def read(eid, k):
+        r = fixture("root-list-access-keys.json", eventID=eid,
+                    eventTime=iso(t0 + 5), account=ACCOUNT)
+        r["eventName"] = "GetAccountSummary"
+        r["userIdentity"]["accessKeyId"] = k
+        return r
+
+    recs = [assume("own-ar", key, "arn:aws:iam::%s:user/auditor" % MGMT),
+            read("own-read", key),
+            assume("their-ar", "ASIAMALLORY000000001",
+                   "arn:aws:sts::%s:assumed-role/Attacker/mallory" % MGMT),
+            read("their-read", "ASIAMALLORY000000001")]
+    p = bg("aws", "reconcile", "--json", "--from",
+           write("own.json", trail(recs)), clock=False)
+    _, got = verdicts(p)
+    check("posture: its own AssumeRoot and read are explained",
+          got.get("own-ar", ("",))[0] == "explained" and
+          got.get("own-read", ("",))[0] == "explained", json.dumps(got))
+    check("posture: another session at the same moment is not",
+          got.get("their-ar", ("",))[0] == "unexplained" and
+          got.get("their-read", ("",))[0] == "unexplained",
+          json.dumps(got))
 
 
 def case_sources():
@@ -632,6 +796,18 @@ def case_role_and_faults():
         r = bg("config", "set", path, clock=False)
         check("config set refuses a bad aws section", r.returncode != 0 and
               "aws.role" in r.stderr, r.stderr)
+        # a credential_process that hangs is killed at timeout_ms (1500)
+        conf = os.path.join(D, "config-hang")
+        with open(conf, "w") as f:
+            f.write("[profile hang]\ncredential_process = sleep 30\n")
+        env = aws_env(fake.url, AWS_CONFIG_FILE=conf, AWS_PROFILE="hang")
+        for k in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+            del env[k]
+        t0 = time.monotonic()
+        p = posture(env)
+        check("a credential_process that hangs: killed, a clear error "
+              "(%.1f s)" % (time.monotonic() - t0),
+              p.returncode == 1 and "within 1500 ms" in p.stderr, p.stderr)
     finally:
         fake.stop()
     fake = Fake(scenario(faults={"throttle": 2}))
@@ -664,6 +840,10 @@ def case_role_and_faults():
 
 
 def case_lookup():
+    """LookupEvents: the caller's account's own history (root's events,
+    and AssumeRoot calls), sign-ins from us-east-1 and the configured
+    region's, every page; a NextToken that cannot be followed is an
+    error, never the end; accounts whose history was not read are said."""
     now = int(time.time())
     login = fixture("root-console-login-mfa-YES.json", eventID="e-api-1",
                     eventTime=iso(now - 3600), account=ACCOUNT,
@@ -672,45 +852,73 @@ def case_lookup():
                     eventTime=iso(now - 1800), account=ACCOUNT,
                     awsRegion="eu-west-1")
     assume = fixture("assumeroot-management-assume-root.json",
-                     eventID="e-ar", eventTime=iso(now - 600),
-                     awsRegion="eu-west-1")
+                     eventID="e-api-ar", eventTime=iso(now - 600),
+                     account=MGMT, awsRegion="eu-west-1")
     assume["requestParameters"]["targetPrincipal"] = ACCOUNT
-    session = fixture("assumeroot-member-delete-bucket-policy.json",
-                      eventID="e-ar-s", eventTime=iso(now - 500),
-                      account=ACCOUNT, awsRegion="eu-west-1")
-    pages = [fixture("iam-user-console-login-mfa.json", eventID="u%d" % i,
-                     eventTime=iso(now - 100 - i), awsRegion="us-east-1")
-             for i in range(5)]
-    fake = Fake(scenario(events=[login, other, assume, session] + pages,
-                         faults={"by_action": {"LookupEvents":
-                                               {"throttle": 1}}}))
+    pages = [fixture("root-list-access-keys.json", eventID="p%d" % i,
+                     eventTime=iso(now - 100 - i), account=ACCOUNT,
+                     awsRegion="us-east-1") for i in range(5)]
+    users = [fixture("iam-user-console-login-mfa.json", eventID="u%d" % i,
+                     eventTime=iso(now - 50 - i), awsRegion="us-east-1")
+             for i in range(3)]
+    sc = scenario(events=[login, other, assume] + pages + users,
+                  faults={"by_action": {"LookupEvents": {"throttle": 1}}})
+    sc["credentials"]["AKIDPROD"] = {
+        "secret": SECRET, "account": ACCOUNT,
+        "arn": "arn:aws:iam::%s:user/auditor" % ACCOUNT}
+    fake = Fake(sc)
     try:
+        p = bg("aws", "reconcile", "--json",
+               env=aws_env(fake.url, akid="AKIDPROD"), clock=False)
+        doc, got = verdicts(p)
+        check("LookupEvents: root's sign-ins (us-east-1) and the region's "
+              "events, every page, unexplained (no release then)",
+              got.get("e-api-1") == ("unexplained", "aws-root-unexplained")
+              and got.get("e-api-2", ("",))[0] == "unexplained" and
+              all("p%d" % i in got for i in range(5)) and
+              not any(k.startswith("u") for k in got),
+              json.dumps(got) + p.stderr)
+        check("LookupEvents of the vault's own account: nothing said of "
+              "accounts not read", doc is not None and
+              not doc["run"]["findings"], p.stdout[-300:])
+        reqs = [r for r in fake.requests() if r["action"] == "LookupEvents"]
+        check("LookupEvents: signed right, throttled once then paged, "
+              "both regions",
+              all(r["sig_ok"] for r in reqs) and reqs[0]["status"] == 400
+              and len(reqs) > 4 and {"us-east-1", "eu-west-1"} <=
+              {r["region"] for r in reqs}, json.dumps(reqs)[:300])
         p = bg("aws", "reconcile", "--json", env=aws_env(fake.url),
                clock=False)
         doc, got = verdicts(p)
-        check("LookupEvents: sign-ins from us-east-1 and the region's "
-              "events, every page, unexplained (no release then)",
-              got.get("e-api-1") == ("unexplained", "aws-root-unexplained")
-              and got.get("e-api-2", ("",))[0] == "unexplained",
-              json.dumps(got) + p.stderr)
-        kinds = {e["id"]: e["kind"] for e in (doc or {}).get("events", [])}
-        check("LookupEvents: the AssumeRoot call and its session's call "
-              "joined by access key",
-              kinds.get("e-ar") == "assume-root" and
-              kinds.get("e-ar-s") == "assumed-root-call", json.dumps(kinds))
-        reqs = [r for r in fake.requests() if r["action"] == "LookupEvents"]
-        check("LookupEvents: signed right, throttled once then paged",
-              all(r["sig_ok"] for r in reqs) and reqs[0]["status"] == 400
-              and len(reqs) > 3 and {"us-east-1", "eu-west-1"} <=
-              {r["region"] for r in reqs}, json.dumps(reqs)[:300])
+        check("LookupEvents of the management account: its AssumeRoot "
+              "call into the vault's account",
+              got.get("e-api-ar") == ("unexplained", "aws-root-unexplained")
+              and "e-api-1" not in got, json.dumps(got))
+        check("... and the vault account whose history it cannot read is "
+              "named (a warning)",
+              doc is not None and any(
+                  n["rule"] == "aws-events-not-read" and ACCOUNT in
+                  n["message"] for n in doc["run"]["findings"]),
+              p.stdout[-400:])
+    finally:
+        fake.stop()
+    sc["faults"] = {"long_token": True}
+    fake = Fake(sc)
+    try:
+        p = bg("aws", "reconcile", "--json",
+               env=aws_env(fake.url, akid="AKIDPROD"), clock=False)
+        check("a NextToken that cannot be followed: an error, not the end",
+              p.returncode == 1 and "NextToken" in p.stderr, p.stderr)
+        no_secret_anywhere("LookupEvents", p.stdout, p.stderr)
     finally:
         fake.stop()
 
 
 def main():
     setup()
-    for case in (case_files, case_bad_input, case_escapes, case_100mb,
-                 case_posture,
+    for case in (case_files, case_bad_input, case_sessions, case_planted_id,
+                 case_flood, case_escapes, case_100mb, case_posture,
+                 case_posture_own_session,
                  case_sources, case_role_and_faults, case_lookup):
         try:
             case()

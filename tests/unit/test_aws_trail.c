@@ -163,6 +163,33 @@ test_lines_and_eventbridge(void **state)
 	memset(&s, 0, sizeof(s));
 	assert_int_equal(bg_aws_trail_file(p, count, &s), BG_OK);
 	assert_int_equal(s.records, 1);
+	/*
+	 * A record is never unwrapped, nor dropped unseen: a root record
+	 * with a "detail-type" member of its own is still that root record;
+	 * one whose first key is "Records" is read as a log file's wrapper
+	 * and refused for what follows it (loud, never silent).
+	 */
+	p = write_file("h.jsonl", "{\"detail-type\":\"x\",\"detail\":{},"
+	    "\"userIdentity\":{\"type\":\"Root\"},\"eventID\":\"w2\","
+	    "\"eventTime\":\"2026-01-02T03:04:05Z\",\"eventName\":\"X\","
+	    "\"recipientAccountId\":\"111122223333\"}\n" ROOT_LOGIN "\n");
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(bg_aws_trail_file(p, count, &s), BG_OK);
+	assert_int_equal(s.records, 2);
+	assert_int_equal(s.root, 2);
+	p = write_file("i.jsonl", "{\"Records\":[],\"userIdentity\":{\"type\":"
+	    "\"Root\"},\"eventID\":\"w1\"}\n");
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(bg_aws_trail_file(p, count, &s), BG_EFORMAT);
+	/* inside JSON Lines, a wrapper with more than Records is a record */
+	p = write_file("j.jsonl", ROOT_LOGIN "\n{\"Records\":[],\"userIdentity\":"
+	    "{\"type\":\"Root\"},\"eventID\":\"w3\",\"eventTime\":"
+	    "\"2026-01-02T03:04:05Z\",\"eventName\":\"X\","
+	    "\"recipientAccountId\":\"111122223333\"}\n");
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(bg_aws_trail_file(p, count, &s), BG_OK);
+	assert_int_equal(s.records, 2);
+	assert_int_equal(s.root, 2);
 	/* fn's error stops the walk */
 	p = write_file("g.jsonl", ROOT_LOGIN "\n" ROOT_LOGIN "\n");
 	memset(&s, 0, sizeof(s));
@@ -187,6 +214,11 @@ test_malformed(void **state)
 		"{\"Records\":[" ROOT_LOGIN " " ROOT_LOGIN "]}",  /* no ',' */
 		ROOT_LOGIN "\nnot json\n",
 		"{\"userIdentity\":{\"type\":\"Root\"}", /* cut */
+		/* a second userIdentity cJSON's lookup would not see */
+		"{\"userIdentity\":{\"type\":\"IAMUser\"},\"userIdentity\":"
+		    "{\"type\":\"Root\"}}",
+		"{\"Records\":[{\"userIdentity\":{\"type\":\"Root\",\"type\":"
+		    "\"IAMUser\"}}]}",
 		NULL,
 	};
 	struct seen s;
@@ -432,6 +464,11 @@ test_time(void **state)
 	assert_int_equal(bg_aws_time_parse("2026-13-02T03:04:05Z", &t),
 	    BG_EFORMAT);
 	assert_int_equal(bg_aws_time_parse("2026-01-02T03:04:05Zjunk", &t),
+	    BG_EFORMAT);
+	/* fractions: digits only, then Z */
+	assert_int_equal(bg_aws_time_parse("2026-01-02T03:04:05.+05:00Z", &t),
+	    BG_EFORMAT);
+	assert_int_equal(bg_aws_time_parse("2026-01-02T03:04:05.Z", &t),
 	    BG_EFORMAT);
 }
 
