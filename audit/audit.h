@@ -103,6 +103,25 @@ int bg_audit_checkpoint(const bg_audit_t *log, char **note, size_t *len);
  */
 int bg_audit_checkpoint_check(const char *note, size_t len, const char *vkey,
     uint64_t *size, uint8_t root[32]);
+/*
+ * C2SP tlog-cosignature: a witness's cosignature key ("name+hex8+
+ * base64(0x04 || pubkey)") and its cosignature/v1 of a checkpoint.
+ */
+struct bg_audit_cosig_key {
+	char name[129];
+	uint32_t id;
+	uint8_t pub[32];
+};
+int bg_audit_cosig_key_parse(const char *vkey, size_t len,
+    struct bg_audit_cosig_key *k);
+/*
+ * In note (a checkpoint and its signature lines), the cosignature by k:
+ * BG_OK with *t its time (seconds), BG_ENOENT when k has none there,
+ * BG_ESIG when one by k does not verify, BG_EFORMAT when malformed.
+ */
+int bg_audit_cosig_check(const char *note, size_t len,
+    const struct bg_audit_cosig_key *k, uint64_t *t);
+
 /* The verifier key string, NUL-terminated in out (at least 256 bytes). */
 int bg_audit_verifier_key(const bg_audit_t *log, char *out, size_t outsz);
 /* The log's origin line. */

@@ -89,10 +89,14 @@ bg_note_name_ok(const char *name)
 	return note_name_ok_len(name, strnlen(name, BG_NOTE_NAME_MAX + 1));
 }
 
-/* signed-note "Ed25519 signatures": SHA-256(name || 0x0A || 0x01 || pub)[:4] */
-static int
-note_key_id(const char *name, size_t namelen, const uint8_t pub[32],
-    uint32_t *id)
+/*
+ * signed-note key ids: SHA-256(name || 0x0A || alg || pub)[:4]; alg 0x01
+ * Ed25519 ("Ed25519 signatures"), 0x04 a cosignature/v1 key
+ * (tlog-cosignature).
+ */
+int
+bg_note_key_id_alg(const char *name, size_t namelen, uint8_t alg,
+    const uint8_t pub[32], uint32_t *id)
 {
 	uint8_t buf[BG_NOTE_NAME_MAX + 2 + 32], md[32];
 	unsigned int mdlen = 0;
@@ -101,7 +105,7 @@ note_key_id(const char *name, size_t namelen, const uint8_t pub[32],
 		return BG_EINVAL;
 	memcpy(buf, name, namelen);
 	buf[namelen] = '\n';
-	buf[namelen + 1] = NOTE_ALG_ED25519;
+	buf[namelen + 1] = alg;
 	memcpy(buf + namelen + 2, pub, 32);
 	if (EVP_Digest(buf, namelen + 2 + 32, md, &mdlen, EVP_sha256(),
 	    NULL) != 1 || mdlen != sizeof(md))
@@ -109,6 +113,13 @@ note_key_id(const char *name, size_t namelen, const uint8_t pub[32],
 	*id = (uint32_t)md[0] << 24 | (uint32_t)md[1] << 16 |
 	    (uint32_t)md[2] << 8 | md[3];
 	return BG_OK;
+}
+
+static int
+note_key_id(const char *name, size_t namelen, const uint8_t pub[32],
+    uint32_t *id)
+{
+	return bg_note_key_id_alg(name, namelen, NOTE_ALG_ED25519, pub, id);
 }
 
 /* Returns 0 on failure (bad name, hash failure); use bg_note_key_init. */
@@ -199,6 +210,13 @@ note_hex8(const char *s, uint32_t *v)
 int
 bg_note_vkey_parse(const char *vkey, size_t len, struct bg_note_key *key)
 {
+	return bg_note_vkey_parse_alg(vkey, len, NOTE_ALG_ED25519, key);
+}
+
+int
+bg_note_vkey_parse_alg(const char *vkey, size_t len, uint8_t alg,
+    struct bg_note_key *key)
+{
 	struct bg_note_key k;
 	uint8_t blob[1 + 32];
 	const char *plus;
@@ -219,11 +237,12 @@ bg_note_vkey_parse(const char *vkey, size_t len, struct bg_note_key *key)
 	    note_hex8(plus + 1, &id) != 0 || plus[9] != '+')
 		return BG_EFORMAT;
 	if (bg_b64_decode_exact(plus + 10, NOTE_VKEY_B64_LEN, blob,
-	    sizeof(blob)) != BG_OK || blob[0] != NOTE_ALG_ED25519)
+	    sizeof(blob)) != BG_OK || blob[0] != alg)
 		return BG_EFORMAT;
 	memcpy(k.name, vkey, namelen);
 	memcpy(k.pub, blob + 1, sizeof(k.pub));
-	if ((r = note_key_id(k.name, namelen, k.pub, &k.id)) != BG_OK)
+	if ((r = bg_note_key_id_alg(k.name, namelen, alg, k.pub, &k.id)) !=
+	    BG_OK)
 		return r;
 	if (k.id != id)
 		return BG_EFORMAT;
@@ -412,8 +431,8 @@ note_open_sigs(struct note_open *st, const char *sigs, size_t len)
  * signed-note "Format": the text ends at the last blank line, which must
  * be followed by at least one signature line.
  */
-static int
-note_split(const char *note, size_t len, size_t *textlen)
+int
+bg_note_split(const char *note, size_t len, size_t *textlen)
 {
 	size_t i;
 
@@ -441,7 +460,7 @@ bg_note_open(const char *note, size_t len, const struct bg_note_key *key,
 	if (note == NULL || !note_key_ok(key))
 		return BG_EINVAL;
 	if (len > BG_NOTE_MAX || !bg_note_utf8_ok(note, len) ||
-	    note_split(note, len, &tl) != 0)
+	    bg_note_split(note, len, &tl) != 0)
 		return BG_EFORMAT;
 	memset(&st, 0, sizeof(st));
 	st.key = key;

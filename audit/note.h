@@ -35,6 +35,17 @@ int bg_note_utf8_ok(const void *s, size_t len);
 /* A key name is non-empty, valid UTF-8, without '+', space or newline. */
 int bg_note_name_ok(const char *name);
 uint32_t bg_note_key_id(const char *name, const uint8_t pub[32]);
+/* The key id for signature type alg (0x01 Ed25519, 0x04 cosignature/v1). */
+int bg_note_key_id_alg(const char *name, size_t namelen, uint8_t alg,
+    const uint8_t pub[32], uint32_t *id);
+/* A verifier key of signature type alg ("name+hex8+base64(alg||pub)"). */
+int bg_note_vkey_parse_alg(const char *vkey, size_t len, uint8_t alg,
+    struct bg_note_key *key);
+/*
+ * signed-note "Format": *textlen is where the text ends (after its last
+ * '\n'); the blank line and at least one signature line follow. 0 or -1.
+ */
+int bg_note_split(const char *note, size_t len, size_t *textlen);
 /* Fills key from name and public key. */
 int bg_note_key_init(struct bg_note_key *key, const char *name,
     const uint8_t pub[32]);

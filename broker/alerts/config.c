@@ -37,6 +37,9 @@ static const char *const default_events[] = {
 	/* the AWS account: a critical posture or an unexplained root use,
 	 * and a check of it that could not run (monitoring is down) */
 	"aws.finding", "aws.posture_failed", "aws.reconcile_failed",
+	/* a witness saw another history (a rollback or a fork), or too few
+	 * witnesses cosigned before a command the policy guards */
+	"witness.inconsistent", "witness.unavailable",
 	/* governance */
 	"vault.init", "config.init", "config.changed", "config.refused",
 	"account.added", "person.added", "custodian.added",

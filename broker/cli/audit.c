@@ -11,6 +11,7 @@
 #include "broker/cli/cli.h"
 #include "broker/alerts/alerts.h"
 #include "broker/state/state.h"
+#include "broker/witness/witness.h"
 
 #define NOTE_MAX 1024
 #define CHECKPOINT_FILE_MAX 8192
@@ -110,6 +111,24 @@ open_read_only(struct bg_cli *cli, int argc, bg_audit_t **log)
 	return open_log(cli, BG_AUDIT_READ, log);
 }
 
+/*
+ * The checkpoint, with the witnesses' cosignatures when those kept are
+ * of this very checkpoint (STATE/witness/checkpoint starts with it).
+ */
+static void
+print_checkpoint(const struct bg_cli *cli, const char *note, size_t len)
+{
+	char *co = NULL;
+	size_t colen;
+
+	if (bg_witness_checkpoint(cli->state, &co, &colen) == BG_OK &&
+	    colen > len && memcmp(co, note, len) == 0)
+		fwrite(co, 1, colen, stdout);
+	else
+		fwrite(note, 1, len, stdout);
+	free(co);
+}
+
 static int
 cmd_checkpoint(struct bg_cli *cli, int argc, char **argv)
 {
@@ -122,10 +141,100 @@ cmd_checkpoint(struct bg_cli *cli, int argc, char **argv)
 	if ((r = open_read_only(cli, argc, &log)) != BG_EXIT_OK)
 		return r;
 	if ((r = bg_audit_checkpoint(log, &note, &len)) == BG_OK)
-		fwrite(note, 1, len, stdout);
+		print_checkpoint(cli, note, len);
 	free(note);
 	bg_audit_close(&log);
 	return r == BG_OK ? BG_EXIT_OK : bg_cli_fail("checkpoint", r);
+}
+
+/*
+ * audit cosign: the witnesses asked to cosign the current checkpoint
+ * (docs/audit.md "Witnesses"); the cosigned checkpoint printed. Exit 0
+ * with the quorum, 1 short of it, 3 when a witness saw another history.
+ */
+static int
+cosign(struct bg_cli *cli, struct bg_witness_config *cfg)
+{
+	struct bg_witness_round round;
+	char *note = NULL;
+	size_t len;
+	int r;
+
+	if ((r = bg_witness_config_load(cli->state, cfg)) == BG_OK &&
+	    (r = bg_witness_cosign(cli->state, &round)) == BG_OK &&
+	    bg_witness_checkpoint(cli->state, &note, &len) == BG_OK)
+		fwrite(note, 1, len, stdout);
+	free(note);
+	if (r == BG_ETAMPER) {
+		printf("TAMPERED: %s\n", bg_why());
+		(void)bg_cli_finish(cli, "audit cosign", BG_OK);
+		return BG_EXIT_TAMPER;
+	}
+	if (r != BG_OK)
+		return bg_cli_finish(cli, "audit cosign", r);
+	fprintf(stderr, "breakglass: %zu of %zu witness(es) cosigned the "
+	    "checkpoint of %llu entries (quorum %zu)%s%s\n", round.cosigned,
+	    cfg->n, (unsigned long long)round.size, cfg->quorum,
+	    round.why[0] ? ": " : "", round.why);
+	return round.cosigned >= cfg->quorum ? BG_EXIT_OK : BG_EXIT_FAIL;
+}
+
+static int
+cmd_cosign(struct bg_cli *cli, int argc, char **argv)
+{
+	struct bg_witness_config *cfg;
+	int r;
+
+	(void)argv;
+	if (argc != 0)
+		return BG_EXIT_USAGE;
+	if ((r = bg_cli_check_state(cli)) != BG_EXIT_OK)
+		return r;
+	if ((cfg = malloc(sizeof(*cfg))) == NULL)
+		return bg_cli_fail("audit cosign", BG_ENOMEM);
+	r = cosign(cli, cfg);
+	free(cfg);
+	return r;
+}
+
+/*
+ * verify --checkpoint: the cosignatures in the checkpoint given, against
+ * the witnesses breakglass.json names. One by a named witness that does
+ * not verify is tampering; fewer than the quorum is said.
+ */
+static int
+verify_cosigs(const struct bg_cli *cli, const char *cp, size_t len,
+    char *reason, size_t reasonsz)
+{
+	struct bg_witness_config *cfg = malloc(sizeof(*cfg));
+	size_t i, ok = 0;
+	uint64_t t;
+	int r = BG_EXIT_OK, c;
+
+	if (cfg == NULL || cp == NULL ||
+	    bg_witness_config_load(cli->state, cfg) != BG_OK ||
+	    !cfg->present) {
+		free(cfg);
+		return BG_EXIT_OK;
+	}
+	for (i = 0; i < cfg->n && r == BG_EXIT_OK; i++) {
+		if ((c = bg_audit_cosig_check(cp, len, &cfg->w[i].key, &t)) ==
+		    BG_OK)
+			ok++;
+		else if (c != BG_ENOENT) {
+			snprintf(reason, reasonsz, "the checkpoint given "
+			    "carries a cosignature by witness %s that does "
+			    "not verify", cfg->w[i].key.name);
+			printf("TAMPERED: %s\n", reason);
+			r = BG_EXIT_TAMPER;
+		}
+	}
+	if (r == BG_EXIT_OK)
+		printf("ok: the checkpoint given is cosigned by %zu of %zu "
+		    "witness(es)%s\n", ok, cfg->n, ok >= cfg->quorum ? "" :
+		    ", fewer than the quorum");
+	free(cfg);
+	return r;
 }
 
 static int
@@ -379,6 +488,9 @@ cmd_verify(struct bg_cli *cli, int argc, char **argv)
 		if (r == BG_EXIT_OK && res.derived_bad)
 			rebuild(cli, &res);
 		if (r == BG_EXIT_OK)
+			r = verify_cosigs(cli, cp, o.old_checkpoint_len,
+			    res.reason, sizeof(res.reason));
+		if (r == BG_EXIT_OK)
 			r = verify_governance(cli, res.entries, fp, res.reason,
 			    sizeof(res.reason));
 		if (r == BG_EXIT_TAMPER)
@@ -403,6 +515,7 @@ bg_cli_audit(struct bg_cli *cli, int argc, char **argv)
 		{ "verify", cmd_verify, "audit verify [--checkpoint FILE] "
 		    "[--key FILE] [--fingerprint HEX]" },
 		{ "checkpoint", cmd_checkpoint, "audit checkpoint" },
+		{ "cosign", cmd_cosign, "audit cosign" },
 		{ "prove", cmd_prove, "audit prove SEQ [--size N]" },
 		{ "consistency", cmd_consistency, "audit consistency OLD NEW" },
 		{ "verifier-key", cmd_vkey, "audit verifier-key" },

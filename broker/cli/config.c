@@ -13,6 +13,7 @@
 #include "common/common.h"
 #include "broker/alerts/alerts.h"
 #include "broker/aws/aws.h"
+#include "broker/witness/witness.h"
 #include "broker/cli/cli.h"
 #include "broker/custody/custody.h"
 #include "broker/state/state.h"
@@ -20,7 +21,7 @@
 #define CONFIG_FORMAT "breakglass-config-v1"
 
 static const char *const top_keys[] = { "format", "alerts", "custody", "aws",
-	NULL };
+	"witness", NULL };
 
 /* Inline webhook secrets and Slack URLs (the credential) in a tree. */
 static void
@@ -94,6 +95,19 @@ cmd_show(struct bg_cli *cli, int argc, char **argv)
 
 /* ================================================================= set */
 
+static int
+witness_ok(const cJSON *j)
+{
+	struct bg_witness_config *w = malloc(sizeof(*w));
+	int r;
+
+	if (w == NULL)
+		return BG_ENOMEM;
+	r = bg_witness_config_from_json(j, w);
+	free(w);
+	return r;
+}
+
 /* The whole file: strict JSON, our keys, each section by its own parser. */
 static int
 config_validate(const char *text, size_t len, cJSON **out)
@@ -117,7 +131,7 @@ config_validate(const char *text, size_t len, cJSON **out)
 	}
 	if (bg_json_only_keys(j, top_keys) != BG_OK) {
 		bg_set_why("breakglass.json holds only format, alerts, "
-		    "custody and aws");
+		    "custody, aws and witness");
 		r = BG_EFORMAT;
 		goto fail;
 	}
@@ -133,7 +147,8 @@ config_validate(const char *text, size_t len, cJSON **out)
 		goto fail;
 	r = bg_custody_config_from_json(j, &ccfg);
 	bg_custody_config_free(&ccfg);
-	if (r != BG_OK || (r = bg_aws_config_from_json(j, &awscfg)) != BG_OK)
+	if (r != BG_OK || (r = bg_aws_config_from_json(j, &awscfg)) != BG_OK ||
+	    (r = witness_ok(j)) != BG_OK)
 		goto fail;
 	*out = j;
 	return BG_OK;
@@ -159,6 +174,9 @@ sections(const cJSON *j, cJSON **d)
 		return BG_ENOMEM;
 	if (cJSON_GetObjectItemCaseSensitive(j, "aws") != NULL &&
 	    !cJSON_AddItemToArray(a, cJSON_CreateString("aws")))
+		return BG_ENOMEM;
+	if (cJSON_GetObjectItemCaseSensitive(j, "witness") != NULL &&
+	    !cJSON_AddItemToArray(a, cJSON_CreateString("witness")))
 		return BG_ENOMEM;
 	return BG_OK;
 }

@@ -36,6 +36,8 @@ usage(FILE *f)
 	    "  audit verify [--checkpoint FILE] [--key FILE]\n"
 	    "                                   check the whole log\n"
 	    "  audit checkpoint                 print the latest signed checkpoint\n"
+	    "                                   (with witnesses' cosignatures)\n"
+	    "  audit cosign                     ask the witnesses to cosign it\n"
 	    "  audit prove SEQ [--size N]       inclusion proof of an entry\n"
 	    "  audit consistency OLD NEW        consistency proof between sizes\n"
 	    "  audit verifier-key               print the C2SP verifier key\n"

@@ -12,6 +12,7 @@
 #include "broker/ceremony/ceremony.h"
 #include "broker/custody/custody.h"
 #include "broker/steps/steps.h"
+#include "broker/witness/witness.h"
 
 
 static int
@@ -398,15 +399,32 @@ bg_step_of(const char *op)
 	return NULL;
 }
 
+/*
+ * The witness policy's name for op: approve, seal, change (approve or
+ * deny); NULL for the others.
+ */
+static const char *
+witness_op(const char *op)
+{
+	return strcmp(op, "approve") == 0 ? "approve" :
+	    strcmp(op, "seal") == 0 ? "seal" :
+	    strncmp(op, "change.", 7) == 0 ? "change" : NULL;
+}
+
 int
 bg_step_kit(const char *dir, FILE *out, const struct bg_step *st,
     const cJSON *args, cJSON **kit)
 {
 	struct bg_token_opts o = bg_token_opts_default();
+	const char *wop = witness_op(st->op);
 	struct bg_cer c;
 	int r;
 
 	*kit = NULL;
+	/* the checkpoint cosigned before anyone touches (no lock held while
+	 * the witnesses answer): a rolled-back or forked state stops here */
+	if (wop != NULL && (r = bg_witness_require(dir, wop, stderr)) != BG_OK)
+		return r;
 	if ((r = bg_cer_begin(&c, dir, out, &o)) != BG_OK)
 		return r;
 	r = st->kit(&c, args, kit);

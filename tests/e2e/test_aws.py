@@ -31,6 +31,9 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import bgvault  # noqa: E402
+
 BIN, VFIDO, PRE_FIDO, CLOCK, FAKE, FIX = sys.argv[1:7]
 MODE = sys.argv[7] if len(sys.argv) > 7 else "plain"
 ACCOUNT = "111122223333"
@@ -38,16 +41,12 @@ MGMT = "999988887777"
 OTHER = "444455556666"
 SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzzTESTSECRETzz"
 TOKEN = "FwoGZXIvYXdzEXAMPLEzzTESTSESSIONTOKENzz"
-RUN_TIMEOUT = 120
 T_SETUP = 1668092400      # 2022-11-10T15:00:00Z
 T_RELEASE = 1668097200    # 2022-11-10T16:20:00Z (window to 20:20)
 failures = []
 passes = 0
 D = tempfile.mkdtemp(prefix="bg-aws.")
 STATE = os.path.join(D, "state")
-VIRT = os.path.join(D, "virtual")
-NOW = os.path.join(D, "now")
-os.mkdir(VIRT)
 
 
 def check(name, cond, detail=""):
@@ -60,72 +59,34 @@ def check(name, cond, detail=""):
         print("FAIL " + name + (": " + detail if detail else ""))
 
 
+V = bgvault.Vault(BIN, VFIDO, PRE_FIDO, CLOCK, MODE, D)
+
+
 def base_env(clock=True):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    pre = PRE_FIDO + (":" + CLOCK if clock else "")
-    env.update(LD_PRELOAD=pre, BG_VIRTUAL_DIR=VIRT, HOME=D,
-               AWS_CONFIG_FILE=os.path.join(D, "none"),
-               AWS_SHARED_CREDENTIALS_FILE=os.path.join(D, "none"))
-    if clock:
-        env["BG_FAKE_CLOCK_FILE"] = NOW
-    if MODE == "asan":
-        env["ASAN_OPTIONS"] = "verify_asan_link_order=0" + (
-            ":" + env["ASAN_OPTIONS"] if env.get("ASAN_OPTIONS") else "")
-    return env
+    return V.env(clock)
 
 
 def bg(*args, env=None, clock=True, must=False):
-    p = subprocess.run([BIN, "--state", STATE] + list(args),
-                       env=env or base_env(clock), capture_output=True,
-                       text=True, timeout=RUN_TIMEOUT)
-    if must and p.returncode != 0:
-        print("set-up failed: %s: %s" % (" ".join(args), p.stderr))
-        sys.exit(1)
-    return p
+    return V.run(*args, env=env, clock=clock, must=must)
 
 
 def set_clock(t):
-    with open(NOW, "w") as f:
-        f.write("%d\n" % t)
+    V.set_clock(t)
 
 
 def entries(event):
-    p = bg("audit", "show", "--json", "--event", event, clock=False)
-    return [json.loads(line) for line in p.stdout.splitlines() if line]
+    return V.entries(event)
 
 
 # --------------------------------------------------------------- set-up
 
 def setup():
+    """The vault, and a release under the fake clock at the fixtures'
+    time."""
     set_clock(T_SETUP)
-    people = ["alice", "bob", "dave", "erin", "rita"]
-    for p in people:
-        subprocess.run([VFIDO, VIRT, "create", p], check=True,
-                       capture_output=True)
-    bg("init", "--account", ACCOUNT, "--account-name", "prod",
-       "--root-email", "aws-root@example.com", must=True)
-    for p in ("alice", "bob"):
-        bg("custodian", "add", p, "--group", "password", must=True)
-    for p in ("dave", "erin"):
-        bg("custodian", "add", p, "--group", "mfa", must=True)
-    bg("requester", "add", "rita", must=True)
-    bg("policy", "set", "--threshold", "password=2", "--threshold",
-       "mfa=2", must=True)
-    for p in people:
-        dev = subprocess.run([VFIDO, VIRT, "path", p], check=True,
-                             capture_output=True, text=True).stdout.strip()
-        bg("token", "enroll", p, "--fido2", "--device", dev, must=True)
-    out = bg("vault", "arm", must=True).stdout
-    gen = out.split("change request ")[1].split()[0].rstrip(":")
-    for p in people:
-        bg("change", "approve", gen, "--as", p, must=True)
-    bg("change", "apply", gen, must=True)
-    bg("seal", ACCOUNT, "root-password", "--generate", "--as", "alice",
-       must=True)
+    V.setup(ACCOUNT)
     set_clock(T_RELEASE - 60)
-    bg("request", ACCOUNT, "--reason", "drill", "--items", "root-password",
-       "--as", "rita", must=True)
-    rid = os.listdir(os.path.join(STATE, "requests"))[0][:-5]
+    rid = V.request(ACCOUNT)
     for p in ("alice", "bob"):
         bg("approve", rid, "--as", p, must=True)
     set_clock(T_RELEASE)
