@@ -102,8 +102,8 @@ bg_audit_cosig_check(const char *note, size_t len,
 
 	*t = 0;
 	if (len > BG_NOTE_MAX || !bg_note_utf8_ok(note, len) ||
-	    bg_note_split(note, len, &textlen) != 0)
-		return BG_EFORMAT;
+	    bg_note_split(note, len, &textlen) != 0 || textlen + 1 >= len)
+		return BG_EFORMAT;	/* a note has a signature line */
 	for (p = note + textlen + 1; p < end; p = nl + 1) {
 		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
 			return BG_EFORMAT;
