@@ -124,6 +124,8 @@ int bg_audit_cosig_check(const char *note, size_t len,
 
 /* The verifier key string, NUL-terminated in out (at least 256 bytes). */
 int bg_audit_verifier_key(const bg_audit_t *log, char *out, size_t outsz);
+/* RFC 9162 leaf hash of an entry line (without its '\n'). */
+int bg_audit_leaf_hash(const char *line, size_t len, uint8_t out[32]);
 /* The log's origin line. */
 const char *bg_audit_origin(const bg_audit_t *log);
 

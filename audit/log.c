@@ -158,6 +158,12 @@ bg_audit_size(const bg_audit_t *log)
 	return log == NULL ? 0 : log->size;
 }
 
+int
+bg_audit_leaf_hash(const char *line, size_t len, uint8_t out[32])
+{
+	return bg_merkle_leaf_hash(line, len, out);
+}
+
 const char *
 bg_audit_origin(const bg_audit_t *log)
 {

@@ -11,6 +11,7 @@
 #include "broker/cli/cli.h"
 #include "broker/alerts/alerts.h"
 #include "broker/state/state.h"
+#include "broker/export/export.h"
 #include "broker/witness/witness.h"
 
 #define NOTE_MAX 1024
@@ -235,6 +236,40 @@ verify_cosigs(const struct bg_cli *cli, const char *cp, size_t len,
 		    ", fewer than the quorum");
 	free(cfg);
 	return r;
+}
+
+/* audit export --format jsonl|cef [--since T] (docs/export.md). */
+static int
+cmd_export(struct bg_cli *cli, int argc, char **argv)
+{
+	const char *format = NULL, *since = NULL, *pos[1];
+	struct bg_cli_opt opts[] = {
+		{ "--format", &format, NULL, NULL, 0, NULL },
+		{ "--since", &since, NULL, NULL, 0, NULL },
+		{ NULL, NULL, NULL, NULL, 0, NULL },
+	};
+	enum bg_export_format f;
+	bg_audit_t *log = NULL;
+	size_t npos;
+	int r;
+
+	if (bg_cli_opts(argc, argv, opts, pos, 0, &npos) != 0 ||
+	    format == NULL)
+		return BG_EXIT_USAGE;
+	if (strcmp(format, "jsonl") == 0)
+		f = BG_EXPORT_JSONL;
+	else if (strcmp(format, "cef") == 0)
+		f = BG_EXPORT_CEF;
+	else {
+		bg_cli_error("audit export: --format is jsonl or cef (OCSF is "
+		    "not built yet: docs/export.md)");
+		return BG_EXIT_USAGE;
+	}
+	if ((r = open_log(cli, BG_AUDIT_READ, &log)) != BG_EXIT_OK)
+		return r;
+	r = bg_export(log, f, since, NULL, stdout, NULL);
+	bg_audit_close(&log);
+	return r == BG_OK ? BG_EXIT_OK : bg_cli_fail("audit export", r);
 }
 
 static int
@@ -516,6 +551,8 @@ bg_cli_audit(struct bg_cli *cli, int argc, char **argv)
 		    "[--key FILE] [--fingerprint HEX]" },
 		{ "checkpoint", cmd_checkpoint, "audit checkpoint" },
 		{ "cosign", cmd_cosign, "audit cosign" },
+		{ "export", cmd_export, "audit export --format jsonl|cef "
+		    "[--since T]" },
 		{ "prove", cmd_prove, "audit prove SEQ [--size N]" },
 		{ "consistency", cmd_consistency, "audit consistency OLD NEW" },
 		{ "verifier-key", cmd_vkey, "audit verifier-key" },

@@ -171,7 +171,7 @@ static const char *const served[] = {
 	"vault show", "vault verify", "vault fingerprint", "policy show",
 	"custodian list", "custody check", "alerts status", "config show",
 	"change status", "change apply", "audit note", "rekey status",
-	"rekey begin", "aws posture", "aws reconcile", "audit cosign", NULL,
+	"rekey begin", "aws posture", "aws reconcile", "audit cosign", "audit export", NULL,
 };
 /* Set-up commands: the admins the configuration names only. */
 static const char *const setup[] = {
