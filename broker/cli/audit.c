@@ -212,9 +212,17 @@ verify_cosigs(const struct bg_cli *cli, const char *cp, size_t len,
 	uint64_t t;
 	int r = BG_EXIT_OK, c;
 
-	if (cfg == NULL || cp == NULL ||
-	    bg_witness_config_load(cli->state, cfg) != BG_OK ||
-	    !cfg->present) {
+	if (cfg == NULL || cp == NULL) {
+		free(cfg);
+		return cp == NULL ? BG_EXIT_OK : bg_cli_fail("audit verify",
+		    BG_ENOMEM);
+	}
+	if ((c = bg_witness_config_load(cli->state, cfg)) != BG_OK) {
+		free(cfg);	/* a hand-edited configuration names no key */
+		return bg_cli_fail("cannot check the checkpoint's "
+		    "cosignatures", c);
+	}
+	if (!cfg->present) {
 		free(cfg);
 		return BG_EXIT_OK;
 	}
@@ -230,10 +238,15 @@ verify_cosigs(const struct bg_cli *cli, const char *cp, size_t len,
 			r = BG_EXIT_TAMPER;
 		}
 	}
-	if (r == BG_EXIT_OK)
+	if (r == BG_EXIT_OK && ok >= cfg->quorum)
 		printf("ok: the checkpoint given is cosigned by %zu of %zu "
-		    "witness(es)%s\n", ok, cfg->n, ok >= cfg->quorum ? "" :
-		    ", fewer than the quorum");
+		    "witness(es)\n", ok, cfg->n);
+	else if (r == BG_EXIT_OK) {
+		printf("FAILED: the checkpoint given is cosigned by %zu of %zu "
+		    "witness(es), fewer than the quorum %zu\n", ok, cfg->n,
+		    cfg->quorum);
+		r = BG_EXIT_FAIL;
+	}
 	free(cfg);
 	return r;
 }

@@ -6,6 +6,7 @@
  * rehearsal in one process run them as they are.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "common/common.h"
@@ -411,25 +412,73 @@ witness_op(const char *op)
 	    strncmp(op, "change.", 7) == 0 ? "change" : NULL;
 }
 
+/*
+ * The log c holds has, at size, the given root: it extends the tree
+ * that was witnessed, or that the kit named. A state swapped meanwhile
+ * (restored from an older copy, or forked) does not.
+ */
+static int
+extends(struct bg_cer *c, uint64_t size, const uint8_t root[32],
+    const char *what)
+{
+	struct bg_audit_proof *p;
+	int r;
+
+	if (size == 0)
+		return BG_OK;
+	if ((p = malloc(sizeof(*p))) == NULL)
+		return BG_ENOMEM;
+	r = bg_audit_size(c->st.log) < size ? BG_ETAMPER :
+	    bg_audit_prove(c->st.log, 0, size, p);
+	if (r == BG_OK && bg_ct_memcmp(p->root, root, 32) != 0)
+		r = BG_ETAMPER;
+	free(p);
+	if (r == BG_ETAMPER)
+		bg_set_why("the log is not the one %s (%llu entries): the state "
+		    "was rolled back or forked meanwhile", what,
+		    (unsigned long long)size);
+	return r;
+}
+
 int
 bg_step_kit(const char *dir, FILE *out, const struct bg_step *st,
     const cJSON *args, cJSON **kit)
 {
 	struct bg_token_opts o = bg_token_opts_default();
 	const char *wop = witness_op(st->op);
+	struct bg_witness_round head;
 	struct bg_cer c;
 	int r;
 
 	*kit = NULL;
+	memset(&head, 0, sizeof(head));
 	/* the checkpoint cosigned before anyone touches (no lock held while
 	 * the witnesses answer): a rolled-back or forked state stops here */
-	if (wop != NULL && (r = bg_witness_require(dir, wop, stderr)) != BG_OK)
+	if (wop != NULL && (r = bg_witness_require(dir, wop, stderr, &head)) !=
+	    BG_OK)
 		return r;
 	if ((r = bg_cer_begin(&c, dir, out, &o)) != BG_OK)
 		return r;
-	r = st->kit(&c, args, kit);
+	if ((r = extends(&c, head.size, head.root, "the witnesses were "
+	    "shown")) == BG_OK)
+		r = st->kit(&c, args, kit);
 	bg_cer_end(&c);
 	return r;
+}
+
+/* The kit's log head (log_size, log_root), which the submit extends. */
+static int
+kit_extended(struct bg_cer *c, const cJSON *kit)
+{
+	const char *hex;
+	uint64_t size;
+	uint8_t root[32];
+
+	if (bg_json_get_u64(kit, "log_size", 1, UINT64_MAX / 2, &size) !=
+	    BG_OK || bg_json_get_str(kit, "log_root", 64, &hex) != BG_OK ||
+	    bg_hex_decode_exact(hex, strlen(hex), root, 32) != BG_OK)
+		return BG_OK;	/* a kit without a head: nothing to hold */
+	return extends(c, size, root, "the kit named");
 }
 
 int
@@ -443,7 +492,8 @@ bg_step_submit(const char *dir, FILE *out, const struct bg_step *st,
 	*after = NULL;
 	if ((r = bg_cer_begin(&c, dir, out, &o)) != BG_OK)
 		return r;
-	r = st->submit(&c, args, kit, sub, after);
+	if ((r = kit_extended(&c, kit)) == BG_OK)
+		r = st->submit(&c, args, kit, sub, after);
 	bg_cer_end(&c);
 	return r;
 }

@@ -101,7 +101,7 @@ post(const struct bg_witness *w, long timeout_ms, const char *body,
 	if ((cc = curl_easy_perform(c)) == CURLE_OK)
 		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
 	else {
-		bg_set_why("witness %s: %s", w->key.name, a->over ?
+		bg_set_why("%s", a->over ?
 		    "an answer larger than 4 KiB" :
 		    cc == CURLE_OPERATION_TIMEDOUT ? "no answer in time" :
 		    curl_easy_strerror(cc));
@@ -112,16 +112,25 @@ post(const struct bg_witness *w, long timeout_ms, const char *body,
 	return r;
 }
 
-/* A 409's body: the witness's size, one decimal line. */
+/*
+ * A 409's body: the witness's size, ASCII digits without a leading zero
+ * and a newline, below 2^63 (tlog-witness's bound on sizes).
+ */
 static int
 size_of(const struct answer *a, uint64_t *size)
 {
-	unsigned long long v;
-	char extra;
+	uint64_t v = 0;
+	size_t i;
 
-	if (a->len == 0 || a->len > 24 || a->buf[a->len - 1] != '\n' ||
-	    sscanf(a->buf, "%llu%c", &v, &extra) != 2 || extra != '\n' ||
+	if (a->len < 2 || a->len > 20 || a->buf[a->len - 1] != '\n' ||
 	    (a->buf[0] == '0' && a->len > 2))
+		return BG_EFORMAT;
+	for (i = 0; i + 1 < a->len; i++) {
+		if (a->buf[i] < '0' || a->buf[i] > '9')
+			return BG_EFORMAT;
+		v = v * 10 + (uint64_t)(a->buf[i] - '0');
+	}
+	if (v >= (uint64_t)1 << 63)
 		return BG_EFORMAT;
 	*size = v;
 	return BG_OK;
@@ -143,8 +152,7 @@ bg_witness_add(const struct bg_witness *w, long timeout_ms, uint64_t old,
 	if ((r = body_of(old, proof, cp, cplen, &body, &len)) == BG_OK &&
 	    (r = post(w, timeout_ms, body, len, &rep->status, a)) == BG_OK) {
 		if (rep->status == 409 && size_of(a, &rep->size) != BG_OK) {
-			bg_set_why("witness %s: a 409 without its size",
-			    w->key.name);
+			bg_set_why("a 409 whose body is not a size");
 			r = BG_EFORMAT;
 		} else if (rep->status == 200) {
 			memcpy(rep->lines, a->buf, a->len + 1);

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "common/common.h"
+#include "broker/state/state.h"
 #include "broker/witness/witness.h"
 
 #define CONFIG_MAX (256u << 10)
@@ -91,8 +92,10 @@ duplicate(const struct bg_witness_config *cfg)
 
 	for (i = 0; i < cfg->n; i++)
 		for (j = 0; j < i; j++)
-			if (strcmp(cfg->w[i].key.name, cfg->w[j].key.name) == 0)
-				return 1;
+			if (strcmp(cfg->w[i].key.name, cfg->w[j].key.name) == 0 ||
+			    memcmp(cfg->w[i].key.pub, cfg->w[j].key.pub, 32) ==
+			    0)
+				return 1;	/* one key counts once */
 	return 0;
 }
 
@@ -122,7 +125,7 @@ bg_witness_config_from_json(const cJSON *root, struct bg_witness_config *cfg)
 		else
 			cfg->n++;
 	if (duplicate(cfg)) {
-		bg_set_why("witness.witnesses names a witness twice");
+		bg_set_why("witness.witnesses names a witness (or a key) twice");
 		return BG_EFORMAT;
 	}
 	if (((r = bg_json_get_u64(o, "quorum", 1, cfg->n, &q)) != BG_OK &&
@@ -138,6 +141,23 @@ bg_witness_config_from_json(const cJSON *root, struct bg_witness_config *cfg)
 	return require(o, cfg);
 }
 
+/* breakglass.json is the file config set recorded (not a hand edit). */
+static int
+recorded(const char *state_dir)
+{
+	struct bg_state st;
+	int r;
+
+	if ((r = bg_state_open(&st, state_dir)) != BG_OK)
+		return r;
+	r = bg_state_check_file(&st, "breakglass.json");
+	bg_state_close(&st);
+	if (r == BG_ETAMPER)
+		bg_set_why("breakglass.json is not the file config set "
+		    "recorded: its witnesses are not trusted");
+	return r == BG_ENOENT ? BG_OK : r;
+}
+
 int
 bg_witness_config_load(const char *state_dir, struct bg_witness_config *cfg)
 {
@@ -147,6 +167,8 @@ bg_witness_config_load(const char *state_dir, struct bg_witness_config *cfg)
 	int r;
 
 	memset(cfg, 0, sizeof(*cfg));
+	if ((r = recorded(state_dir)) != BG_OK)
+		return r;
 	if ((r = bg_path_join(path, sizeof(path), state_dir,
 	    "breakglass.json")) != BG_OK)
 		return r;

@@ -102,31 +102,53 @@ inconsistent(struct round_ctx *k, const struct bg_witness *w,
 	snprintf(k->round->why, sizeof(k->round->why), "%s", msg);
 }
 
-/* The cosignature in the 200's lines, checked; kept when valid. */
+/* Our checkpoint with one line after it, checked as w's cosignature. */
+static int
+line_ok(const struct round_ctx *k, const struct bg_witness *w,
+    const char *line, size_t len)
+{
+	char *note = malloc(k->cplen + len);
+	uint64_t t;
+	int r;
+
+	if (note == NULL)
+		return BG_ENOMEM;
+	memcpy(note, k->cp, k->cplen);
+	memcpy(note + k->cplen, line, len);
+	r = bg_audit_cosig_check(note, k->cplen + len, &w->key, &t);
+	free(note);
+	return r;
+}
+
+/*
+ * The cosignature in the 200's lines: the one line that verifies with
+ * w's key is kept, and only it (a witness's answer may carry other
+ * lines, even lines in another witness's name).
+ */
 static void
 take(struct round_ctx *k, const struct bg_witness *w,
     const struct bg_witness_reply *rep)
 {
-	char *note = malloc(k->cplen + rep->len + 1);
-	uint64_t t;
-	int r = BG_ENOMEM;
+	const char *p = rep->lines, *end = rep->lines + rep->len, *nl;
+	int r = BG_ENOENT, rl;
 
-	if (note != NULL) {
-		memcpy(note, k->cp, k->cplen);
-		memcpy(note + k->cplen, rep->lines, rep->len);
-		r = bg_audit_cosig_check(note, k->cplen + rep->len, &w->key, &t);
-		free(note);
+	for (; p < end && r != BG_OK; p = nl + 1) {
+		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			break;
+		if ((rl = line_ok(k, w, p, (size_t)(nl - p + 1))) == BG_OK &&
+		    k->nlines + (size_t)(nl - p + 1) <= sizeof(k->lines)) {
+			memcpy(k->lines + k->nlines, p, (size_t)(nl - p + 1));
+			k->nlines += (size_t)(nl - p + 1);
+			r = BG_OK;
+		} else if (rl == BG_ESIG)
+			r = BG_ESIG;
 	}
 	if (r != BG_OK) {
-		failure(k, w, r == BG_ENOENT ? "its answer holds no "
-		    "cosignature by its key" : "a cosignature that does not "
-		    "verify with its key");
+		failure(k, w, r == BG_ESIG ? "a cosignature that does not "
+		    "verify with its key" : "its answer holds no cosignature "
+		    "by its key");
 		k->round->unavailable++;
 		return;
-	}
-	if (k->nlines + rep->len < sizeof(k->lines)) {
-		memcpy(k->lines + k->nlines, rep->lines, rep->len);
-		k->nlines += rep->len;
 	}
 	ack(k->state_dir, w, k->size);
 	k->round->cosigned++;
@@ -269,6 +291,21 @@ record(const char *state_dir, const char *event, const char *op,
 	cJSON_Delete(d);
 }
 
+/* The root of the log's current tree. */
+static int
+head_root(bg_audit_t *log, uint8_t root[32])
+{
+	struct bg_audit_proof *p = malloc(sizeof(*p));
+	int r;
+
+	if (p == NULL)
+		return BG_ENOMEM;
+	if ((r = bg_audit_prove(log, 0, 0, p)) == BG_OK)
+		memcpy(root, p->root, 32);
+	free(p);
+	return r;
+}
+
 static int
 run_round(const char *state_dir, const struct bg_witness_config *cfg,
     struct bg_witness_round *round)
@@ -289,11 +326,14 @@ run_round(const char *state_dir, const struct bg_witness_config *cfg,
 	    BG_OK && (r = bg_audit_checkpoint(k->log, &k->cp, &k->cplen)) ==
 	    BG_OK) {
 		k->size = round->size = bg_audit_size(k->log);
+		if ((r = head_root(k->log, round->root)) != BG_OK)
+			goto out;
 		for (i = 0; i < cfg->n; i++)
 			ask(k, &cfg->w[i]);
 		if (!round->inconsistent)
 			keep(k);
 	}
+out:
 	free(k->cp);
 	bg_audit_close(&k->log);
 	free(k);
@@ -335,13 +375,14 @@ required(const struct bg_witness_config *cfg, const char *op)
 
 static int
 require_with(const char *state_dir, const char *op, FILE *err,
-    const struct bg_witness_config *cfg)
+    const struct bg_witness_config *cfg, struct bg_witness_round *head)
 {
 	struct bg_witness_round round;
 	int r;
 
 	if ((r = run_round(state_dir, cfg, &round)) != BG_OK)
 		return r;
+	*head = round;
 	if (round.inconsistent) {
 		record(state_dir, "witness.inconsistent", op, &round);
 		bg_set_why("%s", round.why);
@@ -364,16 +405,18 @@ require_with(const char *state_dir, const char *op, FILE *err,
 }
 
 int
-bg_witness_require(const char *state_dir, const char *op, FILE *err)
+bg_witness_require(const char *state_dir, const char *op, FILE *err,
+    struct bg_witness_round *head)
 {
 	struct bg_witness_config *cfg = malloc(sizeof(*cfg));
 	int r;
 
+	memset(head, 0, sizeof(*head));
 	if (cfg == NULL)
 		return BG_ENOMEM;
 	if ((r = bg_witness_config_load(state_dir, cfg)) == BG_OK &&
 	    cfg->present)
-		r = require_with(state_dir, op, err, cfg);
+		r = require_with(state_dir, op, err, cfg, head);
 	free(cfg);
 	return r;
 }

@@ -52,6 +52,7 @@ int bg_witness_config_load(const char *state_dir,
 /* What one round of asking the witnesses gave. */
 struct bg_witness_round {
 	uint64_t size;			/* the checkpoint's tree size */
+	uint8_t root[32];		/* ... and its root */
 	size_t cosigned;		/* valid cosignatures of it */
 	size_t unavailable;		/* down, slow, or a bad answer */
 	int inconsistent;		/* a witness saw another history */
@@ -77,9 +78,12 @@ int bg_witness_cosign(const char *state_dir, struct bg_witness_round *round);
  * bg_why() saying which witnesses failed (recorded as
  * witness.unavailable). Not required: a round that fails for want of
  * witnesses is only said on err. An inconsistent history always stops
- * (BG_ETAMPER). No configuration: BG_OK at once.
+ * (BG_ETAMPER). No configuration: BG_OK at once, head->size 0. Else
+ * *head is the round: the (size, root) the witnesses were shown, which
+ * the step's state must still extend once it is opened.
  */
-int bg_witness_require(const char *state_dir, const char *op, FILE *err);
+int bg_witness_require(const char *state_dir, const char *op, FILE *err,
+    struct bg_witness_round *head);
 
 /*
  * The cosigned checkpoint kept for the log's current size (our note and

@@ -14,7 +14,11 @@ PEOPLE = ["alice", "bob", "dave", "erin", "rita"]
 
 
 class Vault:
-    def __init__(self, binary, vfido, pre_fido, clock, mode, d):
+    """pins: {person: PIN} for tokens made with a PIN; every command of
+    theirs gets it on fd 3 (--pin-fd 3)."""
+
+    def __init__(self, binary, vfido, pre_fido, clock, mode, d, pins=None):
+        self.pins = pins or {}
         self.bin, self.vfido, self.pre_fido = binary, vfido, pre_fido
         self.clock, self.mode, self.dir = clock, mode, d
         self.state = os.path.join(d, "state")
@@ -38,11 +42,29 @@ class Vault:
                 ":" + env["ASAN_OPTIONS"] if env.get("ASAN_OPTIONS") else "")
         return env
 
+    def pin_of(self, args):
+        a = list(args)
+        who = a[a.index("--as") + 1] if "--as" in a[:-1] else \
+            a[2] if a[:2] == ["token", "enroll"] and len(a) > 2 else None
+        return self.pins.get(who)
+
     def run(self, *args, env=None, clock=True, must=False, state=None):
-        p = subprocess.run([self.bin, "--state", state or self.state] +
-                           list(args), env=env or self.env(clock),
-                           capture_output=True, text=True,
-                           timeout=RUN_TIMEOUT)
+        pin, fds, r, pre = self.pin_of(args), (), None, None
+        if pin is not None:
+            r, w = os.pipe()
+            os.write(w, (pin + "\n").encode())
+            os.close(w)
+            fds, args = (r,), list(args) + ["--pin-fd", "3"]
+            pre = lambda: os.dup2(r, 3)  # noqa: E731
+        try:
+            p = subprocess.run([self.bin, "--state", state or self.state] +
+                               list(args), env=env or self.env(clock),
+                               capture_output=True, text=True,
+                               timeout=RUN_TIMEOUT, pass_fds=fds,
+                               preexec_fn=pre)
+        finally:
+            if r is not None:
+                os.close(r)
         if must and p.returncode != 0:
             print("set-up failed: %s: %s" % (" ".join(args), p.stderr))
             sys.exit(1)
@@ -61,8 +83,9 @@ class Vault:
         """init, two groups of two, a requester, every token enrolled, the
         genesis, the root password sealed."""
         for p in PEOPLE:
-            subprocess.run([self.vfido, self.virt, "create", p], check=True,
-                           capture_output=True)
+            pin = ["--pin", self.pins[p]] if p in self.pins else []
+            subprocess.run([self.vfido, self.virt, "create", p] + pin,
+                           check=True, capture_output=True)
         r = lambda *a: self.run(*a, clock=clock, must=True)
         r("init", "--account", account, "--account-name", "prod",
           "--root-email", "aws-root@example.com")

@@ -14,6 +14,8 @@ with cosignatures, a tampered cosignature refused.
 
 usage: test_witness.py BREAKGLASS BG_VFIDO LIBBGVFIDO WITNESS [asan|plain]
 """
+import base64
+import hashlib
 import json
 import os
 import shutil
@@ -30,7 +32,7 @@ BIN, VFIDO, PRE_FIDO, WITNESS = sys.argv[1:5]
 MODE = sys.argv[5] if len(sys.argv) > 5 else "plain"
 ACCOUNT = "111122223333"
 D = tempfile.mkdtemp(prefix="bg-witness.")
-V = bgvault.Vault(BIN, VFIDO, PRE_FIDO, None, MODE, D)
+V = bgvault.Vault(BIN, VFIDO, PRE_FIDO, None, MODE, D, pins={"bob": "4321"})
 failures = []
 passes = 0
 
@@ -135,6 +137,52 @@ def main():
     return 1 if failures else 0
 
 
+def blocked_reading_fd3(pid):
+    """The process waits in read(2) on fd 3 (its PIN)."""
+    try:
+        with open("/proc/%d/syscall" % pid) as f:
+            s = f.read().split()
+        return s[0] == "0" and int(s[1], 16) == 3
+    except (OSError, IndexError, ValueError):
+        return False
+
+
+def swap_between_kit_and_submit(snapshot):
+    """The state swapped for an older copy while bob's approval waits for
+    his PIN (after the kit, before the submit): the submit refuses, for
+    the log is not the one the kit named."""
+    rid = V.request(ACCOUNT, clock=False)
+    r, w = os.pipe()
+    env = V.env(clock=False)
+    p = subprocess.Popen([BIN, "--state", V.state, "approve", rid, "--as",
+                          "bob", "--pin-fd", "3"], env=env, pass_fds=(r,),
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         text=True, preexec_fn=lambda: os.dup2(r, 3))
+    os.close(r)
+    for _ in range(600):
+        if blocked_reading_fd3(p.pid) or p.poll() is not None:
+            break
+        time.sleep(0.05)
+    check("the approval waits for the PIN after its kit",
+          p.poll() is None and blocked_reading_fd3(p.pid))
+    live = os.path.join(D, "live-swap")
+    shutil.move(V.state, live)
+    shutil.copytree(snapshot, V.state, symlinks=True)
+    os.write(w, b"4321\n")
+    os.close(w)
+    out, err = p.communicate(timeout=120)
+    check("swapped between kit and submit: refused as tampering (exit 3)",
+          p.returncode == 3 and "rolled back or forked meanwhile" in err,
+          err)
+    granted = [e for e in V.entries("approval.granted")
+               if e["request"] == rid]
+    shutil.rmtree(V.state)
+    shutil.move(live, V.state)
+    granted += [e for e in V.entries("approval.granted")
+                if e["request"] == rid]
+    check("... and recorded in neither state", granted == [], granted)
+
+
 def cases(w1, w2):
     configure([w1, w2], quorum=2)
     # first contact: old 0, no proof
@@ -200,7 +248,7 @@ def cases(w1, w2):
                if e["actor"] == "bob"]) == 0)
     w2.fault({"hang": True})
     t0 = time.monotonic()
-    p = bg("seal", ACCOUNT, "root-password", "--generate", "--as", "bob")
+    p = bg("seal", ACCOUNT, "root-password", "--generate", "--as", "alice")
     check("a witness that hangs: seal refused after timeout_ms (%.1f s)" %
           (time.monotonic() - t0), p.returncode == 1 and
           "no answer in time" in p.stderr, p.stderr)
@@ -254,6 +302,32 @@ def cases(w1, w2):
     p = cosign()
     check("the live state goes on being cosigned", p.returncode == 0,
           p.stderr)
+    swap_between_kit_and_submit(snapshot)
+    # witnesses of a hand-edited breakglass.json are not trusted
+    conf = os.path.join(V.state, "breakglass.json")
+    with open(conf) as f:
+        good = f.read()
+    with open(conf, "w") as f:
+        f.write(good.replace(w2.url, "http://127.0.0.1:9"))
+    p = cosign()
+    check("a hand edit of breakglass.json: its witnesses not trusted",
+          p.returncode != 0 and "not the file config set recorded" in
+          p.stdout + p.stderr, p.stdout + p.stderr)
+    with open(conf, "w") as f:
+        f.write(good)
+    # the same key twice (two names) would count twice: refused
+    pub = base64.b64decode(w1.vkey.split("+", 2)[2])  # 0x04 || key
+    kid = hashlib.sha256(b"alias/w1\n" + pub).hexdigest()[:8]
+    alias = "alias/w1+%s+%s" % (kid, w1.vkey.split("+", 2)[2])
+    doc = {"format": "breakglass-config-v1",
+           "witness": {"witnesses": [{"vkey": w1.vkey, "url": w1.url},
+                                     {"vkey": alias, "url": w2.url}]}}
+    path = os.path.join(D, "dup.json")
+    with open(path, "w") as f:
+        json.dump(doc, f)
+    p = bg("config", "set", path)
+    check("config set refuses one witness key under two names",
+          p.returncode != 0 and "twice" in p.stderr, p.stderr)
     # a restarted witness remembers (state kept on its disk)
     w1.stop()
     w1.start(w1.port)
