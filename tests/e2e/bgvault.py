@@ -15,7 +15,7 @@ PEOPLE = ["alice", "bob", "dave", "erin", "rita"]
 
 class Vault:
     """pins: {person: PIN} for tokens made with a PIN; every command of
-    theirs gets it on fd 3 (--pin-fd 3)."""
+    theirs gets it on a pipe (--pin-fd N)."""
 
     def __init__(self, binary, vfido, pre_fido, clock, mode, d, pins=None):
         self.pins = pins or {}
@@ -49,19 +49,17 @@ class Vault:
         return self.pins.get(who)
 
     def run(self, *args, env=None, clock=True, must=False, state=None):
-        pin, fds, r, pre = self.pin_of(args), (), None, None
+        pin, fds, r = self.pin_of(args), (), None
         if pin is not None:
             r, w = os.pipe()
             os.write(w, (pin + "\n").encode())
             os.close(w)
-            fds, args = (r,), list(args) + ["--pin-fd", "3"]
-            pre = lambda: os.dup2(r, 3)  # noqa: E731
+            fds, args = (r,), list(args) + ["--pin-fd", str(r)]
         try:
             p = subprocess.run([self.bin, "--state", state or self.state] +
                                list(args), env=env or self.env(clock),
                                capture_output=True, text=True,
-                               timeout=RUN_TIMEOUT, pass_fds=fds,
-                               preexec_fn=pre)
+                               timeout=RUN_TIMEOUT, pass_fds=fds)
         finally:
             if r is not None:
                 os.close(r)

@@ -137,12 +137,12 @@ def main():
     return 1 if failures else 0
 
 
-def blocked_reading_fd3(pid):
-    """The process waits in read(2) on fd 3 (its PIN)."""
+def blocked_reading(pid, fd):
+    """The process waits in read(2) on fd (its PIN)."""
     try:
         with open("/proc/%d/syscall" % pid) as f:
             s = f.read().split()
-        return s[0] == "0" and int(s[1], 16) == 3
+        return s[0] == "0" and int(s[1], 16) == fd
     except (OSError, IndexError, ValueError):
         return False
 
@@ -155,16 +155,16 @@ def swap_between_kit_and_submit(snapshot):
     r, w = os.pipe()
     env = V.env(clock=False)
     p = subprocess.Popen([BIN, "--state", V.state, "approve", rid, "--as",
-                          "bob", "--pin-fd", "3"], env=env, pass_fds=(r,),
+                          "bob", "--pin-fd", str(r)], env=env, pass_fds=(r,),
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                         text=True, preexec_fn=lambda: os.dup2(r, 3))
+                         text=True)
     os.close(r)
     for _ in range(600):
-        if blocked_reading_fd3(p.pid) or p.poll() is not None:
+        if blocked_reading(p.pid, r) or p.poll() is not None:
             break
         time.sleep(0.05)
     check("the approval waits for the PIN after its kit",
-          p.poll() is None and blocked_reading_fd3(p.pid))
+          p.poll() is None and blocked_reading(p.pid, r))
     live = os.path.join(D, "live-swap")
     shutil.move(V.state, live)
     shutil.copytree(snapshot, V.state, symlinks=True)
