@@ -12,7 +12,13 @@ bad cosignature or one by another key; the policy (required or not for
 approve, seal, change); audit checkpoint and audit verify --checkpoint
 with cosignatures, a tampered cosignature refused.
 
-usage: test_witness.py BREAKGLASS BG_VFIDO LIBBGVFIDO WITNESS [asan|plain]
+With the attacker's own program (tests/attack/attack_witness.c, the
+project's libraries, not our CLI): a restored copy grown into a fork with
+the stolen log key, sent to a witness from every size it can claim, and
+a real cosignature spliced onto it.
+
+usage: test_witness.py BREAKGLASS BG_VFIDO LIBBGVFIDO WITNESS ATTACK
+           [asan|plain]
 """
 import base64
 import hashlib
@@ -28,23 +34,14 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bgvault  # noqa: E402
 
-BIN, VFIDO, PRE_FIDO, WITNESS = sys.argv[1:5]
-MODE = sys.argv[5] if len(sys.argv) > 5 else "plain"
+BIN, VFIDO, PRE_FIDO, WITNESS, ATTACK = sys.argv[1:6]
+MODE = sys.argv[6] if len(sys.argv) > 6 else "plain"
 ACCOUNT = "111122223333"
 D = tempfile.mkdtemp(prefix="bg-witness.")
 V = bgvault.Vault(BIN, VFIDO, PRE_FIDO, None, MODE, D, pins={"bob": "4321"})
-failures = []
-passes = 0
 
 
-def check(name, cond, detail=""):
-    global passes
-    if cond:
-        passes += 1
-        print("ok   " + name)
-    else:
-        failures.append(name)
-        print("FAIL " + name + (": " + str(detail) if detail else ""))
+check = bgvault.Checks()
 
 
 def bg(*args, state=None):
@@ -133,8 +130,7 @@ def main():
         w1.stop()
         w2.stop()
     shutil.rmtree(D, ignore_errors=True)
-    print("%d passed, %d failed" % (passes, len(failures)))
-    return 1 if failures else 0
+    return check.summary()
 
 
 def blocked_reading(pid, fd):
@@ -181,6 +177,23 @@ def swap_between_kit_and_submit(snapshot):
     granted += [e for e in V.entries("approval.granted")
                 if e["request"] == rid]
     check("... and recorded in neither state", granted == [], granted)
+
+
+def attacker(w, live):
+    """The attacker's program on a copy of the restored state, against
+    witness w, with the live state's cosigned checkpoint in hand."""
+    copy = os.path.join(D, "attacker")
+    shutil.copytree(V.state, copy, symlinks=True)
+    env = V.env(clock=False)
+    p = subprocess.run([ATTACK, copy, w.url, w.vkey,
+                        os.path.join(live, "witness", "checkpoint")],
+                       env=env, capture_output=True, text=True, timeout=120)
+    held = [l for l in p.stdout.splitlines() if l.startswith("held ")]
+    check("attacker's own program: no witness cosigns the fork, a "
+          "spliced cosignature does not verify (%d attempts held)" %
+          len(held), p.returncode == 0 and len(held) == 6 and
+          "BROKEN" not in p.stdout, p.stdout + p.stderr)
+    shutil.rmtree(copy)
 
 
 def cases(w1, w2):
@@ -287,6 +300,7 @@ def cases(w1, w2):
           p.stderr)
     check("... recorded as witness.inconsistent",
           len(V.entries("witness.inconsistent")) >= 1)
+    attacker(w1, live)
     rid2 = V.request(ACCOUNT, clock=False)
     p = bg("approve", rid2, "--as", "alice")
     check("rollback: approve refused before any touch",
