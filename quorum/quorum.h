@@ -233,6 +233,8 @@ int bg_name_same(const char *a, const char *b);
 int bg_rfc3339_format(uint64_t t, char out[BG_RFC3339_LEN + 1]);
 /* Exactly len bytes; anything else is BG_EFORMAT. */
 int bg_rfc3339_parse(const char *s, size_t len, uint64_t *t);
+/* An audit entry's time ("YYYY-MM-DDTHH:MM:SS.mmmZ") to whole seconds. */
+int bg_rfc3339_entry_parse(const char *s, uint64_t *t);
 
 /* ============================================================== policies */
 

@@ -117,3 +117,16 @@ bg_rfc3339_parse(const char *s, size_t len, uint64_t *t)
 	    (uint64_t)(h * 3600 + mi * 60 + se);
 	return BG_OK;
 }
+
+int
+bg_rfc3339_entry_parse(const char *s, uint64_t *t)
+{
+	char buf[BG_RFC3339_LEN + 1];
+
+	if (s == NULL || strlen(s) < BG_RFC3339_LEN || s[19] != '.')
+		return BG_EFORMAT;
+	memcpy(buf, s, 19);
+	buf[19] = 'Z';
+	buf[20] = '\0';
+	return bg_rfc3339_parse(buf, BG_RFC3339_LEN, t);
+}

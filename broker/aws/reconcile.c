@@ -124,20 +124,6 @@ add_span(struct logview *lv, const char *account, uint64_t from,
 	return BG_OK;
 }
 
-static uint64_t
-entry_seconds(const char *t)
-{
-	char buf[BG_RFC3339_LEN + 1];
-	uint64_t s;
-
-	if (t == NULL || strlen(t) < BG_RFC3339_LEN - 1)
-		return 0;
-	memcpy(buf, t, BG_RFC3339_LEN - 1);
-	buf[BG_RFC3339_LEN - 1] = 'Z';
-	buf[BG_RFC3339_LEN] = '\0';
-	return bg_rfc3339_parse(buf, BG_RFC3339_LEN, &s) == BG_OK ? s : 0;
-}
-
 /*
  * A posture run read these accounts with AssumeRoot around t, each in a
  * session whose key it recorded: that session, and no other, is its own.
@@ -214,7 +200,8 @@ log_entry(void *ctx, uint64_t seq, const char *line, size_t len)
 	(void)seq;
 	if (bg_audit_entry_parse(line, len, &e) != BG_OK)
 		return BG_OK;	/* the log verified when it was opened */
-	t = entry_seconds(e.time);
+	if (bg_rfc3339_entry_parse(e.time, &t) != BG_OK)
+		t = 0;
 	if (strcmp(e.event, "release.done") == 0 && e.account != NULL &&
 	    t > 0)
 		r = (snprintf(by, sizeof(by), "request %s", e.request != NULL ?

@@ -388,20 +388,6 @@ fresh(const struct chk *k, const struct pstate *s)
 	    k->now - s->ok_time <= k->cfg->max_age_days * DAY);
 }
 
-/* "RFC 3339 with milliseconds" of an entry, to seconds. */
-static int
-entry_time(const char *s, uint64_t *t)
-{
-	char buf[BG_RFC3339_LEN + 1];
-
-	if (strlen(s) < 20 || s[19] != '.')
-		return BG_EFORMAT;
-	memcpy(buf, s, 19);
-	buf[19] = 'Z';
-	buf[20] = '\0';
-	return bg_rfc3339_parse(buf, BG_RFC3339_LEN, t);
-}
-
 /* Splits line into at most max space-separated words. */
 static size_t
 words(char *line, char **w, size_t max)
@@ -574,7 +560,7 @@ on_attested(struct chk *k, const struct bg_audit_entry *e)
 	if (!stmt_check(k, text, p->name, tok, &st))
 		return reject(k, e, "the statement is not a canonical "
 		    "attestation of this vault, person and token");
-	if (entry_time(e->time, &et) != BG_OK || st > et + 60 ||
+	if (bg_rfc3339_entry_parse(e->time, &et) != BG_OK || st > et + 60 ||
 	    et - st > LAG)
 		return reject(k, e, "the statement's time does not match the "
 		    "entry's");
@@ -656,7 +642,7 @@ on_quorum(struct chk *k, const struct bg_audit_entry *e)
 	struct exposure *ex;
 	uint64_t t;
 
-	if (entry_time(e->time, &t) != BG_OK || e->account == NULL)
+	if (bg_rfc3339_entry_parse(e->time, &t) != BG_OK || e->account == NULL)
 		return 0;
 	cJSON_ArrayForEach(x, arr) {
 		item = cJSON_GetObjectItemCaseSensitive(x, "item");
@@ -703,7 +689,7 @@ on_posture(struct chk *k, const struct bg_audit_entry *e)
 		return 0;
 	cJSON_Delete(k->posture);
 	k->posture = NULL;
-	if (entry_time(e->time, &k->posture_time) != BG_OK ||
+	if (bg_rfc3339_entry_parse(e->time, &k->posture_time) != BG_OK ||
 	    (k->posture = cJSON_Duplicate(e->detail, 1)) == NULL)
 		k->err = BG_ENOMEM;
 	return k->err;

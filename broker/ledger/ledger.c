@@ -84,15 +84,9 @@ find_rq(const bg_ledger_t *l, const char *id)
 static uint64_t
 entry_time(const char *s)
 {
-	char buf[BG_RFC3339_LEN + 1];
 	uint64_t t;
 
-	if (s == NULL || strlen(s) < BG_RFC3339_LEN - 1)
-		return 0;
-	memcpy(buf, s, BG_RFC3339_LEN - 1);
-	buf[BG_RFC3339_LEN - 1] = 'Z';
-	buf[BG_RFC3339_LEN] = '\0';
-	return bg_rfc3339_parse(buf, BG_RFC3339_LEN, &t) == BG_OK ? t : 0;
+	return bg_rfc3339_entry_parse(s, &t) == BG_OK ? t : 0;
 }
 
 /* A whole number in lo..hi that JSON carries exactly: the only kind

@@ -10,6 +10,27 @@ import subprocess
 import sys
 
 RUN_TIMEOUT = 120
+
+
+class Checks:
+    """check(name, cond, detail): one "ok"/"FAIL" line each; summary()
+    prints the counts and gives the exit code."""
+
+    def __init__(self):
+        self.passes, self.failures = 0, []
+
+    def __call__(self, name, cond, detail=""):
+        if cond:
+            self.passes += 1
+            print("ok   " + name)
+        else:
+            self.failures.append(name)
+            print("FAIL " + name + (": " + str(detail)[:400] if detail
+                                    else ""))
+
+    def summary(self):
+        print("%d passed, %d failed" % (self.passes, len(self.failures)))
+        return 1 if self.failures else 0
 PEOPLE = ["alice", "bob", "dave", "erin", "rita"]
 
 

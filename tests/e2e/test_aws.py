@@ -43,20 +43,11 @@ SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzzTESTSECRETzz"
 TOKEN = "FwoGZXIvYXdzEXAMPLEzzTESTSESSIONTOKENzz"
 T_SETUP = 1668092400      # 2022-11-10T15:00:00Z
 T_RELEASE = 1668097200    # 2022-11-10T16:20:00Z (window to 20:20)
-failures = []
-passes = 0
 D = tempfile.mkdtemp(prefix="bg-aws.")
 STATE = os.path.join(D, "state")
 
 
-def check(name, cond, detail=""):
-    global passes
-    if cond:
-        passes += 1
-        print("ok   " + name)
-    else:
-        failures.append(name)
-        print("FAIL " + name + (": " + detail if detail else ""))
+check = bgvault.Checks()
 
 
 V = bgvault.Vault(BIN, VFIDO, PRE_FIDO, CLOCK, MODE, D)
@@ -886,8 +877,7 @@ def main():
         except Exception as e:  # a case that breaks is a failure
             check(case.__name__, False, "%s: %s" % (type(e).__name__, e))
     shutil.rmtree(D, ignore_errors=True)
-    print("%d passed, %d failed" % (passes, len(failures)))
-    return 1 if failures else 0
+    return check.summary()
 
 
 if __name__ == "__main__":

@@ -17,21 +17,15 @@ import subprocess
 import sys
 import tempfile
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import bgvault  # noqa: E402
+
 BIN = sys.argv[1]
 D = tempfile.mkdtemp(prefix="bg-export.")
 STATE = os.path.join(D, "state")
-failures = []
-passes = 0
 
 
-def check(name, cond, detail=""):
-    global passes
-    if cond:
-        passes += 1
-        print("ok   " + name)
-    else:
-        failures.append(name)
-        print("FAIL " + name + (": " + str(detail)[:400] if detail else ""))
+check = bgvault.Checks()
 
 
 def bg(*args):
@@ -139,8 +133,7 @@ def main():
         check("refused: %s (exit 2)" % what, p.returncode == 2 and
               p.stdout == "", p.stderr)
     shutil.rmtree(D, ignore_errors=True)
-    print("%d passed, %d failed" % (passes, len(failures)))
-    return 1 if failures else 0
+    return check.summary()
 
 
 if __name__ == "__main__":
