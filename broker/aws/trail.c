@@ -160,8 +160,8 @@ bg_aws_event_from_record(const cJSON *rec, struct bg_aws_event *ev)
 		    "targetPrincipal"), tbuf);
 	else if ((acct = str_at(rec, "recipientAccountId", NULL)) == NULL)
 		acct = str_at(ui, "accountId", NULL);
-	if (id == NULL || strlen(id) > BG_AWS_EVENT_ID_MAX || !bg_text_ok(id,
-	    0) || t == NULL || bg_aws_time_parse(t, &ev->time) != BG_OK ||
+	if (id == NULL || id[0] == '\0' || strlen(id) > BG_AWS_EVENT_ID_MAX ||
+	    !bg_text_ok(id, 0) || t == NULL || bg_aws_time_parse(t, &ev->time) != BG_OK ||
 	    name == NULL || !account_ok(acct)) {
 		bg_set_why("a root event without a valid eventID, eventTime, "
 		    "eventName or 12-digit account");

@@ -379,6 +379,10 @@ test_fixtures(void **state)
 	/* the guide's example leaves out eventID: without one a record is
 	 * malformed; CloudTrail writes one on every record */
 	assert_int_equal(bg_aws_event_from_record(j, &ev), BG_EFORMAT);
+	/* an empty eventID is none (found by fuzz_aws) */
+	assert_non_null(cJSON_AddStringToObject(j, "eventID", ""));
+	assert_int_equal(bg_aws_event_from_record(j, &ev), BG_EFORMAT);
+	cJSON_DeleteItemFromObject(j, "eventID");
 	assert_non_null(cJSON_AddStringToObject(j, "eventID", "ar-1"));
 	assert_int_equal(bg_aws_event_from_record(j, &ev), BG_OK);
 	assert_int_equal(ev.kind, BG_AWS_ASSUME_ROOT);
