@@ -156,16 +156,15 @@ cmd_checkpoint(struct bg_cli *cli, int argc, char **argv)
 static int
 cosign(struct bg_cli *cli, struct bg_witness_config *cfg)
 {
-	struct bg_witness_round round;
-	char *note = NULL;
-	size_t len;
+	struct bg_witness_round round = { 0 };
 	int r;
 
+	/* this round's cosigned checkpoint (none when nobody cosigned) */
 	if ((r = bg_witness_config_load(cli->state, cfg)) == BG_OK &&
 	    (r = bg_witness_cosign(cli->state, &round)) == BG_OK &&
-	    bg_witness_checkpoint(cli->state, &note, &len) == BG_OK)
-		fwrite(note, 1, len, stdout);
-	free(note);
+	    round.note != NULL)
+		fwrite(round.note, 1, round.note_len, stdout);
+	bg_witness_round_clear(&round);
 	if (r == BG_ETAMPER) {
 		printf("TAMPERED: %s\n", bg_why());
 		(void)bg_cli_finish(cli, "audit cosign", BG_OK);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/rand.h>
@@ -204,23 +205,33 @@ struct steps {
  * The log the kit's checkpoint names is the one breakglass.conf's
  * "verifier" key signs: a daemon with another log (a copy grown apart,
  * another key) is refused before any touch. Without "verifier" the
- * socket alone names the daemon (docs/deploy.md).
+ * socket alone names the daemon (docs/deploy.md). When breakglass.conf
+ * names witnesses and guards this command, that head must extend a
+ * checkpoint a quorum of them cosigned lately: a state the witnesses
+ * have not seen (a restored copy, their policy removed from it) is
+ * refused here, whatever the daemon's state says.
  */
 static int
 pinned_log(struct steps *s, const cJSON *kit)
 {
-	struct bg_conf conf;
-	int r;
+	struct bg_conf *conf;
+	int r = BG_OK;
 
 	if (!s->cli->remote)
 		return BG_EXIT_OK;	/* a rehearsal: no daemon to pin */
-	if ((r = bg_conf_load(s->cli->conf_path, &conf)) != BG_OK)
+	if ((conf = malloc(sizeof(*conf))) == NULL)
+		return bg_cli_fail("nothing was touched", BG_ENOMEM);
+	if ((r = bg_conf_load(s->cli->conf_path, conf)) != BG_OK) {
+		free(conf);
 		return bg_cli_fail("no production daemon", r);
-	if (conf.verifier[0] == '\0')
-		return BG_EXIT_OK;
-	if ((r = bg_cer_kit_checkpoint(&s->c, kit, conf.verifier)) != BG_OK)
-		return bg_cli_fail("nothing was touched", r);
-	return BG_EXIT_OK;
+	}
+	if (conf->verifier[0] != '\0' &&
+	    (r = bg_cer_kit_checkpoint(&s->c, kit, conf->verifier)) == BG_OK &&
+	    bg_witness_trust_guards(&conf->witness, bg_witness_op(s->op)))
+		r = bg_witness_kit_check(kit, conf->verifier, &conf->witness,
+		    s->c.log_size, s->c.log_root, (int64_t)time(NULL));
+	free(conf);
+	return r == BG_OK ? BG_EXIT_OK : bg_cli_fail("nothing was touched", r);
 }
 
 static int

@@ -401,18 +401,6 @@ bg_step_of(const char *op)
 }
 
 /*
- * The witness policy's name for op: approve, seal, change (approve or
- * deny); NULL for the others.
- */
-static const char *
-witness_op(const char *op)
-{
-	return strcmp(op, "approve") == 0 ? "approve" :
-	    strcmp(op, "seal") == 0 ? "seal" :
-	    strncmp(op, "change.", 7) == 0 ? "change" : NULL;
-}
-
-/*
  * The log c holds has, at size, the given root: it extends the tree
  * that was witnessed, or that the kit named. A state swapped meanwhile
  * (restored from an older copy, or forked) does not.
@@ -440,12 +428,28 @@ extends(struct bg_cer *c, uint64_t size, const uint8_t root[32],
 	return r;
 }
 
+/*
+ * The round's cosigned checkpoint into the kit, with the consistency
+ * proof to the kit's head: the client checks both with the keys its
+ * breakglass.conf names, before the touch.
+ */
+static int
+witnessed(struct bg_cer *c, const struct bg_witness_round *head, cJSON *kit)
+{
+	uint64_t size;
+
+	if (head->note_len == 0 || bg_json_get_u64(kit, "log_size", 1,
+	    UINT64_MAX / 2, &size) != BG_OK)
+		return BG_OK;
+	return bg_witness_kit_add(kit, head, c->st.log, size);
+}
+
 int
 bg_step_kit(const char *dir, FILE *out, const struct bg_step *st,
     const cJSON *args, cJSON **kit)
 {
 	struct bg_token_opts o = bg_token_opts_default();
-	const char *wop = witness_op(st->op);
+	const char *wop = bg_witness_op(st->op);
 	struct bg_witness_round head;
 	struct bg_cer c;
 	int r;
@@ -455,14 +459,22 @@ bg_step_kit(const char *dir, FILE *out, const struct bg_step *st,
 	/* the checkpoint cosigned before anyone touches (no lock held while
 	 * the witnesses answer): a rolled-back or forked state stops here */
 	if (wop != NULL && (r = bg_witness_require(dir, wop, stderr, &head)) !=
-	    BG_OK)
+	    BG_OK) {
+		bg_witness_round_clear(&head);
 		return r;
-	if ((r = bg_cer_begin(&c, dir, out, &o)) != BG_OK)
+	}
+	if ((r = bg_cer_begin(&c, dir, out, &o)) != BG_OK) {
+		bg_witness_round_clear(&head);
 		return r;
+	}
 	if ((r = extends(&c, head.size, head.root, "the witnesses were "
-	    "shown")) == BG_OK)
-		r = st->kit(&c, args, kit);
+	    "shown")) == BG_OK && (r = st->kit(&c, args, kit)) == BG_OK &&
+	    (r = witnessed(&c, &head, *kit)) != BG_OK) {
+		cJSON_Delete(*kit);
+		*kit = NULL;
+	}
 	bg_cer_end(&c);
+	bg_witness_round_clear(&head);
 	return r;
 }
 
@@ -481,6 +493,28 @@ kit_extended(struct bg_cer *c, const cJSON *kit)
 	return extends(c, size, root, "the kit named");
 }
 
+/*
+ * After a guarded step is written, the witnesses are asked again (no
+ * lock held), so that its own entries are witnessed too: a state rolled
+ * back to the size they saw before it would undo them unseen. What this
+ * round finds is said, not returned: the step is done. An inconsistent
+ * history is recorded and alerted by the round itself.
+ */
+static void
+witness_after(const char *dir)
+{
+	struct bg_witness_round round;
+	int r = bg_witness_cosign(dir, &round);
+
+	if (r != BG_OK && r != BG_ENOENT)
+		fprintf(stderr, "breakglass: witnesses after the step: %s\n",
+		    bg_why());
+	else if (r == BG_OK && round.why[0] != '\0')
+		fprintf(stderr, "breakglass: witnesses after the step: %zu "
+		    "cosigned (%s)\n", round.cosigned, round.why);
+	bg_witness_round_clear(&round);
+}
+
 int
 bg_step_submit(const char *dir, FILE *out, const struct bg_step *st,
     const cJSON *args, const cJSON *kit, const cJSON *sub, cJSON **after)
@@ -495,6 +529,8 @@ bg_step_submit(const char *dir, FILE *out, const struct bg_step *st,
 	if ((r = kit_extended(&c, kit)) == BG_OK)
 		r = st->submit(&c, args, kit, sub, after);
 	bg_cer_end(&c);
+	if (r == BG_OK && bg_witness_op(st->op) != NULL)
+		witness_after(dir);
 	return r;
 }
 

@@ -100,6 +100,143 @@ set_admins(struct bg_conf *c, char *val, int line)
 	return BG_OK;
 }
 
+/* "witness = VKEY": one more key the client trusts, each key once. */
+static int
+add_witness(struct bg_conf *c, const char *val, int line)
+{
+	struct bg_witness_trust *t = &c->witness;
+	size_t i;
+
+	if (t->n == BG_WITNESS_MAX) {
+		bg_set_why("line %d: more than %d witnesses", line,
+		    BG_WITNESS_MAX);
+		return BG_EFORMAT;
+	}
+	if (bg_audit_cosig_key_parse(val, strlen(val), &t->key[t->n]) !=
+	    BG_OK) {
+		bg_set_why("line %d: witness is not a cosignature key "
+		    "(name+hex8+base64 of 0x04 and an Ed25519 key)", line);
+		return BG_EFORMAT;
+	}
+	for (i = 0; i < t->n; i++)
+		if (memcmp(t->key[i].pub, t->key[t->n].pub, 32) == 0) {
+			bg_set_why("line %d: witness %s is named twice (one "
+			    "key counts once)", line, t->key[t->n].name);
+			return BG_EFORMAT;
+		}
+	t->n++;
+	return BG_OK;
+}
+
+/* "witness_require = approve seal change" (some of them) */
+static int
+set_require(struct bg_conf *c, char *val, int line)
+{
+	struct bg_witness_trust *t = &c->witness;
+	char *save = NULL, *w;
+
+	if (c->witness_require_set) {
+		bg_set_why("line %d: witness_require given twice", line);
+		return BG_EFORMAT;
+	}
+	c->witness_require_set = 1;
+	for (w = strtok_r(val, " ", &save); w != NULL;
+	    w = strtok_r(NULL, " ", &save)) {
+		int *f = strcmp(w, "approve") == 0 ? &t->require_approve :
+		    strcmp(w, "seal") == 0 ? &t->require_seal :
+		    strcmp(w, "change") == 0 ? &t->require_change : NULL;
+
+		if (f == NULL) {
+			bg_set_why("line %d: witness_require takes approve, "
+			    "seal and change, not \"%s\"", line, w);
+			return BG_EFORMAT;
+		}
+		*f = 1;
+	}
+	if (!t->require_approve && !t->require_seal && !t->require_change) {
+		bg_set_why("line %d: witness_require names no command", line);
+		return BG_EFORMAT;
+	}
+	return BG_OK;
+}
+
+/* A whole number in [min, max] that no earlier line gave (*dst 0). */
+static int
+set_num(long *dst, const char *key, const char *val, long min, long max,
+    int line)
+{
+	char *end;
+	long v;
+
+	if (*dst != 0) {
+		bg_set_why("line %d: %s given twice", line, key);
+		return BG_EFORMAT;
+	}
+	v = strtol(val, &end, 10);
+	if (val[0] < '0' || val[0] > '9' || *end != '\0' || v < min ||
+	    v > max) {
+		bg_set_why("line %d: %s must be a whole number from %ld to %ld",
+		    line, key, min, max);
+		return BG_EFORMAT;
+	}
+	*dst = v;
+	return BG_OK;
+}
+
+static int
+witness_line(struct bg_conf *c, const char *k, char *v, int line)
+{
+	struct bg_witness_trust *t = &c->witness;
+	long q = (long)t->quorum;
+	int r;
+
+	if (strcmp(k, "witness") == 0)
+		return add_witness(c, v, line);
+	if (strcmp(k, "witness_quorum") == 0) {
+		r = set_num(&q, k, v, 1, BG_WITNESS_MAX, line);
+		t->quorum = (size_t)q;
+		return r;
+	}
+	if (strcmp(k, "witness_max_age") == 0)
+		return set_num(&t->max_age, k, v, 10, 86400, line);
+	if (strcmp(k, "witness_require") == 0)
+		return set_require(c, v, line);
+	bg_set_why("line %d: unknown key \"%s\"", line, k);
+	return BG_EFORMAT;
+}
+
+/*
+ * The witness lines agree: keys with a quorum they can meet and a
+ * verifier key to check the checkpoint with; no setting without keys.
+ * The defaults filled in.
+ */
+static int
+witness_done(struct bg_conf *c)
+{
+	struct bg_witness_trust *t = &c->witness;
+
+	if (t->n == 0) {
+		if (t->quorum != 0 || t->max_age != 0 ||
+		    c->witness_require_set) {
+			bg_set_why("witness_quorum, witness_max_age and "
+			    "witness_require need \"witness\" lines");
+			return BG_EFORMAT;
+		}
+		return BG_OK;
+	}
+	if (t->quorum == 0 || t->quorum > t->n || c->verifier[0] == '\0') {
+		bg_set_why("with %zu witness(es), witness_quorum must be 1 to "
+		    "%zu, and \"verifier\" must be given (the checkpoint "
+		    "they cosign is checked with it)", t->n, t->n);
+		return BG_EFORMAT;
+	}
+	if (t->max_age == 0)
+		t->max_age = BG_WITNESS_MAX_AGE_DEFAULT;
+	if (!c->witness_require_set)
+		t->require_approve = t->require_seal = t->require_change = 1;
+	return BG_OK;
+}
+
 /* One "key = value" line (comments and blank lines already skipped). */
 static int
 conf_line(struct bg_conf *c, char *s, int line)
@@ -125,8 +262,7 @@ conf_line(struct bg_conf *c, char *s, int line)
 		return set_str(c->verifier, sizeof(c->verifier), k, v, line);
 	if (strcmp(k, "admins") == 0)
 		return set_admins(c, v, line);
-	bg_set_why("line %d: unknown key \"%s\"", line, k);
-	return BG_EFORMAT;
+	return witness_line(c, k, v, line);
 }
 
 static int
@@ -154,7 +290,7 @@ conf_lines(struct bg_conf *c, char *text)
 		    "absolute paths");
 		return BG_EFORMAT;
 	}
-	return BG_OK;
+	return witness_done(c);
 }
 
 int

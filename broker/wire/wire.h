@@ -21,6 +21,8 @@
 
 #include <cjson/cJSON.h>
 
+#include "broker/witness/witness.h"
+
 #define BG_WIRE_VERSION 1
 #define BG_WIRE_REQ_MAX (1u << 20)
 #define BG_WIRE_REPLY_MAX (64u << 20)
@@ -60,6 +62,16 @@ int bg_wire_send(int fd, const cJSON *obj, int timeout_ms);
  * verifier  the audit log's C2SP verifier key (name+hash+key): the
  *           client checks the daemon's checkpoints with it
  * admins    login names that may run the set-up commands (space separated)
+ * witness   a witness's cosignature key (C2SP tlog-cosignature vkey), one
+ *           line each, at most BG_WITNESS_MAX; needs "verifier"
+ * witness_quorum   how many of them must have cosigned the log head a
+ *           kit names (1 to their number; required with "witness")
+ * witness_max_age  seconds a cosignature stays fresh (10 to 86400,
+ *           default BG_WITNESS_MAX_AGE_DEFAULT)
+ * witness_require  the commands guarded: some of "approve seal change"
+ *           (default all three)
+ * The client checks the kits of the guarded commands against these
+ * before any touch (bg_witness_kit_check, docs/audit.md "Witnesses").
  */
 struct bg_conf {
 	char socket[108];
@@ -67,6 +79,8 @@ struct bg_conf {
 	char verifier[512];
 	char admins[BG_CONF_ADMINS_MAX][BG_CONF_NAME_MAX];
 	size_t nadmins;
+	struct bg_witness_trust witness;	/* n 0: none named */
+	int witness_require_set;		/* the line was given */
 };
 
 /*

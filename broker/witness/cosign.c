@@ -254,7 +254,10 @@ ask(struct round_ctx *k, const struct bg_witness *w)
 	free(b);
 }
 
-/* STATE/witness/checkpoint: our note and the valid cosignatures. */
+/*
+ * STATE/witness/checkpoint: our note and the valid cosignatures; the
+ * same in the round, for the kit.
+ */
 static void
 keep(struct round_ctx *k)
 {
@@ -262,12 +265,14 @@ keep(struct round_ctx *k)
 
 	if (k->nlines == 0 || wdir(k->state_dir, dir, sizeof(dir)) != BG_OK ||
 	    bg_path_join(path, sizeof(path), dir, "checkpoint") != BG_OK ||
-	    (note = malloc(k->cplen + k->nlines)) == NULL)
+	    (note = malloc(k->cplen + k->nlines + 1)) == NULL)
 		return;
 	memcpy(note, k->cp, k->cplen);
 	memcpy(note + k->cplen, k->lines, k->nlines);
 	(void)bg_file_replace(path, note, k->cplen + k->nlines, 0600);
-	free(note);
+	note[k->cplen + k->nlines] = '\0';
+	k->round->note = note;
+	k->round->note_len = k->cplen + k->nlines;
 }
 
 /* witness.inconsistent or witness.unavailable, which alert. */
@@ -340,6 +345,14 @@ out:
 	return r;
 }
 
+void
+bg_witness_round_clear(struct bg_witness_round *round)
+{
+	free(round->note);
+	round->note = NULL;
+	round->note_len = 0;
+}
+
 int
 bg_witness_cosign(const char *state_dir, struct bg_witness_round *round)
 {
@@ -366,14 +379,6 @@ bg_witness_cosign(const char *state_dir, struct bg_witness_round *round)
 }
 
 static int
-required(const struct bg_witness_config *cfg, const char *op)
-{
-	return (strcmp(op, "approve") == 0 && cfg->require_approve) ||
-	    (strcmp(op, "seal") == 0 && cfg->require_seal) ||
-	    (strcmp(op, "change") == 0 && cfg->require_change);
-}
-
-static int
 require_with(const char *state_dir, const char *op, FILE *err,
     const struct bg_witness_config *cfg, struct bg_witness_round *head)
 {
@@ -390,7 +395,8 @@ require_with(const char *state_dir, const char *op, FILE *err,
 	}
 	if (round.cosigned >= cfg->quorum)
 		return BG_OK;
-	if (!required(cfg, op)) {
+	if (!bg_witness_guarded(op, cfg->require_approve, cfg->require_seal,
+	    cfg->require_change)) {
 		fprintf(err, "breakglass: witnesses: %zu of %zu cosigned the "
 		    "checkpoint (%s); %s goes on without them (the policy "
 		    "does not require them)\n", round.cosigned, cfg->n,

@@ -27,6 +27,7 @@
 #define BG_WITNESS_MAX 8
 #define BG_WITNESS_URL_MAX 512
 #define BG_WITNESS_TIMEOUT_DEFAULT 5000	/* ms, one request */
+#define BG_WITNESS_NOTE_MAX 8192	/* a cosigned checkpoint */
 
 struct bg_witness {
 	struct bg_audit_cosig_key key;
@@ -57,7 +58,13 @@ struct bg_witness_round {
 	size_t unavailable;		/* down, slow, or a bad answer */
 	int inconsistent;		/* a witness saw another history */
 	char why[768];			/* the first failure, in words */
+	/* the checkpoint with the valid cosignatures (NULL: none), owned
+	 * by the round: bg_witness_round_clear() frees it */
+	char *note;
+	size_t note_len;
 };
+
+void bg_witness_round_clear(struct bg_witness_round *round);
 
 /*
  * Asks every configured witness to cosign the log's current checkpoint
@@ -86,9 +93,62 @@ int bg_witness_require(const char *state_dir, const char *op, FILE *err,
     struct bg_witness_round *head);
 
 /*
+ * The witness policy's name for a step's op: "approve", "seal",
+ * "change" (change.approve, change.deny); NULL for the others.
+ */
+const char *bg_witness_op(const char *step_op);
+/* 1 when op (a bg_witness_op name, or NULL) is one of the flags set. */
+int bg_witness_guarded(const char *op, int approve, int seal, int change);
+
+/*
  * The cosigned checkpoint kept for the log's current size (our note and
  * the witnesses' lines), or BG_ENOENT. Caller frees *note.
  */
 int bg_witness_checkpoint(const char *state_dir, char **note, size_t *len);
+
+/* ------------------------------------------------- the client's check */
+
+/*
+ * What the client trusts, from the root-owned breakglass.conf (wire.h):
+ * the witnesses' keys, how many must have cosigned the log head a kit
+ * names, how old a cosignature may be, and before which commands.
+ */
+struct bg_witness_trust {
+	struct bg_audit_cosig_key key[BG_WITNESS_MAX];
+	size_t n;
+	size_t quorum;
+	long max_age;			/* seconds */
+	int require_approve, require_seal, require_change;
+};
+
+#define BG_WITNESS_MAX_AGE_DEFAULT 600	/* s */
+#define BG_WITNESS_CLOCK_SLACK 300	/* s a witness's clock may be ahead */
+
+/* 1 when t guards op (a bg_witness_op name, or NULL: 0). */
+int bg_witness_trust_guards(const struct bg_witness_trust *t, const char *op);
+
+/*
+ * A kit's "witnessed" (the daemon's cosigned checkpoint) and
+ * "witness_proof" (hex hashes, consistency from its size to the kit's
+ * head) checked in the client before any touch: the checkpoint signed
+ * by the log key vkey; the head (size, root), which the caller has
+ * checked against the kit's own signed checkpoint, consistent with it;
+ * and at least t->quorum of t's witnesses cosigned it within
+ * [now - max_age, now + BG_WITNESS_CLOCK_SLACK]. BG_OK; BG_EPERM (too
+ * few fresh cosignatures, none at all: a daemon that did not ask, or a
+ * stale checkpoint replayed); BG_ETAMPER (a signature that does not
+ * verify, a proof that fails, a malformed member). bg_why() says which.
+ */
+int bg_witness_kit_check(const cJSON *kit, const char *vkey,
+    const struct bg_witness_trust *t, uint64_t size, const uint8_t root[32],
+    int64_t now);
+
+/*
+ * Adds "witnessed" (round's note) and "witness_proof" (from the round's
+ * size to (size) of log) to kit. Nothing when the round cosigned
+ * nothing.
+ */
+int bg_witness_kit_add(cJSON *kit, const struct bg_witness_round *round,
+    bg_audit_t *log, uint64_t size);
 
 #endif /* BG_WITNESS_H */

@@ -247,6 +247,14 @@ def cases(w1, w2):
     p = bg("approve", rid, "--as", "alice")
     check("approve with the witnesses up: done", p.returncode == 0,
           p.stderr)
+    with open(os.path.join(V.state, "audit", "entries.jsonl")) as f:
+        n = sum(1 for _ in f)
+    sizes = []
+    for w in (w1, w2):
+        with open(os.path.join(w.dir, "state.json")) as f:
+            sizes += [v["size"] for v in json.load(f)["logs"].values()]
+    check("... and asked again after it: its own entries are witnessed",
+          sizes == [n, n], "witnesses saw %s, the log has %d" % (sizes, n))
 
     # a witness down: the policy requires 2 for approve
     w2.fault({"down": True})

@@ -68,6 +68,7 @@ chmod 644 "$conf"
 dpid=
 cleanup() {
 	[ -n "$dpid" ] && kill -9 "$dpid" 2>/dev/null
+	[ -n "${wpid:-}" ] && kill "$wpid" 2>/dev/null
 	[ -n "${BG_KEEP:-}" ] || rm -rf "$T"
 }
 trap cleanup EXIT
@@ -432,6 +433,80 @@ check "audit note through the daemon, as bob's login and uid" grep -q \
     "\"event\":\"operator.note\",\"actor\":\"bgt-bob\".*uid:$(id -u bgt-bob)(bgt-bob)" "$ST/audit/entries.jsonl"
 as bgt-rita audit note "all clear: today's alerts are a drill" --as bob
 check "a note in another's name (--as): refused" has_err "caller's own"
+
+# ------------------------------ witnesses named in root's breakglass.conf
+# The client checks each approval's kit against the witness keys of its
+# own breakglass.conf, before any touch (docs/audit.md "Witnesses"): a
+# daemon whose state names no witness, the state restored from a copy
+# taken before the witnesses were configured, and a cosignature older
+# than witness_max_age are refused, whatever the daemon's state says.
+W=$T/witness
+mkdir -p "$W"
+printf '{"origins": {"%s": "%s"}}\n' "${vkey%%+*}" "$vkey" >"$W/logs.json"
+echo '{}' >"$W/faults.json"
+/usr/bin/python3 "$here/../witness/witness.py" --key-file "$W/w.key" \
+    --name witness.test/svc --logs "$W/logs.json" --state "$W/state.json" \
+    --port-file "$W/port" --faults "$W/faults.json" >/dev/null 2>"$W/err" &
+wpid=$!
+for _ in $(seq 100); do [ -s "$W/port" ] && break; sleep 0.1; done
+wvkey=$(cat "$W/port.vkey" 2>/dev/null)
+check "a witness listens on 127.0.0.1" [ -n "$wvkey" ]
+printf 'witness = %s\nwitness_quorum = 1\nwitness_max_age = 600\n' \
+    "$wvkey" >>"$conf"
+as bgt-rita request 111122223333 --reason "service test: witnessed" --as rita
+wid=$(grep -oE '^request [0-9a-f]{32} opened' "$out" | cut -d' ' -f2)
+check "a request is not guarded by the witnesses (breakglass.conf's default)" \
+    [ -n "$wid" ]
+cp -a "$ST" "$T/state.before"	# the state before the witnesses
+n0=$(entries approval.granted)
+as bgt-alice approve "$wid" --as alice
+check "breakglass.conf names a witness, the daemon's state none: refused" is_rc 1
+check "... saying so" has_err "no witness cosignatures"
+check "... before the touch" eval '! grep -q "touch your token" "$out"'
+check "... nothing granted" [ "$(entries approval.granted)" -eq "$n0" ]
+/usr/bin/python3 - "$T/config.json" "$T/config_w.json" "$wvkey" \
+    "http://127.0.0.1:$(cat "$W/port")" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))
+c["witness"] = {"witnesses": [{"vkey": sys.argv[3], "url": sys.argv[4]}],
+                "quorum": 1, "require": ["approve"]}
+json.dump(c, open(sys.argv[2], "w"))
+PY
+chmod 644 "$T/config_w.json"
+as bgt-alice config set "$T/config_w.json"
+check "the admin configures the witness in the daemon's state" is_rc 0
+as bgt-alice approve "$wid" --as alice
+check "now the kit carries a fresh cosigned checkpoint: alice approves" is_rc 0
+check "... the witness has seen the log" grep -q '"size"' "$W/state.json"
+echo '{"time_offset": -3600}' >"$W/faults.json"
+n0=$(entries approval.granted)
+as bgt-bob approve "$wid" --as bob
+check "a cosignature an hour old (a witness's clock, or a replay): refused" is_rc 1
+check "... naming witness_max_age" has_err "witness_max_age"
+check "... nothing granted" [ "$(entries approval.granted)" -eq "$n0" ]
+echo '{}' >"$W/faults.json"
+# root restores the state from the copy taken before the witnesses were
+# configured: alice's approval undone, and no witness to ask
+kill -9 "$dpid"
+wait "$dpid" 2>/dev/null
+mv "$ST" "$T/state.now"
+cp -a "$T/state.before" "$ST"
+start
+as bgt-bob approve "$wid" --as bob
+check "the state rolled back to before the witnesses: refused by the client" is_rc 1
+check "... saying so" has_err "no witness cosignatures"
+check "... before the touch" eval '! grep -q "touch your token" "$out"'
+kill -9 "$dpid"
+wait "$dpid" 2>/dev/null
+rm -rf "$ST"
+mv "$T/state.now" "$ST"
+start
+cp "$T/conf.good" "$conf"
+as bgt-alice config set "$T/config.json"
+check "the witness configuration removed again (the sections below need none)" \
+    is_rc 0
+as bgt-dave deny "$wid" --as dave --reason "service test: witnesses done"
+check "the witnessed request denied (a rekey below needs none open)" is_rc 0
 
 # ------------------------------------- a rekey, every touch in a client
 as bgt-dave rekey begin mfa --with dave --with erin --as dave

@@ -764,8 +764,18 @@ def main():
             assert lines[0][1] != kid, "wrong_key used the right key ID"
             assert not any(cosig_valid(vk, text, *l) for l in lines)
 
+            w.set_faults({"time_offset": -3600})
+            body, text = req(A, ka, OA, 20, 21)
+            st, _, out = w.post(body)
+            eq(st, 200, "time_offset status")
+            ln = cosig_lines(out)
+            assert cosig_valid(vk, text, *ln[0]), "time_offset: bad sig"
+            ts = ln[0][2]
+            assert abs(ts - (time.time() - 3600)) < 60, \
+                "time_offset: timestamp %d is not an hour ago" % ts
+
             w.set_faults("{not json")      # ignored
-            body, text = req(A, ka, OA, 20, 22)
+            body, text = req(A, ka, OA, 21, 22)
             st, _, out = w.post(body)
             eq(st, 200, "garbage faults file ignored")
             assert_cosigned(vk, text, out)
@@ -777,7 +787,8 @@ def main():
             assert_cosigned(vk, text, out)
         finally:
             w.set_faults({})
-    check("faults: down 503, hang, bad_sig, wrong_key, re-read per request",
+    check("faults: down 503, hang, bad_sig, wrong_key, time_offset, "
+          "re-read per request",
           t_faults)
 
     def t_stop_during_hang():

@@ -345,7 +345,9 @@ class Witness:
 
     # -- cosigning (tlog-cosignature, Ed25519 cosignature/v1)
     def cosign(self, text, fault):
-        ts = int(time.time())
+        # a witness whose clock is off (or a cosignature made long ago)
+        off = fault.get("time_offset", 0)
+        ts = int(time.time()) + (off if isinstance(off, int) else 0)
         if ts <= 0:
             ts = 1      # the timestamp MUST NOT be zero
         msg = b"cosignature/v1\ntime %d\n" % ts + text.encode("utf-8")
