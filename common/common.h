@@ -323,7 +323,10 @@ int bg_json_get_u64(const cJSON *obj, const char *key, uint64_t min,
 int bg_json_get_bool(const cJSON *obj, const char *key, int *out);
 int bg_json_get_obj(const cJSON *obj, const char *key, const cJSON **out);
 int bg_json_get_array(const cJSON *obj, const char *key, const cJSON **out);
-/* Adds item under key to obj; item is freed when that fails. */
+/*
+ * Adds item under key to obj (key NULL: appends it to the array obj);
+ * item is freed when that fails.
+ */
 int bg_json_add(cJSON *obj, const char *key, cJSON *item);
 /* Decodes a base64 string field to exactly outlen bytes. */
 int bg_json_get_b64(const cJSON *obj, const char *key, uint8_t *out,

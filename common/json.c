@@ -267,7 +267,9 @@ bg_json_add(cJSON *obj, const char *key, cJSON *item)
 {
 	if (item == NULL)
 		return BG_ENOMEM;
-	if (obj == NULL || key == NULL || !cJSON_AddItemToObject(obj, key, item)) {
+	if (obj == NULL || (key == NULL ? !cJSON_IsArray(obj) ||
+	    !cJSON_AddItemToArray(obj, item) :
+	    !cJSON_AddItemToObject(obj, key, item))) {
 		cJSON_Delete(item);
 		return BG_ENOMEM;
 	}

@@ -72,6 +72,7 @@ struct bg_alert_sink {
 	size_t secret_len;
 	const char **events;		/* patterns; the defaults when absent */
 	size_t nevents;
+	int ocsf;			/* webhook "payload": "ocsf" */
 };
 
 struct bg_alert_config {

@@ -58,7 +58,7 @@ static const char *const top_keys[] = { "ca_bundle", "connect_timeout_ms",
 	"timeout_ms", "max_attempts", "backoff_initial_seconds",
 	"backoff_max_seconds", "sinks", NULL };
 static const char *const sink_keys[] = { "name", "type", "url", "secret",
-	"secret_file", "ca_bundle", "events", NULL };
+	"secret_file", "ca_bundle", "events", "payload", NULL };
 
 /* Names the first key of obj not in allowed, if it is printable. */
 static int
@@ -297,6 +297,27 @@ sink_secret(const cJSON *o, struct bg_alert_sink *s, const char *where)
 	return r;
 }
 
+/* "payload": "json" (the default) or "ocsf", a webhook's only. */
+static int
+sink_payload(const cJSON *o, struct bg_alert_sink *s)
+{
+	const char *p;
+	int r = bg_json_get_str(o, "payload", 8, &p);
+
+	if (r == BG_ENOENT)
+		return BG_OK;
+	if (r == BG_OK && strcmp(p, "json") == 0)
+		return BG_OK;
+	if (r == BG_OK && strcmp(p, "ocsf") == 0 &&
+	    s->type == BG_ALERT_WEBHOOK) {
+		s->ocsf = 1;
+		return BG_OK;
+	}
+	bg_set_why("sink %s: payload is \"json\" or, for a webhook, "
+	    "\"ocsf\"", s->name);
+	return BG_EFORMAT;
+}
+
 /* "*", "a.b" or "a.*" with a valid event name before ".*". */
 static int
 pattern_ok(const char *p)
@@ -374,6 +395,8 @@ sink_ident(const cJSON *o, struct bg_alert_sink *s, const char *where)
 		return BG_EFORMAT;
 	}
 	s->type = strcmp(type, "slack") == 0 ? BG_ALERT_SLACK : BG_ALERT_WEBHOOK;
+	if (sink_payload(o, s) != BG_OK)
+		return BG_EFORMAT;
 	if (bg_json_get_str(o, "url", BG_ALERT_URL_MAX, &s->url) != BG_OK) {
 		bg_set_why("sink %s: url is required", s->name);
 		return BG_EFORMAT;

@@ -7,12 +7,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <curl/curl.h>
 #include <openssl/evp.h>
 
 #include "common/common.h"
 #include "broker/alerts/internal.h"
+#include "broker/export/export.h"
 
 #define RESPONSE_MAX (64u << 10)	/* bytes of a response body we read */
 #define SLACK_PART_MAX 3000		/* bytes of entry or checkpoint shown */
@@ -126,6 +128,39 @@ slack_doc(const struct bg_alert_item *it)
 	return o;
 }
 
+/*
+ * "payload": "ocsf": the entry as an OCSF event (broker/export/ocsf.c,
+ * docs/export.md), the alert's key and sink and the signed checkpoint
+ * under unmapped.breakglass. An alert the log could not record has no
+ * entry to map: it goes as the JSON payload, which says so ("logged").
+ */
+static cJSON *
+ocsf_doc(const struct bg_alert_item *it, const struct bg_alert_sink *sink)
+{
+	char host[256] = "", *origin = key_origin(it->key);
+	struct bg_ocsf_ctx ctx = { host, BG_VERSION, origin };
+	cJSON *o = NULL, *b, *a;
+
+	if (gethostname(host, sizeof(host) - 1) != 0 || host[0] == '\0')
+		snprintf(host, sizeof(host), "localhost");
+	if (origin == NULL || !it->logged || bg_ocsf_event(it->entry,
+	    strlen(it->entry), &ctx, &o) != BG_OK) {
+		free(origin);
+		return webhook_doc(it, sink);
+	}
+	free(origin);
+	b = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(
+	    o, "unmapped"), "breakglass");
+	if ((a = cJSON_AddObjectToObject(b, "alert")) == NULL ||
+	    !cJSON_AddStringToObject(a, "key", it->key) ||
+	    !cJSON_AddStringToObject(a, "sink", sink->name) ||
+	    !cJSON_AddStringToObject(b, "checkpoint", it->checkpoint)) {
+		cJSON_Delete(o);
+		return NULL;
+	}
+	return o;
+}
+
 int
 bg_alert_body(const struct bg_alert_item *it,
     const struct bg_alert_sink *sink, char **body, size_t *len)
@@ -134,7 +169,7 @@ bg_alert_body(const struct bg_alert_item *it,
 
 	*body = NULL;
 	doc = sink->type == BG_ALERT_SLACK ? slack_doc(it) :
-	    webhook_doc(it, sink);
+	    sink->ocsf ? ocsf_doc(it, sink) : webhook_doc(it, sink);
 	if (doc == NULL)
 		return BG_ENOMEM;
 	*body = cJSON_PrintUnformatted(doc);

@@ -272,6 +272,7 @@ static int
 person_detail(const struct person_args *a, cJSON **d)
 {
 	if ((*d = cJSON_CreateObject()) == NULL ||
+	    !cJSON_AddStringToObject(*d, "person", a->name) ||
 	    (a->group && !cJSON_AddStringToObject(*d, "group", a->group)))
 		return BG_ENOMEM;
 	return BG_OK;
@@ -441,6 +442,9 @@ do_requester_remove(struct bg_cer *c, void *arg, struct change *ch)
 	p->requester = 0;
 	ch->event = "requester.removed";
 	snprintf(ch->what, sizeof(ch->what), "requester remove %s", p->name);
+	if ((ch->detail = cJSON_CreateObject()) == NULL ||
+	    !cJSON_AddStringToObject(ch->detail, "person", p->name))
+		return BG_ENOMEM;
 	printf("%s %s open requests\n", p->name, c->chain ? "proposed to no "
 	    "longer" : "may no longer");
 	return BG_OK;
@@ -518,6 +522,7 @@ do_enroll(struct bg_cer *c, void *arg, struct change *ch)
 	printf("enrolled for %s%s: %s\n", a->person, c->chain ? " (proposed)" :
 	    "", sum);
 	if ((ch->detail = cJSON_CreateObject()) == NULL ||
+	    !cJSON_AddStringToObject(ch->detail, "person", a->person) ||
 	    !cJSON_AddStringToObject(ch->detail, "token", bg_token_desc_id(d)) ||
 	    !cJSON_AddStringToObject(ch->detail, "summary", sum))
 		return BG_ENOMEM;

@@ -250,7 +250,7 @@ verify_cosigs(const struct bg_cli *cli, const char *cp, size_t len,
 	return r;
 }
 
-/* audit export --format jsonl|cef [--since T] (docs/export.md). */
+/* audit export --format ocsf|jsonl|cef [--since T] (docs/export.md). */
 static int
 cmd_export(struct bg_cli *cli, int argc, char **argv)
 {
@@ -272,9 +272,10 @@ cmd_export(struct bg_cli *cli, int argc, char **argv)
 		f = BG_EXPORT_JSONL;
 	else if (strcmp(format, "cef") == 0)
 		f = BG_EXPORT_CEF;
+	else if (strcmp(format, "ocsf") == 0)
+		f = BG_EXPORT_OCSF;
 	else {
-		bg_cli_error("audit export: --format is jsonl or cef (OCSF is "
-		    "not built yet: docs/export.md)");
+		bg_cli_error("audit export: --format is ocsf, jsonl or cef");
 		return BG_EXIT_USAGE;
 	}
 	if ((r = open_log(cli, BG_AUDIT_READ, &log)) != BG_EXIT_OK)
@@ -563,7 +564,7 @@ bg_cli_audit(struct bg_cli *cli, int argc, char **argv)
 		    "[--key FILE] [--fingerprint HEX]" },
 		{ "checkpoint", cmd_checkpoint, "audit checkpoint" },
 		{ "cosign", cmd_cosign, "audit cosign" },
-		{ "export", cmd_export, "audit export --format jsonl|cef "
+		{ "export", cmd_export, "audit export --format ocsf|jsonl|cef "
 		    "[--since T]" },
 		{ "prove", cmd_prove, "audit prove SEQ [--size N]" },
 		{ "consistency", cmd_consistency, "audit consistency OLD NEW" },

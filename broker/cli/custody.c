@@ -222,6 +222,7 @@ cmd_holder_add(struct bg_cli *cli, int argc, char **argv)
 		r = BG_EEXIST;
 	} else if ((r = bg_vault_add_person(c.v, pos[0], 0, NULL)) == BG_OK) {
 		if ((d = cJSON_CreateObject()) == NULL ||
+		    !cJSON_AddStringToObject(d, "person", pos[0]) ||
 		    !cJSON_AddStringToObject(d, "role", "channel holder")) {
 			r = BG_ENOMEM;
 		} else {

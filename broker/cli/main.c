@@ -38,7 +38,7 @@ usage(FILE *f)
 	    "  audit checkpoint                 print the latest signed checkpoint\n"
 	    "                                   (with witnesses' cosignatures)\n"
 	    "  audit cosign                     ask the witnesses to cosign it\n"
-	    "  audit export --format jsonl|cef [--since T]\n"
+	    "  audit export --format ocsf|jsonl|cef [--since T]\n"
 	    "                                   the log for a SIEM, with leaf\n"
 	    "                                   hashes and the checkpoint\n"
 	    "  audit prove SEQ [--size N]       inclusion proof of an entry\n"

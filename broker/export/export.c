@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/common.h"
 #include "quorum/quorum.h"
@@ -47,6 +48,10 @@ struct ectx {
 	char origin[160], root[48];
 	uint64_t size, n;
 	char *buf;		/* CEF_FIELD_MAX, for escaping */
+	bg_audit_t *log;	/* OCSF: for the inclusion proofs */
+	char *note;		/* the checkpoint they lead to */
+	struct bg_audit_proof proof;
+	char host[256];
 };
 
 static int
@@ -148,6 +153,66 @@ cef(struct ectx *k, const struct bg_audit_entry *e, const char *leaf)
 	return r;
 }
 
+/*
+ * unmapped.breakglass.inclusion: the proof that the entry is leaf seq of
+ * the tree the checkpoint signs (RFC 9162 2.1.3), checked before use.
+ */
+static cJSON *
+inclusion(struct ectx *k, uint64_t seq, const char *leaf)
+{
+	cJSON *o = cJSON_CreateObject(), *h;
+	char b64[48];
+	size_t i;
+
+	if (o == NULL || bg_audit_prove(k->log, seq, k->size, &k->proof) !=
+	    BG_OK || !cJSON_AddStringToObject(o, "origin", k->origin) ||
+	    !cJSON_AddNumberToObject(o, "tree_size", (double)k->size) ||
+	    !cJSON_AddStringToObject(o, "root", k->root) ||
+	    !cJSON_AddNumberToObject(o, "leaf_index", (double)seq) ||
+	    !cJSON_AddStringToObject(o, "leaf_hash", leaf) ||
+	    (h = cJSON_AddArrayToObject(o, "hashes")) == NULL) {
+		cJSON_Delete(o);
+		return NULL;
+	}
+	for (i = 0; i < k->proof.len; i++) {
+		(void)bg_b64_encode(k->proof.hash[i], 32, b64, sizeof(b64));
+		if (bg_json_add(h, NULL, cJSON_CreateString(b64)) != BG_OK) {
+			cJSON_Delete(o);
+			return NULL;
+		}
+	}
+	if (!cJSON_AddStringToObject(o, "checkpoint", k->note)) {
+		cJSON_Delete(o);
+		return NULL;
+	}
+	return o;
+}
+
+static int
+ocsf(struct ectx *k, const struct bg_audit_entry *e, const char *line,
+    size_t len, const char *leaf)
+{
+	struct bg_ocsf_ctx ctx = { k->host, k->version, k->origin };
+	cJSON *o, *b;
+	char *s;
+	int r;
+
+	if ((r = bg_ocsf_event(line, len, &ctx, &o)) != BG_OK)
+		return r;
+	b = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(
+	    o, "unmapped"), "breakglass");
+	if ((r = bg_json_add(b, "inclusion", inclusion(k, e->seq, leaf))) ==
+	    BG_OK) {
+		if ((s = cJSON_PrintUnformatted(o)) == NULL)
+			r = BG_ENOMEM;
+		else if (fprintf(k->out, "%s\n", s) < 0)
+			r = BG_EIO;
+		free(s);
+	}
+	cJSON_Delete(o);
+	return r;
+}
+
 static int
 one(void *ctx, uint64_t seq, const char *line, size_t len)
 {
@@ -164,7 +229,8 @@ one(void *ctx, uint64_t seq, const char *line, size_t len)
 		if ((r = bg_audit_leaf_hash(line, len, h)) == BG_OK &&
 		    (r = bg_b64_encode(h, 32, leaf, sizeof(leaf))) == BG_OK)
 			r = k->format == BG_EXPORT_JSONL ? jsonl(k, &e, leaf) :
-			    cef(k, &e, leaf);
+			    k->format == BG_EXPORT_OCSF ? ocsf(k, &e, line, len,
+			    leaf) : cef(k, &e, leaf);
 		k->n += r == BG_OK;
 	}
 	bg_audit_entry_free(&e);
@@ -181,6 +247,7 @@ checkpoint_of(bg_audit_t *log, struct ectx *k)
 
 	if ((r = bg_audit_checkpoint(log, &note, &len)) != BG_OK)
 		return r;
+	k->note = note;
 	r = BG_EFORMAT;
 	if ((p = strchr(note, '\n')) != NULL && (q = strchr(p + 1, '\n')) !=
 	    NULL && (size_t)(p - note) < sizeof(k->origin)) {
@@ -191,7 +258,6 @@ checkpoint_of(bg_audit_t *log, struct ectx *k)
 		    (int)strcspn(q + 1, "\n"), q + 1);
 		r = BG_OK;
 	}
-	free(note);
 	return r;
 }
 
@@ -199,23 +265,30 @@ int
 bg_export(bg_audit_t *log, enum bg_export_format format, const char *since,
     const char *version, FILE *out, uint64_t *n)
 {
-	struct ectx k;
+	struct ectx *k = calloc(1, sizeof(*k));
 	int r;
 
-	memset(&k, 0, sizeof(k));
-	k.format = format;
-	k.since = since;
-	k.version = version != NULL ? version : BG_VERSION;
-	k.out = out;
-	if ((r = checkpoint_of(log, &k)) != BG_OK)
-		return r;
-	if (format == BG_EXPORT_CEF && (k.buf = malloc(CEF_FIELD_MAX)) ==
-	    NULL)
+	if (k == NULL)
 		return BG_ENOMEM;
-	r = bg_audit_foreach(log, 0, k.size, one, &k);
-	free(k.buf);
+	k->format = format;
+	k->since = since;
+	k->version = version != NULL ? version : BG_VERSION;
+	k->out = out;
+	k->log = log;
+	if (gethostname(k->host, sizeof(k->host) - 1) != 0 ||
+	    k->host[0] == '\0')
+		snprintf(k->host, sizeof(k->host), "localhost");
+	if ((r = checkpoint_of(log, k)) == BG_OK &&
+	    format == BG_EXPORT_CEF && (k->buf = malloc(CEF_FIELD_MAX)) ==
+	    NULL)
+		r = BG_ENOMEM;
+	if (r == BG_OK)
+		r = bg_audit_foreach(log, 0, k->size, one, k);
 	if (n != NULL)
-		*n = k.n;
+		*n = k->n;
+	free(k->buf);
+	free(k->note);
+	free(k);
 	if (r == BG_OK && fflush(out) != 0)
 		r = BG_EIO;
 	return r;

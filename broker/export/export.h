@@ -1,6 +1,6 @@
 /*
  * broker/export/: the signed audit log for the tools security teams run
- * (docs/export.md): JSON Lines and CEF, streamed, each record with its
+ * (docs/export.md): JSON Lines, CEF and OCSF, streamed, each record with its
  * entry's seq, the entry's RFC 9162 leaf hash and the checkpoint (origin,
  * size, root) it belongs to, so that a SIEM can later ask for an
  * inclusion proof (audit prove SEQ --size SIZE) and check it.
@@ -12,12 +12,33 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include <cjson/cJSON.h>
+
 #include "audit/audit.h"
 
 enum bg_export_format {
 	BG_EXPORT_JSONL = 1,
 	BG_EXPORT_CEF,
+	BG_EXPORT_OCSF,
 };
+
+/* What an OCSF event says of where it comes from. */
+struct bg_ocsf_ctx {
+	const char *hostname;	/* device.hostname, src_endpoint.hostname */
+	const char *version;	/* metadata.product.version */
+	const char *origin;	/* metadata.log_source: the log's origin */
+};
+
+/*
+ * One audit entry line (len bytes, no newline) as an OCSF 1.8.0 event
+ * (tests/ocsf/MAPPING.md, docs/export.md): the class by event name, the
+ * entry verbatim in raw_data, its leaf hash as metadata.uid, its seq as
+ * metadata.sequence, its detail under unmapped.breakglass.detail. The
+ * inclusion proof (unmapped.breakglass.inclusion) is the caller's to
+ * add. BG_EFORMAT for a line that is not an entry.
+ */
+int bg_ocsf_event(const char *line, size_t len, const struct bg_ocsf_ctx *ctx,
+    cJSON **out);
 
 /*
  * CEF escaping (ArcSight CEF Implementation Standard, "Character

@@ -257,6 +257,42 @@ def case_delivery_and_signature():
         rx.stop()
 
 
+def case_ocsf_payload():
+    """A webhook with "payload": "ocsf" gets the entry as an OCSF event,
+    signed like any webhook body; its proof fields match the log."""
+    rx = Receiver().start()
+    try:
+        state = new_state([webhook(rx, events=["*"], payload="ocsf")])
+        run(state, "audit", "note", "ocsf alert", check=0)
+        line = entries(state, "operator.note")[0]
+        seq = json.loads(line)["seq"]
+        got = [(hd, body) for _, hd, body in rx.requests
+               if json.loads(body).get("metadata", {}).get("sequence") ==
+               seq]
+        expect(len(got) == 1, "one OCSF event for the note: %d" % len(got))
+        hd, body = got[0]
+        expect(Receiver.verify(hd, body), "the HMAC signature verifies")
+        ev = json.loads(body)
+        leaf = base64.b64encode(hashlib.sha256(b"\x00" + line.encode())
+                                .digest()).decode()
+        expect(ev["class_uid"] == 0 and ev["type_uid"] == 99 and
+               ev["metadata"]["event_code"] == "operator.note" and
+               ev["metadata"]["version"] == "1.8.0", "OCSF base event")
+        expect(ev["raw_data"] == line and ev["metadata"]["uid"] == leaf,
+               "raw_data is the entry, metadata.uid its leaf hash")
+        b = ev["unmapped"]["breakglass"]
+        expect(b["alert"]["key"] == hd["Idempotency-Key"] ==
+               "test.local/alerts/%d" % seq and b["alert"]["sink"] == "soc",
+               "the alert's key and sink")
+        cp = run(state, "audit", "checkpoint", check=0).stdout
+        expect(b["checkpoint"] == cp and
+               ev["metadata"]["log_source"] == "test.local/alerts",
+               "the signed checkpoint and the log's origin")
+        expect(b["detail"] == {"text": "ocsf alert"}, "the detail")
+    finally:
+        rx.stop()
+
+
 def case_outage_then_flush():
     rx = Receiver().start()
     port = rx.port
@@ -566,6 +602,15 @@ def case_governance_default():
 
 BAD_CONFIGS = [
     ({"alerts": {"sinks": [], "colour": 1}}, 'unknown key "colour"'),
+    ({"alerts": {"sinks": [{"name": "a", "type": "slack",
+                            "url": "https://x.example/",
+                            "payload": "ocsf"}]}}, "for a webhook"),
+    ({"alerts": {"sinks": [{"name": "a", "type": "webhook",
+                            "url": "https://x.example/", "secret": SECRET_B64,
+                            "payload": "xml"}]}}, 'payload is "json"'),
+    ({"alerts": {"sinks": [{"name": "a", "type": "webhook",
+                            "url": "https://x.example/", "secret": SECRET_B64,
+                            "payload": 1}]}}, 'payload is "json"'),
     ({"alerts": {"sinks": [{"name": "a", "type": "webhook",
                             "url": "https://x.example/", "secret": SECRET_B64,
                             "extra": True}]}}, 'unknown key "extra"'),
@@ -631,7 +676,7 @@ def case_bad_config():
 
 
 def main():
-    cases = [case_bad_config, case_delivery_and_signature,
+    cases = [case_bad_config, case_delivery_and_signature, case_ocsf_payload,
              case_outage_then_flush, case_flush_while_another_delivers,
              case_parallel_no_duplicates,
              case_sigkill_mid_send,

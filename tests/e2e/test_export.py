@@ -5,7 +5,17 @@ and to what audit prove names for that seq, its checkpoint the log's
 current one; CEF lines parsed back (header fields, extension values
 unescaped) to the entries; --since; bad arguments refused.
 
-usage: test_export.py BREAKGLASS
+Then OCSF (tests/ocsf/MAPPING.md) from the log of a whole ceremony on
+software tokens: one event per entry, each entry's class as MAPPING.md's
+tables say (a table of this test's own), type_uid = class_uid * 100 +
+activity_id, the captions, metadata.uid the leaf hash of raw_data, the
+inclusion proof leading to the root its checkpoint signs (RFC 9162,
+checked by tests/ocsf/test_validate.py's verifier), the person each
+membership and token entry now names. Where tests/ocsf/schema/ exists
+(not in the repository: tests/ocsf/SOURCES.md), validate.py checks every
+event against the OCSF 1.8.0 schema as well.
+
+usage: test_export.py BREAKGLASS [BG_VFIDO LIBBGVFIDO asan|plain]
 """
 import base64
 import hashlib
@@ -21,6 +31,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bgvault  # noqa: E402
 
 BIN = sys.argv[1]
+HERE = os.path.dirname(os.path.abspath(__file__))
 D = tempfile.mkdtemp(prefix="bg-export.")
 STATE = os.path.join(D, "state")
 
@@ -125,15 +136,113 @@ def main():
     check("cef: a note's '=' is escaped in the extension",
           any("x\\=1 and y\\=2" in l for l in cef))
 
-    for args, what in ((["--format", "ocsf"], "ocsf (not built)"),
-                       (["--format", "xml"], "an unknown format"),
+    for args, what in ((["--format", "xml"], "an unknown format"),
+                       (["--format", "OCSF"], "a format in capitals"),
                        ([], "no format"),
                        (["--format", "jsonl", "extra"], "a stray word")):
         p = bg("audit", "export", *args)
         check("refused: %s (exit 2)" % what, p.returncode == 2 and
               p.stdout == "", p.stderr)
+    if len(sys.argv) >= 4:
+        ocsf(sys.argv[2], sys.argv[3], sys.argv[4] if len(sys.argv) > 4
+             else "plain")
     shutil.rmtree(D, ignore_errors=True)
     return check.summary()
+
+
+# MAPPING.md §3: event -> class_uid (this test's own reading of it)
+CLASSES = {3002: ["approval.burn", "approval.granted", "approval.failed",
+                  "approval.denied", "custody.attested"],
+           6003: ["request.open", "release.done", "item.sealed",
+                  "change.approved", "change.opened", "vault.refused",
+                  "vault.read", "request.status"],
+           3001: ["token.enrolled", "requester.added"],
+           3006: ["custodian.added"],
+           3004: ["config.init", "vault.init", "account.added",
+                  "chain.link", "policy.changed", "vault.armed",
+                  "change.applied"],
+           2004: ["audit.verify_failed", "custody.violation"],
+           0: ["audit.init", "operator.note"]}
+CATEGORY = {3002: 3, 6003: 6, 3001: 3, 3006: 3, 3004: 3, 2004: 2, 0: 0}
+SEVERITY = ["Unknown", "Informational", "Low", "Medium", "High", "Critical"]
+
+
+def ocsf(vfido, pre, mode):
+    sys.path.insert(0, os.path.join(HERE, "..", "ocsf"))
+    sys.dont_write_bytecode = True
+    import test_validate  # noqa: E402  (its RFC 9162 verifier)
+
+    v = bgvault.Vault(BIN, vfido, pre, None, mode, os.path.join(D, "v"))
+    v.setup("111122223333", clock=False)
+    rid = v.request("111122223333", clock=False)
+    for p in ("alice", "bob"):
+        v.run("approve", rid, "--as", p, clock=False, must=True)
+    v.run("release", rid, "--as", "rita", clock=False, must=True)
+    v.run("audit", "note", "ocsf drill", clock=False, must=True)
+    with open(os.path.join(v.state, "audit", "entries.jsonl"), "rb") as f:
+        lines = f.read().splitlines()
+    p = v.run("audit", "export", "--format", "ocsf", clock=False)
+    evs = [json.loads(l) for l in p.stdout.splitlines()]
+    check("ocsf: one event per entry of a whole ceremony (exit 0)",
+          p.returncode == 0 and len(evs) == len(lines) > 25,
+          (p.returncode, len(evs), len(lines), p.stderr))
+    want = {e: c for c, es in CLASSES.items() for e in es}
+    bad, seen = [], set()
+    for i, ev in enumerate(evs):
+        raw = lines[i]
+        entry = json.loads(raw)
+        seen.add(entry["event"])
+        inc = ev["unmapped"]["breakglass"]["inclusion"]
+        leaf = test_validate._h(b"\x00" + raw)
+        b64 = base64.b64encode(leaf).decode()
+        why = []
+        if ev["raw_data"].encode() != raw:
+            why.append("raw_data")
+        if ev["metadata"]["uid"] != b64 or inc["leaf_hash"] != b64:
+            why.append("uid")
+        if ev["metadata"]["sequence"] != i or inc["leaf_index"] != i:
+            why.append("sequence")
+        if not test_validate.verify_inclusion(
+                i, inc["tree_size"], leaf,
+                [base64.b64decode(h) for h in inc["hashes"]],
+                base64.b64decode(inc["root"])):
+            why.append("inclusion proof")
+        if inc["checkpoint"].split("\n")[:3] != [
+                inc["origin"], str(inc["tree_size"]), inc["root"]]:
+            why.append("checkpoint")
+        if entry["event"] in want and ev["class_uid"] != want[entry["event"]]:
+            why.append("class %d" % ev["class_uid"])
+        if ev["type_uid"] != ev["class_uid"] * 100 + ev["activity_id"] or \
+                ev["category_uid"] != CATEGORY.get(ev["class_uid"]) or \
+                ev["severity"] != SEVERITY[ev["severity_id"]]:
+            why.append("type, category or severity")
+        if ev["unmapped"]["breakglass"]["detail"] != entry["detail"]:
+            why.append("detail")
+        if entry["event"] in ("custodian.added", "token.enrolled",
+                              "requester.added") and \
+                ev.get("user", {}).get("name") != entry["detail"]["person"]:
+            why.append("the person")
+        if why:
+            bad.append("%d %s: %s" % (i, entry["event"], ", ".join(why)))
+    check("ocsf: every event's class, leaf, sequence, detail and inclusion "
+          "proof", not bad, bad[:5])
+    check("ocsf: the ceremony's kinds all seen",
+          {"approval.granted", "release.done", "token.enrolled",
+           "custodian.added", "requester.added", "chain.link"} <= seen,
+          sorted(seen))
+    schema = os.path.join(HERE, "..", "ocsf", "schema")
+    if os.path.isdir(schema):
+        out = os.path.join(D, "ocsf.jsonl")
+        with open(out, "w") as f:
+            f.write(p.stdout)
+        r = subprocess.run(["python3", os.path.join(schema, "..",
+                                                    "validate.py"), out],
+                           capture_output=True, text=True)
+        check("ocsf: every event valid against the OCSF 1.8.0 schema",
+              r.returncode == 0, r.stdout[-2000:])
+    else:
+        print("note: tests/ocsf/schema/ is absent: the schema check is "
+              "not run (tests/ocsf/SOURCES.md)")
 
 
 if __name__ == "__main__":
