@@ -9,5 +9,5 @@ bg_unit_test(test_vault_slots SOURCES test_vault_slots.c faketoken.c
   LIBS bg_vault bg_state bg_audit bg_common)
 # The client's check of the witnesses' cosignatures on a kit, and the
 # breakglass.conf lines it trusts, against kits forged by the test.
-bg_unit_test(test_witness_trust SOURCES test_witness_trust.c
+bg_unit_test(test_witness_forge SOURCES test_witness_forge.c
   LIBS bg_witness bg_wire bg_audit bg_common)
