@@ -139,6 +139,16 @@ typedef int (*bg_audit_entry_fn)(void *ctx, uint64_t seq, const char *line,
 int bg_audit_foreach(bg_audit_t *log, uint64_t first, uint64_t last,
     bg_audit_entry_fn fn, void *ctx);
 
+/*
+ * The first seq whose entry's time compares at or after t (an RFC 3339
+ * time or a prefix of one, compared as text), by binary search over the
+ * offset index: O(log n) entries read. Entry times are in order except
+ * where a clock.skew entry records the clock stepping back; around such
+ * a step the answer is one of the boundaries, not necessarily the
+ * first. size when every entry is before t.
+ */
+int bg_audit_seek_time(bg_audit_t *log, const char *t, uint64_t *seq);
+
 /* A parsed entry, for readers (show, tests). Strings point into json. */
 struct bg_audit_entry {
 	cJSON *json;		/* owner of all fields below */
@@ -150,6 +160,15 @@ struct bg_audit_entry {
 int bg_audit_entry_parse(const char *line, size_t len,
     struct bg_audit_entry *e);
 void bg_audit_entry_free(struct bg_audit_entry *e);
+/*
+ * The event name of an entry line as the writer formats it
+ * ({"seq":N,"time":"...","event":"NAME","actor":...}), found without
+ * parsing the line: a pointer into line, its length in *n. NULL when the
+ * line does not start so. Only a prefilter for readers that want a few
+ * events of a large log: a line it names is still parsed whole before
+ * anything in it is used, and a line it cannot name must be parsed.
+ */
+const char *bg_audit_line_event(const char *line, size_t len, size_t *n);
 /* 1 when name is a valid event name: [a-z0-9_] words joined by '.'. */
 int bg_audit_event_name_ok(const char *name);
 

@@ -287,3 +287,32 @@ bg_audit_entry_free(struct bg_audit_entry *e)
 	cJSON_Delete(e->json);
 	memset(e, 0, sizeof(*e));
 }
+
+const char *
+bg_audit_line_event(const char *line, size_t len, size_t *n)
+{
+	static const char seq[] = "{\"seq\":", tm[] = ",\"time\":\"";
+	static const char ev[] = "\",\"event\":\"", actor[] = "\",\"actor\":";
+	const char *p = line, *end = line + len, *name;
+
+	if (len < sizeof(seq) - 1 || memcmp(p, seq, sizeof(seq) - 1) != 0)
+		return NULL;
+	for (p += sizeof(seq) - 1; p < end && *p >= '0' && *p <= '9'; p++)
+		;
+	/* the time is "YYYY-MM-DDTHH:MM:SS.mmmZ": 24 bytes */
+	if ((size_t)(end - p) < sizeof(tm) - 1 + 24 + sizeof(ev) - 1 ||
+	    memcmp(p, tm, sizeof(tm) - 1) != 0)
+		return NULL;
+	p += sizeof(tm) - 1 + 24;
+	if (memcmp(p, ev, sizeof(ev) - 1) != 0)
+		return NULL;
+	name = p += sizeof(ev) - 1;
+	while (p < end && ((*p >= 'a' && *p <= 'z') || (*p >= '0' &&
+	    *p <= '9') || *p == '_' || *p == '.'))
+		p++;
+	if (p == name || (size_t)(end - p) < sizeof(actor) - 1 ||
+	    memcmp(p, actor, sizeof(actor) - 1) != 0)
+		return NULL;
+	*n = (size_t)(p - name);
+	return name;
+}

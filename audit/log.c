@@ -244,6 +244,52 @@ bg_audit_foreach(bg_audit_t *log, uint64_t first, uint64_t last,
 	return r;
 }
 
+/* The time of entry seq, its line read through the offset index. */
+static int
+time_at(bg_audit_t *log, uint64_t seq, char t[BG_TIME_LEN + 1])
+{
+	uint64_t start = 0, end, got;
+	char *line;
+	int r;
+
+	if ((seq > 0 && (r = bg_store_end(&log->store, seq - 1, &start)) !=
+	    BG_OK) || (r = bg_store_end(&log->store, seq, &end)) != BG_OK)
+		return r;
+	if (end <= start + 1 || end - start > BG_AUDIT_ENTRY_MAX + 1)
+		return first_is("", 0, seq);	/* the index is damaged */
+	if ((line = malloc((size_t)(end - start))) == NULL)
+		return BG_ENOMEM;
+	r = bg_pread_all(log->entries_fd, line, (size_t)(end - start),
+	    (off_t)start);
+	if (r == BG_OK && (bg_entry_scan(line, (size_t)(end - start - 1), &got,
+	    t) != BG_OK || got != seq))
+		r = first_is("", 0, seq);
+	free(line);
+	return r;
+}
+
+int
+bg_audit_seek_time(bg_audit_t *log, const char *t, uint64_t *seq)
+{
+	char at[BG_TIME_LEN + 1];
+	uint64_t lo = 0, hi, mid;
+	int r;
+
+	if (log == NULL || t == NULL)
+		return BG_EINVAL;
+	for (hi = log->size; lo < hi;) {
+		mid = lo + (hi - lo) / 2;
+		if ((r = time_at(log, mid, at)) != BG_OK)
+			return r;
+		if (strcmp(at, t) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*seq = lo;
+	return BG_OK;
+}
+
 /* ------------------------------------------------------------------ init */
 
 static int

@@ -1,4 +1,5 @@
 /* breakglass audit show: filtered listing, a table on a TTY or JSON Lines. */
+#define _GNU_SOURCE	/* memmem */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -129,12 +130,56 @@ print_row(const struct show *sh, const struct bg_audit_entry *e)
 	free(detail);
 }
 
+/* "key":"val" as the writer puts a plain value; NULL when val is not one */
+static int
+plain(const char *val)
+{
+	for (; *val != '\0'; val++)
+		if ((unsigned char)*val < 0x20 || (unsigned char)*val > 0x7e ||
+		    *val == '"' || *val == '\\')
+			return 0;
+	return 1;
+}
+
+/*
+ * 0 when the raw line cannot match the filters, so it is passed over
+ * unparsed (a long log is mostly other entries); 1 when it may match:
+ * it is then parsed and matched exactly. The event is read from the
+ * line's fixed start (bg_audit_line_event); actor, account and request,
+ * when plain, must appear as "key":"value" somewhere in it.
+ */
+static int
+may_match(const struct show *sh, const char *line, size_t len)
+{
+	const char *keys[] = { "actor", "account", "request" };
+	const char *vals[] = { sh->actor, sh->account, sh->request };
+	char pat[600];
+	const char *name;
+	size_t n, i;
+	int k;
+
+	if (sh->event != NULL && (name = bg_audit_line_event(line, len, &n)) !=
+	    NULL && (n != strlen(sh->event) || memcmp(name, sh->event, n) != 0))
+		return 0;
+	for (i = 0; i < 3; i++) {
+		if (vals[i] == NULL || !plain(vals[i]))
+			continue;
+		k = snprintf(pat, sizeof(pat), "\"%s\":\"%s\"", keys[i], vals[i]);
+		if (k > 0 && (size_t)k < sizeof(pat) &&
+		    memmem(line, len, pat, (size_t)k) == NULL)
+			return 0;
+	}
+	return 1;
+}
+
 static int
 show_one(void *ctx, uint64_t seq, const char *line, size_t len)
 {
 	struct show *sh = ctx;
 	struct bg_audit_entry e;
 
+	if (!may_match(sh, line, len))
+		return 0;
 	if (bg_audit_entry_parse(line, len, &e) != BG_OK || e.seq != seq) {
 		bg_cli_error("entry %llu is malformed; run 'breakglass audit "
 		    "verify'", (unsigned long long)seq);
@@ -149,6 +194,34 @@ show_one(void *ctx, uint64_t seq, const char *line, size_t len)
 	}
 	bg_audit_entry_free(&e);
 	return 0;
+}
+
+/*
+ * --since and --until narrow the seq range by binary search on the
+ * entries' times (bg_audit_seek_time): the entries before and after are
+ * never read. Every entry read is still matched against both exactly.
+ */
+static int
+seek(bg_audit_t *log, struct show *sh)
+{
+	uint64_t s;
+	int r;
+
+	if (sh->since != NULL) {
+		if ((r = bg_audit_seek_time(log, sh->since, &s)) != BG_OK)
+			return r;
+		if (s > sh->first)
+			sh->first = s;
+	}
+	if (sh->until != NULL) {
+		if ((r = bg_audit_seek_time(log, sh->until, &s)) != BG_OK)
+			return r;
+		if (s < sh->last)
+			sh->last = s;
+	}
+	if (sh->first > sh->last)
+		sh->first = sh->last;
+	return BG_OK;
 }
 
 int
@@ -170,6 +243,10 @@ bg_cli_audit_show(struct bg_cli *cli, int argc, char **argv)
 		return r;
 	if ((r = bg_audit_open(cli->audit_dir, BG_AUDIT_READ, &log)) != BG_OK)
 		return bg_cli_fail("cannot open the audit log", r);
+	if ((r = seek(log, &sh)) != BG_OK) {
+		bg_audit_close(&log);
+		return bg_cli_fail("show", r);
+	}
 	if (!sh.json)
 		printf("%-6s %-24s %-20s %-12s %-12s %-10s %s\n", "SEQ", "TIME",
 		    "EVENT", "ACTOR", "ACCOUNT", "REQUEST", "DETAIL");

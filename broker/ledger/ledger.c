@@ -34,7 +34,19 @@ struct lshare {
 	char group[BG_NAME_MAX + 1];
 };
 
+/*
+ * An open-addressing index over one of the arrays (request ids, burned
+ * slots): slot i holds an array index + 1, 0 when free. Without it the
+ * pass over the log is quadratic in the requests and the burns.
+ */
+struct lindex {
+	size_t *slot;
+	size_t nslot;		/* a power of two, or 0 */
+};
+
 struct bg_ledger {
+	uint64_t size;			/* entries folded in: 0..size */
+	struct lindex rqi, burni;
 	struct lshare *sh;
 	size_t nsh, capsh;
 	struct lepoch *ep;
@@ -69,14 +81,90 @@ grow(void *arrp, size_t *n, size_t *cap, size_t el)
 	return p;
 }
 
+/* FNV-1a, continued from h */
+static uint64_t
+fnv(const void *p, size_t n, uint64_t h)
+{
+	const unsigned char *b = p;
+
+	while (n-- > 0)
+		h = (h ^ *b++) * UINT64_C(0x100000001b3);
+	return h;
+}
+
+#define FNV0 UINT64_C(0xcbf29ce484222325)
+
+static uint64_t
+slot_hash(const struct bg_ledger_slot *s)
+{
+	uint64_t h = fnv(s->account, strlen(s->account) + 1, FNV0);
+
+	h = fnv(s->item, strlen(s->item) + 1, h);
+	h = fnv(&s->version, sizeof(s->version), h);
+	return fnv(&s->slot, sizeof(s->slot), h);
+}
+
+static uint64_t
+rq_hash(const char *id)
+{
+	return fnv(id, strlen(id), FNV0);
+}
+
+/*
+ * Index n (the array's new last element, hashed h) in x, after growing
+ * x to keep it at most half full; hash_at(i) rehashes element i.
+ */
+static int
+index_add(struct lindex *x, size_t n, uint64_t h, const void *arr,
+    uint64_t (*hash_at)(const void *arr, size_t i))
+{
+	size_t i, j, cap;
+	size_t *slot;
+
+	if (2 * (n + 1) > x->nslot) {
+		for (cap = x->nslot ? 2 * x->nslot : 64; 2 * (n + 1) > cap;)
+			cap *= 2;
+		if ((slot = calloc(cap, sizeof(*slot))) == NULL)
+			return BG_ENOMEM;
+		for (i = 0; i < n; i++) {
+			for (j = hash_at(arr, i) & (cap - 1); slot[j] != 0;
+			    j = (j + 1) & (cap - 1))
+				;
+			slot[j] = i + 1;
+		}
+		free(x->slot);
+		x->slot = slot;
+		x->nslot = cap;
+	}
+	for (j = h & (x->nslot - 1); x->slot[j] != 0; j = (j + 1) &
+	    (x->nslot - 1))
+		;
+	x->slot[j] = n + 1;
+	return BG_OK;
+}
+
+static uint64_t
+rq_at(const void *arr, size_t i)
+{
+	return rq_hash(((const struct lrq *)arr)[i].id);
+}
+
+static uint64_t
+burn_at(const void *arr, size_t i)
+{
+	return slot_hash(&((const struct bg_ledger_burn *)arr)[i].s);
+}
+
 static struct lrq *
 find_rq(const bg_ledger_t *l, const char *id)
 {
-	size_t i;
+	size_t j, m = l->rqi.nslot - 1;
 
-	for (i = l->nrq; i-- > 0;)
-		if (strcmp(l->rq[i].id, id) == 0)
-			return &l->rq[i];
+	if (l->rqi.nslot == 0)
+		return NULL;
+	for (j = rq_hash(id) & m; l->rqi.slot[j] != 0; j = (j + 1) & m)
+		if (strcmp(l->rq[l->rqi.slot[j] - 1].id, id) == 0)
+			return &l->rq[l->rqi.slot[j] - 1];
 	return NULL;
 }
 
@@ -156,6 +244,11 @@ on_open(bg_ledger_t *l, const struct bg_audit_entry *e)
 	if ((q = grow(&l->rq, &l->nrq, &l->caprq, sizeof(*q))) == NULL)
 		return BG_ENOMEM;
 	snprintf(q->id, sizeof(q->id), "%s", e->request);
+	if (index_add(&l->rqi, l->nrq - 1, rq_hash(q->id), l->rq, rq_at) !=
+	    BG_OK) {
+		l->nrq--;
+		return BG_ENOMEM;
+	}
 	snprintf(q->requester, sizeof(q->requester), "%s", e->actor);
 	if (!cJSON_IsString(x) || bg_rfc3339_parse(x->valuestring,
 	    strlen(x->valuestring), &q->expiry) != BG_OK)
@@ -211,6 +304,11 @@ on_granted(bg_ledger_t *l, const struct bg_audit_entry *e)
 		snprintf(b->request, sizeof(b->request), "%s", e->request);
 		snprintf(b->person, sizeof(b->person), "%s", e->actor);
 		b->time = entry_time(e->time);
+		if ((r = index_add(&l->burni, l->nburn - 1, slot_hash(&b->s),
+		    l->burn, burn_at)) != BG_OK) {
+			l->nburn--;
+			return r;
+		}
 	}
 	return BG_OK;
 }
@@ -272,6 +370,27 @@ on_chain(bg_ledger_t *l, const struct bg_audit_entry *e)
 	return BG_OK;
 }
 
+/*
+ * The events the ledger folds in. Most of a long log is other events
+ * (reads, notes, checks): those lines are passed over unparsed.
+ */
+static int
+wanted(const char *line, size_t len)
+{
+	static const char *const ev[] = { "request.open", "approval.granted",
+	    "approval.burn", "group.rekeyed", "chain.link",
+	    "request.quorum_met", "approval.denied", "release.done", NULL };
+	size_t n, i;
+	const char *name = bg_audit_line_event(line, len, &n);
+
+	if (name == NULL)
+		return 1;	/* not in the writer's shape: parsed, judged */
+	for (i = 0; ev[i] != NULL; i++)
+		if (strlen(ev[i]) == n && memcmp(ev[i], name, n) == 0)
+			return 1;
+	return 0;
+}
+
 static int
 on_entry(void *ctx, uint64_t seq, const char *line, size_t len)
 {
@@ -281,6 +400,8 @@ on_entry(void *ctx, uint64_t seq, const char *line, size_t len)
 	int r = BG_OK;
 
 	(void)seq;
+	if (!wanted(line, len))
+		return BG_OK;
 	if (bg_audit_entry_parse(line, len, &e) != BG_OK)
 		return BG_EFORMAT;
 	if (strcmp(e.event, "request.open") == 0)
@@ -310,6 +431,20 @@ bg_ledger_chain(const bg_ledger_t *l, const char **head)
 }
 
 int
+bg_ledger_extend(bg_audit_t *log, bg_ledger_t *l)
+{
+	uint64_t size = bg_audit_size(log);
+	int r;
+
+	if (size < l->size)
+		return BG_EINVAL;	/* another log, or one cut short */
+	if ((r = bg_audit_foreach(log, l->size, size, on_entry, l)) != BG_OK)
+		return r;
+	l->size = size;
+	return BG_OK;
+}
+
+int
 bg_ledger_read(bg_audit_t *log, bg_ledger_t **out)
 {
 	bg_ledger_t *l;
@@ -318,8 +453,7 @@ bg_ledger_read(bg_audit_t *log, bg_ledger_t **out)
 	*out = NULL;
 	if ((l = calloc(1, sizeof(*l))) == NULL)
 		return BG_ENOMEM;
-	if ((r = bg_audit_foreach(log, 0, bg_audit_size(log), on_entry,
-	    l)) != BG_OK) {
+	if ((r = bg_ledger_extend(log, l)) != BG_OK) {
 		bg_ledger_free(&l);
 		return r;
 	}
@@ -334,6 +468,8 @@ bg_ledger_free(bg_ledger_t **lp)
 
 	if (lp == NULL || (l = *lp) == NULL)
 		return;
+	free(l->rqi.slot);
+	free(l->burni.slot);
 	free(l->rq);
 	free(l->sh);
 	free(l->ep);
@@ -346,11 +482,13 @@ bg_ledger_free(bg_ledger_t **lp)
 const struct bg_ledger_burn *
 bg_ledger_burned(const bg_ledger_t *l, const struct bg_ledger_slot *s)
 {
-	size_t i;
+	size_t j, m = l->burni.nslot - 1;
 
-	for (i = 0; i < l->nburn; i++)
-		if (same_slot(&l->burn[i].s, s))
-			return &l->burn[i];
+	if (l->burni.nslot == 0)
+		return NULL;
+	for (j = slot_hash(s) & m; l->burni.slot[j] != 0; j = (j + 1) & m)
+		if (same_slot(&l->burn[l->burni.slot[j] - 1].s, s))
+			return &l->burn[l->burni.slot[j] - 1];
 	return NULL;
 }
 

@@ -41,6 +41,12 @@ typedef struct bg_ledger bg_ledger_t;
 
 /* Reads the whole log (entries 0..size). Free with bg_ledger_free(). */
 int bg_ledger_read(bg_audit_t *log, bg_ledger_t **l);
+/*
+ * Folds in the entries log has gained since l was read or last
+ * extended (the same log: a log now shorter is BG_EINVAL). What it
+ * gives equals a bg_ledger_read of the whole log.
+ */
+int bg_ledger_extend(bg_audit_t *log, bg_ledger_t *l);
 void bg_ledger_free(bg_ledger_t **l);
 
 /*

@@ -1603,6 +1603,90 @@ test_clock_forged_times(void **state)
 	cleanup(&f);
 }
 
+/* ------------------------------------------- readers' prefilter and seek */
+
+/* bg_audit_line_event names the event of lines in the writer's shape only. */
+static void
+test_line_event(void **state)
+{
+	static const char good[] = "{\"seq\":12,\"time\":\"2026-12-06T10:00:00"
+	    ".123Z\",\"event\":\"approval.burn\",\"actor\":\"alice\","
+	    "\"account\":\"\",\"request\":\"\",\"detail\":{}}";
+	static const char *const bad[] = {
+		"",
+		"{\"seq\":12}",
+		/* the time one byte short: the event is not where it must be */
+		"{\"seq\":12,\"time\":\"2026-12-06T10:00:00.12Z\",\"event\":"
+		    "\"x.y\",\"actor\":\"a\"}",
+		/* a quote or an upper-case letter in the name */
+		"{\"seq\":12,\"time\":\"2026-12-06T10:00:00.123Z\",\"event\":"
+		    "\"x\\\"y\",\"actor\":\"a\"}",
+		"{\"seq\":12,\"time\":\"2026-12-06T10:00:00.123Z\",\"event\":"
+		    "\"X.y\",\"actor\":\"a\"}",
+		/* an empty name; members in another order */
+		"{\"seq\":12,\"time\":\"2026-12-06T10:00:00.123Z\",\"event\":"
+		    "\"\",\"actor\":\"a\"}",
+		"{\"time\":\"2026-12-06T10:00:00.123Z\",\"seq\":12,\"event\":"
+		    "\"x.y\",\"actor\":\"a\"}",
+		NULL,
+	};
+	const char *name;
+	size_t n, i, cut;
+
+	(void)state;
+	name = bg_audit_line_event(good, strlen(good), &n);
+	assert_non_null(name);
+	assert_int_equal(n, strlen("approval.burn"));
+	assert_memory_equal(name, "approval.burn", n);
+	for (i = 0; bad[i] != NULL; i++)
+		assert_null(bg_audit_line_event(bad[i], strlen(bad[i]), &n));
+	/* every cut of the good line before the actor: not named, no read
+	 * past the length given */
+	for (cut = 0; cut < (size_t)(strstr(good, "\"actor\"") - good) + 8;
+	    cut++) {
+		char *c = malloc(cut + 1);
+
+		assert_non_null(c);
+		memcpy(c, good, cut);
+		c[cut] = '\0';
+		assert_null(bg_audit_line_event(c, cut, &n));
+		free(c);
+	}
+}
+
+/* bg_audit_seek_time: the first entry at or after a time, by bisection. */
+static void
+test_seek_time(void **state)
+{
+	bg_audit_t *log = NULL;
+	struct fx f;
+	uint64_t seq;
+	unsigned i;
+
+	(void)state;
+	make_log(&f, 1);
+	for (i = 0; i < 20; i++)		/* entries 1..20 a minute apart */
+		note_at(&f, T2100 + 60LL * i, i + 1);
+	clock_real();
+	assert_int_equal(bg_audit_open(f.dir, BG_AUDIT_READ, &log), BG_OK);
+	/* audit.init (entry 0) is at the real time, before 2100 */
+	assert_int_equal(bg_audit_seek_time(log, "2100-01-01T00:05", &seq),
+	    BG_OK);
+	assert_int_equal(seq, 6);
+	assert_int_equal(bg_audit_seek_time(log, "2100-01-01T00:05:00.001Z",
+	    &seq), BG_OK);
+	assert_int_equal(seq, 7);
+	assert_int_equal(bg_audit_seek_time(log, "2099", &seq), BG_OK);
+	assert_int_equal(seq, 1);
+	assert_int_equal(bg_audit_seek_time(log, "2000", &seq), BG_OK);
+	assert_int_equal(seq, 0);
+	assert_int_equal(bg_audit_seek_time(log, "2101", &seq), BG_OK);
+	assert_int_equal(seq, 21);		/* all before: the size */
+	assert_int_equal(bg_audit_seek_time(log, NULL, &seq), BG_EINVAL);
+	bg_audit_close(&log);
+	cleanup(&f);
+}
+
 int
 main(void)
 {
@@ -1631,6 +1715,8 @@ main(void)
 		cmocka_unit_test(test_clock_far_ahead_once),
 		cmocka_unit_test(test_clock_small_steps),
 		cmocka_unit_test(test_clock_forged_times),
+		cmocka_unit_test(test_line_event),
+		cmocka_unit_test(test_seek_time),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
