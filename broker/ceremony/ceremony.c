@@ -52,6 +52,7 @@ bg_cer_begin(struct bg_cer *c, const char *dir, FILE *out,
 	c->o = *o;
 	if ((r = bg_state_open(&c->st, dir)) != BG_OK)
 		return r;
+	cer_fold_load(c);
 	/* vault.json and breakglass.json as the log last recorded them */
 	if ((r = bg_state_check_files(&c->st, checked, 2)) != BG_OK ||
 	    (r = bg_vault_load(&c->st, &c->v)) != BG_OK ||
@@ -61,6 +62,7 @@ bg_cer_begin(struct bg_cer *c, const char *dir, FILE *out,
 		bg_cer_end(c);
 		return r;
 	}
+	cer_fold_save(c);
 	c->now = (uint64_t)time(NULL);
 	return BG_OK;
 }
@@ -644,6 +646,12 @@ cer_items_met(struct bg_cer *c, const struct bg_rqfile *f,
 		}
 	}
 	return BG_OK;
+}
+
+int
+bg_cer_ledger(struct bg_cer *c, bg_ledger_t **l)
+{
+	return cer_ledger(c, l);
 }
 
 int

@@ -124,6 +124,19 @@ void bg_cer_end(struct bg_cer *c);
  */
 int bg_cer_settle(const char *dir);
 /*
+ * The ledger c holds (broker/ledger), brought up to the log's size: the
+ * snapshot's and the entries since, not a new read of the whole log.
+ * c's own: valid until bg_cer_end, not to be freed.
+ */
+int bg_cer_ledger(struct bg_cer *c, struct bg_ledger **l);
+/*
+ * vault verify's check of the snapshots anchored in the log (fold.c,
+ * docs/audit.md "Snapshots"): each state.snapshot entry's digest against
+ * the folds recomputed from the entries before it. One forged with the
+ * log's key is reported (report(ctx, what, problem)) and BG_ETAMPER.
+ */
+int bg_cer_fold_verify(const char *dir, bg_state_report_fn report, void *ctx);
+/*
  * What a client needs to touch for a command (kit.c): the vault as
  * vault.json has it with its items' commitments, the chain from genesis
  * and the log's size and root. bg_cer_remote() makes a ceremony of it in

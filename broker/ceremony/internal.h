@@ -122,6 +122,15 @@ int cer_items_met(struct bg_cer *c, const struct bg_rqfile *f,
  * frees it).
  */
 int cer_ledger(struct bg_cer *c, bg_ledger_t **l);
+/*
+ * The ledger's part of the log's snapshots (fold.c; the state module
+ * keeps and proves them, state.h): load starts c's ledger from the
+ * snapshot the state believed (else nothing: it reads the whole log);
+ * save, when one is due, gives the state the ledger for a new one.
+ * Neither fails a command: a snapshot only saves reading.
+ */
+void cer_fold_load(struct bg_cer *c);
+void cer_fold_save(struct bg_cer *c);
 
 /* =============================================== governance (govern.c) */
 

@@ -926,7 +926,7 @@ do_show(struct bg_cer *c, void *arg, struct change *ch)
 	(void)ch;
 	if ((r = bg_state_note(&c->st, &(struct bg_audit_event){ "vault.read",
 	    "", "", "", NULL })) != BG_OK ||
-	    (r = bg_ledger_read(c->st.log, &l)) != BG_OK)
+	    (r = bg_cer_ledger(c, &l)) != BG_OK)
 		return r;
 	printf("vault %s (format v2)\n", c->v->id_hex);
 	for (i = 0; i < c->v->naccounts; i++)
@@ -935,7 +935,6 @@ do_show(struct bg_cer *c, void *arg, struct change *ch)
 		printf("person %s%s, %zu token(s)\n", c->v->people[i].name,
 		    c->v->people[i].requester ? " (requester)" : "",
 		    c->v->people[i].ntokens);
-	bg_ledger_free(&l);
 	return BG_OK;
 }
 

@@ -78,6 +78,8 @@ cmd_verify(struct bg_cli *cli, int argc, char **argv)
 		return bg_cli_fail("cannot settle the vault", r);
 	if (r == BG_OK)
 		r = verify_vault(cli->state, &n);
+	if (r == BG_OK)
+		r = bg_cer_fold_verify(cli->state, say_problem, &n);
 	if (r == BG_OK) {
 		printf("ok: every state file matches what the audit log "
 		    "recorded\n");

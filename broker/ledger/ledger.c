@@ -424,6 +424,12 @@ on_entry(void *ctx, uint64_t seq, const char *line, size_t len)
 }
 
 uint64_t
+bg_ledger_size(const bg_ledger_t *l)
+{
+	return l->size;
+}
+
+uint64_t
 bg_ledger_chain(const bg_ledger_t *l, const char **head)
 {
 	*head = l->chain_head;
@@ -431,17 +437,28 @@ bg_ledger_chain(const bg_ledger_t *l, const char **head)
 }
 
 int
-bg_ledger_extend(bg_audit_t *log, bg_ledger_t *l)
+bg_ledger_extend_to(bg_audit_t *log, bg_ledger_t *l, uint64_t size)
 {
-	uint64_t size = bg_audit_size(log);
 	int r;
 
-	if (size < l->size)
+	if (size < l->size || size > bg_audit_size(log))
 		return BG_EINVAL;	/* another log, or one cut short */
 	if ((r = bg_audit_foreach(log, l->size, size, on_entry, l)) != BG_OK)
 		return r;
 	l->size = size;
 	return BG_OK;
+}
+
+int
+bg_ledger_extend(bg_audit_t *log, bg_ledger_t *l)
+{
+	return bg_ledger_extend_to(log, l, bg_audit_size(log));
+}
+
+int
+bg_ledger_new(bg_ledger_t **l)
+{
+	return (*l = calloc(1, sizeof(**l))) == NULL ? BG_ENOMEM : BG_OK;
 }
 
 int
@@ -451,8 +468,8 @@ bg_ledger_read(bg_audit_t *log, bg_ledger_t **out)
 	int r;
 
 	*out = NULL;
-	if ((l = calloc(1, sizeof(*l))) == NULL)
-		return BG_ENOMEM;
+	if ((r = bg_ledger_new(&l)) != BG_OK)
+		return r;
 	if ((r = bg_ledger_extend(log, l)) != BG_OK) {
 		bg_ledger_free(&l);
 		return r;
@@ -671,4 +688,289 @@ bg_ledger_approved(const bg_ledger_t *l, const char *id, const char *person)
 		    strcmp(bg_ledger_burned(l, &l->sh[i].s)->request, id) == 0)
 			return 1;
 	return 0;
+}
+
+/* ------------------------------------------------------------ snapshot */
+
+/* [account, item, version, slot] */
+static cJSON *
+slot_json(const struct bg_ledger_slot *s)
+{
+	cJSON *a = cJSON_CreateArray();
+
+	if (a == NULL || bg_json_add(a, NULL, cJSON_CreateString(s->account)) !=
+	    BG_OK || bg_json_add(a, NULL, cJSON_CreateString(s->item)) !=
+	    BG_OK || bg_json_add(a, NULL, cJSON_CreateNumber((double)
+	    s->version)) != BG_OK || bg_json_add(a, NULL,
+	    cJSON_CreateNumber((double)s->slot)) != BG_OK) {
+		cJSON_Delete(a);
+		return NULL;
+	}
+	return a;
+}
+
+static int
+slot_from(const cJSON *a, struct bg_ledger_slot *s)
+{
+	const cJSON *acct = cJSON_GetArrayItem(a, 0), *it = cJSON_GetArrayItem(
+	    a, 1), *v = cJSON_GetArrayItem(a, 2), *sl = cJSON_GetArrayItem(a, 3);
+
+	if (!cJSON_IsArray(a) || cJSON_GetArraySize(a) != 4 ||
+	    !cJSON_IsString(acct) || strlen(acct->valuestring) > BG_ACCOUNT_MAX ||
+	    !cJSON_IsString(it) || strlen(it->valuestring) > BG_NAME_MAX ||
+	    !whole(v, 0, (double)BG_JSON_INT_MAX) ||
+	    !whole(sl, 0, BG_SLOTS_MAX - 1))
+		return BG_EFORMAT;
+	memset(s, 0, sizeof(*s));
+	snprintf(s->account, sizeof(s->account), "%s", acct->valuestring);
+	snprintf(s->item, sizeof(s->item), "%s", it->valuestring);
+	s->version = (uint64_t)v->valuedouble;
+	s->slot = (uint32_t)sl->valuedouble;
+	return BG_OK;
+}
+
+/* A string of at most max bytes into dst. */
+static int
+str_from(const cJSON *j, char *dst, size_t max)
+{
+	if (!cJSON_IsString(j) || strlen(j->valuestring) > max)
+		return BG_EFORMAT;
+	memcpy(dst, j->valuestring, strlen(j->valuestring) + 1);
+	return BG_OK;
+}
+
+static int
+add_str(cJSON *a, const char *s)
+{
+	return bg_json_add(a, NULL, cJSON_CreateString(s));
+}
+
+static int
+add_num(cJSON *a, double v)
+{
+	return bg_json_add(a, NULL, cJSON_CreateNumber(v));
+}
+
+/* One request: [id, requester, expiry, closed, quorum, [slots]] */
+static cJSON *
+rq_json(const struct lrq *q)
+{
+	cJSON *a = cJSON_CreateArray(), *e = NULL;
+	size_t k;
+	int r = a == NULL ? BG_ENOMEM : BG_OK;
+
+	if (r == BG_OK && ((r = add_str(a, q->id)) != BG_OK ||
+	    (r = add_str(a, q->requester)) != BG_OK ||
+	    (r = add_num(a, (double)q->expiry)) != BG_OK ||
+	    (r = add_num(a, q->closed)) != BG_OK ||
+	    (r = add_num(a, q->quorum)) != BG_OK ||
+	    (r = bg_json_add(a, NULL, e = cJSON_CreateArray())) != BG_OK))
+		e = NULL;
+	for (k = 0; r == BG_OK && k < q->ne; k++)
+		r = bg_json_add(e, NULL, slot_json(&q->e[k]));
+	if (r != BG_OK) {
+		cJSON_Delete(a);
+		return NULL;
+	}
+	return a;
+}
+
+static int
+rq_from(bg_ledger_t *l, const cJSON *a)
+{
+	const cJSON *x, *e = cJSON_GetArrayItem(a, 5);
+	struct lrq *q;
+	int r;
+
+	if (!cJSON_IsArray(a) || cJSON_GetArraySize(a) != 6 ||
+	    !cJSON_IsArray(e) || cJSON_GetArraySize(e) > ENTRIES_MAX ||
+	    !whole(cJSON_GetArrayItem(a, 2), 0, (double)BG_TIME_MAX) ||
+	    !whole(cJSON_GetArrayItem(a, 3), 0, 1) ||
+	    !whole(cJSON_GetArrayItem(a, 4), 0, 1))
+		return BG_EFORMAT;
+	if ((q = grow(&l->rq, &l->nrq, &l->caprq, sizeof(*q))) == NULL)
+		return BG_ENOMEM;
+	if ((r = str_from(cJSON_GetArrayItem(a, 0), q->id, BG_REQUEST_ID_LEN)) !=
+	    BG_OK || find_rq(l, q->id) != NULL ||
+	    (r = str_from(cJSON_GetArrayItem(a, 1), q->requester,
+	    BG_NAME_MAX)) != BG_OK) {
+		l->nrq--;
+		return BG_EFORMAT;
+	}
+	q->expiry = (uint64_t)cJSON_GetArrayItem(a, 2)->valuedouble;
+	q->closed = (int)cJSON_GetArrayItem(a, 3)->valuedouble;
+	q->quorum = (int)cJSON_GetArrayItem(a, 4)->valuedouble;
+	cJSON_ArrayForEach(x, e)
+		if ((r = slot_from(x, &q->e[q->ne++])) != BG_OK)
+			return r;
+	return index_add(&l->rqi, l->nrq - 1, rq_hash(q->id), l->rq, rq_at);
+}
+
+/* Each kind of record as an array, by the ledger's own order. */
+static int
+records_json(const bg_ledger_t *l, cJSON *o)
+{
+	cJSON *rq, *burn, *sh, *ep, *ex, *a;
+	size_t i;
+	int r = BG_OK;
+
+	if (bg_json_add(o, "requests", rq = cJSON_CreateArray()) != BG_OK ||
+	    bg_json_add(o, "burns", burn = cJSON_CreateArray()) != BG_OK ||
+	    bg_json_add(o, "shares", sh = cJSON_CreateArray()) != BG_OK ||
+	    bg_json_add(o, "epochs", ep = cJSON_CreateArray()) != BG_OK ||
+	    bg_json_add(o, "exposed", ex = cJSON_CreateArray()) != BG_OK)
+		return BG_ENOMEM;
+	for (i = 0; r == BG_OK && i < l->nrq; i++)
+		r = bg_json_add(rq, NULL, rq_json(&l->rq[i]));
+	for (i = 0; r == BG_OK && i < l->nburn; i++)
+		if ((r = bg_json_add(burn, NULL, a = cJSON_CreateArray())) ==
+		    BG_OK && (r = bg_json_add(a, NULL, slot_json(
+		    &l->burn[i].s))) == BG_OK && (r = add_str(a,
+		    l->burn[i].request)) == BG_OK && (r = add_str(a,
+		    l->burn[i].person)) == BG_OK)
+			r = add_num(a, (double)l->burn[i].time);
+	for (i = 0; r == BG_OK && i < l->nsh; i++)
+		if ((r = bg_json_add(sh, NULL, a = cJSON_CreateArray())) ==
+		    BG_OK && (r = bg_json_add(a, NULL, slot_json(
+		    &l->sh[i].s))) == BG_OK && (r = add_str(a,
+		    l->sh[i].person)) == BG_OK)
+			r = add_str(a, l->sh[i].group);
+	for (i = 0; r == BG_OK && i < l->nep; i++)
+		if ((r = bg_json_add(ep, NULL, a = cJSON_CreateArray())) ==
+		    BG_OK && (r = bg_json_add(a, NULL, slot_json(
+		    &l->ep[i].s))) == BG_OK && (r = add_str(a,
+		    l->ep[i].group)) == BG_OK)
+			r = add_num(a, (double)l->ep[i].epoch);
+	for (i = 0; r == BG_OK && i < l->nexposed; i++)
+		r = bg_json_add(ex, NULL, slot_json(&l->exposed[i]));
+	return r;
+}
+
+int
+bg_ledger_to_json(const bg_ledger_t *l, cJSON **out)
+{
+	cJSON *o = cJSON_CreateObject();
+	int r = BG_ENOMEM;
+
+	if (o != NULL && cJSON_AddNumberToObject(o, "size", (double)l->size) &&
+	    cJSON_AddNumberToObject(o, "chain_n", (double)l->chain_n) &&
+	    cJSON_AddStringToObject(o, "chain_head", l->chain_head))
+		r = records_json(l, o);
+	if (r != BG_OK) {
+		cJSON_Delete(o);
+		o = NULL;
+	}
+	*out = o;
+	return r;
+}
+
+static int
+burn_from(bg_ledger_t *l, const cJSON *a)
+{
+	struct bg_ledger_burn *b;
+
+	if (!cJSON_IsArray(a) || cJSON_GetArraySize(a) != 4 ||
+	    !whole(cJSON_GetArrayItem(a, 3), 0, (double)BG_TIME_MAX) ||
+	    (b = grow(&l->burn, &l->nburn, &l->capburn, sizeof(*b))) == NULL)
+		return BG_EFORMAT;
+	if (slot_from(cJSON_GetArrayItem(a, 0), &b->s) != BG_OK ||
+	    bg_ledger_burned(l, &b->s) != NULL ||
+	    str_from(cJSON_GetArrayItem(a, 1), b->request,
+	    BG_REQUEST_ID_LEN) != BG_OK || str_from(cJSON_GetArrayItem(a, 2),
+	    b->person, BG_NAME_MAX) != BG_OK) {
+		l->nburn--;
+		return BG_EFORMAT;
+	}
+	b->time = (uint64_t)cJSON_GetArrayItem(a, 3)->valuedouble;
+	return index_add(&l->burni, l->nburn - 1, slot_hash(&b->s), l->burn,
+	    burn_at);
+}
+
+static int
+share_from(bg_ledger_t *l, const cJSON *a)
+{
+	struct lshare *x;
+
+	if (!cJSON_IsArray(a) || cJSON_GetArraySize(a) != 3 ||
+	    (x = grow(&l->sh, &l->nsh, &l->capsh, sizeof(*x))) == NULL)
+		return BG_EFORMAT;
+	return slot_from(cJSON_GetArrayItem(a, 0), &x->s) != BG_OK ||
+	    str_from(cJSON_GetArrayItem(a, 1), x->person, BG_NAME_MAX) !=
+	    BG_OK || str_from(cJSON_GetArrayItem(a, 2), x->group,
+	    BG_NAME_MAX) != BG_OK ? BG_EFORMAT : BG_OK;
+}
+
+static int
+epoch_from(bg_ledger_t *l, const cJSON *a)
+{
+	struct lepoch *p;
+
+	if (!cJSON_IsArray(a) || cJSON_GetArraySize(a) != 3 ||
+	    !whole(cJSON_GetArrayItem(a, 2), 2, (double)BG_JSON_INT_MAX) ||
+	    (p = grow(&l->ep, &l->nep, &l->capep, sizeof(*p))) == NULL)
+		return BG_EFORMAT;
+	p->epoch = (uint64_t)cJSON_GetArrayItem(a, 2)->valuedouble;
+	return slot_from(cJSON_GetArrayItem(a, 0), &p->s) != BG_OK ||
+	    str_from(cJSON_GetArrayItem(a, 1), p->group, BG_NAME_MAX) !=
+	    BG_OK ? BG_EFORMAT : BG_OK;
+}
+
+static int
+exposed_from(bg_ledger_t *l, const cJSON *a)
+{
+	struct bg_ledger_slot *x;
+
+	if ((x = grow(&l->exposed, &l->nexposed, &l->capexposed,
+	    sizeof(*x))) == NULL)
+		return BG_ENOMEM;
+	return slot_from(a, x);
+}
+
+static int
+each(bg_ledger_t *l, const cJSON *o, const char *key,
+    int (*fn)(bg_ledger_t *, const cJSON *))
+{
+	const cJSON *arr = cJSON_GetObjectItemCaseSensitive(o, key), *x;
+	int r;
+
+	if (!cJSON_IsArray(arr))
+		return BG_EFORMAT;
+	cJSON_ArrayForEach(x, arr)
+		if ((r = fn(l, x)) != BG_OK)
+			return r;
+	return BG_OK;
+}
+
+int
+bg_ledger_from_json(const cJSON *j, bg_ledger_t **out)
+{
+	static const char *const keys[] = { "size", "chain_n", "chain_head",
+	    "requests", "burns", "shares", "epochs", "exposed", NULL };
+	const cJSON *n = cJSON_GetObjectItemCaseSensitive(j, "chain_n");
+	const cJSON *h = cJSON_GetObjectItemCaseSensitive(j, "chain_head");
+	const cJSON *size = cJSON_GetObjectItemCaseSensitive(j, "size");
+	bg_ledger_t *l;
+	int r;
+
+	*out = NULL;
+	if (bg_json_only_keys(j, keys) != BG_OK ||
+	    !whole(size, 0, (double)BG_JSON_INT_MAX) ||
+	    !whole(n, 0, (double)BG_JSON_INT_MAX) || !cJSON_IsString(h) ||
+	    (strlen(h->valuestring) != 0 && strlen(h->valuestring) != 64))
+		return BG_EFORMAT;
+	if ((l = calloc(1, sizeof(*l))) == NULL)
+		return BG_ENOMEM;
+	l->size = (uint64_t)size->valuedouble;
+	l->chain_n = (uint64_t)n->valuedouble;
+	memcpy(l->chain_head, h->valuestring, strlen(h->valuestring) + 1);
+	if ((r = each(l, j, "requests", rq_from)) != BG_OK ||
+	    (r = each(l, j, "burns", burn_from)) != BG_OK ||
+	    (r = each(l, j, "shares", share_from)) != BG_OK ||
+	    (r = each(l, j, "epochs", epoch_from)) != BG_OK ||
+	    (r = each(l, j, "exposed", exposed_from)) != BG_OK) {
+		bg_ledger_free(&l);
+		return r == BG_ENOMEM ? r : BG_EFORMAT;
+	}
+	*out = l;
+	return BG_OK;
 }

@@ -47,6 +47,20 @@ int bg_ledger_read(bg_audit_t *log, bg_ledger_t **l);
  * gives equals a bg_ledger_read of the whole log.
  */
 int bg_ledger_extend(bg_audit_t *log, bg_ledger_t *l);
+/* The same up to entry size only; an empty ledger to start from. */
+int bg_ledger_extend_to(bg_audit_t *log, bg_ledger_t *l, uint64_t size);
+int bg_ledger_new(bg_ledger_t **l);
+/*
+ * The ledger as JSON, for a snapshot of it (broker/ceremony/fold.c):
+ * the entries it covers ("size") and every record in the order it was
+ * folded in, so that the same log always gives the same text; and back,
+ * strictly (BG_EFORMAT for anything else). A ledger read back folds
+ * later entries in with bg_ledger_extend as the one it was made from.
+ */
+int bg_ledger_to_json(const bg_ledger_t *l, cJSON **out);
+/* The entries l covers: 0..size-1. */
+uint64_t bg_ledger_size(const bg_ledger_t *l);
+int bg_ledger_from_json(const cJSON *j, bg_ledger_t **out);
 void bg_ledger_free(bg_ledger_t **l);
 
 /*

@@ -141,6 +141,8 @@ bg_state_open(struct bg_state *st, const char *dir)
 		return r;
 	if ((r = recover_pending(st)) != BG_OK)
 		bg_state_close(st);
+	else
+		bg_state_fold_load(st);
 	return r;
 }
 
@@ -150,9 +152,18 @@ void
 bg_state_close(struct bg_state *st)
 {
 	bg_audit_close(&st->log);
+	bg_state_fold_forget(st);
+}
+
+void
+bg_state_fold_forget(struct bg_state *st)
+{
 	recorded_free(st->rec);
 	st->rec = NULL;
 	st->rec_size = 0;
+	cJSON_Delete(st->fold_ledger);
+	st->fold_ledger = NULL;
+	st->fold_covers = 0;
 }
 
 static int
@@ -859,15 +870,25 @@ settle(struct bg_state *st, const char *name, const struct recorded *rec)
  * writes the log recorded and drops the others, so every file is again
  * the version the log last named.
  */
-/* Temp files of blobs (versions/) cut short by a crash. */
+/*
+ * Temp files cut short by a crash in the directories no log entry
+ * names: blobs (versions/) and derived snapshots (index/).
+ */
 static int
 sweep_blobs(const struct bg_state *st)
 {
+	static const char *const dirs[] = { "versions", "index", NULL };
 	char path[BG_PATH_MAX];
+	size_t i;
+	int r;
 
-	if (bg_path_join(path, sizeof(path), st->dir, "versions") != BG_OK)
-		return BG_ETOOBIG;
-	return bg_file_sweep_temps(path, NULL);
+	for (i = 0; dirs[i] != NULL; i++) {
+		if (bg_path_join(path, sizeof(path), st->dir, dirs[i]) != BG_OK)
+			return BG_ETOOBIG;
+		if ((r = bg_file_sweep_temps(path, NULL)) != BG_OK)
+			return r;
+	}
+	return BG_OK;
 }
 
 static int
@@ -918,11 +939,10 @@ recorded_free(struct recorded *rec)
 	free(rec);
 }
 
-/* Brings the writer's cache of recorded hashes up to the log's size. */
+/* Brings the writer's cache of recorded hashes up to entry size. */
 static int
-recorded_update(struct bg_state *st)
+recorded_update_to(struct bg_state *st, uint64_t size)
 {
-	uint64_t size = bg_audit_size(st->log);
 	int r;
 
 	if (st->rec == NULL) {
@@ -938,6 +958,74 @@ recorded_update(struct bg_state *st)
 		st->rec = NULL;
 		return r;
 	}
+	st->rec_size = size;
+	return BG_OK;
+}
+
+/* ... up to the log's size. */
+static int
+recorded_update(struct bg_state *st)
+{
+	return recorded_update_to(st, bg_audit_size(st->log));
+}
+
+int
+bg_state_recorded_json(struct bg_state *st, uint64_t size, cJSON **out)
+{
+	cJSON *arr, *pair;
+	size_t i;
+	int r;
+
+	*out = NULL;
+	if (st->log == NULL || size > bg_audit_size(st->log) ||
+	    (st->rec != NULL && st->rec_size > size))
+		return BG_EINVAL;
+	if ((r = recorded_update_to(st, size)) != BG_OK)
+		return r;
+	if ((arr = cJSON_CreateArray()) == NULL)
+		return BG_ENOMEM;
+	for (i = 0; i < st->rec->n; i++)
+		if ((pair = cJSON_CreateArray()) == NULL ||
+		    bg_json_add(arr, NULL, pair) != BG_OK ||
+		    bg_json_add(pair, NULL, cJSON_CreateString(
+		    st->rec->file[i])) != BG_OK ||
+		    bg_json_add(pair, NULL, cJSON_CreateString(
+		    st->rec->hash[i])) != BG_OK) {
+			cJSON_Delete(arr);
+			return BG_ENOMEM;
+		}
+	*out = arr;
+	return BG_OK;
+}
+
+int
+bg_state_recorded_seed(struct bg_state *st, const cJSON *arr, uint64_t size)
+{
+	struct recorded *rec;
+	const cJSON *pair, *f, *h;
+	int r = BG_OK;
+
+	if (st->log == NULL || st->rec != NULL || size > bg_audit_size(st->log)
+	    || !cJSON_IsArray(arr))
+		return BG_EINVAL;
+	if ((rec = calloc(1, sizeof(*rec))) == NULL)
+		return BG_ENOMEM;
+	cJSON_ArrayForEach(pair, arr) {
+		f = cJSON_GetArrayItem(pair, 0);
+		h = cJSON_GetArrayItem(pair, 1);
+		if (!cJSON_IsArray(pair) || cJSON_GetArraySize(pair) != 2 ||
+		    !cJSON_IsString(f) || !cJSON_IsString(h) ||
+		    (r = recorded_set(rec, f->valuestring, h->valuestring)) !=
+		    BG_OK) {
+			r = r != BG_OK ? r : BG_EFORMAT;
+			break;
+		}
+	}
+	if (r != BG_OK) {
+		recorded_free(rec);
+		return r;
+	}
+	st->rec = rec;
 	st->rec_size = size;
 	return BG_OK;
 }

@@ -11,6 +11,8 @@ copy, as processes of the shipped binary (CPU = user + sys of the child,
 median of the runs; peak memory = the child's max RSS):
 
   status, vault show, approve (alice's software token, once per size),
+  one whole ceremony (rita's request, alice's and bob's approvals,
+  rita's release: the CPU of the four commands summed),
   audit show --event alert.test (a rare event) against grep -c of the
   same pattern on the same file (the baseline, in the same run), and
   audit show --since <the last entry's time> (the last moments only).
@@ -31,6 +33,7 @@ Full run (a RelWithDebInfo build without sanitizers, about 3 minutes):
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -150,6 +153,26 @@ def run(binary, vfido, pre, fill, d, sizes, runs, mode):
         if p.returncode != 0:
             bad.append("%d: approve: %s" % (n, p.stderr))
         row["approve"] = (cpu, peak)
+        # one whole ceremony: request, the two approvals, release
+        total, _, peak, p = timed([binary, "--state", st, "request",
+                                   ACCOUNT, "--reason", "bench", "--items",
+                                   "root-password", "--as", "rita"],
+                                  v.env(clock=False))
+        new = re.findall(r"^request ([0-9a-f]{32}) opened", p.stdout, re.M)
+        if p.returncode != 0 or not new:
+            bad.append("%d: request: %s" % (n, p.stderr))
+        else:
+            steps = [["approve", new[0], "--as", "alice"],
+                     ["approve", new[0], "--as", "bob"],
+                     ["release", new[0], "--as", "rita"]]
+            for a in steps:
+                cpu, _, pk, p = timed([binary, "--state", st] + a,
+                                      v.env(clock=False))
+                total += cpu
+                peak = max(peak, pk)
+                if p.returncode != 0:
+                    bad.append("%d: %s: %s" % (n, a[0], p.stderr))
+        row["ceremony"] = (total, peak)
         rows.append(row)
         shutil.rmtree(st, ignore_errors=True)
     report(rows)
@@ -159,8 +182,8 @@ def run(binary, vfido, pre, fill, d, sizes, runs, mode):
 
 
 def report(rows):
-    cols = ["status", "vault show", "approve", "show --event", "grep -c",
-            "show --since"]
+    cols = ["status", "vault show", "approve", "ceremony", "show --event",
+            "grep -c", "show --since"]
     print("CPU per command (ms, median), and x the first size's figure:")
     print("%10s" % "entries" + "".join("%22s" % c for c in cols))
     first = rows[0]

@@ -19,8 +19,13 @@
 # Last, a command awaiting a person (erin's PIN, a typed password) holds
 # no lock: another command runs meanwhile and the first then finishes.
 #
+# With BENCH_FILL, the log is then grown past BG_STATE_FOLD_EVERY entries and
+# `status` is killed at each call of the snapshot it anchors and writes
+# (STATE/index/fold, docs/audit.md "Snapshots"): the same checks hold,
+# vault verify's check of anchored snapshots among them.
+#
 # usage: test_crash_points.sh BREAKGLASS BG_VFIDO BG_VYK LIBBGVFIDO
-#            LIBBGVYK [asan|plain]
+#            LIBBGVYK [asan|plain] [BENCH_FILL]
 set -u
 
 if [ $# -lt 5 ]; then
@@ -34,6 +39,7 @@ vyk=$3
 pre_fido=$4
 pre_yk=$5
 mode=${6:-plain}
+fill=${7:-}
 
 . "${BASH_SOURCE%/*}/lib.sh"
 # LeakSanitizer cannot run under ptrace (it aborts the traced command);
@@ -187,6 +193,12 @@ points "approve (meets the quorum)" /dev/null approve "$id" --as bob
 points "deny" /dev/null deny "$id" --as carol --reason "crash drill"
 must bgrun approve "$id" --as bob
 points "release" /dev/null release "$id" --as rita
+if [ -n "$fill" ]; then
+	"$fill" "$state" 2100 || bad "bench_fill grows the log"
+	points "status (anchoring a snapshot)" /dev/null status
+	bgrun status
+	check "... run whole, it anchors one" test -s "$state/index/fold"
+fi
 # ------------------------------------------------ what a dump would hold
 # The release run under gdb and dumped (gcore) twice: as it writes the
 # password to the terminal, and as it exits. The password is in its
