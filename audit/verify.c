@@ -229,22 +229,98 @@ leaf_run(void *arg)
 	return NULL;
 }
 
+/*
+ * The second core's worker, started once for the whole run: each batch
+ * hands it half the lines and waits for it (a thread per batch cost a
+ * clone and a join every VERIFY_BATCH lines).
+ */
+struct worker {
+	pthread_t t;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct leaf_job *job;	/* the half it hashes, while busy */
+	int busy, quit, started;
+};
+
+static void *
+worker_main(void *arg)
+{
+	struct worker *w = arg;
+	struct leaf_job *j;
+
+	pthread_mutex_lock(&w->mu);
+	for (;;) {
+		while (!w->busy && !w->quit)
+			pthread_cond_wait(&w->cv, &w->mu);
+		if (!w->busy)
+			break;
+		j = w->job;
+		pthread_mutex_unlock(&w->mu);
+		leaf_run(j);
+		pthread_mutex_lock(&w->mu);
+		w->busy = 0;
+		pthread_cond_broadcast(&w->cv);
+	}
+	pthread_mutex_unlock(&w->mu);
+	return NULL;
+}
+
+static void
+worker_start(struct worker *w)
+{
+	memset(w, 0, sizeof(*w));
+	if (pthread_mutex_init(&w->mu, NULL) != 0)
+		return;
+	if (pthread_cond_init(&w->cv, NULL) != 0) {
+		pthread_mutex_destroy(&w->mu);
+		return;
+	}
+	w->started = pthread_create(&w->t, NULL, worker_main, w) == 0;
+	if (!w->started) {
+		pthread_cond_destroy(&w->cv);
+		pthread_mutex_destroy(&w->mu);
+	}
+}
+
+static void
+worker_stop(struct worker *w)
+{
+	if (!w->started)
+		return;
+	pthread_mutex_lock(&w->mu);
+	w->quit = 1;
+	pthread_cond_broadcast(&w->cv);
+	pthread_mutex_unlock(&w->mu);
+	pthread_join(w->t, NULL);
+	pthread_cond_destroy(&w->cv);
+	pthread_mutex_destroy(&w->mu);
+}
+
 static int
-hash_leaves(const struct bg_line *lines, uint8_t (*leaf)[BG_HASH_LEN],
-    size_t n)
+hash_leaves(struct worker *w, const struct bg_line *lines,
+    uint8_t (*leaf)[BG_HASH_LEN], size_t n)
 {
 	struct leaf_job a = { lines, leaf, n / 2, BG_OK };
 	struct leaf_job b = { lines + n / 2, leaf + n / 2, n - n / 2, BG_OK };
-	pthread_t t;
-	int spawned = n >= 256 && pthread_create(&t, NULL, leaf_run, &b) == 0;
+	int two = w->started && n >= 256;
 
-	if (!spawned) {
+	if (!two) {
 		a.n = n;
 		b.n = 0;
+	} else {
+		pthread_mutex_lock(&w->mu);
+		w->job = &b;
+		w->busy = 1;
+		pthread_cond_broadcast(&w->cv);
+		pthread_mutex_unlock(&w->mu);
 	}
 	leaf_run(&a);
-	if (spawned)
-		pthread_join(t, NULL);
+	if (two) {
+		pthread_mutex_lock(&w->mu);
+		while (w->busy)
+			pthread_cond_wait(&w->cv, &w->mu);
+		pthread_mutex_unlock(&w->mu);
+	}
 	return a.r != BG_OK ? a.r : b.r;
 }
 
@@ -254,13 +330,14 @@ struct batch {
 };
 
 static int
-check_batch(struct vstate *v, struct batch *b, size_t k, uint64_t *lines)
+check_batch(struct vstate *v, struct worker *w, struct batch *b, size_t k,
+    uint64_t *lines)
 {
 	size_t j, m = *lines >= v->n ? 0 : (size_t)(v->n - *lines < k ?
 	    v->n - *lines : k);
 	int r;
 
-	if ((r = hash_leaves(b->line, b->leaf, m)) != BG_OK)
+	if ((r = hash_leaves(w, b->line, b->leaf, m)) != BG_OK)
 		return r;
 	for (j = 0; j < k; j++, ++*lines) {
 		if (j < m && (r = check_line(v, *lines, b->line[j].p,
@@ -276,6 +353,7 @@ static int
 scan(struct vstate *v, uint64_t *lines, size_t *partial)
 {
 	struct bg_lines lr;
+	struct worker w;
 	struct batch *b;
 	size_t k;
 	int r;
@@ -287,9 +365,11 @@ scan(struct vstate *v, uint64_t *lines, size_t *partial)
 		free(b);
 		return r;
 	}
+	worker_start(&w);
 	while ((r = bg_lines_batch(&lr, b->line, VERIFY_BATCH, &k)) == 1 &&
-	    (r = check_batch(v, b, k, lines)) == BG_OK)
+	    (r = check_batch(v, &w, b, k, lines)) == BG_OK)
 		;
+	worker_stop(&w);
 	if (r == BG_ETOOBIG)
 		r = fail(v, BG_ETAMPER, 1, *lines, "entry is longer than any "
 		    "entry can be (missing line break)");
