@@ -149,6 +149,13 @@ int bg_audit_foreach(bg_audit_t *log, uint64_t first, uint64_t last,
  */
 int bg_audit_seek_time(bg_audit_t *log, const char *t, uint64_t *seq);
 
+/*
+ * Entry seq's line (without its '\n'), NUL-terminated in a fresh buffer
+ * the caller frees; BG_ENOENT when the log has no such entry.
+ */
+int bg_audit_entry_at(bg_audit_t *log, uint64_t seq, char **line,
+    size_t *len);
+
 /* A parsed entry, for readers (show, tests). Strings point into json. */
 struct bg_audit_entry {
 	cJSON *json;		/* owner of all fields below */

@@ -244,6 +244,45 @@ bg_audit_foreach(bg_audit_t *log, uint64_t first, uint64_t last,
 	return r;
 }
 
+struct copy {
+	char *line;
+	size_t len;
+};
+
+static int
+copy_line(void *ctx, uint64_t seq, const char *line, size_t len)
+{
+	struct copy *c = ctx;
+
+	(void)seq;
+	if ((c->line = malloc(len + 1)) == NULL)
+		return BG_ENOMEM;
+	memcpy(c->line, line, len);
+	c->line[len] = '\0';
+	c->len = len;
+	return BG_OK;
+}
+
+int
+bg_audit_entry_at(bg_audit_t *log, uint64_t seq, char **line, size_t *len)
+{
+	struct copy c = { NULL, 0 };
+	int r;
+
+	*line = NULL;
+	if (log == NULL || seq >= log->size)
+		return log == NULL ? BG_EINVAL : BG_ENOENT;
+	if ((r = bg_audit_foreach(log, seq, seq + 1, copy_line, &c)) != BG_OK) {
+		free(c.line);
+		return r;
+	}
+	if (c.line == NULL)
+		return BG_EINTERNAL;
+	*line = c.line;
+	*len = c.len;
+	return BG_OK;
+}
+
 /* The time of entry seq, its line read through the offset index. */
 static int
 time_at(bg_audit_t *log, uint64_t seq, char t[BG_TIME_LEN + 1])

@@ -144,25 +144,6 @@ bg_alert_spool(const char *state_dir, bg_audit_t *log, const char *entry,
 
 /* --------------------------------------------------------- audit entries */
 
-struct line_copy {
-	char *line;
-	size_t len;
-};
-
-static int
-copy_line(void *ctx, uint64_t seq, const char *line, size_t len)
-{
-	struct line_copy *c = ctx;
-
-	(void)seq;
-	if ((c->line = malloc(len + 1)) == NULL)
-		return BG_ENOMEM;
-	memcpy(c->line, line, len);
-	c->line[len] = '\0';
-	c->len = len;
-	return BG_OK;
-}
-
 /*
  * Appends ev and spools its alerts (spool_now()). *key (may be NULL,
  * BG_ALERT_KEY_MAX bytes) gets the idempotency key.
@@ -171,26 +152,21 @@ static int
 append_and_spool(const char *state_dir, const struct bg_alert_config *cfg,
     bg_audit_t *log, const struct bg_audit_event *ev, char *key)
 {
-	struct line_copy c = { NULL, 0 };
-	char *cp = NULL, origin[ORIGIN_MAX + 1];
-	size_t cp_len = 0;
+	char *line = NULL, *cp = NULL, origin[ORIGIN_MAX + 1];
+	size_t cp_len = 0, len;
 	uint64_t seq;
 	int r;
 
 	if ((r = bg_audit_append(log, ev, &seq)) != BG_OK ||
-	    (r = bg_audit_foreach(log, seq, seq + 1, copy_line, &c)) != BG_OK ||
+	    (r = bg_audit_entry_at(log, seq, &line, &len)) != BG_OK ||
 	    (r = bg_audit_checkpoint(log, &cp, &cp_len)) != BG_OK)
 		goto out;
-	if (c.line == NULL) {
-		r = BG_EINTERNAL;
-		goto out;
-	}
 	r = spool_now(state_dir, cfg, log);
 	if (r == BG_OK && key != NULL &&
 	    (r = checkpoint_origin(cp, cp_len, origin, sizeof(origin))) == BG_OK)
 		snprintf(key, BG_ALERT_KEY_MAX, "%s/%" PRIu64, origin, seq);
 out:
-	free(c.line);
+	free(line);
 	free(cp);
 	return r;
 }

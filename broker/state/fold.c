@@ -45,25 +45,6 @@ digest_hex(const char *text, size_t len, char hex[65])
 	return bg_hex_encode(h, 32, hex, 65);
 }
 
-struct line {
-	char *text;
-	size_t len;
-};
-
-static int
-copy_line(void *ctx, uint64_t seq, const char *line, size_t len)
-{
-	struct line *a = ctx;
-
-	(void)seq;
-	if ((a->text = malloc(len + 1)) == NULL)
-		return BG_ENOMEM;
-	memcpy(a->text, line, len);
-	a->text[len] = '\0';
-	a->len = len;
-	return 1;
-}
-
 /* The anchor entry's covers and digest (BG_ENOENT: not an anchor). */
 static int
 anchor_fields(const struct bg_audit_entry *e, uint64_t *covers,
@@ -85,18 +66,18 @@ anchor_fields(const struct bg_audit_entry *e, uint64_t *covers,
 static int
 anchored(struct bg_state *st, uint64_t seq, uint64_t n, const char *hex)
 {
-	struct line a = { NULL, 0 };
 	struct bg_audit_entry e;
 	struct bg_audit_proof *p = NULL;
 	const char *d = NULL;
+	char *line = NULL;
 	uint64_t covers = 0;
 	uint8_t leaf[32];
+	size_t len = 0;
 	int r;
 
-	if (seq < n || seq >= bg_audit_size(st->log) ||
-	    bg_audit_foreach(st->log, seq, seq + 1, copy_line, &a) != 1)
+	if (seq < n || bg_audit_entry_at(st->log, seq, &line, &len) != BG_OK)
 		r = BG_ENOENT;
-	else if ((r = bg_audit_entry_parse(a.text, a.len, &e)) == BG_OK) {
+	else if ((r = bg_audit_entry_parse(line, len, &e)) == BG_OK) {
 		if (anchor_fields(&e, &covers, &d) != BG_OK || covers != n ||
 		    strcmp(d, hex) != 0)
 			r = BG_ETAMPER;
@@ -105,11 +86,11 @@ anchored(struct bg_state *st, uint64_t seq, uint64_t n, const char *hex)
 	if (r == BG_OK && (p = malloc(sizeof(*p))) == NULL)
 		r = BG_ENOMEM;
 	if (r == BG_OK && (r = bg_audit_prove(st->log, seq, 0, p)) == BG_OK &&
-	    (r = bg_audit_leaf_hash(a.text, a.len, leaf)) == BG_OK &&
+	    (r = bg_audit_leaf_hash(line, len, leaf)) == BG_OK &&
 	    bg_ct_memcmp(leaf, p->leaf, 32) != 0)
 		r = BG_ETAMPER;
 	free(p);
-	free(a.text);
+	free(line);
 	return r;
 }
 

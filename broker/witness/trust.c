@@ -122,7 +122,7 @@ static int
 count_fresh(const char *note, size_t len, const struct bg_witness_trust *t,
     int64_t now, size_t *fresh, char *why, size_t whysz)
 {
-	uint64_t when;
+	uint64_t when, unow = now < 0 ? 0 : (uint64_t)now;
 	size_t i;
 	int r;
 
@@ -144,14 +144,15 @@ count_fresh(const char *note, size_t len, const struct bg_witness_trust *t,
 		}
 		if (r != BG_OK)
 			return r;
-		if ((int64_t)when + t->max_age >= now &&
-		    (int64_t)when <= now + BG_WITNESS_CLOCK_SLACK)
+		/* unsigned throughout: a witness's time is any 64 bits */
+		if (when <= unow + BG_WITNESS_CLOCK_SLACK && (when >= unow ||
+		    unow - when <= (uint64_t)t->max_age))
 			(*fresh)++;
-		else if (why[0] == '\0' || (int64_t)when < now)
+		else if (why[0] == '\0' || when < unow)
 			snprintf(why, whysz, "%s cosigned it at %" PRIu64
-			    ", %" PRId64 " s from now (breakglass.conf's "
-			    "witness_max_age is %ld s)", t->key[i].name, when,
-			    (int64_t)when - now, t->max_age);
+			    " and the client's clock reads %" PRIu64 " "
+			    "(breakglass.conf's witness_max_age is %ld s)",
+			    t->key[i].name, when, unow, t->max_age);
 	}
 	return BG_OK;
 }

@@ -250,6 +250,13 @@ test_freshness(void **state)
 	k = kit2(f, 0, NOW + 3600, 1, NOW);
 	assert_int_equal(check(f, k), BG_EPERM);
 	cJSON_Delete(k);
+	/* times at the ends of 64 bits (no overflow in the comparison) */
+	k = kit2(f, 0, UINT64_MAX - 5, 1, (uint64_t)INT64_MAX + 1);
+	assert_int_equal(check(f, k), BG_EPERM);
+	cJSON_Delete(k);
+	k = kit2(f, 0, 1, 1, NOW);
+	assert_int_equal(check(f, k), BG_EPERM);
+	cJSON_Delete(k);
 }
 
 static void
