@@ -156,6 +156,26 @@ int bg_audit_seek_time(bg_audit_t *log, const char *t, uint64_t *seq);
 int bg_audit_entry_at(bg_audit_t *log, uint64_t seq, char **line,
     size_t *len);
 
+/*
+ * A Merkle frontier (RFC 9162 tree of entry lines): the roots of the
+ * perfect subtrees of the first size leaves, enough to add lines and
+ * compute the root. hash[level] counts where bit level of size is set.
+ * For readers that must show that the lines they read are the log's
+ * signed ones (broker/state/fold.c): fold and hash the same bytes, then
+ * compare the root with bg_audit_signed_root.
+ */
+struct bg_audit_frontier {
+	uint64_t size;
+	uint8_t hash[64][32];
+};
+void bg_audit_frontier_init(struct bg_audit_frontier *f);
+int bg_audit_frontier_add(struct bg_audit_frontier *f, const char *line,
+    size_t len);
+int bg_audit_frontier_root(const struct bg_audit_frontier *f,
+    uint8_t root[32]);
+/* The root the signed checkpoint names, for the log's current size. */
+void bg_audit_signed_root(const bg_audit_t *log, uint8_t root[32]);
+
 /* A parsed entry, for readers (show, tests). Strings point into json. */
 struct bg_audit_entry {
 	cJSON *json;		/* owner of all fields below */

@@ -283,6 +283,47 @@ bg_audit_entry_at(bg_audit_t *log, uint64_t seq, char **line, size_t *len)
 	return BG_OK;
 }
 
+/* The frontier is the merkle stream under a name of audit.h's. */
+_Static_assert(sizeof(struct bg_audit_frontier) ==
+    sizeof(struct bg_merkle_stream), "frontier and stream differ");
+
+void
+bg_audit_frontier_init(struct bg_audit_frontier *f)
+{
+	memset(f, 0, sizeof(*f));
+}
+
+int
+bg_audit_frontier_add(struct bg_audit_frontier *f, const char *line,
+    size_t len)
+{
+	struct bg_merkle_stream s;
+	uint8_t leaf[BG_HASH_LEN];
+	int r;
+
+	if ((r = bg_merkle_leaf_hash(line, len, leaf)) != BG_OK)
+		return r;
+	memcpy(&s, f, sizeof(s));
+	if ((r = bg_merkle_stream_add(&s, leaf, NULL, NULL)) == BG_OK)
+		memcpy(f, &s, sizeof(s));
+	return r;
+}
+
+int
+bg_audit_frontier_root(const struct bg_audit_frontier *f, uint8_t root[32])
+{
+	struct bg_merkle_stream s;
+
+	memcpy(&s, f, sizeof(s));
+	return bg_merkle_stream_root(&s, root);
+}
+
+void
+bg_audit_signed_root(const bg_audit_t *log, uint8_t root[32])
+{
+	memcpy(root, log->root, BG_HASH_LEN);
+}
+
 /* The time of entry seq, its line read through the offset index. */
 static int
 time_at(bg_audit_t *log, uint64_t seq, char t[BG_TIME_LEN + 1])

@@ -437,22 +437,30 @@ bg_ledger_chain(const bg_ledger_t *l, const char **head)
 }
 
 int
-bg_ledger_extend_to(bg_audit_t *log, bg_ledger_t *l, uint64_t size)
+bg_ledger_fold_line(bg_ledger_t *l, uint64_t seq, const char *line,
+    size_t len)
 {
 	int r;
 
-	if (size < l->size || size > bg_audit_size(log))
-		return BG_EINVAL;	/* another log, or one cut short */
-	if ((r = bg_audit_foreach(log, l->size, size, on_entry, l)) != BG_OK)
-		return r;
-	l->size = size;
-	return BG_OK;
+	if (seq != l->size)
+		return BG_EINVAL;	/* lines in order, none skipped */
+	if ((r = on_entry(l, seq, line, len)) == BG_OK)
+		l->size = seq + 1;
+	return r;
 }
 
 int
 bg_ledger_extend(bg_audit_t *log, bg_ledger_t *l)
 {
-	return bg_ledger_extend_to(log, l, bg_audit_size(log));
+	uint64_t size = bg_audit_size(log);
+	int r;
+
+	if (size < l->size)
+		return BG_EINVAL;	/* another log, or one cut short */
+	if ((r = bg_audit_foreach(log, l->size, size, on_entry, l)) != BG_OK)
+		return r;
+	l->size = size;
+	return BG_OK;
 }
 
 int

@@ -47,9 +47,11 @@ int bg_ledger_read(bg_audit_t *log, bg_ledger_t **l);
  * gives equals a bg_ledger_read of the whole log.
  */
 int bg_ledger_extend(bg_audit_t *log, bg_ledger_t *l);
-/* The same up to entry size only; an empty ledger to start from. */
-int bg_ledger_extend_to(bg_audit_t *log, bg_ledger_t *l, uint64_t size);
+/* An empty ledger, to fold lines into. */
 int bg_ledger_new(bg_ledger_t **l);
+/* Folds in entry seq's line, which must be the next one (l's size). */
+int bg_ledger_fold_line(bg_ledger_t *l, uint64_t seq, const char *line,
+    size_t len);
 /*
  * The ledger as JSON, for a snapshot of it (broker/ceremony/fold.c):
  * the entries it covers ("size") and every record in the order it was

@@ -14,6 +14,7 @@
 #include "common/common.h"
 #include "broker/alerts/alerts.h"
 #include "broker/state/state.h"
+#include "broker/state/internal.h"
 
 static const char *const state_files[] = { "vault.json", "breakglass.json",
     NULL };
@@ -161,8 +162,8 @@ bg_state_fold_forget(struct bg_state *st)
 	recorded_free(st->rec);
 	st->rec = NULL;
 	st->rec_size = 0;
-	cJSON_Delete(st->fold_ledger);
-	st->fold_ledger = NULL;
+	cJSON_Delete(st->fold_json);
+	st->fold_json = NULL;
 	st->fold_covers = 0;
 }
 
@@ -939,10 +940,11 @@ recorded_free(struct recorded *rec)
 	free(rec);
 }
 
-/* Brings the writer's cache of recorded hashes up to entry size. */
+/* Brings the writer's cache of recorded hashes up to the log's size. */
 static int
-recorded_update_to(struct bg_state *st, uint64_t size)
+recorded_update(struct bg_state *st)
 {
+	uint64_t size = bg_audit_size(st->log);
 	int r;
 
 	if (st->rec == NULL) {
@@ -962,35 +964,21 @@ recorded_update_to(struct bg_state *st, uint64_t size)
 	return BG_OK;
 }
 
-/* ... up to the log's size. */
-static int
-recorded_update(struct bg_state *st)
-{
-	return recorded_update_to(st, bg_audit_size(st->log));
-}
-
 int
-bg_state_recorded_json(struct bg_state *st, uint64_t size, cJSON **out)
+bg_state_recorded_to_json(const struct bg_state_recorded *rec, cJSON **out)
 {
 	cJSON *arr, *pair;
 	size_t i;
-	int r;
 
 	*out = NULL;
-	if (st->log == NULL || size > bg_audit_size(st->log) ||
-	    (st->rec != NULL && st->rec_size > size))
-		return BG_EINVAL;
-	if ((r = recorded_update_to(st, size)) != BG_OK)
-		return r;
 	if ((arr = cJSON_CreateArray()) == NULL)
 		return BG_ENOMEM;
-	for (i = 0; i < st->rec->n; i++)
+	for (i = 0; rec != NULL && i < rec->n; i++)
 		if ((pair = cJSON_CreateArray()) == NULL ||
 		    bg_json_add(arr, NULL, pair) != BG_OK ||
-		    bg_json_add(pair, NULL, cJSON_CreateString(
-		    st->rec->file[i])) != BG_OK ||
-		    bg_json_add(pair, NULL, cJSON_CreateString(
-		    st->rec->hash[i])) != BG_OK) {
+		    bg_json_add(pair, NULL, cJSON_CreateString(rec->file[i])) !=
+		    BG_OK || bg_json_add(pair, NULL, cJSON_CreateString(
+		    rec->hash[i])) != BG_OK) {
 			cJSON_Delete(arr);
 			return BG_ENOMEM;
 		}
@@ -999,15 +987,15 @@ bg_state_recorded_json(struct bg_state *st, uint64_t size, cJSON **out)
 }
 
 int
-bg_state_recorded_seed(struct bg_state *st, const cJSON *arr, uint64_t size)
+bg_state_recorded_from_json(const cJSON *arr, struct bg_state_recorded **out)
 {
 	struct recorded *rec;
 	const cJSON *pair, *f, *h;
 	int r = BG_OK;
 
-	if (st->log == NULL || st->rec != NULL || size > bg_audit_size(st->log)
-	    || !cJSON_IsArray(arr))
-		return BG_EINVAL;
+	*out = NULL;
+	if (arr != NULL && !cJSON_IsArray(arr))
+		return BG_EFORMAT;
 	if ((rec = calloc(1, sizeof(*rec))) == NULL)
 		return BG_ENOMEM;
 	cJSON_ArrayForEach(pair, arr) {
@@ -1025,6 +1013,34 @@ bg_state_recorded_seed(struct bg_state *st, const cJSON *arr, uint64_t size)
 		recorded_free(rec);
 		return r;
 	}
+	*out = rec;
+	return BG_OK;
+}
+
+int
+bg_state_recorded_line(struct bg_state_recorded *rec, uint64_t seq,
+    const char *line, size_t len)
+{
+	return collect(rec, seq, line, len);
+}
+
+void
+bg_state_recorded_free(struct bg_state_recorded *rec)
+{
+	recorded_free(rec);
+}
+
+int
+bg_state_recorded_seed(struct bg_state *st, const cJSON *arr, uint64_t size)
+{
+	struct recorded *rec;
+	int r;
+
+	if (st->log == NULL || st->rec != NULL || size > bg_audit_size(st->log)
+	    || !cJSON_IsArray(arr))
+		return BG_EINVAL;
+	if ((r = bg_state_recorded_from_json(arr, &rec)) != BG_OK)
+		return r;
 	st->rec = rec;
 	st->rec_size = size;
 	return BG_OK;

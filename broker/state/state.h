@@ -25,9 +25,9 @@ struct bg_state {
 	/* the hashes the log records per file, read up to rec_size */
 	struct bg_state_recorded *rec;
 	uint64_t rec_size;
-	/* the snapshot believed at open (fold.c): its size, its ledger */
+	/* the snapshot believed at open (fold.c): its size, its text */
 	uint64_t fold_covers;
-	cJSON *fold_ledger;
+	cJSON *fold_json;
 };
 
 /*
@@ -129,62 +129,59 @@ int bg_state_check_file(struct bg_state *st, const char *name);
 int bg_state_check_files(struct bg_state *st, const char *const *names,
     size_t n);
 
-/*
- * The writer's record of the last hash the log named for each state file
- * (what bg_state_check_files compares with), brought up to entry size
- * (at most the log's; BG_EINVAL when it covers more already):
- * [[file, sha256 hex], ...] in the order the files were first named.
- * For a snapshot of it (broker/ceremony/fold.c).
- */
-int bg_state_recorded_json(struct bg_state *st, uint64_t size, cJSON **out);
-/*
- * Starts that record from such a snapshot, covering entries 0..size-1,
- * instead of from an empty one: later checks read only the entries
- * after. Only on a state just opened (BG_EINVAL otherwise); BG_EFORMAT
- * for a snapshot not in that shape (nothing is kept).
- */
-int bg_state_recorded_seed(struct bg_state *st, const cJSON *arr,
-    uint64_t size);
-
 /* ----------------------------------------------------------- snapshots */
 
 /*
  * Snapshots of the log's folds (fold.c, docs/audit.md "Snapshots"):
- * the recorded hashes above and the ledger (broker/ledger: opaque JSON
- * here), in STATE/index/fold, each anchored by a BG_STATE_SNAPSHOT entry
- * naming its digest.
+ * the recorded hashes above and the ledger (broker/ledger gives its part:
+ * opaque here), in STATE/index/fold, each anchored by a BG_STATE_SNAPSHOT
+ * entry naming its digest.
  *
  * bg_state_open calls bg_state_fold_load: when the file's anchor entry
  * names its digest and is proved in the tree the checkpoint signs, the
  * recorded hashes start from it (later checks read only the entries
- * after fold_covers) and its ledger is kept for the ledger's reader
+ * after fold_covers) and its ledger is there for the ledger's reader
  * (bg_state_fold_ledger: NULL when none was believed). Anything else is
  * not believed, silently: the folds read the whole log.
  *
  * bg_state_fold_due: the log has grown BG_STATE_FOLD_EVERY entries past
- * the snapshot believed. bg_state_fold_save(ledger): the ledger's JSON
- * covering the whole log now; appends the anchor, then replaces the
- * file (a crash between leaves the older snapshot, still true). Never
- * fails a command: a snapshot only saves reading.
+ * the snapshot believed. bg_state_fold_save folds the entries since
+ * that snapshot (or all) afresh, hashing the lines it folds into the
+ * snapshot's Merkle frontier; unless the root is the signed one, it
+ * anchors nothing. Then it appends the anchor and replaces the file.
+ * Never fails a command: a snapshot only saves reading.
  */
 #define BG_STATE_SNAPSHOT "state.snapshot"
 #define BG_STATE_FOLD_EVERY 2048
+/* The ledger's part of a snapshot: a fold fed each line, then printed. */
+struct bg_state_fold_part {
+	void *ctx;
+	int (*line)(void *ctx, uint64_t seq, const char *line, size_t len);
+	int (*json)(void *ctx, cJSON **out);
+};
 void bg_state_fold_load(struct bg_state *st);
 /* Drops what the snapshot gave: the folds read the whole log again. */
 void bg_state_fold_forget(struct bg_state *st);
 const cJSON *bg_state_fold_ledger(const struct bg_state *st,
     uint64_t *covers);
 int bg_state_fold_due(const struct bg_state *st);
-void bg_state_fold_save(struct bg_state *st, cJSON *ledger);
+/* part's fold must start where the snapshot believed ends (or empty). */
+void bg_state_fold_save(struct bg_state *st,
+    const struct bg_state_fold_part *part);
+
 /*
- * For vault verify, which recomputes every anchored snapshot: the text
- * of a snapshot of n entries with this ledger (the recorded hashes
- * brought to n: they must not cover more already), its digest, and each
- * anchor entry in log order (covers UINT64_MAX and digest "" when its
- * detail is malformed).
+ * A fold of the lines with part, for the save and for vault verify
+ * (which recomputes every anchored snapshot): begin from the snapshot
+ * believed (from_snapshot) or from nothing, bring it to entry n, print
+ * the snapshot text it gives; its digest; each anchor entry in log order
+ * (covers UINT64_MAX and digest "" when its detail is malformed).
  */
-int bg_state_fold_body(struct bg_state *st, uint64_t n, cJSON *ledger,
-    char **text);
+struct bg_state_fold;
+int bg_state_fold_begin(struct bg_state *st, int from_snapshot,
+    const struct bg_state_fold_part *part, struct bg_state_fold **out);
+int bg_state_fold_to(struct bg_state_fold *k, uint64_t n);
+int bg_state_fold_text(struct bg_state_fold *k, char **text);
+void bg_state_fold_end(struct bg_state_fold *k);
 int bg_state_fold_digest(const char *body, char hex[65]);
 typedef int (*bg_state_anchor_fn)(void *ctx, uint64_t seq, uint64_t covers,
     const char *digest);

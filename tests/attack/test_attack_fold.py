@@ -12,7 +12,9 @@ snapshot that is not proved is rebuilt (a new state.snapshot entry):
   slot) with the anchor line kept; vault.json edited and the snapshot's
   recorded hash for it edited to match; an older snapshot put back
   (stale: believed, the entries after it folded in); the anchor line
-  pointing at another entry; a snapshot from another vault's log; the
+  pointing at another entry; a snapshot from another vault's log; an old
+  entry edited in place while a command folds the log and anchors a
+  snapshot, then put back (the snapshot must not seal the edit); the
   snapshot's anchor entry forged by the attacker's own program with the
   log's key (tests/attack/attack_fold.c): believed by commands, which is
   what the log's key allows, and named by vault verify, which recomputes
@@ -22,6 +24,7 @@ usage: test_attack_fold.py BREAKGLASS BG_VFIDO LIBBGVFIDO BENCH_FILL
        ATTACK_FOLD [asan|plain]
 """
 
+import hashlib
 import json
 import os
 import shutil
@@ -142,7 +145,6 @@ def run(d):
     check("(the test edits vault.json)", edited != vault_text)
     with open(vj, "w") as f:
         f.write(edited)
-    import hashlib
     h = hashlib.sha256(edited.encode()).hexdigest()
     head, text = good.split("\n", 1)
     b = json.loads(text)
@@ -194,6 +196,52 @@ def run(d):
     n0 = entries(v, "state.snapshot")
     alice_again("another log's snapshot")
     rebuilt(v, n0, "another log's snapshot")
+    good = read_fold(v)
+
+    # without the key: an old entry of the entries file edited for a
+    # while (same length: the hash it records for breakglass.json made
+    # that of a hand-edited breakglass.json), the snapshot removed so that
+    # the next command folds the whole log and anchors a new one, then the
+    # entries put back as signed. The snapshot must not seal the edit.
+    ent = os.path.join(v.state, "audit", "entries.jsonl")
+    cj = os.path.join(v.state, "breakglass.json")
+    with open(ent, "rb") as f:
+        signed = f.read()
+    with open(cj, "rb") as f:
+        ctext = f.read()
+    cevil = b'{"format":"breakglass-config-v1","custody":{"max_age_days":3650}}\n'
+    c_old = hashlib.sha256(ctext).hexdigest().encode()
+    c_new = hashlib.sha256(cevil).hexdigest().encode()
+    lines = signed.split(b"\n")
+    last = max(i for i, l in enumerate(lines)
+               if b'"file":"breakglass.json"' in l)
+    check("(the test finds the entry recording breakglass.json)",
+          c_old in lines[last])
+    lines[last] = lines[last].replace(c_old, c_new)
+    with open(ent, "wb") as f:
+        f.write(b"\n".join(lines))
+    with open(cj, "wb") as f:
+        f.write(cevil)
+    os.unlink(fold_path(v))
+    n0 = entries(v, "state.snapshot")
+    v.run("status", clock=False)
+    check("entries edited in place: no snapshot anchored (the lines "
+          "folded do not hash to the signed root)",
+          entries(v, "state.snapshot") == n0 and
+          not os.path.exists(fold_path(v)))
+    with open(ent, "r+b") as f:
+        f.write(signed)		# the signed bytes back; later entries kept
+    p = v.run("audit", "verify", clock=False)
+    check("... the entries put back: audit verify exits 0", p.returncode == 0,
+          p.stdout + p.stderr)
+    p = v.run("config", "show", clock=False)
+    check("... the hand-edited breakglass.json is still tampering (exit 3)",
+          p.returncode == 3, p.stdout + p.stderr)
+    with open(cj, "wb") as f:
+        f.write(ctext)
+    p = v.run("status", clock=False)
+    check("... breakglass.json put back: status exit 0, a snapshot anchored",
+          p.returncode == 0 and os.path.exists(fold_path(v)), p.stderr)
     good = read_fold(v)
 
     # the attacker's own program, with the log's key: a forged body
