@@ -660,16 +660,15 @@ cer_ledger(struct bg_cer *c, bg_ledger_t **l)
 	uint64_t size = bg_audit_size(c->st.log);
 	int r;
 
-	/* the same writer's log, grown by its own entries: only those are
-	 * folded in */
-	if (c->ledger != NULL && c->ledger_size < size &&
-	    (r = bg_ledger_extend(c->st.log, c->ledger)) == BG_OK)
-		c->ledger_size = size;
-	if (c->ledger == NULL || c->ledger_size != size) {
+	/* the same writer's log, grown by its own entries (or from the
+	 * snapshot's size): only those are folded in */
+	if (c->ledger != NULL && bg_ledger_size(c->ledger) < size &&
+	    bg_ledger_extend(c->st.log, c->ledger) != BG_OK)
+		bg_ledger_free(&c->ledger);
+	if (c->ledger == NULL || bg_ledger_size(c->ledger) != size) {
 		bg_ledger_free(&c->ledger);
 		if ((r = bg_ledger_read(c->st.log, &c->ledger)) != BG_OK)
 			return r;
-		c->ledger_size = size;
 	}
 	*l = c->ledger;
 	return BG_OK;

@@ -99,8 +99,7 @@ struct bg_cer {
 	struct bg_vault *v;
 	bg_chain_t *chain;		/* NULL before genesis; else checked
 					 * from genesis, v agreeing with it */
-	struct bg_ledger *ledger;	/* cer_ledger()'s, of ledger_size */
-	uint64_t ledger_size;
+	struct bg_ledger *ledger;	/* cer_ledger()'s (its own size) */
 	struct bg_token_opts o;		/* PIN source, prompts, timeout */
 	FILE *out;			/* what the people present read */
 	uint64_t now;			/* seconds, at bg_cer_begin */

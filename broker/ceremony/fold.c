@@ -28,7 +28,6 @@ cer_fold_load(struct bg_cer *c)
 		return;
 	}
 	c->ledger = l;
-	c->ledger_size = n;
 }
 
 /* The ledger as a snapshot's part: fed each line, then printed. */

@@ -370,25 +370,50 @@ on_chain(bg_ledger_t *l, const struct bg_audit_entry *e)
 	return BG_OK;
 }
 
-/*
- * The events the ledger folds in. Most of a long log is other events
- * (reads, notes, checks): those lines are passed over unparsed.
- */
+/* approval.denied, release.done: the request is closed */
 static int
-wanted(const char *line, size_t len)
+on_closed(bg_ledger_t *l, const struct bg_audit_entry *e)
 {
-	static const char *const ev[] = { "request.open", "approval.granted",
-	    "approval.burn", "group.rekeyed", "chain.link",
-	    "request.quorum_met", "approval.denied", "release.done", NULL };
-	size_t n, i;
-	const char *name = bg_audit_line_event(line, len, &n);
+	struct lrq *q = find_rq(l, e->request);
 
-	if (name == NULL)
-		return 1;	/* not in the writer's shape: parsed, judged */
-	for (i = 0; ev[i] != NULL; i++)
-		if (strlen(ev[i]) == n && memcmp(ev[i], name, n) == 0)
-			return 1;
-	return 0;
+	if (q != NULL)
+		q->closed = 1;
+	return BG_OK;
+}
+
+/*
+ * The events the ledger folds in, and how: one table for the prefilter
+ * and the fold, so that an event folded is never one passed over. Most
+ * of a long log is other events (reads, notes, checks): those lines are
+ * passed over unparsed.
+ */
+static const struct {
+	const char *event;
+	int (*fn)(bg_ledger_t *l, const struct bg_audit_entry *e);
+} folds[] = {
+	{ "request.open", on_open },
+	{ "approval.granted", on_granted },
+	{ "approval.burn", on_granted },
+	{ "group.rekeyed", on_rekeyed },
+	{ "chain.link", on_chain },
+	{ "request.quorum_met", on_quorum },
+	{ "approval.denied", on_closed },
+	{ "release.done", on_closed },
+};
+
+#define NFOLDS (sizeof(folds) / sizeof(folds[0]))
+
+/* The fold of an event name (n bytes), or NFOLDS. */
+static size_t
+fold_of(const char *name, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < NFOLDS; i++)
+		if (strlen(folds[i].event) == n &&
+		    memcmp(folds[i].event, name, n) == 0)
+			return i;
+	return NFOLDS;
 }
 
 static int
@@ -396,29 +421,19 @@ on_entry(void *ctx, uint64_t seq, const char *line, size_t len)
 {
 	bg_ledger_t *l = ctx;
 	struct bg_audit_entry e;
-	struct lrq *q;
-	int r = BG_OK;
+	const char *name;
+	size_t n, i;
+	int r;
 
 	(void)seq;
-	if (!wanted(line, len))
+	/* a line not in the writer's shape is parsed, and judged */
+	if ((name = bg_audit_line_event(line, len, &n)) != NULL &&
+	    fold_of(name, n) == NFOLDS)
 		return BG_OK;
 	if (bg_audit_entry_parse(line, len, &e) != BG_OK)
 		return BG_EFORMAT;
-	if (strcmp(e.event, "request.open") == 0)
-		r = on_open(l, &e);
-	else if (strcmp(e.event, "approval.granted") == 0 ||
-	    strcmp(e.event, "approval.burn") == 0)
-		r = on_granted(l, &e);
-	else if (strcmp(e.event, "group.rekeyed") == 0)
-		r = on_rekeyed(l, &e);
-	else if (strcmp(e.event, "chain.link") == 0)
-		r = on_chain(l, &e);
-	else if (strcmp(e.event, "request.quorum_met") == 0)
-		r = on_quorum(l, &e);
-	else if ((strcmp(e.event, "approval.denied") == 0 ||
-	    strcmp(e.event, "release.done") == 0) &&
-	    (q = find_rq(l, e.request)) != NULL)
-		q->closed = 1;
+	i = fold_of(e.event, strlen(e.event));
+	r = i < NFOLDS ? folds[i].fn(l, &e) : BG_OK;
 	bg_audit_entry_free(&e);
 	return r;
 }
